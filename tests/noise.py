@@ -25,7 +25,7 @@ def quotes(text: str, rng: random.Random) -> str:
 def typos(text: str, rng: random.Random, rate: float = 0.02) -> str:
     chars = list(text)
     letters = [i for i, c in enumerate(chars) if c.isalpha()]
-    for i in rng.sample(letters, max(1, int(len(letters) * rate))):
+    for i in rng.sample(letters, min(len(letters), max(1, int(len(letters) * rate)))):
         chars[i] = rng.choice("abcdefghijklmnopqrstuvwxyz")
     return "".join(chars)
 

@@ -99,9 +99,12 @@ def test_template_sentences_are_not_duplicates() -> None:
         "named pipe",
         "block device",
     ]
-    doc = lambda ts: "\n".join(
-        f"Return True if the path points to an existing {t}, False otherwise." for t in ts
-    )  # noqa: E731
+
+    def doc(ts):
+        return "\n".join(
+            f"Return True if the path points to an existing {t}, False otherwise." for t in ts
+        )
+
     out = run([("a", doc(things[:4]) + "\n"), ("b", doc(things[4:]) + "\n")])
     assert not out["b"].removed
 
@@ -154,7 +157,7 @@ def test_doubled_letters_match_clean_copy() -> None:
 
 
 def test_keep_longest_keeps_the_more_complete_copy(paragraphs) -> None:
-    a, b, c = paragraphs[60:63]
+    a, b, _c = paragraphs[60:63]
     first = f"{a}\n{b}\n"
     later = f"{a}\nAn extra line that only the second printing has.\n{b}\n"
     out = run([("doc", first + "Middle line.\n" + later)], keep="longest")

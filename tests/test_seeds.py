@@ -67,7 +67,7 @@ def test_chrome_goes_everywhere_and_nothing_else(seeds) -> None:
 
 def test_signatures_and_closings_survive(seeds) -> None:
     kept = collections.Counter()
-    for text, doc in seeds.values():
+    for _text, doc in seeds.values():
         for line in doc.text.split("\n"):
             kept[line.strip()] += 1
     text3, doc3 = seeds["003_8645dd0ca7e34301.txt"]
