@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import gzip
 import io
 import json
@@ -18,13 +20,32 @@ try:
 except ImportError:  # pragma: no cover - exercised when the 'fast' extra is absent
     orjson = None  # type: ignore[assignment]
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no locks, stale folders are left alone
+    fcntl = None  # type: ignore[assignment]
+
+from .errors import OutputError
+
 
 def dumps_line(obj: Any) -> bytes:
     """One JSON document plus a newline, as UTF-8 bytes (non-ASCII kept readable)."""
     if orjson is not None:
         with contextlib.suppress(TypeError):
             return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
-    return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+    return (dumps(obj) + "\n").encode("utf-8")
+
+
+def dumps(obj: Any, indent: int | None = None) -> str:
+    """JSON text that always encodes as valid UTF-8: non-ASCII stays readable, except in a
+    document holding a lone surrogate (an id read from a JSON escape or an undecodable file
+    name), which is written with ``\\u`` escapes instead."""
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True, indent=indent)
+    return text
 
 
 def loads(line: bytes) -> Any:
@@ -62,28 +83,115 @@ def iter_lines(stream: IO[bytes]) -> Iterator[bytes]:
 def atomic_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
     """Yield a temporary folder beside ``out`` that replaces ``out`` only when the block succeeds.
 
-    A run killed at any moment leaves ``out`` absent or as it was, never half written.
+    A run killed at any moment leaves ``out`` absent or as it was, never half written. The
+    temporary folder ``.OUT.tmp-XXXX`` is claimed by an exclusive lock on ``.OUT.tmp-XXXX.lock``;
+    the kernel drops the lock when its process dies, so the next run removes the leftovers of
+    dead runs (and only those: a folder whose lock is held belongs to a live run).
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    remove_stale(out)
+    lock_fd, tmp = _claim(out)
+    old = tmp.with_name(tmp.name + ".old")
     try:
         yield tmp
         _fsync_tree(tmp)
-        if out.exists():
+        if out.exists() or out.is_symlink():
             if not overwrite:
                 msg = f"{out}: output folder exists and is not empty (use --overwrite)"
-                raise FileExistsError(msg)
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            out.rename(old / "previous")
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
+                raise OutputError(msg)
+            out.rename(old)
+            try:
+                tmp.rename(out)
+            except BaseException:
+                old.rename(out)
+                raise
+            _remove(old)
         else:
             tmp.rename(out)
         _fsync_dir(out.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        _release(lock_fd, Path(f"{tmp}.lock"))
+
+
+def _claim(out: Path) -> tuple[int | None, Path]:
+    """Create and lock ``.OUT.tmp-XXXX.lock``, then the folder ``.OUT.tmp-XXXX`` beside it."""
+    while True:
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.tmp-", suffix=".lock", dir=out.parent)
+        lock = Path(name)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # A cleaner may have taken and removed the fresh lock file before we locked it.
+                alive = os.fstat(fd).st_ino == lock.stat().st_ino
+            except OSError:
+                alive = False
+            if not alive:
+                os.close(fd)
+                continue
+        tmp = lock.with_name(lock.name[: -len(".lock")])
+        try:
+            tmp.mkdir()
+        except FileExistsError:
+            _release(fd, lock)
+            continue
+        return fd, tmp
+
+
+def _release(fd: int | None, lock: Path) -> None:
+    with contextlib.suppress(OSError):
+        lock.unlink()
+    if fd is not None:
+        os.close(fd)
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove the temporary folders that dead runs writing ``out`` left behind; return them."""
+    removed: list[Path] = []
+    if fcntl is None:
+        return removed
+    for lock in sorted(out.parent.glob(glob.escape(f".{out.name}.tmp-") + "*.lock")):
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # held: a live run owns it
+            stem = lock.with_name(lock.name[: -len(".lock")])
+            for leftover in (stem, stem.with_name(stem.name + ".old")):
+                if leftover.exists() or leftover.is_symlink():
+                    _remove(leftover)
+                    removed.append(leftover)
+            with contextlib.suppress(OSError):
+                if os.fstat(fd).st_ino == lock.stat().st_ino:
+                    lock.unlink()
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def describe(exc: OSError) -> str:
+    """``strerror`` of an OS error, with the fix for the common ones."""
+    why = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{why} (free some space and rerun)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{why} (choose an --out you can write to)"
+    return why
 
 
 def _fsync_tree(root: Path) -> None:

@@ -8,12 +8,12 @@ output keeps the document's paragraph shape and its own newline style.
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import _io
+from .errors import OutputError
 from .types import CleanedDocument, Document, Kept, Removal
 
 
@@ -65,6 +65,7 @@ def write(
     written = []
     records = [c for c in cleaned if c.record is not None]
     files = [c for c in cleaned if c.record is None and c.path is not None]
+    check_paths([c.path for c in files])  # type: ignore[misc]
     for c in files:
         target = folder / "clean" / c.path  # type: ignore[operator]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +80,28 @@ def write(
     with (folder / "provenance.jsonl").open("wb") as f:
         for c in cleaned:
             f.write(_io.dumps_line(c.provenance()))
-    (folder / "report.json").write_text(
-        json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8"
-    )
+    (folder / "report.json").write_bytes((_io.dumps(report, indent=2) + "\n").encode("utf-8"))
     return [*written, "provenance.jsonl", "report.json"]
+
+
+def check_paths(paths: Sequence[str]) -> None:
+    """Refuse output paths that could leave ``clean/`` or collide: each must be relative, with
+    no empty, ``.`` or ``..`` part and no NUL, and none may be a folder of another.
+
+    Paths come from walking input folders, so this only fails for hand-made Documents or for
+    two inputs such as ``a.txt`` and ``a.txt/b.txt``.
+    """
+    taken = set(paths)
+    for path in paths:
+        parts = path.split("/")
+        if (
+            not path
+            or "\x00" in path
+            or PurePosixPath(path).is_absolute()
+            or any(part in ("", ".", "..") for part in parts)
+        ):
+            raise OutputError(f"{path!r}: not a safe relative output path (clean/{path})")
+        for i in range(1, len(parts)):
+            if "/".join(parts[:i]) in taken:
+                folder = "/".join(parts[:i])
+                raise OutputError(f"clean/{path}: {folder} is both a file and a folder")

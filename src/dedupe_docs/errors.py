@@ -15,11 +15,21 @@ class InputError(DedupeError, ValueError):
     """An input file or record cannot be read as a document."""
 
     def __init__(
-        self, path: str, reason: str, *, line: int | None = None, hint: str | None = None
+        self,
+        path: str,
+        reason: str,
+        *,
+        line: int | None = None,
+        byte: int | None = None,
+        hint: str | None = None,
     ) -> None:
-        self.path, self.reason, self.line, self.hint = path, reason, line, hint
+        self.path, self.reason, self.line, self.byte, self.hint = path, reason, line, byte, hint
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {reason}" + (f" ({hint})" if hint else ""))
+
+    def to_json(self) -> dict[str, object]:
+        """The entry of ``report.json`` ``errors`` for an input skipped with ``on_error="skip"``."""
+        return {"file": self.path, "line": self.line, "byte": self.byte, "reason": self.reason}
 
 
 class ConfigError(DedupeError, ValueError):

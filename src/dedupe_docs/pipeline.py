@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,10 +24,10 @@ from .decide import (
     settle,
 )
 from .detect import align
-from .errors import ConfigError, OutputError
+from .errors import ConfigError, DedupeError, OutputError
 from .index import first_occurrences
 from .normalize import Tokens, tokenize, verification_form
-from .read import DocumentLike, read
+from .read import DocumentLike, EncodingErrors, OnError, read, read_all
 from .segment import segment
 from .shingle import shingle
 from .types import REASONS, CleanedDocument, Document
@@ -170,30 +171,58 @@ def run(
     overwrite: bool = False,
     text_field: str = "text",
     id_field: str = "id",
+    on_error: OnError = "raise",
+    encoding_errors: EncodingErrors = "strict",
 ) -> dict[str, Any]:
-    """Clean ``inputs`` and write the output folder ``out`` atomically; return the report."""
+    """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
+
+    With ``on_error="skip"`` bad files and records are skipped and listed in the report's
+    ``errors``; any failure to write leaves no ``out`` and no temporary folder behind.
+    """
     config = config or Config()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     inputs = list(inputs)
     _check_out(out, inputs, overwrite)
-    docs = read(inputs, text_field=text_field, id_field=id_field)
+    try:
+        docs, errors = read_all(
+            inputs,
+            text_field=text_field,
+            id_field=id_field,
+            on_error=on_error,
+            encoding_errors=encoding_errors,
+        )
+    except ValueError as exc:
+        if isinstance(exc, DedupeError):
+            raise
+        raise ConfigError(str(exc)) from exc
     timings["read"] = round(time.perf_counter() - started, 4)
     cleaned = _clean(docs, config, timings)
     report = make_report(cleaned, config, timings)
-    with _io.atomic_folder(out, overwrite=overwrite) as tmp:
-        report["outputs"] = emit.write(tmp, cleaned, report, text_field=text_field)
+    report["errors"] = [e.to_json() for e in errors]
+    try:
+        with _io.atomic_folder(out, overwrite=overwrite) as tmp:
+            report["outputs"] = emit.write(tmp, cleaned, report, text_field=text_field)
+    except OutputError:
+        raise
+    except OSError as exc:
+        msg = f"{out}: cannot write the output: {_io.describe(exc)}; nothing was written"
+        raise OutputError(msg) from exc
     return report
 
 
 def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
     target = out.absolute().resolve()
     for item in inputs:
-        if isinstance(item, (str, Path)) and Path(item).is_dir():
-            folder = Path(item).absolute().resolve()
-            if target == folder or folder in target.parents:
-                msg = f"{out}: output folder is inside input folder {item} (choose --out elsewhere)"
-                raise OutputError(msg)
+        if not isinstance(item, (str, os.PathLike)):
+            continue
+        source = Path(item).absolute().resolve()
+        if Path(item).is_dir() and (target == source or source in target.parents):
+            msg = f"{out}: output folder is inside input folder {item} (choose --out elsewhere)"
+            raise OutputError(msg)
+        if target == source or target in source.parents:
+            msg = f"{out}: output folder would hold input {item} (choose --out elsewhere)"
+            raise OutputError(msg)
     if out.exists() and not overwrite and (not out.is_dir() or any(out.iterdir())):
         raise OutputError(f"{out}: output folder exists and is not empty (use --overwrite)")
 

@@ -2,14 +2,21 @@
 
 Order is part of the contract (the first copy in corpus order survives): folders are walked
 sorted by relative POSIX path, files and records keep the order they were given in.
+
+Bad input raises :class:`InputError` naming the file, the line or byte and the reason; with
+``on_error="skip"`` the bad file or record is skipped instead and the error returned with the
+documents (see :func:`read_all`). Inside a folder, symlinked files are read and symlinked
+folders are not entered (so a link loop cannot recurse); a folder named as an input is followed.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import _io
 from .errors import InputError
@@ -17,6 +24,14 @@ from .types import Document
 
 DocumentLike = str | os.PathLike[str] | Document | tuple[str, str] | Mapping[str, Any]
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
+OnError = Literal["raise", "skip"]
+EncodingErrors = Literal["strict", "replace", "skip-file"]
+ON_ERROR: tuple[OnError, ...] = ("raise", "skip")
+ENCODING_ERRORS: tuple[EncodingErrors, ...] = ("strict", "replace", "skip-file")
+
+log = logging.getLogger("dedupe_docs")
+# Errors a broken compressed stream raises while it is read (zstandard's is an OSError too).
+_STREAM_ERRORS = (OSError, EOFError, ValueError)
 
 
 def is_record_file(path: Path) -> bool:
@@ -28,112 +43,263 @@ def read(
     *,
     text_field: str = "text",
     id_field: str = "id",
+    on_error: OnError = "raise",
+    encoding_errors: EncodingErrors = "strict",
 ) -> list[Document]:
-    """Read every input into a Document, refusing duplicate ids (they name output files)."""
-    if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
-        inputs = [inputs]
-    docs: list[Document] = []
-    seen: dict[str, str] = {}
-    for n, item in enumerate(inputs):
-        for doc in _read_one(item, n, text_field, id_field):
-            where = seen.get(doc.id)
-            if where is not None:
-                raise InputError(doc.id, f"duplicate document id (also in {where})")
-            seen[doc.id] = doc.path or doc.id
-            docs.append(doc)
+    """Read every input into a Document, refusing duplicate ids.
+
+    ``on_error="skip"`` skips bad files and records (each logged as a warning) instead of
+    raising; ``encoding_errors`` is ``"strict"`` (invalid UTF-8 is an error), ``"replace"``
+    (each bad byte becomes U+FFFD) or ``"skip-file"`` (the file is skipped).
+
+    >>> [d.id for d in read([("a", "x"), {"id": "b", "text": "y"}])]
+    ['a', 'b']
+    """
+    docs, errors = read_all(
+        inputs,
+        text_field=text_field,
+        id_field=id_field,
+        on_error=on_error,
+        encoding_errors=encoding_errors,
+    )
+    for error in errors:
+        log.warning("skipped %s", error)
     return docs
 
 
-def _read_one(item: DocumentLike, n: int, text_field: str, id_field: str) -> Iterator[Document]:
-    if isinstance(item, Document):
-        yield item
-    elif isinstance(item, tuple):
-        doc_id, text = item
-        yield Document(str(doc_id), _require_text(text, f"document {doc_id!r}"))
-    elif isinstance(item, Mapping):
-        yield _from_record(dict(item), f"record {n}", None, text_field, id_field)
-    else:
-        yield from _read_path(Path(item), text_field, id_field)
+def read_all(
+    inputs: Iterable[DocumentLike] | DocumentLike,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    on_error: OnError = "raise",
+    encoding_errors: EncodingErrors = "strict",
+) -> tuple[list[Document], list[InputError]]:
+    """Like :func:`read`, and also return the errors of the inputs that were skipped."""
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
+    if encoding_errors not in ENCODING_ERRORS:
+        msg = f"encoding_errors must be one of {ENCODING_ERRORS}, not {encoding_errors!r}"
+        raise ValueError(msg)
+    if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
+        inputs = [inputs]
+    reader = _Reader(text_field, id_field, on_error, encoding_errors)
+    docs: list[Document] = []
+    seen: dict[str, str] = {}
+    for n, item in enumerate(inputs):
+        for doc, where in reader.read_one(item, n):
+            also = seen.get(doc.id)
+            if also is not None:
+                reader.fail(InputError(where, f"duplicate document id {doc.id!r} (also in {also})"))
+                continue
+            seen[doc.id] = where
+            docs.append(doc)
+    return docs, reader.errors
 
 
-def _read_path(path: Path, text_field: str, id_field: str) -> Iterator[Document]:
-    if path.is_dir():
-        files = sorted(
-            (p for p in path.rglob("*.txt") if p.is_file()),
-            key=lambda p: p.relative_to(path).as_posix(),
-        )
-        for file in files:
-            rel = file.relative_to(path).as_posix()
-            yield Document(rel, decode_file(file), path=rel)
-    elif is_record_file(path):
-        yield from _read_records(path, text_field, id_field)
-    elif path.is_file():
-        yield Document(path.name, decode_file(path), path=path.name)
-    elif path.exists():
-        raise InputError(str(path), "not a regular file or folder")
-    else:
-        raise InputError(str(path), "no such file or directory")
+class _Reader:
+    """Reads one input at a time; ``fail`` raises, or records the error and lets it be skipped."""
+
+    def __init__(
+        self, text_field: str, id_field: str, on_error: OnError, encoding_errors: EncodingErrors
+    ) -> None:
+        self.text_field, self.id_field = text_field, id_field
+        self.on_error, self.encoding_errors = on_error, encoding_errors
+        self.errors: list[InputError] = []
+
+    def fail(self, error: InputError, *, skippable: bool = False) -> None:
+        if self.on_error == "raise" and not skippable:
+            raise error
+        self.errors.append(error)
+
+    def read_one(self, item: DocumentLike, n: int) -> Iterator[tuple[Document, str]]:
+        """Documents of one input, each with where it came from (``file`` or ``file:line``)."""
+        if isinstance(item, Document):
+            yield item, item.path or f"document {item.id!r}"
+        elif isinstance(item, tuple):
+            doc_id, text = item
+            where = f"document {doc_id!r}"
+            if not isinstance(text, str):
+                self.fail(InputError(where, f"text is {type(text).__name__}, not a string"))
+                return
+            yield Document(str(doc_id), text), where
+        elif isinstance(item, Mapping):
+            try:
+                yield self.record(dict(item), f"record {n}", None), f"record {n}"
+            except InputError as error:
+                self.fail(error)
+        else:
+            yield from self.path(Path(item))
+
+    def path(self, path: Path) -> Iterator[tuple[Document, str]]:
+        if path.is_dir():
+            for rel, file in self.walk(path):
+                doc = self.text_file(file, rel)
+                if doc is not None:
+                    yield doc, str(file)
+        elif is_record_file(path):
+            yield from self.records(path)
+        elif path.is_file():
+            doc = self.text_file(path, path.name)
+            if doc is not None:
+                yield doc, str(path)
+        elif path.is_symlink():
+            self.fail(InputError(str(path), "broken symbolic link"))
+        elif path.exists():
+            self.fail(InputError(str(path), "not a regular file or folder"))
+        else:
+            self.fail(InputError(str(path), "no such file or directory"))
+
+    def walk(self, root: Path) -> list[tuple[str, Path]]:
+        """Every ``*.txt`` below ``root`` as (relative POSIX path, path), sorted by the former.
+
+        Symlinked files count; symlinked folders are not entered (no loops, no escaping the
+        tree). A folder that cannot be listed, a broken link or a special file is an error.
+        """
+        found: list[tuple[str, Path]] = []
+
+        def unlisted(exc: OSError) -> None:
+            self.fail(InputError(exc.filename or str(root), _why(exc) + " (cannot list folder)"))
+
+        for folder, _dirs, names in os.walk(root, onerror=unlisted):
+            for name in names:
+                if not name.endswith(".txt"):
+                    continue
+                file = Path(folder, name)
+                try:
+                    mode = file.stat().st_mode
+                except OSError as exc:
+                    broken = file.is_symlink() and not file.exists()
+                    self.fail(
+                        InputError(str(file), "broken symbolic link" if broken else _why(exc))
+                    )
+                    continue
+                if not stat.S_ISREG(mode):
+                    self.fail(InputError(str(file), "not a regular file"))
+                    continue
+                found.append((file.relative_to(root).as_posix(), file))
+        found.sort(key=lambda pair: pair[0])
+        return found
+
+    def text_file(self, path: Path, rel: str) -> Document | None:
+        try:
+            text = decode_file(path, self.encoding_errors)
+        except InputError as error:
+            self.fail(error, skippable=self.encoding_errors == "skip-file")
+            return None
+        return Document(rel, text, path=rel)
+
+    def records(self, path: Path) -> Iterator[tuple[Document, str]]:
+        """Records of a JSONL file; ``skip-file`` drops the whole file on a bad byte."""
+        docs: list[tuple[Document, str]] = []
+        line_no, offset = 0, 0
+        try:
+            with _io.open_binary(path) as stream:
+                for line_no, raw in enumerate(_io.iter_lines(stream), 1):
+                    start, offset = offset, offset + len(raw)
+                    if not raw.strip():
+                        continue
+                    try:
+                        docs.append((self.parse(raw, line_no, start), f"{path}:{line_no}"))
+                    except InputError as error:
+                        skip_file = error.byte is not None and self.encoding_errors == "skip-file"
+                        self.fail(_located(error, str(path)), skippable=skip_file)
+                        if skip_file:
+                            return
+        except _STREAM_ERRORS as exc:
+            reason = f"{_why(exc)} (cannot read past line {line_no})"
+            self.fail(InputError(str(path), reason, line=line_no + 1))
+        yield from docs
+
+    def parse(self, raw: bytes, line_no: int, start: int) -> Document:
+        try:
+            record = _io.loads(raw)
+        except ValueError as exc:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                if self.encoding_errors != "replace":
+                    at = start + bad.start
+                    reason = f"not valid UTF-8 at byte {at} ({raw[bad.start : bad.start + 1]!r})"
+                    hint = "use --encoding-errors replace or skip-file"
+                    raise InputError("", reason, line=line_no, byte=at, hint=hint) from exc
+                try:
+                    record = _io.loads(raw.decode("utf-8", "replace").encode("utf-8"))
+                except ValueError as exc2:
+                    raise InputError("", f"not valid JSON: {exc2}", line=line_no) from exc2
+            else:
+                raise InputError("", f"not valid JSON: {exc}", line=line_no) from exc
+        if not isinstance(record, dict):
+            raise InputError("", "a record must be a JSON object", line=line_no)
+        return self.record(record, "", line_no)
+
+    def record(self, record: dict[str, Any], where: str, line: int | None) -> Document:
+        text_field, id_field = self.text_field, self.id_field
+        if text_field not in record:
+            raise InputError(
+                where,
+                f"missing field {text_field!r}",
+                line=line,
+                hint=f"each record needs {id_field!r} and {text_field!r}; see --text-field",
+            )
+        text = record[text_field]
+        if not isinstance(text, str):
+            raise InputError(
+                where, f"field {text_field!r} is {_kind(text)}, not a string", line=line
+            )
+        if id_field not in record:
+            raise InputError(
+                where,
+                f"missing field {id_field!r}",
+                line=line,
+                hint=f"each record needs {id_field!r} and {text_field!r}; see --id-field",
+            )
+        doc_id = record[id_field]
+        if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int, float)):
+            reason = f"field {id_field!r} is {_kind(doc_id)}, not a string or number"
+            raise InputError(where, reason, line=line)
+        return Document(str(doc_id), text, record=record)
 
 
-def decode_file(path: Path) -> str:
-    """Decode a text file exactly as UTF-8; a bad byte is reported with its offset."""
+def _located(error: InputError, path: str) -> InputError:
+    """The same error, reported against ``path`` (records are parsed before the path is known)."""
+    return InputError(
+        path, error.reason, line=error.line, byte=error.byte, hint=error.hint
+    ).with_traceback(error.__traceback__)
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _why(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+
+
+def decode_file(path: Path, encoding_errors: EncodingErrors = "strict") -> str:
+    """Decode a text file exactly as UTF-8 (a BOM stays, as U+FEFF; newlines stay as they are).
+
+    Invalid UTF-8 is reported with its byte offset, or replaced by U+FFFD with
+    ``encoding_errors="replace"``; a file holding a NUL byte is binary and always refused.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(str(path), exc.strerror or str(exc)) from exc
+        raise InputError(str(path), _why(exc)) from exc
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+        reason = "looks like UTF-16" if utf16 else f"binary file (NUL byte at byte {nul})"
+        hint = "only UTF-8 text is read; --keep-going skips it"
+        raise InputError(str(path), reason, byte=nul, hint=hint)
+    if encoding_errors == "replace":
+        return data.decode("utf-8", "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             str(path),
             f"not valid UTF-8 at byte {exc.start} ({data[exc.start : exc.start + 1]!r})",
+            byte=exc.start,
+            hint="use --encoding-errors replace or skip-file",
         ) from exc
-
-
-def _read_records(path: Path, text_field: str, id_field: str) -> Iterator[Document]:
-    try:
-        stream = _io.open_binary(path)
-    except OSError as exc:
-        raise InputError(str(path), exc.strerror or str(exc)) from exc
-    with stream:
-        for line_no, raw in enumerate(_io.iter_lines(stream), 1):
-            if not raw.strip():
-                continue
-            try:
-                record = _io.loads(raw)
-            except ValueError as exc:
-                raise InputError(str(path), f"not valid JSON: {exc}", line=line_no) from exc
-            if not isinstance(record, dict):
-                raise InputError(str(path), "a record must be a JSON object", line=line_no)
-            yield _from_record(record, str(path), line_no, text_field, id_field)
-
-
-def _from_record(
-    record: dict[str, Any], where: str, line: int | None, text_field: str, id_field: str
-) -> Document:
-    if text_field not in record:
-        raise InputError(
-            where,
-            f"missing field {text_field!r}",
-            line=line,
-            hint=f"each record needs {id_field!r} and {text_field!r}; see --text-field",
-        )
-    text = record[text_field]
-    if not isinstance(text, str):
-        raise InputError(
-            where, f"field {text_field!r} is {type(text).__name__}, not a string", line=line
-        )
-    if id_field not in record:
-        raise InputError(
-            where,
-            f"missing field {id_field!r}",
-            line=line,
-            hint=f"each record needs {id_field!r} and {text_field!r}; see --id-field",
-        )
-    return Document(str(record[id_field]), text, record=record)
-
-
-def _require_text(text: object, where: str) -> str:
-    if not isinstance(text, str):
-        raise InputError(where, f"text is {type(text).__name__}, not a string")
-    return text
