@@ -16,6 +16,7 @@ from .errors import DedupeError
 from .pipeline import make_config, run
 
 _DEFAULTS = Config()
+_SHOWN_ERRORS = 10
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,6 +45,18 @@ Examples:
     "--text-field", default="text", show_default=True, help="Text field of JSONL records."
 )
 @click.option("--id-field", default="id", show_default=True, help="Id field of JSONL records.")
+@click.option(
+    "--encoding-errors",
+    type=click.Choice(["strict", "replace", "skip-file"]),
+    default="strict",
+    show_default=True,
+    help="Invalid UTF-8: stop with an error, replace bad bytes by U+FFFD, or skip the file.",
+)
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Skip bad files and records (listed in report.json errors) instead of stopping.",
+)
 @click.option(
     "--shingle-size",
     type=int,
@@ -126,6 +139,8 @@ def clean(
     out: Path,
     text_field: str,
     id_field: str,
+    encoding_errors: str,
+    keep_going: bool,
     overwrite: bool,
     as_json: bool,
     quiet: bool,
@@ -147,18 +162,32 @@ def clean(
     try:
         config = make_config(Config(), **options)
         report = run(
-            inputs, out, config, overwrite=overwrite, text_field=text_field, id_field=id_field
+            inputs,
+            out,
+            config,
+            overwrite=overwrite,
+            text_field=text_field,
+            id_field=id_field,
+            on_error="skip" if keep_going else "raise",
+            encoding_errors=encoding_errors,  # type: ignore[arg-type]
         )
     except DedupeError as exc:
         if debug:
             raise
-        raise click.ClickException(str(exc)) from exc
+        raise Failure(str(exc)) from exc
     if as_json:
         import json
 
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if not quiet:
         _summary(report, out, time.perf_counter() - started)
+
+
+class Failure(click.ClickException):
+    """Exit 1 with ``dedupe-docs: error: <file>:<line>: <reason>`` on stderr."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"dedupe-docs: error: {self.format_message()}", err=True)
 
 
 def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
@@ -169,4 +198,12 @@ def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
     echo = lambda s: click.echo(f"dedupe-docs: {s}", err=True)  # noqa: E731
     echo(f"{report['documents']} documents, {report['chars_in']:,} → {report['chars_out']:,} chars")
     echo(f"removed {share:.1%} ({parts}) in {seconds:.1f} s")
+    errors = report.get("errors", [])
+    for e in errors[:_SHOWN_ERRORS]:
+        where = ":".join(str(x) for x in (e["file"], e["line"]) if x is not None)
+        echo(f"skipped {where}: {e['reason']}")
+    if len(errors) > _SHOWN_ERRORS:
+        echo(f"skipped {len(errors) - _SHOWN_ERRORS} more")
     echo(f"wrote {out}/: " + ", ".join(report["outputs"]))
+    if errors:
+        echo(f"skipped {len(errors)} bad input(s): see errors in {out}/report.json")
