@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clihelp import digest, invoke  # invoke checks that every input is left byte-identical
 from conftest import SEEDS
 
-from dedupe_docs.cli import main
-
 CHECKER = Path(__file__).parents[2] / "shared" / "tools" / "check_output.py"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "report.json"
-    }
 
 
 def test_clean_seeds_writes_the_contract(tmp_path: Path) -> None:

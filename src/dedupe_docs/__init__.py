@@ -12,8 +12,9 @@ __version__ = "0.1.0"
 
 from .config import Config
 from .errors import ConfigError, DedupeError, InputError, OutputError
+from .names import safe_name
 from .pipeline import clean, run
-from .read import read
+from .read import read, read_all
 from .types import CleanedDocument, Document, Kept, Removal, SourceRef
 
 logging.getLogger("dedupe_docs").addHandler(logging.NullHandler())
@@ -32,5 +33,7 @@ __all__ = [
     "__version__",
     "clean",
     "read",
+    "read_all",
     "run",
+    "safe_name",
 ]

@@ -96,6 +96,12 @@ def atomic_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
     try:
         yield tmp
         _fsync_tree(tmp)
+        if not overwrite and out.is_dir() and not out.is_symlink():
+            try:
+                out.rmdir()  # an empty folder may be replaced without --overwrite
+            except OSError:
+                msg = f"{out}: output folder exists and is not empty (use --overwrite)"
+                raise OutputError(msg) from None
         if out.exists() or out.is_symlink():
             if not overwrite:
                 msg = f"{out}: output folder exists and is not empty (use --overwrite)"

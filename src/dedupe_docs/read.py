@@ -206,6 +206,8 @@ class _Reader:
                         self.fail(_located(error, str(path)), skippable=skip_file)
                         if skip_file:
                             return
+        except InputError:
+            raise
         except _STREAM_ERRORS as exc:
             reason = f"{_why(exc)} (cannot read past line {line_no})"
             self.fail(InputError(str(path), reason, line=line_no + 1))

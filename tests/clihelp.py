@@ -1,0 +1,94 @@
+"""Running the CLI in tests, with every input checked byte for byte before and after."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import dedupe_docs
+from dedupe_docs.cli import main
+
+SRC = str(Path(dedupe_docs.__file__).parents[1])
+
+
+def snapshot(paths: list[Path]) -> dict[str, str]:
+    """sha256 of every file below ``paths`` (links recorded as links), keyed by path."""
+    state: dict[str, str] = {}
+    for root in paths:
+        if not (root.exists() or root.is_symlink()):
+            continue
+        walk = [(str(root.parent), [], [root.name])] if not root.is_dir() else os.walk(root)
+        for folder, _dirs, names in walk:
+            for name in names:
+                p = Path(folder, name)
+                if p.is_symlink():
+                    state[str(p)] = "link:" + str(p.readlink())
+                elif p.is_file():
+                    try:
+                        state[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+                    except OSError as exc:  # unreadable on purpose
+                        state[str(p)] = f"unreadable:{exc.errno}:{p.stat().st_size}"
+                else:
+                    state[str(p)] = "special"
+    return state
+
+
+def input_paths(args: list[str]) -> list[Path]:
+    """The arguments of a ``clean`` command line that name existing inputs."""
+    paths, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--out", "-o", "--text-field", "--id-field", "--encoding-errors"):
+            skip = True
+        elif not arg.startswith("-") and arg != "clean" and Path(arg).exists():
+            paths.append(Path(arg))
+    return paths
+
+
+@contextlib.contextmanager
+def unchanged(paths: list[Path]) -> Iterator[None]:
+    """Assert that no file below ``paths`` changes, appears or disappears."""
+    before = snapshot(paths)
+    yield
+    assert snapshot(paths) == before, "an input was modified"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    """Run ``dedupe-docs ARGS`` in-process; inputs must be byte-identical afterwards."""
+    with unchanged(input_paths(list(args))):
+        result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m dedupe_docs ARGS`` in a subprocess (this checkout's code)."""
+    with unchanged(input_paths(list(args))):
+        return subprocess.run(
+            [sys.executable, "-m", "dedupe_docs", *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": SRC, **(env or {})},
+            check=False,
+        )
+
+
+def cli_command(*args: str) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment of a subprocess run (for tests that control the process)."""
+    return [sys.executable, "-m", "dedupe_docs", *args], {**os.environ, "PYTHONPATH": SRC}
+
+
+def digest(folder: Path, *, report: bool = False) -> dict[str, str]:
+    """sha256 of every output file (report.json holds timings: left out unless asked)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and (report or p.name != "report.json")
+    }
