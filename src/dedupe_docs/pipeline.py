@@ -63,6 +63,7 @@ def _clean(
         signed.positions,
         sources,
         signed.doc_tokens,
+        signed.tok_hash,
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
