@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import attrs
 import numpy as np
+import regex
 from rapidfuzz import fuzz
 
 from .config import Config
@@ -23,6 +24,7 @@ from .segment import sentences
 from .sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
+_DIGITS = regex.compile(r"\d+")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 
 
@@ -150,7 +152,9 @@ def decide(
     if len(split):
         undecided[split] = False
     is_bp = undecided & np.isin(keys, boilerplate) & (keys != 0)
-    reason[is_bp] = BOILERPLATE
+    for b in np.flatnonzero(is_bp).tolist():
+        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
+            reason[b] = BOILERPLATE
     hashes = block_hashes(s.tok_hash, t0, t1)
     same = np.zeros(n_blocks, dtype=bool)
     same[1:] = (hashes[1:] == hashes[:-1]) & (hashes[1:] != 0) & (blk_doc[1:] == blk_doc[:-1])
@@ -158,12 +162,10 @@ def decide(
     for b in np.flatnonzero(same & (reason == KEEP) & undecided).tolist():
         d, p = int(blk_doc[b]), int(run_first[b])
         text = texts[d]
-        sim = _similarity(
-            text[s.blk_start[b] : s.blk_end[b]],
-            text[s.blk_start[p] : s.blk_end[p]],
-            config.threshold,
-        )
-        if sim is not None:
+        block, first = text[s.blk_start[b] : s.blk_end[b]], text[s.blk_start[p] : s.blk_end[p]]
+        sim = _similarity(block, first, config.threshold)
+        # A short block that differs only in its numbers (a table row, a counter) is not a repeat.
+        if sim is not None and _DIGITS.findall(block) == _DIGITS.findall(first):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 REPEAT,
                 d,
@@ -204,6 +206,15 @@ def decide(
         )
         units = units.take(np.lexsort((units.start, units.doc)))
     return units
+
+
+def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
+    """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
+    such as ``is returned.`` recurs in many documents without being boilerplate)."""
+    first = text[int(s.blk_start[b])]
+    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not first.islower():
+        return False
+    return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
 
 
 def _range_sum(mask: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
