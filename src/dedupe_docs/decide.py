@@ -11,6 +11,7 @@ until nothing changes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import attrs
@@ -18,6 +19,7 @@ import numpy as np
 import regex
 from rapidfuzz import fuzz
 
+from . import workers
 from .config import Config
 from .normalize import _POWERS, mix64, verification_form
 from .segment import sentences
@@ -127,14 +129,12 @@ def decide(
     # Slow path: partly aligned or fuzzy blocks, verified one by one.
     extra: list[tuple[int, int, int, int, int, int, int, float]] = []
     split: list[int] = []
-    checker = _Checker(s, texts, aligned, tok_doc, config)
-    for b in np.flatnonzero((covered > 0) & ~fast).tolist():
-        d = int(blk_doc[b])
-        found = checker.duplicates(
-            d, int(s.blk_start[b]), int(s.blk_end[b]), int(t0[b]), int(t1[b]), int(covered[b])
-        )
-        if found is None:
-            continue
+    candidates = np.flatnonzero((covered > 0) & ~fast)
+    shared = (_Checker(s, texts, aligned, tok_doc, config), blk_doc, covered)
+    parts = workers.chunks(candidates.tolist(), 4 * config.jobs)
+    for b, found in itertools.chain.from_iterable(
+        workers.pmap(_verify_blocks, parts, shared, config.jobs)
+    ):
         if len(found) == 1 and found[0][1:3] == (int(s.blk_start[b]), int(s.blk_end[b])):
             _, _, _, sd, ss, se, sim = found[0]
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
@@ -145,6 +145,7 @@ def decide(
                 sim,
             )
         else:
+            d = int(blk_doc[b])
             split.append(b)
             extra.extend((d, a, e, r, sd, ss, se, sim) for r, a, e, sd, ss, se, sim in found)
     # Boilerplate and repeats, where no duplicate was found.
@@ -206,6 +207,21 @@ def decide(
         )
         units = units.take(np.lexsort((units.start, units.doc)))
     return units
+
+
+def _verify_blocks(
+    shared: tuple[_Checker, np.ndarray, np.ndarray], blocks: Sequence[int]
+) -> list[tuple[int, list[Found]]]:
+    """The slow path for some blocks (runs in a worker): each block with what was found."""
+    checker, blk_doc, covered = shared
+    s, out = checker.s, []
+    for b in blocks:
+        t0, t1 = int(s.blk_t0[b]), int(s.blk_t1[b])
+        start, end = int(s.blk_start[b]), int(s.blk_end[b])
+        found = checker.duplicates(int(blk_doc[b]), start, end, t0, t1, int(covered[b]))
+        if found is not None:
+            out.append((b, found))
+    return out
 
 
 def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:

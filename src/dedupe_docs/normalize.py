@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import unicodedata
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -85,7 +87,32 @@ class _Tables:
 
 @functools.cache
 def tables() -> _Tables:
-    """Lookup tables for every Basic Multilingual Plane code point, built once per process."""
+    """Lookup tables for every Basic Multilingual Plane code point: built once, then loaded
+    from the user's cache folder (building takes about half a second)."""
+    cache = _cache_path()
+    try:
+        with np.load(cache) as saved:
+            return _Tables(saved["kinds"], saved["values"], saved["digits"], saved["layout"])
+    except (OSError, KeyError, ValueError):
+        pass
+    built = _build_tables()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, **attrs.asdict(built, recurse=False))
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only home is fine: the tables are rebuilt next time
+    return built
+
+
+def _cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    key = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=6).hexdigest()
+    return Path(base) / "dedupe_docs" / f"tables-{unicodedata.unidata_version}-{key}.npz"
+
+
+def _build_tables() -> _Tables:
     kinds = np.zeros(0x10000, dtype=np.uint8)
     values = np.zeros(0x10000, dtype=np.uint64)
     digits = np.zeros(0x10000, dtype=np.uint64)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, _io, decide, emit, sign
+from . import __version__, _io, decide, emit, sign, workers
 from .config import Config
 from .decide import REASON_NAMES
 from .detect import align
@@ -55,7 +55,10 @@ def _clean(
 ) -> list[CleanedDocument]:
     clock = _Clock(timings)
     texts = [doc.text for doc in docs]
-    signed = sign.concat([sign.sign([texts[i] for i in r], config) for r in sign.batches(texts)])
+    batches = sign.batches(
+        texts, min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
+    )
+    signed = sign.concat(workers.pmap(_sign_batch, batches, (texts, config), config.jobs))
     clock.lap("sign")
     sources = signed.positions[first_occurrences(signed.shingles)]
     clock.lap("index")
@@ -81,6 +84,11 @@ def _clean(
     cleaned = _assemble(docs, removed, spans)
     clock.lap("emit")
     return cleaned
+
+
+def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
+    texts, config = shared
+    return sign.sign([texts[i] for i in batch], config)
 
 
 def _assemble(
