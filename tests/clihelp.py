@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -11,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from click.testing import CliRunner
+from invariants import check
 
 import dedupe_docs
 from dedupe_docs.cli import main
+from dedupe_docs.types import CleanedDocument, Kept, Removal, SourceRef
 
 SRC = str(Path(dedupe_docs.__file__).parents[1])
 
@@ -92,3 +95,32 @@ def digest(folder: Path, *, report: bool = False) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and (report or p.name != "report.json")
     }
+
+
+def load_output(out: Path) -> list[CleanedDocument]:
+    """The CleanedDocuments an output folder of text-file input describes (for ``invariants``)."""
+    docs = []
+    for line in (out / "provenance.jsonl").read_bytes().splitlines():
+        r = json.loads(line)
+        removed = tuple(
+            Removal(
+                x["start"],
+                x["end"],
+                x["reason"],
+                SourceRef(**x["source"]) if x["source"] else None,
+                x["similarity"],
+            )
+            for x in r["removed"]
+        )
+        kept = tuple(Kept(*k) for k in r["kept"])
+        text = (out / "clean" / r["id"]).read_bytes().decode("utf-8")
+        docs.append(CleanedDocument(r["id"], text, r["length"], kept, removed, r["id"]))
+    return docs
+
+
+def check_output_folder(src: Path, out: Path, threshold: float = 0.8) -> None:
+    """Invariants 1-4 on an output folder of a folder of ``*.txt`` files."""
+    texts = {p.relative_to(src).as_posix(): p.read_bytes().decode() for p in src.rglob("*.txt")}
+    check(texts, load_output(out), threshold)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["documents"] == len(texts)
