@@ -14,13 +14,13 @@ import unicodedata
 import regex
 
 MAX_SLUG = 64
-_UNSAFE = regex.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = regex.compile(r"[^A-Za-z0-9_-]+")  # no dot: Windows reserves "nul.txt" too
 
 
 def safe_name(doc_id: str) -> str:
     """A portable file name for ``doc_id``: a readable ASCII slug plus a hash of the whole id.
 
-    At most 77 characters of ``[A-Za-z0-9._-]``, never starting with a dot, identical for
+    At most 77 characters of ``[A-Za-z0-9_-]`` (no dot, no separator), identical for
     identical ids and different for different ones (the 48-bit BLAKE2b suffix).
 
     >>> safe_name("../../etc/passwd")
@@ -30,5 +30,5 @@ def safe_name(doc_id: str) -> str:
     """
     digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
     folded = unicodedata.normalize("NFKD", doc_id).encode("ascii", "ignore").decode("ascii")
-    slug = _UNSAFE.sub("_", folded).strip("._-")[:MAX_SLUG].rstrip("._-")
+    slug = _UNSAFE.sub("_", folded).strip("_-")[:MAX_SLUG].rstrip("_-")
     return f"{slug or 'id'}-{digest}"
