@@ -31,7 +31,20 @@ def test_a_single_50_mb_line(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_100_000_tiny_files(tmp_path: Path) -> None:
     rng = random.Random(100)
-    words = "the of and to in union branch chair letter bulletin Reply Delete".split()
+    words = [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "union",
+        "branch",
+        "chair",
+        "letter",
+        "bulletin",
+        "Reply",
+        "Delete",
+    ]
     src = tmp_path / "in"
     for i in range(100_000):
         if i % 1000 == 0:
