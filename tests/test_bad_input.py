@@ -348,3 +348,22 @@ def test_existing_non_empty_output_is_refused_unless_overwrite(tmp_path: Path) -
     code, _, err = invoke("clean", str(tmp_path / "a.txt"), "--out", str(out), "--overwrite")
     assert code == 0, err
     assert sorted(p.name for p in out.iterdir()) == ["clean", "provenance.jsonl", "report.json"]
+
+
+def test_every_row_of_the_readme_table_names_existing_tests() -> None:
+    import importlib
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Bad input and failures", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line][
+        1:
+    ]
+    assert len(rows) >= 20
+    for row in rows:
+        cell = row.rstrip(" |").rsplit(" | ", 1)[1]
+        refs = re.findall(r"`(?:(test_\w+)\.py)?::(test_\w+)`", cell)
+        assert refs or cell.startswith("same two tests"), row
+        module = None
+        for ref in refs:
+            module = ref[0] or module
+            assert module and hasattr(importlib.import_module(module), ref[1]), (row, ref)
