@@ -12,6 +12,7 @@ until nothing changes.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import attrs
@@ -27,6 +28,7 @@ from .sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS = regex.compile(r"\d+")
+_FIRST_LETTER = regex.compile(r"\p{L}")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 
 
@@ -73,14 +75,18 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     return keys
 
 
-def boilerplate_set(keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
-    """Sorted keys of short blocks that stand in at least ``boilerplate_min_docs`` documents."""
+def boilerplate_set(
+    keys: np.ndarray, blk_doc: np.ndarray, n_docs: int, config: Config
+) -> np.ndarray:
+    """Sorted keys of short blocks that stand in at least ``boilerplate_min_docs`` documents
+    and in at least ``boilerplate_min_share`` of all documents."""
     if config.boilerplate_max_tokens == 0:
         return np.zeros(0, dtype=np.uint64)
     has = keys != 0
     pairs = np.unique(np.stack([keys[has], blk_doc[has].astype(np.uint64)], axis=1), axis=0)
     values, counts = np.unique(pairs[:, 0], return_counts=True)
-    return values[counts >= config.boilerplate_min_docs]
+    needed = max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
+    return values[counts >= needed]
 
 
 def decide(
@@ -227,8 +233,8 @@ def _verify_blocks(
 def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
     """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
     such as ``is returned.`` recurs in many documents without being boilerplate)."""
-    first = text[int(s.blk_start[b])]
-    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not first.islower():
+    letter = _FIRST_LETTER.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not letter or not letter.group().islower():
         return False
     return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
 

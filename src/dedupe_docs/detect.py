@@ -20,6 +20,7 @@ def align(
     sources: np.ndarray,
     doc_offsets: np.ndarray,
     token_hashes: np.ndarray,
+    blocks: tuple[np.ndarray, np.ndarray],
     *,
     k: int,
     min_tokens: int,
@@ -31,7 +32,8 @@ def align(
     ``positions`` holds the global token index of each shingle's first token, ascending;
     ``sources`` the global token index of that shingle's first occurrence; ``doc_offsets`` the
     first global token index of each document (plus the total at the end); ``token_hashes``
-    lets passages grow token by token past their outermost shingles. With
+    lets passages grow token by token past their outermost shingles; ``blocks`` holds the first
+    and end token of every non-empty block, ascending. With
     ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
     later, more complete copy is the one that survives.
     """
@@ -78,9 +80,12 @@ def align(
     )
     bounds = doc_offsets.tolist()
     chains = []
+    block_starts, block_ends = blocks
     for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
         chain, back, forward = _extend(chain, token_hashes, bounds, max_gap)
         strength = max(strength, first_segment + back, last_segment + forward)
+        if strength < min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
+            strength = max(strength, _aligned_count(chain))
         chains.append((strength, chain))
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
     for strength, chain in chains:
@@ -95,6 +100,31 @@ def align(
     if keep == "longest":
         _follow(aligned)
     return aligned
+
+
+def _copies_whole_blocks(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether the passage's source runs from the start of a block to the end of one.
+
+    A copy of whole blocks with a sentence inserted is split into segments that may each be
+    short; a quotation of a sentence or two out of a longer block is not a whole block.
+    """
+    first = min(r[2] for r in chain)
+    last = max(r[3] for r in chain)
+    i = int(np.searchsorted(starts, first, side="right")) - 1
+    j = int(np.searchsorted(starts, last - 1, side="right")) - 1
+    return i >= 0 and j >= 0 and first - starts[i] <= 2 and ends[j] - last <= 2
+
+
+def _aligned_count(chain: list[Run]) -> int:
+    """Target tokens a passage aligns: its runs plus the small gaps bridged between them."""
+    count, prev_te, prev_se = 0, None, None
+    for ts, te, ss, _se in chain:
+        if prev_te is not None and prev_se is not None and 0 < ts - prev_te <= ss - prev_se + 2:
+            count += ts - prev_te
+        count += te - max(ts, prev_te if prev_te is not None else ts)
+        prev_te = te if prev_te is None else max(prev_te, te)
+        prev_se = _se if prev_se is None else max(prev_se, _se)
+    return count
 
 
 def _target_is_longer(chain: list[Run]) -> bool:

@@ -67,6 +67,7 @@ def _clean(
         sources,
         signed.doc_tokens,
         signed.tok_hash,
+        _block_bounds(signed),
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
@@ -75,7 +76,7 @@ def _clean(
     clock.lap("detect")
     keys = decide.boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
-    boilerplate = decide.boilerplate_set(keys, blk_doc, config)
+    boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
     units = decide.decide(signed, texts, aligned, boilerplate, keys, config)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     units, spans = decide.settle(units, lengths)
@@ -84,6 +85,11 @@ def _clean(
     cleaned = _assemble(docs, removed, spans)
     clock.lap("emit")
     return cleaned
+
+
+def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
+    nonempty = s.blk_t1 > s.blk_t0
+    return s.blk_t0[nonempty], s.blk_t1[nonempty]
 
 
 def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
