@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, _io, emit
+from . import __version__, _io, emit, formats
 from .config import Config
 from .decide import (
     CorpusView,
@@ -26,6 +26,7 @@ from .detect import align
 from .errors import ConfigError, OutputError
 from .index import first_occurrences
 from .normalize import Tokens, tokenize, verification_form
+from .progress import Progress, stage, ticks
 from .read import DocumentLike, read
 from .segment import segment
 from .shingle import shingle
@@ -62,13 +63,17 @@ def clean(
 
 
 def _clean(
-    docs: list[Document], config: Config, timings: dict[str, float]
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
 ) -> list[CleanedDocument]:
     clock = _Clock(timings)
     k = config.shingle_size
-    tokens: list[Tokens] = [tokenize(doc.text) for doc in docs]
+    tokens: list[Tokens] = [tokenize(doc.text) for doc in ticks(docs, "tokenize", progress)]
     blocks = [segment(doc.text, config.unit) for doc in docs]
     clock.lap("tokenize")
+    stage(progress, "shingle")
     counts = np.array([len(t) for t in tokens], dtype=np.int64)
     doc_offsets = np.concatenate(([0], np.cumsum(counts)))
     starts = _concat([t.starts for t in tokens], np.int64)
@@ -82,8 +87,10 @@ def _clean(
         np.int64,
     )
     clock.lap("shingle")
+    stage(progress, "index")
     sources = positions[first_occurrences(shingles)]
     clock.lap("index")
+    stage(progress, "detect")
     aligned = align(
         positions,
         sources,
@@ -112,7 +119,8 @@ def _clean(
         boilerplate=_boilerplate(keys, config),
     )
     removals = [
-        decide_document(d, blocks[d], hashes[d], keys[d], view, config) for d in range(len(docs))
+        decide_document(d, blocks[d], hashes[d], keys[d], view, config)
+        for d in ticks(range(len(docs)), "decide", progress)
     ]
     removals, kept = settle(removals, view.ids, view.texts)
     clock.lap("decide")
@@ -170,19 +178,32 @@ def run(
     overwrite: bool = False,
     text_field: str = "text",
     id_field: str = "id",
+    dolma_attributes: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Clean ``inputs`` and write the output folder ``out`` atomically; return the report."""
+    """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
+
+    Record inputs are written back in their own format (see :mod:`dedupe_docs.formats`);
+    ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``progress`` is called
+    as ``progress(stage, done, total)`` while the run goes on.
+    """
     config = config or Config()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     inputs = list(inputs)
     _check_out(out, inputs, overwrite)
+    layout = formats.record_layout(inputs)
+    stage(progress, "read")
     docs = read(inputs, text_field=text_field, id_field=id_field)
     timings["read"] = round(time.perf_counter() - started, 4)
-    cleaned = _clean(docs, config, timings)
+    cleaned = _clean(docs, config, timings, progress)
     report = make_report(cleaned, config, timings)
+    report["inputs"] = formats.describe_inputs(inputs, text_field=text_field, id_field=id_field)
+    stage(progress, "write")
     with _io.atomic_folder(out, overwrite=overwrite) as tmp:
-        report["outputs"] = emit.write(tmp, cleaned, report, text_field=text_field)
+        extra = [formats.write_dolma_attributes(tmp, cleaned)] if dolma_attributes else []
+        outputs = emit.write(tmp, cleaned, report, text_field=text_field, layout=layout)
+        report["outputs"] = [*outputs, *extra]
     return report
 
 
