@@ -174,7 +174,8 @@ def clean_records(
     Returns new dicts in the same order with ``text_field`` replaced by the cleaned text and every
     other field untouched. With ``id_field=None`` the records are numbered ``"0"``, ``"1"``, ...
 
-    >>> rows = [{"text": "Hello world, this is it.\\n", "n": 1}, {"text": "Hello world, this is it.\\n", "n": 2}]
+    >>> line = "Hello world, this is it.\\n"
+    >>> rows = [{"text": line, "n": 1}, {"text": line, "n": 2}]
     >>> clean_records(rows, id_field=None, min_tokens=3)
     [{'text': 'Hello world, this is it.\\n', 'n': 1}, {'text': '', 'n': 2}]
     """
