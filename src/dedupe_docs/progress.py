@@ -89,6 +89,8 @@ class StageBars:
             )
         self.bar.total = total
         self.bar.update(done - self.bar.n)
+        if done == total and time.monotonic() - self.started >= self.delay:
+            self.bar.refresh()  # a stage's last state is drawn even within mininterval
 
     def close(self) -> None:
         if self.bar is not None:
