@@ -141,4 +141,4 @@ def test_explain_unknown_document(seeds_out: Path) -> None:
     code, _, err = invoke("explain", str(seeds_out), "nope.txt")
     assert code == 1 and "no document 'nope.txt'" in err
     code, _, err = invoke("explain", str(seeds_out / "missing"))
-    assert code == 1 and "report.json" in err or "provenance.jsonl" in err
+    assert code == 1 and "provenance.jsonl: No such file or directory" in err

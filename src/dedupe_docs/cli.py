@@ -16,7 +16,7 @@ from .config import Config
 from .errors import ConfigError, DedupeError
 from .pipeline import make_config, run
 from .progress import StageBars
-from .settings import read_settings
+from .settings import load_config, read_settings
 
 _DEFAULTS = Config()
 
@@ -200,6 +200,7 @@ def clean(
 def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[str, Any]:
     """``options`` with the values of a TOML file where the command line did not set them."""
     params = {p.name: p for p in ctx.command.params}
+    load_config(path)  # the file's own values are valid, or the error names the file
     for name, value in read_settings(path).items():
         if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
             continue

@@ -226,7 +226,8 @@ def read_provenance(out_dir: str | Path) -> list[Provenance]:
                             str(path), f"bad provenance record: {exc}", line=n
                         ) from exc
     except OSError as exc:
-        raise InputError(str(path), exc.strerror or str(exc)) from exc
+        hint = f"is {out_dir} the --out folder of dedupe-docs clean?"
+        raise InputError(str(path), exc.strerror or str(exc), hint=hint) from exc
     return out
 
 

@@ -38,7 +38,7 @@ def render_html(
     every document by id, and the run's ``report.json`` (for version and configuration)."""
     report = report or {}
     data = _data(provenance, texts)
-    summary = _summary(provenance, texts, data["docs"])
+    summary = _summary(provenance, texts, data["docs"], report.get("chars_out"))
     config = report.get("config") or {}
     script = _SCRIPT
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
@@ -121,7 +121,10 @@ def _data(provenance: Sequence[Provenance], texts: Mapping[str, str]) -> dict[st
 
 
 def _summary(
-    provenance: Sequence[Provenance], texts: Mapping[str, str], docs: list[dict[str, Any]]
+    provenance: Sequence[Provenance],
+    texts: Mapping[str, str],
+    docs: list[dict[str, Any]],
+    chars_out: int | None,
 ) -> str:
     chars_in = sum(p.length for p in provenance) or 1
     removed = dict.fromkeys(REASONS, 0)
@@ -142,7 +145,7 @@ def _summary(
         ("documents", f"{len(provenance):,}"),
         ("changed", f"{sum(1 for p in provenance if p.removed):,}"),
         ("characters in", f"{sum(p.length for p in provenance):,}"),
-        ("characters out", f"{sum(p.length for p in provenance) - total:,}"),
+        ("characters out", f"{chars_out:,}" if chars_out is not None else "?"),
         ("removed", f"{total / chars_in:.1%}"),
     ]
     out = ['<div class="cards">']
