@@ -155,7 +155,7 @@ def clean(
     debug: bool,
     **options: Any,
 ) -> None:
-    """Clean INPUT... (.txt files, folders of *.txt, .jsonl files) into OUT.
+    """Clean INPUT... (.txt files, folders of *.txt, .jsonl[.gz|.zst] or .parquet files) into OUT.
 
     Writes OUT/clean/<relative path> (text input) or OUT/clean.jsonl (record input),
     OUT/provenance.jsonl (kept and removed spans of every document) and OUT/report.json.
