@@ -54,8 +54,8 @@ def run_in_pty(*args: str) -> tuple[int, str]:
 def test_terminal_shows_progress_bars(tmp_path: Path) -> None:
     code, shown = run_in_pty("clean", str(SEEDS), "--out", str(tmp_path / "o"))
     assert code == 0, shown
-    assert "dedupe-docs: tokenize" in shown and "dedupe-docs: decide" in shown
-    assert "100%|" in shown and "5/5" in shown
+    assert "dedupe-docs: sign" in shown and "dedupe-docs: decide" in shown
+    assert "dedupe-docs: sign: 100%|" in shown
     assert "dedupe-docs: 5 documents" in shown
 
 
@@ -63,7 +63,7 @@ def test_terminal_shows_progress_bars(tmp_path: Path) -> None:
 def test_terminal_without_bars_when_asked(tmp_path: Path, flag: str) -> None:
     code, shown = run_in_pty("clean", str(SEEDS), "--out", str(tmp_path / "o"), flag)
     assert code == 0, shown
-    assert "%|" not in shown and "tokenize" not in shown
+    assert "%|" not in shown and "sign" not in shown
 
 
 def test_piped_run_prints_no_progress(tmp_path: Path) -> None:
@@ -75,7 +75,7 @@ def test_piped_run_prints_no_progress(tmp_path: Path) -> None:
         check=True,
     )
     assert run.stdout == ""
-    assert "%|" not in run.stderr and "\r" not in run.stderr and "tokenize" not in run.stderr
+    assert "%|" not in run.stderr and "\r" not in run.stderr and "sign" not in run.stderr
     assert run.stderr.startswith("dedupe-docs: 5 documents")
 
 
@@ -85,8 +85,9 @@ def test_forced_bars_and_stage_calls(tmp_path: Path) -> None:
 
     dedupe_docs.run([SEEDS], tmp_path / "o", progress=lambda *a: calls.append(a))
     stages = list(dict.fromkeys(c[0] for c in calls))
-    assert stages == ["read", "tokenize", "shingle", "index", "detect", "decide", "write"]
-    assert ("tokenize", 5, 5) in calls and ("decide", 5, 5) in calls
+    assert stages == ["read", "sign", "index", "detect", "decide", "write"]
+    signs = [c for c in calls if c[0] == "sign"]
+    assert signs[0][1] == 0 and signs[-1][1] == signs[-1][2] >= 1
 
     class Sink:
         def __init__(self) -> None:

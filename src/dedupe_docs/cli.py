@@ -117,6 +117,13 @@ Examples:
     help="Documents a short block must stand in to be boilerplate.",
 )
 @click.option(
+    "--boilerplate-min-share",
+    type=float,
+    default=_DEFAULTS.boilerplate_min_share,
+    show_default=True,
+    help="Share of all documents a short block must stand in to be boilerplate.",
+)
+@click.option(
     "--jobs", "-j", type=int, default=_DEFAULTS.jobs, show_default=True, help="Worker processes."
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")

@@ -3,7 +3,6 @@ decide → emit, plus run() which also writes an output folder."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Iterable
@@ -12,25 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, _io, emit, formats
+from . import __version__, _io, decide, emit, formats, sign, workers
 from .config import Config
-from .decide import (
-    CorpusView,
-    block_hashes,
-    block_token_ranges,
-    decide_document,
-    merge_adjacent,
-    settle,
-)
+from .decide import REASON_NAMES
 from .detect import align
 from .errors import ConfigError, OutputError
 from .index import first_occurrences
-from .normalize import Tokens, tokenize, verification_form
-from .progress import Progress, stage, ticks
+from .progress import Progress, stage
 from .read import DocumentLike, read
-from .segment import segment
-from .shingle import shingle
-from .types import REASONS, CleanedDocument, Document
+from .types import REASONS, CleanedDocument, Document, Removal, SourceRef
 
 log = logging.getLogger("dedupe_docs")
 
@@ -69,95 +58,91 @@ def _clean(
     progress: Progress | None = None,
 ) -> list[CleanedDocument]:
     clock = _Clock(timings)
-    k = config.shingle_size
-    tokens: list[Tokens] = [tokenize(doc.text) for doc in ticks(docs, "tokenize", progress)]
-    blocks = [segment(doc.text, config.unit) for doc in docs]
-    clock.lap("tokenize")
-    stage(progress, "shingle")
-    counts = np.array([len(t) for t in tokens], dtype=np.int64)
-    doc_offsets = np.concatenate(([0], np.cumsum(counts)))
-    starts = _concat([t.starts for t in tokens], np.int64)
-    ends = _concat([t.ends for t in tokens], np.int64)
-    shingles = _concat([shingle(t.hashes, k) for t in tokens], np.uint64)
-    positions = _concat(
-        [
-            off + np.arange(max(n - k + 1, 0))
-            for off, n in zip(doc_offsets[:-1], counts, strict=True)
-        ],
-        np.int64,
+    texts = [doc.text for doc in docs]
+    batches = sign.batches(
+        texts, min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     )
-    clock.lap("shingle")
+    stage(progress, "sign", 0, len(batches))
+    signed = sign.concat(workers.pmap(_sign_batch, batches, (texts, config), config.jobs))
+    stage(progress, "sign", len(batches), len(batches))
+    clock.lap("sign")
     stage(progress, "index")
-    sources = positions[first_occurrences(shingles)]
+    sources = signed.positions[first_occurrences(signed.shingles)]
     clock.lap("index")
     stage(progress, "detect")
     aligned = align(
-        positions,
+        signed.positions,
         sources,
-        doc_offsets,
-        k=k,
+        signed.doc_tokens,
+        signed.tok_hash,
+        _block_bounds(signed),
+        k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
         keep=config.keep,
     )
     clock.lap("detect")
-    ranges = [block_token_ranges(t.starts, b) for t, b in zip(tokens, blocks, strict=True)]
-    hashes = [
-        block_hashes(t.hashes, first, last) for t, (first, last) in zip(tokens, ranges, strict=True)
-    ]
-    keys = [
-        _boilerplate_keys(doc, b, last - first, config)
-        for doc, b, (first, last) in zip(docs, blocks, ranges, strict=True)
-    ]
-    view = CorpusView(
-        ids=[d.id for d in docs],
-        texts=[d.text for d in docs],
-        doc_offsets=doc_offsets,
-        starts=starts,
-        ends=ends,
-        aligned=aligned,
-        boilerplate=_boilerplate(keys, config),
-    )
-    removals = [
-        decide_document(d, blocks[d], hashes[d], keys[d], view, config)
-        for d in ticks(range(len(docs)), "decide", progress)
-    ]
-    removals, kept = settle(removals, view.ids, view.texts)
+    stage(progress, "decide")
+    keys = decide.boilerplate_keys(signed, config)
+    blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
+    boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
+    units = decide.decide(signed, texts, aligned, boilerplate, keys, config)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    units, spans = decide.settle(units, lengths)
+    removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide")
-    kept_by_id = dict(zip(view.ids, kept, strict=True))
-    cleaned = [
-        emit.build(doc, merge_adjacent(doc.text, r, kept_by_id), spans)
-        for doc, r, spans in zip(docs, removals, kept, strict=True)
-    ]
+    cleaned = _assemble(docs, removed, spans)
     clock.lap("emit")
     return cleaned
 
 
-def _boilerplate_keys(
-    doc: Document, blocks: np.ndarray, size: np.ndarray, config: Config
-) -> np.ndarray:
-    """Keys of the document's short blocks: their verification form (digits kept), hashed."""
-    short = np.flatnonzero((size > 0) & (size <= config.boilerplate_max_tokens))
-    keys = np.zeros(len(blocks), dtype=np.uint64)
-    for i in short.tolist():
-        form = verification_form(doc.text[blocks[i, 0] : blocks[i, 1]])
-        keys[i] = (
-            int.from_bytes(hashlib.blake2b(form.encode(), digest_size=8).digest(), "little") | 1
+def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
+    nonempty = s.blk_t1 > s.blk_t0
+    return s.blk_t0[nonempty], s.blk_t1[nonempty]
+
+
+def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
+    texts, config = shared
+    return sign.sign([texts[i] for i in batch], config)
+
+
+def _assemble(
+    docs: list[Document], removed: decide.Units, spans: decide.Spans
+) -> list[CleanedDocument]:
+    """One CleanedDocument per document from the corpus-wide decision arrays."""
+    n = len(docs)
+    span_at = np.searchsorted(spans.doc, np.arange(n + 1)).tolist()
+    removed_at = np.searchsorted(removed.doc, np.arange(n + 1)).tolist()
+    span_pairs = list(zip(spans.start.tolist(), spans.end.tolist(), strict=True))
+    ids = [d.id for d in docs]
+    rows = zip(
+        removed.start.tolist(),
+        removed.end.tolist(),
+        removed.reason.tolist(),
+        removed.src_doc.tolist(),
+        removed.src_start.tolist(),
+        removed.src_end.tolist(),
+        removed.similarity.tolist(),
+        strict=True,
+    )
+    removals = [
+        Removal(
+            a,
+            e,
+            REASON_NAMES[r],
+            SourceRef(ids[sd], ss, se) if sd >= 0 else None,
+            None if sim != sim else sim,
         )
-    return keys
-
-
-def _boilerplate(keys: list[np.ndarray], config: Config) -> frozenset[int]:
-    """Keys of short blocks that stand in at least ``boilerplate_min_docs`` documents."""
-    if config.boilerplate_max_tokens == 0 or not keys:
-        return frozenset()
-    per_doc = [np.unique(k[k != 0]) for k in keys]
-    values, counts = np.unique(np.concatenate(per_doc), return_counts=True)
-    return frozenset(values[counts >= config.boilerplate_min_docs].tolist())
-
-
-def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
+        for a, e, r, sd, ss, se, sim in rows
+    ]
+    return [
+        emit.build(
+            doc,
+            removals[removed_at[d] : removed_at[d + 1]],
+            span_pairs[span_at[d] : span_at[d + 1]],
+        )
+        for d, doc in enumerate(docs)
+    ]
 
 
 class _Clock:

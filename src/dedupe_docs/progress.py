@@ -41,10 +41,10 @@ def ticks(items: Sequence[T], stage: str, progress: Progress | None) -> Iterator
             progress(stage, n, total)
 
 
-def stage(progress: Progress | None, name: str) -> None:
-    """Report that a stage without per-item progress has started."""
+def stage(progress: Progress | None, name: str, done: int = 0, total: int = 1) -> None:
+    """Report ``done`` of ``total`` units of a stage (by default: the stage has started)."""
     if progress is not None:
-        progress(name, 0, 1)
+        progress(name, done, total)
 
 
 class StageBars:
@@ -79,7 +79,7 @@ class StageBars:
             self.bar = tqdm(
                 total=total,
                 desc=f"dedupe-docs: {name}",
-                unit="doc" if total > 1 else "stage",
+                unit="batch" if total > 1 else "stage",
                 file=self.file,
                 disable=self.disable,
                 delay=max(0.0, self.delay - waited),

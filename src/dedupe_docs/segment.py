@@ -11,28 +11,37 @@ import numpy as np
 import regex
 
 from .config import Unit
+from .normalize import codepoints, lookup, tables
 
-_LINE = regex.compile(r"[^\s](?:[^\r\n\u2028\u2029\x85\x0b\x0c]*[^\s])?")
-_BLANK_LINE = regex.compile(r"(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*(?:\r\n|\r|\n)")
 _SENTENCE = regex.compile(
     r"[^\s](?:.*?)(?:[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[」』”’）]*|$)", regex.DOTALL
 )
 
 
-def segment(text: str, unit: Unit = "line") -> np.ndarray:
+def segment(text: str, unit: Unit = "line", cps: np.ndarray | None = None) -> np.ndarray:
     """Block spans of ``text`` as an ``(n, 2)`` int64 array of ``[start, end)`` offsets."""
-    spans = [m.span() for m in _LINE.finditer(text)]
-    lines = np.array(spans, dtype=np.int64).reshape(-1, 2)
-    if unit == "line" or len(lines) < 2:
-        return lines
-    # A paragraph ends where the gap between two lines holds a blank line.
-    breaks = [0]
-    for i in range(1, len(lines)):
-        if _BLANK_LINE.search(text, lines[i - 1, 1], lines[i, 0]):
-            breaks.append(i)
-    starts = np.array(breaks)
-    ends = np.append(starts[1:], len(lines)) - 1
-    return np.stack([lines[starts, 0], lines[ends, 1]], axis=1)
+    if cps is None:
+        cps = codepoints(text)
+    layout = lookup(cps, tables().layout, 3)
+    visible = np.flatnonzero(layout == 0)
+    if len(visible) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    is_break = layout == 2
+    line = np.cumsum(is_break, dtype=np.int64)[visible]
+    new_line = np.ones(len(visible), dtype=bool)
+    new_line[1:] = line[1:] != line[:-1]
+    last = np.append(new_line[1:], True)
+    blocks = np.stack([visible[new_line], visible[last] + 1], axis=1).astype(np.int64)
+    if unit == "line" or len(blocks) < 2:
+        return blocks
+    # A paragraph ends where two line breaks (\r\n counts once) separate two lines.
+    counted = is_break.copy()
+    counted[1:] &= ~((cps[1:] == 0x0A) & (cps[:-1] == 0x0D))
+    breaks = np.concatenate(([0], np.cumsum(counted, dtype=np.int64)))
+    between = breaks[blocks[1:, 0]] - breaks[blocks[:-1, 1]]
+    starts = np.flatnonzero(np.concatenate(([True], between >= 2)))
+    ends = np.append(starts[1:], len(blocks)) - 1
+    return np.stack([blocks[starts, 0], blocks[ends, 1]], axis=1)
 
 
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
