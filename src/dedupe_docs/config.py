@@ -19,7 +19,7 @@ class Config:
     """Tokens per shingle. Smaller finds shorter copies and more chance matches."""
     min_tokens: int = attrs.field(default=24, validator=v.ge(1))
     """A duplicate passage must align at least this many tokens with its source."""
-    threshold: float = attrs.field(default=0.8, validator=[v.ge(0.0), v.le(1.0)])
+    threshold: float = attrs.field(default=0.9, validator=[v.ge(0.0), v.le(1.0)])
     """Minimum similarity (rapidfuzz ratio on folded text, digits kept) to remove a block."""
     block_coverage: float = attrs.field(default=0.8, validator=[v.gt(0.0), v.le(1.0)])
     """Share of a block's tokens that must be aligned to its source for it to be removed."""
