@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, _io, decide, emit, sign, workers
+from . import __version__, _io, decide, emit, formats, sign, workers
 from .config import Config
 from .decide import REASON_NAMES
 from .detect import align
 from .errors import ConfigError, OutputError
 from .index import first_occurrences
+from .progress import Progress, stage
 from .read import DocumentLike, read
 from .types import REASONS, CleanedDocument, Document, Removal, SourceRef
 
@@ -51,17 +52,24 @@ def clean(
 
 
 def _clean(
-    docs: list[Document], config: Config, timings: dict[str, float]
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
 ) -> list[CleanedDocument]:
     clock = _Clock(timings)
     texts = [doc.text for doc in docs]
     batches = sign.batches(
         texts, min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     )
+    stage(progress, "sign", 0, len(batches))
     signed = sign.concat(workers.pmap(_sign_batch, batches, (texts, config), config.jobs))
+    stage(progress, "sign", len(batches), len(batches))
     clock.lap("sign")
+    stage(progress, "index")
     sources = signed.positions[first_occurrences(signed.shingles)]
     clock.lap("index")
+    stage(progress, "detect")
     aligned = align(
         signed.positions,
         sources,
@@ -74,6 +82,7 @@ def _clean(
         keep=config.keep,
     )
     clock.lap("detect")
+    stage(progress, "decide")
     keys = decide.boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
     boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
@@ -154,19 +163,32 @@ def run(
     overwrite: bool = False,
     text_field: str = "text",
     id_field: str = "id",
+    dolma_attributes: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Clean ``inputs`` and write the output folder ``out`` atomically; return the report."""
+    """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
+
+    Record inputs are written back in their own format (see :mod:`dedupe_docs.formats`);
+    ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``progress`` is called
+    as ``progress(stage, done, total)`` while the run goes on.
+    """
     config = config or Config()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     inputs = list(inputs)
     _check_out(out, inputs, overwrite)
+    layout = formats.record_layout(inputs)
+    stage(progress, "read")
     docs = read(inputs, text_field=text_field, id_field=id_field)
     timings["read"] = round(time.perf_counter() - started, 4)
-    cleaned = _clean(docs, config, timings)
+    cleaned = _clean(docs, config, timings, progress)
     report = make_report(cleaned, config, timings)
+    report["inputs"] = formats.describe_inputs(inputs, text_field=text_field, id_field=id_field)
+    stage(progress, "write")
     with _io.atomic_folder(out, overwrite=overwrite) as tmp:
-        report["outputs"] = emit.write(tmp, cleaned, report, text_field=text_field)
+        extra = [formats.write_dolma_attributes(tmp, cleaned)] if dolma_attributes else []
+        outputs = emit.write(tmp, cleaned, report, text_field=text_field, layout=layout)
+        report["outputs"] = [*outputs, *extra]
     return report
 
 
