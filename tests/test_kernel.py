@@ -13,7 +13,23 @@ pytestmark = pytest.mark.skipif(normalize._compiled() is None, reason="numba is 
 
 HOSTILE = st.text(
     alphabet=st.sampled_from(
-        list("aAbB zZ09\n\r\t.,'’“-") + ["\u0301", "\u200d", "\u202e", "😀", "日", "本", "ภ", "า", "Ⅻ", "½", "ß", "ﬁ", "𠀀", "\x00"]
+        [
+            *list("aAbB zZ09\n\r\t.,'’“-"),
+            "́",
+            "\u200d",
+            "\u202e",
+            "😀",
+            "日",
+            "本",
+            "ภ",
+            "า",
+            "Ⅻ",
+            "½",
+            "ß",
+            "ﬁ",
+            "𠀀",
+            "\x00",
+        ]
     ),
     max_size=300,
 )
