@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dedupe_docs import normalize
 
-pytestmark = pytest.mark.skipif(normalize._compiled() is None, reason="numba is not installed")
+pytestmark = pytest.mark.skipif(normalize.compiled() is None, reason="numba is not installed")
 
 HOSTILE = st.text(
     alphabet=st.sampled_from(
@@ -41,3 +41,17 @@ def test_kernel_matches_numpy(text: str) -> None:
     fast, slow = normalize.tokenize(text), normalize.tokenize_numpy(text)
     for field in ("starts", "ends", "hashes", "exact"):
         assert np.array_equal(getattr(fast, field), getattr(slow, field)), field
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(HOSTILE, st.text(max_size=300)))
+def test_line_kernel_matches_numpy(text: str) -> None:
+    from unittest import mock
+
+    from dedupe_docs import segment
+
+    cps = normalize.codepoints(text)
+    fast = segment._lines(cps)
+    with mock.patch.object(segment, "compiled", lambda: None):
+        slow = segment._lines(cps)
+    assert np.array_equal(fast, slow)

@@ -89,3 +89,28 @@ def tokenize_kernel(
         elif prev_eff == _SEPARATOR:
             prev_eff = _WORD
     return starts[:m], ends[:m], hashes[:m], exact[:m]
+
+
+@njit(cache=True)
+def lines_kernel(cps, layout_t):  # type: ignore[no-untyped-def]
+    """``[start, end)`` of every non-blank line, trimmed (layout: 1 space, 2 line break)."""
+    n = len(cps)
+    out = np.empty((n // 2 + 1, 2), dtype=np.int64)
+    m = 0
+    first = -1
+    last = -1
+    for i in range(n):
+        cp = cps[i]
+        kind = layout_t[cp] if cp <= 0xFFFF else 0
+        if kind == 0:
+            if first < 0:
+                first = i
+            last = i
+        elif kind == 2 and first >= 0:
+            out[m, 0], out[m, 1] = first, last + 1
+            m += 1
+            first = -1
+    if first >= 0:
+        out[m, 0], out[m, 1] = first, last + 1
+        m += 1
+    return out[:m].copy()

@@ -171,7 +171,7 @@ def tokenize(text: str, cps: np.ndarray | None = None) -> Tokens:
     """
     if cps is None:
         cps = codepoints(text)
-    kernel = _compiled()
+    kernel = compiled()
     if kernel is None:
         return tokenize_numpy(text, cps)
     t = tables()
@@ -191,7 +191,7 @@ def tokenize(text: str, cps: np.ndarray | None = None) -> Tokens:
 
 
 @functools.cache
-def _compiled() -> Callable[..., tuple[np.ndarray, ...]] | None:
+def compiled() -> Callable[..., tuple[np.ndarray, ...]] | None:
     if os.environ.get("DEDUPE_DOCS_PURE_NUMPY"):
         return None
     try:
