@@ -48,6 +48,8 @@ def _lines(cps: np.ndarray) -> np.ndarray:
         return lines_kernel(cps, layout)  # type: ignore[no-any-return]
     kinds = lookup(cps, layout, 3)
     visible = np.flatnonzero(kinds == 0)
+    if len(visible) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
     line = np.cumsum(kinds == 2, dtype=np.int64)[visible]
     new_line = np.ones(len(visible), dtype=bool)
     new_line[1:] = line[1:] != line[:-1]
