@@ -84,8 +84,10 @@ def align(
     for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
         chain, back, forward = _extend(chain, token_hashes, bounds, max_gap)
         strength = max(strength, first_segment + back, last_segment + forward)
-        if strength < min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
-            strength = max(strength, _aligned_count(chain))
+        if strength < min_tokens:
+            total = _aligned_count(chain)
+            if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
+                strength = total
         chains.append((strength, chain))
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
     for strength, chain in chains:
