@@ -12,6 +12,9 @@ __version__ = "0.1.0"
 
 from .config import Config
 from .errors import ConfigError, DedupeError, InputError, OutputError
+from .explain import Explanation, explain
+from .formats import clean_records
+from .html_report import write_html
 from .names import safe_name
 from .pipeline import clean, run
 from .read import read, read_all
@@ -25,6 +28,7 @@ __all__ = [
     "ConfigError",
     "DedupeError",
     "Document",
+    "Explanation",
     "InputError",
     "Kept",
     "OutputError",
@@ -32,8 +36,11 @@ __all__ = [
     "SourceRef",
     "__version__",
     "clean",
+    "clean_records",
+    "explain",
     "read",
     "read_all",
     "run",
     "safe_name",
+    "write_html",
 ]

@@ -12,6 +12,7 @@ until nothing changes.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import attrs
@@ -27,6 +28,7 @@ from .sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS = regex.compile(r"\d+")
+_FIRST_LETTER = regex.compile(r"\p{L}")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 
 
@@ -68,19 +70,24 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
 def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     """Per block: the exact-form hash of a short block (digits kept), else 0."""
     size = s.blk_t1 - s.blk_t0
-    keys = block_hashes(s.tok_exact, s.blk_t0, s.blk_t1)
-    keys[(size > config.boilerplate_max_tokens)] = 0
+    short = np.flatnonzero((size > 0) & (size <= config.boilerplate_max_tokens))
+    keys = np.zeros(len(size), dtype=np.uint64)
+    keys[short] = block_hashes(s.tok_exact, s.blk_t0[short], s.blk_t1[short])
     return keys
 
 
-def boilerplate_set(keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
-    """Sorted keys of short blocks that stand in at least ``boilerplate_min_docs`` documents."""
+def boilerplate_set(
+    keys: np.ndarray, blk_doc: np.ndarray, n_docs: int, config: Config
+) -> np.ndarray:
+    """Sorted keys of short blocks that stand in at least ``boilerplate_min_docs`` documents
+    and in at least ``boilerplate_min_share`` of all documents."""
     if config.boilerplate_max_tokens == 0:
         return np.zeros(0, dtype=np.uint64)
     has = keys != 0
     pairs = np.unique(np.stack([keys[has], blk_doc[has].astype(np.uint64)], axis=1), axis=0)
     values, counts = np.unique(pairs[:, 0], return_counts=True)
-    return values[counts >= config.boilerplate_min_docs]
+    needed = max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
+    return values[counts >= needed]
 
 
 def decide(
@@ -156,9 +163,15 @@ def decide(
     for b in np.flatnonzero(is_bp).tolist():
         if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
             reason[b] = BOILERPLATE
-    hashes = block_hashes(s.tok_hash, t0, t1)
     same = np.zeros(n_blocks, dtype=bool)
-    same[1:] = (hashes[1:] == hashes[:-1]) & (hashes[1:] != 0) & (blk_doc[1:] == blk_doc[:-1])
+    if n_blocks > 1 and len(s.tok_hash):
+        # Cheap filter (same length, same first and last token), then whole-sequence hashes.
+        h, first, last = s.tok_hash, np.minimum(t0, len(s.tok_hash) - 1), np.maximum(t1 - 1, 0)
+        maybe = (ntok[1:] == ntok[:-1]) & (ntok[1:] > 0) & (blk_doc[1:] == blk_doc[:-1])
+        maybe &= (h[first[1:]] == h[first[:-1]]) & (h[last[1:]] == h[last[:-1]])
+        cand = np.flatnonzero(maybe) + 1
+        this = block_hashes(h, t0[cand], t1[cand])
+        same[cand] = this == block_hashes(h, t0[cand - 1], t1[cand - 1])
     run_first = np.maximum.accumulate(np.where(same, 0, np.arange(n_blocks)))
     for b in np.flatnonzero(same & (reason == KEEP) & undecided).tolist():
         d, p = int(blk_doc[b]), int(run_first[b])
@@ -227,8 +240,8 @@ def _verify_blocks(
 def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
     """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
     such as ``is returned.`` recurs in many documents without being boilerplate)."""
-    first = text[int(s.blk_start[b])]
-    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not first.islower():
+    letter = _FIRST_LETTER.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not letter or not letter.group().islower():
         return False
     return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
 
@@ -292,18 +305,21 @@ class _Checker:
         sources = self.aligned[a:b]
         sources = sources[sources >= 0]
         docs = self.tok_doc[sources]
-        values, counts = np.unique(docs, return_counts=True)
-        m = int(values[np.argmax(counts)])
-        tokens = np.unique(sources[docs == m])
+        m = int(docs[0])
+        if docs[-1] != m or not (docs == m).all():
+            values, counts = np.unique(docs, return_counts=True)
+            m = int(values[np.argmax(counts)])
+            sources = sources[docs == m]
+        tokens = sources if (np.diff(sources) > 0).all() else np.unique(sources)
         if m == d and tokens[-1] >= a and tokens[0] < b:
             return None  # a block cannot repeat itself
-        s_start, s_end = int(self.s.tok_start[tokens[0]]), int(self.s.tok_end[tokens[-1]])
-        breaks = np.flatnonzero(np.diff(tokens) != 1) + 1
+        starts, ends = self.s.tok_start, self.s.tok_end
+        s_start, s_end = int(starts[tokens[0]]), int(ends[tokens[-1]])
+        cuts = np.flatnonzero(np.diff(tokens) != 1)
+        firsts = [int(tokens[0]), *(tokens[cuts + 1].tolist())]
+        lasts = [*(tokens[cuts].tolist()), int(tokens[-1])]
         s_text = self.texts[m]
-        pieces = [
-            s_text[int(self.s.tok_start[p[0]]) : int(self.s.tok_end[p[-1]])]
-            for p in np.split(tokens, breaks)
-        ]
+        pieces = [s_text[starts[f] : ends[e]] for f, e in zip(firsts, lasts, strict=True)]
         sim = _similarity(self.texts[d][bs:be], " ".join(pieces), self.config.threshold)
         return None if sim is None else (DUPLICATE, bs, be, m, s_start, s_end, sim)
 

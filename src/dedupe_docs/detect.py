@@ -11,8 +11,11 @@ common phrases never chain that far, so they align nothing. Verification happens
 from __future__ import annotations
 
 import bisect
+import itertools
 
 import numpy as np
+
+from . import workers
 
 
 def align(
@@ -20,18 +23,21 @@ def align(
     sources: np.ndarray,
     doc_offsets: np.ndarray,
     token_hashes: np.ndarray,
+    blocks: tuple[np.ndarray, np.ndarray],
     *,
     k: int,
     min_tokens: int,
     max_gap: int,
     keep: str = "first",
+    jobs: int = 1,
 ) -> np.ndarray:
     """Source token of every corpus token (``-1`` where it repeats nothing).
 
     ``positions`` holds the global token index of each shingle's first token, ascending;
     ``sources`` the global token index of that shingle's first occurrence; ``doc_offsets`` the
     first global token index of each document (plus the total at the end); ``token_hashes``
-    lets passages grow token by token past their outermost shingles. With
+    lets passages grow token by token past their outermost shingles; ``blocks`` holds the first
+    and end token of every non-empty block, ascending. With
     ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
     later, more complete copy is the one that survives.
     """
@@ -67,25 +73,12 @@ def align(
     # A run whose source overlaps its own target is periodic text ("ha ha ha"), not a copy.
     self_overlap = (t_doc == s_doc) & (s_end > t_start)
     useful = (long_enough | near) & ~self_overlap
-    runs = zip(
-        t_doc[useful].tolist(),
-        s_doc[useful].tolist(),
-        t_start[useful].tolist(),
-        t_end[useful].tolist(),
-        s_start[useful].tolist(),
-        s_end[useful].tolist(),
-        strict=True,
-    )
-    bounds = doc_offsets.tolist()
-    chains = []
-    for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
-        chain, back, forward = _extend(chain, token_hashes, bounds, max_gap)
-        strength = max(strength, first_segment + back, last_segment + forward)
-        chains.append((strength, chain))
+    table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
+    shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
+    pieces = _pieces(table[:, 0], 4 * jobs)
+    chains = [c for part in workers.pmap(_passages, pieces, shared, jobs) for c in part]
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
-    for strength, chain in chains:
-        if strength < min_tokens:
-            continue
+    for _strength, chain in chains:
         if keep == "longest" and _target_is_longer(chain):
             _mark(
                 aligned, [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
@@ -95,6 +88,62 @@ def align(
     if keep == "longest":
         _follow(aligned)
     return aligned
+
+
+def _pieces(target_docs: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """Cut the runs into about ``count`` ranges that never split a target document."""
+    n = len(target_docs)
+    cuts = [0]
+    for i in range(1, count):
+        at = int(np.searchsorted(target_docs, target_docs[min(n * i // count, n - 1)])) if n else 0
+        if at > cuts[-1]:
+            cuts.append(at)
+    cuts.append(n)
+    return [(lo, hi) for lo, hi in itertools.pairwise(cuts) if hi > lo]
+
+
+def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run]]]:
+    """Chain, extend and weigh the runs of some target documents (runs in a worker).
+
+    Returns the passages strong enough to count, each with its strength."""
+    table, hashes, bounds, (block_starts, block_ends), k, min_tokens, max_gap = shared
+    out = []
+    runs = table[piece[0] : piece[1]].tolist()
+    for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
+        chain, back, forward = _extend(chain, hashes, bounds, max_gap)
+        strength = max(strength, first_segment + back, last_segment + forward)
+        if strength < min_tokens:
+            total = _aligned_count(chain)
+            if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
+                strength = total
+        if strength >= min_tokens:
+            out.append((strength, chain))
+    return out
+
+
+def _copies_whole_blocks(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether the passage's source runs from the start of a block to the end of one.
+
+    A copy of whole blocks with a sentence inserted is split into segments that may each be
+    short; a quotation of a sentence or two out of a longer block is not a whole block.
+    """
+    first = min(r[2] for r in chain)
+    last = max(r[3] for r in chain)
+    i = int(np.searchsorted(starts, first, side="right")) - 1
+    j = int(np.searchsorted(starts, last - 1, side="right")) - 1
+    return i >= 0 and j >= 0 and first - starts[i] <= 2 and ends[j] - last <= 2
+
+
+def _aligned_count(chain: list[Run]) -> int:
+    """Target tokens a passage aligns: its runs plus the small gaps bridged between them."""
+    count, prev_te, prev_se = 0, None, None
+    for ts, te, ss, _se in chain:
+        if prev_te is not None and prev_se is not None and 0 < ts - prev_te <= ss - prev_se + 2:
+            count += ts - prev_te
+        count += te - max(ts, prev_te if prev_te is not None else ts)
+        prev_te = te if prev_te is None else max(prev_te, te)
+        prev_se = _se if prev_se is None else max(prev_se, _se)
+    return count
 
 
 def _target_is_longer(chain: list[Run]) -> bool:

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import os
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -164,7 +165,44 @@ _POWERS = mix64(np.arange(1, 257, dtype=np.uint64))  # per-position weights insi
 
 
 def tokenize(text: str, cps: np.ndarray | None = None) -> Tokens:
-    """Split ``text`` into tokens and hash their normal form (vectorised)."""
+    """Split ``text`` into tokens and hash their normal form.
+
+    Runs the compiled kernel when Numba is installed (the ``fast`` extra), else NumPy.
+    """
+    if cps is None:
+        cps = codepoints(text)
+    kernel = compiled()
+    if kernel is None:
+        return tokenize_numpy(text, cps)
+    t = tables()
+    astral = np.unique(cps[cps > 0xFFFF])
+    starts, ends, hashes, exact = kernel(
+        cps,
+        t.kinds,
+        t.values,
+        t.digits,
+        astral,
+        lookup(astral, t.kinds, 0),
+        lookup(astral, t.values, 1),
+        lookup(astral, t.digits, 2),
+        _POWERS,
+    )
+    return Tokens(starts, ends, hashes, exact)
+
+
+@functools.cache
+def compiled() -> Callable[..., tuple[np.ndarray, ...]] | None:
+    if os.environ.get("DEDUPE_DOCS_PURE_NUMPY"):
+        return None
+    try:
+        from ._kernel import tokenize_kernel
+    except ImportError:
+        return None
+    return tokenize_kernel  # type: ignore[no-any-return]
+
+
+def tokenize_numpy(text: str, cps: np.ndarray | None = None) -> Tokens:
+    """The NumPy tokeniser: the reference the compiled kernel is tested against."""
     if cps is None:
         cps = codepoints(text)
     n = len(cps)
@@ -239,7 +277,9 @@ def verification_form(text: str) -> str:
     Digits stay so that two tables of different numbers are not duplicates; letters are squeezed
     so that doubled-letter text still verifies against its clean copy.
     """
-    text = unicodedata.normalize("NFKD", text).casefold()
-    text = _MARKS.sub("", text)
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = _MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
     text = _VERIFY_DROP.sub("", text)
     return _VERIFY_SQUEEZE.sub(r"\1", text)

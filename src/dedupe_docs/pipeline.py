@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, _io, decide, emit, sign, workers
+from . import __version__, _io, decide, emit, formats, sign, workers
 from .config import Config
 from .decide import REASON_NAMES
 from .detect import align
 from .errors import ConfigError, DedupeError, OutputError
 from .index import first_occurrences
+from .progress import Progress, stage
 from .read import DocumentLike, EncodingErrors, OnError, read, read_all
 from .types import REASONS, CleanedDocument, Document, Removal, SourceRef
 
@@ -52,31 +53,41 @@ def clean(
 
 
 def _clean(
-    docs: list[Document], config: Config, timings: dict[str, float]
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
 ) -> list[CleanedDocument]:
     clock = _Clock(timings)
     texts = [doc.text for doc in docs]
     batches = sign.batches(
         texts, min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     )
+    stage(progress, "sign", 0, len(batches))
     signed = sign.concat(workers.pmap(_sign_batch, batches, (texts, config), config.jobs))
+    stage(progress, "sign", len(batches), len(batches))
     clock.lap("sign")
+    stage(progress, "index")
     sources = signed.positions[first_occurrences(signed.shingles)]
     clock.lap("index")
+    stage(progress, "detect")
     aligned = align(
         signed.positions,
         sources,
         signed.doc_tokens,
         signed.tok_hash,
+        _block_bounds(signed),
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
         keep=config.keep,
+        jobs=config.jobs,
     )
     clock.lap("detect")
+    stage(progress, "decide")
     keys = decide.boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
-    boilerplate = decide.boilerplate_set(keys, blk_doc, config)
+    boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
     units = decide.decide(signed, texts, aligned, boilerplate, keys, config)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     units, spans = decide.settle(units, lengths)
@@ -85,6 +96,11 @@ def _clean(
     cleaned = _assemble(docs, removed, spans)
     clock.lap("emit")
     return cleaned
+
+
+def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
+    nonempty = s.blk_t1 > s.blk_t0
+    return s.blk_t0[nonempty], s.blk_t1[nonempty]
 
 
 def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
@@ -149,19 +165,26 @@ def run(
     overwrite: bool = False,
     text_field: str = "text",
     id_field: str = "id",
+    dolma_attributes: bool = False,
+    progress: Progress | None = None,
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
 ) -> dict[str, Any]:
     """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
 
-    With ``on_error="skip"`` bad files and records are skipped and listed in the report's
-    ``errors``; any failure to write leaves no ``out`` and no temporary folder behind.
+    Record inputs are written back in their own format (see :mod:`dedupe_docs.formats`);
+    ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``progress`` is called
+    as ``progress(stage, done, total)`` while the run goes on. With ``on_error="skip"`` bad files
+    and records are skipped and listed in the report's ``errors``; any failure to write leaves
+    no ``out`` and no temporary folder behind.
     """
     config = config or Config()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     inputs = list(inputs)
     _check_out(out, inputs, overwrite)
+    layout = formats.record_layout(inputs)
+    stage(progress, "read")
     try:
         docs, errors = read_all(
             inputs,
@@ -175,12 +198,16 @@ def run(
             raise
         raise ConfigError(str(exc)) from exc
     timings["read"] = round(time.perf_counter() - started, 4)
-    cleaned = _clean(docs, config, timings)
+    cleaned = _clean(docs, config, timings, progress)
     report = make_report(cleaned, config, timings)
+    report["inputs"] = formats.describe_inputs(inputs, text_field=text_field, id_field=id_field)
     report["errors"] = [e.to_json() for e in errors]
+    stage(progress, "write")
     try:
         with _io.atomic_folder(out, overwrite=overwrite) as tmp:
-            report["outputs"] = emit.write(tmp, cleaned, report, text_field=text_field)
+            extra = [formats.write_dolma_attributes(tmp, cleaned)] if dolma_attributes else []
+            outputs = emit.write(tmp, cleaned, report, text_field=text_field, layout=layout)
+            report["outputs"] = [*outputs, *extra]
     except OutputError:
         raise
     except OSError as exc:

@@ -139,6 +139,14 @@ class _Reader:
                     yield doc, str(file)
         elif is_record_file(path):
             yield from self.records(path)
+        elif path.name.endswith(".parquet") and path.is_file():
+            from .formats import read_parquet
+
+            try:  # a bad row ends the file: the rows before it are kept when skipping
+                for doc in read_parquet(path, self.text_field, self.id_field):
+                    yield doc, str(path)
+            except InputError as error:
+                self.fail(error)
         elif path.is_file():
             doc = self.text_file(path, path.name)
             if doc is not None:
@@ -236,31 +244,35 @@ class _Reader:
         return self.record(record, "", line_no)
 
     def record(self, record: dict[str, Any], where: str, line: int | None) -> Document:
-        text_field, id_field = self.text_field, self.id_field
-        if text_field not in record:
-            raise InputError(
-                where,
-                f"missing field {text_field!r}",
-                line=line,
-                hint=f"each record needs {id_field!r} and {text_field!r}; see --text-field",
-            )
-        text = record[text_field]
-        if not isinstance(text, str):
-            raise InputError(
-                where, f"field {text_field!r} is {_kind(text)}, not a string", line=line
-            )
-        if id_field not in record:
-            raise InputError(
-                where,
-                f"missing field {id_field!r}",
-                line=line,
-                hint=f"each record needs {id_field!r} and {text_field!r}; see --id-field",
-            )
-        doc_id = record[id_field]
-        if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int, float)):
-            reason = f"field {id_field!r} is {_kind(doc_id)}, not a string or number"
-            raise InputError(where, reason, line=line)
-        return Document(str(doc_id), text, record=record)
+        return _from_record(record, where, line, self.text_field, self.id_field)
+
+
+def _from_record(
+    record: dict[str, Any], where: str, line: int | None, text_field: str, id_field: str
+) -> Document:
+    """A record as a Document, or an InputError naming the field that is missing or wrong."""
+    if text_field not in record:
+        raise InputError(
+            where,
+            f"missing field {text_field!r}",
+            line=line,
+            hint=f"each record needs {id_field!r} and {text_field!r}; see --text-field",
+        )
+    text = record[text_field]
+    if not isinstance(text, str):
+        raise InputError(where, f"field {text_field!r} is {_kind(text)}, not a string", line=line)
+    if id_field not in record:
+        raise InputError(
+            where,
+            f"missing field {id_field!r}",
+            line=line,
+            hint=f"each record needs {id_field!r} and {text_field!r}; see --id-field",
+        )
+    doc_id = record[id_field]
+    if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int, float)):
+        reason = f"field {id_field!r} is {_kind(doc_id)}, not a string or number"
+        raise InputError(where, reason, line=line)
+    return Document(str(doc_id), text, record=record)
 
 
 def _located(error: InputError, path: str) -> InputError:

@@ -11,8 +11,9 @@ import numpy as np
 import regex
 
 from .config import Unit
-from .normalize import codepoints, lookup, tables
+from .normalize import codepoints, compiled, lookup, tables
 
+_BREAK = regex.compile(r"\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 _SENTENCE = regex.compile(
     r"[^\s](?:.*?)(?:[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[」』”’）]*|$)", regex.DOTALL
 )
@@ -22,26 +23,38 @@ def segment(text: str, unit: Unit = "line", cps: np.ndarray | None = None) -> np
     """Block spans of ``text`` as an ``(n, 2)`` int64 array of ``[start, end)`` offsets."""
     if cps is None:
         cps = codepoints(text)
-    layout = lookup(cps, tables().layout, 3)
-    visible = np.flatnonzero(layout == 0)
-    if len(visible) == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    is_break = layout == 2
-    line = np.cumsum(is_break, dtype=np.int64)[visible]
-    new_line = np.ones(len(visible), dtype=bool)
-    new_line[1:] = line[1:] != line[:-1]
-    last = np.append(new_line[1:], True)
-    blocks = np.stack([visible[new_line], visible[last] + 1], axis=1).astype(np.int64)
+    blocks = _lines(cps)
     if unit == "line" or len(blocks) < 2:
         return blocks
     # A paragraph ends where two line breaks (\r\n counts once) separate two lines.
-    counted = is_break.copy()
-    counted[1:] &= ~((cps[1:] == 0x0A) & (cps[:-1] == 0x0D))
-    breaks = np.concatenate(([0], np.cumsum(counted, dtype=np.int64)))
-    between = breaks[blocks[1:, 0]] - breaks[blocks[:-1, 1]]
+    between = np.array(
+        [
+            _BREAK.subn("", text[e:s])[1]
+            for e, s in zip(blocks[:-1, 1].tolist(), blocks[1:, 0].tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
     starts = np.flatnonzero(np.concatenate(([True], between >= 2)))
     ends = np.append(starts[1:], len(blocks)) - 1
     return np.stack([blocks[starts, 0], blocks[ends, 1]], axis=1)
+
+
+def _lines(cps: np.ndarray) -> np.ndarray:
+    """Non-blank lines, trimmed: the compiled kernel when Numba is there, else NumPy."""
+    layout = tables().layout
+    if compiled() is not None:
+        from ._kernel import lines_kernel
+
+        return lines_kernel(cps, layout)  # type: ignore[no-any-return]
+    kinds = lookup(cps, layout, 3)
+    visible = np.flatnonzero(kinds == 0)
+    if len(visible) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    line = np.cumsum(kinds == 2, dtype=np.int64)[visible]
+    new_line = np.ones(len(visible), dtype=bool)
+    new_line[1:] = line[1:] != line[:-1]
+    last = np.append(new_line[1:], True)
+    return np.stack([visible[new_line], visible[last] + 1], axis=1).astype(np.int64)
 
 
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
