@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -201,14 +202,29 @@ def describe(exc: OSError) -> str:
 
 
 def _fsync_tree(root: Path) -> None:
-    for folder, _dirs, files in os.walk(root):
+    """fsync every file, then every folder, below ``root``: all of it is on disk before the
+    rename makes it visible. fsync releases the GIL and a disk serves many at once, so a thread
+    pool makes 100,000 small files take seconds instead of a minute."""
+    files, folders = [], []
+    for folder, _dirs, names in os.walk(root):
+        files += [str(Path(folder, name)) for name in names]
+        folders.append(folder)
+    if len(files) < 64:
         for name in files:
-            fd = os.open(Path(folder) / name, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _fsync_path(name)
+    else:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(_fsync_path, files, chunksize=64))
+    for folder in reversed(folders):
         _fsync_dir(Path(folder))
+
+
+def _fsync_path(name: str) -> None:
+    fd = os.open(name, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
