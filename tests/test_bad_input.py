@@ -264,6 +264,13 @@ def test_malformed_jsonl_line_and_bad_records_with_keep_going(tmp_path: Path) ->
         (6, "a record must be a JSON object"),
     ]
     assert "skipped 5 bad input(s)" in err
+    code, _, err = invoke(
+        "clean", str(src), "--out", str(tmp_path / "out"), "--keep-going", "-q", "--overwrite"
+    )
+    assert (code, err) == (
+        0,
+        f"dedupe-docs: skipped 5 bad input(s): see errors in {tmp_path / 'out'}/report.json\n",
+    )
     clean = [json.loads(x) for x in (tmp_path / "out" / "clean.jsonl").read_text().splitlines()]
     assert [r["id"] for r in clean] == ["a", "d"]
 

@@ -219,6 +219,11 @@ def clean(
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if not quiet:
         _summary(report, out, time.perf_counter() - started)
+    elif report["errors"]:  # skipped inputs are errors: --quiet still says how many
+        n = len(report["errors"])
+        click.echo(
+            f"dedupe-docs: skipped {n} bad input(s): see errors in {out}/report.json", err=True
+        )
 
 
 class Failure(click.ClickException):
