@@ -49,9 +49,13 @@ def input_paths(args: list[str]) -> list[Path]:
     for arg in args:
         if skip:
             skip = False
-        elif arg in ("--out", "-o", "--text-field", "--id-field", "--encoding-errors"):
+        elif arg in ("--out", "-o", "--html", "--text-field", "--id-field", "--encoding-errors"):
             skip = True
-        elif not arg.startswith("-") and arg != "clean" and Path(arg).exists():
+        elif (
+            not arg.startswith("-")
+            and arg not in ("clean", "explain", "report")
+            and Path(arg).exists()
+        ):
             paths.append(Path(arg))
     return paths
 
@@ -65,7 +69,8 @@ def unchanged(paths: list[Path]) -> Iterator[None]:
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    """Run ``dedupe-docs ARGS`` in-process; inputs must be byte-identical afterwards."""
+    """Run ``dedupe-docs ARGS`` in-process; inputs must be byte-identical afterwards (here,
+    and for every other CliRunner run through the autouse fixture in ``conftest.py``)."""
     with unchanged(input_paths(list(args))):
         result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.stdout, result.stderr
