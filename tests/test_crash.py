@@ -159,6 +159,8 @@ def test_sigkill_at_24_moments_never_leaves_a_partial_output(tmp_path: Path) -> 
         )
         assert checked.returncode == 0 and "0 problem(s)" in checked.stdout, checked.stdout
     reference = digest(out)
+    saved = tmp_path / "saved-complete-output"
+    shutil.copytree(out, saved)
     ref_report = json.loads((out / "report.json").read_text())
 
     def assert_absent_or_complete() -> str:
@@ -176,8 +178,10 @@ def test_sigkill_at_24_moments_never_leaves_a_partial_output(tmp_path: Path) -> 
     moments += [write_start + (total - write_start) * 1.05 * i / 15 for i in range(16)]
     outcomes, mid_write, reruns = [], 0, 0
     for n, moment in enumerate(moments):
-        if n % 2 == 0 and out.exists():  # half the kills write a fresh OUT, half replace one
+        if n % 2 == 0 and out.exists():  # half the kills write a fresh OUT...
             shutil.rmtree(out)
+        elif n % 2 == 1 and not out.exists():  # ...half replace a complete one (--overwrite)
+            shutil.copytree(saved, out)
         proc, t0 = start()
         while proc.poll() is None and time.perf_counter() - t0 < moment:
             time.sleep(0.002)
