@@ -82,11 +82,21 @@ def boilerplate_set(
     and in at least ``boilerplate_min_share`` of all documents."""
     if config.boilerplate_max_tokens == 0:
         return np.zeros(0, dtype=np.uint64)
+    values, counts = key_doc_counts(keys, blk_doc)
+    return values[counts >= boilerplate_needed(n_docs, config)]
+
+
+def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct non-zero keys and the number of documents each stands in (a persisted
+    index adds these up over batches)."""
     has = keys != 0
     pairs = np.unique(np.stack([keys[has], blk_doc[has].astype(np.uint64)], axis=1), axis=0)
-    values, counts = np.unique(pairs[:, 0], return_counts=True)
-    needed = max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
-    return values[counts >= needed]
+    return np.unique(pairs[:, 0], return_counts=True)
+
+
+def boilerplate_needed(n_docs: int, config: Config) -> int:
+    """Documents a short block must stand in, out of ``n_docs``, to be boilerplate."""
+    return max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
 
 
 def decide(
@@ -139,7 +149,7 @@ def decide(
     shared = (_Checker(s, texts, aligned, tok_doc, config), blk_doc, covered)
     parts = workers.chunks(candidates.tolist(), 4 * config.jobs)
     for b, found in itertools.chain.from_iterable(
-        workers.pmap(_verify_blocks, parts, shared, config.jobs)
+        workers.pmap(_verify_blocks, parts, shared, config.jobs, config.engine)
     ):
         if len(found) == 1 and found[0][1:3] == (int(s.blk_start[b]), int(s.blk_end[b])):
             _, _, _, sd, ss, se, sim = found[0]

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,10 +16,13 @@ from .config import Config
 from .decide import REASON_NAMES
 from .detect import align
 from .errors import ConfigError, OutputError
-from .index import first_occurrences
+from .index import first_occurrences, first_occurrences_by_range
 from .progress import Progress, stage
 from .read import DocumentLike, read
 from .types import REASONS, CleanedDocument, Document, Removal, SourceRef
+
+if TYPE_CHECKING:
+    from .incremental import Prior
 
 log = logging.getLogger("dedupe_docs")
 
@@ -56,18 +59,28 @@ def _clean(
     config: Config,
     timings: dict[str, float],
     progress: Progress | None = None,
+    prior: Prior | None = None,
 ) -> list[CleanedDocument]:
+    """The stages over ``docs``; with ``prior`` (a persisted index), the earlier documents that
+    ``docs`` repeat come first, with their decisions frozen, and only ``docs`` come out."""
     clock = _Clock(timings)
+    frozen = prior.docs if prior is not None else []
+    if prior is not None and prior.signed is not None:
+        signed = prior.signed
+    else:
+        signed = sign_all([doc.text for doc in (*frozen, *docs)], config, progress)
+    docs = [*frozen, *docs]
     texts = [doc.text for doc in docs]
-    batches = sign.batches(
-        texts, min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
-    )
-    stage(progress, "sign", 0, len(batches))
-    signed = sign.concat(workers.pmap(_sign_batch, batches, (texts, config), config.jobs))
-    stage(progress, "sign", len(batches), len(batches))
     clock.lap("sign")
     stage(progress, "index")
-    sources = signed.positions[first_occurrences(signed.shingles)]
+    if config.engine == "ray":
+        bits = INDEX_BITS if INDEX_BITS is not None else 4
+        first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
+    else:
+        first = first_occurrences(signed.shingles)
+    sources = signed.positions[first]
+    if prior is not None:
+        prior.observe(signed, sources)
     clock.lap("index")
     stage(progress, "detect")
     aligned = align(
@@ -85,15 +98,45 @@ def _clean(
     stage(progress, "decide")
     keys = decide.boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
-    boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
+    if prior is not None:
+        boilerplate = prior.boilerplate_set(keys, blk_doc, config)
+    else:
+        boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
     units = decide.decide(signed, texts, aligned, boilerplate, keys, config)
+    if prior is not None:
+        units = prior.freeze(units)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     units, spans = decide.settle(units, lengths)
     removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide")
-    cleaned = _assemble(docs, removed, spans)
+    if prior is None:
+        cleaned = _assemble(docs, removed, spans)
+    else:
+        cleaned = _assemble(docs, removed, spans, prior.batches, len(frozen))
     clock.lap("emit")
     return cleaned
+
+
+def sign_all(
+    texts: list[str], config: Config, progress: Progress | None = None
+) -> sign.Signed:
+    """The map stage over a corpus: batches signed on the engine, joined in order."""
+    size = BATCH_CHARS or min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
+    batches = sign.batches(texts, size)
+    stage(progress, "sign", 0, len(batches))
+    if config.engine == "ray":  # a task gets its own texts, not the whole corpus
+        items = [[texts[i] for i in batch] for batch in batches]
+        parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
+    else:
+        parts = workers.pmap(_sign_batch, batches, (texts, config), config.jobs)
+    stage(progress, "sign", len(batches), len(batches))
+    return sign.concat(parts)
+
+
+BATCH_CHARS: int | None = None
+"""Characters per sign batch (None: from the corpus size and ``jobs``); tests vary it."""
+INDEX_BITS: int | None = None
+"""Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
 
 
 def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
@@ -107,9 +150,14 @@ def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
 
 
 def _assemble(
-    docs: list[Document], removed: decide.Units, spans: decide.Spans
+    docs: list[Document],
+    removed: decide.Units,
+    spans: decide.Spans,
+    batches: list[str] | None = None,
+    first: int = 0,
 ) -> list[CleanedDocument]:
-    """One CleanedDocument per document from the corpus-wide decision arrays."""
+    """One CleanedDocument per document from ``first`` on, from the corpus-wide decision
+    arrays; ``batches`` names the earlier batch of each of the first documents."""
     n = len(docs)
     span_at = np.searchsorted(spans.doc, np.arange(n + 1)).tolist()
     removed_at = np.searchsorted(removed.doc, np.arange(n + 1)).tolist()
@@ -130,7 +178,9 @@ def _assemble(
             a,
             e,
             REASON_NAMES[r],
-            SourceRef(ids[sd], ss, se) if sd >= 0 else None,
+            SourceRef(ids[sd], ss, se, batches[sd] if batches and sd < first else None)
+            if sd >= 0
+            else None,
             None if sim != sim else sim,
         )
         for a, e, r, sd, ss, se, sim in rows
@@ -142,6 +192,7 @@ def _assemble(
             span_pairs[span_at[d] : span_at[d + 1]],
         )
         for d, doc in enumerate(docs)
+        if d >= first
     ]
 
 
