@@ -126,6 +126,20 @@ Examples:
 @click.option(
     "--jobs", "-j", type=int, default=_DEFAULTS.jobs, show_default=True, help="Worker processes."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default=_DEFAULTS.engine,
+    show_default=True,
+    help="Run the stages on this machine, or as Ray tasks (RAY_ADDRESS selects a cluster).",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Persisted index: clean against every batch in it, then add this batch.",
+)
+@click.option("--batch", help="Name of this batch in --index [default: its number].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option(
     "--dolma-attributes",
@@ -153,6 +167,8 @@ def clean(
     text_field: str,
     id_field: str,
     overwrite: bool,
+    index_dir: Path | None,
+    batch: str | None,
     dolma_attributes: bool,
     config_file: Path | None,
     as_json: bool,
@@ -191,6 +207,8 @@ def clean(
                 id_field=id_field,
                 dolma_attributes=dolma_attributes,
                 progress=bars,
+                index=index_dir,
+                batch=batch,
             )
     except DedupeError as exc:
         if debug:
@@ -229,7 +247,9 @@ def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
     echo(f"wrote {out}/: " + ", ".join(report["outputs"]))
 
 
+from .cli_index import index_command  # noqa: E402
 from .cli_report import explain_command, report_command  # noqa: E402
 
 main.add_command(explain_command)
+main.add_command(index_command)
 main.add_command(report_command)

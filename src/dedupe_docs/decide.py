@@ -367,16 +367,31 @@ def _survives(
     return (i >= 0) & (spans.doc[safe] == doc) & (spans.end[safe] >= end)
 
 
-def settle(units: Units, doc_lengths: np.ndarray) -> tuple[Units, Spans]:
+def settle(
+    units: Units,
+    doc_lengths: np.ndarray,
+    schedule: np.ndarray | None = None,
+    restored: np.ndarray | None = None,
+) -> tuple[Units, Spans]:
     """Restore removals whose source does not survive inside one kept span, until none is left.
 
     Restoring only adds kept text, so the loop ends; the result satisfies the contract's
     invariant that every removed duplicate points at text in the cleaned corpus.
+
+    A persisted index replays earlier batches: ``schedule`` pins units to their recorded
+    history (per unit: -2 where the rules apply, else the round from which it is kept, -1 for
+    never), and ``restored`` receives each unit's own history (0: kept from the start).
     """
     doc_base = np.concatenate(([0], np.cumsum(doc_lengths + 1)))
     reason = units.reason.copy()
     units = attrs.evolve(units, reason=reason)
+    pinned = np.flatnonzero(schedule >= -1) if schedule is not None else np.zeros(0, np.int64)
+    when = schedule[pinned] if schedule is not None else pinned
+    last = int(when.max(initial=0))
+    history = np.where(reason == KEEP, 0, -1)
+    rounds = 0
     while True:
+        reason[pinned] = np.where((when >= 0) & (when <= rounds), KEEP, BOILERPLATE)
         spans = kept_spans(units)
         sourced = np.flatnonzero(units.src_doc >= 0)
         sourced = sourced[reason[sourced] != KEEP]
@@ -388,9 +403,13 @@ def settle(units: Units, doc_lengths: np.ndarray) -> tuple[Units, Spans]:
             doc_base,
         )
         lost = sourced[~ok]
-        if len(lost) == 0:
+        if len(lost) == 0 and rounds >= last:
+            if restored is not None:
+                restored[:] = history
             return units, spans
         reason[lost] = KEEP
+        rounds += 1
+        history[lost] = rounds
 
 
 def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units:

@@ -103,10 +103,14 @@ def _clean(
     else:
         boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
     units = decide.decide(signed, texts, aligned, boilerplate, keys, config)
-    if prior is not None:
-        units = prior.freeze(units)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    units, spans = decide.settle(units, lengths)
+    if prior is not None:
+        units, schedule = prior.freeze(units)
+        restored = np.empty(len(units.doc), dtype=np.int64)
+        units, spans = decide.settle(units, lengths, schedule, restored)
+        prior.record(units, restored)
+    else:
+        units, spans = decide.settle(units, lengths)
     removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide")
     if prior is None:
@@ -117,9 +121,7 @@ def _clean(
     return cleaned
 
 
-def sign_all(
-    texts: list[str], config: Config, progress: Progress | None = None
-) -> sign.Signed:
+def sign_all(texts: list[str], config: Config, progress: Progress | None = None) -> sign.Signed:
     """The map stage over a corpus: batches signed on the engine, joined in order."""
     size = BATCH_CHARS or min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     batches = sign.batches(texts, size)
@@ -216,12 +218,15 @@ def run(
     id_field: str = "id",
     dolma_attributes: bool = False,
     progress: Progress | None = None,
+    index: Path | None = None,
+    batch: str | None = None,
 ) -> dict[str, Any]:
     """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
 
     Record inputs are written back in their own format (see :mod:`dedupe_docs.formats`);
     ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``progress`` is called
-    as ``progress(stage, done, total)`` while the run goes on.
+    as ``progress(stage, done, total)`` while the run goes on. With ``index`` (a folder), the
+    inputs are cleaned against every batch in it and then added to it as batch ``batch``.
     """
     config = config or Config()
     timings: dict[str, float] = {}
@@ -232,7 +237,13 @@ def run(
     stage(progress, "read")
     docs = read(inputs, text_field=text_field, id_field=id_field)
     timings["read"] = round(time.perf_counter() - started, 4)
-    cleaned = _clean(docs, config, timings, progress)
+    update = None
+    if index is not None:
+        from . import incremental
+
+        cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
+    else:
+        cleaned = _clean(docs, config, timings, progress)
     report = make_report(cleaned, config, timings)
     report["inputs"] = formats.describe_inputs(inputs, text_field=text_field, id_field=id_field)
     stage(progress, "write")
@@ -240,6 +251,8 @@ def run(
         extra = [formats.write_dolma_attributes(tmp, cleaned)] if dolma_attributes else []
         outputs = emit.write(tmp, cleaned, report, text_field=text_field, layout=layout)
         report["outputs"] = [*outputs, *extra]
+    if update is not None:
+        report["index"] = update()
     return report
 
 

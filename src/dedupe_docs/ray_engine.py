@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import ConfigError
@@ -63,7 +64,7 @@ def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R
 def _task(func: Callable[[Any, Any], Any], shared: Any, item: Any, fail_once: str | None) -> Any:
     if fail_once:
         try:
-            os.remove(fail_once)
+            Path(fail_once).unlink()
         except FileNotFoundError:
             pass
         else:
