@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from conftest import prose_paragraphs  # noqa: E402
-from corpus import planted  # noqa: E402
+from conftest import prose_paragraphs
+from corpus import planted
 
-import dedupe_docs  # noqa: E402
-from dedupe_docs import pipeline  # noqa: E402
-from dedupe_docs.persist import info  # noqa: E402
+import dedupe_docs
+from dedupe_docs import pipeline
+from dedupe_docs.persist import info
 
 
 def corpus(mb: float) -> list[tuple[str, str]]:
