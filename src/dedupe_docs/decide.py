@@ -70,8 +70,9 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
 def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     """Per block: the exact-form hash of a short block (digits kept), else 0."""
     size = s.blk_t1 - s.blk_t0
-    keys = block_hashes(s.tok_exact, s.blk_t0, s.blk_t1)
-    keys[(size > config.boilerplate_max_tokens)] = 0
+    short = np.flatnonzero((size > 0) & (size <= config.boilerplate_max_tokens))
+    keys = np.zeros(len(size), dtype=np.uint64)
+    keys[short] = block_hashes(s.tok_exact, s.blk_t0[short], s.blk_t1[short])
     return keys
 
 
@@ -172,9 +173,15 @@ def decide(
     for b in np.flatnonzero(is_bp).tolist():
         if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
             reason[b] = BOILERPLATE
-    hashes = block_hashes(s.tok_hash, t0, t1)
     same = np.zeros(n_blocks, dtype=bool)
-    same[1:] = (hashes[1:] == hashes[:-1]) & (hashes[1:] != 0) & (blk_doc[1:] == blk_doc[:-1])
+    if n_blocks > 1 and len(s.tok_hash):
+        # Cheap filter (same length, same first and last token), then whole-sequence hashes.
+        h, first, last = s.tok_hash, np.minimum(t0, len(s.tok_hash) - 1), np.maximum(t1 - 1, 0)
+        maybe = (ntok[1:] == ntok[:-1]) & (ntok[1:] > 0) & (blk_doc[1:] == blk_doc[:-1])
+        maybe &= (h[first[1:]] == h[first[:-1]]) & (h[last[1:]] == h[last[:-1]])
+        cand = np.flatnonzero(maybe) + 1
+        this = block_hashes(h, t0[cand], t1[cand])
+        same[cand] = this == block_hashes(h, t0[cand - 1], t1[cand - 1])
     run_first = np.maximum.accumulate(np.where(same, 0, np.arange(n_blocks)))
     for b in np.flatnonzero(same & (reason == KEEP) & undecided).tolist():
         d, p = int(blk_doc[b]), int(run_first[b])
@@ -308,18 +315,21 @@ class _Checker:
         sources = self.aligned[a:b]
         sources = sources[sources >= 0]
         docs = self.tok_doc[sources]
-        values, counts = np.unique(docs, return_counts=True)
-        m = int(values[np.argmax(counts)])
-        tokens = np.unique(sources[docs == m])
+        m = int(docs[0])
+        if docs[-1] != m or not (docs == m).all():
+            values, counts = np.unique(docs, return_counts=True)
+            m = int(values[np.argmax(counts)])
+            sources = sources[docs == m]
+        tokens = sources if (np.diff(sources) > 0).all() else np.unique(sources)
         if m == d and tokens[-1] >= a and tokens[0] < b:
             return None  # a block cannot repeat itself
-        s_start, s_end = int(self.s.tok_start[tokens[0]]), int(self.s.tok_end[tokens[-1]])
-        breaks = np.flatnonzero(np.diff(tokens) != 1) + 1
+        starts, ends = self.s.tok_start, self.s.tok_end
+        s_start, s_end = int(starts[tokens[0]]), int(ends[tokens[-1]])
+        cuts = np.flatnonzero(np.diff(tokens) != 1)
+        firsts = [int(tokens[0]), *(tokens[cuts + 1].tolist())]
+        lasts = [*(tokens[cuts].tolist()), int(tokens[-1])]
         s_text = self.texts[m]
-        pieces = [
-            s_text[int(self.s.tok_start[p[0]]) : int(self.s.tok_end[p[-1]])]
-            for p in np.split(tokens, breaks)
-        ]
+        pieces = [s_text[starts[f] : ends[e]] for f, e in zip(firsts, lasts, strict=True)]
         sim = _similarity(self.texts[d][bs:be], " ".join(pieces), self.config.threshold)
         return None if sim is None else (DUPLICATE, bs, be, m, s_start, s_end, sim)
 

@@ -11,8 +11,11 @@ common phrases never chain that far, so they align nothing. Verification happens
 from __future__ import annotations
 
 import bisect
+import itertools
 
 import numpy as np
+
+from . import workers
 
 
 def align(
@@ -26,6 +29,7 @@ def align(
     min_tokens: int,
     max_gap: int,
     keep: str = "first",
+    jobs: int = 1,
 ) -> np.ndarray:
     """Source token of every corpus token (``-1`` where it repeats nothing).
 
@@ -69,28 +73,12 @@ def align(
     # A run whose source overlaps its own target is periodic text ("ha ha ha"), not a copy.
     self_overlap = (t_doc == s_doc) & (s_end > t_start)
     useful = (long_enough | near) & ~self_overlap
-    runs = zip(
-        t_doc[useful].tolist(),
-        s_doc[useful].tolist(),
-        t_start[useful].tolist(),
-        t_end[useful].tolist(),
-        s_start[useful].tolist(),
-        s_end[useful].tolist(),
-        strict=True,
-    )
-    bounds = doc_offsets.tolist()
-    chains = []
-    block_starts, block_ends = blocks
-    for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
-        chain, back, forward = _extend(chain, token_hashes, bounds, max_gap)
-        strength = max(strength, first_segment + back, last_segment + forward)
-        if strength < min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
-            strength = max(strength, _aligned_count(chain))
-        chains.append((strength, chain))
+    table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
+    shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
+    pieces = _pieces(table[:, 0], 4 * jobs)
+    chains = [c for part in workers.pmap(_passages, pieces, shared, jobs) for c in part]
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
-    for strength, chain in chains:
-        if strength < min_tokens:
-            continue
+    for _strength, chain in chains:
         if keep == "longest" and _target_is_longer(chain):
             _mark(
                 aligned, [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
@@ -100,6 +88,37 @@ def align(
     if keep == "longest":
         _follow(aligned)
     return aligned
+
+
+def _pieces(target_docs: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """Cut the runs into about ``count`` ranges that never split a target document."""
+    n = len(target_docs)
+    cuts = [0]
+    for i in range(1, count):
+        at = int(np.searchsorted(target_docs, target_docs[min(n * i // count, n - 1)])) if n else 0
+        if at > cuts[-1]:
+            cuts.append(at)
+    cuts.append(n)
+    return [(lo, hi) for lo, hi in itertools.pairwise(cuts) if hi > lo]
+
+
+def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run]]]:
+    """Chain, extend and weigh the runs of some target documents (runs in a worker).
+
+    Returns the passages strong enough to count, each with its strength."""
+    table, hashes, bounds, (block_starts, block_ends), k, min_tokens, max_gap = shared
+    out = []
+    runs = table[piece[0] : piece[1]].tolist()
+    for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
+        chain, back, forward = _extend(chain, hashes, bounds, max_gap)
+        strength = max(strength, first_segment + back, last_segment + forward)
+        if strength < min_tokens:
+            total = _aligned_count(chain)
+            if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
+                strength = total
+        if strength >= min_tokens:
+            out.append((strength, chain))
+    return out
 
 
 def _copies_whole_blocks(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> bool:

@@ -277,7 +277,9 @@ def verification_form(text: str) -> str:
     Digits stay so that two tables of different numbers are not duplicates; letters are squeezed
     so that doubled-letter text still verifies against its clean copy.
     """
-    text = unicodedata.normalize("NFKD", text).casefold()
-    text = _MARKS.sub("", text)
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = _MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
     text = _VERIFY_DROP.sub("", text)
     return _VERIFY_SQUEEZE.sub(r"\1", text)

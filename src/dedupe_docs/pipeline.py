@@ -93,6 +93,7 @@ def _clean(
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
         keep=config.keep,
+        jobs=config.jobs,
     )
     clock.lap("detect")
     stage(progress, "decide")

@@ -23,7 +23,8 @@ JOIN = "\n\n"
 
 @attrs.frozen(eq=False)
 class Signed:
-    """Arrays of a run of consecutive documents.
+    """Arrays of a run of consecutive documents (token offsets are int32: a document is
+    shorter than 2**31 characters).
 
     Token and block offsets are code points into each document's own text; ``doc_tokens`` and
     ``doc_blocks`` hold where each document's tokens and blocks start (plus the total); block
@@ -67,8 +68,8 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     return Signed(
         doc_tokens=doc_tokens,
         doc_blocks=doc_blocks,
-        tok_start=tokens.starts - doc_char[tok_doc],
-        tok_end=tokens.ends - doc_char[tok_doc],
+        tok_start=(tokens.starts - doc_char[tok_doc]).astype(np.int32),
+        tok_end=(tokens.ends - doc_char[tok_doc]).astype(np.int32),
         tok_hash=tokens.hashes,
         tok_exact=tokens.exact,
         blk_start=blocks[:, 0] - doc_char[blk_doc],
