@@ -30,6 +30,7 @@ def align(
     max_gap: int,
     keep: str = "first",
     jobs: int = 1,
+    engine: str = "local",
 ) -> np.ndarray:
     """Source token of every corpus token (``-1`` where it repeats nothing).
 
@@ -76,7 +77,7 @@ def align(
     table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
     shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
     pieces = _pieces(table[:, 0], 4 * jobs)
-    chains = [c for part in workers.pmap(_passages, pieces, shared, jobs) for c in part]
+    chains = [c for part in workers.pmap(_passages, pieces, shared, jobs, engine) for c in part]
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
     for _strength, chain in chains:
         if keep == "longest" and _target_is_longer(chain):

@@ -94,6 +94,7 @@ def _clean(
         max_gap=config.max_gap,
         keep=config.keep,
         jobs=config.jobs,
+        engine=config.engine,
     )
     clock.lap("detect")
     stage(progress, "decide")
