@@ -44,12 +44,12 @@ def snapshot(paths: list[Path]) -> dict[str, str]:
 
 
 def input_paths(args: list[str]) -> list[Path]:
-    """The arguments of a ``clean`` command line that name existing inputs."""
+    """The arguments of a command line that name existing inputs (not outputs)."""
     paths, skip = [], False
     for arg in args:
         if skip:
             skip = False
-        elif arg in ("--out", "-o", "--html", "--text-field", "--id-field", "--encoding-errors"):
+        elif arg in ("--out", "-o", "--html", "--index"):  # outputs, not inputs
             skip = True
         elif (
             not arg.startswith("-")

@@ -37,7 +37,7 @@ SEEDS = Path(__file__).parent.parent / "seeds"
 
 @pytest.fixture(autouse=True)
 def _inputs_stay_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every in-process CLI run in every test: the files it names (except --out and --html)
+    """Every in-process CLI run in every test: the files it names (except --out, --html and --index)
     are hashed before and after, and must be byte-identical (``tests/clihelp.py``)."""
     from click.testing import CliRunner
     from clihelp import input_paths, unchanged

@@ -14,7 +14,7 @@ README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_option_of_every_command_is_in_the_readme() -> None:
-    assert set(main.commands) == {"clean", "explain", "report"}
+    assert set(main.commands) == {"clean", "explain", "report", "index"}
     options = README.split("## Options", 1)[1].split("\n## ", 1)[0]
     for name, command in main.commands.items():
         assert f"dedupe-docs {name} " in README, name

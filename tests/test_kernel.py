@@ -55,3 +55,16 @@ def test_line_kernel_matches_numpy(text: str) -> None:
     with mock.patch.object(segment, "compiled", lambda: None):
         slow = segment._lines(cps)
     assert np.array_equal(fast, slow)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 20), max_size=400))
+def test_first_occurrence_kernel_matches_sort(values: list[int]) -> None:
+    from dedupe_docs import index
+
+    hashes = (
+        (np.array(values, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        if values
+        else np.zeros(0, np.uint64)
+    )
+    assert np.array_equal(index.first_occurrences(hashes), index.first_occurrences_sorted(hashes))

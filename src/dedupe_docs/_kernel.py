@@ -114,3 +114,29 @@ def lines_kernel(cps, layout_t):  # type: ignore[no-untyped-def]
         out[m, 0], out[m, 1] = first, last + 1
         m += 1
     return out[:m].copy()
+
+
+@njit(cache=True)
+def first_occurrences_kernel(hashes):  # type: ignore[no-untyped-def]
+    """First position of every hash, in one pass over an open-addressing table of positions."""
+    n = len(hashes)
+    size = 1
+    while size < n + n // 2 + 1:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        h = hashes[i]
+        slot = (h ^ (h >> np.uint64(32))) & mask
+        while True:
+            j = table[slot]
+            if j < 0:
+                table[slot] = i
+                first[i] = i
+                break
+            if hashes[j] == h:
+                first[i] = j
+                break
+            slot = (slot + np.uint64(1)) & mask
+    return first

@@ -139,6 +139,20 @@ Examples:
 @click.option(
     "--jobs", "-j", type=int, default=_DEFAULTS.jobs, show_default=True, help="Worker processes."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default=_DEFAULTS.engine,
+    show_default=True,
+    help="Run the stages on this machine, or as Ray tasks (RAY_ADDRESS selects a cluster).",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Persisted index: clean against every batch in it, then add this batch.",
+)
+@click.option("--batch", help="Name of this batch in --index [default: its number].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option(
     "--dolma-attributes",
@@ -168,6 +182,8 @@ def clean(
     encoding_errors: str,
     keep_going: bool,
     overwrite: bool,
+    index_dir: Path | None,
+    batch: str | None,
     dolma_attributes: bool,
     config_file: Path | None,
     as_json: bool,
@@ -208,6 +224,8 @@ def clean(
                 on_error="skip" if keep_going else "raise",
                 encoding_errors=encoding_errors,  # type: ignore[arg-type]
                 progress=bars,
+                index=index_dir,
+                batch=batch,
             )
     except DedupeError as exc:
         if debug:
@@ -266,7 +284,9 @@ def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
         echo(f"skipped {len(errors)} bad input(s): see errors in {out}/report.json")
 
 
+from .cli_index import index_command  # noqa: E402
 from .cli_report import explain_command, report_command  # noqa: E402
 
 main.add_command(explain_command)
+main.add_command(index_command)
 main.add_command(report_command)

@@ -9,6 +9,7 @@ from attrs import validators as v
 
 Unit = Literal["line", "paragraph"]
 Policy = Literal["first", "longest"]
+Engine = Literal["local", "ray"]
 
 
 @attrs.frozen(kw_only=True)
@@ -39,6 +40,8 @@ class Config:
     """...and in at least this share of all documents (chrome recurs on most pages of a site)."""
     jobs: int = attrs.field(default=1, validator=v.ge(1))
     """Worker processes for tokenising and deciding."""
+    engine: Engine = attrs.field(default="local", validator=v.in_(("local", "ray")))
+    """Where the stages run: forked processes on this machine, or Ray tasks (a cluster)."""
 
     def evolve(self, **changes: Any) -> Config:
         """A copy with some options changed (validated like the original)."""

@@ -83,11 +83,21 @@ def boilerplate_set(
     and in at least ``boilerplate_min_share`` of all documents."""
     if config.boilerplate_max_tokens == 0:
         return np.zeros(0, dtype=np.uint64)
+    values, counts = key_doc_counts(keys, blk_doc)
+    return values[counts >= boilerplate_needed(n_docs, config)]
+
+
+def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct non-zero keys and the number of documents each stands in (a persisted
+    index adds these up over batches)."""
     has = keys != 0
     pairs = np.unique(np.stack([keys[has], blk_doc[has].astype(np.uint64)], axis=1), axis=0)
-    values, counts = np.unique(pairs[:, 0], return_counts=True)
-    needed = max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
-    return values[counts >= needed]
+    return np.unique(pairs[:, 0], return_counts=True)
+
+
+def boilerplate_needed(n_docs: int, config: Config) -> int:
+    """Documents a short block must stand in, out of ``n_docs``, to be boilerplate."""
+    return max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
 
 
 def decide(
@@ -140,7 +150,7 @@ def decide(
     shared = (_Checker(s, texts, aligned, tok_doc, config), blk_doc, covered)
     parts = workers.chunks(candidates.tolist(), 4 * config.jobs)
     for b, found in itertools.chain.from_iterable(
-        workers.pmap(_verify_blocks, parts, shared, config.jobs)
+        workers.pmap(_verify_blocks, parts, shared, config.jobs, config.engine)
     ):
         if len(found) == 1 and found[0][1:3] == (int(s.blk_start[b]), int(s.blk_end[b])):
             _, _, _, sd, ss, se, sim = found[0]
@@ -367,16 +377,31 @@ def _survives(
     return (i >= 0) & (spans.doc[safe] == doc) & (spans.end[safe] >= end)
 
 
-def settle(units: Units, doc_lengths: np.ndarray) -> tuple[Units, Spans]:
+def settle(
+    units: Units,
+    doc_lengths: np.ndarray,
+    schedule: np.ndarray | None = None,
+    restored: np.ndarray | None = None,
+) -> tuple[Units, Spans]:
     """Restore removals whose source does not survive inside one kept span, until none is left.
 
     Restoring only adds kept text, so the loop ends; the result satisfies the contract's
     invariant that every removed duplicate points at text in the cleaned corpus.
+
+    A persisted index replays earlier batches: ``schedule`` pins units to their recorded
+    history (per unit: -2 where the rules apply, else the round from which it is kept, -1 for
+    never), and ``restored`` receives each unit's own history (0: kept from the start).
     """
     doc_base = np.concatenate(([0], np.cumsum(doc_lengths + 1)))
     reason = units.reason.copy()
     units = attrs.evolve(units, reason=reason)
+    pinned = np.flatnonzero(schedule >= -1) if schedule is not None else np.zeros(0, np.int64)
+    when = schedule[pinned] if schedule is not None else pinned
+    last = int(when.max(initial=0))
+    history = np.where(reason == KEEP, 0, -1)
+    rounds = 0
     while True:
+        reason[pinned] = np.where((when >= 0) & (when <= rounds), KEEP, BOILERPLATE)
         spans = kept_spans(units)
         sourced = np.flatnonzero(units.src_doc >= 0)
         sourced = sourced[reason[sourced] != KEEP]
@@ -388,9 +413,13 @@ def settle(units: Units, doc_lengths: np.ndarray) -> tuple[Units, Spans]:
             doc_base,
         )
         lost = sourced[~ok]
-        if len(lost) == 0:
+        if len(lost) == 0 and rounds >= last:
+            if restored is not None:
+                restored[:] = history
             return units, spans
         reason[lost] = KEEP
+        rounds += 1
+        history[lost] = rounds
 
 
 def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units:

@@ -30,6 +30,7 @@ def align(
     max_gap: int,
     keep: str = "first",
     jobs: int = 1,
+    engine: str = "local",
 ) -> np.ndarray:
     """Source token of every corpus token (``-1`` where it repeats nothing).
 
@@ -76,15 +77,18 @@ def align(
     table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
     shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
     pieces = _pieces(table[:, 0], 4 * jobs)
-    chains = [c for part in workers.pmap(_passages, pieces, shared, jobs) for c in part]
+    chains = [c for part in workers.pmap(_passages, pieces, shared, jobs, engine) for c in part]
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
+    weight = np.zeros(total, dtype=np.int32)
     for _strength, chain in chains:
         if keep == "longest" and _target_is_longer(chain):
             _mark(
-                aligned, [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
+                aligned,
+                weight,
+                [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])],
             )
         else:
-            _mark(aligned, chain)
+            _mark(aligned, weight, chain)
     if keep == "longest":
         _follow(aligned)
     return aligned
@@ -258,14 +262,24 @@ def _extend(
     return [first, *chain[1:-1], (ts, te, ss, se)], back, forward
 
 
-def _mark(aligned: np.ndarray, chain: list[Run]) -> None:
-    """Write a passage's token alignment: runs one to one, small equal gaps as substitutions."""
+def _mark(aligned: np.ndarray, weight: np.ndarray, chain: list[Run]) -> None:
+    """Write a passage's token alignment: runs one to one, small equal gaps as substitutions.
+
+    Where passages overlap, a token keeps the alignment of the longer run (``weight``): a
+    third copy that shares its first words with the end of a second one still points at the
+    first copy, not at the second one, which goes.
+    """
     prev: Run | None = None
     for ts, te, ss, se in chain:
         if prev is not None:
             gap_t, gap_s = ts - prev[1], ss - prev[3]
             if 0 < gap_t <= gap_s + 2:  # a substitution or deletion, not inserted text
                 steps = np.minimum(np.arange(gap_t), max(gap_s - 1, 0))
-                aligned[prev[1] : ts] = prev[3] + steps if gap_s > 0 else prev[3] - 1
-        aligned[ts:te] = np.arange(ss, se)
+                free = weight[prev[1] : ts] == 0
+                source = prev[3] + steps if gap_s > 0 else np.full(gap_t, prev[3] - 1)
+                aligned[prev[1] : ts][free] = source[free]
+                weight[prev[1] : ts][free] = 1
+        better = weight[ts:te] <= te - ts
+        aligned[ts:te][better] = np.arange(ss, se)[better]
+        weight[ts:te][better] = te - ts
         prev = (ts, te, ss, se) if prev is None or te >= prev[1] else prev

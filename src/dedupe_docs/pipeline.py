@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,10 +17,13 @@ from .config import Config
 from .decide import REASON_NAMES
 from .detect import align
 from .errors import ConfigError, DedupeError, OutputError
-from .index import first_occurrences
+from .index import first_occurrences, first_occurrences_by_range
 from .progress import Progress, stage
 from .read import DocumentLike, EncodingErrors, OnError, read, read_all
 from .types import REASONS, CleanedDocument, Document, Removal, SourceRef
+
+if TYPE_CHECKING:
+    from .incremental import Prior
 
 log = logging.getLogger("dedupe_docs")
 
@@ -57,18 +60,28 @@ def _clean(
     config: Config,
     timings: dict[str, float],
     progress: Progress | None = None,
+    prior: Prior | None = None,
 ) -> list[CleanedDocument]:
+    """The stages over ``docs``; with ``prior`` (a persisted index), the earlier documents that
+    ``docs`` repeat come first, with their decisions frozen, and only ``docs`` come out."""
     clock = _Clock(timings)
+    frozen = prior.docs if prior is not None else []
+    if prior is not None and prior.signed is not None:
+        signed = prior.signed
+    else:
+        signed = sign_all([doc.text for doc in (*frozen, *docs)], config, progress)
+    docs = [*frozen, *docs]
     texts = [doc.text for doc in docs]
-    batches = sign.batches(
-        texts, min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
-    )
-    stage(progress, "sign", 0, len(batches))
-    signed = sign.concat(workers.pmap(_sign_batch, batches, (texts, config), config.jobs))
-    stage(progress, "sign", len(batches), len(batches))
     clock.lap("sign")
     stage(progress, "index")
-    sources = signed.positions[first_occurrences(signed.shingles)]
+    if config.engine == "ray":
+        bits = INDEX_BITS if INDEX_BITS is not None else 4
+        first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
+    else:
+        first = first_occurrences(signed.shingles)
+    sources = signed.positions[first]
+    if prior is not None:
+        prior.observe(signed, sources)
     clock.lap("index")
     stage(progress, "detect")
     aligned = align(
@@ -82,20 +95,53 @@ def _clean(
         max_gap=config.max_gap,
         keep=config.keep,
         jobs=config.jobs,
+        engine=config.engine,
     )
     clock.lap("detect")
     stage(progress, "decide")
     keys = decide.boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
-    boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
+    if prior is not None:
+        boilerplate = prior.boilerplate_set(keys, blk_doc, config)
+    else:
+        boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
     units = decide.decide(signed, texts, aligned, boilerplate, keys, config)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    units, spans = decide.settle(units, lengths)
+    if prior is not None:
+        units, schedule = prior.freeze(units)
+        restored = np.empty(len(units.doc), dtype=np.int64)
+        units, spans = decide.settle(units, lengths, schedule, restored)
+        prior.record(units, restored)
+    else:
+        units, spans = decide.settle(units, lengths)
     removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide")
-    cleaned = _assemble(docs, removed, spans)
+    if prior is None:
+        cleaned = _assemble(docs, removed, spans)
+    else:
+        cleaned = _assemble(docs, removed, spans, prior.batches, len(frozen))
     clock.lap("emit")
     return cleaned
+
+
+def sign_all(texts: list[str], config: Config, progress: Progress | None = None) -> sign.Signed:
+    """The map stage over a corpus: batches signed on the engine, joined in order."""
+    size = BATCH_CHARS or min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
+    batches = sign.batches(texts, size)
+    stage(progress, "sign", 0, len(batches))
+    if config.engine == "ray":  # a task gets its own texts, not the whole corpus
+        items = [[texts[i] for i in batch] for batch in batches]
+        parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
+    else:
+        parts = workers.pmap(_sign_batch, batches, (texts, config), config.jobs)
+    stage(progress, "sign", len(batches), len(batches))
+    return sign.concat(parts)
+
+
+BATCH_CHARS: int | None = None
+"""Characters per sign batch (None: from the corpus size and ``jobs``); tests vary it."""
+INDEX_BITS: int | None = None
+"""Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
 
 
 def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
@@ -109,9 +155,14 @@ def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
 
 
 def _assemble(
-    docs: list[Document], removed: decide.Units, spans: decide.Spans
+    docs: list[Document],
+    removed: decide.Units,
+    spans: decide.Spans,
+    batches: list[str] | None = None,
+    first: int = 0,
 ) -> list[CleanedDocument]:
-    """One CleanedDocument per document from the corpus-wide decision arrays."""
+    """One CleanedDocument per document from ``first`` on, from the corpus-wide decision
+    arrays; ``batches`` names the earlier batch of each of the first documents."""
     n = len(docs)
     span_at = np.searchsorted(spans.doc, np.arange(n + 1)).tolist()
     removed_at = np.searchsorted(removed.doc, np.arange(n + 1)).tolist()
@@ -132,7 +183,9 @@ def _assemble(
             a,
             e,
             REASON_NAMES[r],
-            SourceRef(ids[sd], ss, se) if sd >= 0 else None,
+            SourceRef(ids[sd], ss, se, batches[sd] if batches and sd < first else None)
+            if sd >= 0
+            else None,
             None if sim != sim else sim,
         )
         for a, e, r, sd, ss, se, sim in rows
@@ -144,6 +197,7 @@ def _assemble(
             span_pairs[span_at[d] : span_at[d + 1]],
         )
         for d, doc in enumerate(docs)
+        if d >= first
     ]
 
 
@@ -167,6 +221,8 @@ def run(
     id_field: str = "id",
     dolma_attributes: bool = False,
     progress: Progress | None = None,
+    index: Path | None = None,
+    batch: str | None = None,
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
 ) -> dict[str, Any]:
@@ -174,9 +230,10 @@ def run(
 
     Record inputs are written back in their own format (see :mod:`dedupe_docs.formats`);
     ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``progress`` is called
-    as ``progress(stage, done, total)`` while the run goes on. With ``on_error="skip"`` bad files
-    and records are skipped and listed in the report's ``errors``; any failure to write leaves
-    no ``out`` and no temporary folder behind.
+    as ``progress(stage, done, total)`` while the run goes on. With ``index`` (a folder), the
+    inputs are cleaned against every batch in it and then added to it as batch ``batch``.
+    With ``on_error="skip"`` bad files and records are skipped and listed in the report's
+    ``errors``; any failure to write leaves no ``out`` and no temporary folder behind.
     """
     config = config or Config()
     timings: dict[str, float] = {}
@@ -198,7 +255,13 @@ def run(
             raise
         raise ConfigError(str(exc)) from exc
     timings["read"] = round(time.perf_counter() - started, 4)
-    cleaned = _clean(docs, config, timings, progress)
+    update = None
+    if index is not None:
+        from . import incremental
+
+        cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
+    else:
+        cleaned = _clean(docs, config, timings, progress)
     report = make_report(cleaned, config, timings)
     report["inputs"] = formats.describe_inputs(inputs, text_field=text_field, id_field=id_field)
     report["errors"] = [e.to_json() for e in errors]
@@ -213,6 +276,8 @@ def run(
     except OSError as exc:
         msg = f"{out}: cannot write the output: {_io.describe(exc)}; nothing was written"
         raise OutputError(msg) from exc
+    if update is not None:
+        report["index"] = update()
     return report
 
 

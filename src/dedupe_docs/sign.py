@@ -81,6 +81,11 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     )
 
 
+def sign_texts(config: Config, texts: Sequence[str]) -> Signed:
+    """:func:`sign` with the arguments of a :func:`dedupe_docs.workers.pmap` task."""
+    return sign(texts, config)
+
+
 def concat(parts: Sequence[Signed]) -> Signed:
     """Join signed batches in order into one (token and block indices re-based)."""
     if len(parts) == 1:

@@ -2,7 +2,9 @@
 
 Workers are forked, so they see the parent's arrays and texts without copying or pickling
 them; only each piece's small description goes in and its result comes back. Where ``fork``
-is not available, or ``jobs`` is 1, the pieces run in this process.
+is not available, or ``jobs`` is 1, the pieces run in this process. With ``engine="ray"`` the
+same pieces run as Ray tasks (:mod:`dedupe_docs.ray_engine`), so a stage never knows where it
+runs and the output cannot depend on it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,19 @@ R = TypeVar("R")
 _SHARED: Any = None
 
 
-def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, jobs: int) -> list[R]:
-    """``[func(shared, item) for item in items]``, on up to ``jobs`` forked processes."""
+def pmap(
+    func: Callable[[Any, T], R],
+    items: Sequence[T],
+    shared: Any,
+    jobs: int,
+    engine: str = "local",
+) -> list[R]:
+    """``[func(shared, item) for item in items]``, on up to ``jobs`` forked processes or as
+    Ray tasks (``engine="ray"``)."""
+    if engine == "ray":
+        from . import ray_engine
+
+        return ray_engine.pmap(func, items, shared)
     global _SHARED
     if jobs <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [func(shared, item) for item in items]
