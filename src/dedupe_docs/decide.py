@@ -291,8 +291,11 @@ class _Checker:
         parts: list[tuple[int, int, int, int]] = []
         if config.split_sentences and covered < b - a:
             starts = self.s.tok_start[a:b]
-            for ss, se in sentences(self.texts[d], bs, be):
-                sa, sb = a + int(np.searchsorted(starts, ss)), a + int(np.searchsorted(starts, se))
+            spans = sentences(self.texts[d], bs, be)
+            # One searchsorted in the array's own dtype: a Python int against int32 offsets
+            # makes NumPy cast the whole array per call (hours on a 50 MB line).
+            at = np.searchsorted(starts, np.array(spans, dtype=starts.dtype).reshape(-1, 2))
+            for (ss, se), (sa, sb) in zip(spans, (a + at).tolist(), strict=True):
                 parts.append((ss, se, sa, sb))
         ok = [
             sb > sa
