@@ -1,0 +1,5 @@
+"""``python -m dedupe_docs`` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""Every knob of the pipeline, with its default, in one validated place."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+from attrs import validators as v
+
+Unit = Literal["line", "paragraph"]
+Policy = Literal["first", "longest"]
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """Options of a cleaning run. Defaults favour keeping unique text over catching every copy."""
+
+    shingle_size: int = attrs.field(default=5, validator=[v.ge(2), v.le(32)])
+    """Tokens per shingle. Smaller finds shorter copies and more chance matches."""
+    min_tokens: int = attrs.field(default=24, validator=v.ge(1))
+    """A duplicate passage must align at least this many tokens with its source."""
+    threshold: float = attrs.field(default=0.8, validator=[v.ge(0.0), v.le(1.0)])
+    """Minimum similarity (rapidfuzz ratio on folded text, digits kept) to remove a block."""
+    block_coverage: float = attrs.field(default=0.8, validator=[v.gt(0.0), v.le(1.0)])
+    """Share of a block's tokens that must be aligned to its source for it to be removed."""
+    max_gap: int = attrs.field(default=30, validator=v.ge(0))
+    """Largest gap, in tokens, bridged inside one passage (a typo, a dropped sentence)."""
+    unit: Unit = attrs.field(default="line", validator=v.in_(("line", "paragraph")))
+    """Block unit: a non-blank line, or a paragraph (text between blank lines)."""
+    split_sentences: bool = attrs.field(default=True, validator=v.instance_of(bool))
+    """Cut only the duplicate sentences out of a block that is partly a duplicate."""
+    keep: Policy = attrs.field(default="first", validator=v.in_(("first", "longest")))
+    """Which copy survives: the first in corpus order, or the most complete one."""
+    boilerplate_max_tokens: int = attrs.field(default=4, validator=v.ge(0))
+    """Blocks of at most this many tokens may be boilerplate (0 turns boilerplate off)."""
+    boilerplate_min_docs: int = attrs.field(default=3, validator=v.ge(2))
+    """A short block is boilerplate when it stands in at least this many documents."""
+    jobs: int = attrs.field(default=1, validator=v.ge(1))
+    """Worker processes for tokenising and deciding."""
+
+    def evolve(self, **changes: Any) -> Config:
+        """A copy with some options changed (validated like the original)."""
+        return attrs.evolve(self, **changes)
+
+    def to_json(self) -> dict[str, object]:
+        return attrs.asdict(self)

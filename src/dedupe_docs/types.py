@@ -1,0 +1,98 @@
+"""The small frozen records that flow between the stages and out of the library."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+
+Reason = Literal["duplicate", "repeat", "boilerplate"]
+REASONS: tuple[Reason, ...] = ("duplicate", "repeat", "boilerplate")
+
+
+@attrs.frozen
+class Document:
+    """One input document. ``text`` is decoded exactly (no newline folding).
+
+    ``path`` is the relative output path for text-file input; ``record`` holds the other fields
+    of a JSONL/Parquet record so they can be written back untouched.
+    """
+
+    id: str
+    text: str
+    path: str | None = None
+    record: dict[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
+
+
+@attrs.frozen
+class SourceRef:
+    """Where the text a removed span repeats lives: a document id and code-point offsets."""
+
+    id: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "start": self.start, "end": self.end}
+
+
+@attrs.frozen
+class Removal:
+    """A removed range of the source text and why it was removed.
+
+    Offsets are code points into the decoded source, end-exclusive.
+    """
+
+    start: int
+    end: int
+    reason: Reason
+    source: SourceRef | None = None  # None for boilerplate
+    similarity: float | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "reason": self.reason,
+            "source": self.source.to_json() if self.source else None,
+            "similarity": self.similarity,
+        }
+
+
+@attrs.frozen
+class Kept:
+    """A range of the source kept verbatim, and where it sits in the cleaned text."""
+
+    start: int
+    end: int
+    out_start: int
+    out_end: int
+
+    def to_json(self) -> list[int]:
+        return [self.start, self.end, self.out_start, self.out_end]
+
+
+@attrs.frozen
+class CleanedDocument:
+    """The cleaned text of one document plus the provenance of every character."""
+
+    id: str
+    text: str
+    length: int
+    kept: tuple[Kept, ...]
+    removed: tuple[Removal, ...]
+    path: str | None = None
+    record: dict[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def provenance(self) -> dict[str, object]:
+        """The provenance record of the output contract (one line of provenance.jsonl)."""
+        return {
+            "id": self.id,
+            "length": self.length,
+            "kept": [k.to_json() for k in self.kept],
+            "removed": [r.to_json() for r in self.removed],
+        }
+
+    def removed_chars(self, reason: Reason | None = None) -> int:
+        """How many source characters were removed (for one reason, or in all)."""
+        return sum(r.end - r.start for r in self.removed if reason in (None, r.reason))
