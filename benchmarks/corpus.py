@@ -28,11 +28,12 @@ KINDS = [*noise.NOISE, "inserted_sentence", "repeat", "near_copy_doc"]
 MIN_WORDS = 25
 VERSION = 1  # bump when the output of the generator changes
 _ALPHA = re.compile(r"[^\W\d_]{4,}")
-_STOP = frozenset(
+_STOP_WORDS = (  # frequent long words kept as they are when remapping generations
     "that this with from have which will were when there their they been into than then them"
     " what other also only some such more most must each does your these those used uses"
-    " here where would could should about after before over under very same like just".split()
+    " here where would could should about after before over under very same like just"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 
 
 @dataclass
@@ -168,8 +169,10 @@ class Generator:
             sents = noise.sentences(src.text)
             k = self.rng.randrange(1, len(sents))
             width = noise.width_of(src.text)
-            new = next(s for s in noise.sentences(" ".join(self._next())) if len(s.split()) >= 6)
-            head, tail = noise.wrap(" ".join(sents[:k]), width), noise.wrap(" ".join(sents[k:]), width)
+            fresh = noise.sentences(" ".join(self._next()))
+            new = next((s for s in fresh if len(s.split()) >= 6), " ".join(fresh))
+            head = noise.wrap(" ".join(sents[:k]), width)
+            tail = noise.wrap(" ".join(sents[k:]), width)
             start, end = doc.add(f"{head}\n{new}\n{tail}", glue)
             exclude.append([start + len(head) + 1, start + len(head) + 1 + len(new)])
         elif kind in ("repeat", "near_copy_doc"):
@@ -209,7 +212,7 @@ class Generator:
                 self._trap(doc)
             elif r < 0.74:
                 if doc.eligible and rng.random() < 0.5:
-                    src: Source | None = doc.eligible.pop()  # the block just before: a repeat in a row
+                    src: Source | None = doc.eligible.pop()  # a repeat in a row
                 else:
                     src = self._take(doc.eligible, "repeat")
                 if src:

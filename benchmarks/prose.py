@@ -98,7 +98,8 @@ def _system_docs() -> Iterator[str]:
                 yield _read_maybe_gz(path)
     doc = Path("/usr/share/doc")
     if doc.is_dir():
-        names = re.compile(r"^(README|NEWS|changelog|ChangeLog|TODO|THANKS)(\.(md|txt|rst))?(\.gz)?$")
+        names = re.compile(r"^(README|NEWS|changelog|ChangeLog|TODO|THANKS)(\.(md|txt|rst))?"
+                           r"(\.gz)?$")
         for path in sorted(doc.rglob("*")):
             if path.is_file() and names.match(path.name) and "Debian" not in path.name:
                 yield _read_maybe_gz(path)

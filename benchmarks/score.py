@@ -145,7 +145,7 @@ def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("corpus", type=Path, help="folder holding docs/ (or corpus.jsonl) and gold.jsonl")
+    ap.add_argument("corpus", type=Path, help="folder with docs/ (or corpus.jsonl), gold.jsonl")
     ap.add_argument("removed", type=Path, help="provenance.jsonl or removed.jsonl")
     args = ap.parse_args()
     print(json.dumps(score(args.corpus, args.removed), indent=1, ensure_ascii=False))
