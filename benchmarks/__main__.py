@@ -43,6 +43,9 @@ def _run_tool(tool: Tool, corpus: Path, meta: dict[str, Any], size_mb: float, jo
     if tool.requires and status.get(tool.requires) != "ok":
         row["status"] = status.get(tool.requires, "peers venv not set up")
         return row
+    if tool.module and not (HERE / "peers" / f"{tool.module}.py").exists():
+        row["status"] = "installed, but no adapter written yet"
+        return row
     out = WORK / f"{tool.name}-{corpus.name}-j{jobs}"
     clear(out)
     print(f"benchmarks: {tool.name} ({mode}) on {corpus.name} …", file=sys.stderr, flush=True)

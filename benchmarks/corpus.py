@@ -26,7 +26,8 @@ from benchmarks.prose import build_pool
 
 KINDS = [*noise.NOISE, "inserted_sentence", "repeat", "near_copy_doc"]
 MIN_WORDS = 25
-VERSION = 1  # bump when the output of the generator changes
+VERSION = 2  # bump when the output of the generator changes
+_WORD = re.compile(r"\w+")
 _ALPHA = re.compile(r"[^\W\d_]{4,}")
 _STOP_WORDS = (  # frequent long words kept as they are when remapping generations
     "that this with from have which will were when there their they been into than then them"
@@ -34,6 +35,10 @@ _STOP_WORDS = (  # frequent long words kept as they are when remapping generatio
     " here where would could should about after before over under very same like just"
 )
 _STOP = frozenset(_STOP_WORDS.split())
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
 
 
 @dataclass
@@ -131,7 +136,7 @@ class Generator:
         start, end = doc.add(text)
         src = Source(doc.id, start, end, text)
         doc.blocks.append(src)
-        if len(text.split()) >= MIN_WORDS:
+        if _words(text) >= MIN_WORDS:
             doc.eligible.append(self._maybe_part(src))
 
     def _maybe_part(self, src: Source) -> Source:
@@ -142,7 +147,7 @@ class Generator:
         for _ in range(10):
             i = self.rng.randrange(len(lines) - 3)
             j = self.rng.randrange(i + 3, len(lines) + 1)
-            if len(" ".join(lines[i:j]).split()) >= MIN_WORDS:
+            if _words(" ".join(lines[i:j])) >= MIN_WORDS:
                 start = src.start + sum(len(x) + 1 for x in lines[:i])
                 text = "\n".join(lines[i:j])
                 return Source(src.doc, start, start + len(text), text)
@@ -154,7 +159,11 @@ class Generator:
                 return None
             i = self.rng.randrange(len(pool))
             src = pool[i]
-            ok = len(noise.sentences(src.text)) >= 3 if "sentence" in kind else True
+            ok = True
+            if "sentence" in kind:  # >= 3 sentences, and >= MIN_WORDS left after a drop
+                sents = noise.sentences(src.text)
+                longest = max((_words(x) for x in sents[1:-1]), default=0)
+                ok = len(sents) >= 3 and _words(src.text) - longest >= MIN_WORDS
             if kind == "typographic":
                 ok = bool(re.search(r"[\"'-]", src.text))
             if ok:
