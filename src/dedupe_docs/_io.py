@@ -28,7 +28,7 @@ def dumps_line(obj: Any) -> bytes:
 
 
 def loads(line: bytes) -> Any:
-    """Parse one JSON document; falls back to the stdlib for what orjson rejects (lone surrogates)."""
+    """Parse one JSON document; the stdlib takes what orjson rejects (lone surrogates)."""
     if orjson is not None:
         try:
             return orjson.loads(line)

@@ -103,25 +103,33 @@ def decide_document(
 def _duplicates(
     d: int, bs: int, be: int, a: int, b: int, covered: int, view: CorpusView, config: Config
 ) -> list[Removal]:
-    """The block as one duplicate, or its duplicate sentences, or nothing."""
+    """The block as one duplicate, or its duplicate sentences, or nothing.
+
+    A block whose every sentence is aligned goes whole; otherwise, when sentences may be split,
+    only the aligned sentences go (an inserted sentence is new text and stays).
+    """
     base = int(view.doc_offsets[d])
-    if covered >= config.block_coverage * (b - a):
-        whole = _verified(d, bs, be, base + a, base + b, view, config)
-        if whole is not None:
-            return [whole]
-    if not config.split_sentences:
-        return []
-    parts = sentences(view.texts[d], bs, be)
-    if len(parts) < 2:
-        return []
-    starts = view.starts[base + a : base + b]
+    whole = covered >= config.block_coverage * (b - a)
+    parts: list[tuple[int, int, int, int]] = []
+    if config.split_sentences and covered < b - a:
+        starts = view.starts[base + a : base + b]
+        for ss, se in sentences(view.texts[d], bs, be):
+            sa = base + a + int(np.searchsorted(starts, ss))
+            sb = base + a + int(np.searchsorted(starts, se))
+            if sb > sa:
+                parts.append((ss, se, sa, sb))
+    aligned = [
+        np.count_nonzero(view.aligned[sa:sb] >= 0) >= config.block_coverage * (sb - sa)
+        for _, _, sa, sb in parts
+    ]
+    if whole and (len(parts) < 2 or all(aligned)):
+        removal = _verified(d, bs, be, base + a, base + b, view, config)
+        return [removal] if removal is not None else []
     found = []
-    for ss, se in parts:
-        sa, sb = base + a + int(np.searchsorted(starts, ss)), base + a + int(np.searchsorted(starts, se))
-        if sb > sa and np.count_nonzero(view.aligned[sa:sb] >= 0) >= config.block_coverage * (sb - sa):
-            removal = _verified(d, ss, se, sa, sb, view, config)
-            if removal is not None:
-                found.append(removal)
+    for (ss, se, sa, sb), ok in zip(parts if len(parts) > 1 else [], aligned, strict=False):
+        removal = _verified(d, ss, se, sa, sb, view, config) if ok else None
+        if removal is not None:
+            found.append(removal)
     return found
 
 
@@ -219,7 +227,9 @@ def merge_adjacent(
             and _same_source_doc(last, r)
         ):
             joined = _join(last, r)
-            if joined.source is None or _survives(joined, [kept[joined.source.id]], {joined.source.id: 0}):
+            if joined.source is None or _survives(
+                joined, [kept[joined.source.id]], {joined.source.id: 0}
+            ):
                 merged[-1] = joined
                 continue
         merged.append(r)
@@ -235,7 +245,9 @@ def _same_source_doc(a: Removal, b: Removal) -> bool:
 def _join(a: Removal, b: Removal) -> Removal:
     if a.source is None or b.source is None:
         return Removal(a.start, b.end, a.reason)
-    source = SourceRef(a.source.id, min(a.source.start, b.source.start), max(a.source.end, b.source.end))
+    source = SourceRef(
+        a.source.id, min(a.source.start, b.source.start), max(a.source.end, b.source.end)
+    )
     wa, wb = a.end - a.start, b.end - b.start
     similarity = round(((a.similarity or 0) * wa + (b.similarity or 0) * wb) / (wa + wb), 4)
     return Removal(a.start, b.end, a.reason, source, similarity)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-_MIN_RUN_SHINGLES = 2  # a lone matching shingle is too weak to start or extend a passage alone
-
 
 def align(
     positions: np.ndarray,
@@ -23,12 +21,15 @@ def align(
     k: int,
     min_tokens: int,
     max_gap: int,
+    keep: str = "first",
 ) -> np.ndarray:
     """Source token of every corpus token (``-1`` where it repeats nothing).
 
     ``positions`` holds the global token index of each shingle's first token, ascending;
     ``sources`` the global token index of that shingle's first occurrence; ``doc_offsets`` the
-    first global token index of each document (plus the total at the end).
+    first global token index of each document (plus the total at the end). With
+    ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
+    later, more complete copy is the one that survives.
     """
     total = int(doc_offsets[-1])
     aligned = np.full(total, -1, dtype=np.int64)
@@ -46,20 +47,52 @@ def align(
     s_end = sp[run_last] + k
     t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1
     s_doc = np.searchsorted(doc_offsets, s_start, side="right") - 1
-    long_enough = (run_last - run_first + 1) >= _MIN_RUN_SHINGLES
+    # A lone matching shingle is too weak to join a passage, unless passages may be that short.
+    long_enough = (t_end - t_start) >= min(k + 1, min_tokens)
     # A run whose source overlaps its own target is periodic text ("ha ha ha"), not a copy.
     self_overlap = (t_doc == s_doc) & (s_end > t_start)
-    keep = long_enough & ~self_overlap
+    useful = long_enough & ~self_overlap
     runs = zip(
-        t_doc[keep].tolist(), s_doc[keep].tolist(), t_start[keep].tolist(),
-        t_end[keep].tolist(), s_start[keep].tolist(), s_end[keep].tolist(), strict=True,
+        t_doc[useful].tolist(),
+        s_doc[useful].tolist(),
+        t_start[useful].tolist(),
+        t_end[useful].tolist(),
+        s_start[useful].tolist(),
+        s_end[useful].tolist(),
+        strict=True,
     )
     chains = _chain(runs, max_gap)
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
     for strength, chain in chains:
-        if strength >= min_tokens:
+        if strength < min_tokens:
+            continue
+        if keep == "longest" and _target_is_longer(chain):
+            _mark(
+                aligned, [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
+            )
+        else:
             _mark(aligned, chain)
+    if keep == "longest":
+        _follow(aligned)
     return aligned
+
+
+def _target_is_longer(chain: list[Run]) -> bool:
+    target = max(r[1] for r in chain) - min(r[0] for r in chain)
+    source = max(r[3] for r in chain) - min(r[2] for r in chain)
+    return target > source
+
+
+def _follow(aligned: np.ndarray, rounds: int = 8) -> None:
+    """Point tokens whose source was turned around at that source's own source."""
+    for _ in range(rounds):
+        has = np.flatnonzero(aligned >= 0)
+        onward = aligned[aligned[has]]
+        moved = onward >= 0
+        if not moved.any():
+            break
+        aligned[has[moved]] = onward[moved]
+    aligned[aligned == np.arange(len(aligned))] = -1
 
 
 Run = tuple[int, int, int, int]  # target start, target end, source start, source end

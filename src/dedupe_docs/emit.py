@@ -17,7 +17,9 @@ from . import _io
 from .types import CleanedDocument, Document, Kept, Removal
 
 
-def build(doc: Document, removals: Sequence[Removal], spans: Sequence[tuple[int, int]]) -> CleanedDocument:
+def build(
+    doc: Document, removals: Sequence[Removal], spans: Sequence[tuple[int, int]]
+) -> CleanedDocument:
     """Assemble the cleaned text of ``doc`` from its kept spans."""
     text = doc.text
     starts = [r.start for r in removals]
@@ -39,7 +41,9 @@ def build(doc: Document, removals: Sequence[Removal], spans: Sequence[tuple[int,
     if spans:
         end = spans[-1][1]
         following = bisect.bisect_left(starts, end)
-        pieces.append(text[end : removals[following].start] if following < len(removals) else text[end:])
+        pieces.append(
+            text[end : removals[following].start] if following < len(removals) else text[end:]
+        )
     return CleanedDocument(
         doc.id, "".join(pieces), len(text), tuple(kept), tuple(removals), doc.path, doc.record
     )
@@ -75,5 +79,7 @@ def write(
     with (folder / "provenance.jsonl").open("wb") as f:
         for c in cleaned:
             f.write(_io.dumps_line(c.provenance()))
-    (folder / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (folder / "report.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8"
+    )
     return [*written, "provenance.jsonl", "report.json"]

@@ -53,14 +53,17 @@ def clean(
     dicts with ``id`` and ``text``, or :class:`Document` objects. Options come from ``config``
     and keyword overrides (any :class:`Config` field).
 
-    >>> a, b = clean([("a", "Hello world, this is it.\\n"), ("b", "Hello world, this is it.\\n")], min_tokens=3)
+    >>> text = "Hello world, this is it.\\n"
+    >>> a, b = clean([("a", text), ("b", text)], min_tokens=3)
     >>> b.text, b.removed[0].reason, b.removed[0].source.id
     ('', 'duplicate', 'a')
     """
     return _clean(read(documents), make_config(config, **overrides), {})
 
 
-def _clean(docs: list[Document], config: Config, timings: dict[str, float]) -> list[CleanedDocument]:
+def _clean(
+    docs: list[Document], config: Config, timings: dict[str, float]
+) -> list[CleanedDocument]:
     clock = _Clock(timings)
     k = config.shingle_size
     tokens: list[Tokens] = [tokenize(doc.text) for doc in docs]
@@ -72,18 +75,29 @@ def _clean(docs: list[Document], config: Config, timings: dict[str, float]) -> l
     ends = _concat([t.ends for t in tokens], np.int64)
     shingles = _concat([shingle(t.hashes, k) for t in tokens], np.uint64)
     positions = _concat(
-        [off + np.arange(max(n - k + 1, 0)) for off, n in zip(doc_offsets[:-1], counts, strict=True)],
+        [
+            off + np.arange(max(n - k + 1, 0))
+            for off, n in zip(doc_offsets[:-1], counts, strict=True)
+        ],
         np.int64,
     )
     clock.lap("shingle")
     sources = positions[first_occurrences(shingles)]
     clock.lap("index")
     aligned = align(
-        positions, sources, doc_offsets, k=k, min_tokens=config.min_tokens, max_gap=config.max_gap
+        positions,
+        sources,
+        doc_offsets,
+        k=k,
+        min_tokens=config.min_tokens,
+        max_gap=config.max_gap,
+        keep=config.keep,
     )
     clock.lap("detect")
     ranges = [block_token_ranges(t.starts, b) for t, b in zip(tokens, blocks, strict=True)]
-    hashes = [block_hashes(t.hashes, f, l) for t, (f, l) in zip(tokens, ranges, strict=True)]
+    hashes = [
+        block_hashes(t.hashes, first, last) for t, (first, last) in zip(tokens, ranges, strict=True)
+    ]
     keys = [
         _boilerplate_keys(doc, b, last - first, config)
         for doc, b, (first, last) in zip(docs, blocks, ranges, strict=True)
@@ -111,13 +125,17 @@ def _clean(docs: list[Document], config: Config, timings: dict[str, float]) -> l
     return cleaned
 
 
-def _boilerplate_keys(doc: Document, blocks: np.ndarray, size: np.ndarray, config: Config) -> np.ndarray:
+def _boilerplate_keys(
+    doc: Document, blocks: np.ndarray, size: np.ndarray, config: Config
+) -> np.ndarray:
     """Keys of the document's short blocks: their verification form (digits kept), hashed."""
     short = np.flatnonzero((size > 0) & (size <= config.boilerplate_max_tokens))
     keys = np.zeros(len(blocks), dtype=np.uint64)
     for i in short.tolist():
         form = verification_form(doc.text[blocks[i, 0] : blocks[i, 1]])
-        keys[i] = int.from_bytes(hashlib.blake2b(form.encode(), digest_size=8).digest(), "little") | 1
+        keys[i] = (
+            int.from_bytes(hashlib.blake2b(form.encode(), digest_size=8).digest(), "little") | 1
+        )
     return keys
 
 
@@ -180,7 +198,9 @@ def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
         raise OutputError(f"{out}: output folder exists and is not empty (use --overwrite)")
 
 
-def make_report(cleaned: list[CleanedDocument], config: Config, timings: dict[str, float]) -> dict[str, Any]:
+def make_report(
+    cleaned: list[CleanedDocument], config: Config, timings: dict[str, float]
+) -> dict[str, Any]:
     """Totals of a run: documents, characters in and out, removed by reason, timings, config."""
     chars_in = sum(c.length for c in cleaned)
     return {
@@ -189,7 +209,9 @@ def make_report(cleaned: list[CleanedDocument], config: Config, timings: dict[st
         "chars_in": chars_in,
         "chars_out": sum(len(c.text) for c in cleaned),
         "removed_chars": {r: sum(c.removed_chars(r) for c in cleaned) for r in REASONS},
-        "removed_spans": {r: sum(1 for c in cleaned for x in c.removed if x.reason == r) for r in REASONS},
+        "removed_spans": {
+            r: sum(1 for c in cleaned for x in c.removed if x.reason == r) for r in REASONS
+        },
         "documents_changed": sum(1 for c in cleaned if c.removed),
         "timings": timings,
         "config": config.to_json(),

@@ -58,7 +58,10 @@ def _read_one(item: DocumentLike, n: int, text_field: str, id_field: str) -> Ite
 
 def _read_path(path: Path, text_field: str, id_field: str) -> Iterator[Document]:
     if path.is_dir():
-        files = sorted((p for p in path.rglob("*.txt") if p.is_file()), key=lambda p: p.relative_to(path).as_posix())
+        files = sorted(
+            (p for p in path.rglob("*.txt") if p.is_file()),
+            key=lambda p: p.relative_to(path).as_posix(),
+        )
         for file in files:
             rel = file.relative_to(path).as_posix()
             yield Document(rel, decode_file(file), path=rel)
@@ -83,7 +86,7 @@ def decode_file(path: Path) -> str:
     except UnicodeDecodeError as exc:
         raise InputError(
             str(path),
-            f"not valid UTF-8 at byte {exc.start} ({data[exc.start:exc.start + 1]!r})",
+            f"not valid UTF-8 at byte {exc.start} ({data[exc.start : exc.start + 1]!r})",
         ) from exc
 
 
@@ -109,15 +112,24 @@ def _from_record(
     record: dict[str, Any], where: str, line: int | None, text_field: str, id_field: str
 ) -> Document:
     if text_field not in record:
-        raise InputError(where, f"missing field {text_field!r}", line=line,
-                         hint=f"each record needs {id_field!r} and {text_field!r}; see --text-field")
+        raise InputError(
+            where,
+            f"missing field {text_field!r}",
+            line=line,
+            hint=f"each record needs {id_field!r} and {text_field!r}; see --text-field",
+        )
     text = record[text_field]
     if not isinstance(text, str):
-        raise InputError(where, f"field {text_field!r} is {type(text).__name__}, not a string",
-                         line=line)
+        raise InputError(
+            where, f"field {text_field!r} is {type(text).__name__}, not a string", line=line
+        )
     if id_field not in record:
-        raise InputError(where, f"missing field {id_field!r}", line=line,
-                         hint=f"each record needs {id_field!r} and {text_field!r}; see --id-field")
+        raise InputError(
+            where,
+            f"missing field {id_field!r}",
+            line=line,
+            hint=f"each record needs {id_field!r} and {text_field!r}; see --id-field",
+        )
     return Document(str(record[id_field]), text, record=record)
 
 

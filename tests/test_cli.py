@@ -1,0 +1,138 @@
+"""The command line: outputs, summary, errors, atomicity and determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEEDS
+
+from dedupe_docs.cli import main
+
+CHECKER = Path(__file__).parents[2] / "shared" / "tools" / "check_output.py"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "report.json"
+    }
+
+
+def test_clean_seeds_writes_the_contract(tmp_path: Path) -> None:
+    code, out, err = invoke("clean", str(SEEDS), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert out == ""
+    assert "5 documents" in err and "removed" in err and "boilerplate" in err
+    files = sorted(
+        p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
+    )
+    assert "provenance.jsonl" in files and "report.json" in files
+    assert all(f"clean/{p.name}" in files for p in SEEDS.glob("*.txt"))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["documents"] == 5 and report["removed_chars"]["duplicate"] > 0
+    assert report["config"]["shingle_size"] == 5
+    if CHECKER.exists():
+        run = subprocess.run(
+            [sys.executable, str(CHECKER), str(SEEDS), str(tmp_path / "out")],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0 and "0 problem(s)" in run.stdout, run.stdout
+
+
+def test_two_runs_are_byte_identical(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert invoke("clean", str(SEEDS), "--out", str(tmp_path / name))[0] == 0
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+def test_jsonl_records_keep_their_other_fields(tmp_path: Path) -> None:
+    lines = [
+        {"id": p.name, "text": p.read_text(encoding="utf-8"), "url": f"http://x/{p.stem}", "n": i}
+        for i, p in enumerate(sorted(SEEDS.glob("*.txt")))
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    assert invoke("clean", str(src), "--out", str(tmp_path / "j"))[0] == 0
+    assert invoke("clean", str(SEEDS), "--out", str(tmp_path / "t"))[0] == 0
+    records = [json.loads(x) for x in (tmp_path / "j" / "clean.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["url"], r["n"]) for r in records] == [
+        (r["id"], r["url"], r["n"]) for r in lines
+    ]
+    for r in records:
+        assert r["text"] == (tmp_path / "t" / "clean" / r["id"]).read_text(encoding="utf-8")
+    assert (tmp_path / "j" / "provenance.jsonl").read_bytes() == (
+        tmp_path / "t" / "provenance.jsonl"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda d: (d / "bad.txt").write_bytes(b"ok\n\xff\xfe oops"),
+            "bad.txt: not valid UTF-8 at byte 3",
+        ),
+        (lambda d: None, "missing.txt: no such file or directory"),
+        (
+            lambda d: (d / "x.jsonl").write_text('{"id": "a", "text": "x"}\n{"id": oops}\n'),
+            "x.jsonl:2: not valid JSON",
+        ),
+        (lambda d: (d / "x.jsonl").write_text('{"id": "a"}\n'), "x.jsonl:1: missing field 'text'"),
+        (
+            lambda d: (d / "x.jsonl").write_text('{"id": "a", "text": 3}\n'),
+            "x.jsonl:1: field 'text' is int",
+        ),
+    ],
+)
+def test_bad_input_names_file_and_reason_and_writes_nothing(
+    tmp_path: Path, setup, message: str
+) -> None:
+    setup(tmp_path)
+    target = next((p for p in tmp_path.iterdir()), tmp_path / "missing.txt")
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    code, _, err = invoke("clean", str(target), "--out", str(tmp_path / "out"))
+    assert code == 1
+    assert message in err, err
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_out_inside_input_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("hello\n")
+    code, _, err = invoke("clean", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert code == 1 and "inside input folder" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_output_needs_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("clean", str(SEEDS), "--out", str(out))[0] == 0
+    code, _, err = invoke("clean", str(SEEDS), "--out", str(out))
+    assert code == 1 and "--overwrite" in err
+    assert invoke("clean", str(SEEDS), "--out", str(out), "--overwrite")[0] == 0
+
+
+def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = invoke("clean", str(SEEDS), "--out", str(tmp_path / "o"), "--threshold", "2")
+    assert code == 1 and "threshold" in err
+    assert invoke("clean", str(SEEDS))[0] == 2
+
+
+def test_help_and_version() -> None:
+    code, out, _ = invoke("clean", "--help")
+    assert code == 0 and "Examples:" in out and "--keep" in out
+    assert invoke("--version")[0] == 0
