@@ -15,6 +15,7 @@ import json
 import math
 import random
 import re
+import shutil
 import zlib
 from collections import deque
 from collections.abc import Iterator
@@ -26,7 +27,8 @@ from benchmarks.prose import build_pool
 
 KINDS = [*noise.NOISE, "inserted_sentence", "repeat", "near_copy_doc"]
 MIN_WORDS = 25
-VERSION = 2  # bump when the output of the generator changes
+VERSION = 3  # bump when the output of the generator changes
+POOL_VERSION = 2  # bump when prose.py's selection changes
 _WORD = re.compile(r"\w+")
 _ALPHA = re.compile(r"[^\W\d_]{4,}")
 _STOP_WORDS = (  # frequent long words kept as they are when remapping generations
@@ -253,13 +255,15 @@ def generate(out: Path, size: int, seed: int = 0, planted: bool = True, jsonl: b
         if meta.get("params") == params:
             return meta
     cap = min(max(size, 2_000_000), 64_000_000)  # the pool is a fixed-order prefix: cache per cap
-    pool = build_pool(pool_path or out.parent / f"pool-{cap}.txt", cap)
+    pool = build_pool(pool_path or out.parent / f"pool-v{POOL_VERSION}-{cap}.txt", cap)
     gen = Generator(pool, seed, planted)
     sha = hashlib.sha256()
     counts: dict[str, int] = dict.fromkeys([*KINDS, "trap"], 0)
     total = ndocs = 0
     docs_dir = out / "docs"
-    docs_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(docs_dir, ignore_errors=True)  # never mix in files of an older corpus
+    meta_path.unlink(missing_ok=True)
+    docs_dir.mkdir(parents=True)
     with (out / "gold.jsonl").open("w", encoding="utf-8") as gold_f, \
             (out / "corpus.jsonl").open("w", encoding="utf-8") if jsonl else _Null() as jf:
         while total < size:

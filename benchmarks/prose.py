@@ -2,9 +2,10 @@
 
 Why: planted duplicates are only meaningful if the rest of the corpus has none. Real docs repeat
 themselves (licenses, changelog templates), so every paragraph that shares an 8-word run with an
-earlier one is dropped here; what remains can be planted, used as unique text, or scanned for
-false removals. Sources, in a fixed order: Python's ``pydoc_data.topics``, stdlib docstrings
-(parsed with ``ast``, never imported), ``/usr/share/common-licenses``, ``/usr/share/doc`` text.
+earlier one, or repeats one inside itself, is dropped here; what remains can be planted, used as
+unique text, or scanned for false removals. Sources, in a fixed order: Python's
+``pydoc_data.topics``, stdlib docstrings (parsed with ``ast``, never imported),
+``/usr/share/common-licenses``, ``/usr/share/doc`` text.
 """
 
 from __future__ import annotations
@@ -114,8 +115,10 @@ def iter_pool() -> Iterator[list[str]]:
                 if not _is_prose(lines):
                     continue
                 toks = _norm_tokens(" ".join(lines))
-                keys = {_key(toks[i : i + SHINGLE]) for i in range(max(1, len(toks) - SHINGLE + 1))}
-                if keys & seen:
+                n = max(1, len(toks) - SHINGLE + 1)
+                grams = [_key(toks[i : i + SHINGLE]) for i in range(n)]
+                keys = set(grams)
+                if len(keys) < len(grams) or keys & seen:  # repeats itself, or an earlier one
                     continue
                 seen |= keys
                 yield lines

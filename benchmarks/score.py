@@ -112,11 +112,13 @@ def score(corpus: Path, removed_path: Path, max_examples: int = 3) -> dict[str, 
         lost = unique & (cs_rem[ends] > cs_rem[starts])
         tot["lines"] += int(unique.sum())
         tot["lost"] += int(lost.sum())
-        for s, e in zip(starts[lost][:max_examples], ends[lost][:max_examples], strict=True):
-            if len(false) < max_examples:
-                near = [r for r in spans if r["start"] < e and r["end"] > s][:2]
-                false.append({"id": doc_id, "start": int(s), "end": int(e),
-                              "text": text[s:e][:300], "removed_by": near})
+        for r in spans:  # keep the largest false removals as examples
+            fp = int((rem[r["start"] : r["end"]] & ~pos[r["start"] : r["end"]]).sum())
+            if fp and (len(false) < max_examples or fp > false[-1]["false_chars"]):
+                false.append({"id": doc_id, "false_chars": fp, **r,
+                              "text": text[r["start"] : r["end"]][:300]})
+                false.sort(key=lambda x: -x["false_chars"])
+                del false[max_examples:]
         for r in spans:
             src = r.get("source")
             idx = gidx[r["start"] : r["end"]]
