@@ -38,7 +38,7 @@ TOOLS = {t.name: t for t in [
     Tool("rensa", "paragraph", requires="rensa", module="rensa_lsh"),
     Tool("datatrove_minhash", "paragraph", requires="datatrove", module="datatrove_minhash"),
     Tool("datatrove_sentence", "sentence", requires="datatrove", module="datatrove_sentence"),
-    Tool("dolma", "paragraph", jobs=(1, 2), requires="dolma", module="dolma_bff"),
+    Tool("dolma", "line", jobs=(1, 2), requires="dolma", module="dolma_bff"),
     Tool("text_dedup", "paragraph", requires="text-dedup", module="text_dedup_minhash"),
 ]}
 
@@ -84,8 +84,8 @@ def _req_name(line: str) -> str:
 def peers_status(log: Path) -> dict[str, str]:
     """Create/refresh the peers venv; return {requirement name: "ok" | "install failed: ..."}."""
     status_path = PEERS_VENV / "status.json"
-    reqs = [x.strip() for x in (HERE / "requirements-peers.txt").read_text().splitlines()
-            if x.strip() and not x.startswith("#")]
+    lines = (HERE / "requirements-peers.txt").read_text().splitlines()
+    reqs = [x.split("#")[0].strip() for x in lines if x.split("#")[0].strip()]
     status: dict[str, str] = json.loads(status_path.read_text()) if status_path.exists() else {}
     if not PEERS_PY.exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
@@ -94,11 +94,16 @@ def peers_status(log: Path) -> dict[str, str]:
         if status.get(name) == "ok":
             continue
         print(f"benchmarks: installing peer {req} into {PEERS_VENV.name}", file=sys.stderr)
-        proc = subprocess.run([str(PEERS_PY), "-m", "pip", "install", "-q", req],
-                              capture_output=True, text=True, timeout=900)
+        try:
+            proc = subprocess.run([str(PEERS_PY), "-m", "pip", "install", "-q", *req.split()],
+                                  capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            status[name] = "install failed: pip did not finish in 900 s (dependency resolution)"
+            status_path.write_text(json.dumps(status, indent=1))
+            continue
         with log.open("a") as f:
             f.write(f"=== {req}\n{proc.stdout}\n{proc.stderr}\n")
-        errs = [x for x in proc.stderr.splitlines() if "ERROR" in x or "error" in x]
+        errs = [x for x in proc.stderr.splitlines() if "error" in x.lower() and "WARNING" not in x]
         status[name] = "ok" if proc.returncode == 0 else "install failed: " + (
             " | ".join(errs[-3:]) or proc.stderr[-300:]).strip()
         status_path.write_text(json.dumps(status, indent=1))
