@@ -1,14 +1,19 @@
 """Run one command in a fresh process and measure wall time and peak memory.
 
 Why: throughput must include start-up, reading and writing, and memory must include every worker
-process. Peak RSS is the larger of the biggest single process (``wait4``'s ``ru_maxrss``) and the
-sampled sum over the whole process tree (polled from /proc every 0.1 s).
+process. Peak RSS is the larger of the biggest single process and the sampled sum over the whole
+process tree (polled from /proc every 0.1 s). The biggest single process is read with
+``RUSAGE_CHILDREN`` inside a small wrapper (``python -m benchmarks.measure OUT CMD...``): read in
+the benchmark itself, ``ru_maxrss`` would count the big parent's pages copied at fork time.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -47,7 +52,10 @@ def run(argv: list[str], timeout: float, log: Path, env: dict[str, str] | None =
     peak = 0
     with log.open("wb") as f:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+        maxrss_file = log.with_suffix(".maxrss")
+        maxrss_file.unlink(missing_ok=True)
+        wrapped = [sys.executable, "-m", "benchmarks.measure", str(maxrss_file), *argv]
+        proc = subprocess.Popen(wrapped, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=cwd,
                                 start_new_session=True)
         done = threading.Event()
 
@@ -61,7 +69,7 @@ def run(argv: list[str], timeout: float, log: Path, env: dict[str, str] | None =
         timed_out = False
         deadline = t0 + timeout
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status = os.waitpid(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
@@ -72,6 +80,21 @@ def run(argv: list[str], timeout: float, log: Path, env: dict[str, str] | None =
         done.set()
         thread.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
-    peak = max(peak, usage.ru_maxrss * 1024)
+    if maxrss_file.exists():
+        peak = max(peak, json.loads(maxrss_file.read_text())["maxrss_kb"] * 1024)
     return {"wall_s": wall, "peak_rss_mb": peak / 2**20, "rc": proc.returncode,
             "timed_out": timed_out, "log_tail": log.read_text(errors="replace")[-1500:]}
+
+
+def _wrapper() -> int:
+    """Run the command, then record the largest descendant's peak RSS (fresh, exec'd process)."""
+    out, cmd = sys.argv[1], sys.argv[2:]
+    rc = subprocess.run(cmd, check=False).returncode
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(out, "w") as f:  # noqa: PTH123
+        json.dump({"maxrss_kb": usage.ru_maxrss}, f)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(_wrapper())
