@@ -77,6 +77,8 @@ def main() -> int:
     ap.add_argument("--gb", action="store_true", help="also run dedupe_docs on a 1 GB corpus")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per tool run")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--append", action="store_true",
+                    help="add these runs to the existing results.json (e.g. to re-run one peer)")
     a = ap.parse_args()
     command = "python -m benchmarks " + " ".join(sys.argv[1:])
     if a.what == "seeds":
@@ -119,6 +121,8 @@ def main() -> int:
             j = max(jobs_list) if supports_jobs() else 1
             res["runs"].append(_run_tool(TOOLS[name], corpus, meta, 1000, j, 4 * a.timeout, status))
             _print_row(res["runs"][-1])
+    if a.append:
+        return _append(res, command)
     res["real_text"] = _real_text(a, tools, status)
     res["seeds"] = seeds_bench(HERE.parent / "seeds", WORK / "seeds-out")
     ours = [r for r in res["runs"] if r["tool"] == "dedupe_docs" and r.get("score")]
@@ -137,6 +141,22 @@ def main() -> int:
         print("benchmarks: QUALITY GATE FAILED: " + "; ".join(fails))
         return 1
     print("benchmarks: quality gate passed")
+    return 0
+
+
+def _append(new: dict[str, Any], command: str) -> int:
+    """Merge ``new`` runs (not the read-only floor, measured again only for ratios) into results."""
+    res = json.loads((HERE / "results.json").read_text())
+    key = ("tool", "mode", "size_mb")
+    fresh = [r for r in new["runs"] if r["tool"] != "read_only"]
+    keys = {tuple(r[k] for k in key) for r in fresh}
+    res["runs"] = [r for r in res["runs"] if tuple(r[k] for k in key) not in keys] + fresh
+    res["command"] += f"; then {command}"
+    res.setdefault("notes", []).extend(new["notes"])
+    plot_py = next((p for p in (sys.executable, str(PEERS_PY))
+                    if Path(p).exists() and has_matplotlib(p)), None)
+    report.write(res, HERE, plot_py)
+    print(f"benchmarks: merged {len(fresh)} runs into results.json and RESULTS.md")
     return 0
 
 

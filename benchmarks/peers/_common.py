@@ -22,7 +22,7 @@ def args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--unit", choices=["line", "paragraph"], default="paragraph")
+    ap.add_argument("--unit", choices=["line", "paragraph", "sentence"], default="paragraph")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--threshold", type=float, default=0.8)
     return ap.parse_args()
