@@ -43,6 +43,10 @@ def markdown(res: dict[str, Any]) -> str:
                    f"sha256 `{c['sha256'][:16]}…`")
     out += ["", "| tool | mode | size MB | MB/s | peak RSS MB | precision | recall | F1 | "
             "source ok | lost lines | × floor | status |", "|" + "---|" * 12]
+    order = ["read_only", "dedupe_docs", "exact_lines", "datasketch", "rensa", "datatrove_minhash",
+             "datatrove_sentence", "dolma", "text_dedup"]
+    res["runs"].sort(key=lambda r: (r["size_mb"], order.index(r["tool"]) if r["tool"] in order
+                                    else len(order), r["mode"]))
     for r in res["runs"]:
         q = r.get("score") or {}
         out.append(
@@ -116,37 +120,44 @@ def plot(results_json: Path, png: Path) -> None:
     import matplotlib.pyplot as plt
 
     res = json.loads(results_json.read_text())
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 5.5))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 7))
+    labels = sorted({f"{r['tool']} ({r['mode']})" for r in res["runs"]})
+    color = {lab: plt.get_cmap("tab20")(i % 20) for i, lab in enumerate(labels)}
     series: dict[str, list[tuple[float, float]]] = {}
     for r in res["runs"]:
         if r.get("mb_s"):
             series.setdefault(f"{r['tool']} ({r['mode']})", []).append((r["size_mb"], r["mb_s"]))
     for label, pts in sorted(series.items()):
         pts.sort()
-        ax1.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+        ax1.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label,
+                 color=color[label])
     ax1.set(xscale="log", yscale="log", xlabel="corpus size (MB)", ylabel="MB/s",
             title="Throughput (whole run)")
-    ax1.legend(fontsize=7)
+    ax1.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     best = {(r["tool"], r["mode"]): r for r in res["runs"] if r.get("score")}
     kinds = sorted({k for r in best.values() for k in r["score"]["per_kind"]})
     width = 0.8 / max(1, len(best))
     for i, ((tool, mode), r) in enumerate(sorted(best.items())):
         vals = [r["score"]["per_kind"].get(k, {}).get("share", 0) for k in kinds]
-        ax2.bar([j + i * width for j in range(len(kinds))], vals, width, label=f"{tool} ({mode})")
+        ax2.bar([j + i * width for j in range(len(kinds))], vals, width, label=f"{tool} ({mode})",
+                color=color[f"{tool} ({mode})"])
     ax2.set_xticks([j + 0.4 for j in range(len(kinds))], kinds, rotation=45, ha="right", fontsize=8)
     ax2.set(ylabel="share removed (trap: false positives)", title="Recall per noise kind",
             ylim=(0, 1.05))
-    ax2.legend(fontsize=7)
+    ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
 
 
 def write(res: dict[str, Any], here: Path, plot_python: str | None) -> None:
+    """Write the three result files into ``here``."""
+    here.mkdir(parents=True, exist_ok=True)
     (here / "results.json").write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
     (here / "RESULTS.md").write_text(markdown(res))
     if plot_python:
         subprocess.run([plot_python, "-m", "benchmarks.report", str(here / "results.json"),
-                        str(here / "throughput.png")], check=False, cwd=here.parent)
+                        str(here / "throughput.png")], check=False,
+                       cwd=Path(__file__).resolve().parent.parent)
 
 
 if __name__ == "__main__":
