@@ -3,8 +3,12 @@
 # Used by the README and by CI (.ci/run); extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The HTML report is tested in headless Chromium; install it when missing and we may (root).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+.venv/bin/python -m pip install --quiet -e '.[test,ray]'
 .venv/bin/ruff check src tests
 .venv/bin/python -m pytest "$@"

@@ -13,11 +13,15 @@ from dedupe_docs.cli import main
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_clean_option_is_in_the_readme() -> None:
-    for param in main.commands["clean"].params:
-        for opt in [*param.opts, *param.secondary_opts]:
-            if opt.startswith("--") and opt != "--help":
-                assert f"`{opt}" in README or f"/ {opt}`" in README, opt
+def test_every_option_of_every_command_is_in_the_readme() -> None:
+    assert set(main.commands) == {"clean", "explain", "report", "index"}
+    options = README.split("## Options", 1)[1].split("\n## ", 1)[0]
+    for name, command in main.commands.items():
+        assert f"dedupe-docs {name} " in README, name
+        for param in command.params:
+            for opt in [*param.opts, *param.secondary_opts]:
+                if opt.startswith("--") and opt != "--help":
+                    assert f"`{opt}" in options or f"/ {opt}`" in options, (name, opt)
 
 
 def test_seed_summary_in_readme_is_what_the_tool_prints(tmp_path: Path) -> None:

@@ -170,3 +170,17 @@ def test_deterministic(paragraphs) -> None:
     docs = [(f"d{i}", "\n".join(paragraphs[i : i + 5])) for i in range(0, 40, 3)]
     first = [c.provenance() for c in dedupe_docs.clean(docs)]
     assert first == [c.provenance() for c in dedupe_docs.clean(docs)]
+
+
+def test_jobs_give_identical_results(paragraphs) -> None:
+    rng = random.Random(5)
+    docs = []
+    for i in range(40):
+        parts = [rng.choice(paragraphs) for _ in range(4)]
+        if i and rng.random() < 0.5:
+            parts.append(KINDS[rng.choice(sorted(KINDS))](rng.choice(docs)[1].split("\n")[0], rng))
+        docs.append((f"d{i:02d}", "\n".join(parts) + "\n"))
+    one = [c.provenance() for c in dedupe_docs.clean(docs, jobs=1)]
+    two = [c.provenance() for c in dedupe_docs.clean(docs, jobs=2)]
+    assert one == two
+    assert any(p["removed"] for p in one)

@@ -12,6 +12,9 @@ __version__ = "0.1.0"
 
 from .config import Config
 from .errors import ConfigError, DedupeError, InputError, OutputError
+from .explain import Explanation, explain
+from .formats import clean_records
+from .html_report import write_html
 from .pipeline import clean, run
 from .read import read
 from .types import CleanedDocument, Document, Kept, Removal, SourceRef
@@ -24,6 +27,7 @@ __all__ = [
     "ConfigError",
     "DedupeError",
     "Document",
+    "Explanation",
     "InputError",
     "Kept",
     "OutputError",
@@ -31,6 +35,9 @@ __all__ = [
     "SourceRef",
     "__version__",
     "clean",
+    "clean_records",
+    "explain",
     "read",
     "run",
+    "write_html",
 ]

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .config import Config
-from .errors import DedupeError
+from .errors import ConfigError, DedupeError
 from .pipeline import make_config, run
+from .progress import StageBars
+from .settings import load_config, read_settings
 
 _DEFAULTS = Config()
 
@@ -114,10 +117,47 @@ Examples:
     help="Documents a short block must stand in to be boilerplate.",
 )
 @click.option(
+    "--boilerplate-min-share",
+    type=float,
+    default=_DEFAULTS.boilerplate_min_share,
+    show_default=True,
+    help="Share of all documents a short block must stand in to be boilerplate.",
+)
+@click.option(
     "--jobs", "-j", type=int, default=_DEFAULTS.jobs, show_default=True, help="Worker processes."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default=_DEFAULTS.engine,
+    show_default=True,
+    help="Run the stages on this machine, or as Ray tasks (RAY_ADDRESS selects a cluster).",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Persisted index: clean against every batch in it, then add this batch.",
+)
+@click.option("--batch", help="Name of this batch in --index [default: its number].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option(
+    "--dolma-attributes",
+    is_flag=True,
+    help="Also write OUT/attributes.jsonl: removed spans as Dolma attributes.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file of options (flags given on the command line win).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bars on stderr [default: when stderr is a terminal].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
@@ -127,13 +167,18 @@ def clean(
     text_field: str,
     id_field: str,
     overwrite: bool,
+    index_dir: Path | None,
+    batch: str | None,
+    dolma_attributes: bool,
+    config_file: Path | None,
     as_json: bool,
+    progress: bool | None,
     quiet: bool,
     verbose: bool,
     debug: bool,
     **options: Any,
 ) -> None:
-    """Clean INPUT... (.txt files, folders of *.txt, .jsonl files) into OUT.
+    """Clean INPUT... (.txt files, folders of *.txt, .jsonl[.gz|.zst] or .parquet files) into OUT.
 
     Writes OUT/clean/<relative path> (text input) or OUT/clean.jsonl (record input),
     OUT/provenance.jsonl (kept and removed spans of every document) and OUT/report.json.
@@ -145,10 +190,26 @@ def clean(
     )
     started = time.perf_counter()
     try:
+        if config_file is not None:
+            options.update(text_field=text_field, id_field=id_field)
+            options["dolma_attributes"] = dolma_attributes
+            options = _with_file(click.get_current_context(), config_file, options)
+            text_field, id_field = options.pop("text_field"), options.pop("id_field")
+            dolma_attributes = options.pop("dolma_attributes")
         config = make_config(Config(), **options)
-        report = run(
-            inputs, out, config, overwrite=overwrite, text_field=text_field, id_field=id_field
-        )
+        with StageBars(enabled=False if quiet else progress) as bars:
+            report = run(
+                inputs,
+                out,
+                config,
+                overwrite=overwrite,
+                text_field=text_field,
+                id_field=id_field,
+                dolma_attributes=dolma_attributes,
+                progress=bars,
+                index=index_dir,
+                batch=batch,
+            )
     except DedupeError as exc:
         if debug:
             raise
@@ -161,6 +222,20 @@ def clean(
         _summary(report, out, time.perf_counter() - started)
 
 
+def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with the values of a TOML file where the command line did not set them."""
+    params = {p.name: p for p in ctx.command.params}
+    load_config(path)  # the file's own values are valid, or the error names the file
+    for name, value in read_settings(path).items():
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            continue
+        try:
+            options[name] = params[name].type_cast_value(ctx, value)
+        except click.BadParameter as exc:
+            raise ConfigError(f"{path}: {name.replace('_', '-')}: {exc.message}") from exc
+    return options
+
+
 def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
     chars_in = report["chars_in"] or 1
     removed = report["removed_chars"]
@@ -170,3 +245,11 @@ def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
     echo(f"{report['documents']} documents, {report['chars_in']:,} → {report['chars_out']:,} chars")
     echo(f"removed {share:.1%} ({parts}) in {seconds:.1f} s")
     echo(f"wrote {out}/: " + ", ".join(report["outputs"]))
+
+
+from .cli_index import index_command  # noqa: E402
+from .cli_report import explain_command, report_command  # noqa: E402
+
+main.add_command(explain_command)
+main.add_command(index_command)
+main.add_command(report_command)

@@ -9,6 +9,7 @@ from attrs import validators as v
 
 Unit = Literal["line", "paragraph"]
 Policy = Literal["first", "longest"]
+Engine = Literal["local", "ray"]
 
 
 @attrs.frozen(kw_only=True)
@@ -19,7 +20,7 @@ class Config:
     """Tokens per shingle. Smaller finds shorter copies and more chance matches."""
     min_tokens: int = attrs.field(default=24, validator=v.ge(1))
     """A duplicate passage must align at least this many tokens with its source."""
-    threshold: float = attrs.field(default=0.8, validator=[v.ge(0.0), v.le(1.0)])
+    threshold: float = attrs.field(default=0.9, validator=[v.ge(0.0), v.le(1.0)])
     """Minimum similarity (rapidfuzz ratio on folded text, digits kept) to remove a block."""
     block_coverage: float = attrs.field(default=0.8, validator=[v.gt(0.0), v.le(1.0)])
     """Share of a block's tokens that must be aligned to its source for it to be removed."""
@@ -34,9 +35,13 @@ class Config:
     boilerplate_max_tokens: int = attrs.field(default=4, validator=v.ge(0))
     """Blocks of at most this many tokens may be boilerplate (0 turns boilerplate off)."""
     boilerplate_min_docs: int = attrs.field(default=3, validator=v.ge(2))
-    """A short block is boilerplate when it stands in at least this many documents."""
+    """A short block is boilerplate when it stands in at least this many documents..."""
+    boilerplate_min_share: float = attrs.field(default=0.01, validator=[v.ge(0.0), v.le(1.0)])
+    """...and in at least this share of all documents (chrome recurs on most pages of a site)."""
     jobs: int = attrs.field(default=1, validator=v.ge(1))
     """Worker processes for tokenising and deciding."""
+    engine: Engine = attrs.field(default="local", validator=v.in_(("local", "ray")))
+    """Where the stages run: forked processes on this machine, or Ray tasks (a cluster)."""
 
     def evolve(self, **changes: Any) -> Config:
         """A copy with some options changed (validated like the original)."""

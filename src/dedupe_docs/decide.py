@@ -1,43 +1,53 @@
 """Blocks → keep or drop, with a reason: duplicate, repeat or boilerplate.
 
-A block is a duplicate when most of its own tokens are aligned to one source and the folded
-texts verify with rapidfuzz; a block that is only partly a duplicate is split into sentences and
-only the duplicate sentences go. A block equal to the block before it is a repeat. A short block
-that stands in many documents is boilerplate. Sources must survive: :func:`settle` restores any
-removal whose source was itself removed, until nothing changes.
+A block is a duplicate when most of its own tokens are aligned to one source and the copy
+verifies: when every token is aligned, in order, and equal with digits kept, that is proven by
+the hashes alone (vectorised over the corpus); otherwise rapidfuzz compares the folded texts. A
+block that is only partly a duplicate is split into sentences and only the duplicate sentences
+go. A block equal to the block before it is a repeat; a short block that stands in many
+documents is boilerplate. :func:`settle` then restores any removal whose source did not survive,
+until nothing changes.
 """
 
 from __future__ import annotations
 
-import bisect
+import itertools
+import math
 from collections.abc import Sequence
 
 import attrs
 import numpy as np
+import regex
 from rapidfuzz import fuzz
 
+from . import workers
 from .config import Config
 from .normalize import _POWERS, mix64, verification_form
 from .segment import sentences
-from .types import Removal, SourceRef
+from .sign import Signed
+
+KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
+_DIGITS = regex.compile(r"\d+")
+_FIRST_LETTER = regex.compile(r"\p{L}")
+REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 
 
 @attrs.frozen(eq=False)
-class CorpusView:
-    """What deciding one document needs to see of the whole corpus (global token arrays)."""
+class Units:
+    """Every block (or sentence of a split block) with its decision, sorted by document and
+    offset. Source columns are -1 and similarity NaN where there is no source."""
 
-    ids: Sequence[str]
-    texts: Sequence[str]
-    doc_offsets: np.ndarray  # first global token of each document, plus the total
-    starts: np.ndarray  # code-point start of every token, per its own document
-    ends: np.ndarray
-    aligned: np.ndarray  # source token of every token, or -1
-    boilerplate: frozenset[int]  # keys of short blocks that are boilerplate
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    reason: np.ndarray
+    src_doc: np.ndarray
+    src_start: np.ndarray
+    src_end: np.ndarray
+    similarity: np.ndarray
 
-
-def block_token_ranges(starts: np.ndarray, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and end token index (local) of every block; tokens never cross blocks."""
-    return np.searchsorted(starts, blocks[:, 0]), np.searchsorted(starts, blocks[:, 1])
+    def take(self, index: np.ndarray) -> Units:
+        return Units(*(getattr(self, f.name)[index] for f in attrs.fields(Units)))
 
 
 def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -53,108 +63,275 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
     with np.errstate(over="ignore"):
         weighted = token_hashes[index] * _POWERS[np.minimum(position, len(_POWERS) - 1)]
         sums = np.add.reduceat(weighted, offsets)
-    out[nonempty] = mix64(sums ^ counts.astype(np.uint64))
+    out[nonempty] = mix64(sums ^ counts.astype(np.uint64)) | np.uint64(1)
     return out
 
 
-def decide_document(
-    d: int,
-    blocks: np.ndarray,
-    hashes: np.ndarray,
-    boilerplate_keys: np.ndarray,
-    view: CorpusView,
+def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
+    """Per block: the exact-form hash of a short block (digits kept), else 0."""
+    size = s.blk_t1 - s.blk_t0
+    short = np.flatnonzero((size > 0) & (size <= config.boilerplate_max_tokens))
+    keys = np.zeros(len(size), dtype=np.uint64)
+    keys[short] = block_hashes(s.tok_exact, s.blk_t0[short], s.blk_t1[short])
+    return keys
+
+
+def boilerplate_set(
+    keys: np.ndarray, blk_doc: np.ndarray, n_docs: int, config: Config
+) -> np.ndarray:
+    """Sorted keys of short blocks that stand in at least ``boilerplate_min_docs`` documents
+    and in at least ``boilerplate_min_share`` of all documents."""
+    if config.boilerplate_max_tokens == 0:
+        return np.zeros(0, dtype=np.uint64)
+    values, counts = key_doc_counts(keys, blk_doc)
+    return values[counts >= boilerplate_needed(n_docs, config)]
+
+
+def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct non-zero keys and the number of documents each stands in (a persisted
+    index adds these up over batches)."""
+    has = keys != 0
+    pairs = np.unique(np.stack([keys[has], blk_doc[has].astype(np.uint64)], axis=1), axis=0)
+    return np.unique(pairs[:, 0], return_counts=True)
+
+
+def boilerplate_needed(n_docs: int, config: Config) -> int:
+    """Documents a short block must stand in, out of ``n_docs``, to be boilerplate."""
+    return max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
+
+
+def decide(
+    s: Signed,
+    texts: Sequence[str],
+    aligned: np.ndarray,
+    boilerplate: np.ndarray,
+    keys: np.ndarray,
     config: Config,
-) -> list[Removal]:
-    """The removals of document ``d`` (before sources are settled)."""
-    text = view.texts[d]
-    base = int(view.doc_offsets[d])
-    starts = view.starts[base : int(view.doc_offsets[d + 1])]
-    first, last = block_token_ranges(starts, blocks)
-    aligned = view.aligned[base : base + len(starts)]
-    removals: list[Removal] = []
-    previous: tuple[int, int] | None = None  # (hash, index) of the first block of a repeat run
-    for i, (bs, be) in enumerate(blocks.tolist()):
-        a, b = int(first[i]), int(last[i])
-        h = int(hashes[i])
-        if b > a:
-            covered = np.count_nonzero(aligned[a:b] >= 0)
-            if covered:
-                found = _duplicates(d, bs, be, a, b, covered, view, config)
-                if found:
-                    removals.extend(found)
-                    previous = None
-                    continue
-            if int(boilerplate_keys[i]) in view.boilerplate:
-                removals.append(Removal(bs, be, "boilerplate"))
-                continue
-            if previous is not None and previous[0] == h:
-                ps, pe = (int(x) for x in blocks[previous[1]])
-                similarity = _similarity(text[bs:be], text[ps:pe], config.threshold)
-                if similarity is not None:
-                    source = SourceRef(view.ids[d], ps, pe)
-                    removals.append(Removal(bs, be, "repeat", source, similarity))
-                    continue
-            previous = (h, i)
+) -> Units:
+    """Decide every block of the corpus ``s`` (``aligned`` indexes its tokens)."""
+    n_blocks = len(s.blk_start)
+    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
+    tok_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_tokens))
+    t0, t1 = s.blk_t0, s.blk_t1
+    ntok = t1 - t0
+    has_source = aligned >= 0
+    covered = _range_sum(has_source, t0, t1)
+    src = np.maximum(aligned, 0)
+    # Fast path: every token aligned, in order, equal with digits kept → similarity 1.
+    equal = has_source & (s.tok_exact[src] == s.tok_exact)
+    step = np.ones(len(aligned), dtype=bool)
+    step[1:] = aligned[1:] == aligned[:-1] + 1
+    if len(src) == 0:
+        src = np.zeros(1, dtype=np.int64)  # no tokens at all: every block is empty
+    first_src = src[np.minimum(t0, len(src) - 1)]
+    last_src = src[np.clip(t1 - 1, 0, len(src) - 1)]
+    fast = (ntok > 0) & (_range_sum(~equal, t0, t1) == 0) & (_range_sum(~step, t0 + 1, t1) == 0)
+    fast &= (
+        tok_doc[np.minimum(first_src, len(tok_doc) - 1)]
+        == tok_doc[np.minimum(last_src, len(tok_doc) - 1)]
+        if len(tok_doc)
+        else fast
+    )
+    fast &= ~((last_src >= t0) & (first_src < t1))  # a block cannot repeat itself
+    reason = np.zeros(n_blocks, dtype=np.int8)
+    src_doc = np.full(n_blocks, -1, dtype=np.int64)
+    src_start = np.full(n_blocks, -1, dtype=np.int64)
+    src_end = np.full(n_blocks, -1, dtype=np.int64)
+    similarity = np.full(n_blocks, np.nan)
+    reason[fast] = DUPLICATE
+    src_doc[fast] = tok_doc[first_src[fast]]
+    src_start[fast] = s.tok_start[first_src[fast]]
+    src_end[fast] = s.tok_end[last_src[fast]]
+    similarity[fast] = 1.0
+    # Slow path: partly aligned or fuzzy blocks, verified one by one.
+    extra: list[tuple[int, int, int, int, int, int, int, float]] = []
+    split: list[int] = []
+    candidates = np.flatnonzero((covered > 0) & ~fast)
+    shared = (_Checker(s, texts, aligned, tok_doc, config), blk_doc, covered)
+    parts = workers.chunks(candidates.tolist(), 4 * config.jobs)
+    for b, found in itertools.chain.from_iterable(
+        workers.pmap(_verify_blocks, parts, shared, config.jobs, config.engine)
+    ):
+        if len(found) == 1 and found[0][1:3] == (int(s.blk_start[b]), int(s.blk_end[b])):
+            _, _, _, sd, ss, se, sim = found[0]
+            reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
+                DUPLICATE,
+                sd,
+                ss,
+                se,
+                sim,
+            )
         else:
-            previous = None
-    return removals
+            d = int(blk_doc[b])
+            split.append(b)
+            extra.extend((d, a, e, r, sd, ss, se, sim) for r, a, e, sd, ss, se, sim in found)
+    # Boilerplate and repeats, where no duplicate was found.
+    undecided = reason == KEEP
+    if len(split):
+        undecided[split] = False
+    is_bp = undecided & np.isin(keys, boilerplate) & (keys != 0)
+    for b in np.flatnonzero(is_bp).tolist():
+        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
+            reason[b] = BOILERPLATE
+    same = np.zeros(n_blocks, dtype=bool)
+    if n_blocks > 1 and len(s.tok_hash):
+        # Cheap filter (same length, same first and last token), then whole-sequence hashes.
+        h, first, last = s.tok_hash, np.minimum(t0, len(s.tok_hash) - 1), np.maximum(t1 - 1, 0)
+        maybe = (ntok[1:] == ntok[:-1]) & (ntok[1:] > 0) & (blk_doc[1:] == blk_doc[:-1])
+        maybe &= (h[first[1:]] == h[first[:-1]]) & (h[last[1:]] == h[last[:-1]])
+        cand = np.flatnonzero(maybe) + 1
+        this = block_hashes(h, t0[cand], t1[cand])
+        same[cand] = this == block_hashes(h, t0[cand - 1], t1[cand - 1])
+    run_first = np.maximum.accumulate(np.where(same, 0, np.arange(n_blocks)))
+    for b in np.flatnonzero(same & (reason == KEEP) & undecided).tolist():
+        d, p = int(blk_doc[b]), int(run_first[b])
+        text = texts[d]
+        block, first = text[s.blk_start[b] : s.blk_end[b]], text[s.blk_start[p] : s.blk_end[p]]
+        sim = _similarity(block, first, config.threshold)
+        # A short block that differs only in its numbers (a table row, a counter) is not a repeat.
+        if sim is not None and _DIGITS.findall(block) == _DIGITS.findall(first):
+            reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
+                REPEAT,
+                d,
+                s.blk_start[p],
+                s.blk_end[p],
+                sim,
+            )
+    units = Units(
+        blk_doc,
+        s.blk_start.copy(),
+        s.blk_end.copy(),
+        reason,
+        src_doc,
+        src_start,
+        src_end,
+        similarity,
+    )
+    if split:
+        keep_rows = np.ones(n_blocks, dtype=bool)
+        keep_rows[split] = False
+        units = units.take(np.flatnonzero(keep_rows))
+        columns = list(zip(*extra, strict=True))
+        added = Units(
+            np.array(columns[0], dtype=np.int64),
+            np.array(columns[1], dtype=np.int64),
+            np.array(columns[2], dtype=np.int64),
+            np.array(columns[3], dtype=np.int8),
+            np.array(columns[4], dtype=np.int64),
+            np.array(columns[5], dtype=np.int64),
+            np.array(columns[6], dtype=np.int64),
+            np.array(columns[7], dtype=np.float64),
+        )
+        units = Units(
+            *(
+                np.concatenate([getattr(units, f.name), getattr(added, f.name)])
+                for f in attrs.fields(Units)
+            )
+        )
+        units = units.take(np.lexsort((units.start, units.doc)))
+    return units
 
 
-def _duplicates(
-    d: int, bs: int, be: int, a: int, b: int, covered: int, view: CorpusView, config: Config
-) -> list[Removal]:
-    """The block as one duplicate, or its duplicate sentences, or nothing.
+def _verify_blocks(
+    shared: tuple[_Checker, np.ndarray, np.ndarray], blocks: Sequence[int]
+) -> list[tuple[int, list[Found]]]:
+    """The slow path for some blocks (runs in a worker): each block with what was found."""
+    checker, blk_doc, covered = shared
+    s, out = checker.s, []
+    for b in blocks:
+        t0, t1 = int(s.blk_t0[b]), int(s.blk_t1[b])
+        start, end = int(s.blk_start[b]), int(s.blk_end[b])
+        found = checker.duplicates(int(blk_doc[b]), start, end, t0, t1, int(covered[b]))
+        if found is not None:
+            out.append((b, found))
+    return out
 
-    A block whose every sentence is aligned goes whole; otherwise, when sentences may be split,
-    only the aligned sentences go (an inserted sentence is new text and stays).
-    """
-    base = int(view.doc_offsets[d])
-    whole = covered >= config.block_coverage * (b - a)
-    parts: list[tuple[int, int, int, int]] = []
-    if config.split_sentences and covered < b - a:
-        starts = view.starts[base + a : base + b]
-        for ss, se in sentences(view.texts[d], bs, be):
-            sa = base + a + int(np.searchsorted(starts, ss))
-            sb = base + a + int(np.searchsorted(starts, se))
-            if sb > sa:
+
+def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
+    """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
+    such as ``is returned.`` recurs in many documents without being boilerplate)."""
+    letter = _FIRST_LETTER.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not letter or not letter.group().islower():
+        return False
+    return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
+
+
+def _range_sum(mask: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Number of True values of ``mask`` in each ``[lo, hi)`` (0 where hi <= lo)."""
+    cum = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    lo = np.minimum(lo, hi)
+    return cum[hi] - cum[lo]
+
+
+Found = tuple[
+    int, int, int, int, int, int, float
+]  # reason, start, end, src doc, src start, src end, sim
+
+
+@attrs.define
+class _Checker:
+    """The slow path: rapidfuzz verification and sentence-level cuts for one block at a time."""
+
+    s: Signed
+    texts: Sequence[str]
+    aligned: np.ndarray
+    tok_doc: np.ndarray
+    config: Config
+
+    def duplicates(
+        self, d: int, bs: int, be: int, a: int, b: int, covered: int
+    ) -> list[Found] | None:
+        """The block as one duplicate, or its sentences each kept or removed, or None.
+
+        A block whose every sentence is aligned goes whole; otherwise, when sentences may be
+        split, only the aligned sentences go (an inserted sentence is new text and stays).
+        """
+        config = self.config
+        whole = covered >= config.block_coverage * (b - a)
+        parts: list[tuple[int, int, int, int]] = []
+        if config.split_sentences and covered < b - a:
+            starts = self.s.tok_start[a:b]
+            for ss, se in sentences(self.texts[d], bs, be):
+                sa, sb = a + int(np.searchsorted(starts, ss)), a + int(np.searchsorted(starts, se))
                 parts.append((ss, se, sa, sb))
-    aligned = [
-        np.count_nonzero(view.aligned[sa:sb] >= 0) >= config.block_coverage * (sb - sa)
-        for _, _, sa, sb in parts
-    ]
-    if whole and (len(parts) < 2 or all(aligned)):
-        removal = _verified(d, bs, be, base + a, base + b, view, config)
-        return [removal] if removal is not None else []
-    found = []
-    for (ss, se, sa, sb), ok in zip(parts if len(parts) > 1 else [], aligned, strict=False):
-        removal = _verified(d, ss, se, sa, sb, view, config) if ok else None
-        if removal is not None:
-            found.append(removal)
-    return found
+        ok = [
+            sb > sa
+            and np.count_nonzero(self.aligned[sa:sb] >= 0) >= config.block_coverage * (sb - sa)
+            for _, _, sa, sb in parts
+        ]
+        if whole and (len(parts) < 2 or all(ok)):
+            found = self.verified(d, bs, be, a, b)
+            return [found] if found else None
+        if len(parts) < 2 or not any(ok):
+            return None
+        out = []
+        for (ss, se, sa, sb), good in zip(parts, ok, strict=True):
+            found = self.verified(d, ss, se, sa, sb) if good else None
+            out.append(found or (KEEP, ss, se, -1, -1, -1, float("nan")))
+        return out if any(f[0] != KEEP for f in out) else None
 
-
-def _verified(
-    d: int, bs: int, be: int, ga: int, gb: int, view: CorpusView, config: Config
-) -> Removal | None:
-    """A duplicate removal of text[bs:be] (tokens ga..gb) if its source verifies."""
-    sources = view.aligned[ga:gb]
-    sources = sources[sources >= 0]
-    docs = np.searchsorted(view.doc_offsets, sources, side="right") - 1
-    values, counts = np.unique(docs, return_counts=True)
-    m = int(values[np.argmax(counts)])
-    tokens = np.unique(sources[docs == m])
-    s_text = view.texts[m]
-    s_start, s_end = int(view.starts[tokens[0]]), int(view.ends[tokens[-1]])
-    if m == d and s_end > bs and s_start < be:
-        return None  # a block cannot repeat itself
-    breaks = np.flatnonzero(np.diff(tokens) != 1) + 1
-    pieces = [
-        s_text[int(view.starts[p[0]]) : int(view.ends[p[-1]])] for p in np.split(tokens, breaks)
-    ]
-    similarity = _similarity(view.texts[d][bs:be], " ".join(pieces), config.threshold)
-    if similarity is None:
-        return None
-    return Removal(bs, be, "duplicate", SourceRef(view.ids[m], s_start, s_end), similarity)
+    def verified(self, d: int, bs: int, be: int, a: int, b: int) -> Found | None:
+        """A duplicate of text[bs:be] (tokens a..b) if its majority source verifies."""
+        sources = self.aligned[a:b]
+        sources = sources[sources >= 0]
+        docs = self.tok_doc[sources]
+        m = int(docs[0])
+        if docs[-1] != m or not (docs == m).all():
+            values, counts = np.unique(docs, return_counts=True)
+            m = int(values[np.argmax(counts)])
+            sources = sources[docs == m]
+        tokens = sources if (np.diff(sources) > 0).all() else np.unique(sources)
+        if m == d and tokens[-1] >= a and tokens[0] < b:
+            return None  # a block cannot repeat itself
+        starts, ends = self.s.tok_start, self.s.tok_end
+        s_start, s_end = int(starts[tokens[0]]), int(ends[tokens[-1]])
+        cuts = np.flatnonzero(np.diff(tokens) != 1)
+        firsts = [int(tokens[0]), *(tokens[cuts + 1].tolist())]
+        lasts = [*(tokens[cuts].tolist()), int(tokens[-1])]
+        s_text = self.texts[m]
+        pieces = [s_text[starts[f] : ends[e]] for f, e in zip(firsts, lasts, strict=True)]
+        sim = _similarity(self.texts[d][bs:be], " ".join(pieces), self.config.threshold)
+        return None if sim is None else (DUPLICATE, bs, be, m, s_start, s_end, sim)
 
 
 def _similarity(target: str, source: str, threshold: float) -> float | None:
@@ -166,88 +343,126 @@ def _similarity(target: str, source: str, threshold: float) -> float | None:
     return round(score / 100, 4) if score and score >= threshold * 100 else None
 
 
-def kept_spans(text: str, removals: Sequence[Removal]) -> list[tuple[int, int]]:
-    """The maximal non-blank ranges of ``text`` between removals (trimmed of whitespace)."""
-    spans = []
-    pos = 0
-    for r in [*removals, Removal(len(text), len(text), "repeat")]:
-        s, e = pos, r.start
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
-        pos = max(pos, r.end)
-    return spans
+@attrs.frozen(eq=False)
+class Spans:
+    """Maximal kept spans per document: a run of kept units with no removal between them."""
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+
+def kept_spans(units: Units) -> Spans:
+    kept = units.reason == KEEP
+    idx = np.flatnonzero(kept)
+    if len(idx) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Spans(empty, empty, empty)
+    new = np.ones(len(idx), dtype=bool)
+    new[1:] = (idx[1:] != idx[:-1] + 1) | (units.doc[idx[1:]] != units.doc[idx[:-1]])
+    first, last = idx[new], idx[np.append(new[1:], True)]
+    return Spans(units.doc[first], units.start[first], units.end[last])
+
+
+def _survives(
+    spans: Spans, doc: np.ndarray, start: np.ndarray, end: np.ndarray, doc_base: np.ndarray
+) -> np.ndarray:
+    """Whether each ``[start, end)`` of ``doc`` lies inside one kept span."""
+    if len(spans.doc) == 0:
+        return np.zeros(len(doc), dtype=bool)
+    keys = doc_base[spans.doc] + spans.start
+    query = doc_base[np.maximum(doc, 0)] + start
+    i = np.searchsorted(keys, query, side="right") - 1
+    safe = np.maximum(i, 0)
+    return (i >= 0) & (spans.doc[safe] == doc) & (spans.end[safe] >= end)
 
 
 def settle(
-    removals: list[list[Removal]], ids: Sequence[str], texts: Sequence[str]
-) -> tuple[list[list[Removal]], list[list[tuple[int, int]]]]:
-    """Restore removals whose source does not survive in one kept span, until none is left.
+    units: Units,
+    doc_lengths: np.ndarray,
+    schedule: np.ndarray | None = None,
+    restored: np.ndarray | None = None,
+) -> tuple[Units, Spans]:
+    """Restore removals whose source does not survive inside one kept span, until none is left.
 
-    Restoring only adds kept text, so the loop ends; what it returns satisfies the contract's
+    Restoring only adds kept text, so the loop ends; the result satisfies the contract's
     invariant that every removed duplicate points at text in the cleaned corpus.
+
+    A persisted index replays earlier batches: ``schedule`` pins units to their recorded
+    history (per unit: -2 where the rules apply, else the round from which it is kept, -1 for
+    never), and ``restored`` receives each unit's own history (0: kept from the start).
     """
-    index = {doc_id: n for n, doc_id in enumerate(ids)}
-    kept = [kept_spans(t, r) for t, r in zip(texts, removals, strict=True)]
+    doc_base = np.concatenate(([0], np.cumsum(doc_lengths + 1)))
+    reason = units.reason.copy()
+    units = attrs.evolve(units, reason=reason)
+    pinned = np.flatnonzero(schedule >= -1) if schedule is not None else np.zeros(0, np.int64)
+    when = schedule[pinned] if schedule is not None else pinned
+    last = int(when.max(initial=0))
+    history = np.where(reason == KEEP, 0, -1)
+    rounds = 0
     while True:
-        changed = False
-        for d, doc_removals in enumerate(removals):
-            good = [r for r in doc_removals if _survives(r, kept, index)]
-            if len(good) != len(doc_removals):
-                removals[d] = good
-                kept[d] = kept_spans(texts[d], good)
-                changed = True
-        if not changed:
-            return removals, kept
+        reason[pinned] = np.where((when >= 0) & (when <= rounds), KEEP, BOILERPLATE)
+        spans = kept_spans(units)
+        sourced = np.flatnonzero(units.src_doc >= 0)
+        sourced = sourced[reason[sourced] != KEEP]
+        ok = _survives(
+            spans,
+            units.src_doc[sourced],
+            units.src_start[sourced],
+            units.src_end[sourced],
+            doc_base,
+        )
+        lost = sourced[~ok]
+        if len(lost) == 0 and rounds >= last:
+            if restored is not None:
+                restored[:] = history
+            return units, spans
+        reason[lost] = KEEP
+        rounds += 1
+        history[lost] = rounds
 
 
-def _survives(r: Removal, kept: list[list[tuple[int, int]]], index: dict[str, int]) -> bool:
-    if r.source is None:
-        return True
-    spans = kept[index[r.source.id]]
-    i = bisect.bisect_right(spans, (r.source.start, float("inf"))) - 1
-    return i >= 0 and spans[i][0] <= r.source.start and r.source.end <= spans[i][1]
-
-
-def merge_adjacent(
-    text: str, removals: list[Removal], kept: dict[str, list[tuple[int, int]]]
-) -> list[Removal]:
-    """Join neighbouring removals with the same reason and source document (only whitespace
-    between), when the joined source still lies inside one kept span."""
-    merged: list[Removal] = []
-    for r in removals:
-        last = merged[-1] if merged else None
-        if (
-            last is not None
-            and last.reason == r.reason
-            and not text[last.end : r.start].strip()
-            and _same_source_doc(last, r)
-        ):
-            joined = _join(last, r)
-            if joined.source is None or _survives(
-                joined, [kept[joined.source.id]], {joined.source.id: 0}
-            ):
-                merged[-1] = joined
-                continue
-        merged.append(r)
-    return merged
-
-
-def _same_source_doc(a: Removal, b: Removal) -> bool:
-    if a.source is None or b.source is None:
-        return a.source is None and b.source is None
-    return a.source.id == b.source.id
-
-
-def _join(a: Removal, b: Removal) -> Removal:
-    if a.source is None or b.source is None:
-        return Removal(a.start, b.end, a.reason)
-    source = SourceRef(
-        a.source.id, min(a.source.start, b.source.start), max(a.source.end, b.source.end)
+def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units:
+    """Join neighbouring removals of one reason and one source document, where the joined source
+    still lies inside one kept span. Returns only the removals, sorted."""
+    removed = units.take(np.flatnonzero(units.reason != KEEP))
+    rows = np.flatnonzero(units.reason != KEEP)
+    if len(rows) == 0:
+        return removed
+    doc_base = np.concatenate(([0], np.cumsum(doc_lengths + 1)))
+    joins = np.zeros(len(rows), dtype=bool)
+    joins[1:] = (
+        (rows[1:] == rows[:-1] + 1)
+        & (removed.doc[1:] == removed.doc[:-1])
+        & (removed.reason[1:] == removed.reason[:-1])
+        & (removed.src_doc[1:] == removed.src_doc[:-1])
     )
-    wa, wb = a.end - a.start, b.end - b.start
-    similarity = round(((a.similarity or 0) * wa + (b.similarity or 0) * wb) / (wa + wb), 4)
-    return Removal(a.start, b.end, a.reason, source, similarity)
+    group = np.cumsum(~joins) - 1
+    n = int(group[-1]) + 1
+    first = np.flatnonzero(~joins)
+    np.append(first[1:], len(rows)) - 1
+    src_start = np.minimum.reduceat(removed.src_start, first)
+    src_end = np.maximum.reduceat(removed.src_end, first)
+    sourced = removed.src_doc[first] >= 0
+    ok = ~sourced | _survives(spans, removed.src_doc[first], src_start, src_end, doc_base)
+    single = ~ok[group]  # groups whose joined source would not survive stay apart
+    joins &= ~single
+    group = np.cumsum(~joins) - 1
+    first = np.flatnonzero(~joins)
+    n = len(first)
+    length = (removed.end - removed.start).astype(np.float64)
+    weight = np.bincount(group, weights=length, minlength=n)
+    sim = np.bincount(group, weights=np.nan_to_num(removed.similarity) * length, minlength=n)
+    similarity = np.where(
+        removed.src_doc[first] >= 0, np.round(sim / np.maximum(weight, 1), 4), np.nan
+    )
+    return Units(
+        removed.doc[first],
+        removed.start[first],
+        np.maximum.reduceat(removed.end, first),
+        removed.reason[first],
+        removed.src_doc[first],
+        np.minimum.reduceat(removed.src_start, first),
+        np.maximum.reduceat(removed.src_end, first),
+        similarity,
+    )

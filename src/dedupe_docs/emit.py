@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _io
+from .formats import RecordLayout, write_records
 from .types import CleanedDocument, Document, Kept, Removal
 
 
@@ -60,6 +61,7 @@ def write(
     report: dict[str, Any],
     *,
     text_field: str = "text",
+    layout: RecordLayout | None = None,
 ) -> list[str]:
     """Write every output file into ``folder`` (a fresh temporary folder); return their names."""
     written = []
@@ -72,10 +74,7 @@ def write(
     if files:
         written.append(f"clean/ ({len(files)} files)")
     if records:
-        with (folder / "clean.jsonl").open("wb") as f:
-            for c in records:
-                f.write(_io.dumps_line({**c.record, text_field: c.text}))  # type: ignore[dict-item]
-        written.append("clean.jsonl")
+        written.append(write_records(folder, records, text_field, layout))
     with (folder / "provenance.jsonl").open("wb") as f:
         for c in cleaned:
             f.write(_io.dumps_line(c.provenance()))

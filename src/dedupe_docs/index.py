@@ -4,22 +4,73 @@ from __future__ import annotations
 
 import numpy as np
 
+from .normalize import compiled
+
 
 def first_occurrences(hashes: np.ndarray) -> np.ndarray:
     """For each position, the smallest position holding the same hash (itself if first).
 
-    A stable sort groups equal hashes in input order, so the result never depends on anything
-    but corpus order.
+    One pass over a hash table when the compiled kernels are there, else a sort.
+    """
+    if compiled() is not None and len(hashes):
+        from ._kernel import first_occurrences_kernel
+
+        return first_occurrences_kernel(hashes)  # type: ignore[no-any-return]
+    return first_occurrences_sorted(hashes)
+
+
+def first_occurrences_sorted(hashes: np.ndarray) -> np.ndarray:
+    """The sorting reference of :func:`first_occurrences`.
+
+    The sort only groups equal hashes; the first occurrence of each group is its smallest
+    position, so the result depends on corpus order alone, not on how the sort breaks ties.
     """
     n = len(hashes)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.argsort(hashes, kind="stable")
+    order = np.argsort(hashes)
     ordered = hashes[order]
     new_group = np.empty(n, dtype=bool)
     new_group[0] = True
-    new_group[1:] = ordered[1:] != ordered[:-1]
-    group_first = order[new_group]
+    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+    del ordered
+    starts = np.flatnonzero(new_group)
+    group_first = np.minimum.reduceat(order, starts)
     first = np.empty(n, dtype=np.int64)
-    first[order] = group_first[np.cumsum(new_group) - 1]
+    first[order] = np.repeat(group_first, np.diff(np.append(starts, n)))
     return first
+
+
+def partition(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
+    """Positions of each hash range (the top ``bits`` bits of the hash), ascending in each.
+
+    A stable sort keeps input order inside every range, so a range's first occurrences are
+    the corpus's: the shuffle of DESIGN §3, in memory.
+    """
+    if bits == 0:
+        return [np.arange(len(hashes), dtype=np.int64)]
+    top = (hashes >> np.uint64(64 - bits)).astype(np.uint16 if bits <= 16 else np.uint64)
+    order = np.argsort(top, kind="stable")
+    bounds = np.searchsorted(top[order], np.arange((1 << bits) + 1), side="left")
+    return [order[bounds[p] : bounds[p + 1]] for p in range(1 << bits)]
+
+
+def first_occurrences_by_range(
+    hashes: np.ndarray, bits: int, jobs: int = 1, engine: str = "local"
+) -> np.ndarray:
+    """:func:`first_occurrences`, one task per hash range (``2**bits`` of them), recombined.
+
+    The result is the same for every ``bits``: positions are the global order key.
+    """
+    from . import workers
+
+    parts = partition(hashes, bits)
+    firsts = workers.pmap(_first_in_range, [hashes[p] for p in parts], None, jobs, engine)
+    first = np.empty(len(hashes), dtype=np.int64)
+    for positions, local in zip(parts, firsts, strict=True):
+        first[positions] = positions[local]
+    return first
+
+
+def _first_in_range(_shared: None, hashes: np.ndarray) -> np.ndarray:
+    return first_occurrences(hashes)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -54,51 +57,105 @@ def _string_value(s: str) -> int:
     return int.from_bytes(digest, "little") | 1  # never 0: 0 means "dropped"
 
 
-def _classify_char(cp: int) -> tuple[int, int]:
+def _classify_char(cp: int) -> tuple[int, int, int]:
+    """(class, matching value, exact digit value) of one code point."""
     c = chr(cp)
     category = unicodedata.category(c)
     if category[0] == "M":
-        return _MARK, 0
+        return _MARK, 0, 0
     if category[0] not in "LN":
-        return _SEPARATOR, 0
+        return _SEPARATOR, 0, 0
     if category == "Nd" or c.isdigit():
-        return _WORD, _string_value("0")
+        digit = unicodedata.digit(c, None)
+        return _WORD, _ZERO, _string_value(f"digit {digit if digit is not None else c}")
     folded = unicodedata.normalize("NFKD", c).casefold()
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     kind = _CHAR_TOKEN if any(lo <= cp <= hi for lo, hi in _CHAR_TOKEN_RANGES) else _WORD
-    return kind, _string_value(folded)
+    return kind, _string_value(folded), 0
+
+
+_ZERO = _string_value("0")
+LINE_BREAKS = "\n\r\x0b\x0c\x85\u2028\u2029"
+
+
+@attrs.frozen(eq=False)
+class _Tables:
+    kinds: np.ndarray  # _SEPARATOR | _WORD | _CHAR_TOKEN | _MARK
+    values: np.ndarray  # matching value (digits read as 0), 0 = dropped
+    digits: np.ndarray  # exact value of a digit, 0 for every other character
+    layout: np.ndarray  # 0 = visible, 1 = whitespace, 2 = line break
 
 
 @functools.cache
-def _bmp_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Class and value of every Basic Multilingual Plane code point, built once."""
+def tables() -> _Tables:
+    """Lookup tables for every Basic Multilingual Plane code point: built once, then loaded
+    from the user's cache folder (building takes about half a second)."""
+    cache = _cache_path()
+    try:
+        with np.load(cache) as saved:
+            return _Tables(saved["kinds"], saved["values"], saved["digits"], saved["layout"])
+    except (OSError, KeyError, ValueError):
+        pass
+    built = _build_tables()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, **attrs.asdict(built, recurse=False))
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only home is fine: the tables are rebuilt next time
+    return built
+
+
+def _cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    key = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=6).hexdigest()
+    return Path(base) / "dedupe_docs" / f"tables-{unicodedata.unidata_version}-{key}.npz"
+
+
+def _build_tables() -> _Tables:
     kinds = np.zeros(0x10000, dtype=np.uint8)
     values = np.zeros(0x10000, dtype=np.uint64)
+    digits = np.zeros(0x10000, dtype=np.uint64)
+    layout = np.zeros(0x10000, dtype=np.uint8)
     for cp in range(0x10000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
-        kinds[cp], values[cp] = _classify_char(cp)
-    return kinds, values
+        kinds[cp], values[cp], digits[cp] = _classify_char(cp)
+        if chr(cp).isspace():
+            layout[cp] = 2 if chr(cp) in LINE_BREAKS else 1
+    return _Tables(kinds, values, digits, layout)
 
 
-def _lookup(cps: np.ndarray, table: np.ndarray, column: int) -> np.ndarray:
+def lookup(cps: np.ndarray, table: np.ndarray, column: int) -> np.ndarray:
     """Table lookup for BMP code points, computed per distinct value above it."""
     out = table[np.minimum(cps, 0xFFFF)]
     astral = np.flatnonzero(cps > 0xFFFF)
     if len(astral):
         uniq, inverse = np.unique(cps[astral], return_inverse=True)
-        extra = [_classify_char(int(cp))[column] for cp in uniq]
+        if column < 3:
+            extra = [_classify_char(int(cp))[column] for cp in uniq]
+        else:
+            extra = [int(chr(int(cp)).isspace()) for cp in uniq]
         out[astral] = np.array(extra, dtype=table.dtype)[inverse]
     return out
 
 
+def codepoints(text: str) -> np.ndarray:
+    """The code points of ``text`` as a uint32 array (one element per ``str`` index)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
 @attrs.frozen(eq=False)
 class Tokens:
-    """Tokens of one text: code-point ``starts``/``ends`` and 64-bit matching ``hashes``."""
+    """Tokens of one text: code-point ``starts``/``ends``, 64-bit matching ``hashes`` and
+    ``exact`` hashes (the same, but every digit counts) used to confirm a copy without
+    comparing strings."""
 
     starts: np.ndarray
     ends: np.ndarray
     hashes: np.ndarray
+    exact: np.ndarray
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -107,12 +164,50 @@ class Tokens:
 _POWERS = mix64(np.arange(1, 257, dtype=np.uint64))  # per-position weights inside a token
 
 
-def tokenize(text: str) -> Tokens:
-    """Split ``text`` into tokens and hash their normal form (vectorised)."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+def tokenize(text: str, cps: np.ndarray | None = None) -> Tokens:
+    """Split ``text`` into tokens and hash their normal form.
+
+    Runs the compiled kernel when Numba is installed (the ``fast`` extra), else NumPy.
+    """
+    if cps is None:
+        cps = codepoints(text)
+    kernel = compiled()
+    if kernel is None:
+        return tokenize_numpy(text, cps)
+    t = tables()
+    astral = np.unique(cps[cps > 0xFFFF])
+    starts, ends, hashes, exact = kernel(
+        cps,
+        t.kinds,
+        t.values,
+        t.digits,
+        astral,
+        lookup(astral, t.kinds, 0),
+        lookup(astral, t.values, 1),
+        lookup(astral, t.digits, 2),
+        _POWERS,
+    )
+    return Tokens(starts, ends, hashes, exact)
+
+
+@functools.cache
+def compiled() -> Callable[..., tuple[np.ndarray, ...]] | None:
+    if os.environ.get("DEDUPE_DOCS_PURE_NUMPY"):
+        return None
+    try:
+        from ._kernel import tokenize_kernel
+    except ImportError:
+        return None
+    return tokenize_kernel  # type: ignore[no-any-return]
+
+
+def tokenize_numpy(text: str, cps: np.ndarray | None = None) -> Tokens:
+    """The NumPy tokeniser: the reference the compiled kernel is tested against."""
+    if cps is None:
+        cps = codepoints(text)
     n = len(cps)
-    kinds_table, values_table = _bmp_tables()
-    kinds = _lookup(cps, kinds_table, 0)
+    t = tables()
+    kinds = lookup(cps, t.kinds, 0)
     in_token = kinds != _SEPARATOR
     prev_in = np.empty(n, dtype=bool)
     prev_in[:1] = False
@@ -134,25 +229,41 @@ def tokenize(text: str) -> Tokens:
     next_boundary[:-1] = starts_mask[1:] | ~in_token[1:]
     starts = np.flatnonzero(starts_mask).astype(np.int64)
     ends = np.flatnonzero(in_token & next_boundary).astype(np.int64) + 1
-    # Characters that count: in a token, not a dropped mark, not a repeat of the one before.
     token_of = np.cumsum(starts_mask, dtype=np.int32) - 1
     idx = np.flatnonzero(in_token)
-    vals = _lookup(cps[idx], values_table, 1)
     tok = token_of[idx]
-    keep = vals != 0
-    keep[1:] &= (vals[1:] != vals[:-1]) | (tok[1:] != tok[:-1])
-    vals, tok = vals[keep], tok[keep]
-    counts = np.bincount(tok, minlength=len(starts))
+    vals = lookup(cps[idx], t.values, 1)
+    digits = lookup(cps[idx], t.digits, 2)
+    # Matching form: drop marks, squeeze repeats (digits are all 0 and squeeze too).
+    same_token = np.zeros(len(idx), dtype=bool)
+    same_token[1:] = tok[1:] == tok[:-1]
+    repeat = np.zeros(len(idx), dtype=bool)
+    repeat[1:] = vals[1:] == vals[:-1]
+    keep = (vals != 0) & ~(repeat & same_token)
+    hashes = _token_hashes(vals[keep], tok[keep], len(starts))
+    # Exact form: the same, but each digit keeps its value and repeated digits stay.
+    exact_vals = np.where(digits != 0, digits, vals)
+    keep_exact = (vals != 0) & ((digits != 0) | ~(repeat & same_token))
+    exact = _token_hashes(exact_vals[keep_exact], tok[keep_exact], len(starts))
+    nonempty = hashes != 0
+    return Tokens(starts[nonempty], ends[nonempty], hashes[nonempty], exact[nonempty])
+
+
+def _token_hashes(vals: np.ndarray, tok: np.ndarray, n_tokens: int) -> np.ndarray:
+    """Position-weighted wrapping sum of each token's character values, mixed (0 = empty)."""
+    counts = np.bincount(tok, minlength=n_tokens)
     first = np.cumsum(counts) - counts
     position = np.arange(len(tok), dtype=np.int64) - first[tok]
     weights = _POWERS[np.minimum(position, len(_POWERS) - 1)]
-    sums = np.zeros(len(starts), dtype=np.uint64)
+    sums = np.zeros(n_tokens, dtype=np.uint64)
     nonempty = counts > 0
     if len(tok):
         with np.errstate(over="ignore"):
             sums[nonempty] = np.add.reduceat(vals * weights, first[nonempty])
-    hashes = mix64(sums ^ counts.astype(np.uint64))
-    return Tokens(starts[nonempty], ends[nonempty], hashes[nonempty])
+    out = mix64(sums ^ counts.astype(np.uint64))
+    out[~nonempty] = 0
+    out[nonempty & (out == 0)] = 1
+    return out
 
 
 _VERIFY_DROP = regex.compile(r"[^\p{L}\p{N}]+")
@@ -166,7 +277,9 @@ def verification_form(text: str) -> str:
     Digits stay so that two tables of different numbers are not duplicates; letters are squeezed
     so that doubled-letter text still verifies against its clean copy.
     """
-    text = unicodedata.normalize("NFKD", text).casefold()
-    text = _MARKS.sub("", text)
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = _MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
     text = _VERIFY_DROP.sub("", text)
     return _VERIFY_SQUEEZE.sub(r"\1", text)

@@ -3,33 +3,26 @@ decide → emit, plus run() which also writes an output folder."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import __version__, _io, emit
+from . import __version__, _io, decide, emit, formats, sign, workers
 from .config import Config
-from .decide import (
-    CorpusView,
-    block_hashes,
-    block_token_ranges,
-    decide_document,
-    merge_adjacent,
-    settle,
-)
+from .decide import REASON_NAMES
 from .detect import align
 from .errors import ConfigError, OutputError
-from .index import first_occurrences
-from .normalize import Tokens, tokenize, verification_form
+from .index import first_occurrences, first_occurrences_by_range
+from .progress import Progress, stage
 from .read import DocumentLike, read
-from .segment import segment
-from .shingle import shingle
-from .types import REASONS, CleanedDocument, Document
+from .types import REASONS, CleanedDocument, Document, Removal, SourceRef
+
+if TYPE_CHECKING:
+    from .incremental import Prior
 
 log = logging.getLogger("dedupe_docs")
 
@@ -62,94 +55,149 @@ def clean(
 
 
 def _clean(
-    docs: list[Document], config: Config, timings: dict[str, float]
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+    prior: Prior | None = None,
 ) -> list[CleanedDocument]:
+    """The stages over ``docs``; with ``prior`` (a persisted index), the earlier documents that
+    ``docs`` repeat come first, with their decisions frozen, and only ``docs`` come out."""
     clock = _Clock(timings)
-    k = config.shingle_size
-    tokens: list[Tokens] = [tokenize(doc.text) for doc in docs]
-    blocks = [segment(doc.text, config.unit) for doc in docs]
-    clock.lap("tokenize")
-    counts = np.array([len(t) for t in tokens], dtype=np.int64)
-    doc_offsets = np.concatenate(([0], np.cumsum(counts)))
-    starts = _concat([t.starts for t in tokens], np.int64)
-    ends = _concat([t.ends for t in tokens], np.int64)
-    shingles = _concat([shingle(t.hashes, k) for t in tokens], np.uint64)
-    positions = _concat(
-        [
-            off + np.arange(max(n - k + 1, 0))
-            for off, n in zip(doc_offsets[:-1], counts, strict=True)
-        ],
-        np.int64,
-    )
-    clock.lap("shingle")
-    sources = positions[first_occurrences(shingles)]
+    frozen = prior.docs if prior is not None else []
+    if prior is not None and prior.signed is not None:
+        signed = prior.signed
+    else:
+        signed = sign_all([doc.text for doc in (*frozen, *docs)], config, progress)
+    docs = [*frozen, *docs]
+    texts = [doc.text for doc in docs]
+    clock.lap("sign")
+    stage(progress, "index")
+    if config.engine == "ray":
+        bits = INDEX_BITS if INDEX_BITS is not None else 4
+        first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
+    else:
+        first = first_occurrences(signed.shingles)
+    sources = signed.positions[first]
+    if prior is not None:
+        prior.observe(signed, sources)
     clock.lap("index")
+    stage(progress, "detect")
     aligned = align(
-        positions,
+        signed.positions,
         sources,
-        doc_offsets,
-        k=k,
+        signed.doc_tokens,
+        signed.tok_hash,
+        _block_bounds(signed),
+        k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
         keep=config.keep,
+        jobs=config.jobs,
+        engine=config.engine,
     )
     clock.lap("detect")
-    ranges = [block_token_ranges(t.starts, b) for t, b in zip(tokens, blocks, strict=True)]
-    hashes = [
-        block_hashes(t.hashes, first, last) for t, (first, last) in zip(tokens, ranges, strict=True)
-    ]
-    keys = [
-        _boilerplate_keys(doc, b, last - first, config)
-        for doc, b, (first, last) in zip(docs, blocks, ranges, strict=True)
-    ]
-    view = CorpusView(
-        ids=[d.id for d in docs],
-        texts=[d.text for d in docs],
-        doc_offsets=doc_offsets,
-        starts=starts,
-        ends=ends,
-        aligned=aligned,
-        boilerplate=_boilerplate(keys, config),
-    )
-    removals = [
-        decide_document(d, blocks[d], hashes[d], keys[d], view, config) for d in range(len(docs))
-    ]
-    removals, kept = settle(removals, view.ids, view.texts)
+    stage(progress, "decide")
+    keys = decide.boilerplate_keys(signed, config)
+    blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
+    if prior is not None:
+        boilerplate = prior.boilerplate_set(keys, blk_doc, config)
+    else:
+        boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
+    units = decide.decide(signed, texts, aligned, boilerplate, keys, config)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    if prior is not None:
+        units, schedule = prior.freeze(units)
+        restored = np.empty(len(units.doc), dtype=np.int64)
+        units, spans = decide.settle(units, lengths, schedule, restored)
+        prior.record(units, restored)
+    else:
+        units, spans = decide.settle(units, lengths)
+    removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide")
-    kept_by_id = dict(zip(view.ids, kept, strict=True))
-    cleaned = [
-        emit.build(doc, merge_adjacent(doc.text, r, kept_by_id), spans)
-        for doc, r, spans in zip(docs, removals, kept, strict=True)
-    ]
+    if prior is None:
+        cleaned = _assemble(docs, removed, spans)
+    else:
+        cleaned = _assemble(docs, removed, spans, prior.batches, len(frozen))
     clock.lap("emit")
     return cleaned
 
 
-def _boilerplate_keys(
-    doc: Document, blocks: np.ndarray, size: np.ndarray, config: Config
-) -> np.ndarray:
-    """Keys of the document's short blocks: their verification form (digits kept), hashed."""
-    short = np.flatnonzero((size > 0) & (size <= config.boilerplate_max_tokens))
-    keys = np.zeros(len(blocks), dtype=np.uint64)
-    for i in short.tolist():
-        form = verification_form(doc.text[blocks[i, 0] : blocks[i, 1]])
-        keys[i] = (
-            int.from_bytes(hashlib.blake2b(form.encode(), digest_size=8).digest(), "little") | 1
+def sign_all(texts: list[str], config: Config, progress: Progress | None = None) -> sign.Signed:
+    """The map stage over a corpus: batches signed on the engine, joined in order."""
+    size = BATCH_CHARS or min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
+    batches = sign.batches(texts, size)
+    stage(progress, "sign", 0, len(batches))
+    if config.engine == "ray":  # a task gets its own texts, not the whole corpus
+        items = [[texts[i] for i in batch] for batch in batches]
+        parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
+    else:
+        parts = workers.pmap(_sign_batch, batches, (texts, config), config.jobs)
+    stage(progress, "sign", len(batches), len(batches))
+    return sign.concat(parts)
+
+
+BATCH_CHARS: int | None = None
+"""Characters per sign batch (None: from the corpus size and ``jobs``); tests vary it."""
+INDEX_BITS: int | None = None
+"""Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
+
+
+def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
+    nonempty = s.blk_t1 > s.blk_t0
+    return s.blk_t0[nonempty], s.blk_t1[nonempty]
+
+
+def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
+    texts, config = shared
+    return sign.sign([texts[i] for i in batch], config)
+
+
+def _assemble(
+    docs: list[Document],
+    removed: decide.Units,
+    spans: decide.Spans,
+    batches: list[str] | None = None,
+    first: int = 0,
+) -> list[CleanedDocument]:
+    """One CleanedDocument per document from ``first`` on, from the corpus-wide decision
+    arrays; ``batches`` names the earlier batch of each of the first documents."""
+    n = len(docs)
+    span_at = np.searchsorted(spans.doc, np.arange(n + 1)).tolist()
+    removed_at = np.searchsorted(removed.doc, np.arange(n + 1)).tolist()
+    span_pairs = list(zip(spans.start.tolist(), spans.end.tolist(), strict=True))
+    ids = [d.id for d in docs]
+    rows = zip(
+        removed.start.tolist(),
+        removed.end.tolist(),
+        removed.reason.tolist(),
+        removed.src_doc.tolist(),
+        removed.src_start.tolist(),
+        removed.src_end.tolist(),
+        removed.similarity.tolist(),
+        strict=True,
+    )
+    removals = [
+        Removal(
+            a,
+            e,
+            REASON_NAMES[r],
+            SourceRef(ids[sd], ss, se, batches[sd] if batches and sd < first else None)
+            if sd >= 0
+            else None,
+            None if sim != sim else sim,
         )
-    return keys
-
-
-def _boilerplate(keys: list[np.ndarray], config: Config) -> frozenset[int]:
-    """Keys of short blocks that stand in at least ``boilerplate_min_docs`` documents."""
-    if config.boilerplate_max_tokens == 0 or not keys:
-        return frozenset()
-    per_doc = [np.unique(k[k != 0]) for k in keys]
-    values, counts = np.unique(np.concatenate(per_doc), return_counts=True)
-    return frozenset(values[counts >= config.boilerplate_min_docs].tolist())
-
-
-def _concat(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
+        for a, e, r, sd, ss, se, sim in rows
+    ]
+    return [
+        emit.build(
+            doc,
+            removals[removed_at[d] : removed_at[d + 1]],
+            span_pairs[span_at[d] : span_at[d + 1]],
+        )
+        for d, doc in enumerate(docs)
+        if d >= first
+    ]
 
 
 class _Clock:
@@ -170,19 +218,43 @@ def run(
     overwrite: bool = False,
     text_field: str = "text",
     id_field: str = "id",
+    dolma_attributes: bool = False,
+    progress: Progress | None = None,
+    index: Path | None = None,
+    batch: str | None = None,
 ) -> dict[str, Any]:
-    """Clean ``inputs`` and write the output folder ``out`` atomically; return the report."""
+    """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
+
+    Record inputs are written back in their own format (see :mod:`dedupe_docs.formats`);
+    ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``progress`` is called
+    as ``progress(stage, done, total)`` while the run goes on. With ``index`` (a folder), the
+    inputs are cleaned against every batch in it and then added to it as batch ``batch``.
+    """
     config = config or Config()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     inputs = list(inputs)
     _check_out(out, inputs, overwrite)
+    layout = formats.record_layout(inputs)
+    stage(progress, "read")
     docs = read(inputs, text_field=text_field, id_field=id_field)
     timings["read"] = round(time.perf_counter() - started, 4)
-    cleaned = _clean(docs, config, timings)
+    update = None
+    if index is not None:
+        from . import incremental
+
+        cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
+    else:
+        cleaned = _clean(docs, config, timings, progress)
     report = make_report(cleaned, config, timings)
+    report["inputs"] = formats.describe_inputs(inputs, text_field=text_field, id_field=id_field)
+    stage(progress, "write")
     with _io.atomic_folder(out, overwrite=overwrite) as tmp:
-        report["outputs"] = emit.write(tmp, cleaned, report, text_field=text_field)
+        extra = [formats.write_dolma_attributes(tmp, cleaned)] if dolma_attributes else []
+        outputs = emit.write(tmp, cleaned, report, text_field=text_field, layout=layout)
+        report["outputs"] = [*outputs, *extra]
+    if update is not None:
+        report["index"] = update()
     return report
 
 

@@ -67,6 +67,10 @@ def _read_path(path: Path, text_field: str, id_field: str) -> Iterator[Document]
             yield Document(rel, decode_file(file), path=rel)
     elif is_record_file(path):
         yield from _read_records(path, text_field, id_field)
+    elif path.name.endswith(".parquet") and path.is_file():
+        from .formats import read_parquet
+
+        yield from read_parquet(path, text_field, id_field)
     elif path.is_file():
         yield Document(path.name, decode_file(path), path=path.name)
     elif path.exists():

@@ -11,28 +11,50 @@ import numpy as np
 import regex
 
 from .config import Unit
+from .normalize import codepoints, compiled, lookup, tables
 
-_LINE = regex.compile(r"[^\s](?:[^\r\n\u2028\u2029\x85\x0b\x0c]*[^\s])?")
-_BLANK_LINE = regex.compile(r"(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*(?:\r\n|\r|\n)")
+_BREAK = regex.compile(r"\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 _SENTENCE = regex.compile(
     r"[^\s](?:.*?)(?:[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[」』”’）]*|$)", regex.DOTALL
 )
 
 
-def segment(text: str, unit: Unit = "line") -> np.ndarray:
+def segment(text: str, unit: Unit = "line", cps: np.ndarray | None = None) -> np.ndarray:
     """Block spans of ``text`` as an ``(n, 2)`` int64 array of ``[start, end)`` offsets."""
-    spans = [m.span() for m in _LINE.finditer(text)]
-    lines = np.array(spans, dtype=np.int64).reshape(-1, 2)
-    if unit == "line" or len(lines) < 2:
-        return lines
-    # A paragraph ends where the gap between two lines holds a blank line.
-    breaks = [0]
-    for i in range(1, len(lines)):
-        if _BLANK_LINE.search(text, lines[i - 1, 1], lines[i, 0]):
-            breaks.append(i)
-    starts = np.array(breaks)
-    ends = np.append(starts[1:], len(lines)) - 1
-    return np.stack([lines[starts, 0], lines[ends, 1]], axis=1)
+    if cps is None:
+        cps = codepoints(text)
+    blocks = _lines(cps)
+    if unit == "line" or len(blocks) < 2:
+        return blocks
+    # A paragraph ends where two line breaks (\r\n counts once) separate two lines.
+    between = np.array(
+        [
+            _BREAK.subn("", text[e:s])[1]
+            for e, s in zip(blocks[:-1, 1].tolist(), blocks[1:, 0].tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+    starts = np.flatnonzero(np.concatenate(([True], between >= 2)))
+    ends = np.append(starts[1:], len(blocks)) - 1
+    return np.stack([blocks[starts, 0], blocks[ends, 1]], axis=1)
+
+
+def _lines(cps: np.ndarray) -> np.ndarray:
+    """Non-blank lines, trimmed: the compiled kernel when Numba is there, else NumPy."""
+    layout = tables().layout
+    if compiled() is not None:
+        from ._kernel import lines_kernel
+
+        return lines_kernel(cps, layout)  # type: ignore[no-any-return]
+    kinds = lookup(cps, layout, 3)
+    visible = np.flatnonzero(kinds == 0)
+    if len(visible) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    line = np.cumsum(kinds == 2, dtype=np.int64)[visible]
+    new_line = np.ones(len(visible), dtype=bool)
+    new_line[1:] = line[1:] != line[:-1]
+    last = np.append(new_line[1:], True)
+    return np.stack([visible[new_line], visible[last] + 1], axis=1).astype(np.int64)
 
 
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

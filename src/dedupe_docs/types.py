@@ -31,9 +31,13 @@ class SourceRef:
     id: str
     start: int
     end: int
+    batch: str | None = None  # the earlier batch of a persisted index that holds the source
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "start": self.start, "end": self.end}
+        out: dict[str, object] = {"id": self.id, "start": self.start, "end": self.end}
+        if self.batch is not None:
+            out["batch"] = self.batch
+        return out
 
 
 @attrs.frozen

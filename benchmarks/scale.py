@@ -1,0 +1,87 @@
+"""Scale numbers: per-core rate, Ray engine overhead, persisted-index size and throughput.
+
+    python benchmarks/scale.py --mb 20 [--ray]
+
+Generates a corpus of real prose (Python's own documentation) with planted noisy copies,
+cleans it with ``--jobs 1``, optionally with the Ray engine on 2 CPUs beside the local engine
+with ``--jobs 2``, and in two batches through a persisted index; prints one JSON object.
+The machine may be shared: compare numbers measured side by side only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+
+from conftest import prose_paragraphs
+from corpus import planted
+
+import dedupe_docs
+from dedupe_docs import pipeline
+from dedupe_docs.persist import info
+
+
+def corpus(mb: float) -> list[tuple[str, str]]:
+    """About ``mb`` MB of documents: planted corpora with shuffled-word paragraphs so that the
+    text does not simply repeat once the real prose runs out."""
+    paragraphs = prose_paragraphs()
+    rng = random.Random(0)
+    docs: list[tuple[str, str]] = []
+    size, round_ = 0, 0
+    while size < mb * 1e6:
+        pool = [" ".join(rng.sample(p.split(), len(p.split()))) for p in paragraphs]
+        for i, text in planted(pool, 200, seed=round_):
+            docs.append((f"r{round_}-{i}", text))
+            size += len(text.encode())
+        round_ += 1
+    return docs
+
+
+def timed(func: object, *args: object, **kwargs: object) -> float:
+    started = time.perf_counter()
+    func(*args, **kwargs)  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=float, default=20)
+    parser.add_argument("--ray", action="store_true")
+    args = parser.parse_args()
+    docs = corpus(args.mb)
+    mb = sum(len(t.encode()) for _, t in docs) / 1e6
+    out: dict[str, object] = {"mb": round(mb, 1), "documents": len(docs)}
+    dedupe_docs.clean(docs[:50])  # compiled kernels loaded before timing
+    out["local_jobs1_s"] = round(timed(dedupe_docs.clean, docs, jobs=1), 2)
+    out["local_jobs1_mb_per_s"] = round(mb / out["local_jobs1_s"], 2)
+    if args.ray:
+        import ray
+
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        out["ray_warmup_s"] = round(timed(dedupe_docs.clean, docs[:50], engine="ray"), 2)
+        out["local_jobs2_s"] = round(timed(dedupe_docs.clean, docs, jobs=2), 2)
+        out["ray_2cpu_s"] = round(timed(dedupe_docs.clean, docs, engine="ray", jobs=2), 2)
+        out["ray_overhead"] = round(out["ray_2cpu_s"] / out["local_jobs2_s"], 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        half = len(docs) // 2
+        index = Path(tmp) / "index"
+        first = timed(pipeline.run, docs[:half], Path(tmp) / "a", index=index)
+        second = timed(pipeline.run, docs[half:], Path(tmp) / "b", index=index)
+        numbers = info(index)
+        out["index_batch1_s"] = round(first, 2)
+        out["index_batch2_s"] = round(second, 2)
+        out["index_bytes"] = numbers["bytes"]
+        out["index_shingles"] = numbers["shingles"]
+        out["index_bytes_per_text_byte"] = round(numbers["bytes"] / (mb * 1e6), 2)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The ``explain`` and ``report`` commands: thin layers over :mod:`explain` and
+:mod:`html_report`, registered on the ``dedupe-docs`` group by :mod:`cli`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import DedupeError
+from .explain import explain, render
+from .html_report import write_html
+from .types import REASONS
+
+_out_dir = click.argument(
+    "out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False, path_type=Path)
+)
+_inputs = click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Where the inputs of the run are now, if they moved (repeatable).",
+)
+
+
+@click.command(
+    "explain",
+    epilog="""\b
+Examples:
+  dedupe-docs explain cleaned/
+  dedupe-docs explain cleaned/ 000_44233688ec9489a4.txt --reason duplicate
+  dedupe-docs explain cleaned/ --no-color | less
+""",
+)
+@_out_dir
+@click.argument("doc_id", required=False, metavar="[DOC_ID]")
+@click.option("--reason", type=click.Choice(REASONS), help="Only spans removed for this reason.")
+@_inputs
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the differences [default: when stdout is a terminal].",
+)
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def explain_command(
+    out_dir: Path,
+    doc_id: str | None,
+    reason: str | None,
+    inputs: tuple[Path, ...],
+    color: bool | None,
+    debug: bool,
+) -> None:
+    """Show each span removed by the run that wrote OUT_DIR beside the text it repeats.
+
+    Differences are marked [-source only-]{+removed copy only+} (coloured on a terminal).
+    The removed text is read back from the inputs recorded in OUT_DIR/report.json.
+    """
+    if color is None:
+        color = sys.stdout.isatty()
+    try:
+        shown = 0
+        for e in explain(out_dir, doc_id, reason=reason, inputs=list(inputs) or None):  # type: ignore[arg-type]
+            click.echo(render(e, color=color) + "\n", color=color)
+            shown += 1
+    except DedupeError as exc:
+        if debug:
+            raise
+        raise click.ClickException(str(exc)) from exc
+    if not shown:
+        click.echo("dedupe-docs: nothing removed" + (f" for {reason}" if reason else ""), err=True)
+
+
+@click.command(
+    "report",
+    epilog="""\b
+Examples:
+  dedupe-docs report cleaned/ --html report.html
+""",
+)
+@_out_dir
+@click.option(
+    "--html",
+    "html_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a self-contained HTML report to this file.",
+)
+@_inputs
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def report_command(out_dir: Path, html_file: Path, inputs: tuple[Path, ...], debug: bool) -> None:
+    """Write an HTML report of the run that wrote OUT_DIR: summary, and every document with its
+    removed spans marked and linked to their sources."""
+    try:
+        write_html(out_dir, html_file, inputs=list(inputs) or None)
+    except DedupeError as exc:
+        if debug:
+            raise
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"dedupe-docs: wrote {html_file}", err=True)

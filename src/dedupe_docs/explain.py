@@ -1,0 +1,350 @@
+"""What was removed and why: each removed span beside the text it repeats, differences marked.
+
+An output folder holds the cleaned text and the provenance, but the removed text lives only in
+the sources. ``report.json`` records the input paths (and the record fields) of the run, so
+:func:`explain` re-reads them; it refuses inputs that moved or changed since the run. Library
+users who cleaned in memory pass the texts instead (:func:`explain_documents`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import attrs
+import click
+from rapidfuzz.distance import Levenshtein
+
+from . import _io
+from .errors import InputError
+from .read import read
+from .types import Kept, Reason, Removal, SourceRef
+
+Tag = Literal["equal", "replace", "delete", "insert"]
+Opcode = tuple[Tag, int, int, int, int]
+"""``(tag, source_start, source_end, text_start, text_end)``, offsets into the two strings."""
+
+MAX_DIFF_CELLS = 400_000_000
+"""Longer pairs (their lengths multiplied) are not compared character by character."""
+
+
+class HasProvenance(Protocol):
+    """What explaining needs of a document: a CleanedDocument or a provenance line."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def removed(self) -> tuple[Removal, ...]: ...
+
+
+@attrs.frozen
+class Provenance:
+    """One line of ``provenance.jsonl``, read back."""
+
+    id: str
+    length: int
+    kept: tuple[Kept, ...]
+    removed: tuple[Removal, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Provenance:
+        removed = []
+        for r in data["removed"]:
+            src = r.get("source")
+            source = SourceRef(src["id"], src["start"], src["end"]) if src else None
+            removed.append(Removal(r["start"], r["end"], r["reason"], source, r.get("similarity")))
+        kept = tuple(Kept(*k) for k in data["kept"])
+        return cls(str(data["id"]), int(data["length"]), kept, tuple(removed))
+
+
+@attrs.frozen
+class Explanation:
+    """One removed span of a document, with the text it repeats and how the two differ.
+
+    ``line``/``end_line`` (and ``source_line``/``source_end_line``) are 1-based line numbers of
+    the first and last character. ``diff`` holds rapidfuzz Levenshtein opcodes turning
+    ``source_text`` into ``text``; it is empty for boilerplate and for pairs too long to compare.
+    """
+
+    id: str
+    start: int
+    end: int
+    reason: Reason
+    text: str
+    line: int
+    end_line: int
+    source: SourceRef | None = None
+    source_text: str | None = None
+    source_line: int | None = None
+    source_end_line: int | None = None
+    similarity: float | None = None
+    diff: tuple[Opcode, ...] = ()
+
+    @property
+    def identical(self) -> bool:
+        """The removed text is character for character the text it repeats."""
+        return self.source_text is not None and self.text == self.source_text
+
+    def differences(self) -> list[Opcode]:
+        """The opcodes that are not ``equal``."""
+        return [op for op in self.diff if op[0] != "equal"]
+
+
+def differences(old: str, new: str) -> tuple[Opcode, ...]:
+    """Character opcodes turning ``old`` into ``new``; equal runs of 1-2 characters between two
+    changes are folded into one change, so a re-typed word reads as one replacement.
+
+    >>> differences("colour", "color")
+    (('equal', 0, 4, 0, 4), ('delete', 4, 5, 4, 4), ('equal', 5, 6, 4, 5))
+    """
+    if old == new:
+        return (("equal", 0, len(old), 0, len(new)),) if old else ()
+    if len(old) * len(new) > MAX_DIFF_CELLS:
+        return (("replace", 0, len(old), 0, len(new)),)
+    ops: list[list[Any]] = [
+        [op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end]
+        for op in Levenshtein.opcodes(old, new)
+    ]
+    merged: list[list[Any]] = []
+    for i, op in enumerate(ops):
+        short_gap = (
+            op[0] == "equal"
+            and 0 < i < len(ops) - 1
+            and op[2] - op[1] <= 2
+            and "\n" not in old[op[1] : op[2]]
+        )
+        if short_gap or (op[0] != "equal" and merged and merged[-1][0] != "equal"):
+            prev = merged[-1]
+            prev[0] = "replace"
+            prev[2], prev[4] = op[2], op[4]
+        else:
+            merged.append(op)
+    return tuple(_retag(op) for op in merged)
+
+
+def _retag(op: list[Any]) -> Opcode:
+    tag, a0, a1, b0, b1 = op
+    if tag != "equal":
+        tag = "delete" if b0 == b1 else "insert" if a0 == a1 else "replace"
+    return (tag, a0, a1, b0, b1)
+
+
+def explain_documents(
+    docs: Iterable[HasProvenance],
+    texts: Mapping[str, str],
+    *,
+    doc_id: str | None = None,
+    reason: Reason | None = None,
+) -> Iterator[Explanation]:
+    """Explain the removed spans of ``docs`` (CleanedDocuments or provenance records), given the
+    source text of every document by id.
+
+    >>> import dedupe_docs
+    >>> texts = {"a": "The letter was printed twice.\\n", "b": "THE  LETTER was printed twice!\\n"}
+    >>> cleaned = dedupe_docs.clean(list(texts.items()), min_tokens=3)
+    >>> e = next(explain_documents(cleaned, texts))
+    >>> e.id, e.reason, e.source.id, e.similarity
+    ('b', 'duplicate', 'a', 1.0)
+    >>> print(render(e, color=False))
+    b:1 [0:30] duplicate, similarity 1.00 of a:1 [0:28]
+      T[-he letter-]{+HE  LETTER+} was printed twice{+!+}
+    """
+    lines: dict[str, list[int]] = {}
+    for doc in docs:
+        if doc_id is not None and doc.id != doc_id:
+            continue
+        text = texts[doc.id]
+        for r in doc.removed:
+            if reason is not None and r.reason != reason:
+                continue
+            line, end_line = _lines(lines, doc.id, text, r.start, r.end)
+            removed = text[r.start : r.end]
+            if r.source is None:
+                yield Explanation(doc.id, r.start, r.end, r.reason, removed, line, end_line)
+                continue
+            source_text = texts[r.source.id][r.source.start : r.source.end]
+            src_line, src_end = _lines(
+                lines, r.source.id, texts[r.source.id], r.source.start, r.source.end
+            )
+            yield Explanation(
+                doc.id,
+                r.start,
+                r.end,
+                r.reason,
+                removed,
+                line,
+                end_line,
+                r.source,
+                source_text,
+                src_line,
+                src_end,
+                r.similarity,
+                differences(source_text, removed),
+            )
+
+
+def _lines(
+    cache: dict[str, list[int]], doc_id: str, text: str, start: int, end: int
+) -> tuple[int, int]:
+    if doc_id not in cache:
+        cache[doc_id] = [i for i, ch in enumerate(text) if ch == "\n"]
+    breaks = cache[doc_id]
+    return bisect.bisect_left(breaks, start) + 1, bisect.bisect_left(
+        breaks, max(start, end - 1)
+    ) + 1
+
+
+def read_report(out_dir: str | Path) -> dict[str, Any]:
+    """The ``report.json`` of an output folder."""
+    path = Path(out_dir) / "report.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except OSError as exc:
+        msg = f"{exc.strerror or exc} (is {out_dir} the --out folder of dedupe-docs clean?)"
+        raise InputError(str(path), msg) from exc
+    except ValueError as exc:
+        raise InputError(str(path), f"not valid JSON: {exc}") from exc
+
+
+def read_provenance(out_dir: str | Path) -> list[Provenance]:
+    """Every record of ``provenance.jsonl``, in corpus order."""
+    path = Path(out_dir) / "provenance.jsonl"
+    out = []
+    try:
+        with path.open("rb") as f:
+            for n, raw in enumerate(f, 1):
+                if raw.strip():
+                    try:
+                        out.append(Provenance.from_json(_io.loads(raw)))
+                    except (ValueError, KeyError, TypeError) as exc:
+                        raise InputError(
+                            str(path), f"bad provenance record: {exc}", line=n
+                        ) from exc
+    except OSError as exc:
+        hint = f"is {out_dir} the --out folder of dedupe-docs clean?"
+        raise InputError(str(path), exc.strerror or str(exc), hint=hint) from exc
+    return out
+
+
+def source_texts(
+    out_dir: str | Path,
+    provenance: Sequence[Provenance],
+    inputs: Sequence[str | Path] | None = None,
+) -> dict[str, str]:
+    """Re-read the inputs of the run that wrote ``out_dir`` (or ``inputs``, where they are now);
+    check that each text has the length provenance recorded."""
+    report = read_report(out_dir)
+    recorded = report.get("inputs") or {}
+    if inputs is None:
+        if recorded.get("in_memory") or "paths" not in recorded:
+            raise InputError(
+                str(out_dir),
+                "the run read documents given in memory, so their texts are not on disk",
+                hint="pass the inputs again: --input PATH, or texts= in the API",
+            )
+        inputs = recorded["paths"]
+        for path in inputs:
+            if not Path(path).exists():
+                raise InputError(
+                    str(path),
+                    f"input of the run in {out_dir} is missing (moved or deleted?)",
+                    hint="pass its new location with --input PATH",
+                )
+    docs = read(
+        list(inputs),
+        text_field=recorded.get("text_field", "text"),
+        id_field=recorded.get("id_field", "id"),
+    )
+    texts = {d.id: d.text for d in docs}
+    for p in provenance:
+        if p.id not in texts:
+            raise InputError(p.id, f"document of {out_dir} is not in the inputs any more")
+        if len(texts[p.id]) != p.length:
+            raise InputError(
+                p.id,
+                f"source changed since the run: {len(texts[p.id])} characters, "
+                f"provenance says {p.length}",
+                hint="run dedupe-docs clean again",
+            )
+    return texts
+
+
+def explain(
+    out_dir: str | Path,
+    doc_id: str | None = None,
+    *,
+    reason: Reason | None = None,
+    texts: Mapping[str, str] | None = None,
+    inputs: Sequence[str | Path] | None = None,
+) -> Iterator[Explanation]:
+    """Explain the removed spans recorded in the output folder ``out_dir``.
+
+    The source texts come from ``texts`` (by document id), else from re-reading ``inputs``, else
+    from re-reading the input paths recorded in ``report.json``.
+    """
+    provenance = read_provenance(out_dir)
+    if doc_id is not None and all(p.id != doc_id for p in provenance):
+        raise InputError(str(out_dir), f"no document {doc_id!r} in provenance.jsonl")
+    if texts is None:
+        wanted = provenance if doc_id is None else _needed(provenance, doc_id)
+        texts = source_texts(out_dir, wanted, inputs)
+    return explain_documents(provenance, texts, doc_id=doc_id, reason=reason)
+
+
+def _needed(provenance: Sequence[Provenance], doc_id: str) -> list[Provenance]:
+    doc = next(p for p in provenance if p.id == doc_id)
+    ids = {doc_id} | {r.source.id for r in doc.removed if r.source}
+    return [p for p in provenance if p.id in ids]
+
+
+_REASON_COLOURS = {"duplicate": "yellow", "repeat": "cyan", "boilerplate": "magenta"}
+
+
+def render(e: Explanation, *, color: bool) -> str:
+    """An explanation as text: a header line, then the removed text indented, with the
+    differences from its source marked — ``[-source only-]{+removed copy only+}`` in plain text,
+    red struck-through and green underlined on a terminal."""
+    where = _where(e.id, e.line, e.end_line, e.start, e.end)
+    reason = click.style(e.reason, fg=_REASON_COLOURS[e.reason], bold=True) if color else e.reason
+    head = f"{where} {reason}"
+    if e.source is not None:
+        src = _where(e.source.id, e.source_line, e.source_end_line, e.source.start, e.source.end)
+        sim = "" if e.similarity is None else f", similarity {e.similarity:.2f}"
+        head += f"{sim} of {src}"
+    if color:
+        head = click.style(where, bold=True) + head[len(where) :]
+    body = _marked(e, color) if e.diff and not e.identical else e.text
+    if e.identical:
+        head += " (identical text)"
+    indented = "\n".join("  " + line for line in body.strip("\n").split("\n"))
+    return f"{head}\n{indented}"
+
+
+def _where(doc: str, line: int | None, end_line: int | None, start: int, end: int) -> str:
+    lines = f"{line}" if line == end_line else f"{line}-{end_line}"
+    return f"{doc}:{lines} [{start}:{end}]"
+
+
+def _marked(e: Explanation, color: bool) -> str:
+    old, new = e.source_text or "", e.text
+    out = []
+    for tag, a0, a1, b0, b1 in e.diff:
+        if tag == "equal":
+            out.append(new[b0:b1])
+            continue
+        if a1 > a0:
+            gone = old[a0:a1]
+            out.append(click.style(gone, fg="red", strikethrough=True) if color else f"[-{gone}-]")
+        if b1 > b0:
+            added = new[b0:b1]
+            out.append(
+                click.style(added, fg="green", underline=True, bold=True)
+                if color
+                else f"{{+{added}+}}"
+            )
+    return "".join(out)

@@ -1,0 +1,199 @@
+"""Record formats in and out: JSONL (plain, ``.gz``, ``.zst``), Parquet, in-memory records and
+Dolma-style span attributes.
+
+The output mirrors the input: records read from ``in.jsonl.zst`` are written to
+``OUT/clean.jsonl.zst``, records read from Parquet to ``OUT/clean.parquet`` with the schema of the
+input. Only the text field changes; every other field of every record is written back untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import _io
+from .errors import ConfigError, InputError
+from .types import REASONS, CleanedDocument, Document
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
+PARQUET_SUFFIX = ".parquet"
+_PARQUET_HINT = "pip install 'dedupe-docs[parquet]'"
+
+
+def _pyarrow() -> Any:
+    """Import pyarrow lazily: it is the optional extra ``parquet``."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        msg = f"reading or writing .parquet needs pyarrow: {_PARQUET_HINT}"
+        raise ImportError(msg) from exc
+    return pa, pq
+
+
+def is_parquet(path: Path) -> bool:
+    return path.name.endswith(PARQUET_SUFFIX)
+
+
+def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Document]:
+    """Documents from a Parquet file, one per row, in row order; each keeps its whole row."""
+    from .read import _from_record
+
+    _pa, pq = _pyarrow()
+    try:
+        table = pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
+        raise InputError(str(path), f"not a readable Parquet file: {exc}") from exc
+    row = 0
+    for batch in table.iter_batches():
+        for record in batch.to_pylist():
+            row += 1
+            yield _from_record(record, f"{path} row {row}", None, text_field, id_field)
+
+
+@attrs.frozen
+class RecordLayout:
+    """How records are written back: ``kind`` ``jsonl`` (with ``suffix`` ``.gz``/``.zst`` or none)
+    or ``parquet`` (with the input's Arrow ``schema``)."""
+
+    kind: str = "jsonl"
+    suffix: str = ""
+    schema: Any = attrs.field(default=None, eq=False)
+
+    @property
+    def name(self) -> str:
+        return "clean.parquet" if self.kind == "parquet" else f"clean.jsonl{self.suffix}"
+
+
+def record_layout(inputs: Sequence[object]) -> RecordLayout:
+    """The output layout that mirrors the first record file among ``inputs``.
+
+    JSONL inputs of different compressions share the first one's; JSONL and Parquet inputs
+    cannot be mixed in one run (their records would not fit one output file).
+    """
+    paths = [Path(p) for p in inputs if isinstance(p, (str, os.PathLike))]
+    jsonl = [p for p in paths if p.name.endswith(JSONL_SUFFIXES)]
+    parquet = [p for p in paths if is_parquet(p)]
+    if jsonl and parquet:
+        msg = f"{parquet[0]}: Parquet and JSONL inputs cannot be mixed in one run ({jsonl[0]})"
+        raise ConfigError(msg)
+    if parquet:
+        _pa, pq = _pyarrow()
+        try:
+            schema = pq.read_schema(parquet[0])
+        except (OSError, ValueError) as exc:
+            raise InputError(str(parquet[0]), f"not a readable Parquet file: {exc}") from exc
+        return RecordLayout("parquet", schema=schema)
+    if jsonl and jsonl[0].suffix in (".gz", ".zst"):
+        return RecordLayout("jsonl", suffix=jsonl[0].suffix)
+    return RecordLayout()
+
+
+def output_records(cleaned: Iterable[CleanedDocument], text_field: str) -> Iterator[dict[str, Any]]:
+    """The input records with ``text_field`` replaced by the cleaned text, in corpus order."""
+    for c in cleaned:
+        if c.record is not None:
+            yield {**c.record, text_field: c.text}
+
+
+def write_records(
+    folder: Path,
+    cleaned: Sequence[CleanedDocument],
+    text_field: str,
+    layout: RecordLayout | None = None,
+) -> str:
+    """Write the cleaned records into ``folder`` as ``layout`` says; return the file name."""
+    layout = layout or RecordLayout()
+    target = folder / layout.name
+    if layout.kind == "parquet":
+        pa, pq = _pyarrow()
+        rows = list(output_records(cleaned, text_field))
+        table = pa.Table.from_pylist(rows, schema=layout.schema)
+        pq.write_table(table, target)
+        return layout.name
+    with _io.open_binary(target, "wb") as f:
+        for record in output_records(cleaned, text_field):
+            f.write(_io.dumps_line(record))
+    return layout.name
+
+
+DOLMA_PREFIX = "dedupe_docs__"
+
+
+def dolma_attributes(doc: CleanedDocument) -> dict[str, Any]:
+    """One line of a Dolma attributes file: removed spans as ``[start, end, score]`` by reason.
+
+    The score is the similarity to the source (1.0 for boilerplate). Offsets are code points.
+
+    >>> from dedupe_docs import clean
+    >>> a, b = clean([("a", "Hello world, this is it.\\n"), ("b", "Hello world, this is it.\\n")],
+    ...              min_tokens=3)
+    >>> dolma_attributes(b)["attributes"]["dedupe_docs__duplicate"]
+    [[0, 24, 1.0]]
+    """
+    spans: dict[str, list[list[Any]]] = {f"{DOLMA_PREFIX}{r}": [] for r in REASONS}
+    for r in doc.removed:
+        score = 1.0 if r.similarity is None else r.similarity
+        spans[f"{DOLMA_PREFIX}{r.reason}"].append([r.start, r.end, score])
+    return {"id": doc.id, "attributes": spans}
+
+
+def write_dolma_attributes(folder: Path, cleaned: Iterable[CleanedDocument]) -> str:
+    """Write ``attributes.jsonl`` (one Dolma attribute record per document) into ``folder``."""
+    with (folder / "attributes.jsonl").open("wb") as f:
+        for c in cleaned:
+            f.write(_io.dumps_line(dolma_attributes(c)))
+    return "attributes.jsonl"
+
+
+def describe_inputs(inputs: Sequence[object], *, text_field: str, id_field: str) -> dict[str, Any]:
+    """What report.json records about the inputs, so ``explain`` and ``report`` can re-read them."""
+    paths = [str(Path(p).absolute()) for p in inputs if isinstance(p, (str, os.PathLike))]
+    return {
+        "paths": paths,
+        "in_memory": len(inputs) - len(paths),
+        "text_field": text_field,
+        "id_field": id_field,
+    }
+
+
+def clean_records(
+    records: Iterable[Mapping[str, Any]],
+    config: Any = None,
+    *,
+    text_field: str = "text",
+    id_field: str | None = "id",
+    **overrides: Any,
+) -> list[dict[str, Any]]:
+    """Clean records (dicts, a Hugging Face ``datasets.Dataset``, any iterable of mappings).
+
+    Returns new dicts in the same order with ``text_field`` replaced by the cleaned text and every
+    other field untouched. With ``id_field=None`` the records are numbered ``"0"``, ``"1"``, ...
+
+    >>> line = "Hello world, this is it.\\n"
+    >>> rows = [{"text": line, "n": 1}, {"text": line, "n": 2}]
+    >>> clean_records(rows, id_field=None, min_tokens=3)
+    [{'text': 'Hello world, this is it.\\n', 'n': 1}, {'text': '', 'n': 2}]
+    """
+    from .pipeline import _clean, make_config
+    from .read import _from_record, read
+
+    if id_field is None:
+        key = "\0position"  # a field name no real record has
+        docs = [
+            _from_record({**r, key: n}, f"record {n}", None, text_field, key)
+            for n, r in enumerate(records)
+        ]
+        docs = [attrs.evolve(d, record=_drop(d.record, key)) for d in docs]
+    else:
+        docs = read(list(records), text_field=text_field, id_field=id_field)
+    cleaned = _clean(docs, make_config(config, **overrides), {})
+    return list(output_records(cleaned, text_field))
+
+
+def _drop(record: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    return {k: v for k, v in (record or {}).items() if k != key}

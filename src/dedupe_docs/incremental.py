@@ -1,0 +1,149 @@
+"""Cleaning a new batch against a persisted index (:mod:`dedupe_docs.persist`).
+
+The new batch is cleaned as if it came after every earlier batch in one run: its shingles are
+looked up in the index, the earlier documents holding their first occurrences are re-signed
+from their stored text and put first, and the usual stages run over [those + the batch] with
+the earlier documents' decisions frozen (their stored units): they are never cleaned
+again, and :func:`dedupe_docs.decide.settle` replays their recorded history (which units were
+kept from the start, which restored in which round), so the batch's removals are restored
+exactly as in one run. Boilerplate counts documents over
+all batches. Only ``keep="first"`` allows this (an earlier, published copy cannot give way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from . import decide, pipeline, sign
+from .config import Config
+from .decide import BOILERPLATE, KEEP, Units
+from .persist import Store
+from .progress import Progress
+from .types import CleanedDocument, Document
+
+
+@attrs.define(eq=False)
+class Prior:
+    """The earlier documents a batch needs, and what the run learns for the index."""
+
+    docs: list[Document]
+    batches: list[str]
+    units: list[np.ndarray]  # per earlier document: (start, end, kept from round) rows
+    signed: sign.Signed | None
+    index_docs: int
+    new_docs: int
+    bp_keys: np.ndarray
+    bp_counts: np.ndarray
+    shingles: tuple[np.ndarray, np.ndarray] | None = None
+    counts: tuple[np.ndarray, np.ndarray] | None = None
+    history: list[np.ndarray] | None = None
+
+    def observe(self, signed: sign.Signed, sources: np.ndarray) -> None:
+        """Remember the shingles first seen in the new batch, with their global document."""
+        first = (sources == signed.positions) & (
+            signed.positions >= signed.doc_tokens[len(self.docs)]
+        )
+        pos = signed.positions[first]
+        doc = np.searchsorted(signed.doc_tokens, pos, side="right") - 1
+        self.shingles = (signed.shingles[first], doc - len(self.docs) + self.index_docs)
+
+    def boilerplate_set(self, keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
+        """Short-block keys that stand in enough documents of all batches, this one included."""
+        new = blk_doc >= len(self.docs)
+        values, counts = decide.key_doc_counts(keys[new], blk_doc[new])
+        merged, where = np.unique(np.concatenate([self.bp_keys, values]), return_inverse=True)
+        total = np.bincount(where, weights=np.concatenate([self.bp_counts, counts]))
+        self.counts = (merged, total.astype(np.int64))
+        if config.boilerplate_max_tokens == 0:
+            return np.zeros(0, dtype=np.uint64)
+        needed = decide.boilerplate_needed(self.index_docs + self.new_docs, config)
+        return merged[self.counts[1] >= needed]
+
+    def freeze(self, units: Units) -> tuple[Units, np.ndarray]:
+        """The earlier documents' units as they were stored, pinned to their recorded history
+        (never a source of a restoration), then the new batch's units; and the schedule for
+        :func:`dedupe_docs.decide.settle`."""
+        n0 = len(self.docs)
+        rows = [np.c_[np.full(len(u), d), u] for d, u in enumerate(self.units)]
+        old = np.concatenate(rows) if rows else np.zeros((0, 4), np.int64)
+        own = units.take(np.flatnonzero(units.doc >= n0))
+        n = len(old)
+        frozen = Units(
+            old[:, 0],
+            old[:, 1],
+            old[:, 2],
+            np.where(old[:, 3] == 0, KEEP, BOILERPLATE).astype(np.int8),
+            np.full(n, -1, np.int64),
+            np.full(n, -1, np.int64),
+            np.full(n, -1, np.int64),
+            np.full(n, np.nan),
+        )
+        schedule = np.concatenate([old[:, 3], np.full(len(own.doc), -2, np.int64)])
+        joined = Units(
+            *(
+                np.concatenate([getattr(frozen, f.name), getattr(own, f.name)]).astype(
+                    getattr(own, f.name).dtype
+                )
+                for f in attrs.fields(Units)
+            )
+        )
+        return joined, schedule
+
+    def record(self, units: Units, restored: np.ndarray) -> None:
+        """Keep the new documents' units and their history for the index."""
+        n0 = len(self.docs)
+        at = np.searchsorted(units.doc, np.arange(n0, n0 + self.new_docs + 1))
+        table = np.stack([units.start, units.end, restored], axis=1).astype(np.int64)
+        self.history = [table[at[i] : at[i + 1]] for i in range(self.new_docs)]
+
+
+def clean(
+    folder: Path,
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+    batch: str | None = None,
+) -> tuple[list[CleanedDocument], Callable[[], dict[str, object]]]:
+    """Clean ``docs`` against the index in ``folder``; return them and the index update (call
+    it once the output is written)."""
+    store = Store(folder)
+    try:
+        store.check(config)
+        signed = pipeline.sign_all([d.text for d in docs], config, progress)
+        owners = store.lookup(np.unique(signed.shingles))
+        rows = store.documents(np.unique(owners[owners >= 0]).tolist())
+        earlier = [Document(i, text) for _, i, _, text, _ in rows]
+        if earlier:
+            signed = sign.concat([pipeline.sign_all([d.text for d in earlier], config), signed])
+        bp_keys, bp_counts = store.boilerplate_counts()
+        prior = Prior(
+            earlier,
+            [b for _, _, b, _, _ in rows],
+            [s for *_, s in rows],
+            signed,
+            store.n_docs,
+            len(docs),
+            bp_keys,
+            bp_counts,
+        )
+        cleaned = pipeline._clean(docs, config, timings, progress, prior)
+    except BaseException:
+        store.close()
+        raise
+
+    def update() -> dict[str, object]:
+        try:
+            assert prior.shingles is not None and prior.counts is not None
+            assert prior.history is not None
+            rows = [(d.id, d.text, h) for d, h in zip(docs, prior.history, strict=True)]
+            name = store.add(batch, config, rows, prior.shingles, prior.counts)
+            return {"batch": name, "earlier_documents_used": len(earlier)}
+        finally:
+            store.close()
+
+    return cleaned, update

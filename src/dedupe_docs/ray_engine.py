@@ -1,0 +1,72 @@
+"""Ray as a task scheduler around the same pure stage functions (the only module importing Ray).
+
+One task per piece, the shared input put into the object store once, results gathered in
+piece order: the output is the local engine's, byte for byte, whatever the scheduling. Tasks
+are pure, so a lost worker is simply retried (``max_retries``). No Ray Data, no actors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import ConfigError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_RETRIES = 3
+INSTALL_HINT = "--engine ray needs Ray: pip install 'dedupe-docs[ray]'"
+FAIL_ONCE: str | None = None
+"""Test hook: path of a flag file; the first task that removes it kills its worker."""
+
+_remote: Any = None
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError(INSTALL_HINT) from exc
+    return ray
+
+
+def init() -> Any:
+    """Connect to ``RAY_ADDRESS`` (a cluster) or start Ray on this machine, once."""
+    ray = _ray()
+    if not ray.is_initialized():
+        ray.init(
+            address=os.environ.get("RAY_ADDRESS"),
+            ignore_reinit_error=True,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
+    return ray
+
+
+def check() -> None:
+    """Raise ConfigError with the install hint when Ray is missing."""
+    _ray()
+
+
+def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R]:
+    """``[func(shared, item) for item in items]`` as Ray tasks, results in item order."""
+    global _remote
+    ray = init()
+    if _remote is None:
+        _remote = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False)(_task)
+    ref = ray.put(shared)
+    return ray.get([_remote.remote(func, ref, item, FAIL_ONCE) for item in items])
+
+
+def _task(func: Callable[[Any, Any], Any], shared: Any, item: Any, fail_once: str | None) -> Any:
+    if fail_once:
+        try:
+            Path(fail_once).unlink()
+        except FileNotFoundError:
+            pass
+        else:
+            os._exit(1)  # a crashed worker: Ray retries the task elsewhere
+    return func(shared, item)

@@ -1,0 +1,59 @@
+"""The Ray engine gives the local engine's output byte for byte, also when a task is retried."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+from corpus import planted
+
+import dedupe_docs
+from dedupe_docs import pipeline, ray_engine
+from dedupe_docs.read import read
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="session")
+def ray_session() -> object:
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    yield ray
+    ray.shutdown()
+
+
+def dump(cleaned: list[dedupe_docs.CleanedDocument]) -> str:
+    return json.dumps([[c.text, c.provenance()] for c in cleaned], ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("batch_chars", "bits"), [(None, 0), (3000, 2), (20000, 5)])
+def test_ray_equals_local(
+    ray_session: object,
+    paragraphs: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    batch_chars: int | None,
+    bits: int,
+) -> None:
+    corpus = planted(paragraphs, 60, seed=batch_chars or 1)
+    seeds = read([SEEDS])
+    local = dump(dedupe_docs.clean(corpus)) + dump(dedupe_docs.clean(seeds))
+    monkeypatch.setattr(pipeline, "BATCH_CHARS", batch_chars)
+    monkeypatch.setattr(pipeline, "INDEX_BITS", bits)
+    remote = dump(dedupe_docs.clean(corpus, engine="ray", jobs=2))
+    remote += dump(dedupe_docs.clean(seeds, engine="ray"))
+    assert remote == local
+    assert '"duplicate"' in local and '"boilerplate"' in local
+
+
+def test_a_crashed_task_is_retried(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = planted(paragraphs, 30, seed=7)
+    flag = tmp_path / "fail-once"
+    flag.touch()
+    monkeypatch.setattr(ray_engine, "FAIL_ONCE", str(flag))
+    monkeypatch.setattr(pipeline, "BATCH_CHARS", 4000)
+    retried = dump(dedupe_docs.clean(corpus, engine="ray"))
+    assert not flag.exists()  # one worker did die
+    assert retried == dump(dedupe_docs.clean(corpus))
