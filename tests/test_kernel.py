@@ -68,3 +68,10 @@ def test_first_occurrence_kernel_matches_sort(values: list[int]) -> None:
         else np.zeros(0, np.uint64)
     )
     assert np.array_equal(index.first_occurrences(hashes), index.first_occurrences_sorted(hashes))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_verification_form_matches_the_general_one(text: str) -> None:
+    general = normalize._general_verification_form(text)
+    assert normalize.verification_form(text) == general

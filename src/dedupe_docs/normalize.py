@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -266,6 +267,8 @@ def _token_hashes(vals: np.ndarray, tok: np.ndarray, n_tokens: int) -> np.ndarra
     return out
 
 
+_ASCII_DROP = {c: None for c in range(128) if not chr(c).isalnum()}
+_ASCII_SQUEEZE = re.compile(r"([a-z])\1+")
 _VERIFY_DROP = regex.compile(r"[^\p{L}\p{N}]+")
 _VERIFY_SQUEEZE = regex.compile(r"(\p{L})\1+")
 _MARKS = regex.compile(r"\p{M}+")
@@ -277,9 +280,12 @@ def verification_form(text: str) -> str:
     Digits stay so that two tables of different numbers are not duplicates; letters are squeezed
     so that doubled-letter text still verifies against its clean copy.
     """
-    if text.isascii():
-        text = text.lower()
-    else:
-        text = _MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
+    if text.isascii():  # the common case, about twice as fast; same result (tested)
+        return _ASCII_SQUEEZE.sub(r"\1", text.lower().translate(_ASCII_DROP))
+    return _general_verification_form(text)
+
+
+def _general_verification_form(text: str) -> str:
+    text = _MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
     text = _VERIFY_DROP.sub("", text)
     return _VERIFY_SQUEEZE.sub(r"\1", text)

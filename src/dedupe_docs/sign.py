@@ -94,10 +94,12 @@ def concat(parts: Sequence[Signed]) -> Signed:
     blk_base = np.cumsum([0] + [len(p.blk_start) for p in parts])
 
     def cat(name: str, base: np.ndarray | None = None) -> np.ndarray:
-        arrays = [
-            getattr(p, name) + (base[i] if base is not None else 0) for i, p in enumerate(parts)
-        ]
-        return np.concatenate(arrays)
+        out = np.concatenate([getattr(p, name) for p in parts])
+        if base is not None:  # re-base in place, one slice per batch
+            at = np.cumsum([0] + [len(getattr(p, name)) for p in parts])
+            for i in range(len(parts)):
+                out[at[i] : at[i + 1]] += base[i]
+        return out
 
     return Signed(
         doc_tokens=np.concatenate(

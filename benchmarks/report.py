@@ -1,0 +1,169 @@
+"""Write RESULTS.md, results.json and throughput.png from the collected run results.
+
+Why: one human table (speed, memory, quality, ratio to the floor), one machine-readable file,
+one picture. The plot runs under whichever venv has matplotlib (ours or the peers venv).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def machine() -> dict[str, str]:
+    cpu = next((x.split(":", 1)[1].strip() for x in Path("/proc/cpuinfo").read_text().splitlines()
+                if x.startswith("model name")), platform.processor())
+    mem = next(x.split()[1] for x in Path("/proc/meminfo").read_text().splitlines()
+               if x.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "ram_gib": f"{int(mem) / 2**20:.1f}",
+            "python": platform.python_version(), "os": platform.platform(),
+            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def _f(x: Any, fmt: str = "{:.3f}") -> str:
+    return "–" if x is None else fmt.format(x)
+
+
+def markdown(res: dict[str, Any]) -> str:
+    m = res["machine"]
+    out = ["# dedupe_docs benchmark results", "",
+           f"Produced by `{res['command']}` on {m['date']}.", "",
+           f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, "
+           f"Python {m['python']}, {m['os']}. The machine is shared and noisy: compare tools "
+           "by the ratios within one run.",
+           "", "Corpora (planted duplicates from real prose, `benchmarks/corpus.py`):", ""]
+    for c in res["corpora"]:
+        out.append(f"- `{c['name']}`: {c['bytes'] / 1e6:.1f} MB, {c['documents']} documents, "
+                   f"sha256 `{c['sha256'][:16]}…`")
+    out += ["", "| tool | mode | size MB | MB/s | peak RSS MB | precision | recall | F1 | "
+            "source ok | lost lines | × floor | status |", "|" + "---|" * 12]
+    order = ["read_only", "dedupe_docs", "exact_lines", "datasketch", "rensa", "datatrove_minhash",
+             "datatrove_sentence", "dolma", "text_dedup"]
+    res["runs"].sort(key=lambda r: (r["size_mb"], order.index(r["tool"]) if r["tool"] in order
+                                    else len(order), r["mode"]))
+    for r in res["runs"]:
+        q = r.get("score") or {}
+        out.append(
+            f"| {r['tool']} | {r['mode']} | {r['size_mb']:g} | {_f(r.get('mb_s'), '{:.2f}')} | "
+            f"{_f(r.get('peak_rss_mb'), '{:.0f}')} | {_f(q.get('precision'))} | "
+            f"{_f(q.get('recall'))} | {_f(q.get('f1'))} | {_f(q.get('source_match'))} | "
+            f"{q.get('content_loss_lines', '–')} | {_f(r.get('vs_floor'), '{:.2f}')} | "
+            f"{r['status']} |")
+    kinds = sorted({k for r in res["runs"] for k in (r.get("score") or {}).get("per_kind", {})})
+    out += ["", "Recall per noise kind (share of gold characters removed; for `trap`, the share "
+            "removed is a false-positive rate, lower is better), largest corpus per tool/mode:", "",
+            "| tool | mode | " + " | ".join(kinds) + " |", "|" + "---|" * (len(kinds) + 2)]
+    best: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in res["runs"]:
+        if r.get("score"):
+            best[(r["tool"], r["mode"])] = r
+    for (tool, mode), r in best.items():
+        pk = r["score"]["per_kind"]
+        out.append(f"| {tool} | {mode} | " +
+                   " | ".join(_f(pk.get(k, {}).get("share"), "{:.2f}") for k in kinds) + " |")
+    rt = res.get("real_text") or {}
+    if rt:
+        out += ["", "## False removals on real, unplanted prose", "",
+                f"Corpus `{rt['corpus']}` ({rt['bytes'] / 1e6:.1f} MB of the prose pool, nothing "
+                "planted): every removed character is a false positive.", "",
+                "| tool | removed chars | of chars | share | lines that lost text |",
+                "|---|---|---|---|---|"]
+        for tool, v in rt.items():
+            if isinstance(v, dict) and v.get("chars"):
+                out.append(f"| {tool} | {v['removed_chars']} | {v['chars']} | "
+                           f"{v['removed_share']:.5f} | {v['lost_lines']} |")
+        ex = (rt.get("dedupe_docs") or {}).get("examples") or []
+        if ex:
+            out += ["", "Largest dedupe_docs removals there:", ""]
+            out += [f"- `{e['id']}` {e['start']}–{e['end']} ({e['reason']}, source "
+                    f"{(e.get('source') or {}).get('id')}): {e['text'][:160]!r}" for e in ex]
+    seeds = res.get("seeds") or {}
+    if seeds.get("documents"):
+        out += ["", "## Seed corpus (`seeds/`)", "", "| document | length | removed (spans / chars "
+                "by reason) |", "|---|---|---|"]
+        for doc, v in seeds["documents"].items():
+            rem = ", ".join(f"{k} {x['spans']}/{x['chars']}" for k, x in v["removed"].items())
+            out.append(f"| {doc} | {v['length']} | {rem or 'nothing'} |")
+        chk = seeds.get("check_output")
+        text = chk if isinstance(chk, str) else f"exit {chk['rc']}: {chk['output'].strip()}"
+        out += ["", f"Contract checker (`check_output.py seeds OUT`): {text}"]
+    elif seeds:
+        out += ["", "## Seed corpus", "", f"dedupe-docs failed: {seeds.get('error', '')[-500:]}"]
+    gate = res.get("gate") or {}
+    if gate:
+        out += ["", "## Quality gate (floors in `benchmarks/gate.py`)", "",
+                f"Floors: {gate['floors']}; corpus sha256 `{gate['corpus_sha256']}`.", "",
+                "Result: " + ("passed" if not gate["failures"] else
+                              "FAILED: " + "; ".join(gate["failures"]))]
+    for note in res.get("notes") or []:
+        out += ["", f"Note: {note}"]
+    out += ["", "Columns: MB/s = input bytes / wall time of the whole run (start-up, reading, "
+            "writing included); peak RSS = max of the largest process and the sampled process-"
+            "tree sum; precision/recall/F1 over non-whitespace characters; source ok = share of "
+            "removed spans whose `source.id` is the gold source document; lost lines = unique, "
+            "never-planted lines that lost a character; × floor = MB/s relative to the read-and-"
+            "tokenise-only pass on the same corpus.", ""]
+    return "\n".join(out)
+
+
+def plot(results_json: Path, png: Path) -> None:
+    """Throughput vs size per tool (left) and recall per noise kind (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = json.loads(results_json.read_text())
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 7))
+    labels = sorted({f"{r['tool']} ({r['mode']})" for r in res["runs"]})
+    color = {lab: plt.get_cmap("tab20")(i % 20) for i, lab in enumerate(labels)}
+    series: dict[str, list[tuple[float, float]]] = {}
+    for r in res["runs"]:
+        if r.get("mb_s"):
+            series.setdefault(f"{r['tool']} ({r['mode']})", []).append((r["size_mb"], r["mb_s"]))
+    for label, pts in sorted(series.items()):
+        pts.sort()
+        ax1.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label,
+                 color=color[label])
+    ax1.set(xscale="log", yscale="log", xlabel="corpus size (MB)", ylabel="MB/s",
+            title="Throughput (whole run)")
+    ax1.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+    best = {(r["tool"], r["mode"]): r for r in res["runs"] if r.get("score")}
+    kinds = sorted({k for r in best.values() for k in r["score"]["per_kind"]})
+    width = 0.8 / max(1, len(best))
+    for i, ((tool, mode), r) in enumerate(sorted(best.items())):
+        vals = [r["score"]["per_kind"].get(k, {}).get("share", 0) for k in kinds]
+        ax2.bar([j + i * width for j in range(len(kinds))], vals, width, label=f"{tool} ({mode})",
+                color=color[f"{tool} ({mode})"])
+    ax2.set_xticks([j + 0.4 for j in range(len(kinds))], kinds, rotation=45, ha="right", fontsize=8)
+    ax2.set(ylabel="share removed (trap: false positives)", title="Recall per noise kind",
+            ylim=(0, 1.05))
+    ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+
+
+def write(res: dict[str, Any], here: Path, plot_python: str | None) -> None:
+    """Write the three result files into ``here``."""
+    here.mkdir(parents=True, exist_ok=True)
+    (here / "results.json").write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
+    (here / "RESULTS.md").write_text(markdown(res))
+    if plot_python:
+        subprocess.run([plot_python, "-m", "benchmarks.report", str(here / "results.json"),
+                        str(here / "throughput.png")], check=False,
+                       cwd=Path(__file__).resolve().parent.parent)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--rewrite"]:  # re-render RESULTS.md and the plot from results.json
+        here = Path(__file__).resolve().parent
+        (here / "RESULTS.md").write_text(markdown(json.loads((here / "results.json").read_text())))
+        plot(here / "results.json", here / "throughput.png")
+    else:
+        plot(Path(sys.argv[1]), Path(sys.argv[2]))

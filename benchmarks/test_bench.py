@@ -1,0 +1,91 @@
+"""Fast checks of the generator and the scorer (run: pytest benchmarks/test_bench.py).
+
+Why: a wrong gold span or a lenient scorer would make every benchmark number meaningless.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import noise
+from benchmarks.corpus import generate
+from benchmarks.score import iter_docs, load_by_id, score
+
+POOL = [[f"Paragraph {i} tells of {w} things: the {w} clock struck {i} times, so the",
+         f"{w} keeper wound it again. Nobody in the {w} town had heard it {i} times before.",
+         f"Then the {w} bell rang once more."] for i, w in
+        enumerate(f"{a}{b}" for a in "bcdfghjklmnp" for b in ("ashton", "erling", "ordell"))]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("c") / "corpus"
+    pool = out.parent / "pool.txt"
+    pool.write_text("\n\n".join("\n".join(p) for p in POOL * 1) + "\n")
+    generate(out, 60_000, seed=3, pool_path=pool)
+    return out
+
+
+def test_gold_spans_point_at_planted_text(corpus: Path) -> None:
+    texts = dict(iter_docs(corpus))
+    gold = [g for recs in load_by_id(corpus / "gold.jsonl", None).values() for g in recs]
+    assert {g["kind"] for g in gold} >= {"exact", "doubled", "typos"}
+    for g in gold:
+        text = texts[g["id"]]
+        copy = text[g["start"] : g["end"]]
+        assert copy.strip() and not copy[0].isspace()
+        assert g["start"] == 0 or text[g["start"] - 1] == "\n"  # whole lines
+        assert text[g["end"] : g["end"] + 1] in ("\n", "")
+        if g["kind"] == "exact":
+            src = g["source"]
+            assert copy == texts[src["id"]][src["start"] : src["end"]]
+            assert (src["id"], src["start"]) < (g["id"], g["start"])
+
+
+def _write(path: Path, gold_recs: dict[str, list[dict]], extra: dict | None = None) -> Path:
+    with path.open("w") as f:
+        for doc_id, recs in gold_recs.items():
+            removed = []
+            for g in recs:
+                if g["kind"] == "trap":
+                    continue
+                pieces, pos = [], g["start"]
+                for s, e in g["exclude"]:
+                    pieces.append((pos, s))
+                    pos = e
+                pieces.append((pos, g["end"]))
+                removed += [{"start": s, "end": e, "reason": "duplicate", "source": g["source"]}
+                            for s, e in pieces]
+            if extra and doc_id == extra["id"]:
+                removed.append(extra)
+            f.write(json.dumps({"id": doc_id, "removed": removed}) + "\n")
+    return path
+
+
+def test_scorer_perfect_and_wrong(corpus: Path, tmp_path: Path) -> None:
+    gold = load_by_id(corpus / "gold.jsonl", None)
+    perfect = score(corpus, _write(tmp_path / "p.jsonl", gold))
+    assert perfect["precision"] == perfect["recall"] == 1.0
+    assert perfect["content_loss_lines"] == 0 and perfect["source_match"] == 1.0
+    trap = next(g for recs in gold.values() for g in recs if g["kind"] == "trap")
+    wrong = {"id": trap["id"], "start": trap["start"], "end": trap["end"], "reason": "duplicate",
+             "source": None}
+    worse = score(corpus, _write(tmp_path / "w.jsonl", gold, wrong))
+    assert worse["precision"] < 1.0 and worse["recall"] == 1.0
+    assert worse["content_loss_lines"] >= 1 and worse["per_kind"]["trap"]["share"] > 0
+    none = score(corpus, _write(tmp_path / "n.jsonl", {}))
+    assert none["recall"] == 0.0
+
+
+def test_noise_kinds_keep_lines() -> None:
+    import random
+
+    text = "It's a \"quoted\" line -- with dashes.\nAnd a second line, with more words."
+    rng = random.Random(0)
+    assert noise.doubled("ab c", rng) == "aabb  cc"
+    for name, fn in noise.NOISE.items():
+        if name != "dropped_sentence":
+            assert fn(text, rng).strip(), name

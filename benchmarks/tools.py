@@ -1,0 +1,118 @@
+"""The tools under comparison, the venv each runs in, and how to invoke it.
+
+Why one table: adding a peer is one entry here plus an adapter in ``peers/``. Peers run under
+``benchmarks/.venv-peers`` (made on first use from ``requirements-peers.txt``, one package at a
+time; failures are recorded with their error and shown in the results instead of dropped).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PEERS_VENV = HERE / ".venv-peers"
+PEERS_PY = PEERS_VENV / "bin" / "python"
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    unit: str
+    jobs: tuple[int, ...] = (1,)
+    requires: str | None = None  # requirement name in requirements-peers.txt; None: our venv
+    quality: bool = True  # False for the read-only floor
+    module: str | None = None  # benchmarks.peers.<module>; None: the dedupe-docs CLI
+
+
+TOOLS = {t.name: t for t in [
+    Tool("dedupe_docs", "line", jobs=(1, 2)),
+    Tool("exact_lines", "line", module="exact_lines"),
+    Tool("read_only", "line", quality=False, module="read_only"),
+    Tool("datasketch", "paragraph", requires="datasketch", module="datasketch_lsh"),
+    Tool("rensa", "paragraph", requires="rensa", module="rensa_lsh"),
+    Tool("datatrove_minhash", "paragraph", requires="datatrove", module="datatrove_minhash"),
+    Tool("datatrove_sentence", "sentence", requires="datatrove", module="datatrove_sentence"),
+    Tool("dolma", "line", jobs=(1, 2), requires="dolma", module="dolma_bff"),
+    Tool("text_dedup", "paragraph", requires="text-dedup", module="text_dedup_minhash"),
+]}
+
+
+def dedupe_docs_env() -> dict[str, str]:
+    """Run this checkout's ``src/`` (ahead of any other installed copy of dedupe_docs)."""
+    env = dict(os.environ)
+    src = HERE.parent / "src"
+    if (src / "dedupe_docs").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def dedupe_docs_argv() -> list[str]:
+    return [sys.executable, "-m", "dedupe_docs"]
+
+
+def supports_jobs() -> bool:
+    out = subprocess.run([*dedupe_docs_argv(), "clean", "--help"], capture_output=True, text=True,
+                         env=dedupe_docs_env())
+    return "--jobs" in out.stdout
+
+
+def argv(tool: Tool, corpus: Path, out: Path, jobs: int) -> list[str]:
+    if tool.module is None:
+        return [*dedupe_docs_argv(), "clean", str(corpus / "docs"), "--out", str(out),
+                "--overwrite", *(["--jobs", str(jobs)] if jobs > 1 or supports_jobs() else [])]
+    py = sys.executable if tool.requires is None else str(PEERS_PY)
+    return [py, "-m", f"benchmarks.peers.{tool.module}", str(corpus), str(out),
+            "--unit", tool.unit, "--jobs", str(jobs)]
+
+
+def removed_file(tool: Tool, out: Path) -> Path:
+    return out / ("provenance.jsonl" if tool.module is None else "removed.jsonl")
+
+
+def _req_name(line: str) -> str:
+    for sep in "<>=[ ;":
+        line = line.split(sep)[0]
+    return line.strip()
+
+
+def peers_status(log: Path) -> dict[str, str]:
+    """Create/refresh the peers venv; return {requirement name: "ok" | "install failed: ..."}."""
+    status_path = PEERS_VENV / "status.json"
+    lines = (HERE / "requirements-peers.txt").read_text().splitlines()
+    reqs = [x.split("#")[0].strip() for x in lines if x.split("#")[0].strip()]
+    status: dict[str, str] = json.loads(status_path.read_text()) if status_path.exists() else {}
+    if not PEERS_PY.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+    for req in reqs:
+        name = _req_name(req)
+        if status.get(name) == "ok":
+            continue
+        print(f"benchmarks: installing peer {req} into {PEERS_VENV.name}", file=sys.stderr)
+        try:
+            proc = subprocess.run([str(PEERS_PY), "-m", "pip", "install", "-q", *req.split()],
+                                  capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            status[name] = "install failed: pip did not finish in 900 s (dependency resolution)"
+            status_path.write_text(json.dumps(status, indent=1))
+            continue
+        with log.open("a") as f:
+            f.write(f"=== {req}\n{proc.stdout}\n{proc.stderr}\n")
+        errs = [x for x in proc.stderr.splitlines() if "error" in x.lower() and "WARNING" not in x]
+        status[name] = "ok" if proc.returncode == 0 else "install failed: " + (
+            " | ".join(errs[-3:]) or proc.stderr[-300:]).strip()
+        status_path.write_text(json.dumps(status, indent=1))
+    return status
+
+
+def has_matplotlib(python: str) -> bool:
+    return subprocess.run([python, "-c", "import matplotlib"], capture_output=True).returncode == 0
+
+
+def clear(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
