@@ -12,5 +12,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -e '.[test,ray]'
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/python -m pytest "$@"
+# Slow scale tests (kill test, long fuzz run, 50 MB line, 100,000 files): minutes, not seconds.
+.venv/bin/python -m pytest -m slow "$@"
 # The quality gate: a 2 MB planted corpus must keep precision >= 0.99, recall >= 0.98, every noise kind >= 0.95.
 .venv/bin/python -m benchmarks --quick
