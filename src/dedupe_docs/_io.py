@@ -116,7 +116,7 @@ def atomic_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
             _remove(old)
         else:
             tmp.rename(out)
-        _fsync_dir(out.parent)
+        _fsync(out.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -211,23 +211,16 @@ def _fsync_tree(root: Path) -> None:
         folders.append(folder)
     if len(files) < 64:
         for name in files:
-            _fsync_path(name)
+            _fsync(name)
     else:
         with ThreadPoolExecutor(max_workers=16) as pool:
-            list(pool.map(_fsync_path, files, chunksize=64))
+            list(pool.map(_fsync, files, chunksize=64))
     for folder in reversed(folders):
-        _fsync_dir(Path(folder))
+        _fsync(Path(folder))
 
 
-def _fsync_path(name: str) -> None:
-    fd = os.open(name, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: str | Path) -> None:
+    """Flush a file or a folder (its entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
