@@ -10,12 +10,8 @@ common phrases never chain that far, so they align nothing. Verification happens
 
 from __future__ import annotations
 
-import bisect
-import itertools
-
 import numpy as np
-
-from . import workers
+from numba import njit
 
 
 def align(
@@ -29,8 +25,6 @@ def align(
     min_tokens: int,
     max_gap: int,
     keep: str = "first",
-    jobs: int = 1,
-    engine: str = "local",
 ) -> np.ndarray:
     """Source token of every corpus token (``-1`` where it repeats nothing).
 
@@ -75,85 +69,29 @@ def align(
     self_overlap = (t_doc == s_doc) & (s_end > t_start)
     useful = (long_enough | near) & ~self_overlap
     table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
-    shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
-    pieces = _pieces(table[:, 0], 4 * jobs)
-    chains = [c for part in workers.pmap(_passages, pieces, shared, jobs, engine) for c in part]
-    chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
-    weight = np.zeros(total, dtype=np.int32)
-    for _strength, chain in chains:
-        if keep == "longest" and _target_is_longer(chain):
-            _mark(
-                aligned,
-                weight,
-                [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])],
-            )
-        else:
-            _mark(aligned, weight, chain)
+    run_chain, strength, first_segment, last_segment, closed = _chain(table, max_gap, k)
+    order = np.argsort(run_chain, kind="stable")  # runs grouped by passage, in target order
+    runs = np.ascontiguousarray(table[order, 2:])
+    bounds = np.searchsorted(run_chain[order], np.arange(len(strength) + 1))
+    strength = _extend(
+        runs,
+        bounds,
+        strength,
+        first_segment,
+        last_segment,
+        token_hashes,
+        doc_offsets,
+        *blocks,
+        min_tokens,
+        max_gap,
+    )
+    strong = np.flatnonzero(strength >= min_tokens)
+    # Stronger passages are marked last, so they win where two overlap; ties in closing order.
+    strong = strong[np.lexsort((closed[strong], strength[strong]))]
+    _mark(aligned, runs, bounds, strong, keep == "longest")
     if keep == "longest":
         _follow(aligned)
     return aligned
-
-
-def _pieces(target_docs: np.ndarray, count: int) -> list[tuple[int, int]]:
-    """Cut the runs into about ``count`` ranges that never split a target document."""
-    n = len(target_docs)
-    cuts = [0]
-    for i in range(1, count):
-        at = int(np.searchsorted(target_docs, target_docs[min(n * i // count, n - 1)])) if n else 0
-        if at > cuts[-1]:
-            cuts.append(at)
-    cuts.append(n)
-    return [(lo, hi) for lo, hi in itertools.pairwise(cuts) if hi > lo]
-
-
-def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run]]]:
-    """Chain, extend and weigh the runs of some target documents (runs in a worker).
-
-    Returns the passages strong enough to count, each with its strength."""
-    table, hashes, bounds, (block_starts, block_ends), k, min_tokens, max_gap = shared
-    out = []
-    runs = table[piece[0] : piece[1]].tolist()
-    for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
-        chain, back, forward = _extend(chain, hashes, bounds, max_gap)
-        strength = max(strength, first_segment + back, last_segment + forward)
-        if strength < min_tokens:
-            total = _aligned_count(chain)
-            if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
-                strength = total
-        if strength >= min_tokens:
-            out.append((strength, chain))
-    return out
-
-
-def _copies_whole_blocks(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> bool:
-    """Whether the passage's source runs from the start of a block to the end of one.
-
-    A copy of whole blocks with a sentence inserted is split into segments that may each be
-    short; a quotation of a sentence or two out of a longer block is not a whole block.
-    """
-    first = min(r[2] for r in chain)
-    last = max(r[3] for r in chain)
-    i = int(np.searchsorted(starts, first, side="right")) - 1
-    j = int(np.searchsorted(starts, last - 1, side="right")) - 1
-    return i >= 0 and j >= 0 and first - starts[i] <= 2 and ends[j] - last <= 2
-
-
-def _aligned_count(chain: list[Run]) -> int:
-    """Target tokens a passage aligns: its runs plus the small gaps bridged between them."""
-    count, prev_te, prev_se = 0, None, None
-    for ts, te, ss, _se in chain:
-        if prev_te is not None and prev_se is not None and 0 < ts - prev_te <= ss - prev_se + 2:
-            count += ts - prev_te
-        count += te - max(ts, prev_te if prev_te is not None else ts)
-        prev_te = te if prev_te is None else max(prev_te, te)
-        prev_se = _se if prev_se is None else max(prev_se, _se)
-    return count
-
-
-def _target_is_longer(chain: list[Run]) -> bool:
-    target = max(r[1] for r in chain) - min(r[0] for r in chain)
-    source = max(r[3] for r in chain) - min(r[2] for r in chain)
-    return target > source
 
 
 def _follow(aligned: np.ndarray, rounds: int = 8) -> None:
@@ -168,118 +106,226 @@ def _follow(aligned: np.ndarray, rounds: int = 8) -> None:
     aligned[aligned == np.arange(len(aligned))] = -1
 
 
-Run = tuple[int, int, int, int]  # target start, target end, source start, source end
+# The kernels below are compiled with Numba: a passage is a handful of runs, and a Python loop
+# over millions of them was half the run time. A run is a row of (target start, target end,
+# source start, source end) token indices; a passage's runs are a slice of the runs array.
 
 
-def _chain(runs: object, max_gap: int, overlap: int) -> list[tuple[int, int, int, list[Run]]]:
-    """Greedy chaining of runs (in target order) into passages.
+@njit(cache=True)
+def _chain(table, max_gap, overlap):  # type: ignore[no-untyped-def]
+    """Greedy chaining of runs (rows ``t_doc, s_doc, ts, te, ss, se`` in target order) into
+    passages.
 
-    Returns ``(strength, first segment, last segment, runs)`` per passage. Strength is the
-    largest number of tokens aligned without inserted text in between: two short quotes with a
-    comment between them are not one long passage, but a long copy with a sentence inserted
-    still is. The first and last segments are what edge extension may lengthen.
+    Returns the passage of every run and, per passage, its strength, first and last segment
+    and the order in which it was closed. Strength is the largest number of tokens aligned
+    without inserted text in between: two short quotes with a comment between them are not one
+    long passage, but a long copy with a sentence inserted still is. The first and last
+    segments are what edge extension may lengthen.
     """
-    done: list[tuple[int, int, int, list[Run]]] = []
-    # [source doc, target end, source end, runs, segment, strength, first segment, in first]
-    active: list[list] = []
+    n = table.shape[0]
+    run_chain = np.empty(n, dtype=np.int64)
+    strength = np.empty(n, dtype=np.int64)
+    first_segment = np.empty(n, dtype=np.int64)
+    last_segment = np.empty(n, dtype=np.int64)
+    closed = np.empty(n, dtype=np.int64)
+    # The passages still open, in the order they were opened.
+    ids = np.empty(n, dtype=np.int64)
+    s_docs = np.empty(n, dtype=np.int64)
+    t_ends = np.empty(n, dtype=np.int64)
+    s_ends = np.empty(n, dtype=np.int64)
+    segment = np.empty(n, dtype=np.int64)
+    best_run = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    in_first = np.empty(n, dtype=np.bool_)
+    n_open = n_chains = n_closed = 0
     current_doc = -1
-
-    def close(c: list) -> None:
-        done.append((c[5], c[6], c[4], c[3]))
-
-    for t_doc, s_doc, ts, te, ss, se in runs:  # type: ignore[attr-defined]
-        if t_doc != current_doc:
-            for c in active:
-                close(c)
-            active, current_doc = [], t_doc
-        still = []
-        for c in active:
-            if ts - c[1] <= max_gap:
-                still.append(c)
+    for r in range(n + 1):
+        t_doc = table[r, 0] if r < n else -2
+        ts = table[r, 2] if r < n else 0
+        # Close the passages of an earlier document, or too far behind this run.
+        kept = 0
+        for j in range(n_open):
+            if t_doc == current_doc and ts - t_ends[j] <= max_gap:
+                ids[kept], s_docs[kept], t_ends[kept], s_ends[kept] = (
+                    ids[j],
+                    s_docs[j],
+                    t_ends[j],
+                    s_ends[j],
+                )
+                segment[kept], best_run[kept] = segment[j], best_run[j]
+                first[kept], in_first[kept] = first[j], in_first[j]
+                kept += 1
             else:
-                close(c)
-        active = still
-        best, best_skew = None, max_gap + 1
-        for c in active:
-            if c[0] != s_doc:
+                c = ids[j]
+                strength[c], first_segment[c], last_segment[c] = best_run[j], first[j], segment[j]
+                closed[c] = n_closed
+                n_closed += 1
+        n_open = kept
+        if r == n:
+            break
+        current_doc = t_doc
+        s_doc, te, ss, se = table[r, 1], table[r, 3], table[r, 4], table[r, 5]
+        best, best_skew = -1, max_gap + 1
+        for j in range(n_open):
+            if s_docs[j] != s_doc:
                 continue
-            t_gap, s_gap = ts - c[1], ss - c[2]
+            t_gap, s_gap = ts - t_ends[j], ss - s_ends[j]
             skew = abs(t_gap - s_gap)
             if s_gap > max_gap or s_gap < -overlap or skew > max_gap:
                 continue  # too far, or back in the source (a phrase that occurs twice there)
             if skew < best_skew:
-                best, best_skew = c, skew
-        if best is None:
-            active.append([s_doc, te, se, [(ts, te, ss, se)], te - ts, te - ts, te - ts, True])
+                best, best_skew = j, skew
+        if best < 0:
+            j = n_open
+            n_open += 1
+            ids[j], s_docs[j], t_ends[j], s_ends[j] = n_chains, s_doc, te, se
+            segment[j] = best_run[j] = first[j] = te - ts
+            in_first[j] = True
+            run_chain[r] = n_chains
+            n_chains += 1
             continue
-        t_gap, s_gap = ts - best[1], ss - best[2]
-        added = te - max(ts, best[1])
+        j = best
+        t_gap, s_gap = ts - t_ends[j], ss - s_ends[j]
+        added = te - max(ts, t_ends[j])
         if t_gap > max(s_gap, 0) + 2:  # inserted text: a new segment starts
-            best[4], best[7] = added, False
+            segment[j], in_first[j] = added, False
         else:
-            best[4] += added + max(t_gap, 0)
-        if best[7]:
-            best[6] = best[4]
-        best[5] = max(best[5], best[4])
-        best[1], best[2] = max(best[1], te), max(best[2], se)
-        best[3].append((ts, te, ss, se))
-    for c in active:
-        close(c)
-    return done
+            segment[j] += added + max(t_gap, 0)
+        if in_first[j]:
+            first[j] = segment[j]
+        best_run[j] = max(best_run[j], segment[j])
+        t_ends[j], s_ends[j] = max(t_ends[j], te), max(s_ends[j], se)
+        run_chain[r] = ids[j]
+    return (
+        run_chain,
+        strength[:n_chains],
+        first_segment[:n_chains],
+        last_segment[:n_chains],
+        closed[:n_chains],
+    )
 
 
-def _extend(
-    chain: list[Run], hashes: np.ndarray, bounds: list[int], limit: int
-) -> tuple[list[Run], int, int]:
-    """Grow a passage past its outermost shingles while tokens match, stepping over single
-    mismatched tokens (typos near the edges of a copy). Returns the chain and the growth."""
-    ts, te, ss, se = chain[0]
-    t_doc, s_doc = bisect.bisect_right(bounds, ts) - 1, bisect.bisect_right(bounds, ss) - 1
-    t_lo, s_lo = bounds[t_doc], bounds[s_doc]
-    back = 0
-    while back < limit:
-        if ts - 1 >= t_lo and ss - 1 >= s_lo and hashes[ts - 1] == hashes[ss - 1]:
-            ts, ss, back = ts - 1, ss - 1, back + 1
-        elif ts - 2 >= t_lo and ss - 2 >= s_lo and hashes[ts - 2] == hashes[ss - 2]:
-            ts, ss, back = ts - 2, ss - 2, back + 2
-        else:
-            break
-    first = (ts, te, ss, se)
-    ts, te, ss, se = chain[-1] if len(chain) > 1 else first
-    t_hi, s_hi = bounds[t_doc + 1], bounds[s_doc + 1]
-    if s_doc == t_doc:
-        s_hi = min(s_hi, first[0])  # the source may not run into its own copy
-    forward = 0
-    while forward < limit:
-        if te < t_hi and se < s_hi and hashes[te] == hashes[se]:
-            te, se, forward = te + 1, se + 1, forward + 1
-        elif te + 1 < t_hi and se + 1 < s_hi and hashes[te + 1] == hashes[se + 1]:
-            te, se, forward = te + 2, se + 2, forward + 2
-        else:
-            break
-    if len(chain) == 1:
-        return [(first[0], te, first[2], se)], back, forward
-    return [first, *chain[1:-1], (ts, te, ss, se)], back, forward
+@njit(cache=True)
+def _extend(  # type: ignore[no-untyped-def]
+    runs,
+    bounds,
+    strength,
+    first_segment,
+    last_segment,
+    hashes,
+    doc_offsets,
+    block_starts,
+    block_ends,
+    min_tokens,
+    limit,
+):
+    """Grow each passage past its outermost shingles while tokens match, stepping over single
+    mismatched tokens (typos near the edges of a copy); return each passage's strength.
 
-
-def _mark(aligned: np.ndarray, weight: np.ndarray, chain: list[Run]) -> None:
-    """Write a passage's token alignment: runs one to one, small equal gaps as substitutions.
-
-    Where passages overlap, a token keeps the alignment of the longer run (``weight``): a
-    third copy that shares its first words with the end of a second one still points at the
-    first copy, not at the second one, which goes.
+    A passage too weak on its own still counts when it copies whole source blocks: a copy of
+    whole blocks with a sentence inserted is split into segments that may each be short.
     """
-    prev: Run | None = None
-    for ts, te, ss, se in chain:
-        if prev is not None:
-            gap_t, gap_s = ts - prev[1], ss - prev[3]
-            if 0 < gap_t <= gap_s + 2:  # a substitution or deletion, not inserted text
-                steps = np.minimum(np.arange(gap_t), max(gap_s - 1, 0))
-                free = weight[prev[1] : ts] == 0
-                source = prev[3] + steps if gap_s > 0 else np.full(gap_t, prev[3] - 1)
-                aligned[prev[1] : ts][free] = source[free]
-                weight[prev[1] : ts][free] = 1
-        better = weight[ts:te] <= te - ts
-        aligned[ts:te][better] = np.arange(ss, se)[better]
-        weight[ts:te][better] = te - ts
-        prev = (ts, te, ss, se) if prev is None or te >= prev[1] else prev
+    out = strength.copy()
+    for c in range(len(bounds) - 1):
+        lo, hi = bounds[c], bounds[c + 1]
+        ts, te, ss, se = runs[lo, 0], runs[lo, 1], runs[lo, 2], runs[lo, 3]
+        t_doc = np.searchsorted(doc_offsets, ts, side="right") - 1
+        s_doc = np.searchsorted(doc_offsets, ss, side="right") - 1
+        t_lo, s_lo = doc_offsets[t_doc], doc_offsets[s_doc]
+        back = 0
+        while back < limit:
+            if ts - 1 >= t_lo and ss - 1 >= s_lo and hashes[ts - 1] == hashes[ss - 1]:
+                ts, ss, back = ts - 1, ss - 1, back + 1
+            elif ts - 2 >= t_lo and ss - 2 >= s_lo and hashes[ts - 2] == hashes[ss - 2]:
+                ts, ss, back = ts - 2, ss - 2, back + 2
+            else:
+                break
+        runs[lo, 0], runs[lo, 2] = ts, ss
+        first_ts = ts
+        te, se = runs[hi - 1, 1], runs[hi - 1, 3]
+        t_hi, s_hi = doc_offsets[t_doc + 1], doc_offsets[s_doc + 1]
+        if s_doc == t_doc:
+            s_hi = min(s_hi, first_ts)  # the source may not run into its own copy
+        forward = 0
+        while forward < limit:
+            if te < t_hi and se < s_hi and hashes[te] == hashes[se]:
+                te, se, forward = te + 1, se + 1, forward + 1
+            elif te + 1 < t_hi and se + 1 < s_hi and hashes[te + 1] == hashes[se + 1]:
+                te, se, forward = te + 2, se + 2, forward + 2
+            else:
+                break
+        runs[hi - 1, 1], runs[hi - 1, 3] = te, se
+        best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
+        if best < min_tokens:
+            total = _aligned_count(runs[lo:hi])
+            if total >= min_tokens and _copies_whole_blocks(runs[lo:hi], block_starts, block_ends):
+                best = total
+        out[c] = best
+    return out
+
+
+@njit(cache=True)
+def _aligned_count(runs):  # type: ignore[no-untyped-def]
+    """Target tokens a passage aligns: its runs plus the small gaps bridged between them."""
+    count = runs[0, 1] - runs[0, 0]
+    prev_te, prev_se = runs[0, 1], runs[0, 3]
+    for i in range(1, runs.shape[0]):
+        ts, te, ss, se = runs[i, 0], runs[i, 1], runs[i, 2], runs[i, 3]
+        if 0 < ts - prev_te <= ss - prev_se + 2:
+            count += ts - prev_te
+        count += te - max(ts, prev_te)
+        prev_te, prev_se = max(prev_te, te), max(prev_se, se)
+    return count
+
+
+@njit(cache=True)
+def _copies_whole_blocks(runs, starts, ends):  # type: ignore[no-untyped-def]
+    """Whether the passage's source runs from the start of a block to the end of one (a
+    quotation of a sentence or two out of a longer block is not a whole block)."""
+    first, last = runs[:, 2].min(), runs[:, 3].max()
+    i = np.searchsorted(starts, first, side="right") - 1
+    j = np.searchsorted(starts, last - 1, side="right") - 1
+    return i >= 0 and j >= 0 and first - starts[i] <= 2 and ends[j] - last <= 2
+
+
+@njit(cache=True)
+def _mark(aligned, runs, bounds, passages, longest):  # type: ignore[no-untyped-def]
+    """Write each passage's token alignment, in the given order: runs one to one, small equal
+    gaps as substitutions.
+
+    Where passages overlap, a token keeps the alignment of the longer run: a third copy that
+    shares its first words with the end of a second one still points at the first copy, not
+    at the second one, which goes. With ``longest``, a passage whose later copy spans more
+    tokens is turned around, so the later, more complete copy is the one that survives.
+    """
+    weight = np.zeros(len(aligned), dtype=np.int32)
+    for c in passages:
+        chain = runs[bounds[c] : bounds[c + 1]]
+        target = chain[:, 1].max() - chain[:, 0].min()
+        source = chain[:, 3].max() - chain[:, 2].min()
+        if longest and target > source:
+            turned = np.empty_like(chain)
+            order = np.argsort(chain[:, 2], kind="mergesort")
+            for i in range(len(order)):
+                r = chain[order[i]]
+                turned[i, 0], turned[i, 1], turned[i, 2], turned[i, 3] = r[2], r[3], r[0], r[1]
+            chain = turned
+        prev_te = prev_se = -1
+        for i in range(chain.shape[0]):
+            ts, te, ss, se = chain[i, 0], chain[i, 1], chain[i, 2], chain[i, 3]
+            if i > 0:
+                gap_t, gap_s = ts - prev_te, ss - prev_se
+                if 0 < gap_t <= gap_s + 2:  # a substitution or deletion, not inserted text
+                    for g in range(gap_t):
+                        t = prev_te + g
+                        if weight[t] == 0:
+                            step = min(g, max(gap_s - 1, 0))
+                            aligned[t] = prev_se + step if gap_s > 0 else prev_se - 1
+                            weight[t] = 1
+            length = te - ts
+            for g in range(length):
+                if weight[ts + g] <= length:
+                    aligned[ts + g] = ss + g
+                    weight[ts + g] = length
+            if i == 0 or te >= prev_te:
+                prev_te, prev_se = te, se

@@ -94,8 +94,6 @@ def _clean(
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
         keep=config.keep,
-        jobs=config.jobs,
-        engine=config.engine,
     )
     clock.lap("detect")
     stage(progress, "decide")

@@ -1,0 +1,270 @@
+"""The pure-Python passage detector that :mod:`dedupe_docs.detect` compiled: the reference its
+kernels are tested against (tests/test_detect.py). Same algorithm, one loop per run.
+
+(Original module docstring follows.)
+
+Every repeated shingle is a seed pointing at its first occurrence. Seeds whose source advances
+with the target form a run (one diagonal); runs from the same source document are chained
+across small gaps (a typo, a dropped or inserted sentence) into a passage. A passage that aligns
+at least ``min_tokens`` tokens marks each aligned target token with its source token; scattered
+common phrases never chain that far, so they align nothing. Verification happens per block, in
+:mod:`dedupe_docs.decide`.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+
+
+def align(
+    positions: np.ndarray,
+    sources: np.ndarray,
+    doc_offsets: np.ndarray,
+    token_hashes: np.ndarray,
+    blocks: tuple[np.ndarray, np.ndarray],
+    *,
+    k: int,
+    min_tokens: int,
+    max_gap: int,
+    keep: str = "first",
+) -> np.ndarray:
+    """Source token of every corpus token (``-1`` where it repeats nothing).
+
+    ``positions`` holds the global token index of each shingle's first token, ascending;
+    ``sources`` the global token index of that shingle's first occurrence; ``doc_offsets`` the
+    first global token index of each document (plus the total at the end); ``token_hashes``
+    lets passages grow token by token past their outermost shingles; ``blocks`` holds the first
+    and end token of every non-empty block, ascending. With
+    ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
+    later, more complete copy is the one that survives.
+    """
+    total = int(doc_offsets[-1])
+    aligned = np.full(total, -1, dtype=np.int64)
+    seeds = np.flatnonzero(sources != positions)
+    if len(seeds) == 0:
+        return aligned
+    tp, sp = positions[seeds], sources[seeds]
+    diag = sp - tp
+    new_run = np.ones(len(seeds), dtype=bool)
+    new_run[1:] = (tp[1:] != tp[:-1] + 1) | (diag[1:] != diag[:-1])
+    run_first = np.flatnonzero(new_run)
+    run_last = np.append(run_first[1:], len(seeds)) - 1
+    t_start, s_start = tp[run_first], sp[run_first]
+    t_end = tp[run_last] + k
+    s_end = sp[run_last] + k
+    t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1
+    s_doc = np.searchsorted(doc_offsets, s_start, side="right") - 1
+    # A lone matching shingle is too weak to start a passage: it counts only beside a run of
+    # the same source on (almost) the same diagonal, as between the typos of a noisy copy.
+    long_enough = (t_end - t_start) >= min(k + 1, min_tokens)
+    near = np.zeros(len(run_first), dtype=bool)
+    if len(run_first) > 1:
+        close = (
+            (t_doc[1:] == t_doc[:-1])
+            & (s_doc[1:] == s_doc[:-1])
+            & (np.abs(np.diff(s_start - t_start)) <= 2)
+            & (t_start[1:] - t_end[:-1] <= max_gap)
+        )
+        near[1:] |= close & long_enough[:-1]
+        near[:-1] |= close & long_enough[1:]
+    # A run whose source overlaps its own target is periodic text ("ha ha ha"), not a copy.
+    self_overlap = (t_doc == s_doc) & (s_end > t_start)
+    useful = (long_enough | near) & ~self_overlap
+    table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
+    shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
+    chains = _passages(shared, (0, len(table)))
+    chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
+    weight = np.zeros(total, dtype=np.int32)
+    for _strength, chain in chains:
+        if keep == "longest" and _target_is_longer(chain):
+            _mark(
+                aligned,
+                weight,
+                [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])],
+            )
+        else:
+            _mark(aligned, weight, chain)
+    if keep == "longest":
+        _follow(aligned)
+    return aligned
+
+
+def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run]]]:
+    """Chain, extend and weigh the runs of some target documents (runs in a worker).
+
+    Returns the passages strong enough to count, each with its strength."""
+    table, hashes, bounds, (block_starts, block_ends), k, min_tokens, max_gap = shared
+    out = []
+    runs = table[piece[0] : piece[1]].tolist()
+    for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
+        chain, back, forward = _extend(chain, hashes, bounds, max_gap)
+        strength = max(strength, first_segment + back, last_segment + forward)
+        if strength < min_tokens:
+            total = _aligned_count(chain)
+            if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
+                strength = total
+        if strength >= min_tokens:
+            out.append((strength, chain))
+    return out
+
+
+def _copies_whole_blocks(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether the passage's source runs from the start of a block to the end of one.
+
+    A copy of whole blocks with a sentence inserted is split into segments that may each be
+    short; a quotation of a sentence or two out of a longer block is not a whole block.
+    """
+    first = min(r[2] for r in chain)
+    last = max(r[3] for r in chain)
+    i = int(np.searchsorted(starts, first, side="right")) - 1
+    j = int(np.searchsorted(starts, last - 1, side="right")) - 1
+    return i >= 0 and j >= 0 and first - starts[i] <= 2 and ends[j] - last <= 2
+
+
+def _aligned_count(chain: list[Run]) -> int:
+    """Target tokens a passage aligns: its runs plus the small gaps bridged between them."""
+    count, prev_te, prev_se = 0, None, None
+    for ts, te, ss, _se in chain:
+        if prev_te is not None and prev_se is not None and 0 < ts - prev_te <= ss - prev_se + 2:
+            count += ts - prev_te
+        count += te - max(ts, prev_te if prev_te is not None else ts)
+        prev_te = te if prev_te is None else max(prev_te, te)
+        prev_se = _se if prev_se is None else max(prev_se, _se)
+    return count
+
+
+def _target_is_longer(chain: list[Run]) -> bool:
+    target = max(r[1] for r in chain) - min(r[0] for r in chain)
+    source = max(r[3] for r in chain) - min(r[2] for r in chain)
+    return target > source
+
+
+def _follow(aligned: np.ndarray, rounds: int = 8) -> None:
+    """Point tokens whose source was turned around at that source's own source."""
+    for _ in range(rounds):
+        has = np.flatnonzero(aligned >= 0)
+        onward = aligned[aligned[has]]
+        moved = onward >= 0
+        if not moved.any():
+            break
+        aligned[has[moved]] = onward[moved]
+    aligned[aligned == np.arange(len(aligned))] = -1
+
+
+Run = tuple[int, int, int, int]  # target start, target end, source start, source end
+
+
+def _chain(runs: object, max_gap: int, overlap: int) -> list[tuple[int, int, int, list[Run]]]:
+    """Greedy chaining of runs (in target order) into passages.
+
+    Returns ``(strength, first segment, last segment, runs)`` per passage. Strength is the
+    largest number of tokens aligned without inserted text in between: two short quotes with a
+    comment between them are not one long passage, but a long copy with a sentence inserted
+    still is. The first and last segments are what edge extension may lengthen.
+    """
+    done: list[tuple[int, int, int, list[Run]]] = []
+    # [source doc, target end, source end, runs, segment, strength, first segment, in first]
+    active: list[list] = []
+    current_doc = -1
+
+    def close(c: list) -> None:
+        done.append((c[5], c[6], c[4], c[3]))
+
+    for t_doc, s_doc, ts, te, ss, se in runs:  # type: ignore[attr-defined]
+        if t_doc != current_doc:
+            for c in active:
+                close(c)
+            active, current_doc = [], t_doc
+        still = []
+        for c in active:
+            if ts - c[1] <= max_gap:
+                still.append(c)
+            else:
+                close(c)
+        active = still
+        best, best_skew = None, max_gap + 1
+        for c in active:
+            if c[0] != s_doc:
+                continue
+            t_gap, s_gap = ts - c[1], ss - c[2]
+            skew = abs(t_gap - s_gap)
+            if s_gap > max_gap or s_gap < -overlap or skew > max_gap:
+                continue  # too far, or back in the source (a phrase that occurs twice there)
+            if skew < best_skew:
+                best, best_skew = c, skew
+        if best is None:
+            active.append([s_doc, te, se, [(ts, te, ss, se)], te - ts, te - ts, te - ts, True])
+            continue
+        t_gap, s_gap = ts - best[1], ss - best[2]
+        added = te - max(ts, best[1])
+        if t_gap > max(s_gap, 0) + 2:  # inserted text: a new segment starts
+            best[4], best[7] = added, False
+        else:
+            best[4] += added + max(t_gap, 0)
+        if best[7]:
+            best[6] = best[4]
+        best[5] = max(best[5], best[4])
+        best[1], best[2] = max(best[1], te), max(best[2], se)
+        best[3].append((ts, te, ss, se))
+    for c in active:
+        close(c)
+    return done
+
+
+def _extend(
+    chain: list[Run], hashes: np.ndarray, bounds: list[int], limit: int
+) -> tuple[list[Run], int, int]:
+    """Grow a passage past its outermost shingles while tokens match, stepping over single
+    mismatched tokens (typos near the edges of a copy). Returns the chain and the growth."""
+    ts, te, ss, se = chain[0]
+    t_doc, s_doc = bisect.bisect_right(bounds, ts) - 1, bisect.bisect_right(bounds, ss) - 1
+    t_lo, s_lo = bounds[t_doc], bounds[s_doc]
+    back = 0
+    while back < limit:
+        if ts - 1 >= t_lo and ss - 1 >= s_lo and hashes[ts - 1] == hashes[ss - 1]:
+            ts, ss, back = ts - 1, ss - 1, back + 1
+        elif ts - 2 >= t_lo and ss - 2 >= s_lo and hashes[ts - 2] == hashes[ss - 2]:
+            ts, ss, back = ts - 2, ss - 2, back + 2
+        else:
+            break
+    first = (ts, te, ss, se)
+    ts, te, ss, se = chain[-1] if len(chain) > 1 else first
+    t_hi, s_hi = bounds[t_doc + 1], bounds[s_doc + 1]
+    if s_doc == t_doc:
+        s_hi = min(s_hi, first[0])  # the source may not run into its own copy
+    forward = 0
+    while forward < limit:
+        if te < t_hi and se < s_hi and hashes[te] == hashes[se]:
+            te, se, forward = te + 1, se + 1, forward + 1
+        elif te + 1 < t_hi and se + 1 < s_hi and hashes[te + 1] == hashes[se + 1]:
+            te, se, forward = te + 2, se + 2, forward + 2
+        else:
+            break
+    if len(chain) == 1:
+        return [(first[0], te, first[2], se)], back, forward
+    return [first, *chain[1:-1], (ts, te, ss, se)], back, forward
+
+
+def _mark(aligned: np.ndarray, weight: np.ndarray, chain: list[Run]) -> None:
+    """Write a passage's token alignment: runs one to one, small equal gaps as substitutions.
+
+    Where passages overlap, a token keeps the alignment of the longer run (``weight``): a
+    third copy that shares its first words with the end of a second one still points at the
+    first copy, not at the second one, which goes.
+    """
+    prev: Run | None = None
+    for ts, te, ss, se in chain:
+        if prev is not None:
+            gap_t, gap_s = ts - prev[1], ss - prev[3]
+            if 0 < gap_t <= gap_s + 2:  # a substitution or deletion, not inserted text
+                steps = np.minimum(np.arange(gap_t), max(gap_s - 1, 0))
+                free = weight[prev[1] : ts] == 0
+                source = prev[3] + steps if gap_s > 0 else np.full(gap_t, prev[3] - 1)
+                aligned[prev[1] : ts][free] = source[free]
+                weight[prev[1] : ts][free] = 1
+        better = weight[ts:te] <= te - ts
+        aligned[ts:te][better] = np.arange(ss, se)[better]
+        weight[ts:te][better] = te - ts
+        prev = (ts, te, ss, se) if prev is None or te >= prev[1] else prev

@@ -1,0 +1,67 @@
+"""The compiled passage detector aligns exactly what the pure-Python reference aligns."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import reference_detect
+from corpus import planted
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedupe_docs import detect, sign
+from dedupe_docs.config import Config
+from dedupe_docs.index import first_occurrences
+
+
+def _both(texts: list[str], keep: str, **options: int) -> tuple[np.ndarray, np.ndarray]:
+    config = Config(**options)
+    s = sign.sign(texts, config)
+    sources = s.positions[first_occurrences(s.shingles)]
+    nonempty = s.blk_t1 > s.blk_t0
+    args = (
+        s.positions,
+        sources,
+        s.doc_tokens,
+        s.tok_hash,
+        (s.blk_t0[nonempty], s.blk_t1[nonempty]),
+    )
+    kwargs = {
+        "k": config.shingle_size,
+        "min_tokens": config.min_tokens,
+        "max_gap": config.max_gap,
+        "keep": keep,
+    }
+    return detect.align(*args, **kwargs), reference_detect.align(*args, **kwargs)
+
+
+@pytest.mark.parametrize("keep", ["first", "longest"])
+@pytest.mark.parametrize("seed", range(4))
+def test_matches_reference_on_planted_corpora(paragraphs: list[str], keep: str, seed: int) -> None:
+    texts = [text for _, text in planted(paragraphs, 60, seed=seed)]
+    fast, slow = _both(texts, keep)
+    assert np.array_equal(fast, slow)
+    assert (fast >= 0).sum() > 500  # the corpus has copies to align
+
+
+WORDS = st.sampled_from(
+    ["a", "b", "c", "d", "e", "f", "g", "h", "the", "of", "and", "copy", "text"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(WORDS, max_size=80).map(" ".join), min_size=1, max_size=6),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["first", "longest"]),
+)
+def test_matches_reference_on_tiny_vocabularies(docs: list[str], seed: int, keep: str) -> None:
+    """Few distinct words make many overlapping runs, periodic text and chains that compete."""
+    rng = random.Random(seed)
+    texts = [
+        d + ("\n\n" + docs[rng.randrange(len(docs))] if rng.random() < 0.5 else "") for d in docs
+    ]
+    fast, slow = _both(texts, keep, shingle_size=3, min_tokens=4, max_gap=6)
+    assert np.array_equal(fast, slow)
