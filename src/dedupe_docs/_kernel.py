@@ -13,7 +13,7 @@ from numba import njit
 _SEPARATOR, _WORD, _CHAR_TOKEN, _MARK = 0, 1, 2, 3
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _mix(x: np.uint64) -> np.uint64:
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
@@ -22,7 +22,7 @@ def _mix(x: np.uint64) -> np.uint64:
     return x ^ (x >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tokenize_kernel(
     cps, kinds_t, values_t, digits_t, astral, astral_kinds, astral_values, astral_digits, powers
 ):  # type: ignore[no-untyped-def]
@@ -91,7 +91,7 @@ def tokenize_kernel(
     return starts[:m], ends[:m], hashes[:m], exact[:m]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def lines_kernel(cps, layout_t):  # type: ignore[no-untyped-def]
     """``[start, end)`` of every non-blank line, trimmed (layout: 1 space, 2 line break)."""
     n = len(cps)
@@ -116,7 +116,7 @@ def lines_kernel(cps, layout_t):  # type: ignore[no-untyped-def]
     return out[:m].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def first_occurrences_kernel(hashes):  # type: ignore[no-untyped-def]
     """First position of every hash, in one pass over an open-addressing table of positions."""
     n = len(hashes)

@@ -131,7 +131,7 @@ def sign_all(texts: list[str], config: Config, progress: Progress | None = None)
         items = [[texts[i] for i in batch] for batch in batches]
         parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
     else:
-        parts = workers.pmap(_sign_batch, batches, (texts, config), config.jobs)
+        parts = workers.tmap(_sign_batch, batches, (texts, config), config.jobs)
     stage(progress, "sign", len(batches), len(batches))
     return sign.concat(parts)
 
