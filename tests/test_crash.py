@@ -82,8 +82,9 @@ def test_full_disk_mid_write_leaves_nothing(
     assert not (tmp_path / "out").exists() and leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("flush", ["syncfs", "fsync"])
 def test_full_disk_at_fsync_keeps_the_previous_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flush: str
 ) -> None:
     src = tmp_path / "in"
     src.mkdir()
@@ -95,7 +96,13 @@ def test_full_disk_at_fsync_keeps_the_previous_output(
     def fsync(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    def syncfs(path: Path) -> bool:
+        if flush == "fsync":
+            return False  # no syncfs here: every file is fsynced
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(_io, "_syncfs", syncfs)
     code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"), "--overwrite")
     assert code == 1 and "No space left on device" in err
     assert snapshot([tmp_path / "out"]) == before and leftovers(tmp_path) == []
@@ -210,3 +217,8 @@ def test_sigkill_at_24_moments_never_leaves_a_partial_output(tmp_path: Path) -> 
         f"{sum(s == 'complete' for *_, s in outcomes)} complete, 0 partial; {reruns + 1} reruns ok"
     )
     assert len(outcomes) >= 20 and killed >= 20 and mid_write >= 5
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux only")
+def test_output_is_flushed_with_one_syncfs_on_linux(tmp_path: Path) -> None:
+    assert _io._syncfs(tmp_path) is True

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
+import functools
 import glob
 import gzip
 import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -202,9 +205,15 @@ def describe(exc: OSError) -> str:
 
 
 def _fsync_tree(root: Path) -> None:
-    """fsync every file, then every folder, below ``root``: all of it is on disk before the
-    rename makes it visible. fsync releases the GIL and a disk serves many at once, so a thread
-    pool makes 100,000 small files take seconds instead of a minute."""
+    """Everything below ``root`` on disk before the rename makes it visible.
+
+    On Linux one ``syncfs`` flushes the files and folders of the whole filesystem in one call
+    (reopening 100,000 files to fsync each one took longer than writing them). Elsewhere every
+    file, then every folder, is fsynced; fsync releases the GIL and a disk serves many at
+    once, so a thread pool does it.
+    """
+    if _syncfs(root):
+        return
     files, folders = [], []
     for folder, _dirs, names in os.walk(root):
         files += [str(Path(folder, name)) for name in names]
@@ -217,6 +226,36 @@ def _fsync_tree(root: Path) -> None:
             list(pool.map(_fsync, files, chunksize=64))
     for folder in reversed(folders):
         _fsync(Path(folder))
+
+
+def _syncfs(path: Path) -> bool:
+    """``syncfs(2)`` on the filesystem holding ``path``: False where it is not available,
+    OSError when the flush fails (a full disk, an I/O error)."""
+    libc = _libc()
+    if libc is None:
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if libc.syncfs(fd) == 0:
+            return True
+        code = ctypes.get_errno()
+        if code == errno.ENOSYS:
+            return False
+        raise OSError(code, os.strerror(code), str(path))
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library, where it has ``syncfs`` (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    return libc if hasattr(libc, "syncfs") else None
 
 
 def _fsync(path: str | Path) -> None:
