@@ -58,8 +58,8 @@ def test_line_kernel_matches_numpy(text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(0, 20), max_size=400))
-def test_first_occurrence_kernel_matches_sort(values: list[int]) -> None:
+@given(st.lists(st.integers(0, 20), max_size=400), st.sampled_from([1, 2, 3, 4]))
+def test_first_occurrence_kernel_matches_sort(values: list[int], jobs: int) -> None:
     from dedupe_docs import index
 
     hashes = (
@@ -67,7 +67,8 @@ def test_first_occurrence_kernel_matches_sort(values: list[int]) -> None:
         if values
         else np.zeros(0, np.uint64)
     )
-    assert np.array_equal(index.first_occurrences(hashes), index.first_occurrences_sorted(hashes))
+    fast = index.first_occurrences(hashes, jobs)
+    assert np.array_equal(fast, index.first_occurrences_sorted(hashes))
 
 
 @settings(max_examples=200, deadline=None)

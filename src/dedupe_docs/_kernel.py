@@ -117,17 +117,26 @@ def lines_kernel(cps, layout_t):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def first_occurrences_kernel(hashes):  # type: ignore[no-untyped-def]
-    """First position of every hash, in one pass over an open-addressing table of positions."""
+def first_occurrences_kernel(hashes, first, part, bits):  # type: ignore[no-untyped-def]
+    """Write into ``first`` the first position of every hash whose top ``bits`` bits are
+    ``part``, in one pass over an open-addressing table of positions (threads may fill the
+    parts of one ``first`` array at once: each writes only its own positions)."""
     n = len(hashes)
+    shift = np.uint64(64 - bits) if bits > 0 else np.uint64(0)
+    mine = np.uint64(part)
+    count = 0
+    for i in range(n):
+        if bits == 0 or (hashes[i] >> shift) == mine:
+            count += 1
     size = 1
-    while size < n + n // 2 + 1:
+    while size < count + count // 2 + 1:
         size *= 2
     mask = np.uint64(size - 1)
     table = np.full(size, -1, dtype=np.int64)
-    first = np.empty(n, dtype=np.int64)
     for i in range(n):
         h = hashes[i]
+        if bits > 0 and (h >> shift) != mine:
+            continue
         slot = (h ^ (h >> np.uint64(32))) & mask
         while True:
             j = table[slot]
@@ -139,4 +148,3 @@ def first_occurrences_kernel(hashes):  # type: ignore[no-untyped-def]
                 first[i] = j
                 break
             slot = (slot + np.uint64(1)) & mask
-    return first

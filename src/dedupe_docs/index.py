@@ -7,16 +7,26 @@ import numpy as np
 from .normalize import compiled
 
 
-def first_occurrences(hashes: np.ndarray) -> np.ndarray:
+def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
     """For each position, the smallest position holding the same hash (itself if first).
 
-    One pass over a hash table when the compiled kernels are there, else a sort.
+    One pass over a hash table when the compiled kernels are there, else a sort. With ``jobs``
+    threads, each takes the hashes of one range of top bits into its own table.
     """
-    if compiled() is not None and len(hashes):
-        from ._kernel import first_occurrences_kernel
+    if compiled() is None or not len(hashes):
+        return first_occurrences_sorted(hashes)
+    from . import workers
+    from ._kernel import first_occurrences_kernel
 
-        return first_occurrences_kernel(hashes)  # type: ignore[no-any-return]
-    return first_occurrences_sorted(hashes)
+    bits = (jobs - 1).bit_length()
+    first = np.empty(len(hashes), dtype=np.int64)
+    workers.tmap(
+        lambda _shared, part: first_occurrences_kernel(hashes, first, part, bits),
+        range(1 << bits),
+        None,
+        jobs,
+    )
+    return first
 
 
 def first_occurrences_sorted(hashes: np.ndarray) -> np.ndarray:

@@ -78,7 +78,7 @@ def _clean(
         bits = INDEX_BITS if INDEX_BITS is not None else 4
         first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
     else:
-        first = first_occurrences(signed.shingles)
+        first = first_occurrences(signed.shingles, config.jobs)
     sources = signed.positions[first]
     if prior is not None:
         prior.observe(signed, sources)
