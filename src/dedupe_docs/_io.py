@@ -246,16 +246,27 @@ def _syncfs(path: Path) -> bool:
         os.close(fd)
 
 
+def release_memory() -> None:
+    """Give the freed memory of a stage back to the system (Linux).
+
+    A stage frees many mid-sized NumPy temporaries that the C allocator keeps in its heap;
+    without this, about 400 MB of a 100 MB run stays resident into the next stage.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
-    """The C library, where it has ``syncfs`` (Linux)."""
+    """The C library, where it has ``syncfs`` and ``malloc_trim`` (Linux, glibc)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:
         return None
-    return libc if hasattr(libc, "syncfs") else None
+    return libc if hasattr(libc, "syncfs") and hasattr(libc, "malloc_trim") else None
 
 
 def _fsync(path: str | Path) -> None:

@@ -80,6 +80,7 @@ def _clean(
     else:
         first = first_occurrences(signed.shingles, config.jobs)
     sources = signed.positions[first]
+    del first
     if prior is not None:
         prior.observe(signed, sources)
     clock.lap("index")
@@ -95,6 +96,7 @@ def _clean(
         max_gap=config.max_gap,
         keep=config.keep,
     )
+    del sources
     clock.lap("detect")
     stage(progress, "decide")
     keys = decide.boilerplate_keys(signed, config)
@@ -204,6 +206,7 @@ class _Clock:
         self.timings, self.last = timings, time.perf_counter()
 
     def lap(self, stage: str) -> None:
+        _io.release_memory()
         now = time.perf_counter()
         self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self.last, 4)
         self.last = now

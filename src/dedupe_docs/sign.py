@@ -86,39 +86,37 @@ def sign_texts(config: Config, texts: Sequence[str]) -> Signed:
     return sign(texts, config)
 
 
-def concat(parts: Sequence[Signed]) -> Signed:
-    """Join signed batches in order into one (token and block indices re-based)."""
+def concat(parts: list[Signed]) -> Signed:
+    """Join signed batches in order into one (token and block indices re-based).
+
+    Consumes ``parts`` (the list is emptied) and joins one column at a time, freeing that
+    column of every part as it goes: at most one column is held twice, not the whole corpus.
+    """
     if len(parts) == 1:
-        return parts[0]
-    tok_base = np.cumsum([0] + [len(p.tok_start) for p in parts])
-    blk_base = np.cumsum([0] + [len(p.blk_start) for p in parts])
-
-    def cat(name: str, base: np.ndarray | None = None) -> np.ndarray:
-        out = np.concatenate([getattr(p, name) for p in parts])
-        if base is not None:  # re-base in place, one slice per batch
-            at = np.cumsum([0] + [len(getattr(p, name)) for p in parts])
-            for i in range(len(parts)):
-                out[at[i] : at[i + 1]] += base[i]
-        return out
-
-    return Signed(
-        doc_tokens=np.concatenate(
-            [p.doc_tokens[:-1] + tok_base[i] for i, p in enumerate(parts)] + [tok_base[-1:]]
-        ),
-        doc_blocks=np.concatenate(
-            [p.doc_blocks[:-1] + blk_base[i] for i, p in enumerate(parts)] + [blk_base[-1:]]
-        ),
-        tok_start=cat("tok_start"),
-        tok_end=cat("tok_end"),
-        tok_hash=cat("tok_hash"),
-        tok_exact=cat("tok_exact"),
-        blk_start=cat("blk_start"),
-        blk_end=cat("blk_end"),
-        blk_t0=cat("blk_t0", tok_base),
-        blk_t1=cat("blk_t1", tok_base),
-        shingles=cat("shingles"),
-        positions=cat("positions", tok_base),
-    )
+        return parts.pop()
+    columns = [attrs.asdict(p, recurse=False) for p in parts]
+    parts.clear()
+    tok_base = np.cumsum([0] + [len(c["tok_start"]) for c in columns])
+    blk_base = np.cumsum([0] + [len(c["blk_start"]) for c in columns])
+    bases = {"blk_t0": tok_base, "blk_t1": tok_base, "positions": tok_base}
+    joined: dict[str, np.ndarray] = {}
+    for name in ("doc_tokens", "doc_blocks"):
+        base = tok_base if name == "doc_tokens" else blk_base
+        ends = [c.pop(name)[:-1] + base[i] for i, c in enumerate(columns)]
+        joined[name] = np.concatenate([*ends, base[-1:]])
+    for field in attrs.fields(Signed):
+        name = field.name
+        if name in joined:
+            continue
+        pieces = [c.pop(name) for c in columns]
+        out = np.concatenate(pieces)
+        if name in bases:  # re-base in place, one slice per batch
+            at = np.cumsum([0] + [len(p) for p in pieces])
+            for i in range(len(pieces)):
+                out[at[i] : at[i + 1]] += bases[name][i]
+        del pieces
+        joined[name] = out
+    return Signed(**joined)
 
 
 def batches(texts: Sequence[str], target_chars: int = 1 << 22) -> list[range]:
