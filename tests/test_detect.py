@@ -19,22 +19,19 @@ from dedupe_docs.index import first_occurrences
 def _both(texts: list[str], keep: str, **options: int) -> tuple[np.ndarray, np.ndarray]:
     config = Config(**options)
     s = sign.sign(texts, config)
-    sources = s.positions[first_occurrences(s.shingles)]
-    nonempty = s.blk_t1 > s.blk_t0
-    args = (
-        s.positions,
-        sources,
-        s.doc_tokens,
-        s.tok_hash,
-        (s.blk_t0[nonempty], s.blk_t1[nonempty]),
-    )
+    first = first_occurrences(s.shingles)
+    blocks = (s.blk_t0[s.blk_t1 > s.blk_t0], s.blk_t1[s.blk_t1 > s.blk_t0])
+    # The reference takes the shingles as positions and the first occurrence of each.
+    positions = np.flatnonzero(s.shingles != 0)
     kwargs = {
         "k": config.shingle_size,
         "min_tokens": config.min_tokens,
         "max_gap": config.max_gap,
         "keep": keep,
     }
-    return detect.align(*args, **kwargs), reference_detect.align(*args, **kwargs)
+    fast = detect.align(first, s.doc_tokens, s.tok_hash, blocks, **kwargs)
+    reference = (positions, first[positions], s.doc_tokens, s.tok_hash, blocks)
+    return fast, reference_detect.align(*reference, **kwargs)
 
 
 @pytest.mark.parametrize("keep", ["first", "longest"])

@@ -120,13 +120,14 @@ def lines_kernel(cps, layout_t):  # type: ignore[no-untyped-def]
 def first_occurrences_kernel(hashes, first, part, bits):  # type: ignore[no-untyped-def]
     """Write into ``first`` the first position of every hash whose top ``bits`` bits are
     ``part``, in one pass over an open-addressing table of positions (threads may fill the
-    parts of one ``first`` array at once: each writes only its own positions)."""
+    parts of one ``first`` array at once: each writes only its own positions). A hash of 0
+    stands for no shingle and is its own first occurrence."""
     n = len(hashes)
     shift = np.uint64(64 - bits) if bits > 0 else np.uint64(0)
     mine = np.uint64(part)
     count = 0
     for i in range(n):
-        if bits == 0 or (hashes[i] >> shift) == mine:
+        if hashes[i] != 0 and (bits == 0 or (hashes[i] >> shift) == mine):
             count += 1
     size = 1
     while size < count + count // 2 + 1:
@@ -136,6 +137,9 @@ def first_occurrences_kernel(hashes, first, part, bits):  # type: ignore[no-unty
     for i in range(n):
         h = hashes[i]
         if bits > 0 and (h >> shift) != mine:
+            continue
+        if h == 0:
+            first[i] = i
             continue
         slot = (h ^ (h >> np.uint64(32))) & mask
         while True:

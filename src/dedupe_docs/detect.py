@@ -15,8 +15,7 @@ from numba import njit
 
 
 def align(
-    positions: np.ndarray,
-    sources: np.ndarray,
+    first: np.ndarray,
     doc_offsets: np.ndarray,
     token_hashes: np.ndarray,
     blocks: tuple[np.ndarray, np.ndarray],
@@ -28,25 +27,24 @@ def align(
 ) -> np.ndarray:
     """Source token of every corpus token (``-1`` where it repeats nothing).
 
-    ``positions`` holds the global token index of each shingle's first token, ascending;
-    ``sources`` the global token index of that shingle's first occurrence; ``doc_offsets`` the
-    first global token index of each document (plus the total at the end); ``token_hashes``
-    lets passages grow token by token past their outermost shingles; ``blocks`` holds the first
-    and end token of every non-empty block, ascending. With
-    ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
-    later, more complete copy is the one that survives.
+    ``first`` holds, per token, the token where the shingle starting there first occurs (the
+    token itself when it is the first, or starts no shingle); ``doc_offsets`` the first token of
+    each document (plus the total at the end); ``token_hashes`` lets passages grow token by
+    token past their outermost shingles; ``blocks`` holds the first and end token of every
+    non-empty block, ascending. With ``keep="longest"`` a passage whose later copy spans more
+    tokens is turned around, so the later, more complete copy is the one that survives.
     """
     total = int(doc_offsets[-1])
     aligned = np.full(total, -1, dtype=np.int64)
-    seeds = np.flatnonzero(sources != positions)
-    if len(seeds) == 0:
+    tp = np.flatnonzero(first != np.arange(total))
+    if len(tp) == 0:
         return aligned
-    tp, sp = positions[seeds], sources[seeds]
+    sp = first[tp]
     diag = sp - tp
-    new_run = np.ones(len(seeds), dtype=bool)
+    new_run = np.ones(len(tp), dtype=bool)
     new_run[1:] = (tp[1:] != tp[:-1] + 1) | (diag[1:] != diag[:-1])
     run_first = np.flatnonzero(new_run)
-    run_last = np.append(run_first[1:], len(seeds)) - 1
+    run_last = np.append(run_first[1:], len(tp)) - 1
     t_start, s_start = tp[run_first], sp[run_first]
     t_end = tp[run_last] + k
     s_end = sp[run_last] + k

@@ -42,14 +42,13 @@ class Prior:
     counts: tuple[np.ndarray, np.ndarray] | None = None
     history: list[np.ndarray] | None = None
 
-    def observe(self, signed: sign.Signed, sources: np.ndarray) -> None:
+    def observe(self, signed: sign.Signed, first: np.ndarray) -> None:
         """Remember the shingles first seen in the new batch, with their global document."""
-        first = (sources == signed.positions) & (
-            signed.positions >= signed.doc_tokens[len(self.docs)]
-        )
-        pos = signed.positions[first]
+        new_from = int(signed.doc_tokens[len(self.docs)])
+        tail = np.arange(new_from, len(first))
+        pos = tail[(first[new_from:] == tail) & (signed.shingles[new_from:] != 0)]
         doc = np.searchsorted(signed.doc_tokens, pos, side="right") - 1
-        self.shingles = (signed.shingles[first], doc - len(self.docs) + self.index_docs)
+        self.shingles = (signed.shingles[pos], doc - len(self.docs) + self.index_docs)
 
     def boilerplate_set(self, keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
         """Short-block keys that stand in enough documents of all batches, this one included."""
@@ -115,7 +114,7 @@ def clean(
     try:
         store.check(config)
         signed = pipeline.sign_all([d.text for d in docs], config, progress)
-        owners = store.lookup(np.unique(signed.shingles))
+        owners = store.lookup(np.unique(signed.shingles[signed.shingles != 0]))
         rows = store.documents(np.unique(owners[owners >= 0]).tolist())
         earlier = [Document(i, text) for _, i, _, text, _ in rows]
         if earlier:

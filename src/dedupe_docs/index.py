@@ -8,7 +8,8 @@ from .normalize import compiled
 
 
 def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
-    """For each position, the smallest position holding the same hash (itself if first).
+    """For each position, the smallest position holding the same hash (itself if first, or
+    if its hash is 0: no shingle starts there).
 
     One pass over a hash table when the compiled kernels are there, else a sort. With ``jobs``
     threads, each takes the hashes of one range of top bits into its own table.
@@ -48,6 +49,8 @@ def first_occurrences_sorted(hashes: np.ndarray) -> np.ndarray:
     group_first = np.minimum.reduceat(order, starts)
     first = np.empty(n, dtype=np.int64)
     first[order] = np.repeat(group_first, np.diff(np.append(starts, n)))
+    zero = np.flatnonzero(hashes == 0)
+    first[zero] = zero
     return first
 
 

@@ -79,15 +79,12 @@ def _clean(
         first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
     else:
         first = first_occurrences(signed.shingles, config.jobs)
-    sources = signed.positions[first]
-    del first
     if prior is not None:
-        prior.observe(signed, sources)
+        prior.observe(signed, first)
     clock.lap("index")
     stage(progress, "detect")
     aligned = align(
-        signed.positions,
-        sources,
+        first,
         signed.doc_tokens,
         signed.tok_hash,
         _block_bounds(signed),
@@ -96,7 +93,7 @@ def _clean(
         max_gap=config.max_gap,
         keep=config.keep,
     )
-    del sources
+    del first
     clock.lap("detect")
     stage(progress, "decide")
     keys = decide.boilerplate_keys(signed, config)

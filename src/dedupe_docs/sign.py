@@ -28,7 +28,8 @@ class Signed:
 
     Token and block offsets are code points into each document's own text; ``doc_tokens`` and
     ``doc_blocks`` hold where each document's tokens and blocks start (plus the total); block
-    token ranges and shingle positions index this object's tokens.
+    token ranges index this object's tokens. ``shingles`` has one hash per token: that of the
+    ``k`` tokens starting there, or 0 where they would run past the document's end.
     """
 
     doc_tokens: np.ndarray
@@ -41,8 +42,7 @@ class Signed:
     blk_end: np.ndarray
     blk_t0: np.ndarray
     blk_t1: np.ndarray
-    shingles: np.ndarray  # uint64 hash of each k-token window inside one document
-    positions: np.ndarray  # token index of each shingle's first token
+    shingles: np.ndarray  # uint64 per token, 0 where the k-token window leaves the document
 
     @property
     def n_docs(self) -> int:
@@ -62,9 +62,10 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     tok_doc = np.repeat(np.arange(len(texts)), np.diff(doc_tokens))
     blk_doc = np.repeat(np.arange(len(texts)), np.diff(doc_blocks))
     k = config.shingle_size
-    hashes = shingle(tokens.hashes, k)
-    inside = tok_doc[: len(hashes)] == tok_doc[k - 1 :] if len(hashes) else np.zeros(0, bool)
-    positions = np.flatnonzero(inside)
+    shingles = np.zeros(len(tokens), dtype=np.uint64)
+    windows = shingle(tokens.hashes, k)
+    if len(windows):
+        shingles[: len(windows)] = np.where(tok_doc[: len(windows)] == tok_doc[k - 1 :], windows, 0)
     return Signed(
         doc_tokens=doc_tokens,
         doc_blocks=doc_blocks,
@@ -76,8 +77,7 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
         blk_end=blocks[:, 1] - doc_char[blk_doc],
         blk_t0=np.searchsorted(tokens.starts, blocks[:, 0]),
         blk_t1=np.searchsorted(tokens.starts, blocks[:, 1]),
-        shingles=hashes[positions],
-        positions=positions,
+        shingles=shingles,
     )
 
 
@@ -98,7 +98,7 @@ def concat(parts: list[Signed]) -> Signed:
     parts.clear()
     tok_base = np.cumsum([0] + [len(c["tok_start"]) for c in columns])
     blk_base = np.cumsum([0] + [len(c["blk_start"]) for c in columns])
-    bases = {"blk_t0": tok_base, "blk_t1": tok_base, "positions": tok_base}
+    bases = {"blk_t0": tok_base, "blk_t1": tok_base}
     joined: dict[str, np.ndarray] = {}
     for name in ("doc_tokens", "doc_blocks"):
         base = tok_base if name == "doc_tokens" else blk_base
