@@ -1,11 +1,14 @@
 """Scale numbers: per-core rate, Ray engine overhead, persisted-index size and throughput.
 
     python benchmarks/scale.py --mb 20 [--ray]
+    python benchmarks/scale.py --corpus benchmarks/data/corpus-100mb/docs --ray
 
-Generates a corpus of real prose (Python's own documentation) with planted noisy copies,
-cleans it with ``--jobs 1``, optionally with the Ray engine on 2 CPUs beside the local engine
-with ``--jobs 2``, and in two batches through a persisted index; prints one JSON object.
-The machine may be shared: compare numbers measured side by side only.
+Cleans a corpus (generated: real prose from Python's own documentation with planted noisy
+copies; or a benchmark corpus folder) with ``--jobs 1``, optionally with the Ray engine on 2
+CPUs beside the local engine with ``--jobs 2``, and in two batches through a persisted index
+(build: the first batch into an empty index; query: the second batch cleaned against it, and
+the bare hash lookup of its shingles); prints one JSON object. The machine may be shared:
+compare numbers measured side by side only.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
+import numpy as np
 from conftest import prose_paragraphs
 from corpus import planted
 
 import dedupe_docs
-from dedupe_docs import pipeline
-from dedupe_docs.persist import info
+from dedupe_docs import pipeline, read, sign
+from dedupe_docs.config import Config
+from dedupe_docs.persist import Store, info
 
 
 def corpus(mb: float) -> list[tuple[str, str]]:
@@ -53,9 +58,10 @@ def timed(func: object, *args: object, **kwargs: object) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=float, default=20)
+    parser.add_argument("--corpus", type=Path, help="a folder of documents instead")
     parser.add_argument("--ray", action="store_true")
     args = parser.parse_args()
-    docs = corpus(args.mb)
+    docs = [(d.id, d.text) for d in read.read([args.corpus])] if args.corpus else corpus(args.mb)
     mb = sum(len(t.encode()) for _, t in docs) / 1e6
     out: dict[str, object] = {"mb": round(mb, 1), "documents": len(docs)}
     dedupe_docs.clean(docs[:50])  # compiled kernels loaded before timing
@@ -77,6 +83,17 @@ def main() -> None:
         numbers = info(index)
         out["index_batch1_s"] = round(first, 2)
         out["index_batch2_s"] = round(second, 2)
+        shingles = sign.sign([t for _, t in docs[half:]], Config()).shingles
+        shingles = np.unique(shingles[shingles != 0])
+        store = Store(index)
+        lookup = timed(store.lookup, shingles)
+        store.close()
+        batch_mb = [
+            sum(len(t.encode()) for _, t in part) / 1e6 for part in (docs[:half], docs[half:])
+        ]
+        out["index_build_mb_per_s"] = round(batch_mb[0] / first, 2)
+        out["index_query_mb_per_s"] = round(batch_mb[1] / second, 2)
+        out["index_lookup_shingles_per_s"] = round(len(shingles) / lookup)
         out["index_bytes"] = numbers["bytes"]
         out["index_shingles"] = numbers["shingles"]
         out["index_bytes_per_text_byte"] = round(numbers["bytes"] / (mb * 1e6), 2)
