@@ -205,3 +205,17 @@ def test_span_tokens_kernel_matches_searchsorted(seed: int, data: st.DataObject)
         at = a + np.searchsorted(c["tok_start"][a:b], np.array([lo, hi], dtype=np.int32))
         assert (first[k], last[k]) == tuple(at.tolist())
         assert covered[k] == np.count_nonzero(c["aligned"][at[0] : at[1]] >= 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6))))
+def test_key_doc_counts_count_distinct_documents(rows: list[tuple[int, int]]) -> None:
+    keys = np.array([k for k, _ in rows], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    docs = np.array([d for _, d in rows], dtype=np.int64)
+    values, counts = decide.key_doc_counts(keys, docs)
+    want = sorted({int(k) for k in keys if k})
+    assert values.dtype == np.uint64 and counts.dtype == np.int64
+    assert values.tolist() == want
+    assert counts.tolist() == [
+        len({d for k, d in zip(keys.tolist(), docs.tolist(), strict=True) if k == w}) for w in want
+    ]

@@ -90,8 +90,15 @@ def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, n
     """Sorted distinct non-zero keys and the number of documents each stands in (a persisted
     index adds these up over batches)."""
     has = keys != 0
-    pairs = np.unique(np.stack([keys[has], blk_doc[has].astype(np.uint64)], axis=1), axis=0)
-    return np.unique(pairs[:, 0], return_counts=True)
+    # One lexsort of (key, document): several times faster than np.unique of the pairs' rows.
+    order = np.lexsort((blk_doc[has], keys[has]))
+    key, doc = keys[has][order], blk_doc[has][order]
+    new_key = np.ones(len(key), dtype=bool)
+    new_key[1:] = key[1:] != key[:-1]
+    new_pair = new_key.copy()
+    new_pair[1:] |= doc[1:] != doc[:-1]
+    group = np.cumsum(new_key) - 1
+    return key[new_key], np.bincount(group[new_pair], minlength=int(new_key.sum()))
 
 
 def boilerplate_needed(n_docs: int, config: Config) -> int:
