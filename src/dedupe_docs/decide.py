@@ -2,27 +2,26 @@
 
 A block is a duplicate when most of its own tokens are aligned to one source and the copy
 verifies: when every token is aligned, in order, and equal with digits kept, that is proven by
-the hashes alone (vectorised over the corpus); otherwise rapidfuzz compares the folded texts. A
-block that is only partly a duplicate is split into sentences and only the duplicate sentences
-go. A block equal to the block before it is a repeat; a short block that stands in many
-documents is boilerplate. :func:`settle` then restores any removal whose source did not survive,
-until nothing changes.
+the hashes alone (one compiled pass over the corpus); otherwise rapidfuzz compares the folded
+texts, every such passage of the corpus in one batch. A block that is only partly a duplicate
+is split into sentences and only the duplicate sentences go. A block equal to the block before
+it is a repeat; a short block that stands in many documents is boilerplate. :func:`settle` then
+restores any removal whose source did not survive, until nothing changes.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 
 import attrs
 import numpy as np
 import regex
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-from . import workers
+from ._kernel import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
 from .config import Config
-from .normalize import _POWERS, mix64, verification_form
+from .normalize import _POWERS, mix64, verification_forms
 from .segment import sentences
 from .sign import Signed
 
@@ -91,8 +90,15 @@ def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, n
     """Sorted distinct non-zero keys and the number of documents each stands in (a persisted
     index adds these up over batches)."""
     has = keys != 0
-    pairs = np.unique(np.stack([keys[has], blk_doc[has].astype(np.uint64)], axis=1), axis=0)
-    return np.unique(pairs[:, 0], return_counts=True)
+    # One lexsort of (key, document): several times faster than np.unique of the pairs' rows.
+    order = np.lexsort((blk_doc[has], keys[has]))
+    key, doc = keys[has][order], blk_doc[has][order]
+    new_key = np.ones(len(key), dtype=bool)
+    new_key[1:] = key[1:] != key[:-1]
+    new_pair = new_key.copy()
+    new_pair[1:] |= doc[1:] != doc[:-1]
+    group = np.cumsum(new_key) - 1
+    return key[new_key], np.bincount(group[new_pair], minlength=int(new_key.sum()))
 
 
 def boilerplate_needed(n_docs: int, config: Config) -> int:
@@ -111,64 +117,35 @@ def decide(
     """Decide every block of the corpus ``s`` (``aligned`` indexes its tokens)."""
     n_blocks = len(s.blk_start)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    tok_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_tokens))
     t0, t1 = s.blk_t0, s.blk_t1
     ntok = t1 - t0
-    has_source = aligned >= 0
-    covered = _range_sum(has_source, t0, t1)
-    src = np.maximum(aligned, 0)
     # Fast path: every token aligned, in order, equal with digits kept → similarity 1.
-    equal = has_source & (s.tok_exact[src] == s.tok_exact)
-    step = np.ones(len(aligned), dtype=bool)
-    step[1:] = aligned[1:] == aligned[:-1] + 1
-    if len(src) == 0:
-        src = np.zeros(1, dtype=np.int64)  # no tokens at all: every block is empty
-    first_src = src[np.minimum(t0, len(src) - 1)]
-    last_src = src[np.clip(t1 - 1, 0, len(src) - 1)]
-    fast = (ntok > 0) & (_range_sum(~equal, t0, t1) == 0) & (_range_sum(~step, t0 + 1, t1) == 0)
-    fast &= (
-        tok_doc[np.minimum(first_src, len(tok_doc) - 1)]
-        == tok_doc[np.minimum(last_src, len(tok_doc) - 1)]
-        if len(tok_doc)
-        else fast
+    covered, src_doc, src_start, src_end = block_copies_kernel(
+        aligned, s.tok_exact, s.tok_start, s.tok_end, s.doc_tokens, t0, t1
     )
-    fast &= ~((last_src >= t0) & (first_src < t1))  # a block cannot repeat itself
-    reason = np.zeros(n_blocks, dtype=np.int8)
-    src_doc = np.full(n_blocks, -1, dtype=np.int64)
-    src_start = np.full(n_blocks, -1, dtype=np.int64)
-    src_end = np.full(n_blocks, -1, dtype=np.int64)
-    similarity = np.full(n_blocks, np.nan)
-    reason[fast] = DUPLICATE
-    src_doc[fast] = tok_doc[first_src[fast]]
-    src_start[fast] = s.tok_start[first_src[fast]]
-    src_end[fast] = s.tok_end[last_src[fast]]
-    similarity[fast] = 1.0
-    # Slow path: partly aligned or fuzzy blocks, verified one by one.
-    extra: list[tuple[int, int, int, int, int, int, int, float]] = []
-    split: list[int] = []
+    fast = src_doc >= 0
+    reason = np.where(fast, DUPLICATE, KEEP).astype(np.int8)
+    similarity = np.where(fast, 1.0, np.nan)
+    # Slow path: partly aligned or fuzzy blocks, whole or by sentences, all verified at once.
     candidates = np.flatnonzero((covered > 0) & ~fast)
-    shared = (_Checker(s, texts, aligned, tok_doc, config), blk_doc, covered)
-    parts = workers.chunks(candidates.tolist(), 4 * config.jobs)
-    for b, found in itertools.chain.from_iterable(
-        workers.pmap(_verify_blocks, parts, shared, config.jobs, config.engine)
-    ):
-        if len(found) == 1 and found[0][1:3] == (int(s.blk_start[b]), int(s.blk_end[b])):
-            _, _, _, sd, ss, se, sim = found[0]
-            reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
-                DUPLICATE,
-                sd,
-                ss,
-                se,
-                sim,
-            )
-        else:
-            d = int(blk_doc[b])
-            split.append(b)
-            extra.extend((d, a, e, r, sd, ss, se, sim) for r, a, e, sd, ss, se, sim in found)
+    whole, parts, check_parts = _requests(s, texts, aligned, blk_doc, covered, candidates, config)
+    check = np.concatenate([np.ones(len(whole.block), dtype=bool), check_parts])
+    found = _verify(s, texts, aligned, _Requests.concat([whole, parts]), check, config)
+    hit = np.flatnonzero(found.reason[: len(whole.block)] == DUPLICATE)
+    copies = whole.block[hit]
+    reason[copies], src_doc[copies], src_start[copies], src_end[copies], similarity[copies] = (
+        DUPLICATE,
+        found.src_doc[hit],
+        found.src_start[hit],
+        found.src_end[hit],
+        found.similarity[hit],
+    )
+    # A block is cut into its sentences when at least one of them is a duplicate.
+    sentence_units = found.take(np.arange(len(whole.block), len(found.doc)))
+    cut = np.unique(parts.block[sentence_units.reason == DUPLICATE])
     # Boilerplate and repeats, where no duplicate was found.
     undecided = reason == KEEP
-    if len(split):
-        undecided[split] = False
+    undecided[cut] = False
     is_bp = undecided & np.isin(keys, boilerplate) & (keys != 0)
     for b in np.flatnonzero(is_bp).tolist():
         if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
@@ -183,68 +160,58 @@ def decide(
         this = block_hashes(h, t0[cand], t1[cand])
         same[cand] = this == block_hashes(h, t0[cand - 1], t1[cand - 1])
     run_first = np.maximum.accumulate(np.where(same, 0, np.arange(n_blocks)))
-    for b in np.flatnonzero(same & (reason == KEEP) & undecided).tolist():
-        d, p = int(blk_doc[b]), int(run_first[b])
-        text = texts[d]
-        block, first = text[s.blk_start[b] : s.blk_end[b]], text[s.blk_start[p] : s.blk_end[p]]
-        sim = _similarity(block, first, config.threshold)
+    repeats = np.flatnonzero(same & (reason == KEEP) & undecided).tolist()
+    firsts = run_first[repeats].tolist()
+    blocks = [_block_text(texts, s, blk_doc, b) for b in repeats]
+    first_blocks = [_block_text(texts, s, blk_doc, p) for p in firsts]
+    sims = _similarities(blocks, first_blocks, config).tolist()
+    for b, p, block, first_block, sim in zip(
+        repeats, firsts, blocks, first_blocks, sims, strict=True
+    ):
         # A short block that differs only in its numbers (a table row, a counter) is not a repeat.
-        if sim is not None and _DIGITS.findall(block) == _DIGITS.findall(first):
+        if not math.isnan(sim) and _DIGITS.findall(block) == _DIGITS.findall(first_block):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 REPEAT,
-                d,
+                blk_doc[b],
                 s.blk_start[p],
                 s.blk_end[p],
                 sim,
             )
     units = Units(
         blk_doc,
-        s.blk_start.copy(),
-        s.blk_end.copy(),
+        s.blk_start,
+        s.blk_end,
         reason,
         src_doc,
         src_start,
         src_end,
         similarity,
     )
-    if split:
-        keep_rows = np.ones(n_blocks, dtype=bool)
-        keep_rows[split] = False
-        units = units.take(np.flatnonzero(keep_rows))
-        columns = list(zip(*extra, strict=True))
-        added = Units(
-            np.array(columns[0], dtype=np.int64),
-            np.array(columns[1], dtype=np.int64),
-            np.array(columns[2], dtype=np.int64),
-            np.array(columns[3], dtype=np.int8),
-            np.array(columns[4], dtype=np.int64),
-            np.array(columns[5], dtype=np.int64),
-            np.array(columns[6], dtype=np.int64),
-            np.array(columns[7], dtype=np.float64),
-        )
-        units = Units(
-            *(
-                np.concatenate([getattr(units, f.name), getattr(added, f.name)])
-                for f in attrs.fields(Units)
-            )
-        )
-        units = units.take(np.lexsort((units.start, units.doc)))
-    return units
+    in_cut = np.flatnonzero(np.isin(parts.block, cut))
+    return _with_sentences(units, parts.block[in_cut], sentence_units.take(in_cut))
 
 
-def _verify_blocks(
-    shared: tuple[_Checker, np.ndarray, np.ndarray], blocks: Sequence[int]
-) -> list[tuple[int, list[Found]]]:
-    """The slow path for some blocks (runs in a worker): each block with what was found."""
-    checker, blk_doc, covered = shared
-    s, out = checker.s, []
-    for b in blocks:
-        t0, t1 = int(s.blk_t0[b]), int(s.blk_t1[b])
-        start, end = int(s.blk_start[b]), int(s.blk_end[b])
-        found = checker.duplicates(int(blk_doc[b]), start, end, t0, t1, int(covered[b]))
-        if found is not None:
-            out.append((b, found))
-    return out
+def _with_sentences(units: Units, blocks: np.ndarray, parts: Units) -> Units:
+    """New columns: ``units``, one per block, with every block of ``blocks`` (ascending, one
+    entry per sentence) replaced by its sentences ``parts``. Blocks and their sentences are in
+    corpus order, so each row's place is known without sorting by document and offset."""
+    stays = np.ones(len(units.doc), dtype=bool)
+    stays[blocks] = False
+    kept = np.flatnonzero(stays)
+    at_kept = np.arange(len(kept)) + np.searchsorted(blocks, kept)
+    at_part = np.arange(len(blocks)) + np.searchsorted(kept, blocks)
+    columns = []
+    for field in attrs.fields(Units):
+        old, new = getattr(units, field.name), getattr(parts, field.name)
+        column = np.empty(len(kept) + len(blocks), dtype=np.result_type(old, new))
+        column[at_kept] = old[kept]
+        column[at_part] = new
+        columns.append(column)
+    return Units(*columns)
+
+
+def _block_text(texts: Sequence[str], s: Signed, blk_doc: np.ndarray, b: int) -> str:
+    return texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])]
 
 
 def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
@@ -256,94 +223,175 @@ def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bo
     return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
 
 
-def _range_sum(mask: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Number of True values of ``mask`` in each ``[lo, hi)`` (0 where hi <= lo)."""
-    cum = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-    lo = np.minimum(lo, hi)
-    return cum[hi] - cum[lo]
+@attrs.frozen(eq=False)
+class _Requests:
+    """Passages to verify: characters ``start..end`` and tokens ``t0..t1`` of document
+    ``doc``, each inside block ``block``."""
+
+    block: np.ndarray
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    t0: np.ndarray
+    t1: np.ndarray
+
+    def take(self, index: np.ndarray) -> _Requests:
+        return _Requests(*(getattr(self, f.name)[index] for f in attrs.fields(_Requests)))
+
+    @staticmethod
+    def concat(parts: Sequence[_Requests]) -> _Requests:
+        columns = (
+            np.concatenate([getattr(p, f.name) for p in parts]) for f in attrs.fields(_Requests)
+        )
+        return _Requests(*columns)
 
 
-Found = tuple[
-    int, int, int, int, int, int, float
-]  # reason, start, end, src doc, src start, src end, sim
+def _requests(
+    s: Signed,
+    texts: Sequence[str],
+    aligned: np.ndarray,
+    blk_doc: np.ndarray,
+    covered: np.ndarray,
+    candidates: np.ndarray,
+    config: Config,
+) -> tuple[_Requests, _Requests, np.ndarray]:
+    """What to verify of the candidate blocks: blocks verified whole, and the sentences of
+    blocks verified sentence by sentence, with which of those sentences to check.
+
+    A block whose every sentence is aligned goes whole; otherwise, when sentences may be
+    split, only the aligned sentences go (an inserted sentence is new text and stays).
+    """
+    ntok, aligned_count = s.blk_t1[candidates] - s.blk_t0[candidates], covered[candidates]
+    whole = aligned_count >= config.block_coverage * ntok
+    partial = candidates[aligned_count < ntok] if config.split_sentences else candidates[:0]
+    parts, parts_aligned = _sentences(s, texts, aligned, blk_doc, partial)
+    size = parts.t1 - parts.t0
+    good = (size > 0) & (parts_aligned >= config.block_coverage * size)
+    owner = np.searchsorted(candidates, parts.block)
+    n_parts = np.bincount(owner, minlength=len(candidates))
+    n_good = np.bincount(owner[good], minlength=len(candidates))
+    goes_whole = whole & ((n_parts < 2) | (n_good == n_parts))
+    by_sentence = ~goes_whole & (n_parts >= 2) & (n_good > 0)
+    blocks = candidates[goes_whole]
+    whole_requests = _Requests(
+        blocks,
+        blk_doc[blocks],
+        s.blk_start[blocks],
+        s.blk_end[blocks],
+        s.blk_t0[blocks],
+        s.blk_t1[blocks],
+    )
+    rows = np.flatnonzero(by_sentence[owner])
+    return whole_requests, parts.take(rows), good[rows]
 
 
-@attrs.define
-class _Checker:
-    """The slow path: rapidfuzz verification and sentence-level cuts for one block at a time."""
-
-    s: Signed
-    texts: Sequence[str]
-    aligned: np.ndarray
-    tok_doc: np.ndarray
-    config: Config
-
-    def duplicates(
-        self, d: int, bs: int, be: int, a: int, b: int, covered: int
-    ) -> list[Found] | None:
-        """The block as one duplicate, or its sentences each kept or removed, or None.
-
-        A block whose every sentence is aligned goes whole; otherwise, when sentences may be
-        split, only the aligned sentences go (an inserted sentence is new text and stays).
-        """
-        config = self.config
-        whole = covered >= config.block_coverage * (b - a)
-        parts: list[tuple[int, int, int, int]] = []
-        if config.split_sentences and covered < b - a:
-            starts = self.s.tok_start[a:b]
-            spans = sentences(self.texts[d], bs, be)
-            # One searchsorted in the array's own dtype: a Python int against int32 offsets
-            # makes NumPy cast the whole array per call (hours on a 50 MB line).
-            at = np.searchsorted(starts, np.array(spans, dtype=starts.dtype).reshape(-1, 2))
-            for (ss, se), (sa, sb) in zip(spans, (a + at).tolist(), strict=True):
-                parts.append((ss, se, sa, sb))
-        ok = [
-            sb > sa
-            and np.count_nonzero(self.aligned[sa:sb] >= 0) >= config.block_coverage * (sb - sa)
-            for _, _, sa, sb in parts
-        ]
-        if whole and (len(parts) < 2 or all(ok)):
-            found = self.verified(d, bs, be, a, b)
-            return [found] if found else None
-        if len(parts) < 2 or not any(ok):
-            return None
-        out = []
-        for (ss, se, sa, sb), good in zip(parts, ok, strict=True):
-            found = self.verified(d, ss, se, sa, sb) if good else None
-            out.append(found or (KEEP, ss, se, -1, -1, -1, float("nan")))
-        return out if any(f[0] != KEEP for f in out) else None
-
-    def verified(self, d: int, bs: int, be: int, a: int, b: int) -> Found | None:
-        """A duplicate of text[bs:be] (tokens a..b) if its majority source verifies."""
-        sources = self.aligned[a:b]
-        sources = sources[sources >= 0]
-        docs = self.tok_doc[sources]
-        m = int(docs[0])
-        if docs[-1] != m or not (docs == m).all():
-            values, counts = np.unique(docs, return_counts=True)
-            m = int(values[np.argmax(counts)])
-            sources = sources[docs == m]
-        tokens = sources if (np.diff(sources) > 0).all() else np.unique(sources)
-        if m == d and tokens[-1] >= a and tokens[0] < b:
-            return None  # a block cannot repeat itself
-        starts, ends = self.s.tok_start, self.s.tok_end
-        s_start, s_end = int(starts[tokens[0]]), int(ends[tokens[-1]])
-        cuts = np.flatnonzero(np.diff(tokens) != 1)
-        firsts = [int(tokens[0]), *(tokens[cuts + 1].tolist())]
-        lasts = [*(tokens[cuts].tolist()), int(tokens[-1])]
-        s_text = self.texts[m]
-        pieces = [s_text[starts[f] : ends[e]] for f, e in zip(firsts, lasts, strict=True)]
-        sim = _similarity(self.texts[d][bs:be], " ".join(pieces), self.config.threshold)
-        return None if sim is None else (DUPLICATE, bs, be, m, s_start, s_end, sim)
+def _sentences(
+    s: Signed, texts: Sequence[str], aligned: np.ndarray, blk_doc: np.ndarray, blocks: np.ndarray
+) -> tuple[_Requests, np.ndarray]:
+    """Every sentence of the ``blocks``, and how many of its tokens are aligned."""
+    owner: list[int] = []
+    spans: list[tuple[int, int]] = []
+    rows = zip(
+        blocks.tolist(),
+        blk_doc[blocks].tolist(),
+        s.blk_start[blocks].tolist(),
+        s.blk_end[blocks].tolist(),
+        strict=True,
+    )
+    for b, d, start, end in rows:
+        found = sentences(texts[d], start, end)
+        owner.extend([b] * len(found))
+        spans.extend(found)
+    block = np.array(owner, dtype=np.int64)
+    start, end = np.ascontiguousarray(np.array(spans, dtype=np.int64).reshape(-1, 2).T)
+    t0, t1, covered = span_tokens_kernel(
+        s.tok_start, aligned, s.blk_t0[block], s.blk_t1[block], start, end
+    )
+    return _Requests(block, blk_doc[block], start, end, t0, t1), covered
 
 
-def _similarity(target: str, source: str, threshold: float) -> float | None:
-    """rapidfuzz ratio of the verification forms, or None below the threshold."""
-    a, b = verification_form(target), verification_form(source)
-    if a == b:
-        return 1.0
-    score = fuzz.ratio(a, b, processor=None, score_cutoff=threshold * 100)
-    return round(score / 100, 4) if score and score >= threshold * 100 else None
+def _verify(
+    s: Signed,
+    texts: Sequence[str],
+    aligned: np.ndarray,
+    requests: _Requests,
+    check: np.ndarray,
+    config: Config,
+) -> Units:
+    """Each request as a unit: a duplicate of its majority source document where ``check`` is
+    set and the source text, its aligned pieces joined, verifies; else kept."""
+    n = len(requests.doc)
+    units = Units(
+        requests.doc,
+        requests.start,
+        requests.end,
+        np.full(n, KEEP, dtype=np.int8),
+        np.full(n, -1, dtype=np.int64),
+        np.full(n, -1, dtype=np.int64),
+        np.full(n, -1, dtype=np.int64),
+        np.full(n, np.nan),
+    )
+    rows = np.flatnonzero(check)
+    src_doc, src_start, src_end, piece_at, piece_start, piece_end = copy_sources_kernel(
+        aligned,
+        s.tok_start,
+        s.tok_end,
+        s.doc_tokens,
+        requests.doc[rows],
+        requests.t0[rows],
+        requests.t1[rows],
+    )
+    sourced = np.flatnonzero(src_doc >= 0)
+    rows = rows[sourced]
+    targets = [
+        texts[d][a:e]
+        for d, a, e in zip(
+            requests.doc[rows].tolist(),
+            requests.start[rows].tolist(),
+            requests.end[rows].tolist(),
+            strict=True,
+        )
+    ]
+    at, starts, ends = piece_at.tolist(), piece_start.tolist(), piece_end.tolist()
+    sources = []
+    for k, m in zip(sourced.tolist(), src_doc[sourced].tolist(), strict=True):
+        text, first, last = texts[m], at[k], at[k + 1]
+        if last == first + 1:  # most sources are one piece: no list to join
+            sources.append(text[starts[first] : ends[first]])
+        else:
+            sources.append(" ".join([text[starts[i] : ends[i]] for i in range(first, last)]))
+    similarity = _similarities(targets, sources, config)
+    verified = ~np.isnan(similarity)
+    rows, sourced = rows[verified], sourced[verified]
+    units.reason[rows] = DUPLICATE
+    units.src_doc[rows] = src_doc[sourced]
+    units.src_start[rows] = src_start[sourced]
+    units.src_end[rows] = src_end[sourced]
+    units.similarity[rows] = similarity[verified]
+    return units
+
+
+def _similarities(targets: Sequence[str], sources: Sequence[str], config: Config) -> np.ndarray:
+    """rapidfuzz ratio of each pair's verification forms, rounded to 4 places, NaN below the
+    threshold. One ``cpdist`` call scores every pair in C++ on ``config.jobs`` threads."""
+    a, b = verification_forms(targets), verification_forms(sources)
+    cutoff = config.threshold * 100
+    scores = process.cpdist(
+        a,
+        b,
+        scorer=fuzz.ratio,
+        processor=None,
+        score_cutoff=cutoff,
+        dtype=np.float64,
+        workers=config.jobs,
+    )
+    return np.array(
+        [
+            1.0 if x == y else round(score / 100, 4) if score and score >= cutoff else math.nan
+            for x, y, score in zip(a, b, scores.tolist(), strict=True)
+        ],
+        dtype=np.float64,
+    )
 
 
 @attrs.frozen(eq=False)

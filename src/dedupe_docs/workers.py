@@ -59,9 +59,3 @@ def tmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, jobs: int
 def _call(job: tuple[Callable[[Any, Any], Any], Any]) -> Any:
     func, item = job
     return func(_SHARED, item)
-
-
-def chunks(items: Sequence[T], pieces: int) -> list[Sequence[T]]:
-    """Cut ``items`` into at most ``pieces`` consecutive, nearly equal parts."""
-    size = max(1, -(-len(items) // max(pieces, 1)))
-    return [items[i : i + size] for i in range(0, len(items), size)]

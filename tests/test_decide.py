@@ -1,0 +1,221 @@
+"""The batched slow path of decide gives what the one-passage-at-a-time definitions give.
+
+Each compiled kernel and batch function is checked against a plain per-item reference (the
+logic the batches replaced) on random corpora and hostile text.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
+from dedupe_docs import decide, normalize
+from dedupe_docs._kernel import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
+from dedupe_docs.config import Config
+
+HOSTILE = st.lists(
+    st.sampled_from(
+        [
+            *"aAbB  zZ09.,'-",
+            "aa",
+            "AaA",
+            "\u0301",  # combining acute: at the edge of a text it must not join its neighbour
+            "\u00e9",
+            "e\u0301",
+            "\u0345",  # a mark that casefolds to a letter
+            "ß",
+            "ﬁ",
+            "İ",
+            "Σ",
+            "ς",
+            "Ⅻ",
+            "½",
+            "日",
+            "ภ",
+            "𝐀",
+            "😀",
+            "\x00",
+            "\ud800",
+        ]
+    ),
+    max_size=20,
+).map("".join)
+TEXTS = st.lists(st.one_of(HOSTILE, st.text(alphabet="aAbB .1", max_size=20), st.text()))
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS)
+def test_verification_forms_match_one_at_a_time(texts: list[str]) -> None:
+    assert normalize.verification_forms(texts) == [normalize.verification_form(t) for t in texts]
+
+
+def test_verification_forms_keep_texts_apart() -> None:
+    texts = ["Sa", "as", "a", "\u0301a", "é", "\u0301", "aa\u0301", "A", "tt", "t", "日本", "本"]
+    forms = normalize.verification_forms(texts)
+    assert forms == ["sa", "as", "a", "a", "e", "", "a", "a", "t", "t", "日本", "本"]
+    assert forms == [normalize.verification_form(t) for t in texts]
+    # A text that holds the joint itself is still folded on its own.
+    assert normalize.verification_forms(["a\x00a", "bb"]) == ["a", "b"]
+
+
+def _one_similarity(target: str, source: str, threshold: float) -> float:
+    """The per-pair definition the batch replaced (NaN for "not similar enough")."""
+    a, b = normalize.verification_form(target), normalize.verification_form(source)
+    if a == b:
+        return 1.0
+    score = fuzz.ratio(a, b, processor=None, score_cutoff=threshold * 100)
+    return round(score / 100, 4) if score and score >= threshold * 100 else math.nan
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(HOSTILE, HOSTILE)),
+    st.one_of(st.sampled_from([0.0, 0.5, 0.9, 1.0]), st.floats(0, 1)),
+    st.integers(1, 2),
+)
+def test_similarities_match_one_ratio_per_pair(
+    pairs: list[tuple[str, str]], threshold: float, jobs: int
+) -> None:
+    targets, sources = [t for t, _ in pairs], [s for _, s in pairs]
+    batch = decide._similarities(targets, sources, Config(threshold=threshold, jobs=jobs))
+    one = np.array([_one_similarity(t, s, threshold) for t, s in pairs], dtype=np.float64)
+    assert batch.dtype == np.float64
+    assert np.array_equal(batch, one, equal_nan=True)
+
+
+def _corpus(seed: int) -> dict[str, np.ndarray]:
+    """Random token arrays of a few documents: runs of aligned tokens (some into the same
+    document, some with gaps), tokens equal or not, blocks and empty blocks."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(0, 25, size=rng.integers(1, 5))
+    doc_tokens = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    n = int(doc_tokens[-1])
+    aligned = np.full(n, -1, dtype=np.int64)
+    at = -1
+    for i in range(n):
+        roll = rng.random()
+        if n and roll < 0.25:
+            at = int(rng.integers(0, n))
+        elif roll < 0.35:
+            at = -1
+        elif at >= 0:
+            at = at + 1 if at + 1 < n else -1
+        aligned[i] = at
+    cuts = np.sort(rng.integers(0, n + 1, size=rng.integers(0, 8)))
+    edges = np.unique(np.concatenate((doc_tokens, cuts)))
+    t0 = np.concatenate((edges[:-1], rng.integers(0, n + 1, size=2)))  # and two empty blocks
+    t1 = np.concatenate((edges[1:], t0[-2:]))
+    local = np.arange(n) - np.repeat(doc_tokens[:-1], sizes)
+    return {
+        "doc_tokens": doc_tokens,
+        "tok_start": (3 * local).astype(np.int32),
+        "tok_end": (3 * local + 2).astype(np.int32),
+        "tok_exact": rng.integers(1, 3, size=n).astype(np.uint64),
+        "aligned": aligned,
+        "t0": t0.astype(np.int64),
+        "t1": t1.astype(np.int64),
+    }
+
+
+def _tok_doc(c: dict[str, np.ndarray]) -> np.ndarray:
+    return np.repeat(np.arange(len(c["doc_tokens"]) - 1), np.diff(c["doc_tokens"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_block_copies_kernel_matches_one_block_at_a_time(seed: int) -> None:
+    c = _corpus(seed)
+    aligned, tok_doc = c["aligned"], _tok_doc(c)
+    got = block_copies_kernel(
+        aligned, c["tok_exact"], c["tok_start"], c["tok_end"], c["doc_tokens"], c["t0"], c["t1"]
+    )
+    for k, (a, b) in enumerate(zip(c["t0"].tolist(), c["t1"].tolist(), strict=True)):
+        src = aligned[a:b]
+        exact = (
+            b > a
+            and bool((src >= 0).all())
+            and bool((c["tok_exact"][src] == c["tok_exact"][a:b]).all())
+            and bool((np.diff(src) == 1).all())
+            and tok_doc[src[0]] == tok_doc[src[-1]]
+            and not (src[-1] >= a and src[0] < b)
+        )
+        want = (
+            (int(tok_doc[src[0]]), int(c["tok_start"][src[0]]), int(c["tok_end"][src[-1]]))
+            if exact
+            else (-1, -1, -1)
+        )
+        assert got[0][k] == np.count_nonzero(src >= 0)
+        assert (got[1][k], got[2][k], got[3][k]) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.data())
+def test_copy_sources_kernel_matches_one_request_at_a_time(seed: int, data: st.DataObject) -> None:
+    c = _corpus(seed)
+    aligned, tok_doc, doc_tokens = c["aligned"], _tok_doc(c), c["doc_tokens"]
+    n_docs = len(doc_tokens) - 1
+    requests = []
+    for _ in range(data.draw(st.integers(0, 6))):
+        d = data.draw(st.integers(0, n_docs - 1))
+        a = data.draw(st.integers(int(doc_tokens[d]), int(doc_tokens[d + 1])))
+        requests.append((d, a, data.draw(st.integers(a, int(doc_tokens[d + 1])))))
+    doc, t0, t1 = np.array(requests, dtype=np.int64).reshape(-1, 3).T
+    src_doc, src_start, src_end, piece_at, piece_start, piece_end = copy_sources_kernel(
+        aligned, c["tok_start"], c["tok_end"], doc_tokens, doc, t0, t1
+    )
+    for k, (d, a, b) in enumerate(requests):
+        # What decide did per passage with NumPy before the batch.
+        sources = aligned[a:b][aligned[a:b] >= 0]
+        want: tuple[int, int, int, list[tuple[int, int]]] = (-1, -1, -1, [])
+        if len(sources):
+            values, counts = np.unique(tok_doc[sources], return_counts=True)
+            m = int(values[np.argmax(counts)])
+            tokens = np.unique(sources[tok_doc[sources] == m])
+            if not (m == d and tokens[-1] >= a and tokens[0] < b):
+                cuts = np.flatnonzero(np.diff(tokens) != 1)
+                firsts = [int(tokens[0]), *tokens[cuts + 1].tolist()]
+                lasts = [*tokens[cuts].tolist(), int(tokens[-1])]
+                pieces = [
+                    (int(c["tok_start"][f]), int(c["tok_end"][e]))
+                    for f, e in zip(firsts, lasts, strict=True)
+                ]
+                start, end = int(c["tok_start"][tokens[0]]), int(c["tok_end"][tokens[-1]])
+                want = (m, start, end, pieces)
+        at = slice(piece_at[k], piece_at[k + 1])
+        got = list(zip(piece_start[at].tolist(), piece_end[at].tolist(), strict=True))
+        assert (src_doc[k], src_start[k], src_end[k], got) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.data())
+def test_span_tokens_kernel_matches_searchsorted(seed: int, data: st.DataObject) -> None:
+    c = _corpus(seed)
+    blocks = [(a, b) for a, b in zip(c["t0"].tolist(), c["t1"].tolist(), strict=True) if b > a]
+    spans = []
+    for a, b in blocks:
+        lo = data.draw(st.integers(int(c["tok_start"][a]), int(c["tok_end"][b - 1])))
+        spans.append((a, b, lo, data.draw(st.integers(lo, int(c["tok_end"][b - 1])))))
+    t0, t1, starts, ends = np.array(spans, dtype=np.int64).reshape(-1, 4).T
+    first, last, covered = span_tokens_kernel(c["tok_start"], c["aligned"], t0, t1, starts, ends)
+    for k, (a, b, lo, hi) in enumerate(spans):
+        at = a + np.searchsorted(c["tok_start"][a:b], np.array([lo, hi], dtype=np.int32))
+        assert (first[k], last[k]) == tuple(at.tolist())
+        assert covered[k] == np.count_nonzero(c["aligned"][at[0] : at[1]] >= 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6))))
+def test_key_doc_counts_count_distinct_documents(rows: list[tuple[int, int]]) -> None:
+    keys = np.array([k for k, _ in rows], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    docs = np.array([d for _, d in rows], dtype=np.int64)
+    values, counts = decide.key_doc_counts(keys, docs)
+    want = sorted({int(k) for k in keys if k})
+    assert values.dtype == np.uint64 and counts.dtype == np.int64
+    assert values.tolist() == want
+    assert counts.tolist() == [
+        len({d for k, d in zip(keys.tolist(), docs.tolist(), strict=True) if k == w}) for w in want
+    ]
