@@ -137,7 +137,7 @@ Examples:
     help="Share of all documents a short block must stand in to be boilerplate.",
 )
 @click.option(
-    "--jobs", "-j", type=int, default=_DEFAULTS.jobs, show_default=True, help="Worker processes."
+    "--jobs", "-j", type=int, default=_DEFAULTS.jobs, show_default=True, help="Worker threads."
 )
 @click.option(
     "--engine",

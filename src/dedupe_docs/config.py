@@ -41,7 +41,7 @@ class Config:
     jobs: int = attrs.field(default=1, validator=v.ge(1))
     """Worker processes for tokenising and deciding."""
     engine: Engine = attrs.field(default="local", validator=v.in_(("local", "ray")))
-    """Where the stages run: forked processes on this machine, or Ray tasks (a cluster)."""
+    """Where the stages run: threads on this machine, or Ray tasks (a cluster)."""
 
     def evolve(self, **changes: Any) -> Config:
         """A copy with some options changed (validated like the original)."""
