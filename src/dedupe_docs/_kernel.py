@@ -167,6 +167,31 @@ def first_occurrences_kernel(hashes, first, part, bits):  # type: ignore[no-unty
 
 
 @njit(cache=True)
+def runs_kernel(first, k):  # type: ignore[no-untyped-def]
+    """Runs of seeds: consecutive tokens whose shingles first occur at consecutive tokens (one
+    diagonal). Returns the target and source ``[start, end)`` of every run, ends counting the
+    ``k`` tokens of its last shingle."""
+    n = len(first)
+    count = 0
+    for i in range(n):
+        if first[i] != i and (i == 0 or first[i - 1] == i - 1 or first[i - 1] != first[i] - 1):
+            count += 1
+    t_start = np.empty(count, dtype=np.int64)
+    t_end = np.empty(count, dtype=np.int64)
+    s_start = np.empty(count, dtype=np.int64)
+    s_end = np.empty(count, dtype=np.int64)
+    r = -1
+    for i in range(n):
+        if first[i] == i:
+            continue
+        if i == 0 or first[i - 1] == i - 1 or first[i - 1] != first[i] - 1:
+            r += 1
+            t_start[r], s_start[r] = i, first[i]
+        t_end[r], s_end[r] = i + k, first[i] + k
+    return t_start, t_end, s_start, s_end
+
+
+@njit(cache=True)
 def chain_kernel(table, max_gap, overlap):  # type: ignore[no-untyped-def]
     """Greedy chaining of runs (rows ``t_doc, s_doc, ts, te, ss, se`` in target order) into
     passages.

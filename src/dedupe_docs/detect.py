@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernel import chain_kernel, extend_kernel, mark_kernel
+from ._kernel import chain_kernel, extend_kernel, mark_kernel, runs_kernel
 
 
 def align(
@@ -37,25 +37,16 @@ def align(
     """
     total = int(doc_offsets[-1])
     aligned = np.full(total, -1, dtype=np.int64)
-    tp = np.flatnonzero(first != np.arange(total))
-    if len(tp) == 0:
+    t_start, t_end, s_start, s_end = runs_kernel(first, k)
+    if len(t_start) == 0:
         return aligned
-    sp = first[tp]
-    diag = sp - tp
-    new_run = np.ones(len(tp), dtype=bool)
-    new_run[1:] = (tp[1:] != tp[:-1] + 1) | (diag[1:] != diag[:-1])
-    run_first = np.flatnonzero(new_run)
-    run_last = np.append(run_first[1:], len(tp)) - 1
-    t_start, s_start = tp[run_first], sp[run_first]
-    t_end = tp[run_last] + k
-    s_end = sp[run_last] + k
     t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1
     s_doc = np.searchsorted(doc_offsets, s_start, side="right") - 1
     # A lone matching shingle is too weak to start a passage: it counts only beside a run of
     # the same source on (almost) the same diagonal, as between the typos of a noisy copy.
     long_enough = (t_end - t_start) >= min(k + 1, min_tokens)
-    near = np.zeros(len(run_first), dtype=bool)
-    if len(run_first) > 1:
+    near = np.zeros(len(t_start), dtype=bool)
+    if len(t_start) > 1:
         close = (
             (t_doc[1:] == t_doc[:-1])
             & (s_doc[1:] == s_doc[:-1])
