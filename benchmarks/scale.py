@@ -28,9 +28,10 @@ from conftest import prose_paragraphs
 from corpus import planted
 
 import dedupe_docs
-from dedupe_docs import pipeline, read, sign
+from dedupe_docs import pipeline, sign
 from dedupe_docs.config import Config
 from dedupe_docs.persist import Store, info
+from dedupe_docs.read import read
 
 
 def corpus(mb: float) -> list[tuple[str, str]]:
@@ -61,7 +62,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="a folder of documents instead")
     parser.add_argument("--ray", action="store_true")
     args = parser.parse_args()
-    docs = [(d.id, d.text) for d in read.read([args.corpus])] if args.corpus else corpus(args.mb)
+    docs = [(d.id, d.text) for d in read([args.corpus])] if args.corpus else corpus(args.mb)
     mb = sum(len(t.encode()) for _, t in docs) / 1e6
     out: dict[str, object] = {"mb": round(mb, 1), "documents": len(docs)}
     dedupe_docs.clean(docs[:50])  # compiled kernels loaded before timing
