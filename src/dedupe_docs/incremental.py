@@ -21,6 +21,7 @@ import numpy as np
 from . import decide, pipeline, sign
 from .config import Config
 from .decide import BOILERPLATE, KEEP, Units
+from .index import distinct
 from .persist import Store
 from .progress import Progress
 from .types import CleanedDocument, Document
@@ -114,8 +115,8 @@ def clean(
     try:
         store.check(config)
         signed = pipeline.sign_all([d.text for d in docs], config, progress)
-        owners = store.lookup(np.unique(signed.shingles[signed.shingles != 0]))
-        rows = store.documents(np.unique(owners[owners >= 0]).tolist())
+        owners = store.lookup(distinct(signed.shingles[signed.shingles != 0]))
+        rows = store.documents(distinct(owners[owners >= 0]).tolist())
         earlier = [Document(i, text) for _, i, _, text, _ in rows]
         if earlier:
             signed = sign.concat([pipeline.sign_all([d.text for d in earlier], config), signed])

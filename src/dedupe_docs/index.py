@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .normalize import compiled
+from . import normalize
 
 
 def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
@@ -14,7 +14,7 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
     One pass over a hash table when the compiled kernels are there, else a sort. With ``jobs``
     threads, each takes the hashes of one range of top bits into its own table.
     """
-    if compiled() is None or not len(hashes):
+    if normalize.compiled() is None or not len(hashes):
         return first_occurrences_sorted(hashes)
     from . import workers
     from ._kernel import first_occurrences_kernel
@@ -28,6 +28,18 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
         jobs,
     )
     return first
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (what ``np.unique`` gives; its hash-table path in NumPy 2.3+
+    took 12 s where a sort takes 0.7 s, for 10 million 64-bit hashes)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def first_occurrences_sorted(hashes: np.ndarray) -> np.ndarray:

@@ -21,6 +21,8 @@ import attrs
 import numpy as np
 import regex
 
+from .index import distinct
+
 _SEPARATOR, _WORD, _CHAR_TOKEN, _MARK = 0, 1, 2, 3
 _CHAR_TOKEN_RANGES = (
     (0x0E00, 0x0EFF),  # Thai, Lao
@@ -176,7 +178,7 @@ def tokenize(text: str, cps: np.ndarray | None = None) -> Tokens:
     if kernel is None:
         return tokenize_numpy(text, cps)
     t = tables()
-    astral = np.unique(cps[cps > 0xFFFF])
+    astral = distinct(cps[cps > 0xFFFF])
     starts, ends, hashes, exact = kernel(
         cps,
         t.kinds,

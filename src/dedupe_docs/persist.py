@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ create table if not exists documents (num integer primary key, batch integer not
     id text not null, length integer not null, text blob not null, units blob not null);
 """
 _RUN_ONLY = ("jobs", "engine")  # options that never change the output
+
+
+def _compress(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), 6)
 
 
 class Store:
@@ -161,6 +166,8 @@ class Store:
     ) -> None:
         """The switch: batch, documents and the new generation in one transaction."""
         db, first = self.db, self.n_docs
+        with ThreadPoolExecutor(4) as pool:  # zlib releases the GIL
+            blobs = list(pool.map(_compress, (text for _, text, _ in docs_rows)))
         db.execute("begin immediate")
         try:
             db.execute(
@@ -175,10 +182,12 @@ class Store:
                         num,
                         id_,
                         len(text),
-                        zlib.compress(text.encode("utf-8"), 6),
+                        blob,
                         np.ascontiguousarray(units, dtype=np.int64).tobytes(),
                     )
-                    for i, (id_, text, units) in enumerate(docs_rows)
+                    for i, ((id_, text, units), blob) in enumerate(
+                        zip(docs_rows, blobs, strict=True)
+                    )
                 ),
             )
             meta = {
