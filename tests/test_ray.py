@@ -57,3 +57,14 @@ def test_a_crashed_task_is_retried(
     retried = dump(dedupe_docs.clean(corpus, engine="ray"))
     assert not flag.exists()  # one worker did die
     assert retried == dump(dedupe_docs.clean(corpus))
+
+
+def test_ray_tasks_hand_over_files_in_the_work_dir(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = planted(paragraphs, 40, seed=11)
+    monkeypatch.setattr(pipeline, "BATCH_CHARS", 5000)
+    work = tmp_path / "work"
+    remote = dump(dedupe_docs.clean(corpus, engine="ray", work_dir=str(work)))
+    assert remote == dump(dedupe_docs.clean(corpus))
+    assert len(list((work / "sign").glob("*.npz"))) > 3

@@ -147,6 +147,12 @@ Examples:
     help="Run the stages on this machine, or as Ray tasks (RAY_ADDRESS selects a cluster).",
 )
 @click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False),
+    help="Keep the signed batches here (a path all nodes share, with Ray); a rerun after a "
+    "crash skips the batches already signed.",
+)
+@click.option(
     "--index",
     "index_dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -39,9 +39,12 @@ class Config:
     boilerplate_min_share: float = attrs.field(default=0.01, validator=[v.ge(0.0), v.le(1.0)])
     """...and in at least this share of all documents (chrome recurs on most pages of a site)."""
     jobs: int = attrs.field(default=1, validator=v.ge(1))
-    """Worker processes for tokenising and deciding."""
+    """Worker threads for signing, the index and verification."""
     engine: Engine = attrs.field(default="local", validator=v.in_(("local", "ray")))
     """Where the stages run: threads on this machine, or Ray tasks (a cluster)."""
+    work_dir: str | None = attrs.field(default=None, validator=v.optional(v.instance_of(str)))
+    """A folder for the signed batches (shared by all nodes with Ray): a rerun after a crash
+    loads the batches already signed instead of signing them again."""
 
     def evolve(self, **changes: Any) -> Config:
         """A copy with some options changed (validated like the original)."""

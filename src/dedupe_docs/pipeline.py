@@ -128,7 +128,11 @@ def sign_all(texts: list[str], config: Config, progress: Progress | None = None)
     stage(progress, "sign", 0, len(batches))
     if config.engine == "ray":  # a task gets its own texts, not the whole corpus
         items = [[texts[i] for i in batch] for batch in batches]
-        parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
+        if config.work_dir is None:
+            parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
+        else:  # tasks hand over files in the shared work folder, not arrays
+            paths = workers.pmap(sign.sign_to_file, items, config, 1, "ray")
+            parts = [sign.load(Path(path)) for path in paths]
     else:
         parts = workers.tmap(_sign_batch, batches, (texts, config), config.jobs)
     stage(progress, "sign", len(batches), len(batches))
@@ -148,7 +152,10 @@ def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
 
 def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
     texts, config = shared
-    return sign.sign([texts[i] for i in batch], config)
+    part = [texts[i] for i in batch]
+    if config.work_dir is None:
+        return sign.sign(part, config)
+    return sign.stored(config, part)[1]
 
 
 def _assemble(

@@ -8,7 +8,13 @@ costs about as much as one file of the same size. Tokens and blocks never cross 
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
+import threading
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -84,6 +90,61 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
 def sign_texts(config: Config, texts: Sequence[str]) -> Signed:
     """:func:`sign` with the arguments of a :func:`dedupe_docs.workers.pmap` task."""
     return sign(texts, config)
+
+
+def sign_to_file(config: Config, texts: Sequence[str]) -> Path:
+    """:func:`stored` for a Ray task: the file, read by the driver from the shared folder."""
+    return stored(config, texts)[0]
+
+
+def stored(config: Config, texts: Sequence[str]) -> tuple[Path, Signed]:
+    """The signed batch and its file in ``config.work_dir``, signed now unless a run (any
+    engine, any worker) signed the same texts with the same options before.
+
+    The name is a hash of the texts, the options that shape the arrays and this code, so a file
+    is never reused for anything else; it is written under a temporary name and renamed, so a
+    file that exists is complete. That makes tasks idempotent and a rerun after a crash skip the
+    batches already done.
+    """
+    assert config.work_dir is not None
+    path = Path(config.work_dir) / "sign" / f"{_fingerprint(texts, config)}.npz"
+    try:
+        return path, load(path)
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        pass  # not there yet, or damaged: sign again
+    signed = sign(texts, config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
+    try:
+        np.savez(tmp, **attrs.asdict(signed, recurse=False))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path, signed
+
+
+def load(path: Path) -> Signed:
+    """A signed batch written by :func:`sign_to_file`."""
+    with np.load(path) as saved:
+        return Signed(**{f.name: saved[f.name] for f in attrs.fields(Signed)})
+
+
+def _fingerprint(texts: Sequence[str], config: Config) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{_code_version()} {config.shingle_size} {config.unit}".encode())
+    for text in texts:
+        digest.update(len(text).to_bytes(8, "little"))
+        digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    """A hash of the modules that shape the signed arrays (and of NumPy's file format)."""
+    digest = hashlib.blake2b(np.__version__.encode(), digest_size=8)
+    for name in ("sign.py", "normalize.py", "segment.py", "shingle.py", "_kernel.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
 
 
 def concat(parts: list[Signed]) -> Signed:

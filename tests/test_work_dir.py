@@ -1,0 +1,98 @@
+"""--work-dir: signed batches kept as files, so a rerun after a crash skips what was done."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from corpus import planted
+
+import dedupe_docs
+from dedupe_docs import pipeline, sign
+
+
+def dump(cleaned: list[dedupe_docs.CleanedDocument]) -> str:
+    return json.dumps([[c.text, c.provenance()] for c in cleaned], ensure_ascii=False)
+
+
+@pytest.fixture
+def corpus(paragraphs: list[str], monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    monkeypatch.setattr(pipeline, "BATCH_CHARS", 5000)  # many batches
+    return planted(paragraphs, 30, seed=3)
+
+
+REAL_SIGN = sign.sign
+
+
+class Crash(Exception):
+    """The run dies here."""
+
+
+def count_signing(monkeypatch: pytest.MonkeyPatch, fail_after: int | None = None) -> list[int]:
+    calls: list[int] = []
+
+    def counted(texts: list[str], config: dedupe_docs.Config) -> sign.Signed:
+        if fail_after is not None and len(calls) == fail_after:
+            raise Crash
+        calls.append(len(texts))
+        return REAL_SIGN(texts, config)
+
+    monkeypatch.setattr(sign, "sign", counted)
+    return calls
+
+
+def test_same_output_and_a_second_run_signs_nothing(
+    corpus: list[tuple[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = dump(dedupe_docs.clean(corpus))
+    work = str(tmp_path / "work")
+    calls = count_signing(monkeypatch)
+    assert dump(dedupe_docs.clean(corpus, work_dir=work)) == expected
+    batches = len(calls)
+    assert batches > 5 and len(list((tmp_path / "work" / "sign").glob("*.npz"))) == batches
+    calls.clear()
+    assert dump(dedupe_docs.clean(corpus, work_dir=work)) == expected
+    assert calls == []
+
+
+def test_a_crashed_run_resumes_from_the_batches_it_finished(
+    corpus: list[tuple[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = dump(dedupe_docs.clean(corpus))
+    work = str(tmp_path / "work")
+    count_signing(monkeypatch, fail_after=4)
+    with pytest.raises(Crash):
+        dedupe_docs.clean(corpus, work_dir=work)
+    done = sorted((tmp_path / "work" / "sign").iterdir())
+    assert len(done) == 4 and all(p.suffix == ".npz" and not p.name.startswith(".") for p in done)
+    calls = count_signing(monkeypatch)
+    assert dump(dedupe_docs.clean(corpus, work_dir=work)) == expected
+    total = len(list((tmp_path / "work" / "sign").glob("*.npz")))
+    assert len(calls) == total - 4  # only the batches the crash left undone
+
+
+def test_damaged_files_are_signed_again(
+    corpus: list[tuple[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = dump(dedupe_docs.clean(corpus))
+    work = tmp_path / "work"
+    dedupe_docs.clean(corpus, work_dir=str(work))
+    files = sorted((work / "sign").glob("*.npz"))
+    files[0].write_bytes(files[0].read_bytes()[:100])  # cut short
+    files[1].write_bytes(b"")
+    calls = count_signing(monkeypatch)
+    assert dump(dedupe_docs.clean(corpus, work_dir=str(work))) == expected
+    assert len(calls) == 2
+    assert not list((work / "sign").glob(".*"))  # no temporary file left
+
+
+def test_other_options_or_texts_never_reuse_a_file(
+    corpus: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    work = str(tmp_path / "work")
+    dedupe_docs.clean(corpus, work_dir=work)
+    expected = dump(dedupe_docs.clean(corpus, shingle_size=4))
+    assert dump(dedupe_docs.clean(corpus, shingle_size=4, work_dir=work)) == expected
+    changed = [(i, t.replace("the", "a")) for i, t in corpus]
+    assert dump(dedupe_docs.clean(changed, work_dir=work)) == dump(dedupe_docs.clean(changed))
