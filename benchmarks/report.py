@@ -103,6 +103,26 @@ def markdown(res: dict[str, Any]) -> str:
                               "FAILED: " + "; ".join(gate["failures"]))]
     for note in res.get("notes") or []:
         out += ["", f"Note: {note}"]
+    for run in res.get("scale") or []:
+        out += ["", f"## Scale-out: Ray engine and persisted index (`{run['command']}`)", "",
+                f"In one process on `{run['corpus']}` ({run['mb']} MB, {run['documents']} "
+                "documents, library calls, no start-up or output writing), side by side:", "",
+                "| run | seconds | MB/s |", "|---|---|---|"]
+        for label, key in (("local engine, jobs=1", "local_jobs1_s"),
+                           ("local engine, jobs=2", "local_jobs2_s"),
+                           ("Ray engine, 2 local CPUs", "ray_2cpu_s")):
+            if key in run:
+                out.append(f"| {label} | {run[key]} | {run['mb'] / run[key]:.2f} |")
+        if "ray_overhead" in run:
+            out += ["", f"Ray against the local engine with the same 2 cores: "
+                    f"**{run['ray_overhead']}×** the time."]
+        out += ["", "Persisted index, the corpus in two halves: the first cleaned into an empty "
+                f"index at **{run['index_build_mb_per_s']} MB/s** (build), the second cleaned "
+                f"against it at **{run['index_query_mb_per_s']} MB/s** (query); the bare lookup "
+                f"of its distinct shingles runs at {run['index_lookup_shingles_per_s']:,} "
+                f"shingles/s. On disk: {run['index_bytes'] / 1e6:.0f} MB for {run['mb']} MB of "
+                f"text ({run['index_bytes_per_text_byte']} bytes per byte of text, "
+                f"{run['index_shingles']:,} shingles)."]
     out += ["", "Columns: MB/s = input bytes / wall time of the whole run (start-up, reading, "
             "writing included); peak RSS = max of the largest process and the sampled process-"
             "tree sum; precision/recall/F1 over non-whitespace characters; source ok = share of "

@@ -22,12 +22,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 
 import numpy as np
 from conftest import prose_paragraphs
 from corpus import planted
 
 import dedupe_docs
+from benchmarks import report
 from dedupe_docs import pipeline, sign
 from dedupe_docs.config import Config
 from dedupe_docs.persist import Store, info
@@ -61,6 +63,7 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=20)
     parser.add_argument("--corpus", type=Path, help="a folder of documents instead")
     parser.add_argument("--ray", action="store_true")
+    parser.add_argument("--record", action="store_true", help="add the numbers to RESULTS.md")
     args = parser.parse_args()
     docs = [(d.id, d.text) for d in read([args.corpus])] if args.corpus else corpus(args.mb)
     mb = sum(len(t.encode()) for _, t in docs) / 1e6
@@ -99,6 +102,14 @@ def main() -> None:
         out["index_shingles"] = numbers["shingles"]
         out["index_bytes_per_text_byte"] = round(numbers["bytes"] / (mb * 1e6), 2)
     print(json.dumps(out, indent=2))
+    if args.record:  # into results.json, and RESULTS.md rendered again
+        results = Path(__file__).parent / "results.json"
+        res = json.loads(results.read_text())
+        out["command"] = "python benchmarks/scale.py " + " ".join(sys.argv[1:])
+        out["corpus"] = args.corpus.parent.name if args.corpus else f"generated, {args.mb} MB"
+        res["scale"] = [out]
+        results.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
+        (results.parent / "RESULTS.md").write_text(report.markdown(res))
 
 
 if __name__ == "__main__":
