@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from corpus import planted
 
 import dedupe_docs
-from dedupe_docs import pipeline, sign
+from dedupe_docs import index, pipeline, sign
 
 
 def dump(cleaned: list[dedupe_docs.CleanedDocument]) -> str:
@@ -64,8 +65,9 @@ def test_a_crashed_run_resumes_from_the_batches_it_finished(
     count_signing(monkeypatch, fail_after=4)
     with pytest.raises(Crash):
         dedupe_docs.clean(corpus, work_dir=work)
-    done = sorted((tmp_path / "work" / "sign").iterdir())
-    assert len(done) == 4 and all(p.suffix == ".npz" and not p.name.startswith(".") for p in done)
+    folder = tmp_path / "work" / "sign"
+    assert len(list(folder.glob("*.npz"))) == len(list(folder.glob("*.rows.npy"))) == 4
+    assert not list(folder.glob(".*"))  # no temporary file left
     calls = count_signing(monkeypatch)
     assert dump(dedupe_docs.clean(corpus, work_dir=work)) == expected
     total = len(list((tmp_path / "work" / "sign").glob("*.npz")))
@@ -96,3 +98,26 @@ def test_other_options_or_texts_never_reuse_a_file(
     assert dump(dedupe_docs.clean(corpus, shingle_size=4, work_dir=work)) == expected
     changed = [(i, t.replace("the", "a")) for i, t in corpus]
     assert dump(dedupe_docs.clean(changed, work_dir=work)) == dump(dedupe_docs.clean(changed))
+
+
+def test_index_over_batch_files_equals_the_in_memory_index(
+    corpus: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    texts = [t for _, t in corpus]
+    config = dedupe_docs.Config(work_dir=str(tmp_path / "work"))
+    signed, files, bases = pipeline._sign_stage(texts, config)
+    assert len(files) > 5
+    first = index.first_occurrences_from_files(files, bases, jobs=2)
+    assert np.array_equal(first, index.first_occurrences(signed.shingles))
+    assert (first != np.arange(len(first))).sum() > 1000  # the corpus has copies
+
+
+def test_a_batch_whose_rows_file_is_missing_is_signed_again(
+    corpus: list[tuple[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    expected = dump(dedupe_docs.clean(corpus, work_dir=str(work)))
+    next((work / "sign").glob("*.rows.npy")).unlink()
+    calls = count_signing(monkeypatch)
+    assert dump(dedupe_docs.clean(corpus, work_dir=str(work))) == expected
+    assert len(calls) == 1

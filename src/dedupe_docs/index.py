@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 
-from . import normalize
+from . import workers
+
+RANGE_BITS = 4
+"""Hash ranges (top bits) of the index stage on files, and of signed batch files."""
 
 
 def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
@@ -14,9 +20,10 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
     One pass over a hash table when the compiled kernels are there, else a sort. With ``jobs``
     threads, each takes the hashes of one range of top bits into its own table.
     """
+    from . import normalize  # (normalize uses this module)
+
     if normalize.compiled() is None or not len(hashes):
         return first_occurrences_sorted(hashes)
-    from . import workers
     from ._kernel import first_occurrences_kernel
 
     bits = (jobs - 1).bit_length()
@@ -87,8 +94,6 @@ def first_occurrences_by_range(
 
     The result is the same for every ``bits``: positions are the global order key.
     """
-    from . import workers
-
     parts = partition(hashes, bits)
     firsts = workers.pmap(_first_in_range, [hashes[p] for p in parts], None, jobs, engine)
     first = np.empty(len(hashes), dtype=np.int64)
@@ -99,3 +104,49 @@ def first_occurrences_by_range(
 
 def _first_in_range(_shared: None, hashes: np.ndarray) -> np.ndarray:
     return first_occurrences(hashes)
+
+
+def range_rows(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(hash, position)`` rows of the shingles (0: none) grouped by hash range, in order
+    inside each range, and where each range starts (plus the end): how a signed batch file
+    stores its shingles, so that an index task reads only its range."""
+    parts = partition(hashes, RANGE_BITS)
+    parts = [p[hashes[p] != 0] for p in parts]
+    positions = np.concatenate(parts)
+    rows = np.stack([hashes[positions], positions.astype(np.uint64)], axis=1)
+    bounds = np.cumsum([0, *(len(p) for p in parts)])
+    return rows, bounds
+
+
+def rows_path(batch_file: Path) -> Path:
+    """The rows file beside a signed batch file."""
+    return batch_file.with_name(batch_file.stem + ".rows.npy")
+
+
+def first_occurrences_from_files(
+    files: Sequence[Path], token_bases: np.ndarray, jobs: int = 1, engine: str = "local"
+) -> np.ndarray:
+    """:func:`first_occurrences` of a corpus signed into batch files: one task per hash range,
+    each reading only its range of every file (memory-mapped), in batch order. The shuffle is
+    the files; a task needs no array from the driver, only the file names."""
+    shared = ([str(f) for f in files], token_bases.tolist())
+    found = workers.pmap(_first_in_files, range(1 << RANGE_BITS), shared, jobs, engine)
+    first = np.arange(int(token_bases[-1]), dtype=np.int64)
+    for positions, firsts in found:
+        first[positions] = firsts
+    return first
+
+
+def _first_in_files(
+    shared: tuple[list[str], list[int]], part: int
+) -> tuple[np.ndarray, np.ndarray]:
+    files, bases = shared
+    hashes, positions = [], []
+    for name, base in zip(files, bases, strict=False):
+        with np.load(name) as saved:
+            lo, hi = saved["range_bounds"][part : part + 2]
+        rows = np.load(rows_path(Path(name)), mmap_mode="r")[lo:hi]
+        hashes.append(np.array(rows[:, 0]))
+        positions.append(rows[:, 1].astype(np.int64) + base)
+    hashes_in_range, at = np.concatenate(hashes), np.concatenate(positions)
+    return at, at[first_occurrences(hashes_in_range)]

@@ -17,7 +17,7 @@ from .config import Config
 from .decide import REASON_NAMES
 from .detect import align
 from .errors import ConfigError, DedupeError, OutputError
-from .index import first_occurrences, first_occurrences_by_range
+from .index import first_occurrences, first_occurrences_by_range, first_occurrences_from_files
 from .progress import Progress, stage
 from .read import DocumentLike, EncodingErrors, OnError, read, read_all
 from .types import REASONS, CleanedDocument, Document, Removal, SourceRef
@@ -66,15 +66,18 @@ def _clean(
     ``docs`` repeat come first, with their decisions frozen, and only ``docs`` come out."""
     clock = _Clock(timings)
     frozen = prior.docs if prior is not None else []
+    docs = [*frozen, *docs]
+    texts = [doc.text for doc in docs]
+    files: list[Path] = []
     if prior is not None and prior.signed is not None:
         signed = prior.signed
     else:
-        signed = sign_all([doc.text for doc in (*frozen, *docs)], config, progress)
-    docs = [*frozen, *docs]
-    texts = [doc.text for doc in docs]
+        signed, files, bases = _sign_stage(texts, config, progress)
     clock.lap("sign")
     stage(progress, "index")
-    if config.engine == "ray":
+    if files:  # the signed batches are files: index tasks read their hash range of each
+        first = first_occurrences_from_files(files, bases, config.jobs, config.engine)
+    elif config.engine == "ray":
         bits = INDEX_BITS if INDEX_BITS is not None else 4
         first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
     else:
@@ -123,6 +126,14 @@ def _clean(
 
 def sign_all(texts: list[str], config: Config, progress: Progress | None = None) -> sign.Signed:
     """The map stage over a corpus: batches signed on the engine, joined in order."""
+    return _sign_stage(texts, config, progress)[0]
+
+
+def _sign_stage(
+    texts: list[str], config: Config, progress: Progress | None = None
+) -> tuple[sign.Signed, list[Path], np.ndarray]:
+    """:func:`sign_all`, the batch files in order when there is a ``work_dir``, and the first
+    token of each batch (plus the total)."""
     size = BATCH_CHARS or min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     batches = sign.batches(texts, size)
     stage(progress, "sign", 0, len(batches))
@@ -130,13 +141,17 @@ def sign_all(texts: list[str], config: Config, progress: Progress | None = None)
         items = [[texts[i] for i in batch] for batch in batches]
         if config.work_dir is None:
             parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
+            files = []
         else:  # tasks hand over files in the shared work folder, not arrays
-            paths = workers.pmap(sign.sign_to_file, items, config, 1, "ray")
-            parts = [sign.load(Path(path)) for path in paths]
+            files = [Path(p) for p in workers.pmap(sign.sign_to_file, items, config, 1, "ray")]
+            parts = [sign.load(path) for path in files]
     else:
-        parts = workers.tmap(_sign_batch, batches, (texts, config), config.jobs)
+        done = workers.tmap(_sign_batch, batches, (texts, config), config.jobs)
+        files = [path for path, _ in done if path is not None]
+        parts = [part for _, part in done]
     stage(progress, "sign", len(batches), len(batches))
-    return sign.concat(parts)
+    bases = np.cumsum([0, *(len(part.tok_start) for part in parts)])
+    return sign.concat(parts), files, bases
 
 
 BATCH_CHARS: int | None = None
@@ -150,12 +165,12 @@ def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
     return s.blk_t0[nonempty], s.blk_t1[nonempty]
 
 
-def _sign_batch(shared: tuple[list[str], Config], batch: range) -> sign.Signed:
+def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | None, sign.Signed]:
     texts, config = shared
     part = [texts[i] for i in batch]
     if config.work_dir is None:
-        return sign.sign(part, config)
-    return sign.stored(config, part)[1]
+        return None, sign.sign(part, config)
+    return sign.stored(config, part)
 
 
 def _assemble(

@@ -20,6 +20,7 @@ import attrs
 import numpy as np
 
 from .config import Config
+from .index import range_rows, rows_path
 from .normalize import codepoints, tokenize
 from .segment import segment
 from .shingle import shingle
@@ -104,21 +105,30 @@ def stored(config: Config, texts: Sequence[str]) -> tuple[Path, Signed]:
     The name is a hash of the texts, the options that shape the arrays and this code, so a file
     is never reused for anything else; it is written under a temporary name and renamed, so a
     file that exists is complete. That makes tasks idempotent and a rerun after a crash skip the
-    batches already done.
+    batches already done. Beside it, ``NAME.rows.npy`` holds the shingles grouped by hash range
+    for :func:`dedupe_docs.index.first_occurrences_from_files`.
     """
     assert config.work_dir is not None
     path = Path(config.work_dir) / "sign" / f"{_fingerprint(texts, config)}.npz"
     try:
-        return path, load(path)
+        signed = load(path)
+        if rows_path(path).is_file():
+            return path, signed
     except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         pass  # not there yet, or damaged: sign again
     signed = sign(texts, config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
-    try:
-        np.savez(tmp, **attrs.asdict(signed, recurse=False))
+    rows, bounds = range_rows(signed.shingles)
+    unique = f"{os.getpid()}.{threading.get_ident()}"
+    tmp_rows = path.with_name(f".{path.stem}.{unique}.tmp.npy")
+    tmp = path.with_name(f".{path.stem}.{unique}.tmp.npz")
+    try:  # the rows first: the batch file is the mark that both are complete
+        np.save(tmp_rows, rows)
+        tmp_rows.replace(rows_path(path))
+        np.savez(tmp, range_bounds=bounds, **attrs.asdict(signed, recurse=False))
         tmp.replace(path)
     finally:
+        tmp_rows.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)
     return path, signed
 
