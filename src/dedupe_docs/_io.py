@@ -232,7 +232,7 @@ def _syncfs(path: Path) -> bool:
     """``syncfs(2)`` on the filesystem holding ``path``: False where it is not available,
     OSError when the flush fails (a full disk, an I/O error)."""
     libc = _libc()
-    if libc is None:
+    if libc is None or not hasattr(libc, "syncfs"):
         return False
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -253,20 +253,20 @@ def release_memory() -> None:
     without this, about 400 MB of a 100 MB run stays resident into the next stage.
     """
     libc = _libc()
-    if libc is not None:
+    if libc is not None and hasattr(libc, "malloc_trim"):  # glibc
         libc.malloc_trim(0)
 
 
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
-    """The C library, where it has ``syncfs`` and ``malloc_trim`` (Linux, glibc)."""
+    """The C library on Linux (``syncfs``; ``malloc_trim`` with glibc)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:
         return None
-    return libc if hasattr(libc, "syncfs") and hasattr(libc, "malloc_trim") else None
+    return libc
 
 
 def _fsync(path: str | Path) -> None:
