@@ -3,6 +3,7 @@ that looks finished but is not, and never stop the next run."""
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import os
@@ -82,6 +83,18 @@ def test_full_disk_mid_write_leaves_nothing(
     assert not (tmp_path / "out").exists() and leftovers(tmp_path) == []
 
 
+class FakeLibc:
+    """A C library whose syncfs fails with ``code`` (0: succeeds), counting its calls."""
+
+    def __init__(self, code: int) -> None:
+        self.code, self.calls = code, 0
+
+    def syncfs(self, fd: int) -> int:
+        self.calls += 1
+        ctypes.set_errno(self.code)
+        return -1 if self.code else 0
+
+
 @pytest.mark.parametrize("flush", ["syncfs", "fsync"])
 def test_full_disk_at_fsync_keeps_the_previous_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flush: str
@@ -96,16 +109,40 @@ def test_full_disk_at_fsync_keeps_the_previous_output(
     def fsync(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    def syncfs(path: Path) -> bool:
-        if flush == "fsync":
-            return False  # no syncfs here: every file is fsynced
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-
     monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(_io, "_syncfs", syncfs)
+    # syncfs: the filesystem-wide flush reports the full disk; fsync: there is no syncfs here
+    monkeypatch.setattr(_io, "_libc", lambda: FakeLibc(errno.ENOSPC) if flush == "syncfs" else None)
+    monkeypatch.setattr(_io, "_local_filesystem", lambda path: True)
     code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"), "--overwrite")
     assert code == 1 and "No space left on device" in err
     assert snapshot([tmp_path / "out"]) == before and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("code", "fsyncs"), [(0, "none"), (errno.EPERM, "every file")])
+def test_one_syncfs_flushes_the_output_else_every_file_is_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, fsyncs: str
+) -> None:
+    """A working syncfs replaces the per-file fsyncs; one refused (a sandbox) falls back."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(80):
+        (src / f"{i}.txt").write_text(f"document number {i}\n")
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    libc = FakeLibc(code)
+    monkeypatch.setattr(_io, "_libc", lambda: libc)
+    monkeypatch.setattr(_io, "_local_filesystem", lambda path: True)
+    assert invoke("clean", str(src), "--out", str(tmp_path / "out"))[0] == 0
+    assert libc.calls == 1
+    assert (len(synced) < 3) if fsyncs == "none" else (len(synced) > 80)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux only")
+def test_syncfs_is_used_on_local_filesystems_only(tmp_path: Path) -> None:
+    assert _io._local_filesystem(Path("/proc")) is False  # procfs: not a place for output
+    if _io._local_filesystem(tmp_path):
+        assert _io._syncfs(tmp_path) is True
 
 
 @pytest.mark.skipif(_io.fcntl is None, reason="no flock: stale folders are left alone")
@@ -217,8 +254,3 @@ def test_sigkill_at_24_moments_never_leaves_a_partial_output(tmp_path: Path) -> 
         f"{sum(s == 'complete' for *_, s in outcomes)} complete, 0 partial; {reruns + 1} reruns ok"
     )
     assert len(outcomes) >= 20 and killed >= 20 and mid_write >= 5
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux only")
-def test_output_is_flushed_with_one_syncfs_on_linux(tmp_path: Path) -> None:
-    assert _io._syncfs(tmp_path) is True

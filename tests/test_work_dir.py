@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -83,9 +84,12 @@ def test_damaged_files_are_signed_again(
     files = sorted((work / "sign").glob("*.npz"))
     files[0].write_bytes(files[0].read_bytes()[:100])  # cut short
     files[1].write_bytes(b"")
+    rows = index.rows_path(files[2])
+    rows.write_bytes(rows.read_bytes()[:-16])  # one row short
+    index.rows_path(files[3]).write_bytes(b"")
     calls = count_signing(monkeypatch)
     assert dump(dedupe_docs.clean(corpus, work_dir=str(work))) == expected
-    assert len(calls) == 2
+    assert len(calls) == 4
     assert not list((work / "sign").glob(".*"))  # no temporary file left
 
 
@@ -94,8 +98,10 @@ def test_other_options_or_texts_never_reuse_a_file(
 ) -> None:
     work = str(tmp_path / "work")
     dedupe_docs.clean(corpus, work_dir=work)
+    first = len(list((tmp_path / "work" / "sign").glob("*.npz")))
     expected = dump(dedupe_docs.clean(corpus, shingle_size=4))
     assert dump(dedupe_docs.clean(corpus, shingle_size=4, work_dir=work)) == expected
+    assert len(list((tmp_path / "work" / "sign").glob("*.npz"))) == 2 * first
     changed = [(i, t.replace("the", "a")) for i, t in corpus]
     assert dump(dedupe_docs.clean(changed, work_dir=work)) == dump(dedupe_docs.clean(changed))
 
@@ -110,6 +116,27 @@ def test_index_over_batch_files_equals_the_in_memory_index(
     first = index.first_occurrences_from_files(files, bases, jobs=2)
     assert np.array_equal(first, index.first_occurrences(signed.shingles))
     assert (first != np.arange(len(first))).sum() > 1000  # the corpus has copies
+
+
+def test_threads_sign_into_one_work_dir(corpus: list[tuple[str, str]], tmp_path: Path) -> None:
+    work = str(tmp_path / "work")
+    expected = dump(dedupe_docs.clean(corpus, jobs=3))
+    assert dump(dedupe_docs.clean(corpus, jobs=3, work_dir=work)) == expected
+    assert dump(dedupe_docs.clean(corpus, jobs=3, work_dir=work)) == expected
+    assert not list((tmp_path / "work" / "sign").glob(".*"))
+
+
+def test_leftovers_of_killed_runs_are_removed_once_old(
+    corpus: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    folder = tmp_path / "work" / "sign"
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".abc.npz.x1.tmp", folder / ".abc.npz.x2.tmp"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half, being written")
+    os.utime(old, (1, 1))
+    dedupe_docs.clean(corpus, work_dir=str(tmp_path / "work"))
+    assert not old.exists() and fresh.exists()
 
 
 def test_a_batch_whose_rows_file_is_missing_is_signed_again(

@@ -119,7 +119,7 @@ def atomic_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
             _remove(old)
         else:
             tmp.rename(out)
-        _fsync(out.parent)
+        fsync_path(out.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -220,30 +220,57 @@ def _fsync_tree(root: Path) -> None:
         folders.append(folder)
     if len(files) < 64:
         for name in files:
-            _fsync(name)
+            fsync_path(name)
     else:
         with ThreadPoolExecutor(max_workers=16) as pool:
-            list(pool.map(_fsync, files, chunksize=64))
+            list(pool.map(fsync_path, files, chunksize=64))
     for folder in reversed(folders):
-        _fsync(Path(folder))
+        fsync_path(Path(folder))
 
 
 def _syncfs(path: Path) -> bool:
-    """``syncfs(2)`` on the filesystem holding ``path``: False where it is not available,
-    OSError when the flush fails (a full disk, an I/O error)."""
+    """``syncfs(2)`` on the filesystem holding ``path``: False where it cannot be trusted to
+    flush and report errors (no syncfs, a kernel before 5.8, a network or FUSE filesystem,
+    which only a per-file fsync reaches), OSError when the flush fails (a full disk, an I/O
+    error)."""
     libc = _libc()
-    if libc is None or not hasattr(libc, "syncfs"):
+    if libc is None or not hasattr(libc, "syncfs") or not _local_filesystem(path):
         return False
     fd = os.open(path, os.O_RDONLY)
     try:
         if libc.syncfs(fd) == 0:
             return True
         code = ctypes.get_errno()
-        if code == errno.ENOSYS:
-            return False
-        raise OSError(code, os.strerror(code), str(path))
+        if code in (errno.EIO, errno.ENOSPC, errno.EDQUOT):
+            raise OSError(code, os.strerror(code), str(path))
+        return False  # not allowed here (a sandbox) or not supported: fsync every file
     finally:
         os.close(fd)
+
+
+_LOCAL_FILESYSTEMS = {"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs", "overlay", "zfs"}
+
+
+def _local_filesystem(path: Path) -> bool:
+    """Whether ``path`` is on a local filesystem of a kernel whose syncfs reports write errors
+    (Linux 5.8 and later)."""
+    try:
+        major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except (OSError, ValueError):
+        return False
+    if (major, minor) < (5, 8):
+        return False
+    target, best, kind = os.path.realpath(path), "", ""
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind in _LOCAL_FILESYSTEMS
 
 
 def release_memory() -> None:
@@ -269,7 +296,7 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
-def _fsync(path: str | Path) -> None:
+def fsync_path(path: str | Path) -> None:
     """Flush a file or a folder (its entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:

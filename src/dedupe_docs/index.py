@@ -18,7 +18,8 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
     if its hash is 0: no shingle starts there).
 
     One pass over a hash table when the compiled kernels are there, else a sort. With ``jobs``
-    threads, each takes the hashes of one range of top bits into its own table.
+    threads, each takes the hashes of one range of top bits (a power of two of them, at least
+    ``jobs`` and at most ``2**RANGE_BITS``) into its own table.
     """
     from . import normalize  # (normalize uses this module)
 
@@ -26,7 +27,7 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
         return first_occurrences_sorted(hashes)
     from ._kernel import first_occurrences_kernel
 
-    bits = (jobs - 1).bit_length()
+    bits = min((jobs - 1).bit_length(), RANGE_BITS)  # each part reads every hash
     first = np.empty(len(hashes), dtype=np.int64)
     workers.tmap(
         lambda _shared, part: first_occurrences_kernel(hashes, first, part, bits),

@@ -13,7 +13,10 @@ import functools
 import hashlib
 import os
 import re
+import tempfile
+import threading
 import unicodedata
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -89,22 +92,34 @@ class _Tables:
     layout: np.ndarray  # 0 = visible, 1 = whitespace, 2 = line break
 
 
+_TABLES_LOCK = threading.Lock()
+
+
 @functools.cache
 def tables() -> _Tables:
     """Lookup tables for every Basic Multilingual Plane code point: built once, then loaded
     from the user's cache folder (building takes about half a second)."""
+    with _TABLES_LOCK:  # signing threads ask at once; one builds
+        return _load_or_build_tables()
+
+
+def _load_or_build_tables() -> _Tables:
     cache = _cache_path()
     try:
         with np.load(cache) as saved:
             return _Tables(saved["kinds"], saved["values"], saved["digits"], saved["layout"])
-    except (OSError, KeyError, ValueError):
-        pass
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):
+        pass  # not there, or damaged: built again and replaced
     built = _build_tables()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, **attrs.asdict(built, recurse=False))
-        tmp.replace(cache)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".tables-", suffix=".tmp.npz")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **attrs.asdict(built, recurse=False))
+            Path(tmp).replace(cache)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home is fine: the tables are rebuilt next time
     return built
@@ -170,7 +185,7 @@ _POWERS = mix64(np.arange(1, 257, dtype=np.uint64))  # per-position weights insi
 def tokenize(text: str, cps: np.ndarray | None = None) -> Tokens:
     """Split ``text`` into tokens and hash their normal form.
 
-    Runs the compiled kernel when Numba is installed (the ``fast`` extra), else NumPy.
+    Runs the compiled kernel, or NumPy when ``DEDUPE_DOCS_PURE_NUMPY`` is set.
     """
     if cps is None:
         cps = codepoints(text)
@@ -195,12 +210,12 @@ def tokenize(text: str, cps: np.ndarray | None = None) -> Tokens:
 
 @functools.cache
 def compiled() -> Callable[..., tuple[np.ndarray, ...]] | None:
+    """The compiled tokeniser, or None when ``DEDUPE_DOCS_PURE_NUMPY`` asks for the NumPy
+    references (tokeniser, line splitter, sorted index) instead."""
     if os.environ.get("DEDUPE_DOCS_PURE_NUMPY"):
         return None
-    try:
-        from ._kernel import tokenize_kernel
-    except ImportError:
-        return None
+    from ._kernel import tokenize_kernel
+
     return tokenize_kernel  # type: ignore[no-any-return]
 
 

@@ -134,6 +134,9 @@ def _sign_stage(
 ) -> tuple[sign.Signed, list[Path], np.ndarray]:
     """:func:`sign_all`, the batch files in order when there is a ``work_dir``, and the first
     token of each batch (plus the total)."""
+    if config.work_dir is not None:  # every node resolves the same absolute path
+        config = config.evolve(work_dir=str(Path(config.work_dir).absolute()))
+        sign.remove_leftovers(config.work_dir)
     size = BATCH_CHARS or min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     batches = sign.batches(texts, size)
     stage(progress, "sign", 0, len(batches))

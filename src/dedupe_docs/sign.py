@@ -8,19 +8,24 @@ costs about as much as one file of the same size. Tokens and blocks never cross 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
-import threading
+import tempfile
+import time
+import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 import attrs
 import numpy as np
 
+from . import _io
 from .config import Config
-from .index import range_rows, rows_path
+from .index import RANGE_BITS, range_rows, rows_path
 from .normalize import codepoints, tokenize
 from .segment import segment
 from .shingle import shingle
@@ -71,6 +76,7 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     k = config.shingle_size
     shingles = np.zeros(len(tokens), dtype=np.uint64)
     windows = shingle(tokens.hashes, k)
+    windows[windows == 0] = 1  # 0 stands for no shingle
     if len(windows):
         shingles[: len(windows)] = np.where(tok_doc[: len(windows)] == tok_doc[k - 1 :], windows, 0)
     return Signed(
@@ -103,40 +109,67 @@ def stored(config: Config, texts: Sequence[str]) -> tuple[Path, Signed]:
     engine, any worker) signed the same texts with the same options before.
 
     The name is a hash of the texts, the options that shape the arrays and this code, so a file
-    is never reused for anything else; it is written under a temporary name and renamed, so a
-    file that exists is complete. That makes tasks idempotent and a rerun after a crash skip the
-    batches already done. Beside it, ``NAME.rows.npy`` holds the shingles grouped by hash range
-    for :func:`dedupe_docs.index.first_occurrences_from_files`.
+    is never reused for anything else. Beside it, ``NAME.rows.npy`` holds the shingles grouped
+    by hash range for :func:`dedupe_docs.index.first_occurrences_from_files`. Both are written
+    under temporary names, flushed to disk and renamed, the rows first: a batch file that exists
+    means both are complete, which makes tasks idempotent and a rerun after a crash skip the
+    batches already done. A file that does not check out is signed again.
     """
     assert config.work_dir is not None
     path = Path(config.work_dir) / "sign" / f"{_fingerprint(texts, config)}.npz"
     try:
-        signed = load(path)
-        if rows_path(path).is_file():
-            return path, signed
+        return path, _load_complete(path)
     except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         pass  # not there yet, or damaged: sign again
     signed = sign(texts, config)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows, bounds = range_rows(signed.shingles)
-    unique = f"{os.getpid()}.{threading.get_ident()}"
-    tmp_rows = path.with_name(f".{path.stem}.{unique}.tmp.npy")
-    tmp = path.with_name(f".{path.stem}.{unique}.tmp.npz")
-    try:  # the rows first: the batch file is the mark that both are complete
-        np.save(tmp_rows, rows)
-        tmp_rows.replace(rows_path(path))
-        np.savez(tmp, range_bounds=bounds, **attrs.asdict(signed, recurse=False))
-        tmp.replace(path)
-    finally:
-        tmp_rows.unlink(missing_ok=True)
-        tmp.unlink(missing_ok=True)
+    _write_durably(rows_path(path), lambda f: np.save(f, rows))
+    arrays = attrs.asdict(signed, recurse=False)
+    _write_durably(path, lambda f: np.savez(f, range_bounds=bounds, **arrays))
+    _io.fsync_path(path.parent)
     return path, signed
 
 
 def load(path: Path) -> Signed:
-    """A signed batch written by :func:`sign_to_file`."""
+    """A signed batch written by :func:`stored`."""
     with np.load(path) as saved:
         return Signed(**{f.name: saved[f.name] for f in attrs.fields(Signed)})
+
+
+def _load_complete(path: Path) -> Signed:
+    """:func:`load`, after checking that the rows file beside it has every row (ValueError)."""
+    with np.load(path) as saved:
+        bounds = saved["range_bounds"]
+    rows = np.load(rows_path(path), mmap_mode="r")
+    if len(bounds) != (1 << RANGE_BITS) + 1 or rows.dtype != np.uint64:
+        raise ValueError(f"{path}: another layout")
+    if rows.shape != (int(bounds[-1]), 2):
+        raise ValueError(f"{path}: rows file cut short")
+    return load(path)
+
+
+def _write_durably(target: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write ``target`` under a unique temporary name, fsync it, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(tmp).replace(target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def remove_leftovers(work_dir: str, older_than: float = 86400.0) -> None:
+    """Remove the temporary files that killed runs left in ``work_dir`` (a day old: a live
+    writer's file is seconds old)."""
+    cutoff = time.time() - older_than
+    for tmp in (Path(work_dir) / "sign").glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
 
 
 def _fingerprint(texts: Sequence[str], config: Config) -> str:
@@ -150,9 +183,12 @@ def _fingerprint(texts: Sequence[str], config: Config) -> str:
 
 @functools.cache
 def _code_version() -> str:
-    """A hash of the modules that shape the signed arrays (and of NumPy's file format)."""
-    digest = hashlib.blake2b(np.__version__.encode(), digest_size=8)
-    for name in ("sign.py", "normalize.py", "segment.py", "shingle.py", "_kernel.py"):
+    """A hash of the modules that shape the signed arrays and their files, of the Unicode
+    tables they are built from, and of NumPy's version (its file format)."""
+    digest = hashlib.blake2b(
+        f"{np.__version__} {unicodedata.unidata_version}".encode(), digest_size=8
+    )
+    for name in ("sign.py", "normalize.py", "segment.py", "shingle.py", "index.py", "_kernel.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()
 

@@ -1,0 +1,301 @@
+"""The per-block decide that :mod:`dedupe_docs.decide` batched and compiled: the reference its
+batched slow path is tested against (tests/test_decide.py). One block at a time, one rapidfuzz
+call per comparison; otherwise the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+import regex
+from rapidfuzz import fuzz
+
+from dedupe_docs.config import Config
+from dedupe_docs.normalize import _POWERS, mix64, verification_form
+from dedupe_docs.segment import sentences
+from dedupe_docs.sign import Signed
+
+KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
+_DIGITS = regex.compile(r"\d+")
+_FIRST_LETTER = regex.compile(r"\p{L}")
+REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
+
+
+@attrs.frozen(eq=False)
+class Units:
+    """Every block (or sentence of a split block) with its decision, sorted by document and
+    offset. Source columns are -1 and similarity NaN where there is no source."""
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    reason: np.ndarray
+    src_doc: np.ndarray
+    src_start: np.ndarray
+    src_end: np.ndarray
+    similarity: np.ndarray
+
+    def take(self, index: np.ndarray) -> Units:
+        return Units(*(getattr(self, f.name)[index] for f in attrs.fields(Units)))
+
+
+def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Order-sensitive hash of each block's token sequence (0 for a block without tokens)."""
+    out = np.zeros(len(first), dtype=np.uint64)
+    nonempty = np.flatnonzero(last > first)
+    if len(nonempty) == 0:
+        return out
+    counts = (last - first)[nonempty]
+    offsets = np.cumsum(counts) - counts
+    position = np.arange(int(counts.sum())) - np.repeat(offsets, counts)
+    index = np.repeat(first[nonempty], counts) + position
+    with np.errstate(over="ignore"):
+        weighted = token_hashes[index] * _POWERS[np.minimum(position, len(_POWERS) - 1)]
+        sums = np.add.reduceat(weighted, offsets)
+    out[nonempty] = mix64(sums ^ counts.astype(np.uint64)) | np.uint64(1)
+    return out
+
+
+def decide(
+    s: Signed,
+    texts: Sequence[str],
+    aligned: np.ndarray,
+    boilerplate: np.ndarray,
+    keys: np.ndarray,
+    config: Config,
+) -> Units:
+    """Decide every block of the corpus ``s`` (``aligned`` indexes its tokens)."""
+    n_blocks = len(s.blk_start)
+    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
+    tok_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_tokens))
+    t0, t1 = s.blk_t0, s.blk_t1
+    ntok = t1 - t0
+    has_source = aligned >= 0
+    covered = _range_sum(has_source, t0, t1)
+    src = np.maximum(aligned, 0)
+    # Fast path: every token aligned, in order, equal with digits kept → similarity 1.
+    equal = has_source & (s.tok_exact[src] == s.tok_exact)
+    step = np.ones(len(aligned), dtype=bool)
+    step[1:] = aligned[1:] == aligned[:-1] + 1
+    if len(src) == 0:
+        src = np.zeros(1, dtype=np.int64)  # no tokens at all: every block is empty
+    first_src = src[np.minimum(t0, len(src) - 1)]
+    last_src = src[np.clip(t1 - 1, 0, len(src) - 1)]
+    fast = (ntok > 0) & (_range_sum(~equal, t0, t1) == 0) & (_range_sum(~step, t0 + 1, t1) == 0)
+    fast &= (
+        tok_doc[np.minimum(first_src, len(tok_doc) - 1)]
+        == tok_doc[np.minimum(last_src, len(tok_doc) - 1)]
+        if len(tok_doc)
+        else fast
+    )
+    fast &= ~((last_src >= t0) & (first_src < t1))  # a block cannot repeat itself
+    reason = np.zeros(n_blocks, dtype=np.int8)
+    src_doc = np.full(n_blocks, -1, dtype=np.int64)
+    src_start = np.full(n_blocks, -1, dtype=np.int64)
+    src_end = np.full(n_blocks, -1, dtype=np.int64)
+    similarity = np.full(n_blocks, np.nan)
+    reason[fast] = DUPLICATE
+    src_doc[fast] = tok_doc[first_src[fast]]
+    src_start[fast] = s.tok_start[first_src[fast]]
+    src_end[fast] = s.tok_end[last_src[fast]]
+    similarity[fast] = 1.0
+    # Slow path: partly aligned or fuzzy blocks, verified one by one.
+    extra: list[tuple[int, int, int, int, int, int, int, float]] = []
+    split: list[int] = []
+    candidates = np.flatnonzero((covered > 0) & ~fast)
+    shared = (_Checker(s, texts, aligned, tok_doc, config), blk_doc, covered)
+    for b, found in _verify_blocks(shared, candidates.tolist()):
+        if len(found) == 1 and found[0][1:3] == (int(s.blk_start[b]), int(s.blk_end[b])):
+            _, _, _, sd, ss, se, sim = found[0]
+            reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
+                DUPLICATE,
+                sd,
+                ss,
+                se,
+                sim,
+            )
+        else:
+            d = int(blk_doc[b])
+            split.append(b)
+            extra.extend((d, a, e, r, sd, ss, se, sim) for r, a, e, sd, ss, se, sim in found)
+    # Boilerplate and repeats, where no duplicate was found.
+    undecided = reason == KEEP
+    if len(split):
+        undecided[split] = False
+    is_bp = undecided & np.isin(keys, boilerplate) & (keys != 0)
+    for b in np.flatnonzero(is_bp).tolist():
+        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
+            reason[b] = BOILERPLATE
+    same = np.zeros(n_blocks, dtype=bool)
+    if n_blocks > 1 and len(s.tok_hash):
+        # Cheap filter (same length, same first and last token), then whole-sequence hashes.
+        h, first, last = s.tok_hash, np.minimum(t0, len(s.tok_hash) - 1), np.maximum(t1 - 1, 0)
+        maybe = (ntok[1:] == ntok[:-1]) & (ntok[1:] > 0) & (blk_doc[1:] == blk_doc[:-1])
+        maybe &= (h[first[1:]] == h[first[:-1]]) & (h[last[1:]] == h[last[:-1]])
+        cand = np.flatnonzero(maybe) + 1
+        this = block_hashes(h, t0[cand], t1[cand])
+        same[cand] = this == block_hashes(h, t0[cand - 1], t1[cand - 1])
+    run_first = np.maximum.accumulate(np.where(same, 0, np.arange(n_blocks)))
+    for b in np.flatnonzero(same & (reason == KEEP) & undecided).tolist():
+        d, p = int(blk_doc[b]), int(run_first[b])
+        text = texts[d]
+        block, first = text[s.blk_start[b] : s.blk_end[b]], text[s.blk_start[p] : s.blk_end[p]]
+        sim = _similarity(block, first, config.threshold)
+        # A short block that differs only in its numbers (a table row, a counter) is not a repeat.
+        if sim is not None and _DIGITS.findall(block) == _DIGITS.findall(first):
+            reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
+                REPEAT,
+                d,
+                s.blk_start[p],
+                s.blk_end[p],
+                sim,
+            )
+    units = Units(
+        blk_doc,
+        s.blk_start.copy(),
+        s.blk_end.copy(),
+        reason,
+        src_doc,
+        src_start,
+        src_end,
+        similarity,
+    )
+    if split:
+        keep_rows = np.ones(n_blocks, dtype=bool)
+        keep_rows[split] = False
+        units = units.take(np.flatnonzero(keep_rows))
+        columns = list(zip(*extra, strict=True))
+        added = Units(
+            np.array(columns[0], dtype=np.int64),
+            np.array(columns[1], dtype=np.int64),
+            np.array(columns[2], dtype=np.int64),
+            np.array(columns[3], dtype=np.int8),
+            np.array(columns[4], dtype=np.int64),
+            np.array(columns[5], dtype=np.int64),
+            np.array(columns[6], dtype=np.int64),
+            np.array(columns[7], dtype=np.float64),
+        )
+        units = Units(
+            *(
+                np.concatenate([getattr(units, f.name), getattr(added, f.name)])
+                for f in attrs.fields(Units)
+            )
+        )
+        units = units.take(np.lexsort((units.start, units.doc)))
+    return units
+
+
+def _verify_blocks(
+    shared: tuple[_Checker, np.ndarray, np.ndarray], blocks: Sequence[int]
+) -> list[tuple[int, list[Found]]]:
+    """The slow path for some blocks (runs in a worker): each block with what was found."""
+    checker, blk_doc, covered = shared
+    s, out = checker.s, []
+    for b in blocks:
+        t0, t1 = int(s.blk_t0[b]), int(s.blk_t1[b])
+        start, end = int(s.blk_start[b]), int(s.blk_end[b])
+        found = checker.duplicates(int(blk_doc[b]), start, end, t0, t1, int(covered[b]))
+        if found is not None:
+            out.append((b, found))
+    return out
+
+
+def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
+    """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
+    such as ``is returned.`` recurs in many documents without being boilerplate)."""
+    letter = _FIRST_LETTER.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not letter or not letter.group().islower():
+        return False
+    return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
+
+
+def _range_sum(mask: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Number of True values of ``mask`` in each ``[lo, hi)`` (0 where hi <= lo)."""
+    cum = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    lo = np.minimum(lo, hi)
+    return cum[hi] - cum[lo]
+
+
+Found = tuple[
+    int, int, int, int, int, int, float
+]  # reason, start, end, src doc, src start, src end, sim
+
+
+@attrs.define
+class _Checker:
+    """The slow path: rapidfuzz verification and sentence-level cuts for one block at a time."""
+
+    s: Signed
+    texts: Sequence[str]
+    aligned: np.ndarray
+    tok_doc: np.ndarray
+    config: Config
+
+    def duplicates(
+        self, d: int, bs: int, be: int, a: int, b: int, covered: int
+    ) -> list[Found] | None:
+        """The block as one duplicate, or its sentences each kept or removed, or None.
+
+        A block whose every sentence is aligned goes whole; otherwise, when sentences may be
+        split, only the aligned sentences go (an inserted sentence is new text and stays).
+        """
+        config = self.config
+        whole = covered >= config.block_coverage * (b - a)
+        parts: list[tuple[int, int, int, int]] = []
+        if config.split_sentences and covered < b - a:
+            starts = self.s.tok_start[a:b]
+            spans = sentences(self.texts[d], bs, be)
+            # One searchsorted in the array's own dtype: a Python int against int32 offsets
+            # makes NumPy cast the whole array per call (hours on a 50 MB line).
+            at = np.searchsorted(starts, np.array(spans, dtype=starts.dtype).reshape(-1, 2))
+            for (ss, se), (sa, sb) in zip(spans, (a + at).tolist(), strict=True):
+                parts.append((ss, se, sa, sb))
+        ok = [
+            sb > sa
+            and np.count_nonzero(self.aligned[sa:sb] >= 0) >= config.block_coverage * (sb - sa)
+            for _, _, sa, sb in parts
+        ]
+        if whole and (len(parts) < 2 or all(ok)):
+            found = self.verified(d, bs, be, a, b)
+            return [found] if found else None
+        if len(parts) < 2 or not any(ok):
+            return None
+        out = []
+        for (ss, se, sa, sb), good in zip(parts, ok, strict=True):
+            found = self.verified(d, ss, se, sa, sb) if good else None
+            out.append(found or (KEEP, ss, se, -1, -1, -1, float("nan")))
+        return out if any(f[0] != KEEP for f in out) else None
+
+    def verified(self, d: int, bs: int, be: int, a: int, b: int) -> Found | None:
+        """A duplicate of text[bs:be] (tokens a..b) if its majority source verifies."""
+        sources = self.aligned[a:b]
+        sources = sources[sources >= 0]
+        docs = self.tok_doc[sources]
+        m = int(docs[0])
+        if docs[-1] != m or not (docs == m).all():
+            values, counts = np.unique(docs, return_counts=True)
+            m = int(values[np.argmax(counts)])
+            sources = sources[docs == m]
+        tokens = sources if (np.diff(sources) > 0).all() else np.unique(sources)
+        if m == d and tokens[-1] >= a and tokens[0] < b:
+            return None  # a block cannot repeat itself
+        starts, ends = self.s.tok_start, self.s.tok_end
+        s_start, s_end = int(starts[tokens[0]]), int(ends[tokens[-1]])
+        cuts = np.flatnonzero(np.diff(tokens) != 1)
+        firsts = [int(tokens[0]), *(tokens[cuts + 1].tolist())]
+        lasts = [*(tokens[cuts].tolist()), int(tokens[-1])]
+        s_text = self.texts[m]
+        pieces = [s_text[starts[f] : ends[e]] for f, e in zip(firsts, lasts, strict=True)]
+        sim = _similarity(self.texts[d][bs:be], " ".join(pieces), self.config.threshold)
+        return None if sim is None else (DUPLICATE, bs, be, m, s_start, s_end, sim)
+
+
+def _similarity(target: str, source: str, threshold: float) -> float | None:
+    """rapidfuzz ratio of the verification forms, or None below the threshold."""
+    a, b = verification_form(target), verification_form(source)
+    if a == b:
+        return 1.0
+    score = fuzz.ratio(a, b, processor=None, score_cutoff=threshold * 100)
+    return round(score / 100, 4) if score and score >= threshold * 100 else None
