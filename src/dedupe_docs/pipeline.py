@@ -152,6 +152,7 @@ def _sign_stage(
         done = workers.tmap(_sign_batch, batches, (texts, config), config.jobs)
         files = [path for path, _ in done if path is not None]
         parts = [part for _, part in done]
+        del done  # concat frees each part's columns as it joins them
     stage(progress, "sign", len(batches), len(batches))
     bases = np.cumsum([0, *(len(part.tok_start) for part in parts)])
     return sign.concat(parts), files, bases
