@@ -29,8 +29,9 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
 
     bits = min((jobs - 1).bit_length(), RANGE_BITS)  # each part reads every hash
     first = np.empty(len(hashes), dtype=np.int64)
+    like = np.empty(0, dtype=np.int32 if len(hashes) < 2**31 else np.int64)
     workers.tmap(
-        lambda _shared, part: first_occurrences_kernel(hashes, first, part, bits),
+        lambda _shared, part: first_occurrences_kernel(hashes, first, part, bits, like),
         range(1 << bits),
         None,
         jobs,

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 
 from . import __version__, _io, decide, emit, formats, sign, workers
@@ -84,6 +85,7 @@ def _clean(
         first = first_occurrences(signed.shingles, config.jobs)
     if prior is not None:
         prior.observe(signed, first)
+    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))  # not needed past the index
     clock.lap("index")
     stage(progress, "detect")
     aligned = align(
