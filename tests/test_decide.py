@@ -136,7 +136,7 @@ def test_block_copies_kernel_matches_one_block_at_a_time(seed: int) -> None:
     c = _corpus(seed)
     aligned, tok_doc = c["aligned"], _tok_doc(c)
     got = block_copies_kernel(
-        aligned, c["tok_exact"], c["tok_start"], c["tok_end"], c["doc_tokens"], c["t0"], c["t1"]
+        aligned, 0, c["tok_exact"], c["tok_start"], c["tok_end"], c["doc_tokens"], c["t0"], c["t1"]
     )
     for k, (a, b) in enumerate(zip(c["t0"].tolist(), c["t1"].tolist(), strict=True)):
         src = aligned[a:b]
@@ -170,7 +170,7 @@ def test_copy_sources_kernel_matches_one_request_at_a_time(seed: int, data: st.D
         requests.append((d, a, data.draw(st.integers(a, int(doc_tokens[d + 1])))))
     doc, t0, t1 = np.array(requests, dtype=np.int64).reshape(-1, 3).T
     src_doc, src_start, src_end, piece_at, piece_start, piece_end = copy_sources_kernel(
-        aligned, c["tok_start"], c["tok_end"], doc_tokens, doc, t0, t1
+        aligned, 0, c["tok_start"], c["tok_end"], doc_tokens, doc, t0, t1
     )
     for k, (d, a, b) in enumerate(requests):
         # What decide did per passage with NumPy before the batch.
@@ -205,7 +205,7 @@ def test_span_tokens_kernel_matches_searchsorted(seed: int, data: st.DataObject)
         lo = data.draw(st.integers(int(c["tok_start"][a]), int(c["tok_end"][b - 1])))
         spans.append((a, b, lo, data.draw(st.integers(lo, int(c["tok_end"][b - 1])))))
     t0, t1, starts, ends = np.array(spans, dtype=np.int64).reshape(-1, 4).T
-    first, last, covered = span_tokens_kernel(c["tok_start"], c["aligned"], t0, t1, starts, ends)
+    first, last, covered = span_tokens_kernel(c["tok_start"], c["aligned"], 0, t0, t1, starts, ends)
     for k, (a, b, lo, hi) in enumerate(spans):
         at = a + np.searchsorted(c["tok_start"][a:b], np.array([lo, hi], dtype=np.int32))
         assert (first[k], last[k]) == tuple(at.tolist())

@@ -168,14 +168,15 @@ def first_occurrences_kernel(hashes, first, part, bits, like):  # type: ignore[n
 
 
 @njit(cache=True)
-def runs_kernel(first, k):  # type: ignore[no-untyped-def]
+def runs_kernel(first, k, base):  # type: ignore[no-untyped-def]
     """Runs of seeds: consecutive tokens whose shingles first occur at consecutive tokens (one
-    diagonal). Returns the target and source ``[start, end)`` of every run, ends counting the
-    ``k`` tokens of its last shingle."""
+    diagonal). ``first`` covers the tokens from ``base`` on. Returns the target and source
+    ``[start, end)`` of every run, ends counting the ``k`` tokens of its last shingle."""
     n = len(first)
     count = 0
     for i in range(n):
-        if first[i] != i and (i == 0 or first[i - 1] == i - 1 or first[i - 1] != first[i] - 1):
+        t = i + base
+        if first[i] != t and (i == 0 or first[i - 1] == t - 1 or first[i - 1] != first[i] - 1):
             count += 1
     t_start = np.empty(count, dtype=np.int64)
     t_end = np.empty(count, dtype=np.int64)
@@ -183,12 +184,13 @@ def runs_kernel(first, k):  # type: ignore[no-untyped-def]
     s_end = np.empty(count, dtype=np.int64)
     r = -1
     for i in range(n):
-        if first[i] == i:
+        t = i + base
+        if first[i] == t:
             continue
-        if i == 0 or first[i - 1] == i - 1 or first[i - 1] != first[i] - 1:
+        if i == 0 or first[i - 1] == t - 1 or first[i - 1] != first[i] - 1:
             r += 1
-            t_start[r], s_start[r] = i, first[i]
-        t_end[r], s_end[r] = i + k, first[i] + k
+            t_start[r], s_start[r] = t, first[i]
+        t_end[r], s_end[r] = t + k, first[i] + k
     return t_start, t_end, s_start, s_end
 
 
@@ -370,9 +372,9 @@ def _copies_whole_blocks(runs, starts, ends):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def mark_kernel(aligned, runs, bounds, passages, longest):  # type: ignore[no-untyped-def]
-    """Write each passage's token alignment, in the given order: runs one to one, small equal
-    gaps as substitutions.
+def mark_kernel(aligned, base, runs, bounds, passages, longest):  # type: ignore[no-untyped-def]
+    """Write each passage's token alignment into ``aligned`` (the tokens from ``base`` on), in
+    the given order: runs one to one, small equal gaps as substitutions.
 
     Where passages overlap, a token keeps the alignment of the longer run: a third copy that
     shares its first words with the end of a second one still points at the first copy, not
@@ -398,16 +400,17 @@ def mark_kernel(aligned, runs, bounds, passages, longest):  # type: ignore[no-un
                 gap_t, gap_s = ts - prev_te, ss - prev_se
                 if 0 < gap_t <= gap_s + 2:  # a substitution or deletion, not inserted text
                     for g in range(gap_t):
-                        t = prev_te + g
+                        t = prev_te + g - base
                         if weight[t] == 0:
                             step = min(g, max(gap_s - 1, 0))
                             aligned[t] = prev_se + step if gap_s > 0 else prev_se - 1
                             weight[t] = 1
             length = te - ts
             for g in range(length):
-                if weight[ts + g] <= length:
-                    aligned[ts + g] = ss + g
-                    weight[ts + g] = length
+                t = ts + g - base
+                if weight[t] <= length:
+                    aligned[t] = ss + g
+                    weight[t] = length
             if i == 0 or te >= prev_te:
                 prev_te, prev_se = te, se
 
@@ -423,10 +426,11 @@ def _doc_of(doc_tokens, token):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def block_copies_kernel(  # type: ignore[no-untyped-def]
-    aligned, tok_exact, tok_start, tok_end, doc_tokens, blk_t0, blk_t1
+    aligned, base, tok_exact, tok_start, tok_end, doc_tokens, blk_t0, blk_t1
 ):
     """Per block: how many of its tokens are aligned, and the source span (document, start,
-    end) where the block is an exact copy, else -1.
+    end) where the block is an exact copy, else -1 (``aligned`` covers the tokens from
+    ``base`` on).
 
     An exact copy has every token aligned, in order, to consecutive tokens equal with digits
     kept, all in one document and not overlapping the block itself. One pass over the tokens
@@ -442,17 +446,19 @@ def block_copies_kernel(  # type: ignore[no-untyped-def]
         count = 0
         exact = b > a
         for i in range(a, b):
-            j = aligned[i]
+            j = aligned[i - base]
             if j < 0:
                 exact = False
                 continue
             count += 1
-            if exact and (tok_exact[j] != tok_exact[i] or (i > a and j != aligned[i - 1] + 1)):
+            if exact and (
+                tok_exact[j] != tok_exact[i] or (i > a and j != aligned[i - 1 - base] + 1)
+            ):
                 exact = False
         covered[k] = count
         if not exact:
             continue
-        first, last = aligned[a], aligned[b - 1]
+        first, last = aligned[a - base], aligned[b - 1 - base]
         if last >= a and first < b:
             continue  # a block cannot repeat itself
         d = _doc_of(doc_tokens, first)
@@ -462,9 +468,10 @@ def block_copies_kernel(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def span_tokens_kernel(tok_start, aligned, t0, t1, starts, ends):  # type: ignore[no-untyped-def]
+def span_tokens_kernel(tok_start, aligned, base, t0, t1, starts, ends):  # type: ignore[no-untyped-def]
     """Token range ``[first, last)`` of each character span ``[start, end)`` inside the tokens
-    ``t0..t1`` of its block (the tokens starting in the span), and how many are aligned."""
+    ``t0..t1`` of its block (the tokens starting in the span), and how many are aligned
+    (``aligned`` covers the tokens from ``base`` on)."""
     n = len(starts)
     first = np.empty(n, dtype=np.int64)
     last = np.empty(n, dtype=np.int64)
@@ -474,16 +481,17 @@ def span_tokens_kernel(tok_start, aligned, t0, t1, starts, ends):  # type: ignor
         first[k] = t0[k] + np.searchsorted(block, starts[k])
         last[k] = t0[k] + np.searchsorted(block, ends[k])
         for i in range(first[k], last[k]):
-            if aligned[i] >= 0:
+            if aligned[i - base] >= 0:
                 covered[k] += 1
     return first, last, covered
 
 
 @njit(cache=True)
 def copy_sources_kernel(  # type: ignore[no-untyped-def]
-    aligned, tok_start, tok_end, doc_tokens, doc, t0, t1
+    aligned, base, tok_start, tok_end, doc_tokens, doc, t0, t1
 ):
-    """The source of each request: tokens ``t0..t1`` of document ``doc``.
+    """The source of each request: tokens ``t0..t1`` of document ``doc`` (``aligned`` covers
+    the tokens from ``base`` on).
 
     The source document is the one most aligned tokens point into (the first one on a tie);
     its tokens, sorted and unique, give the source span (document, start, end) and the runs of
@@ -509,7 +517,7 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
         a, b = t0[k], t1[k]
         count = 0
         for i in range(a, b):
-            j = aligned[i]
+            j = aligned[i - base]
             if j >= 0:
                 if not doc_tokens[d] <= j < doc_tokens[d + 1]:
                     d = _doc_of(doc_tokens, j)

@@ -46,6 +46,16 @@ class Config:
     """A folder for the signed batches (shared by all nodes with Ray): a rerun after a crash
     loads the batches already signed instead of signing them again."""
 
+    max_memory: int | None = attrs.field(default=None, validator=v.optional(v.ge(64 << 20)))
+    """Bytes of memory to stay near: the corpus is cleaned in batches, with its corpus-wide
+    arrays in files (in ``work_dir``, else beside the output). The output is the same."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_memory is not None:
+            from .spill import check
+
+            check(self)
+
     def evolve(self, **changes: Any) -> Config:
         """A copy with some options changed (validated like the original)."""
         return attrs.evolve(self, **changes)

@@ -29,6 +29,8 @@ KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS = regex.compile(r"\d+")
 _FIRST_LETTER = regex.compile(r"\p{L}")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
+Aligned = tuple[np.ndarray, int]
+"""The source token of each token from a base token on (-1: none), and that base."""
 
 
 @attrs.frozen(eq=False)
@@ -113,24 +115,31 @@ def decide(
     boilerplate: np.ndarray,
     keys: np.ndarray,
     config: Config,
+    base: int = 0,
 ) -> Units:
-    """Decide every block of the corpus ``s`` (``aligned`` indexes its tokens)."""
+    """Decide every block of ``s`` (``aligned`` covers its tokens from ``base`` on).
+
+    ``s`` may be a batch seen through corpus-wide token columns: its blocks index those
+    columns, ``doc_blocks`` counts no block for the documents before the batch, and ``texts``
+    looks up any document by its number in the corpus."""
     n_blocks = len(s.blk_start)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
     t0, t1 = s.blk_t0, s.blk_t1
     ntok = t1 - t0
     # Fast path: every token aligned, in order, equal with digits kept → similarity 1.
     covered, src_doc, src_start, src_end = block_copies_kernel(
-        aligned, s.tok_exact, s.tok_start, s.tok_end, s.doc_tokens, t0, t1
+        aligned, base, s.tok_exact, s.tok_start, s.tok_end, s.doc_tokens, t0, t1
     )
     fast = src_doc >= 0
     reason = np.where(fast, DUPLICATE, KEEP).astype(np.int8)
     similarity = np.where(fast, 1.0, np.nan)
     # Slow path: partly aligned or fuzzy blocks, whole or by sentences, all verified at once.
     candidates = np.flatnonzero((covered > 0) & ~fast)
-    whole, parts, check_parts = _requests(s, texts, aligned, blk_doc, covered, candidates, config)
+    whole, parts, check_parts = _requests(
+        s, texts, (aligned, base), blk_doc, covered, candidates, config
+    )
     check = np.concatenate([np.ones(len(whole.block), dtype=bool), check_parts])
-    found = _verify(s, texts, aligned, _Requests.concat([whole, parts]), check, config)
+    found = _verify(s, texts, (aligned, base), _Requests.concat([whole, parts]), check, config)
     hit = np.flatnonzero(found.reason[: len(whole.block)] == DUPLICATE)
     copies = whole.block[hit]
     reason[copies], src_doc[copies], src_start[copies], src_end[copies], similarity[copies] = (
@@ -249,7 +258,7 @@ class _Requests:
 def _requests(
     s: Signed,
     texts: Sequence[str],
-    aligned: np.ndarray,
+    aligned: Aligned,
     blk_doc: np.ndarray,
     covered: np.ndarray,
     candidates: np.ndarray,
@@ -286,7 +295,7 @@ def _requests(
 
 
 def _sentences(
-    s: Signed, texts: Sequence[str], aligned: np.ndarray, blk_doc: np.ndarray, blocks: np.ndarray
+    s: Signed, texts: Sequence[str], aligned: Aligned, blk_doc: np.ndarray, blocks: np.ndarray
 ) -> tuple[_Requests, np.ndarray]:
     """Every sentence of the ``blocks``, and how many of its tokens are aligned."""
     owner: list[int] = []
@@ -305,7 +314,7 @@ def _sentences(
     block = np.array(owner, dtype=np.int64)
     start, end = np.ascontiguousarray(np.array(spans, dtype=np.int64).reshape(-1, 2).T)
     t0, t1, covered = span_tokens_kernel(
-        s.tok_start, aligned, s.blk_t0[block], s.blk_t1[block], start, end
+        s.tok_start, *aligned, s.blk_t0[block], s.blk_t1[block], start, end
     )
     return _Requests(block, blk_doc[block], start, end, t0, t1), covered
 
@@ -313,7 +322,7 @@ def _sentences(
 def _verify(
     s: Signed,
     texts: Sequence[str],
-    aligned: np.ndarray,
+    aligned: Aligned,
     requests: _Requests,
     check: np.ndarray,
     config: Config,
@@ -333,7 +342,7 @@ def _verify(
     )
     rows = np.flatnonzero(check)
     src_doc, src_start, src_end, piece_at, piece_start, piece_end = copy_sources_kernel(
-        aligned,
+        *aligned,
         s.tok_start,
         s.tok_end,
         s.doc_tokens,
@@ -402,6 +411,12 @@ class Spans:
     start: np.ndarray
     end: np.ndarray
 
+    @staticmethod
+    def concat(parts: Sequence[Spans]) -> Spans:
+        return Spans(
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in attrs.fields(Spans))
+        )
+
 
 def kept_spans(units: Units) -> Spans:
     kept = units.reason == KEEP
@@ -433,11 +448,15 @@ def settle(
     doc_lengths: np.ndarray,
     schedule: np.ndarray | None = None,
     restored: np.ndarray | None = None,
+    earlier: Spans | None = None,
 ) -> tuple[Units, Spans]:
     """Restore removals whose source does not survive inside one kept span, until none is left.
 
     Restoring only adds kept text, so the loop ends; the result satisfies the contract's
-    invariant that every removed duplicate points at text in the cleaned corpus.
+    invariant that every removed duplicate points at text in the cleaned corpus. Without a
+    ``schedule`` one round does it: a source that survives keeps surviving as text is restored.
+    ``earlier`` adds the kept spans of documents before ``units`` that sources may lie in (as
+    decided before this round: the spans of a batch run that settled the batches before).
 
     A persisted index replays earlier batches: ``schedule`` pins units to their recorded
     history (per unit: -2 where the rules apply, else the round from which it is kept, -1 for
@@ -457,7 +476,7 @@ def settle(
         sourced = np.flatnonzero(units.src_doc >= 0)
         sourced = sourced[reason[sourced] != KEEP]
         ok = _survives(
-            spans,
+            spans if earlier is None else Spans.concat([earlier, spans]),
             units.src_doc[sourced],
             units.src_start[sourced],
             units.src_end[sourced],
@@ -489,9 +508,7 @@ def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units
         & (removed.src_doc[1:] == removed.src_doc[:-1])
     )
     group = np.cumsum(~joins) - 1
-    n = int(group[-1]) + 1
     first = np.flatnonzero(~joins)
-    np.append(first[1:], len(rows)) - 1
     src_start = np.minimum.reduceat(removed.src_start, first)
     src_end = np.maximum.reduceat(removed.src_end, first)
     sourced = removed.src_doc[first] >= 0

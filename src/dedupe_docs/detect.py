@@ -25,19 +25,23 @@ def align(
     min_tokens: int,
     max_gap: int,
     keep: str = "first",
+    base: int = 0,
 ) -> np.ndarray:
-    """Source token of every corpus token (``-1`` where it repeats nothing).
+    """Source token of every token from ``base`` on (``-1`` where it repeats nothing).
 
-    ``first`` holds, per token, the token where the shingle starting there first occurs (the
-    token itself when it is the first, or starts no shingle); ``doc_offsets`` the first token of
-    each document (plus the total at the end); ``token_hashes`` lets passages grow token by
-    token past their outermost shingles; ``blocks`` holds the first and end token of every
-    non-empty block, ascending. With ``keep="longest"`` a passage whose later copy spans more
-    tokens is turned around, so the later, more complete copy is the one that survives.
+    ``first`` holds, per token from ``base`` on, the token where the shingle starting there
+    first occurs (the token itself when it is the first, or starts no shingle); ``doc_offsets``
+    the first token of each document (plus the total at the end); ``token_hashes`` lets
+    passages grow token by token past their outermost shingles; ``blocks`` holds the first and
+    end token of every non-empty block, ascending. The last three cover the corpus up to the
+    end of ``first``: a batch of it needs its sources, which come before it. With
+    ``keep="longest"`` (the whole corpus only) a passage whose later copy spans more tokens is
+    turned around, so the later, more complete copy is the one that survives.
     """
-    total = int(doc_offsets[-1])
-    aligned = np.full(total, -1, dtype=np.int64)
-    t_start, t_end, s_start, s_end = runs_kernel(first, k)
+    if keep == "longest" and base:
+        raise ValueError('keep="longest" turns passages around: it aligns whole corpora only')
+    aligned = np.full(len(first), -1, dtype=np.int64)
+    t_start, t_end, s_start, s_end = runs_kernel(first, k, base)
     if len(t_start) == 0:
         return aligned
     t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1
@@ -78,7 +82,7 @@ def align(
     strong = np.flatnonzero(strength >= min_tokens)
     # Stronger passages are marked last, so they win where two overlap; ties in closing order.
     strong = strong[np.lexsort((closed[strong], strength[strong]))]
-    mark_kernel(aligned, runs, bounds, strong, keep == "longest")
+    mark_kernel(aligned, base, runs, bounds, strong, keep == "longest")
     if keep == "longest":
         _follow(aligned)
     return aligned

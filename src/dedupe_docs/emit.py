@@ -8,14 +8,18 @@ output keeps the document's paragraph shape and its own newline style.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
+
 from . import _io
+from .decide import REASON_NAMES, Spans, Units
 from .errors import OutputError
-from .formats import RecordLayout, write_records
-from .types import CleanedDocument, Document, Kept, Removal
+from .formats import RecordLayout, dolma_attributes, record_writer
+from .types import CleanedDocument, Document, Kept, Removal, SourceRef
 
 
 def build(
@@ -50,57 +54,160 @@ def build(
     )
 
 
+def assemble(
+    docs: Sequence[Document],
+    first: int,
+    ids: Sequence[str],
+    removed: Units,
+    spans: Spans,
+    batches: Sequence[str] | None = None,
+) -> list[CleanedDocument]:
+    """One CleanedDocument per document of ``docs`` (numbered ``first`` on in the corpus), from
+    decision arrays that may hold other documents too; ``ids`` names every document a source
+    may lie in, ``batches`` the earlier batch of each of the first documents (a persisted
+    index's)."""
+    n = len(docs)
+    numbers = np.arange(first, first + n + 1)
+    span_at = np.searchsorted(spans.doc, numbers).tolist()
+    removed_at = np.searchsorted(removed.doc, numbers).tolist()
+    lo, hi = span_at[0], span_at[-1]
+    span_pairs = list(zip(spans.start[lo:hi].tolist(), spans.end[lo:hi].tolist(), strict=True))
+    mine = slice(removed_at[0], removed_at[-1])
+    rows = zip(
+        removed.start[mine].tolist(),
+        removed.end[mine].tolist(),
+        removed.reason[mine].tolist(),
+        removed.src_doc[mine].tolist(),
+        removed.src_start[mine].tolist(),
+        removed.src_end[mine].tolist(),
+        removed.similarity[mine].tolist(),
+        strict=True,
+    )
+    removals = [
+        Removal(
+            a,
+            e,
+            REASON_NAMES[r],
+            SourceRef(ids[sd], ss, se, batches[sd] if batches and sd < len(batches) else None)
+            if sd >= 0
+            else None,
+            None if sim != sim else sim,
+        )
+        for a, e, r, sd, ss, se, sim in rows
+    ]
+    return [
+        build(
+            doc,
+            removals[removed_at[d] - removed_at[0] : removed_at[d + 1] - removed_at[0]],
+            span_pairs[span_at[d] - lo : span_at[d + 1] - lo],
+        )
+        for d, doc in enumerate(docs)
+    ]
+
+
 def _breaks(whitespace: str) -> int:
     """Line breaks in a whitespace run (``\r\n`` counts once)."""
     return whitespace.count("\n") + whitespace.count("\r") - whitespace.count("\r\n")
 
 
-def write(
-    folder: Path,
-    cleaned: Sequence[CleanedDocument],
-    report: dict[str, Any],
-    *,
-    text_field: str = "text",
-    layout: RecordLayout | None = None,
-) -> list[str]:
-    """Write every output file into ``folder`` (a fresh temporary folder); return their names."""
-    written = []
-    records = [c for c in cleaned if c.record is not None]
-    files = [c for c in cleaned if c.record is None and c.path is not None]
-    check_paths([c.path for c in files])  # type: ignore[misc]
-    for c in files:
-        target = folder / "clean" / c.path  # type: ignore[operator]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(c.text.encode("utf-8", "surrogatepass"))
-    if files:
-        written.append(f"clean/ ({len(files)} files)")
-    if records:
-        written.append(write_records(folder, records, text_field, layout))
-    with (folder / "provenance.jsonl").open("wb") as f:
-        for c in cleaned:
-            f.write(_io.dumps_line(c.provenance()))
-    (folder / "report.json").write_bytes((_io.dumps(report, indent=2) + "\n").encode("utf-8"))
-    return [*written, "provenance.jsonl", "report.json"]
+class Writer:
+    """Writes the output folder one batch of cleaned documents at a time, in corpus order, so
+    a run need not hold the whole cleaned corpus: ``clean/`` files, the records file, the
+    provenance lines and Dolma attributes as batches come, ``report.json`` at :meth:`finish`.
+
+    Use it as a context manager: leaving the block closes every open stream."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        text_field: str = "text",
+        layout: RecordLayout | None = None,
+        dolma_attributes: bool = False,
+    ) -> None:
+        self.folder, self.text_field = folder, text_field
+        self.layout = layout or RecordLayout()
+        self.paths = _Paths()
+        self.streams = contextlib.ExitStack()
+        self.provenance = self.streams.enter_context((folder / "provenance.jsonl").open("wb"))
+        self.attributes = (
+            self.streams.enter_context((folder / "attributes.jsonl").open("wb"))
+            if dolma_attributes
+            else None
+        )
+        self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
+        self.n_files = 0
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.streams.close()
+
+    def add(self, cleaned: Sequence[CleanedDocument]) -> None:
+        """Write a batch of cleaned documents (the next in corpus order)."""
+        records = [c for c in cleaned if c.record is not None]
+        files = [c for c in cleaned if c.record is None and c.path is not None]
+        self.paths.add([c.path for c in files])  # type: ignore[misc]
+        for c in files:
+            target = self.folder / "clean" / c.path  # type: ignore[operator]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(c.text.encode("utf-8", "surrogatepass"))
+        self.n_files += len(files)
+        if records:
+            if self.records is None:
+                self.records = self.streams.enter_context(
+                    record_writer(self.folder, self.text_field, self.layout)
+                )
+            self.records(records)
+        self.provenance.writelines(_io.dumps_line(c.provenance()) for c in cleaned)
+        if self.attributes is not None:
+            self.attributes.writelines(_io.dumps_line(dolma_attributes(c)) for c in cleaned)
+
+    def finish(self, report: dict[str, Any]) -> list[str]:
+        """Write ``report.json`` and close the streams; return the names of the outputs."""
+        self.streams.close()
+        (self.folder / "report.json").write_bytes(
+            (_io.dumps(report, indent=2) + "\n").encode("utf-8")
+        )
+        written = [f"clean/ ({self.n_files} files)"] if self.n_files else []
+        if self.records is not None:
+            written.append(self.layout.name)
+        written += ["provenance.jsonl", "report.json"]
+        return [*written, "attributes.jsonl"] if self.attributes is not None else written
 
 
-def check_paths(paths: Sequence[str]) -> None:
-    """Refuse output paths that could leave ``clean/`` or collide: each must be relative, with
-    no empty, ``.`` or ``..`` part and no NUL, and none may be a folder of another.
+class _Paths:
+    """Output paths seen so far, refusing those that could leave ``clean/`` or collide: each
+    must be relative, with no empty, ``.`` or ``..`` part and no NUL, and none may be a folder
+    of another.
 
     Paths come from walking input folders, so this only fails for hand-made Documents or for
     two inputs such as ``a.txt`` and ``a.txt/b.txt``.
     """
-    taken = set(paths)
-    for path in paths:
-        parts = path.split("/")
-        if (
-            not path
-            or "\x00" in path
-            or PurePosixPath(path).is_absolute()
-            or any(part in ("", ".", "..") for part in parts)
-        ):
-            raise OutputError(f"{path!r}: not a safe relative output path (clean/{path})")
-        for i in range(1, len(parts)):
-            if "/".join(parts[:i]) in taken:
+
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.folders: dict[str, str] = {}  # folder → a path inside it
+
+    def add(self, paths: Sequence[str]) -> None:
+        for path in paths:
+            parts = path.split("/")
+            if (
+                not path
+                or "\x00" in path
+                or PurePosixPath(path).is_absolute()
+                or any(part in ("", ".", "..") for part in parts)
+            ):
+                raise OutputError(f"{path!r}: not a safe relative output path (clean/{path})")
+        self.files.update(paths)
+        for path in paths:
+            parts = path.split("/")
+            for i in range(1, len(parts)):
                 folder = "/".join(parts[:i])
-                raise OutputError(f"clean/{path}: {folder} is both a file and a folder")
+                self.folders.setdefault(folder, path)
+                if folder in self.files:
+                    raise OutputError(f"clean/{path}: {folder} is both a file and a folder")
+            if path in self.folders:
+                inside = self.folders[path]
+                raise OutputError(f"clean/{inside}: {path} is both a file and a folder")

@@ -8,8 +8,9 @@ input. Only the text field changes; every other field of every record is written
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,25 +101,28 @@ def output_records(cleaned: Iterable[CleanedDocument], text_field: str) -> Itera
             yield {**c.record, text_field: c.text}
 
 
-def write_records(
-    folder: Path,
-    cleaned: Sequence[CleanedDocument],
-    text_field: str,
-    layout: RecordLayout | None = None,
-) -> str:
-    """Write the cleaned records into ``folder`` as ``layout`` says; return the file name."""
+@contextlib.contextmanager
+def record_writer(
+    folder: Path, text_field: str, layout: RecordLayout | None = None
+) -> Iterator[Callable[[Sequence[CleanedDocument]], None]]:
+    """Open the records file in ``folder`` as ``layout`` says; yield a function that appends a
+    batch of cleaned records to it."""
     layout = layout or RecordLayout()
     target = folder / layout.name
     if layout.kind == "parquet":
         pa, pq = _pyarrow()
-        rows = list(output_records(cleaned, text_field))
-        table = pa.Table.from_pylist(rows, schema=layout.schema)
-        pq.write_table(table, target)
-        return layout.name
+        with pq.ParquetWriter(target, layout.schema) as parquet:
+            yield lambda batch: parquet.write_table(
+                pa.Table.from_pylist(list(output_records(batch, text_field)), layout.schema)
+            )
+        return
     with _io.open_binary(target, "wb") as f:
-        for record in output_records(cleaned, text_field):
-            f.write(_io.dumps_line(record))
-    return layout.name
+
+        def write(batch: Sequence[CleanedDocument]) -> None:
+            for record in output_records(batch, text_field):
+                f.write(_io.dumps_line(record))  # (zstandard's writer has no writelines)
+
+        yield write
 
 
 DOLMA_PREFIX = "dedupe_docs__"
@@ -140,14 +144,6 @@ def dolma_attributes(doc: CleanedDocument) -> dict[str, Any]:
         score = 1.0 if r.similarity is None else r.similarity
         spans[f"{DOLMA_PREFIX}{r.reason}"].append([r.start, r.end, score])
     return {"id": doc.id, "attributes": spans}
-
-
-def write_dolma_attributes(folder: Path, cleaned: Iterable[CleanedDocument]) -> str:
-    """Write ``attributes.jsonl`` (one Dolma attribute record per document) into ``folder``."""
-    with (folder / "attributes.jsonl").open("wb") as f:
-        for c in cleaned:
-            f.write(_io.dumps_line(dolma_attributes(c)))
-    return "attributes.jsonl"
 
 
 def describe_inputs(inputs: Sequence[object], *, text_field: str, id_field: str) -> dict[str, Any]:

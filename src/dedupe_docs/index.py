@@ -9,8 +9,12 @@ import numpy as np
 
 from . import workers
 
-RANGE_BITS = 4
-"""Hash ranges (top bits) of the index stage on files, and of signed batch files."""
+RANGE_BITS = 8
+"""Hash ranges (top bits) that the shingle rows of a signed batch are grouped by: an index task
+reads a few consecutive ranges of every batch."""
+TASK_BITS = 4
+"""Index tasks over batch files, as top bits (each reads ``2**(RANGE_BITS - TASK_BITS)``
+consecutive ranges)."""
 
 
 def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
@@ -19,7 +23,7 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
 
     One pass over a hash table when the compiled kernels are there, else a sort. With ``jobs``
     threads, each takes the hashes of one range of top bits (a power of two of them, at least
-    ``jobs`` and at most ``2**RANGE_BITS``) into its own table.
+    ``jobs`` and at most ``2**TASK_BITS``) into its own table.
     """
     from . import normalize  # (normalize uses this module)
 
@@ -27,7 +31,7 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
         return first_occurrences_sorted(hashes)
     from ._kernel import first_occurrences_kernel
 
-    bits = min((jobs - 1).bit_length(), RANGE_BITS)  # each part reads every hash
+    bits = min((jobs - 1).bit_length(), TASK_BITS)  # each part reads every hash
     first = np.empty(len(hashes), dtype=np.int64)
     like = np.empty(0, dtype=np.int32 if len(hashes) < 2**31 else np.int64)
     workers.tmap(
@@ -128,27 +132,41 @@ def rows_path(batch_file: Path) -> Path:
 def first_occurrences_from_files(
     files: Sequence[Path], token_bases: np.ndarray, jobs: int = 1, engine: str = "local"
 ) -> np.ndarray:
-    """:func:`first_occurrences` of a corpus signed into batch files: one task per hash range,
-    each reading only its range of every file (memory-mapped), in batch order. The shuffle is
-    the files; a task needs no array from the driver, only the file names."""
-    shared = ([str(f) for f in files], token_bases.tolist())
-    found = workers.pmap(_first_in_files, range(1 << RANGE_BITS), shared, jobs, engine)
+    """:func:`first_occurrences` of a corpus signed into batch files: one task per group of
+    hash ranges, each reading only its ranges of every file (memory-mapped), in batch order.
+    The shuffle is the files; a task needs no array from the driver, only the file names."""
+    bounds = []
+    for name in files:
+        with np.load(name) as saved:
+            bounds.append(saved["range_bounds"])
+    step = 1 << (RANGE_BITS - TASK_BITS)
+    groups = [(lo, lo + step) for lo in range(0, 1 << RANGE_BITS, step)]
+    shared = ([str(rows_path(f)) for f in files], bounds, token_bases.tolist())
+    found = workers.pmap(_first_in_group, groups, shared, jobs, engine)
     first = np.arange(int(token_bases[-1]), dtype=np.int64)
     for positions, firsts in found:
         first[positions] = firsts
     return first
 
 
-def _first_in_files(
-    shared: tuple[list[str], list[int]], part: int
+def _first_in_group(
+    shared: tuple[list[str], list[np.ndarray], list[int]], group: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    files, bases = shared
+    return first_in_rows(*shared, *group)
+
+
+def first_in_rows(
+    rows_files: Sequence[str], bounds: Sequence[np.ndarray], bases: Sequence[int], lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus positions of the shingles of hash ranges ``lo..hi`` in every rows file (each
+    file's ranges start at ``bounds``, its positions at ``bases``), and where each first occurs.
+    Positions ascend within a range, and the ranges hold disjoint hashes."""
     hashes, positions = [], []
-    for name, base in zip(files, bases, strict=False):
-        with np.load(name) as saved:
-            lo, hi = saved["range_bounds"][part : part + 2]
-        rows = np.load(rows_path(Path(name)), mmap_mode="r")[lo:hi]
+    for name, bound, base in zip(rows_files, bounds, bases, strict=False):
+        rows = np.load(name, mmap_mode="r")[bound[lo] : bound[hi]]
         hashes.append(np.array(rows[:, 0]))
         positions.append(rows[:, 1].astype(np.int64) + base)
+        del rows
     hashes_in_range, at = np.concatenate(hashes), np.concatenate(positions)
+    del hashes, positions
     return at, at[first_occurrences(hashes_in_range)]

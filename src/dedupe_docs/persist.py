@@ -34,7 +34,7 @@ create table if not exists batches (num integer primary key, name text unique no
 create table if not exists documents (num integer primary key, batch integer not null,
     id text not null, length integer not null, text blob not null, units blob not null);
 """
-_RUN_ONLY = ("jobs", "engine", "work_dir")  # options that never change the output
+_RUN_ONLY = ("jobs", "engine", "work_dir", "max_memory")  # options that never change the output
 
 
 def _compress(text: str) -> bytes:

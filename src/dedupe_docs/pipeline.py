@@ -13,15 +13,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from . import __version__, _io, decide, emit, formats, sign, workers
+from . import __version__, _io, decide, emit, formats, sign, spill, workers
 from .config import Config
-from .decide import REASON_NAMES
 from .detect import align
 from .errors import ConfigError, DedupeError, OutputError
 from .index import first_occurrences, first_occurrences_by_range, first_occurrences_from_files
-from .progress import Progress, stage
-from .read import DocumentLike, EncodingErrors, OnError, read, read_all
-from .types import REASONS, CleanedDocument, Document, Removal, SourceRef
+from .progress import Clock, Progress, stage
+from .read import DocumentLike, EncodingErrors, OnError, read, read_all, stream
+from .types import REASONS, CleanedDocument, Document
 
 if TYPE_CHECKING:
     from .incremental import Prior
@@ -53,7 +52,10 @@ def clean(
     >>> b.text, b.removed[0].reason, b.removed[0].source.id
     ('', 'duplicate', 'a')
     """
-    return _clean(read(documents), make_config(config, **overrides), {})
+    config = make_config(config, **overrides)
+    if config.max_memory is not None:
+        return [c for batch in spill.clean_batches(read(documents), config, {}) for c in batch]
+    return _clean(read(documents), config, {})
 
 
 def _clean(
@@ -65,7 +67,7 @@ def _clean(
 ) -> list[CleanedDocument]:
     """The stages over ``docs``; with ``prior`` (a persisted index), the earlier documents that
     ``docs`` repeat come first, with their decisions frozen, and only ``docs`` come out."""
-    clock = _Clock(timings)
+    clock = Clock(timings)
     frozen = prior.docs if prior is not None else []
     docs = [*frozen, *docs]
     texts = [doc.text for doc in docs]
@@ -118,10 +120,9 @@ def _clean(
         units, spans = decide.settle(units, lengths)
     removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide")
-    if prior is None:
-        cleaned = _assemble(docs, removed, spans)
-    else:
-        cleaned = _assemble(docs, removed, spans, prior.batches, len(frozen))
+    ids = [doc.id for doc in docs]
+    batches = prior.batches if prior is not None else None
+    cleaned = emit.assemble(docs[len(frozen) :], len(frozen), ids, removed, spans, batches)
     clock.lap("emit")
     return cleaned
 
@@ -179,64 +180,6 @@ def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | 
     return sign.stored(config, part)
 
 
-def _assemble(
-    docs: list[Document],
-    removed: decide.Units,
-    spans: decide.Spans,
-    batches: list[str] | None = None,
-    first: int = 0,
-) -> list[CleanedDocument]:
-    """One CleanedDocument per document from ``first`` on, from the corpus-wide decision
-    arrays; ``batches`` names the earlier batch of each of the first documents."""
-    n = len(docs)
-    span_at = np.searchsorted(spans.doc, np.arange(n + 1)).tolist()
-    removed_at = np.searchsorted(removed.doc, np.arange(n + 1)).tolist()
-    span_pairs = list(zip(spans.start.tolist(), spans.end.tolist(), strict=True))
-    ids = [d.id for d in docs]
-    rows = zip(
-        removed.start.tolist(),
-        removed.end.tolist(),
-        removed.reason.tolist(),
-        removed.src_doc.tolist(),
-        removed.src_start.tolist(),
-        removed.src_end.tolist(),
-        removed.similarity.tolist(),
-        strict=True,
-    )
-    removals = [
-        Removal(
-            a,
-            e,
-            REASON_NAMES[r],
-            SourceRef(ids[sd], ss, se, batches[sd] if batches and sd < first else None)
-            if sd >= 0
-            else None,
-            None if sim != sim else sim,
-        )
-        for a, e, r, sd, ss, se, sim in rows
-    ]
-    return [
-        emit.build(
-            doc,
-            removals[removed_at[d] : removed_at[d + 1]],
-            span_pairs[span_at[d] : span_at[d + 1]],
-        )
-        for d, doc in enumerate(docs)
-        if d >= first
-    ]
-
-
-class _Clock:
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings, self.last = timings, time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        _io.release_memory()
-        now = time.perf_counter()
-        self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self.last, 4)
-        self.last = now
-
-
 def run(
     inputs: Iterable[DocumentLike],
     out: Path,
@@ -268,36 +211,48 @@ def run(
     _check_out(out, inputs, overwrite)
     layout = formats.record_layout(inputs)
     stage(progress, "read")
-    try:
-        docs, errors = read_all(
-            inputs,
-            text_field=text_field,
-            id_field=id_field,
-            on_error=on_error,
-            encoding_errors=encoding_errors,
-        )
-    except ValueError as exc:
-        if isinstance(exc, DedupeError):
-            raise
-        raise ConfigError(str(exc)) from exc
-    timings["read"] = round(time.perf_counter() - started, 4)
+    options = {
+        "text_field": text_field,
+        "id_field": id_field,
+        "on_error": on_error,
+        "encoding_errors": encoding_errors,
+    }
     update = None
-    if index is not None:
-        from . import incremental
-
-        cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
+    batches: Iterable[list[CleanedDocument]]
+    if config.max_memory is not None:  # read, clean and write batch by batch
+        if index is not None:
+            raise ConfigError("--max-memory cannot add to a persisted index (--index)")
+        documents, errors = _read(stream, inputs, options)
+        batches = spill.clean_batches(documents, config, timings, progress, out.absolute().parent)
     else:
-        cleaned = _clean(docs, config, timings, progress)
-    report = make_report(cleaned, config, timings)
-    report["inputs"] = formats.describe_inputs(inputs, text_field=text_field, id_field=id_field)
-    report["errors"] = [e.to_json() for e in errors]
-    stage(progress, "write")
+        docs, errors = _read(read_all, inputs, options)
+        timings["read"] = round(time.perf_counter() - started, 4)
+        if index is not None:
+            from . import incremental
+
+            cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
+        else:
+            cleaned = _clean(docs, config, timings, progress)
+        batches = [cleaned]
+    totals = Totals()
     try:
-        with _io.atomic_folder(out, overwrite=overwrite) as tmp:
-            extra = [formats.write_dolma_attributes(tmp, cleaned)] if dolma_attributes else []
-            outputs = emit.write(tmp, cleaned, report, text_field=text_field, layout=layout)
-            report["outputs"] = [*outputs, *extra]
-    except OutputError:
+        with (
+            _io.atomic_folder(out, overwrite=overwrite) as tmp,
+            emit.Writer(
+                tmp, text_field=text_field, layout=layout, dolma_attributes=dolma_attributes
+            ) as writer,
+        ):
+            for cleaned in batches:
+                writer.add(cleaned)
+                totals.add(cleaned)
+            stage(progress, "write")
+            report = totals.report(config, timings)
+            report["inputs"] = formats.describe_inputs(
+                inputs, text_field=text_field, id_field=id_field
+            )
+            report["errors"] = [e.to_json() for e in errors]
+            report["outputs"] = writer.finish(report)
+    except (DedupeError, ValueError):
         raise
     except OSError as exc:
         msg = f"{out}: cannot write the output: {_io.describe(exc)}; nothing was written"
@@ -305,6 +260,17 @@ def run(
     if update is not None:
         report["index"] = update()
     return report
+
+
+def _read(how: Any, inputs: list[DocumentLike], options: dict[str, Any]) -> Any:
+    """``how(inputs, **options)`` (:func:`read_all` or :func:`stream`); a bad option raises
+    ConfigError."""
+    try:
+        return how(inputs, **options)
+    except ValueError as exc:
+        if isinstance(exc, DedupeError):
+            raise
+        raise ConfigError(str(exc)) from exc
 
 
 def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
@@ -323,21 +289,35 @@ def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
         raise OutputError(f"{out}: output folder exists and is not empty (use --overwrite)")
 
 
-def make_report(
-    cleaned: list[CleanedDocument], config: Config, timings: dict[str, float]
-) -> dict[str, Any]:
-    """Totals of a run: documents, characters in and out, removed by reason, timings, config."""
-    chars_in = sum(c.length for c in cleaned)
-    return {
-        "version": __version__,
-        "documents": len(cleaned),
-        "chars_in": chars_in,
-        "chars_out": sum(len(c.text) for c in cleaned),
-        "removed_chars": {r: sum(c.removed_chars(r) for c in cleaned) for r in REASONS},
-        "removed_spans": {
-            r: sum(1 for c in cleaned for x in c.removed if x.reason == r) for r in REASONS
-        },
-        "documents_changed": sum(1 for c in cleaned if c.removed),
-        "timings": timings,
-        "config": config.to_json(),
-    }
+class Totals:
+    """What a run's report adds up over its documents, one batch at a time: documents,
+    characters in and out, removed spans and characters by reason."""
+
+    def __init__(self) -> None:
+        self.documents = self.chars_in = self.chars_out = self.changed = 0
+        self.removed_chars = dict.fromkeys(REASONS, 0)
+        self.removed_spans = dict.fromkeys(REASONS, 0)
+
+    def add(self, cleaned: list[CleanedDocument]) -> None:
+        self.documents += len(cleaned)
+        for c in cleaned:
+            self.chars_in += c.length
+            self.chars_out += len(c.text)
+            self.changed += bool(c.removed)
+            for r in c.removed:
+                self.removed_chars[r.reason] += r.end - r.start
+                self.removed_spans[r.reason] += 1
+
+    def report(self, config: Config, timings: dict[str, float]) -> dict[str, Any]:
+        """The totals, with the stage ``timings`` and the ``config``."""
+        return {
+            "version": __version__,
+            "documents": self.documents,
+            "chars_in": self.chars_in,
+            "chars_out": self.chars_out,
+            "removed_chars": self.removed_chars,
+            "removed_spans": self.removed_spans,
+            "documents_changed": self.changed,
+            "timings": timings,
+            "config": config.to_json(),
+        }

@@ -41,6 +41,22 @@ def ticks(items: Sequence[T], stage: str, progress: Progress | None) -> Iterator
             progress(stage, n, total)
 
 
+class Clock:
+    """Adds the time since the last lap to a stage's entry in ``timings`` (a stage that runs
+    once per batch adds up); each lap also hands freed memory back to the system."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        from ._io import release_memory
+
+        release_memory()
+        now = time.perf_counter()
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self.last, 4)
+        self.last = now
+
+
 def stage(progress: Progress | None, name: str, done: int = 0, total: int = 1) -> None:
     """Report ``done`` of ``total`` units of a stage (by default: the stage has started)."""
     if progress is not None:

@@ -76,6 +76,26 @@ def read_all(
     encoding_errors: EncodingErrors = "strict",
 ) -> tuple[list[Document], list[InputError]]:
     """Like :func:`read`, and also return the errors of the inputs that were skipped."""
+    documents, errors = stream(
+        inputs,
+        text_field=text_field,
+        id_field=id_field,
+        on_error=on_error,
+        encoding_errors=encoding_errors,
+    )
+    return list(documents), errors
+
+
+def stream(
+    inputs: Iterable[DocumentLike] | DocumentLike,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    on_error: OnError = "raise",
+    encoding_errors: EncodingErrors = "strict",
+) -> tuple[Iterator[Document], list[InputError]]:
+    """Like :func:`read_all`, one document at a time (a corpus need not fit in memory): the
+    documents, and the list that the errors of skipped inputs are added to as they are met."""
     if on_error not in ON_ERROR:
         raise ValueError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
     if encoding_errors not in ENCODING_ERRORS:
@@ -84,17 +104,7 @@ def read_all(
     if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
         inputs = [inputs]
     reader = _Reader(text_field, id_field, on_error, encoding_errors)
-    docs: list[Document] = []
-    seen: dict[str, str] = {}
-    for n, item in enumerate(inputs):
-        for doc, where in reader.read_one(item, n):
-            also = seen.get(doc.id)
-            if also is not None:
-                reader.fail(InputError(where, f"duplicate document id {doc.id!r} (also in {also})"))
-                continue
-            seen[doc.id] = where
-            docs.append(doc)
-    return docs, reader.errors
+    return reader.documents(inputs), reader.errors
 
 
 class _Reader:
@@ -106,6 +116,19 @@ class _Reader:
         self.text_field, self.id_field = text_field, id_field
         self.on_error, self.encoding_errors = on_error, encoding_errors
         self.errors: list[InputError] = []
+
+    def documents(self, inputs: Iterable[DocumentLike]) -> Iterator[Document]:
+        """Every document of ``inputs``, refusing a second document with an id already seen."""
+        seen: dict[str, str] = {}
+        for n, item in enumerate(inputs):
+            for doc, where in self.read_one(item, n):
+                also = seen.get(doc.id)
+                if also is not None:
+                    msg = f"duplicate document id {doc.id!r} (also in {also})"
+                    self.fail(InputError(where, msg))
+                    continue
+                seen[doc.id] = where
+                yield doc
 
     def fail(self, error: InputError, *, skippable: bool = False) -> None:
         if self.on_error == "raise" and not skippable:

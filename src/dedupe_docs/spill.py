@@ -1,0 +1,396 @@
+"""Bounded memory (``max_memory``): the same stages over batches of documents, with the
+corpus-wide arrays in files, for corpora larger than the memory of the machine.
+
+Three passes, each holding one batch (or one group of hash ranges) at a time:
+
+1. **sign**: read and sign a batch; append its token columns to column files and its texts to
+   a text file, write its shingles as ``(hash, position)`` rows grouped by hash range.
+2. **index**: per group of hash ranges, find each shingle's first occurrence in the rows of
+   every batch; keep only the tokens whose shingle occurred before, sorted by position.
+3. **clean**: per batch, detect, decide and emit. The first copy survives, so every source lies
+   in this batch or an earlier one: memory maps of the column files reach their tokens, the
+   text file their texts, and the kept spans of earlier documents (a few per document) stay
+   in memory to settle removals whose source was removed.
+
+The output is that of the in-memory run (the tests compare the two). ``keep="longest"`` turns
+passages around onto earlier batches, and a persisted index replays whole corpora: neither
+works batch by batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from . import decide, emit, sign, workers
+from .config import Config
+from .decide import Spans
+from .detect import align
+from .index import RANGE_BITS, first_in_rows, range_rows
+from .progress import Clock, Progress, stage
+from .types import CleanedDocument, Document
+
+COLUMNS: dict[str, type] = {
+    "tok_hash": np.uint64,
+    "tok_exact": np.uint64,
+    "tok_start": np.int32,
+    "tok_end": np.int32,
+}
+"""Token columns that sources are looked up in, one file each."""
+BASELINE = 200 << 20
+"""Bytes a run holds before its first batch: Python, NumPy, the compiled kernels, rapidfuzz."""
+BYTES_PER_CHAR = 60
+"""Peak bytes a batch holds per character of text, at its largest stage (measured)."""
+BYTES_PER_ROW = 64
+"""Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
+BATCH_CHARS: int | None = None
+"""Characters per batch (None: from ``max_memory``); tests vary it."""
+
+
+def clean_batches(
+    documents: Iterable[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+    folder: Path | None = None,
+) -> Iterator[list[CleanedDocument]]:
+    """Clean ``documents`` in batches, keeping memory near ``config.max_memory``; yield each
+    batch's cleaned documents in corpus order.
+
+    The files go to a temporary folder in ``config.work_dir``, else in ``folder``, else in the
+    system's temporary folder, and are removed at the end. ``timings`` adds up each stage.
+    """
+    assert config.max_memory is not None
+    budget = max(config.max_memory - BASELINE, 16 << 20)
+    chars = BATCH_CHARS or max(1 << 20, budget // BYTES_PER_CHAR)
+    parent = config.work_dir or folder
+    if parent is not None:
+        Path(parent).mkdir(parents=True, exist_ok=True)
+    clock = Clock(timings)
+    with tempfile.TemporaryDirectory(prefix=".dedupe-docs-spill-", dir=parent) as root:
+        corpus = _Corpus(Path(root), config)
+        stage(progress, "sign", 0, 0)
+        for batch in _batches(documents, chars):
+            corpus.add(batch)
+            stage(progress, "sign", corpus.n_batches, corpus.n_batches)
+        clock.lap("sign")
+        stage(progress, "index")
+        corpus.index(budget // BYTES_PER_ROW)
+        clock.lap("index")
+        for b in range(corpus.n_batches):
+            stage(progress, "clean", b, corpus.n_batches)
+            yield corpus.clean(b, clock)
+        stage(progress, "clean", corpus.n_batches, corpus.n_batches)
+
+
+def _batches(documents: Iterable[Document], chars: int) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    size = 0
+    for doc in documents:
+        batch.append(doc)
+        size += len(doc.text)
+        if size >= chars:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+class _Column:
+    """A growing 1-D array (doubling), for what the driver keeps per document or per span."""
+
+    def __init__(self, dtype: type, values: Sequence[int] = ()) -> None:
+        self.data = np.array(values, dtype=dtype)
+        self.n = len(values)
+
+    def extend(self, values: np.ndarray) -> None:
+        if self.n + len(values) > len(self.data):
+            grown = np.empty(max(2 * len(self.data), self.n + len(values), 1024), self.data.dtype)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n : self.n + len(values)] = values
+        self.n += len(values)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.data[: self.n]
+
+
+class _SpanTable:
+    """Kept spans of the documents settled so far, in corpus order."""
+
+    def __init__(self) -> None:
+        self.doc, self.start, self.end = _Column(np.int64), _Column(np.int32), _Column(np.int32)
+
+    def add(self, spans: Spans) -> None:
+        self.doc.extend(spans.doc)
+        self.start.extend(spans.start)
+        self.end.extend(spans.end)
+
+    def of(self, docs: np.ndarray) -> Spans:
+        """The spans of ``docs`` (ascending)."""
+        doc = self.doc.values
+        lo, hi = np.searchsorted(doc, docs, "left"), np.searchsorted(doc, docs, "right")
+        counts = hi - lo
+        rows = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return Spans(
+            doc[rows],
+            self.start.values[rows].astype(np.int64),
+            self.end.values[rows].astype(np.int64),
+        )
+
+
+class _KeyCounts:
+    """Documents each boilerplate key stands in, added up over batches (documents never span
+    batches); batches are merged when they outgrow the merged counts, so merging stays linear."""
+
+    def __init__(self) -> None:
+        self.keys, self.counts = np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        self.pending.append((keys, counts))
+        if sum(len(k) for k, _ in self.pending) > max(len(self.keys), 1 << 16):
+            self.merge()
+
+    def merge(self) -> None:
+        keys = np.concatenate([self.keys, *(k for k, _ in self.pending)])
+        counts = np.concatenate([self.counts, *(c for _, c in self.pending)])
+        self.pending.clear()
+        order = np.argsort(keys, kind="stable")
+        keys, counts = keys[order], counts[order]
+        new = np.ones(len(keys), dtype=bool)
+        new[1:] = keys[1:] != keys[:-1]
+        starts = np.flatnonzero(new)
+        self.keys = keys[starts]
+        self.counts = np.add.reduceat(counts, starts) if len(keys) else counts
+
+
+class _Texts(Sequence[str]):
+    """Document texts by corpus number: the batch's own in memory, earlier ones read from the
+    text file when a source needs them."""
+
+    def __init__(self, corpus: _Corpus, first: int, texts: list[str]) -> None:
+        self.corpus, self.first, self.texts = corpus, first, texts
+        self.read: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return self.first + len(self.texts)
+
+    def __getitem__(self, d: int) -> str:  # type: ignore[override]
+        if d >= self.first:
+            return self.texts[d - self.first]
+        if d not in self.read:
+            self.read[d] = self.corpus.text(d)
+        return self.read[d]
+
+
+class _Corpus:
+    """The files of one bounded run, and what the driver keeps per document."""
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.root, self.config = root, config
+        self.streams = contextlib.ExitStack()
+        names = [*COLUMNS, "blk_t0", "blk_t1", "texts"]
+        self.files = {n: self.streams.enter_context((root / f"{n}.bin").open("wb")) for n in names}
+        self.ids: list[str] = []
+        self.doc_tokens = _Column(np.int64, [0])
+        self.lengths = _Column(np.int64)
+        self.text_at = _Column(np.int64, [0])
+        self.batch_docs, self.batch_tokens, self.batch_blocks = [0], [0], [0]
+        self.range_bounds: list[np.ndarray] = []
+        self.key_counts = _KeyCounts()
+        self.groups = 0
+        self.initial, self.final = _SpanTable(), _SpanTable()
+        self.boilerplate = np.zeros(0, np.uint64)
+
+    @property
+    def n_batches(self) -> int:
+        return len(self.range_bounds)
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    # Pass 1.
+
+    def add(self, docs: list[Document]) -> None:
+        """Sign a batch and write it out."""
+        b, config = self.n_batches, self.config
+        texts = [d.text for d in docs]
+        parts = workers.tmap(
+            lambda _shared, r: sign.sign(texts[r.start : r.stop], config),
+            sign.batches(texts, max(1, sum(map(len, texts)) // config.jobs)),
+            None,
+            config.jobs,
+        )
+        s = sign.concat(parts)
+        base = self.batch_tokens[-1]
+        for name, dtype in COLUMNS.items():
+            getattr(s, name).astype(dtype, copy=False).tofile(self.files[name])
+        nonempty = s.blk_t1 > s.blk_t0
+        for name in ("blk_t0", "blk_t1"):
+            (getattr(s, name)[nonempty] + base).tofile(self.files[name])
+        rows, bounds = range_rows(s.shingles)
+        np.save(self.path(f"rows-{b}.npy"), rows)
+        del rows
+        keys = decide.boilerplate_keys(s, config)
+        blk_doc = np.repeat(np.arange(len(docs)), np.diff(s.doc_blocks))
+        self.key_counts.add(*decide.key_doc_counts(keys, blk_doc))
+        blocks = {
+            n: getattr(s, n) for n in ("doc_blocks", "blk_start", "blk_end", "blk_t0", "blk_t1")
+        }
+        np.savez(self.path(f"batch-{b}.npz"), keys=keys, **blocks)
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        self.files["texts"].write(b"".join(encoded))
+        self.text_at.extend(self.text_at.values[-1] + np.cumsum([len(e) for e in encoded]))
+        with self.path(f"docs-{b}.pkl").open("wb") as f:
+            pickle.dump([attrs.evolve(d, text="") for d in docs], f, pickle.HIGHEST_PROTOCOL)
+        self.ids += [d.id for d in docs]
+        self.doc_tokens.extend(s.doc_tokens[1:] + base)
+        self.lengths.extend(np.array([len(t) for t in texts], dtype=np.int64))
+        self.batch_docs.append(len(self.ids))
+        self.batch_tokens.append(base + len(s.tok_start))
+        self.batch_blocks.append(self.batch_blocks[-1] + int(nonempty.sum()))
+        self.range_bounds.append(bounds)
+
+    # Pass 2.
+
+    def index(self, rows_per_group: int) -> None:
+        """First occurrences, one group of hash ranges at a time (``jobs`` groups at once)."""
+        self.streams.close()
+        config = self.config
+        self.key_counts.merge()
+        if config.boilerplate_max_tokens:
+            needed = decide.boilerplate_needed(len(self.ids), config)
+            self.boilerplate = self.key_counts.keys[self.key_counts.counts >= needed]
+        self.key_counts = _KeyCounts()
+        per_range = np.sum([np.diff(b) for b in self.range_bounds], axis=0, dtype=np.int64)
+        groups = _groups(per_range, max(1, rows_per_group // config.jobs))
+        rows_files = [str(self.path(f"rows-{b}.npy")) for b in range(self.n_batches)]
+        shared = (rows_files, self.range_bounds, self.batch_tokens[:-1])
+        workers.tmap(self._index_group, list(enumerate(groups)), shared, config.jobs)
+        self.groups = len(groups)
+        for name in rows_files:
+            Path(name).unlink()
+
+    def _index_group(
+        self,
+        shared: tuple[list[str], list[np.ndarray], list[int]],
+        job: tuple[int, tuple[int, int]],
+    ) -> None:
+        g, (lo, hi) = job
+        at, first = first_in_rows(*shared, lo, hi)
+        later = np.flatnonzero(first != at)
+        order = later[np.argsort(at[later], kind="stable")]
+        np.save(self.path(f"at-{g}.npy"), at[order])
+        np.save(self.path(f"first-{g}.npy"), first[order])
+
+    # Pass 3.
+
+    def clean(self, b: int, clock: Clock) -> list[CleanedDocument]:
+        """Detect, decide and emit batch ``b``."""
+        config = self.config
+        d0, d1 = self.batch_docs[b], self.batch_docs[b + 1]
+        t0, t1 = self.batch_tokens[b], self.batch_tokens[b + 1]
+        first = np.arange(t0, t1, dtype=np.int64)
+        for g in range(self.groups):
+            at = np.load(self.path(f"at-{g}.npy"), mmap_mode="r")
+            lo, hi = np.searchsorted(at, [t0, t1])
+            first[at[lo:hi] - t0] = np.load(self.path(f"first-{g}.npy"), mmap_mode="r")[lo:hi]
+            del at
+        columns = {name: self._map(name, dtype, t1) for name, dtype in COLUMNS.items()}
+        blocks = tuple(
+            self._map(n, np.int64, self.batch_blocks[b + 1]) for n in ("blk_t0", "blk_t1")
+        )
+        doc_tokens = self.doc_tokens.values[: d1 + 1]
+        with np.load(self.path(f"batch-{b}.npz")) as saved:
+            batch = {name: saved[name] for name in saved.files}
+        aligned = align(
+            first,
+            doc_tokens,
+            columns["tok_hash"],
+            blocks,  # type: ignore[arg-type]
+            k=config.shingle_size,
+            min_tokens=config.min_tokens,
+            max_gap=config.max_gap,
+            base=t0,
+        )
+        del first, blocks
+        clock.lap("detect")
+        view = sign.Signed(
+            doc_tokens=doc_tokens,
+            doc_blocks=np.concatenate([np.zeros(d0, np.int64), batch["doc_blocks"]]),
+            blk_start=batch["blk_start"],
+            blk_end=batch["blk_end"],
+            blk_t0=batch["blk_t0"] + t0,
+            blk_t1=batch["blk_t1"] + t0,
+            shingles=np.zeros(0, np.uint64),
+            **columns,
+        )
+        del columns
+        with self.path(f"docs-{b}.pkl").open("rb") as f:
+            docs: list[Document] = pickle.load(f)
+        texts = self.texts(d0, d1)
+        docs = [attrs.evolve(doc, text=text) for doc, text in zip(docs, texts, strict=True)]
+        sources = _Texts(self, d0, texts)
+        units = decide.decide(view, sources, aligned, self.boilerplate, batch["keys"], config, t0)
+        del view, aligned, sources
+        lengths = self.lengths.values[:d1]
+        initial = decide.kept_spans(units)
+        cited = np.unique(units.src_doc[(units.src_doc >= 0) & (units.src_doc < d0)])
+        units, spans = decide.settle(units, lengths, earlier=self.initial.of(cited))
+        self.initial.add(initial)
+        removed = decide.merge_removals(units, Spans.concat([self.final.of(cited), spans]), lengths)
+        self.final.add(spans)
+        clock.lap("decide")
+        cleaned = emit.assemble(docs, d0, self.ids, removed, spans)
+        clock.lap("emit")
+        return cleaned
+
+    def _map(self, name: str, dtype: type, length: int) -> np.ndarray:
+        """The first ``length`` values of a column file, memory-mapped: only the pages a batch
+        touches count in its memory, and they go when the map does."""
+        if length == 0:
+            return np.zeros(0, dtype)
+        return np.asarray(np.memmap(self.path(f"{name}.bin"), dtype, "r", shape=(length,)))
+
+    def text(self, d: int) -> str:
+        return self.texts(d, d + 1)[0]
+
+    def texts(self, d0: int, d1: int) -> list[str]:
+        """The texts of documents ``d0..d1``, in one read."""
+        at = self.text_at.values[d0 : d1 + 1] - self.text_at.values[d0]
+        with self.path("texts.bin").open("rb") as f:
+            data = os.pread(f.fileno(), int(at[-1]), int(self.text_at.values[d0]))
+        bounds = at.tolist()
+        return [
+            data[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(d1 - d0)
+        ]
+
+
+def _groups(per_range: np.ndarray, rows: int) -> list[tuple[int, int]]:
+    """Consecutive hash ranges grouped up to about ``rows`` rows each (a range alone may hold
+    more)."""
+    groups, lo, size = [], 0, 0
+    for r, n in enumerate(per_range.tolist()):
+        if size and size + n > rows:
+            groups.append((lo, r))
+            lo, size = r, 0
+        size += n
+    groups.append((lo, 1 << RANGE_BITS))
+    return groups
+
+
+def check(config: Config) -> None:
+    """Refuse options that cannot run batch by batch (ValueError)."""
+    if config.keep == "longest":
+        raise ValueError('max_memory needs keep="first": "longest" turns passages around')
+    if config.engine != "local":
+        raise ValueError("max_memory runs on the local engine")
