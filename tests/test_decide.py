@@ -253,7 +253,7 @@ def test_decide_matches_the_per_block_reference(
         first,
         s.doc_tokens,
         s.tok_hash,
-        (s.blk_t0[nonempty], s.blk_t1[nonempty]),
+        detect.block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start)),
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,

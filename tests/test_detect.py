@@ -29,7 +29,8 @@ def _both(texts: list[str], keep: str, **options: int) -> tuple[np.ndarray, np.n
         "max_gap": config.max_gap,
         "keep": keep,
     }
-    fast = detect.align(first, s.doc_tokens, s.tok_hash, blocks, **kwargs)
+    edges = detect.block_edges(*blocks, 0, len(s.tok_start))
+    fast = detect.align(first, s.doc_tokens, s.tok_hash, edges, **kwargs)
     reference = (positions, first[positions], s.doc_tokens, s.tok_hash, blocks)
     return fast, reference_detect.align(*reference, **kwargs)
 

@@ -297,8 +297,8 @@ def extend_kernel(  # type: ignore[no-untyped-def]
     last_segment,
     hashes,
     doc_offsets,
-    block_starts,
-    block_ends,
+    lead,
+    tail,
     min_tokens,
     limit,
 ):
@@ -341,7 +341,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
         best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
         if best < min_tokens:
             total = _aligned_count(runs[lo:hi])
-            if total >= min_tokens and _copies_whole_blocks(runs[lo:hi], block_starts, block_ends):
+            if total >= min_tokens and _copies_whole_blocks(runs[lo:hi], lead, tail):
                 best = total
         out[c] = best
     return out
@@ -362,13 +362,29 @@ def _aligned_count(runs):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _copies_whole_blocks(runs, starts, ends):  # type: ignore[no-untyped-def]
+def _copies_whole_blocks(runs, lead, tail):  # type: ignore[no-untyped-def]
     """Whether the passage's source runs from the start of a block to the end of one (a
     quotation of a sentence or two out of a longer block is not a whole block)."""
     first, last = runs[:, 2].min(), runs[:, 3].max()
-    i = np.searchsorted(starts, first, side="right") - 1
-    j = np.searchsorted(starts, last - 1, side="right") - 1
-    return i >= 0 and j >= 0 and first - starts[i] <= 2 and ends[j] - last <= 2
+    return lead[first] <= 2 and tail[last - 1] <= 2
+
+
+@njit(cache=True, nogil=True)
+def block_edges_kernel(starts, ends, lo, hi):  # type: ignore[no-untyped-def]
+    """Per token ``lo..hi``, for the last block starting at or before it (``starts``, ``ends``:
+    the non-empty blocks, ascending): how many tokens after that block's start it lies, and how
+    many tokens the block runs past it, clipped to 3 and -1..3 (3 where no block starts at or
+    before it). Two tokens' values tell whether a passage copies whole blocks."""
+    lead = np.full(hi - lo, 3, dtype=np.int8)
+    tail = np.full(hi - lo, 3, dtype=np.int8)
+    i = np.searchsorted(starts, lo, side="right") - 1
+    for t in range(lo, hi):
+        while i + 1 < len(starts) and starts[i + 1] <= t:
+            i += 1
+        if i >= 0:
+            lead[t - lo] = min(t - starts[i], 3)
+            tail[t - lo] = max(min(ends[i] - t - 1, 3), -1)
+    return lead, tail
 
 
 @njit(cache=True)

@@ -153,6 +153,11 @@ Examples:
     "crash skips the batches already signed.",
 )
 @click.option(
+    "--max-memory",
+    help="Stay near this much memory (512M, 2G): clean in batches, with the corpus-wide "
+    "arrays in files in --work-dir or beside OUT. Same output.",
+)
+@click.option(
     "--index",
     "index_dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import attrs
@@ -10,6 +11,24 @@ from attrs import validators as v
 Unit = Literal["line", "paragraph"]
 Policy = Literal["first", "longest"]
 Engine = Literal["local", "ray"]
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", re.IGNORECASE)
+
+
+def parse_size(size: int | str | None) -> int | None:
+    """Bytes from a number or a size such as ``512M``, ``1.5G`` or ``2GiB`` (powers of 1024).
+
+    >>> parse_size("1G"), parse_size("300MB"), parse_size(4096)
+    (1073741824, 314572800, 4096)
+    """
+    if size is None or isinstance(size, int):
+        return size
+    match = _SIZE.fullmatch(str(size))
+    if not match:
+        raise ValueError(f"not a size: {size!r} (such as 512M or 2G)")
+    number, unit = match.groups()
+    return int(float(number) * 1024 ** " kmgt".index(unit.lower() or " "))
 
 
 @attrs.frozen(kw_only=True)
@@ -46,7 +65,9 @@ class Config:
     """A folder for the signed batches (shared by all nodes with Ray): a rerun after a crash
     loads the batches already signed instead of signing them again."""
 
-    max_memory: int | None = attrs.field(default=None, validator=v.optional(v.ge(64 << 20)))
+    max_memory: int | None = attrs.field(
+        default=None, converter=lambda size: parse_size(size), validator=v.optional(v.ge(64 << 20))
+    )
     """Bytes of memory to stay near: the corpus is cleaned in batches, with its corpus-wide
     arrays in files (in ``work_dir``, else beside the output). The output is the same."""
 

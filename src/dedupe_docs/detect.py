@@ -12,14 +12,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernel import chain_kernel, extend_kernel, mark_kernel, runs_kernel
+from ._kernel import block_edges_kernel, chain_kernel, extend_kernel, mark_kernel, runs_kernel
+
+
+def block_edges(
+    starts: np.ndarray, ends: np.ndarray, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per token ``lo..hi``: how far it lies after the start of its block and how far the
+    block runs past it, clipped to a few tokens (int8): whether a passage copies whole source
+    blocks, from two tokens of per-token columns instead of a search of every block.
+    ``starts`` and ``ends`` are the first and end token of the non-empty blocks, ascending,
+    from the last one that starts before ``lo`` on."""
+    return block_edges_kernel(starts, ends, lo, hi)  # type: ignore[no-any-return]
 
 
 def align(
     first: np.ndarray,
     doc_offsets: np.ndarray,
     token_hashes: np.ndarray,
-    blocks: tuple[np.ndarray, np.ndarray],
+    edges: tuple[np.ndarray, np.ndarray],
     *,
     k: int,
     min_tokens: int,
@@ -32,9 +43,9 @@ def align(
     ``first`` holds, per token from ``base`` on, the token where the shingle starting there
     first occurs (the token itself when it is the first, or starts no shingle); ``doc_offsets``
     the first token of each document (plus the total at the end); ``token_hashes`` lets
-    passages grow token by token past their outermost shingles; ``blocks`` holds the first and
-    end token of every non-empty block, ascending. The last three cover the corpus up to the
-    end of ``first``: a batch of it needs its sources, which come before it. With
+    passages grow token by token past their outermost shingles; ``edges`` holds
+    :func:`block_edges` of every token. The last three cover the corpus up to the end of
+    ``first``: a batch of it needs its sources, which come before it. With
     ``keep="longest"`` (the whole corpus only) a passage whose later copy spans more tokens is
     turned around, so the later, more complete copy is the one that survives.
     """
@@ -75,7 +86,7 @@ def align(
         last_segment,
         token_hashes,
         doc_offsets,
-        *blocks,
+        *edges,
         min_tokens,
         max_gap,
     )

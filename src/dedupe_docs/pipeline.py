@@ -15,7 +15,7 @@ import numpy as np
 
 from . import __version__, _io, decide, emit, formats, sign, spill, workers
 from .config import Config
-from .detect import align
+from .detect import align, block_edges
 from .errors import ConfigError, DedupeError, OutputError
 from .index import first_occurrences, first_occurrences_by_range, first_occurrences_from_files
 from .progress import Clock, Progress, stage
@@ -94,7 +94,7 @@ def _clean(
         first,
         signed.doc_tokens,
         signed.tok_hash,
-        _block_bounds(signed),
+        _block_edges(signed),
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
@@ -167,9 +167,9 @@ INDEX_BITS: int | None = None
 """Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
 
 
-def _block_bounds(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
+def _block_edges(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
     nonempty = s.blk_t1 > s.blk_t0
-    return s.blk_t0[nonempty], s.blk_t1[nonempty]
+    return block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start))
 
 
 def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | None, sign.Signed]:

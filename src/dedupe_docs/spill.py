@@ -8,9 +8,10 @@ Three passes, each holding one batch (or one group of hash ranges) at a time:
 2. **index**: per group of hash ranges, find each shingle's first occurrence in the rows of
    every batch; keep only the tokens whose shingle occurred before, sorted by position.
 3. **clean**: per batch, detect, decide and emit. The first copy survives, so every source lies
-   in this batch or an earlier one: memory maps of the column files reach their tokens, the
-   text file their texts, and the kept spans of earlier documents (a few per document) stay
-   in memory to settle removals whose source was removed.
+   in this batch or an earlier one. Only the stretches of the column files around the tokens
+   that the batch's shingles first occurred at are read (what detection and verification look
+   at), the text file gives the texts of the documents cited, and the kept spans of earlier
+   documents (a few per document) stay in memory to settle removals whose source was removed.
 
 The output is that of the in-memory run (the tests compare the two). ``keep="longest"`` turns
 passages around onto earlier batches, and a persisted index replays whole corpora: neither
@@ -20,6 +21,7 @@ works batch by batch.
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import pickle
 import tempfile
@@ -32,7 +34,7 @@ import numpy as np
 from . import decide, emit, sign, workers
 from .config import Config
 from .decide import Spans
-from .detect import align
+from .detect import align, block_edges
 from .index import RANGE_BITS, first_in_rows, range_rows
 from .progress import Clock, Progress, stage
 from .types import CleanedDocument, Document
@@ -42,14 +44,19 @@ COLUMNS: dict[str, type] = {
     "tok_exact": np.uint64,
     "tok_start": np.int32,
     "tok_end": np.int32,
+    "lead": np.int8,
+    "tail": np.int8,
 }
-"""Token columns that sources are looked up in, one file each."""
+"""Token columns that sources are looked up in, one file each (``lead`` and ``tail``: see
+:func:`dedupe_docs.detect.block_edges`)."""
 BASELINE = 200 << 20
 """Bytes a run holds before its first batch: Python, NumPy, the compiled kernels, rapidfuzz."""
 BYTES_PER_CHAR = 60
 """Peak bytes a batch holds per character of text, at its largest stage (measured)."""
 BYTES_PER_ROW = 64
 """Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
+GAP_TOKENS = 1024
+"""Tokens between two stretches of a column file read in one call rather than two."""
 BATCH_CHARS: int | None = None
 """Characters per batch (None: from ``max_memory``); tests vary it."""
 
@@ -198,13 +205,14 @@ class _Corpus:
     def __init__(self, root: Path, config: Config) -> None:
         self.root, self.config = root, config
         self.streams = contextlib.ExitStack()
-        names = [*COLUMNS, "blk_t0", "blk_t1", "texts"]
+        names = [*COLUMNS, "texts"]
         self.files = {n: self.streams.enter_context((root / f"{n}.bin").open("wb")) for n in names}
         self.ids: list[str] = []
         self.doc_tokens = _Column(np.int64, [0])
         self.lengths = _Column(np.int64)
         self.text_at = _Column(np.int64, [0])
-        self.batch_docs, self.batch_tokens, self.batch_blocks = [0], [0], [0]
+        self.batch_docs, self.batch_tokens = [0], [0]
+        self.last_block = np.zeros(0, np.int64), np.zeros(0, np.int64)  # the one before a batch
         self.range_bounds: list[np.ndarray] = []
         self.key_counts = _KeyCounts()
         self.groups = 0
@@ -232,11 +240,16 @@ class _Corpus:
         )
         s = sign.concat(parts)
         base = self.batch_tokens[-1]
-        for name, dtype in COLUMNS.items():
-            getattr(s, name).astype(dtype, copy=False).tofile(self.files[name])
         nonempty = s.blk_t1 > s.blk_t0
-        for name in ("blk_t0", "blk_t1"):
-            (getattr(s, name)[nonempty] + base).tofile(self.files[name])
+        starts = np.concatenate([self.last_block[0], s.blk_t0[nonempty] + base])
+        ends = np.concatenate([self.last_block[1], s.blk_t1[nonempty] + base])
+        self.last_block = starts[-1:], ends[-1:]
+        lead, tail = block_edges(starts, ends, base, base + len(s.tok_start))
+        edges = {"lead": lead, "tail": tail}
+        for name, dtype in COLUMNS.items():
+            column = edges[name] if name in edges else getattr(s, name)
+            column.astype(dtype, copy=False).tofile(self.files[name])
+        del edges, lead, tail
         rows, bounds = range_rows(s.shingles)
         np.save(self.path(f"rows-{b}.npy"), rows)
         del rows
@@ -257,7 +270,6 @@ class _Corpus:
         self.lengths.extend(np.array([len(t) for t in texts], dtype=np.int64))
         self.batch_docs.append(len(self.ids))
         self.batch_tokens.append(base + len(s.tok_start))
-        self.batch_blocks.append(self.batch_blocks[-1] + int(nonempty.sum()))
         self.range_bounds.append(bounds)
 
     # Pass 2.
@@ -305,10 +317,15 @@ class _Corpus:
             lo, hi = np.searchsorted(at, [t0, t1])
             first[at[lo:hi] - t0] = np.load(self.path(f"first-{g}.npy"), mmap_mode="r")[lo:hi]
             del at
-        columns = {name: self._map(name, dtype, t1) for name, dtype in COLUMNS.items()}
-        blocks = tuple(
-            self._map(n, np.int64, self.batch_blocks[b + 1]) for n in ("blk_t0", "blk_t1")
+        seeds = first[first != np.arange(t0, t1)]
+        reach = config.max_gap + 4  # how far passages grow past their seeds, and then some
+        ranges = _union(
+            np.append(seeds - reach, t0).clip(0, t1),
+            np.append(seeds + config.shingle_size + reach, t1).clip(0, t1),
+            gap=GAP_TOKENS,
         )
+        del seeds
+        columns = {name: self._gather(name, dtype, t1, ranges) for name, dtype in COLUMNS.items()}
         doc_tokens = self.doc_tokens.values[: d1 + 1]
         with np.load(self.path(f"batch-{b}.npz")) as saved:
             batch = {name: saved[name] for name in saved.files}
@@ -316,13 +333,13 @@ class _Corpus:
             first,
             doc_tokens,
             columns["tok_hash"],
-            blocks,  # type: ignore[arg-type]
+            (columns.pop("lead"), columns.pop("tail")),
             k=config.shingle_size,
             min_tokens=config.min_tokens,
             max_gap=config.max_gap,
             base=t0,
         )
-        del first, blocks
+        del first
         clock.lap("detect")
         view = sign.Signed(
             doc_tokens=doc_tokens,
@@ -354,12 +371,19 @@ class _Corpus:
         clock.lap("emit")
         return cleaned
 
-    def _map(self, name: str, dtype: type, length: int) -> np.ndarray:
-        """The first ``length`` values of a column file, memory-mapped: only the pages a batch
-        touches count in its memory, and they go when the map does."""
-        if length == 0:
-            return np.zeros(0, dtype)
-        return np.asarray(np.memmap(self.path(f"{name}.bin"), dtype, "r", shape=(length,)))
+    def _gather(self, name: str, dtype: type, length: int, ranges: np.ndarray) -> np.ndarray:
+        """The first ``length`` values of a column file, read only in ``ranges`` (rows of
+        ``[start, end)``) into an array whose other pages take no memory (zero pages of an
+        anonymous map; a memory map of the file would map 64 KB around each lookup)."""
+        size = np.dtype(dtype).itemsize
+        buffer = mmap.mmap(-1, max(length * size, 1), mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        if hasattr(mmap, "MADV_NOHUGEPAGE"):
+            buffer.madvise(mmap.MADV_NOHUGEPAGE)  # a huge page would fill 2 MB per lookup
+        column = np.frombuffer(buffer, dtype, count=length)
+        with self.path(f"{name}.bin").open("rb") as f:
+            for start, end in ranges.tolist():
+                os.preadv(f.fileno(), [column[start:end]], start * size)
+        return column
 
     def text(self, d: int) -> str:
         return self.texts(d, d + 1)[0]
@@ -373,6 +397,18 @@ class _Corpus:
         return [
             data[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(d1 - d0)
         ]
+
+
+def _union(starts: np.ndarray, ends: np.ndarray, gap: int = 0) -> np.ndarray:
+    """The union of the intervals ``[start, end)``, as sorted disjoint rows, bridging gaps of
+    up to ``gap``."""
+    order = np.argsort(starts, kind="stable")
+    starts, reach = starts[order], np.maximum.accumulate(ends[order])
+    new = np.ones(len(starts), dtype=bool)
+    new[1:] = starts[1:] > reach[:-1] + gap
+    last = np.append(np.flatnonzero(new)[1:] - 1, len(starts) - 1)
+    rows = np.stack([starts[new], reach[last]], axis=1)
+    return rows[rows[:, 1] > rows[:, 0]]
 
 
 def _groups(per_range: np.ndarray, rows: int) -> list[tuple[int, int]]:

@@ -1,0 +1,136 @@
+"""max_memory: batch by batch, with the corpus-wide arrays in files, the output is the
+in-memory run's, byte for byte."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+from pathlib import Path
+
+import pytest
+from clihelp import check_output_folder, cli_command, digest, invoke
+from conftest import prose_paragraphs
+from corpus import planted
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from invariants import check
+from test_properties import corpora
+
+import dedupe_docs
+from dedupe_docs import Config, ConfigError, spill
+
+PARAGRAPHS = prose_paragraphs()
+CORPUS = planted(PARAGRAPHS, 120, seed=7)
+BUDGET = 256 << 20
+
+
+def provenance(cleaned: list[dedupe_docs.CleanedDocument]) -> list[tuple[str, str]]:
+    return [(c.text, json.dumps(c.provenance(), sort_keys=True)) for c in cleaned]
+
+
+@pytest.fixture
+def batch_chars(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of a few documents, so that sources lie in many earlier batches."""
+    monkeypatch.setattr(spill, "BATCH_CHARS", 5_000)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"split_sentences": False},
+        {"unit": "paragraph", "min_tokens": 12},
+        {"boilerplate_min_share": 0.0, "boilerplate_min_docs": 2, "jobs": 2},
+        {"shingle_size": 3, "threshold": 0.8, "max_gap": 5},
+    ],
+)
+def test_batches_give_the_in_memory_output(batch_chars: None, options: dict) -> None:
+    whole = dedupe_docs.clean(CORPUS, **options)
+    bounded = dedupe_docs.clean(CORPUS, max_memory=BUDGET, **options)
+    assert sum(c.removed_chars("duplicate") for c in whole) > 10_000  # copies cross batches
+    assert provenance(bounded) == provenance(whole)
+    check(dict(CORPUS), bounded, Config().threshold)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corpora(), st.integers(1, 3000), st.sampled_from(["line", "paragraph"]))
+def test_any_batch_size_gives_the_in_memory_output(
+    docs: list[tuple[str, str]], chars: int, unit: str
+) -> None:
+    spill.BATCH_CHARS = chars
+    try:
+        bounded = dedupe_docs.clean(docs, unit=unit, max_memory=BUDGET)
+    finally:
+        spill.BATCH_CHARS = None
+    assert provenance(bounded) == provenance(dedupe_docs.clean(docs, unit=unit))
+
+
+def test_cli_writes_the_same_folder_and_leaves_no_files(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": t, "n": 1}) + "\n" for i, t in CORPUS))
+    code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "whole"))
+    assert code == 0, err
+    work = tmp_path / "work"
+    args = ["--max-memory", "300M", "--work-dir", str(work), "--dolma-attributes"]
+    code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "bounded"), *args)
+    assert code == 0, err
+    bounded = digest(tmp_path / "bounded")
+    assert bounded.pop("attributes.jsonl")
+    assert bounded == digest(tmp_path / "whole")
+    assert list(work.iterdir()) == []  # the spill folder is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bounded", "in.jsonl", "whole", "work"]
+    report = json.loads((tmp_path / "bounded" / "report.json").read_text())
+    assert report["config"]["max_memory"] == 300 << 20
+    assert report["documents"] == len(CORPUS)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"keep": "longest"}, 'needs keep="first"'),
+        ({"engine": "ray"}, "local engine"),
+        ({"max_memory": "a lot"}, "not a size"),
+        ({"max_memory": "1M"}, "must be >= 67108864"),
+    ],
+)
+def test_options_it_cannot_honour_are_refused(options: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        dedupe_docs.clean(CORPUS[:2], **{"max_memory": "1G", **options})
+
+
+def test_a_persisted_index_is_refused(tmp_path: Path) -> None:
+    code, _, err = invoke(
+        "clean",
+        "seeds",
+        "--out",
+        str(tmp_path / "out"),
+        "--max-memory",
+        "1G",
+        "--index",
+        str(tmp_path / "index"),
+    )
+    assert code == 1
+    assert "--max-memory cannot add to a persisted index" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_memory_stays_under_the_bound(tmp_path: Path) -> None:
+    """A corpus of about 300 MB, cleaned in a child process under a 400 MB bound."""
+    src = tmp_path / "docs"
+    src.mkdir()
+    big = planted(PARAGRAPHS, 1500, seed=3)
+    for copy in range(60):  # the same pages under other names: every later copy goes
+        for doc_id, text in big:
+            (src / f"{copy:03d}-{doc_id}.txt").write_text(text)
+    size = sum(p.stat().st_size for p in src.iterdir())
+    assert size > 250 << 20
+    argv, env = cli_command(
+        "clean", str(src), "--out", str(tmp_path / "out"), "--max-memory", "400M"
+    )
+    child = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert child.returncode == 0, child.stderr
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    assert peak < 400 << 20, f"peak RSS {peak >> 20} MB for {size >> 20} MB of text"
+    check_output_folder(src, tmp_path / "out")
