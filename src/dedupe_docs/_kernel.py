@@ -162,6 +162,14 @@ def first_occurrences_kernel(hashes, first, part, bits, like):  # type: ignore[n
             slot = (slot + np.uint64(1)) & mask
 
 
+@njit(cache=True, nogil=True)
+def copy_ranges_kernel(source, target, ranges):  # type: ignore[no-untyped-def]
+    """Copy ``source[start:end]`` into ``target[start:end]`` for every row of ``ranges``."""
+    for i in range(ranges.shape[0]):
+        a, b = ranges[i, 0], ranges[i, 1]
+        target[a:b] = source[a:b]
+
+
 # Detect (dedupe_docs.detect): a passage is a handful of runs, and a Python loop over millions
 # of them was half the run time. A run is a row of (target start, target end, source start,
 # source end) token indices; a passage's runs are a slice of the runs array.

@@ -27,11 +27,13 @@ import pickle
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 import numpy as np
 
 from . import decide, emit, sign, workers
+from ._kernel import copy_ranges_kernel
 from .config import Config
 from .decide import Spans
 from .detect import align, block_edges
@@ -57,6 +59,8 @@ BYTES_PER_ROW = 64
 """Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
 GAP_TOKENS = 1024
 """Tokens between two stretches of a column file read in one call rather than two."""
+RANGES_PER_COPY = 512
+"""Stretches copied between two drops of the mapped pages of a column file."""
 BATCH_CHARS: int | None = None
 """Characters per batch (None: from ``max_memory``); tests vary it."""
 
@@ -81,8 +85,10 @@ def clean_batches(
     if parent is not None:
         Path(parent).mkdir(parents=True, exist_ok=True)
     clock = Clock(timings)
-    with tempfile.TemporaryDirectory(prefix=".dedupe-docs-spill-", dir=parent) as root:
-        corpus = _Corpus(Path(root), config)
+    with (
+        tempfile.TemporaryDirectory(prefix=".dedupe-docs-spill-", dir=parent) as root,
+        _Corpus(Path(root), config) as corpus,
+    ):
         stage(progress, "sign", 0, 0)
         for batch in _batches(documents, chars):
             corpus.add(batch)
@@ -217,7 +223,14 @@ class _Corpus:
         self.key_counts = _KeyCounts()
         self.groups = 0
         self.initial, self.final = _SpanTable(), _SpanTable()
+        self.reader: BinaryIO | None = None  # the text file, once pass 1 has written it
         self.boilerplate = np.zeros(0, np.uint64)
+
+    def __enter__(self) -> _Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.streams.close()
 
     @property
     def n_batches(self) -> int:
@@ -374,15 +387,21 @@ class _Corpus:
     def _gather(self, name: str, dtype: type, length: int, ranges: np.ndarray) -> np.ndarray:
         """The first ``length`` values of a column file, read only in ``ranges`` (rows of
         ``[start, end)``) into an array whose other pages take no memory (zero pages of an
-        anonymous map; a memory map of the file would map 64 KB around each lookup)."""
+        anonymous map). The file is memory-mapped to copy from, a few hundred ranges at a time:
+        the kernel maps 64 KB of cached file around each page touched, so the mapped pages are
+        dropped from this process (not from the cache) after each few."""
         size = np.dtype(dtype).itemsize
         buffer = mmap.mmap(-1, max(length * size, 1), mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         if hasattr(mmap, "MADV_NOHUGEPAGE"):
             buffer.madvise(mmap.MADV_NOHUGEPAGE)  # a huge page would fill 2 MB per lookup
         column = np.frombuffer(buffer, dtype, count=length)
-        with self.path(f"{name}.bin").open("rb") as f:
-            for start, end in ranges.tolist():
-                os.preadv(f.fileno(), [column[start:end]], start * size)
+        if length == 0:
+            return column
+        mapped = np.memmap(self.path(f"{name}.bin"), dtype, "r", shape=(length,))
+        source = np.asarray(mapped)
+        for at in range(0, len(ranges), RANGES_PER_COPY):
+            copy_ranges_kernel(source, column, ranges[at : at + RANGES_PER_COPY])
+            mapped._mmap.madvise(mmap.MADV_DONTNEED)  # type: ignore[attr-defined]
         return column
 
     def text(self, d: int) -> str:
@@ -390,9 +409,10 @@ class _Corpus:
 
     def texts(self, d0: int, d1: int) -> list[str]:
         """The texts of documents ``d0..d1``, in one read."""
+        if self.reader is None:
+            self.reader = self.streams.enter_context(self.path("texts.bin").open("rb"))
         at = self.text_at.values[d0 : d1 + 1] - self.text_at.values[d0]
-        with self.path("texts.bin").open("rb") as f:
-            data = os.pread(f.fileno(), int(at[-1]), int(self.text_at.values[d0]))
+        data = os.pread(self.reader.fileno(), int(at[-1]), int(self.text_at.values[d0]))
         bounds = at.tolist()
         return [
             data[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(d1 - d0)
