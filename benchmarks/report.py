@@ -123,6 +123,22 @@ def markdown(res: dict[str, Any]) -> str:
                 f"shingles/s. On disk: {run['index_bytes'] / 1e6:.0f} MB for {run['mb']} MB of "
                 f"text ({run['index_bytes_per_text_byte']} bytes per byte of text, "
                 f"{run['index_shingles']:,} shingles)."]
+    bounded = res.get("bounded") or []
+    if bounded:
+        out += ["", "## Bounded memory (`--max-memory`, `benchmarks/bounded.py`)", "",
+                "The command line in a child process per run, one run after the other; "
+                "same output = every output file but report.json identical.", "",
+                "| corpus | MB | run | seconds | MB/s | peak RSS | RSS / input | same output |",
+                "|---|---|---|---|---|---|---|---|"]
+        for run in bounded:
+            same = {True: "yes", False: "**no**"}.get(run.get("same_output"), "–")
+            for name, label in (("in_memory", "in memory"),
+                                ("bounded", f"`--max-memory {run['max_memory']}`")):
+                if name in run:
+                    r = run[name]
+                    out.append(f"| {run['corpus']} | {run['mb']} | {label} | {r['seconds']} | "
+                               f"{r['mb_per_s']} | {r['peak_rss_mb']} MB | "
+                               f"{r['rss_per_input']}× | {same} |")
     out += ["", "Columns: MB/s = input bytes / wall time of the whole run (start-up, reading, "
             "writing included); peak RSS = max of the largest process and the sampled process-"
             "tree sum; precision/recall/F1 over non-whitespace characters; source ok = share of "

@@ -53,9 +53,9 @@ COLUMNS: dict[str, type] = {
 :func:`dedupe_docs.detect.block_edges`)."""
 BASELINE = 200 << 20
 """Bytes a run holds before its first batch: Python, NumPy, the compiled kernels, rapidfuzz."""
-BYTES_PER_CHAR = 60
+BYTES_PER_CHAR = 64
 """Peak bytes a batch holds per character of text, at its largest stage (measured)."""
-BYTES_PER_ROW = 64
+BYTES_PER_ROW = 72
 """Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
 GAP_TOKENS = 1024
 """Tokens between two stretches of a column file read in one call rather than two."""
@@ -136,28 +136,32 @@ class _Column:
         return self.data[: self.n]
 
 
-class _SpanTable:
-    """Kept spans of the documents settled so far, in corpus order."""
+class _SpanFiles:
+    """Kept spans of the batches settled so far, one file per batch (a few spans per document:
+    too many to hold for a corpus larger than memory), read back for the documents cited."""
 
-    def __init__(self) -> None:
-        self.doc, self.start, self.end = _Column(np.int64), _Column(np.int32), _Column(np.int32)
+    def __init__(self, root: Path, name: str) -> None:
+        self.root, self.name = root, name
 
-    def add(self, spans: Spans) -> None:
-        self.doc.extend(spans.doc)
-        self.start.extend(spans.start)
-        self.end.extend(spans.end)
-
-    def of(self, docs: np.ndarray) -> Spans:
-        """The spans of ``docs`` (ascending)."""
-        doc = self.doc.values
-        lo, hi = np.searchsorted(doc, docs, "left"), np.searchsorted(doc, docs, "right")
-        counts = hi - lo
-        rows = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        return Spans(
-            doc[rows],
-            self.start.values[rows].astype(np.int64),
-            self.end.values[rows].astype(np.int64),
+    def add(self, batch: int, spans: Spans) -> None:
+        np.save(
+            self.root / f"{self.name}-{batch}.npy", np.stack([spans.doc, spans.start, spans.end])
         )
+
+    def of(self, docs: np.ndarray, batch_docs: list[int]) -> Spans:
+        """The spans of ``docs`` (ascending, in the batches that start at ``batch_docs``)."""
+        parts = [Spans(*np.zeros((3, 0), np.int64))]
+        batch_of = np.searchsorted(batch_docs, docs, side="right") - 1
+        for b in np.unique(batch_of).tolist():
+            table = np.load(self.root / f"{self.name}-{b}.npy", mmap_mode="r")
+            mine = docs[batch_of == b]
+            lo = np.searchsorted(table[0], mine, "left")
+            hi = np.searchsorted(table[0], mine, "right")
+            counts = hi - lo
+            rows = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+            parts.append(Spans(*np.array(table[:, rows])))
+            del table
+        return Spans.concat(parts)
 
 
 class _KeyCounts:
@@ -222,7 +226,7 @@ class _Corpus:
         self.range_bounds: list[np.ndarray] = []
         self.key_counts = _KeyCounts()
         self.groups = 0
-        self.initial, self.final = _SpanTable(), _SpanTable()
+        self.initial, self.final = _SpanFiles(root, "initial"), _SpanFiles(root, "final")
         self.reader: BinaryIO | None = None  # the text file, once pass 1 has written it
         self.boilerplate = np.zeros(0, np.uint64)
 
@@ -375,10 +379,12 @@ class _Corpus:
         lengths = self.lengths.values[:d1]
         initial = decide.kept_spans(units)
         cited = np.unique(units.src_doc[(units.src_doc >= 0) & (units.src_doc < d0)])
-        units, spans = decide.settle(units, lengths, earlier=self.initial.of(cited))
-        self.initial.add(initial)
-        removed = decide.merge_removals(units, Spans.concat([self.final.of(cited), spans]), lengths)
-        self.final.add(spans)
+        earlier = self.initial.of(cited, self.batch_docs)
+        units, spans = decide.settle(units, lengths, earlier=earlier)
+        self.initial.add(b, initial)
+        earlier = self.final.of(cited, self.batch_docs)
+        removed = decide.merge_removals(units, Spans.concat([earlier, spans]), lengths)
+        self.final.add(b, spans)
         clock.lap("decide")
         cleaned = emit.assemble(docs, d0, self.ids, removed, spans)
         clock.lap("emit")
