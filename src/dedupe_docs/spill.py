@@ -57,10 +57,12 @@ BYTES_PER_CHAR = 64
 """Peak bytes a batch holds per character of text, at its largest stage (measured)."""
 BYTES_PER_ROW = 72
 """Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
-GAP_TOKENS = 1024
+GAP_TOKENS = 64
 """Tokens between two stretches of a column file read in one call rather than two."""
 RANGES_PER_COPY = 512
 """Stretches copied between two drops of the mapped pages of a column file."""
+CACHE_SHARE = 32
+"""The texts of cited documents kept between batches: this share of the bound, in characters."""
 BATCH_CHARS: int | None = None
 """Characters per batch (None: from ``max_memory``); tests vary it."""
 
@@ -87,7 +89,7 @@ def clean_batches(
     clock = Clock(timings)
     with (
         tempfile.TemporaryDirectory(prefix=".dedupe-docs-spill-", dir=parent) as root,
-        _Corpus(Path(root), config) as corpus,
+        _Corpus(Path(root), config, budget // CACHE_SHARE) as corpus,
     ):
         stage(progress, "sign", 0, 0)
         for batch in _batches(documents, chars):
@@ -196,7 +198,6 @@ class _Texts(Sequence[str]):
 
     def __init__(self, corpus: _Corpus, first: int, texts: list[str]) -> None:
         self.corpus, self.first, self.texts = corpus, first, texts
-        self.read: dict[int, str] = {}
 
     def __len__(self) -> int:
         return self.first + len(self.texts)
@@ -204,16 +205,16 @@ class _Texts(Sequence[str]):
     def __getitem__(self, d: int) -> str:  # type: ignore[override]
         if d >= self.first:
             return self.texts[d - self.first]
-        if d not in self.read:
-            self.read[d] = self.corpus.text(d)
-        return self.read[d]
+        return self.corpus.text(d)
 
 
 class _Corpus:
     """The files of one bounded run, and what the driver keeps per document."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, cache_chars: int) -> None:
         self.root, self.config = root, config
+        self.cited: dict[int, str] = {}  # in the order last cited
+        self.cited_chars, self.cache_chars = 0, cache_chars
         self.streams = contextlib.ExitStack()
         names = [*COLUMNS, "texts"]
         self.files = {n: self.streams.enter_context((root / f"{n}.bin").open("wb")) for n in names}
@@ -334,14 +335,7 @@ class _Corpus:
             lo, hi = np.searchsorted(at, [t0, t1])
             first[at[lo:hi] - t0] = np.load(self.path(f"first-{g}.npy"), mmap_mode="r")[lo:hi]
             del at
-        seeds = first[first != np.arange(t0, t1)]
-        reach = config.max_gap + 4  # how far passages grow past their seeds, and then some
-        ranges = _union(
-            np.append(seeds - reach, t0).clip(0, t1),
-            np.append(seeds + config.shingle_size + reach, t1).clip(0, t1),
-            gap=GAP_TOKENS,
-        )
-        del seeds
+        ranges = _source_ranges(first, t0, config)
         columns = {name: self._gather(name, dtype, t1, ranges) for name, dtype in COLUMNS.items()}
         doc_tokens = self.doc_tokens.values[: d1 + 1]
         with np.load(self.path(f"batch-{b}.npz")) as saved:
@@ -405,13 +399,26 @@ class _Corpus:
             return column
         mapped = np.memmap(self.path(f"{name}.bin"), dtype, "r", shape=(length,))
         source = np.asarray(mapped)
+        page = mmap.PAGESIZE
         for at in range(0, len(ranges), RANGES_PER_COPY):
-            copy_ranges_kernel(source, column, ranges[at : at + RANGES_PER_COPY])
-            mapped._mmap.madvise(mmap.MADV_DONTNEED)  # type: ignore[attr-defined]
+            chunk = ranges[at : at + RANGES_PER_COPY]
+            copy_ranges_kernel(source, column, chunk)
+            lo = int(chunk[0, 0]) * size // page * page
+            hi = min(int(chunk[-1, 1]) * size + page, length * size)
+            mapped._mmap.madvise(mmap.MADV_DONTNEED, lo, hi - lo)  # type: ignore[attr-defined]
         return column
 
     def text(self, d: int) -> str:
-        return self.texts(d, d + 1)[0]
+        """The text of document ``d``, from a cache of the texts cited last (the same sources
+        tend to be cited by batch after batch)."""
+        text = self.cited.pop(d, None)
+        if text is None:
+            text = self.texts(d, d + 1)[0]
+            self.cited_chars += len(text)
+        self.cited[d] = text
+        while self.cited_chars > self.cache_chars and len(self.cited) > 1:
+            self.cited_chars -= len(self.cited.pop(next(iter(self.cited))))
+        return text
 
     def texts(self, d0: int, d1: int) -> list[str]:
         """The texts of documents ``d0..d1``, in one read."""
@@ -423,6 +430,23 @@ class _Corpus:
         return [
             data[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(d1 - d0)
         ]
+
+
+def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
+    """The token ranges that detection and verification of the batch from token ``t0`` on
+    look at: the batch, and around each run of seeds (tokens whose shingle first occurred at
+    consecutive tokens) its source, widened by how far passages may grow past their seeds."""
+    t1 = t0 + len(first)
+    repeated = first != np.arange(t0, t1)
+    step = np.diff(first) == 1
+    starts = repeated & np.append(True, ~(step & repeated[:-1]))
+    ends = repeated & np.append(~(step & repeated[1:]), True)
+    reach = config.max_gap + 4  # how far passages grow past their seeds, and then some
+    return _union(
+        np.append(first[starts] - reach, t0).clip(0, t1),
+        np.append(first[ends] + config.shingle_size + reach, t1).clip(0, t1),
+        gap=GAP_TOKENS,
+    )
 
 
 def _union(starts: np.ndarray, ends: np.ndarray, gap: int = 0) -> np.ndarray:
