@@ -53,6 +53,16 @@ def test_batches_give_the_in_memory_output(batch_chars: None, options: dict) -> 
     check(dict(CORPUS), bounded, Config().threshold)
 
 
+@pytest.mark.parametrize(
+    "docs",
+    [[], [("a", "")], [("a", ""), ("b", "  \n\n")], [("a", "x"), ("b", "x")]],
+    ids=["nothing", "empty", "blank", "tiny"],
+)
+def test_corpora_without_passages(docs: list[tuple[str, str]]) -> None:
+    bounded = dedupe_docs.clean(docs, max_memory=BUDGET, min_tokens=1)
+    assert provenance(bounded) == provenance(dedupe_docs.clean(docs, min_tokens=1))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corpora(), st.integers(1, 3000), st.sampled_from(["line", "paragraph"]))
 def test_any_batch_size_gives_the_in_memory_output(
@@ -135,3 +145,11 @@ def test_memory_stays_under_the_bound(tmp_path: Path) -> None:
     peak = usage.ru_maxrss * 1024
     assert peak < 400 << 20, f"peak RSS {peak >> 20} MB for {size >> 20} MB of text"
     check_output_folder(src, out)
+
+
+def test_work_files_that_cannot_be_written_are_an_output_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the work folder should go")
+    with pytest.raises(dedupe_docs.OutputError, match="cannot write the work files"):
+        dedupe_docs.clean(CORPUS[:3], max_memory="1G", work_dir=str(blocker))
+    assert blocker.read_text() == "a file where the work folder should go"

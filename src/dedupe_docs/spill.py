@@ -32,11 +32,12 @@ from typing import BinaryIO
 import attrs
 import numpy as np
 
-from . import decide, emit, sign, workers
+from . import _io, decide, emit, sign, workers
 from ._kernel import copy_ranges_kernel
 from .config import Config
 from .decide import Spans
 from .detect import align, block_edges
+from .errors import OutputError
 from .index import RANGE_BITS, first_in_rows, range_rows
 from .progress import Clock, Progress, stage
 from .types import CleanedDocument, Document
@@ -80,6 +81,22 @@ def clean_batches(
     The files go to a temporary folder in ``config.work_dir``, else in ``folder``, else in the
     system's temporary folder, and are removed at the end. ``timings`` adds up each stage.
     """
+    assert config.max_memory is not None
+    try:
+        yield from _clean_batches(documents, config, timings, progress, folder)
+    except OSError as exc:
+        where = config.work_dir or folder or tempfile.gettempdir()
+        msg = f"{where}: cannot write the work files of --max-memory: {_io.describe(exc)}"
+        raise OutputError(msg) from exc
+
+
+def _clean_batches(
+    documents: Iterable[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None,
+    folder: Path | None,
+) -> Iterator[list[CleanedDocument]]:
     assert config.max_memory is not None
     budget = max(config.max_memory - BASELINE, 16 << 20)
     chars = BATCH_CHARS or max(1 << 20, budget // BYTES_PER_CHAR)
@@ -301,6 +318,8 @@ class _Corpus:
             needed = decide.boilerplate_needed(len(self.ids), config)
             self.boilerplate = self.key_counts.keys[self.key_counts.counts >= needed]
         self.key_counts = _KeyCounts()
+        if not self.n_batches:
+            return
         per_range = np.sum([np.diff(b) for b in self.range_bounds], axis=0, dtype=np.int64)
         groups = _groups(per_range, max(1, rows_per_group // config.jobs))
         rows_files = [str(self.path(f"rows-{b}.npy")) for b in range(self.n_batches)]
