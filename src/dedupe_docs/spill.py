@@ -54,7 +54,7 @@ COLUMNS: dict[str, type] = {
 :func:`dedupe_docs.detect.block_edges`)."""
 BASELINE = 200 << 20
 """Bytes a run holds before its first batch: Python, NumPy, the compiled kernels, rapidfuzz."""
-BYTES_PER_CHAR = 64
+BYTES_PER_CHAR = 72
 """Peak bytes a batch holds per character of text, at its largest stage (measured)."""
 BYTES_PER_ROW = 72
 """Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
@@ -62,7 +62,7 @@ GAP_TOKENS = 64
 """Tokens between two stretches of a column file read in one call rather than two."""
 RANGES_PER_COPY = 512
 """Stretches copied between two drops of the mapped pages of a column file."""
-CACHE_SHARE = 32
+CACHE_SHARE = 64
 """The texts of cited documents kept between batches: this share of the bound, in characters."""
 BATCH_CHARS: int | None = None
 """Characters per batch (None: from ``max_memory``); tests vary it."""
@@ -155,32 +155,30 @@ class _Column:
         return self.data[: self.n]
 
 
-class _SpanFiles:
-    """Kept spans of the batches settled so far, one file per batch (a few spans per document:
-    too many to hold for a corpus larger than memory), read back for the documents cited."""
+class _SpanFile:
+    """Kept spans of the batches settled so far, appended to a file as ``(doc, start, end)``
+    rows in corpus order (a few per document: too many to hold for a corpus larger than
+    memory), and read back for the documents cited."""
 
-    def __init__(self, root: Path, name: str) -> None:
-        self.root, self.name = root, name
+    def __init__(self, path: Path) -> None:
+        self.path, self.rows = path, 0
+        path.touch()
 
-    def add(self, batch: int, spans: Spans) -> None:
-        np.save(
-            self.root / f"{self.name}-{batch}.npy", np.stack([spans.doc, spans.start, spans.end])
-        )
+    def add(self, spans: Spans) -> None:
+        with self.path.open("ab") as f:
+            np.stack([spans.doc, spans.start, spans.end], axis=1).astype(np.int64).tofile(f)
+        self.rows += len(spans.doc)
 
-    def of(self, docs: np.ndarray, batch_docs: list[int]) -> Spans:
-        """The spans of ``docs`` (ascending, in the batches that start at ``batch_docs``)."""
-        parts = [Spans(*np.zeros((3, 0), np.int64))]
-        batch_of = np.searchsorted(batch_docs, docs, side="right") - 1
-        for b in np.unique(batch_of).tolist():
-            table = np.load(self.root / f"{self.name}-{b}.npy", mmap_mode="r")
-            mine = docs[batch_of == b]
-            lo = np.searchsorted(table[0], mine, "left")
-            hi = np.searchsorted(table[0], mine, "right")
-            counts = hi - lo
-            rows = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-            parts.append(Spans(*np.array(table[:, rows])))
-            del table
-        return Spans.concat(parts)
+    def of(self, docs: np.ndarray) -> Spans:
+        """The spans of ``docs`` (ascending)."""
+        if not self.rows or not len(docs):
+            return Spans(*np.zeros((3, 0), np.int64))
+        table = np.memmap(self.path, np.int64, "r", shape=(self.rows, 3))
+        lo = np.searchsorted(table[:, 0], docs, "left")
+        hi = np.searchsorted(table[:, 0], docs, "right")
+        counts = hi - lo
+        rows = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        return Spans(*np.array(table[rows].T))
 
 
 class _KeyCounts:
@@ -244,7 +242,7 @@ class _Corpus:
         self.range_bounds: list[np.ndarray] = []
         self.key_counts = _KeyCounts()
         self.groups = 0
-        self.initial, self.final = _SpanFiles(root, "initial"), _SpanFiles(root, "final")
+        self.initial, self.final = _SpanFile(root / "initial.bin"), _SpanFile(root / "final.bin")
         self.reader: BinaryIO | None = None  # the text file, once pass 1 has written it
         self.boilerplate = np.zeros(0, np.uint64)
 
@@ -392,12 +390,10 @@ class _Corpus:
         lengths = self.lengths.values[:d1]
         initial = decide.kept_spans(units)
         cited = np.unique(units.src_doc[(units.src_doc >= 0) & (units.src_doc < d0)])
-        earlier = self.initial.of(cited, self.batch_docs)
-        units, spans = decide.settle(units, lengths, earlier=earlier)
-        self.initial.add(b, initial)
-        earlier = self.final.of(cited, self.batch_docs)
-        removed = decide.merge_removals(units, Spans.concat([earlier, spans]), lengths)
-        self.final.add(b, spans)
+        units, spans = decide.settle(units, lengths, earlier=self.initial.of(cited))
+        self.initial.add(initial)
+        removed = decide.merge_removals(units, Spans.concat([self.final.of(cited), spans]), lengths)
+        self.final.add(spans)
         clock.lap("decide")
         cleaned = emit.assemble(docs, d0, self.ids, removed, spans)
         clock.lap("emit")
