@@ -137,6 +137,7 @@ class Writer:
         )
         self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
         self.n_files = 0
+        self.made: set[Path] = set()  # folders of clean/ made so far
 
     def __enter__(self) -> Writer:
         return self
@@ -151,7 +152,9 @@ class Writer:
         self.paths.add([c.path for c in files])  # type: ignore[misc]
         for c in files:
             target = self.folder / "clean" / c.path  # type: ignore[operator]
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in self.made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.made.add(target.parent)
             target.write_bytes(c.text.encode("utf-8", "surrogatepass"))
         self.n_files += len(files)
         if records:

@@ -346,12 +346,7 @@ class _Corpus:
         config = self.config
         d0, d1 = self.batch_docs[b], self.batch_docs[b + 1]
         t0, t1 = self.batch_tokens[b], self.batch_tokens[b + 1]
-        first = np.arange(t0, t1, dtype=np.int64)
-        for g in range(self.groups):
-            at = np.load(self.path(f"at-{g}.npy"), mmap_mode="r")
-            lo, hi = np.searchsorted(at, [t0, t1])
-            first[at[lo:hi] - t0] = np.load(self.path(f"first-{g}.npy"), mmap_mode="r")[lo:hi]
-            del at
+        first = self._first_occurrences(t0, t1)
         ranges = _source_ranges(first, t0, config)
         columns = {name: self._gather(name, dtype, t1, ranges) for name, dtype in COLUMNS.items()}
         doc_tokens = self.doc_tokens.values[: d1 + 1]
@@ -398,6 +393,15 @@ class _Corpus:
         cleaned = emit.assemble(docs, d0, self.ids, removed, spans)
         clock.lap("emit")
         return cleaned
+
+    def _first_occurrences(self, t0: int, t1: int) -> np.ndarray:
+        """Where the shingle of each token ``t0..t1`` first occurs, from the index groups."""
+        first = np.arange(t0, t1, dtype=np.int64)
+        for g in range(self.groups):
+            at = np.load(self.path(f"at-{g}.npy"), mmap_mode="r")
+            lo, hi = np.searchsorted(at, [t0, t1])
+            first[at[lo:hi] - t0] = np.load(self.path(f"first-{g}.npy"), mmap_mode="r")[lo:hi]
+        return first
 
     def _gather(self, name: str, dtype: type, length: int, ranges: np.ndarray) -> np.ndarray:
         """The first ``length`` values of a column file, read only in ``ranges`` (rows of
