@@ -17,7 +17,7 @@ from clihelp import invoke
 from invariants import check
 
 import dedupe_docs
-from dedupe_docs import InputError
+from dedupe_docs import InputError, pipeline
 
 PARA = (
     "The quick committee read the minutes of the last meeting twice, and then voted to "
@@ -317,13 +317,24 @@ def test_duplicate_ids_error_or_second_skipped(tmp_path: Path) -> None:
     assert code == 1 and "duplicate document id 'same.txt'" in err
 
 
-def test_output_paths_that_collide_are_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])  # with 2, a thread writes chunk after chunk
+def test_output_paths_that_collide_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    monkeypatch.setattr(pipeline, "EMIT_CHUNK", 2)
     (tmp_path / "d1").mkdir()
-    (tmp_path / "d1" / "x.txt").write_text("file\n")
+    for name in ("a", "b", "c", "x"):
+        (tmp_path / "d1" / f"{name}.txt").write_text(f"file {name}\n")
     (tmp_path / "d2" / "x.txt").mkdir(parents=True)
     (tmp_path / "d2" / "x.txt" / "y.txt").write_text("nested\n")
     code, _, err = invoke(
-        "clean", str(tmp_path / "d1"), str(tmp_path / "d2"), "--out", str(tmp_path / "o")
+        "clean",
+        str(tmp_path / "d1"),
+        str(tmp_path / "d2"),
+        "--out",
+        str(tmp_path / "o"),
+        "-j",
+        jobs,
     )
     assert code == 1 and "clean/x.txt/y.txt: x.txt is both a file and a folder" in err
     assert not (tmp_path / "o").exists()

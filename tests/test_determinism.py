@@ -14,6 +14,7 @@ from clihelp import digest, invoke, run_cli
 from conftest import SEEDS, prose_paragraphs
 
 import dedupe_docs
+from dedupe_docs import pipeline
 
 
 def corpus(folder: Path, n: int = 60, seed: int = 3) -> list[str]:
@@ -118,3 +119,15 @@ def test_jobs_1_and_jobs_2_are_identical(tmp_path: Path) -> None:
     one, two = without_timings(tmp_path / "j1"), without_timings(tmp_path / "j2")
     assert one.pop("config")["jobs"] == 1 and two.pop("config")["jobs"] == 2
     assert one == two
+
+
+def test_output_built_in_chunks_and_written_on_a_thread_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    corpus(src, n=60)
+    assert invoke("clean", str(src), "--out", str(tmp_path / "whole"))[0] == 0
+    monkeypatch.setattr(pipeline, "EMIT_CHUNK", 7)
+    code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "chunks"), "--jobs", "2")
+    assert code == 0, err
+    assert digest(tmp_path / "chunks") == digest(tmp_path / "whole")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -114,6 +116,8 @@ class Writer:
     """Writes the output folder one batch of cleaned documents at a time, in corpus order, so
     a run need not hold the whole cleaned corpus: ``clean/`` files, the records file, the
     provenance lines and Dolma attributes as batches come, ``report.json`` at :meth:`finish`.
+    With ``jobs`` above 1 a thread writes each batch while the caller builds the next (writing
+    is mostly system calls, which let the builder run).
 
     Use it as a context manager: leaving the block closes every open stream."""
 
@@ -124,6 +128,7 @@ class Writer:
         text_field: str = "text",
         layout: RecordLayout | None = None,
         dolma_attributes: bool = False,
+        jobs: int = 1,
     ) -> None:
         self.folder, self.text_field = folder, text_field
         self.layout = layout or RecordLayout()
@@ -138,15 +143,27 @@ class Writer:
         self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
         self.n_files = 0
         self.made: set[Path] = set()  # folders of clean/ made so far
+        self.pool = ThreadPoolExecutor(1, "dedupe-docs-write") if jobs > 1 else None
+        self.pending: deque[Future[None]] = deque()
 
     def __enter__(self) -> Writer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
         self.streams.close()
 
     def add(self, cleaned: Sequence[CleanedDocument]) -> None:
         """Write a batch of cleaned documents (the next in corpus order)."""
+        if self.pool is None:
+            self._write(cleaned)
+            return
+        while len(self.pending) >= 2:  # at most two batches wait: memory stays bounded
+            self.pending.popleft().result()
+        self.pending.append(self.pool.submit(self._write, cleaned))
+
+    def _write(self, cleaned: Sequence[CleanedDocument]) -> None:
         records = [c for c in cleaned if c.record is not None]
         files = [c for c in cleaned if c.record is None and c.path is not None]
         self.paths.add([c.path for c in files])  # type: ignore[misc]
@@ -169,6 +186,8 @@ class Writer:
 
     def finish(self, report: dict[str, Any]) -> list[str]:
         """Write ``report.json`` and close the streams; return the names of the outputs."""
+        while self.pending:
+            self.pending.popleft().result()
         self.streams.close()
         (self.folder / "report.json").write_bytes(
             (_io.dumps(report, indent=2) + "\n").encode("utf-8")

@@ -56,6 +56,10 @@ class Clock:
         self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self.last, 4)
         self.last = now
 
+    def skip(self) -> None:
+        """Count the time since the last lap in no stage (another part of the run took it)."""
+        self.last = time.perf_counter()
+
 
 def stage(progress: Progress | None, name: str, done: int = 0, total: int = 1) -> None:
     """Report ``done`` of ``total`` units of a stage (by default: the stage has started)."""
