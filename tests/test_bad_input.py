@@ -207,10 +207,12 @@ def test_special_file_in_a_folder_is_an_error(tmp_path: Path) -> None:
     assert code == 1 and "pipe.txt: not a regular file" in err
 
 
-def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])  # with 2, threads read ahead
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     src = tmp_path / "in"
     src.mkdir()
-    (src / "a.txt").write_text("readable\n")
+    for name in ("a", "b", "c", "z"):
+        (src / f"{name}.txt").write_text(f"readable {name}\n")
     secret = src / "secret.txt"
     secret.write_text("secret\n")
     if os.geteuid() == 0:  # root reads through chmod 000: simulate the refusal
@@ -225,11 +227,13 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     else:
         secret.chmod(0)
     try:
-        code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"))
+        code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"), "-j", jobs)
         assert code == 1 and f"{secret}: Permission denied" in err
-        code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"), "--keep-going")
+        args = ["--out", str(tmp_path / "out"), "--keep-going", "-j", jobs]
+        code, _, err = invoke("clean", str(src), *args)
         assert code == 0, err
         report, _ = cleaned_outputs(tmp_path / "out")
+        assert report["documents"] == 4
         assert report["errors"] == [
             {"file": str(secret), "line": None, "byte": None, "reason": "Permission denied"}
         ]

@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -74,14 +76,17 @@ def read_all(
     id_field: str = "id",
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
+    jobs: int = 1,
 ) -> tuple[list[Document], list[InputError]]:
-    """Like :func:`read`, and also return the errors of the inputs that were skipped."""
+    """Like :func:`read`, and also return the errors of the inputs that were skipped; ``jobs``
+    threads read the files of a folder ahead."""
     documents, errors = stream(
         inputs,
         text_field=text_field,
         id_field=id_field,
         on_error=on_error,
         encoding_errors=encoding_errors,
+        jobs=jobs,
     )
     return list(documents), errors
 
@@ -93,6 +98,7 @@ def stream(
     id_field: str = "id",
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
+    jobs: int = 1,
 ) -> tuple[Iterator[Document], list[InputError]]:
     """Like :func:`read_all`, one document at a time (a corpus need not fit in memory): the
     documents, and the list that the errors of skipped inputs are added to as they are met."""
@@ -103,7 +109,7 @@ def stream(
         raise ValueError(msg)
     if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
         inputs = [inputs]
-    reader = _Reader(text_field, id_field, on_error, encoding_errors)
+    reader = _Reader(text_field, id_field, on_error, encoding_errors, jobs)
     return reader.documents(inputs), reader.errors
 
 
@@ -111,10 +117,16 @@ class _Reader:
     """Reads one input at a time; ``fail`` raises, or records the error and lets it be skipped."""
 
     def __init__(
-        self, text_field: str, id_field: str, on_error: OnError, encoding_errors: EncodingErrors
+        self,
+        text_field: str,
+        id_field: str,
+        on_error: OnError,
+        encoding_errors: EncodingErrors,
+        jobs: int = 1,
     ) -> None:
         self.text_field, self.id_field = text_field, id_field
         self.on_error, self.encoding_errors = on_error, encoding_errors
+        self.jobs = jobs
         self.errors: list[InputError] = []
 
     def documents(self, inputs: Iterable[DocumentLike]) -> Iterator[Document]:
@@ -156,8 +168,9 @@ class _Reader:
 
     def path(self, path: Path) -> Iterator[tuple[Document, str]]:
         if path.is_dir():
-            for rel, file in self.walk(path):
-                doc = self.text_file(file, rel)
+            files = self.walk(path)
+            for (rel, file), data in zip(files, self.contents(files), strict=True):
+                doc = self.text_file(file, rel, data)
                 if doc is not None:
                     yield doc, str(file)
         elif is_record_file(path):
@@ -188,33 +201,65 @@ class _Reader:
         tree). A folder that cannot be listed, a broken link or a special file is an error.
         """
         found: list[tuple[str, Path]] = []
-
-        def unlisted(exc: OSError) -> None:
-            self.fail(InputError(exc.filename or str(root), _why(exc) + " (cannot list folder)"))
-
-        for folder, _dirs, names in os.walk(root, onerror=unlisted):
-            for name in names:
-                if not name.endswith(".txt"):
+        prefix = len(str(root).rstrip(os.sep)) + 1  # of the paths below root
+        folders = [str(root)]
+        while folders:
+            folder = folders.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError as exc:
+                reason = _why(exc) + " (cannot list folder)"
+                self.fail(InputError(exc.filename or folder, reason))
+                continue
+            for entry in entries:
+                if _is_dir(entry):
+                    if not entry.is_symlink():
+                        folders.append(entry.path)
                     continue
-                file = Path(folder, name)
-                try:
-                    mode = file.stat().st_mode
-                except OSError as exc:
-                    broken = file.is_symlink() and not file.exists()
-                    self.fail(
-                        InputError(str(file), "broken symbolic link" if broken else _why(exc))
-                    )
+                if not entry.name.endswith(".txt"):
                     continue
-                if not stat.S_ISREG(mode):
-                    self.fail(InputError(str(file), "not a regular file"))
+                file = Path(entry.path)
+                if not (entry.is_file() or self._irregular(file)):
                     continue
-                found.append((file.relative_to(root).as_posix(), file))
+                found.append((entry.path[prefix:].replace(os.sep, "/"), file))
         found.sort(key=lambda pair: pair[0])
         return found
 
-    def text_file(self, path: Path, rel: str) -> Document | None:
+    def _irregular(self, file: Path) -> bool:
+        """Report why ``file`` (not a plain regular file, or a link to one) cannot be read;
+        whether it can be after all (a link whose target became a regular file)."""
         try:
-            text = decode_file(path, self.encoding_errors)
+            mode = file.stat().st_mode
+        except OSError as exc:
+            broken = file.is_symlink() and not file.exists()
+            self.fail(InputError(str(file), "broken symbolic link" if broken else _why(exc)))
+            return False
+        if not stat.S_ISREG(mode):
+            self.fail(InputError(str(file), "not a regular file"))
+            return False
+        return True
+
+    def contents(self, files: list[tuple[str, Path]]) -> Iterator[bytes | OSError]:
+        """The bytes of each file, or the error reading it; with ``jobs`` above 1, threads read
+        a few dozen files ahead (reading is system calls, which let the caller decode)."""
+        if self.jobs == 1:
+            yield from (_contents(file) for _, file in files)
+            return
+        with ThreadPoolExecutor(self.jobs, "dedupe-docs-read") as pool:
+            ahead: deque[Future[bytes | OSError]] = deque()
+            for _, file in files:
+                ahead.append(pool.submit(_contents, file))
+                if len(ahead) > 16 * self.jobs:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
+
+    def text_file(
+        self, path: Path, rel: str, data: bytes | OSError | None = None
+    ) -> Document | None:
+        try:
+            text = decode_file(path, self.encoding_errors, data)
         except InputError as error:
             self.fail(error, skippable=self.encoding_errors == "skip-file")
             return None
@@ -309,20 +354,38 @@ def _kind(value: object) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """What ``os.walk`` counts as a folder: a folder or a link to one (unreadable: not one)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _contents(path: Path) -> bytes | OSError:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return exc
+
+
 def _why(exc: BaseException) -> str:
     return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
 
 
-def decode_file(path: Path, encoding_errors: EncodingErrors = "strict") -> str:
+def decode_file(
+    path: Path, encoding_errors: EncodingErrors = "strict", data: bytes | OSError | None = None
+) -> str:
     """Decode a text file exactly as UTF-8 (a BOM stays, as U+FEFF; newlines stay as they are).
 
     Invalid UTF-8 is reported with its byte offset, or replaced by U+FFFD with
     ``encoding_errors="replace"``; a file holding a NUL byte is binary and always refused.
+    ``data`` is the file's bytes (or the error reading them) when already read.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), _why(exc)) from exc
+    if data is None:
+        data = _contents(path)
+    if isinstance(data, OSError):
+        raise InputError(str(path), _why(data)) from data
     nul = data.find(b"\x00")
     if nul >= 0:
         utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
