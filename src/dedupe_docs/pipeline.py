@@ -177,7 +177,7 @@ def _sign_stage(
         del done  # concat frees each part's columns as it joins them
     stage(progress, "sign", len(batches), len(batches))
     bases = np.cumsum([0, *(len(part.tok_start) for part in parts)])
-    return sign.concat(parts), files, bases
+    return sign.concat(parts, config.jobs), files, bases
 
 
 BATCH_CHARS: int | None = None

@@ -23,7 +23,7 @@ from typing import IO
 import attrs
 import numpy as np
 
-from . import _io
+from . import _io, workers
 from .config import Config
 from .index import RANGE_BITS, range_rows, rows_path
 from .normalize import codepoints, tokenize
@@ -193,11 +193,12 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def concat(parts: list[Signed]) -> Signed:
+def concat(parts: list[Signed], jobs: int = 1) -> Signed:
     """Join signed batches in order into one (token and block indices re-based).
 
-    Consumes ``parts`` (the list is emptied) and joins one column at a time, freeing that
-    column of every part as it goes: at most one column is held twice, not the whole corpus.
+    Consumes ``parts`` (the list is emptied) and joins one column at a time (``jobs`` at once
+    on threads: copies let go of the GIL), freeing that column of every part as it goes: at
+    most ``jobs`` columns are held twice, not the whole corpus.
     """
     if len(parts) == 1:
         return parts.pop()
@@ -211,18 +212,18 @@ def concat(parts: list[Signed]) -> Signed:
         base = tok_base if name == "doc_tokens" else blk_base
         ends = [c.pop(name)[:-1] + base[i] for i, c in enumerate(columns)]
         joined[name] = np.concatenate([*ends, base[-1:]])
-    for field in attrs.fields(Signed):
-        name = field.name
-        if name in joined:
-            continue
+
+    def join(_shared: None, name: str) -> np.ndarray:
         pieces = [c.pop(name) for c in columns]
         out = np.concatenate(pieces)
         if name in bases:  # re-base in place, one slice per batch
             at = np.cumsum([0] + [len(p) for p in pieces])
             for i in range(len(pieces)):
                 out[at[i] : at[i + 1]] += bases[name][i]
-        del pieces
-        joined[name] = out
+        return out
+
+    names = [f.name for f in attrs.fields(Signed) if f.name not in joined]
+    joined.update(zip(names, workers.tmap(join, names, None, jobs), strict=True))
     return Signed(**joined)
 
 
