@@ -54,7 +54,7 @@ COLUMNS: dict[str, type] = {
 :func:`dedupe_docs.detect.block_edges`)."""
 BASELINE = 200 << 20
 """Bytes a run holds before its first batch: Python, NumPy, the compiled kernels, rapidfuzz."""
-BYTES_PER_CHAR = 72
+BYTES_PER_CHAR = 100
 """Peak bytes a batch holds per character of text, at its largest stage (measured)."""
 BYTES_PER_ROW = 72
 """Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
