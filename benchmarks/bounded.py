@@ -5,11 +5,11 @@
         --no-in-memory --record
 
 Runs the command line on a corpus folder, once in memory and once with ``--max-memory``, one
-after the other, and reports for each the wall time, MB/s and peak RSS (the child's
-``ru_maxrss``), and whether the two output folders are identical (every file but
-``report.json``, which holds timings). ``--no-in-memory`` skips the in-memory run (it needs about
-11 bytes of RAM per byte of text). ``--record`` adds the numbers to ``results.json`` and
-``RESULTS.md``.
+after the other, and reports for each the wall time, MB/s and peak RSS (measured as the main
+benchmark measures them, ``benchmarks.measure``), and whether the two output folders are
+identical (every file but ``report.json``, which holds timings). ``--no-in-memory`` skips the
+in-memory run (it needs about 11 bytes of RAM per byte of text). ``--record`` adds the numbers
+to ``results.json`` and ``RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -17,29 +17,24 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from benchmarks import report
+from benchmarks import measure, report
 
 
 def run(corpus: Path, out: Path, *options: str) -> dict[str, Any]:
-    """One ``dedupe-docs clean`` in a child process: seconds and peak RSS."""
+    """One ``dedupe-docs clean`` in a fresh process (``benchmarks.measure``, as the main table
+    is measured): seconds and peak RSS."""
     argv = [sys.executable, "-m", "dedupe_docs", "clean", str(corpus), "--out", str(out), "-q"]
-    started = time.perf_counter()
-    child = subprocess.Popen([*argv, *options])
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"dedupe-docs failed: {' '.join(argv + list(options))}")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+    m = measure.run([*argv, *options], timeout=7200, log=out.with_suffix(".log"))
+    if m["rc"] != 0:
+        raise SystemExit(f"dedupe-docs failed: {m['log_tail']}")
+    return {"seconds": round(m["wall_s"], 2), "peak_rss_mb": round(m["peak_rss_mb"])}
 
 
 def digest(folder: Path) -> str:

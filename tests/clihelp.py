@@ -88,6 +88,25 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         )
 
 
+_MEASURE = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024)
+"""
+
+
+def peak_rss(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
+    """Run ``argv``; return its exit status and peak RSS in bytes. A small interpreter starts it:
+    a child forked from this (large) test process would report this process's peak as its own
+    (Linux carries the peak RSS of the image an ``exec`` replaces)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *argv], env=env, capture_output=True, text=True, check=True
+    )
+    code, peak = done.stdout.split()
+    return int(code), int(peak)
+
+
 def cli_command(*args: str) -> tuple[list[str], dict[str, str]]:
     """The argv and environment of a subprocess run (for tests that control the process)."""
     return [sys.executable, "-m", "dedupe_docs", *args], {**os.environ, "PYTHONPATH": SRC}

@@ -4,12 +4,10 @@ in-memory run's, byte for byte."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from clihelp import check_output_folder, cli_command, digest, invoke, run_cli
+from clihelp import check_output_folder, cli_command, digest, invoke, peak_rss, run_cli
 from conftest import prose_paragraphs
 from corpus import planted
 from hypothesis import HealthCheck, given, settings
@@ -140,11 +138,8 @@ def test_memory_stays_under_the_bound(tmp_path: Path) -> None:
     warm = run_cli("clean", "seeds", "--out", str(tmp_path / "warm"), "--max-memory", "400M")
     assert warm.returncode == 0, warm.stderr  # the kernels are compiled (a first run's cost)
     argv, env = cli_command("clean", str(src), "--out", str(out), "--max-memory", "400M")
-    with (tmp_path / "stderr").open("w") as stderr:
-        child = subprocess.Popen(argv, env=env, stderr=stderr)
-        _, status, usage = os.wait4(child.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, (tmp_path / "stderr").read_text()
-    peak = usage.ru_maxrss * 1024
+    code, peak = peak_rss(argv, env)
+    assert code == 0
     assert peak < 400 << 20, f"peak RSS {peak >> 20} MB for {size >> 20} MB of text"
     check_output_folder(src, out)
 
