@@ -17,6 +17,7 @@ from test_properties import corpora
 
 import dedupe_docs
 from dedupe_docs import Config, ConfigError, spill
+from dedupe_docs.read import stream
 
 PARAGRAPHS = prose_paragraphs()
 CORPUS = planted(PARAGRAPHS, 120, seed=7)
@@ -99,7 +100,7 @@ def test_cli_writes_the_same_folder_and_leaves_no_files(tmp_path: Path) -> None:
         ({"keep": "longest"}, 'needs keep="first"'),
         ({"engine": "ray"}, "local engine"),
         ({"max_memory": "a lot"}, "not a size"),
-        ({"max_memory": "1M"}, "must be >= 67108864"),
+        ({"max_memory": "100M"}, "must be >= 268435456"),
     ],
 )
 def test_options_it_cannot_honour_are_refused(options: dict, message: str) -> None:
@@ -150,3 +151,30 @@ def test_work_files_that_cannot_be_written_are_an_output_error(tmp_path: Path) -
     with pytest.raises(dedupe_docs.OutputError, match="cannot write the work files"):
         dedupe_docs.clean(CORPUS[:3], max_memory="1G", work_dir=str(blocker))
     assert blocker.read_text() == "a file where the work folder should go"
+
+
+def test_jsonl_records_stream_one_at_a_time(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\nnot json\n')
+    documents, _ = stream([src])
+    assert next(documents).id == "a"  # before the bad line further on is read
+    assert next(documents).id == "b"
+    with pytest.raises(dedupe_docs.InputError, match="in.jsonl:3: not valid JSON"):
+        next(documents)
+
+
+def test_parquet_output_is_the_same_file_however_it_is_batched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(
+        pa.Table.from_pylist([{"id": i, "text": t} for i, t in CORPUS]), tmp_path / "in.parquet"
+    )
+    code, _, err = invoke("clean", str(tmp_path / "in.parquet"), "--out", str(tmp_path / "whole"))
+    assert code == 0, err
+    monkeypatch.setattr(spill, "BATCH_CHARS", 5_000)
+    args = ["--out", str(tmp_path / "bounded"), "--max-memory", "1G", "--jobs", "2"]
+    code, _, err = invoke("clean", str(tmp_path / "in.parquet"), *args)
+    assert code == 0, err
+    assert digest(tmp_path / "bounded") == digest(tmp_path / "whole")

@@ -66,7 +66,7 @@ class Config:
     loads the batches already signed instead of signing them again."""
 
     max_memory: int | None = attrs.field(
-        default=None, converter=lambda size: parse_size(size), validator=v.optional(v.ge(64 << 20))
+        default=None, converter=lambda size: parse_size(size), validator=v.optional(v.ge(256 << 20))
     )
     """Bytes of memory to stay near: the corpus is cleaned in batches, with its corpus-wide
     arrays in files (in ``work_dir``, else beside the output). The output is the same."""

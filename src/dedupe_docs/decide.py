@@ -455,8 +455,9 @@ def settle(
     Restoring only adds kept text, so the loop ends; the result satisfies the contract's
     invariant that every removed duplicate points at text in the cleaned corpus. Without a
     ``schedule`` one round does it: a source that survives keeps surviving as text is restored.
-    ``earlier`` adds the kept spans of documents before ``units`` that sources may lie in (as
-    decided before this round: the spans of a batch run that settled the batches before).
+    ``earlier`` adds the kept spans of documents before ``units`` that sources may lie in, as
+    they were before any settling (restored text would let a source split by a removal
+    survive, which the joint round does not).
 
     A persisted index replays earlier batches: ``schedule`` pins units to their recorded
     history (per unit: -2 where the rules apply, else the round from which it is kept, -1 for

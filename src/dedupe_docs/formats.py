@@ -50,7 +50,14 @@ def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Documen
     except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
         raise InputError(str(path), f"not a readable Parquet file: {exc}") from exc
     row = 0
-    for batch in table.iter_batches():
+    batches = table.iter_batches()
+    while True:
+        try:
+            batch = next(batches, None)
+        except (OSError, ValueError) as exc:  # a damaged page further in
+            raise InputError(str(path), f"not a readable Parquet file: {exc}") from exc
+        if batch is None:
+            return
         for record in batch.to_pylist():
             row += 1
             yield _from_record(record, f"{path} row {row}", None, text_field, id_field)
@@ -101,6 +108,11 @@ def output_records(cleaned: Iterable[CleanedDocument], text_field: str) -> Itera
             yield {**c.record, text_field: c.text}
 
 
+ROW_GROUP_ROWS, ROW_GROUP_CHARS = 65536, 16 << 20
+"""A Parquet row group closes at this many records or characters of text, whatever the
+batches the records come in (so the file is the same for every run that writes them)."""
+
+
 @contextlib.contextmanager
 def record_writer(
     folder: Path, text_field: str, layout: RecordLayout | None = None
@@ -111,10 +123,27 @@ def record_writer(
     target = folder / layout.name
     if layout.kind == "parquet":
         pa, pq = _pyarrow()
+        rows: list[dict[str, Any]] = []
+        size = 0
+
+        def flush() -> None:
+            nonlocal size
+            parquet.write_table(pa.Table.from_pylist(rows, layout.schema))
+            rows.clear()
+            size = 0
+
+        def add(batch: Sequence[CleanedDocument]) -> None:
+            nonlocal size
+            for record in output_records(batch, text_field):
+                rows.append(record)
+                size += len(record[text_field])
+                if size >= ROW_GROUP_CHARS or len(rows) >= ROW_GROUP_ROWS:
+                    flush()
+
         with pq.ParquetWriter(target, layout.schema) as parquet:
-            yield lambda batch: parquet.write_table(
-                pa.Table.from_pylist(list(output_records(batch, text_field)), layout.schema)
-            )
+            yield add
+            if rows:
+                flush()
         return
     with _io.open_binary(target, "wb") as f:
 

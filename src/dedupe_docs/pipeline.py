@@ -235,6 +235,7 @@ def run(
         "id_field": id_field,
         "on_error": on_error,
         "encoding_errors": encoding_errors,
+        "jobs": config.jobs,
     }
     update = None
     batches: Iterable[list[CleanedDocument]]
@@ -265,9 +266,13 @@ def run(
                 jobs=config.jobs,
             ) as writer,
         ):
-            for cleaned in batches:
-                writer.add(cleaned)
-                totals.add(cleaned)
+            chunks = iter(batches)
+            try:
+                for cleaned in chunks:
+                    writer.add(cleaned)
+                    totals.add(cleaned)
+            finally:  # a failure here ends the generator now, with its work files
+                getattr(chunks, "close", lambda: None)()
             stage(progress, "write")
             report = totals.report(config, timings)
             report["inputs"] = formats.describe_inputs(

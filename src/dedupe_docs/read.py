@@ -266,7 +266,9 @@ class _Reader:
         return Document(rel, text, path=rel)
 
     def records(self, path: Path) -> Iterator[tuple[Document, str]]:
-        """Records of a JSONL file; ``skip-file`` drops the whole file on a bad byte."""
+        """Records of a JSONL file, one at a time; ``skip-file`` drops the whole file on a bad
+        byte (so its records are held until the file has been read)."""
+        hold = self.encoding_errors == "skip-file"
         docs: list[tuple[Document, str]] = []
         line_no, offset = 0, 0
         try:
@@ -276,12 +278,17 @@ class _Reader:
                     if not raw.strip():
                         continue
                     try:
-                        docs.append((self.parse(raw, line_no, start), f"{path}:{line_no}"))
+                        doc = self.parse(raw, line_no, start), f"{path}:{line_no}"
                     except InputError as error:
                         skip_file = error.byte is not None and self.encoding_errors == "skip-file"
                         self.fail(_located(error, str(path)), skippable=skip_file)
                         if skip_file:
                             return
+                        continue
+                    if hold:
+                        docs.append(doc)
+                    else:
+                        yield doc
         except InputError:
             raise
         except _STREAM_ERRORS as exc:

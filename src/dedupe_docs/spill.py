@@ -11,7 +11,7 @@ Three passes, each holding one batch (or one group of hash ranges) at a time:
    in this batch or an earlier one. Only the stretches of the column files around the tokens
    that the batch's shingles first occurred at are read (what detection and verification look
    at), the text file gives the texts of the documents cited, and the kept spans of earlier
-   documents (a few per document) stay in memory to settle removals whose source was removed.
+   documents, appended to files, settle removals whose source was removed.
 
 The output is that of the in-memory run (the tests compare the two). ``keep="longest"`` turns
 passages around onto earlier batches, and a persisted index replays whole corpora: neither
@@ -24,6 +24,7 @@ import contextlib
 import mmap
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -119,6 +120,7 @@ def _clean_batches(
         for b in range(corpus.n_batches):
             stage(progress, "clean", b, corpus.n_batches)
             yield corpus.clean(b, clock)
+            clock.skip()  # the caller's time: writing the batch
         stage(progress, "clean", corpus.n_batches, corpus.n_batches)
 
 
@@ -136,7 +138,7 @@ def _batches(documents: Iterable[Document], chars: int) -> Iterator[list[Documen
 
 
 class _Column:
-    """A growing 1-D array (doubling), for what the driver keeps per document or per span."""
+    """A growing 1-D array (doubling), for what the driver keeps per document."""
 
     def __init__(self, dtype: type, values: Sequence[int] = ()) -> None:
         self.data = np.array(values, dtype=dtype)
@@ -410,7 +412,8 @@ class _Corpus:
         the kernel maps 64 KB of cached file around each page touched, so the mapped pages are
         dropped from this process (not from the cache) after each few."""
         size = np.dtype(dtype).itemsize
-        buffer = mmap.mmap(-1, max(length * size, 1), mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _NORESERVE
+        buffer = mmap.mmap(-1, max(length * size, 1), flags)
         if hasattr(mmap, "MADV_NOHUGEPAGE"):
             buffer.madvise(mmap.MADV_NOHUGEPAGE)  # a huge page would fill 2 MB per lookup
         column = np.frombuffer(buffer, dtype, count=length)
@@ -444,11 +447,22 @@ class _Corpus:
         if self.reader is None:
             self.reader = self.streams.enter_context(self.path("texts.bin").open("rb"))
         at = self.text_at.values[d0 : d1 + 1] - self.text_at.values[d0]
-        data = os.pread(self.reader.fileno(), int(at[-1]), int(self.text_at.values[d0]))
+        data = bytearray()
+        while len(data) < at[-1]:  # one pread returns at most 2 GiB
+            offset = int(self.text_at.values[d0]) + len(data)
+            read = os.pread(self.reader.fileno(), int(at[-1]) - len(data), offset)
+            if not read:
+                raise OSError(f"{self.path('texts.bin')}: cut short")
+            data += read
         bounds = at.tolist()
         return [
             data[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(d1 - d0)
         ]
+
+
+_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000 if sys.platform == "linux" else 0)
+"""No swap reserved for the whole map (most of it is never touched): without it, Linux refuses
+a map larger than its memory, which a corpus of 0.75× the memory's size in text reaches."""
 
 
 def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
