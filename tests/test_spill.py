@@ -159,7 +159,7 @@ def test_jsonl_records_stream_one_at_a_time(tmp_path: Path) -> None:
     documents, _ = stream([src])
     assert next(documents).id == "a"  # before the bad line further on is read
     assert next(documents).id == "b"
-    with pytest.raises(dedupe_docs.InputError, match="in.jsonl:3: not valid JSON"):
+    with pytest.raises(dedupe_docs.InputError, match=r"in\.jsonl:3: not valid JSON"):
         next(documents)
 
 
