@@ -84,7 +84,6 @@ def clean_batches(
     The files go to a temporary folder in ``config.work_dir``, else in ``folder``, else in the
     system's temporary folder, and are removed at the end. ``timings`` adds up each stage.
     """
-    assert config.max_memory is not None
     try:
         yield from _clean_batches(documents, config, timings, progress, folder)
     except OSError as exc:
