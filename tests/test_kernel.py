@@ -1,7 +1,10 @@
-"""The compiled tokeniser gives exactly what the NumPy reference gives."""
+"""The compiled tokeniser and sign kernel give exactly what the NumPy references give."""
 
 from __future__ import annotations
 
+import itertools
+
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -76,3 +79,43 @@ def test_first_occurrence_kernel_matches_sort(values: list[int], jobs: int) -> N
 def test_ascii_verification_form_matches_the_general_one(text: str) -> None:
     general = normalize._general_verification_form(text)
     assert normalize.verification_form(text) == general
+
+
+DOCS = st.lists(st.one_of(HOSTILE, st.text(max_size=120)), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(DOCS, st.sampled_from([2, 3, 5]))
+def test_sign_kernel_matches_numpy(texts: list[str], k: int) -> None:
+    from dedupe_docs import sign
+    from dedupe_docs.config import Config
+    from dedupe_docs.segment import segment
+
+    fast = sign.sign(texts, Config(shingle_size=k))
+    joined = sign.JOIN.join(texts)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    doc_char = np.concatenate(([0], np.cumsum(lengths + len(sign.JOIN))))[: len(texts)]
+    slow = sign.sign_columns(normalize.tokenize(joined), segment(joined), doc_char, k)
+    for field in attrs.fields(sign.Signed):
+        a, b = getattr(fast, field.name), getattr(slow, field.name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), field.name
+
+
+@settings(max_examples=100, deadline=None)
+@given(DOCS, st.lists(st.integers(0, 8), max_size=3), st.integers(0, 200))
+def test_joined_batches_are_the_batch_of_all(texts: list[str], cuts: list[int], estimate: int) -> None:
+    """Batches joined in order give what one batch of every document gives, also when the
+    columns must grow past the first batch's estimate."""
+    from dedupe_docs import sign
+    from dedupe_docs.config import Config
+
+    config = Config(shingle_size=3)
+    bounds = sorted({0, len(texts), *(min(c, len(texts)) for c in cuts)})
+    joiner = sign.Joiner(estimate)
+    for lo, hi in itertools.pairwise(bounds):
+        joiner.add(sign.sign(texts[lo:hi], config), sum(map(len, texts[lo:hi])))
+    whole = sign.sign(texts, config)
+    joined = joiner.signed()
+    for field in attrs.fields(sign.Signed):
+        a, b = getattr(joined, field.name), getattr(whole, field.name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), field.name

@@ -124,6 +124,60 @@ def lines_kernel(cps, layout_t):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def sign_columns_kernel(starts, ends, hashes, blocks, doc_char, k, multipliers):  # type: ignore[no-untyped-def]
+    """The per-document columns of a signed batch from its joined-text tokens and blocks, in
+    one merge pass each: where each document's tokens and blocks start, token and block
+    offsets made relative to their document, each block's token range, and the hash of the
+    ``k`` tokens starting at each token (0 where they would leave its document)."""
+    n, nd, nb = len(starts), len(doc_char), blocks.shape[0]
+    doc_tokens = np.empty(nd + 1, np.int64)
+    doc_blocks = np.empty(nd + 1, np.int64)
+    i = 0
+    j = 0
+    for d in range(nd):
+        while i < n and starts[i] < doc_char[d]:
+            i += 1
+        doc_tokens[d] = i
+        while j < nb and blocks[j, 0] < doc_char[d]:
+            j += 1
+        doc_blocks[d] = j
+    doc_tokens[nd] = n
+    doc_blocks[nd] = nb
+    tok_start = np.empty(n, np.int32)
+    tok_end = np.empty(n, np.int32)
+    shingles = np.zeros(n, np.uint64)
+    for d in range(nd):
+        lo, hi, base = doc_tokens[d], doc_tokens[d + 1], doc_char[d]
+        for t in range(lo, hi):
+            tok_start[t] = starts[t] - base
+            tok_end[t] = ends[t] - base
+        for t in range(lo, hi - k + 1):
+            acc = np.uint64(0)
+            for m in range(k):
+                acc += hashes[t + m] * multipliers[m]
+            w = _mix(acc)
+            shingles[t] = w if w != 0 else np.uint64(1)
+    blk_start = np.empty(nb, np.int64)
+    blk_end = np.empty(nb, np.int64)
+    blk_t0 = np.empty(nb, np.int64)
+    blk_t1 = np.empty(nb, np.int64)
+    for d in range(nd):
+        for b in range(doc_blocks[d], doc_blocks[d + 1]):
+            blk_start[b] = blocks[b, 0] - doc_char[d]
+            blk_end[b] = blocks[b, 1] - doc_char[d]
+    t0 = 0
+    t1 = 0
+    for b in range(nb):
+        while t0 < n and starts[t0] < blocks[b, 0]:
+            t0 += 1
+        while t1 < n and starts[t1] < blocks[b, 1]:
+            t1 += 1
+        blk_t0[b] = t0
+        blk_t1[b] = t1
+    return doc_tokens, doc_blocks, tok_start, tok_end, blk_start, blk_end, blk_t0, blk_t1, shingles
+
+
+@njit(cache=True, nogil=True)
 def first_occurrences_kernel(hashes, first, part, bits, like):  # type: ignore[no-untyped-def]
     """Write into ``first`` the first position of every hash whose top ``bits`` bits are
     ``part``, in one pass over an open-addressing table of positions (threads may fill the

@@ -3,12 +3,14 @@ decide → emit, plus run() which also writes an output folder."""
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import numpy as np
@@ -28,6 +30,28 @@ if TYPE_CHECKING:
 log = logging.getLogger("dedupe_docs")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _without_gc(func: F) -> F:
+    """``func`` with Python's cyclic garbage collector paused while it runs: a run makes
+    millions of small objects (documents, spans) that hold no cycles, and the collector's
+    passes over them took about 4% of a run's time. Nothing is lost: the collector runs again
+    afterwards."""
+
+    @functools.wraps(func)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        if not gc.isenabled():
+            return func(*args, **kwargs)
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused  # type: ignore[return-value]
+
+
 def make_config(config: Config | None = None, **overrides: Any) -> Config:
     """A Config from a base and keyword overrides; a bad value raises ConfigError."""
     try:
@@ -36,6 +60,7 @@ def make_config(config: Config | None = None, **overrides: Any) -> Config:
         raise ConfigError(str(exc)) from exc
 
 
+@_without_gc
 def clean(
     documents: Iterable[DocumentLike] | DocumentLike,
     config: Config | None = None,
@@ -162,22 +187,27 @@ def _sign_stage(
     size = BATCH_CHARS or min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     batches = sign.batches(texts, size)
     stage(progress, "sign", 0, len(batches))
+    chars = [sum(len(texts[i]) for i in batch) for batch in batches]
+    joiner = sign.Joiner(sum(chars))
+    files: list[Path] = []
     if config.engine == "ray":  # a task gets its own texts, not the whole corpus
         items = [[texts[i] for i in batch] for batch in batches]
         if config.work_dir is None:
             parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
-            files = []
         else:  # tasks hand over files in the shared work folder, not arrays
             files = [Path(p) for p in workers.pmap(sign.sign_to_file, items, config, 1, "ray")]
             parts = [sign.load(path) for path in files]
-    else:
-        done = workers.tmap(_sign_batch, batches, (texts, config), config.jobs)
-        files = [path for path, _ in done if path is not None]
-        parts = [part for _, part in done]
-        del done  # concat frees each part's columns as it joins them
+        for part, n in zip(parts, chars, strict=True):
+            joiner.add(part, n)
+        del parts
+    else:  # each batch joined as it is done, then let go
+        done = workers.imap(_sign_batch, batches, (texts, config), config.jobs)
+        for (path, part), n in zip(done, chars, strict=True):
+            files += [path] if path is not None else []
+            joiner.add(part, n)
+            del part
     stage(progress, "sign", len(batches), len(batches))
-    bases = np.cumsum([0, *(len(part.tok_start) for part in parts)])
-    return sign.concat(parts, config.jobs), files, bases
+    return joiner.signed(), files, np.array(joiner.bases)
 
 
 BATCH_CHARS: int | None = None
@@ -199,6 +229,7 @@ def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | 
     return sign.stored(config, part)
 
 
+@_without_gc
 def run(
     inputs: Iterable[DocumentLike],
     out: Path,

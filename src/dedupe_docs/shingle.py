@@ -9,6 +9,11 @@ from .normalize import mix64
 _MULTIPLIERS = mix64(np.arange(1001, 1033, dtype=np.uint64))  # one fixed weight per position
 
 
+def shingle_multipliers() -> np.ndarray:
+    """The weight of each position in a shingle (for the compiled sign kernel)."""
+    return _MULTIPLIERS
+
+
 def shingle(token_hashes: np.ndarray, k: int) -> np.ndarray:
     """Hash of every run of ``k`` consecutive tokens (``len - k + 1`` values, or none)."""
     n = len(token_hashes) - k + 1

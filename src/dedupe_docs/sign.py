@@ -23,12 +23,12 @@ from typing import IO
 import attrs
 import numpy as np
 
-from . import _io, workers
+from . import _io
 from .config import Config
 from .index import RANGE_BITS, range_rows, rows_path
-from .normalize import codepoints, tokenize
+from .normalize import Tokens, codepoints, compiled, tokenize
 from .segment import segment
-from .shingle import shingle
+from .shingle import shingle, shingle_multipliers
 
 JOIN = "\n\n"
 
@@ -69,11 +69,40 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     blocks = segment(joined, config.unit, cps)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     doc_char = np.concatenate(([0], np.cumsum(lengths + len(JOIN))))[: len(texts)]
+    if compiled() is None:
+        return sign_columns(tokens, blocks, doc_char, config.shingle_size)
+    from ._kernel import sign_columns_kernel
+
+    columns = sign_columns_kernel(
+        tokens.starts, tokens.ends, tokens.hashes, blocks, doc_char, config.shingle_size,
+        shingle_multipliers(),
+    )
+    doc_tokens, doc_blocks, tok_start, tok_end, blk_start, blk_end, blk_t0, blk_t1, shingles = (
+        columns
+    )
+    return Signed(
+        doc_tokens=doc_tokens,
+        doc_blocks=doc_blocks,
+        tok_start=tok_start,
+        tok_end=tok_end,
+        tok_hash=tokens.hashes,
+        tok_exact=tokens.exact,
+        blk_start=blk_start,
+        blk_end=blk_end,
+        blk_t0=blk_t0,
+        blk_t1=blk_t1,
+        shingles=shingles,
+    )
+
+
+def sign_columns(tokens: Tokens, blocks: np.ndarray, doc_char: np.ndarray, k: int) -> Signed:
+    """The columns of :func:`sign` in NumPy: the reference its compiled kernel is tested
+    against (and what runs with ``DEDUPE_DOCS_PURE_NUMPY``)."""
+    n_docs = len(doc_char)
     doc_tokens = np.append(np.searchsorted(tokens.starts, doc_char), len(tokens))
     doc_blocks = np.append(np.searchsorted(blocks[:, 0], doc_char), len(blocks))
-    tok_doc = np.repeat(np.arange(len(texts)), np.diff(doc_tokens))
-    blk_doc = np.repeat(np.arange(len(texts)), np.diff(doc_blocks))
-    k = config.shingle_size
+    tok_doc = np.repeat(np.arange(n_docs), np.diff(doc_tokens))
+    blk_doc = np.repeat(np.arange(n_docs), np.diff(doc_blocks))
     shingles = np.zeros(len(tokens), dtype=np.uint64)
     windows = shingle(tokens.hashes, k)
     windows[windows == 0] = 1  # 0 stands for no shingle
@@ -193,38 +222,84 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def concat(parts: list[Signed], jobs: int = 1) -> Signed:
-    """Join signed batches in order into one (token and block indices re-based).
+TOKEN_COLUMNS = ("tok_start", "tok_end", "tok_hash", "tok_exact", "shingles")
+BLOCK_COLUMNS = ("blk_start", "blk_end", "blk_t0", "blk_t1")
 
-    Consumes ``parts`` (the list is emptied) and joins one column at a time (``jobs`` at once
-    on threads: copies let go of the GIL), freeing that column of every part as it goes: at
-    most ``jobs`` columns are held twice, not the whole corpus.
+
+class Joiner:
+    """Signed batches joined in order as they come (token and block indices re-based).
+
+    Why not one ``np.concatenate`` at the end: every batch would be held until then, beside
+    the joined copy. Each batch is copied into columns sized for the whole corpus and let go,
+    so the next batch reuses its memory and only the joined columns grow. The columns are
+    sized from the first batch's tokens and blocks per character (pages never written cost
+    no memory) and grow by half when a later batch needs more.
     """
+
+    def __init__(self, corpus_chars: int) -> None:
+        self.corpus_chars = corpus_chars
+        self.columns: dict[str, np.ndarray] = {}
+        self.doc_tokens: list[np.ndarray] = []
+        self.doc_blocks: list[np.ndarray] = []
+        self.tokens = self.blocks = 0
+        self.bases = [0]  # the first token of each batch, plus the total
+
+    def add(self, part: Signed, chars: int) -> None:
+        """Append ``part``, a batch of ``chars`` characters."""
+        n_tok, n_blk = len(part.tok_start), len(part.blk_start)
+        if not self.columns:
+            scale = self.corpus_chars / max(chars, 1)
+            self._reserve(part, int(1.25 * n_tok * scale) + 64, int(1.25 * n_blk * scale) + 64)
+        self._reserve(part, self.tokens + n_tok, self.blocks + n_blk)
+        t, b = self.tokens, self.blocks
+        for name in TOKEN_COLUMNS:
+            self.columns[name][t : t + n_tok] = getattr(part, name)
+        for name in BLOCK_COLUMNS:
+            self.columns[name][b : b + n_blk] = getattr(part, name)
+        self.columns["blk_t0"][b : b + n_blk] += t
+        self.columns["blk_t1"][b : b + n_blk] += t
+        self.doc_tokens.append(part.doc_tokens[:-1] + t)
+        self.doc_blocks.append(part.doc_blocks[:-1] + b)
+        self.tokens, self.blocks = t + n_tok, b + n_blk
+        self.bases.append(self.tokens)
+
+    def _reserve(self, like: Signed, tokens: int, blocks: int) -> None:
+        for names, need, used in ((TOKEN_COLUMNS, tokens, self.tokens),
+                                  (BLOCK_COLUMNS, blocks, self.blocks)):
+            for name in names:
+                column = self.columns.get(name)
+                if column is not None and len(column) >= need:
+                    continue
+                size = need if column is None else max(need, len(column) * 3 // 2)
+                grown = np.empty(size, dtype=getattr(like, name).dtype)
+                if column is not None:
+                    grown[:used] = column[:used]
+                self.columns[name] = grown
+
+    def signed(self) -> Signed:
+        """The joined batches (the columns are released from this object)."""
+        columns, self.columns = self.columns, {}
+        if not columns:
+            return sign([], Config())
+        return Signed(
+            doc_tokens=np.concatenate([*self.doc_tokens, np.array([self.tokens])]),
+            doc_blocks=np.concatenate([*self.doc_blocks, np.array([self.blocks])]),
+            **{n: columns[n][: self.tokens] for n in TOKEN_COLUMNS},
+            **{n: columns[n][: self.blocks] for n in BLOCK_COLUMNS},
+        )
+
+
+def concat(parts: list[Signed]) -> Signed:
+    """Join signed batches in order into one (token and block indices re-based); consumes
+    ``parts`` (the list is emptied as they are joined)."""
     if len(parts) == 1:
         return parts.pop()
-    columns = [attrs.asdict(p, recurse=False) for p in parts]
-    parts.clear()
-    tok_base = np.cumsum([0] + [len(c["tok_start"]) for c in columns])
-    blk_base = np.cumsum([0] + [len(c["blk_start"]) for c in columns])
-    bases = {"blk_t0": tok_base, "blk_t1": tok_base}
-    joined: dict[str, np.ndarray] = {}
-    for name in ("doc_tokens", "doc_blocks"):
-        base = tok_base if name == "doc_tokens" else blk_base
-        ends = [c.pop(name)[:-1] + base[i] for i, c in enumerate(columns)]
-        joined[name] = np.concatenate([*ends, base[-1:]])
-
-    def join(_shared: None, name: str) -> np.ndarray:
-        pieces = [c.pop(name) for c in columns]
-        out = np.concatenate(pieces)
-        if name in bases:  # re-base in place, one slice per batch
-            at = np.cumsum([0] + [len(p) for p in pieces])
-            for i in range(len(pieces)):
-                out[at[i] : at[i + 1]] += bases[name][i]
-        return out
-
-    names = [f.name for f in attrs.fields(Signed) if f.name not in joined]
-    joined.update(zip(names, workers.tmap(join, names, None, jobs), strict=True))
-    return Signed(**joined)
+    joiner = Joiner(sum(len(p.tok_start) for p in parts))
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        joiner.add(part, len(part.tok_start))
+    return joiner.signed()
 
 
 def batches(texts: Sequence[str], target_chars: int = 1 << 22) -> list[range]:

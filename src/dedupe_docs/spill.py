@@ -274,7 +274,7 @@ class _Corpus:
             None,
             config.jobs,
         )
-        s = sign.concat(parts, config.jobs)
+        s = sign.concat(parts)
         base = self.batch_tokens[-1]
         nonempty = s.blk_t1 > s.blk_t0
         starts = np.concatenate([self.last_block[0], s.blk_t0[nonempty] + base])

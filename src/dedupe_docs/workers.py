@@ -8,7 +8,9 @@ and the output cannot depend on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -38,3 +40,23 @@ def tmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, jobs: int
         return [func(shared, item) for item in items]
     with ThreadPoolExecutor(min(jobs, len(items))) as pool:
         return list(pool.map(lambda item: func(shared, item), items))
+
+
+def imap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, jobs: int) -> Iterator[R]:
+    """:func:`tmap`, yielding each result in order as soon as it and those before it are done,
+    with at most ``2 * jobs`` pieces under way: results do not pile up while the consumer works
+    through them."""
+    if jobs <= 1 or len(items) <= 1:
+        for item in items:
+            yield func(shared, item)
+        return
+    with ThreadPoolExecutor(min(jobs, len(items))) as pool:
+        waiting = iter(items)
+        first = itertools.islice(waiting, 2 * jobs)
+        running = deque(pool.submit(func, shared, item) for item in first)
+        while running:
+            result = running.popleft().result()
+            for item in waiting:
+                running.append(pool.submit(func, shared, item))
+                break
+            yield result
