@@ -26,6 +26,7 @@ from benchmarks.tools import (
     argv,
     clear,
     dedupe_docs_env,
+    empty_trash,
     has_matplotlib,
     peers_status,
     removed_file,
@@ -192,4 +193,7 @@ def _print_row(r: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:
+        empty_trash()

@@ -10,6 +10,7 @@ import glob
 import gzip
 import io
 import json
+import mmap
 import os
 import shutil
 import sys
@@ -18,6 +19,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
 
 try:
     import orjson
@@ -303,3 +307,25 @@ def fsync_path(path: str | Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000 if sys.platform == "linux" else 0)
+
+
+def sparse_array(length: int, dtype: npt.DTypeLike) -> np.ndarray:
+    """A zeroed array in an anonymous map of its own: pages never written take no memory.
+
+    For large arrays written once in order, or sparsely. No swap is reserved for the whole map
+    (without it, Linux refuses a map larger than its memory), and the map asks for small
+    pages: a sparse lookup into huge pages fills 2 MB per page touched, and on the benchmark
+    machine writing the 540 MB of a 100 MB corpus's signed columns took 1.1-1.4 s in huge
+    pages against 0.28 s in small ones. Elsewhere than Linux and the BSDs, a plain array.
+    """
+    dtype = np.dtype(dtype)
+    if not hasattr(mmap, "MAP_ANONYMOUS"):  # pragma: no cover - Windows
+        return np.zeros(length, dtype)
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _NORESERVE
+    buffer = mmap.mmap(-1, max(length * dtype.itemsize, 1), flags)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):
+        buffer.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(buffer, dtype, count=length)

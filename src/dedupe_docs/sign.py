@@ -232,8 +232,8 @@ class Joiner:
     Why not one ``np.concatenate`` at the end: every batch would be held until then, beside
     the joined copy. Each batch is copied into columns sized for the whole corpus and let go,
     so the next batch reuses its memory and only the joined columns grow. The columns are
-    sized from the first batch's tokens and blocks per character (pages never written cost
-    no memory) and grow by half when a later batch needs more.
+    sized from the first batch's tokens and blocks per character (in sparse maps, whose pages
+    never written cost no memory) and grow by half when a later batch needs more.
     """
 
     def __init__(self, corpus_chars: int) -> None:
@@ -271,7 +271,7 @@ class Joiner:
                 if column is not None and len(column) >= need:
                     continue
                 size = need if column is None else max(need, len(column) * 3 // 2)
-                grown = np.empty(size, dtype=getattr(like, name).dtype)
+                grown = _io.sparse_array(size, getattr(like, name).dtype)
                 if column is not None:
                     grown[:used] = column[:used]
                 self.columns[name] = grown

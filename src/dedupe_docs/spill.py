@@ -24,7 +24,6 @@ import contextlib
 import mmap
 import os
 import pickle
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -413,11 +412,7 @@ class _Corpus:
         the kernel maps 64 KB of cached file around each page touched, so the mapped pages are
         dropped from this process (not from the cache) after each few."""
         size = np.dtype(dtype).itemsize
-        flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _NORESERVE
-        buffer = mmap.mmap(-1, max(length * size, 1), flags)
-        if hasattr(mmap, "MADV_NOHUGEPAGE"):
-            buffer.madvise(mmap.MADV_NOHUGEPAGE)  # a huge page would fill 2 MB per lookup
-        column = np.frombuffer(buffer, dtype, count=length)
+        column = _io.sparse_array(length, dtype)
         if length == 0:
             return column
         mapped = np.memmap(self.path(f"{name}.bin"), dtype, "r", shape=(length,))
@@ -459,11 +454,6 @@ class _Corpus:
         return [
             data[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(d1 - d0)
         ]
-
-
-_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000 if sys.platform == "linux" else 0)
-"""No swap reserved for the whole map (most of it is never touched): without it, Linux refuses
-a map larger than its memory, which a corpus of 0.75× the memory's size in text reaches."""
 
 
 def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
