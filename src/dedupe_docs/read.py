@@ -242,18 +242,21 @@ class _Reader:
 
     def contents(self, files: list[tuple[str, Path]]) -> Iterator[bytes | OSError]:
         """The bytes of each file, or the error reading it; with ``jobs`` above 1, threads read
-        a few dozen files ahead (reading is system calls, which let the caller decode)."""
+        a few hundred files ahead (reading is system calls, which let the caller decode), in
+        tasks of ``READ_TASK`` files: one task per cached file cost more than it saved."""
         if self.jobs == 1:
             yield from (_contents(file) for _, file in files)
             return
+        paths = [file for _, file in files]
+        tasks = [paths[i : i + READ_TASK] for i in range(0, len(paths), READ_TASK)]
         with ThreadPoolExecutor(self.jobs, "dedupe-docs-read") as pool:
-            ahead: deque[Future[bytes | OSError]] = deque()
-            for _, file in files:
-                ahead.append(pool.submit(_contents, file))
-                if len(ahead) > 16 * self.jobs:
-                    yield ahead.popleft().result()
+            ahead: deque[Future[list[bytes | OSError]]] = deque()
+            for task in tasks:
+                ahead.append(pool.submit(_all_contents, task))
+                if len(ahead) > 4 * self.jobs:
+                    yield from ahead.popleft().result()
             while ahead:
-                yield ahead.popleft().result()
+                yield from ahead.popleft().result()
 
     def text_file(
         self, path: Path, rel: str, data: bytes | OSError | None = None
@@ -367,6 +370,14 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return False
+
+
+READ_TASK = 32
+"""Files a reading thread reads in one task."""
+
+
+def _all_contents(paths: list[Path]) -> list[bytes | OSError]:
+    return [_contents(path) for path in paths]
 
 
 def _contents(path: Path) -> bytes | OSError:
