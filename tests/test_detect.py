@@ -16,7 +16,11 @@ from dedupe_docs.config import Config
 from dedupe_docs.index import first_occurrences
 
 
-def _both(texts: list[str], keep: str, **options: int) -> tuple[np.ndarray, np.ndarray]:
+def _both(
+    texts: list[str], keep: str, jobs: int = 1, **options: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The compiled alignment (on ``jobs`` threads, cut at document boundaries) and the
+    reference's."""
     config = Config(**options)
     s = sign.sign(texts, config)
     first = first_occurrences(s.shingles)
@@ -30,16 +34,19 @@ def _both(texts: list[str], keep: str, **options: int) -> tuple[np.ndarray, np.n
         "keep": keep,
     }
     edges = detect.block_edges(*blocks, 0, len(s.tok_start))
-    fast = detect.align(first, s.doc_tokens, s.tok_hash, edges, **kwargs)
+    fast = detect.align(first, s.doc_tokens, s.tok_hash, edges, jobs=jobs, **kwargs)
     reference = (positions, first[positions], s.doc_tokens, s.tok_hash, blocks)
     return fast, reference_detect.align(*reference, **kwargs)
 
 
 @pytest.mark.parametrize("keep", ["first", "longest"])
 @pytest.mark.parametrize("seed", range(4))
-def test_matches_reference_on_planted_corpora(paragraphs: list[str], keep: str, seed: int) -> None:
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_matches_reference_on_planted_corpora(
+    paragraphs: list[str], keep: str, seed: int, jobs: int
+) -> None:
     texts = [text for _, text in planted(paragraphs, 60, seed=seed)]
-    fast, slow = _both(texts, keep)
+    fast, slow = _both(texts, keep, jobs)
     assert np.array_equal(fast, slow)
     assert (fast >= 0).sum() > 500  # the corpus has copies to align
 
@@ -54,12 +61,15 @@ WORDS = st.sampled_from(
     st.lists(st.lists(WORDS, max_size=80).map(" ".join), min_size=1, max_size=6),
     st.integers(0, 2**32 - 1),
     st.sampled_from(["first", "longest"]),
+    st.integers(1, 3),
 )
-def test_matches_reference_on_tiny_vocabularies(docs: list[str], seed: int, keep: str) -> None:
+def test_matches_reference_on_tiny_vocabularies(
+    docs: list[str], seed: int, keep: str, jobs: int
+) -> None:
     """Few distinct words make many overlapping runs, periodic text and chains that compete."""
     rng = random.Random(seed)
     texts = [
         d + ("\n\n" + docs[rng.randrange(len(docs))] if rng.random() < 0.5 else "") for d in docs
     ]
-    fast, slow = _both(texts, keep, shingle_size=3, min_tokens=4, max_gap=6)
+    fast, slow = _both(texts, keep, jobs, shingle_size=3, min_tokens=4, max_gap=6)
     assert np.array_equal(fast, slow)

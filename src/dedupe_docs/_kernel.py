@@ -229,7 +229,7 @@ def copy_ranges_kernel(source, target, ranges):  # type: ignore[no-untyped-def]
 # source end) token indices; a passage's runs are a slice of the runs array.
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def runs_kernel(first, k, base):  # type: ignore[no-untyped-def]
     """Runs of seeds: consecutive tokens whose shingles first occur at consecutive tokens (one
     diagonal). ``first`` covers the tokens from ``base`` on. Returns the target and source
@@ -256,7 +256,7 @@ def runs_kernel(first, k, base):  # type: ignore[no-untyped-def]
     return t_start, t_end, s_start, s_end
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def chain_kernel(table, max_gap, overlap):  # type: ignore[no-untyped-def]
     """Greedy chaining of runs (rows ``t_doc, s_doc, ts, te, ss, se`` in target order) into
     passages.
@@ -350,7 +350,7 @@ def chain_kernel(table, max_gap, overlap):  # type: ignore[no-untyped-def]
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def extend_kernel(  # type: ignore[no-untyped-def]
     runs,
     bounds,
@@ -449,7 +449,7 @@ def block_edges_kernel(starts, ends, lo, hi):  # type: ignore[no-untyped-def]
     return lead, tail
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mark_kernel(aligned, base, runs, bounds, passages, longest):  # type: ignore[no-untyped-def]
     """Write each passage's token alignment into ``aligned`` (the tokens from ``base`` on), in
     the given order: runs one to one, small equal gaps as substitutions.

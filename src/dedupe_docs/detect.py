@@ -10,8 +10,11 @@ common phrases never chain that far, so they align nothing. Verification happens
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
+from . import workers
 from ._kernel import block_edges_kernel, chain_kernel, extend_kernel, mark_kernel, runs_kernel
 
 
@@ -37,6 +40,7 @@ def align(
     max_gap: int,
     keep: str = "first",
     base: int = 0,
+    jobs: int = 1,
 ) -> np.ndarray:
     """Source token of every token from ``base`` on (``-1`` where it repeats nothing).
 
@@ -48,13 +52,52 @@ def align(
     ``first``: a batch of it needs its sources, which come before it. With
     ``keep="longest"`` (the whole corpus only) a passage whose later copy spans more tokens is
     turned around, so the later, more complete copy is the one that survives.
+
+    With ``jobs`` above 1 the tokens are cut at document boundaries into parts aligned on
+    threads: a passage never leaves its target document, so the parts cannot interact (except
+    with ``keep="longest"``, which writes at sources: that runs as one part).
     """
     if keep == "longest" and base:
         raise ValueError('keep="longest" turns passages around: it aligns whole corpora only')
-    aligned = np.full(len(first), -1, dtype=np.int64)
+    aligned = np.empty(len(first), dtype=np.int64)  # each part fills its own (first touch)
+    cuts = _parts(doc_offsets, base, base + len(first), 1 if keep == "longest" else 4 * jobs)
+    columns = (doc_offsets, token_hashes, edges, k, min_tokens, max_gap, keep)
+
+    def part(_: None, cut: tuple[int, int]) -> None:
+        lo, hi = cut[0] - base, cut[1] - base
+        _align(aligned[lo:hi], first[lo:hi], cut[0], *columns)
+
+    workers.tmap(part, list(itertools.pairwise(cuts)), None, jobs)
+    if keep == "longest":
+        _follow(aligned)
+    return aligned
+
+
+def _parts(doc_offsets: np.ndarray, lo: int, hi: int, parts: int) -> list[int]:
+    """About ``parts`` equal token ranges covering ``lo..hi``, cut at document starts."""
+    wanted = np.linspace(lo, hi, parts + 1)[1:-1]
+    starts = doc_offsets[np.searchsorted(doc_offsets, wanted)] if len(doc_offsets) else []
+    inner = [int(s) for s in starts if lo < s < hi]
+    return sorted({lo, *inner, hi})
+
+
+def _align(
+    aligned: np.ndarray,
+    first: np.ndarray,
+    base: int,
+    doc_offsets: np.ndarray,
+    token_hashes: np.ndarray,
+    edges: tuple[np.ndarray, np.ndarray],
+    k: int,
+    min_tokens: int,
+    max_gap: int,
+    keep: str,
+) -> None:
+    """:func:`align` of one part: the source token of the part's tokens, into ``aligned``."""
+    aligned.fill(-1)
     t_start, t_end, s_start, s_end = runs_kernel(first, k, base)
     if len(t_start) == 0:
-        return aligned
+        return
     t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1
     s_doc = np.searchsorted(doc_offsets, s_start, side="right") - 1
     # A lone matching shingle is too weak to start a passage: it counts only beside a run of
@@ -94,9 +137,6 @@ def align(
     # Stronger passages are marked last, so they win where two overlap; ties in closing order.
     strong = strong[np.lexsort((closed[strong], strength[strong]))]
     mark_kernel(aligned, base, runs, bounds, strong, keep == "longest")
-    if keep == "longest":
-        _follow(aligned)
-    return aligned
 
 
 def _follow(aligned: np.ndarray, rounds: int = 8) -> None:

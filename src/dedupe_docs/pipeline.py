@@ -140,6 +140,7 @@ def _clean_chunks(
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
         keep=config.keep,
+        jobs=config.jobs,
     )
     del first
     clock.lap("detect")

@@ -363,6 +363,7 @@ class _Corpus:
             min_tokens=config.min_tokens,
             max_gap=config.max_gap,
             base=t0,
+            jobs=config.jobs,
         )
         del first
         clock.lap("detect")
