@@ -61,10 +61,10 @@ def align(
         raise ValueError('keep="longest" turns passages around: it aligns whole corpora only')
     aligned = np.empty(len(first), dtype=np.int64)  # each part fills its own (first touch)
     cuts = _parts(doc_offsets, base, base + len(first), 1 if keep == "longest" else 4 * jobs)
-    columns = (doc_offsets, token_hashes, edges, k, min_tokens, max_gap, keep)
 
     def part(_: None, cut: tuple[int, int]) -> None:
         lo, hi = cut[0] - base, cut[1] - base
+        columns = (doc_offsets, token_hashes, edges, k, min_tokens, max_gap, keep)
         _align(aligned[lo:hi], first[lo:hi], cut[0], *columns)
 
     workers.tmap(part, list(itertools.pairwise(cuts)), None, jobs)
@@ -76,7 +76,7 @@ def align(
 def _parts(doc_offsets: np.ndarray, lo: int, hi: int, parts: int) -> list[int]:
     """About ``parts`` equal token ranges covering ``lo..hi``, cut at document starts."""
     wanted = np.linspace(lo, hi, parts + 1)[1:-1]
-    starts = doc_offsets[np.searchsorted(doc_offsets, wanted)] if len(doc_offsets) else []
+    starts = doc_offsets[np.searchsorted(doc_offsets, wanted)]  # ends with the total
     inner = [int(s) for s in starts if lo < s < hi]
     return sorted({lo, *inner, hi})
 

@@ -14,13 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
-from . import _io
+from . import _io, workers
 from .errors import InputError
 from .types import Document
 
@@ -242,21 +240,12 @@ class _Reader:
 
     def contents(self, files: list[tuple[str, Path]]) -> Iterator[bytes | OSError]:
         """The bytes of each file, or the error reading it; with ``jobs`` above 1, threads read
-        a few hundred files ahead (reading is system calls, which let the caller decode), in
-        tasks of ``READ_TASK`` files: one task per cached file cost more than it saved."""
-        if self.jobs == 1:
-            yield from (_contents(file) for _, file in files)
-            return
+        files ahead (reading is system calls, which let the caller decode), in tasks of
+        ``READ_TASK`` files: one task per cached file cost more than it saved."""
         paths = [file for _, file in files]
         tasks = [paths[i : i + READ_TASK] for i in range(0, len(paths), READ_TASK)]
-        with ThreadPoolExecutor(self.jobs, "dedupe-docs-read") as pool:
-            ahead: deque[Future[list[bytes | OSError]]] = deque()
-            for task in tasks:
-                ahead.append(pool.submit(_all_contents, task))
-                if len(ahead) > 4 * self.jobs:
-                    yield from ahead.popleft().result()
-            while ahead:
-                yield from ahead.popleft().result()
+        for contents in workers.imap(_all_contents, tasks, None, self.jobs):
+            yield from contents
 
     def text_file(
         self, path: Path, rel: str, data: bytes | OSError | None = None
@@ -376,7 +365,7 @@ READ_TASK = 32
 """Files a reading thread reads in one task."""
 
 
-def _all_contents(paths: list[Path]) -> list[bytes | OSError]:
+def _all_contents(_: None, paths: list[Path]) -> list[bytes | OSError]:
     return [_contents(path) for path in paths]
 
 
