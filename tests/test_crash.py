@@ -19,7 +19,7 @@ import pytest
 from clihelp import check_output_folder, cli_command, digest, invoke, snapshot
 from conftest import prose_paragraphs
 
-from dedupe_docs import _io
+from dedupe_docs import _io, emit
 
 CHECKER = Path(__file__).parents[2] / "shared" / "tools" / "check_output.py"
 
@@ -63,16 +63,16 @@ def test_full_disk_mid_write_leaves_nothing(
     src.mkdir()
     for i in range(6):
         (src / f"{i}.txt").write_text(f"document {i} has its own text\n")
-    real, calls = Path.write_bytes, []
+    real, calls = emit.write_file, []
 
-    def write_bytes(self: Path, data: bytes) -> int:
-        calls.append(self)
+    def write_file(path: str, data: bytes) -> None:
+        calls.append(path)
         if len(calls) == 3:  # the third file: half written, then the disk is full
-            real(self, data[: len(data) // 2])
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return real(self, data)
+            real(path, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        real(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    monkeypatch.setattr(emit, "write_file", write_file)
     code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"))
     assert code == 1
     assert err == (

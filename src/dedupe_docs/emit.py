@@ -7,12 +7,11 @@ output keeps the document's paragraph shape and its own newline style.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,32 +24,30 @@ from .types import CleanedDocument, Document, Kept, Removal, SourceRef
 
 
 def build(
-    doc: Document, removals: Sequence[Removal], spans: Sequence[tuple[int, int]]
+    doc: Document,
+    removals: Sequence[Removal],
+    cuts: Sequence[tuple[int, int, int, int, int, int]],
+    tail: int,
 ) -> CleanedDocument:
-    """Assemble the cleaned text of ``doc`` from its kept spans."""
+    """Assemble the cleaned text of ``doc`` from its kept spans, each given with the two
+    whitespace runs that may join it to the text before it (see :func:`_cuts`), and the
+    end of the whitespace after the last one."""
     text = doc.text
-    starts = [r.start for r in removals]
     pieces: list[str] = []
     kept: list[Kept] = []
     out = 0
-    for i, (s, e) in enumerate(spans):
-        before = bisect.bisect_left(starts, s)  # removals that start before this span
-        if i == 0:
-            sep = text[:s] if before == 0 else ""
-        else:
-            after_prev = bisect.bisect_left(starts, spans[i - 1][1])
-            first, last = removals[after_prev], removals[before - 1]
-            sep = max(text[last.end : s], text[spans[i - 1][1] : first.start], key=_breaks)
-        pieces += [sep, text[s:e]]
+    for start, end, a0, a1, b0, b1 in cuts:
+        sep = text[a0:a1]
+        if b0 != a0 or b1 != a1:
+            other = text[b0:b1]
+            if other != sep and _breaks(other) > _breaks(sep):
+                sep = other
+        pieces += (sep, text[start:end])
         out += len(sep)
-        kept.append(Kept(s, e, out, out + e - s))
-        out += e - s
-    if spans:
-        end = spans[-1][1]
-        following = bisect.bisect_left(starts, end)
-        pieces.append(
-            text[end : removals[following].start] if following < len(removals) else text[end:]
-        )
+        kept.append(Kept(start, end, out, out + end - start))
+        out += end - start
+    if cuts:
+        pieces.append(text[cuts[-1][1] : tail])
     return CleanedDocument(
         doc.id, "".join(pieces), len(text), tuple(kept), tuple(removals), doc.path, doc.record
     )
@@ -71,10 +68,9 @@ def assemble(
     n = len(docs)
     numbers = np.arange(first, first + n + 1)
     span_at = np.searchsorted(spans.doc, numbers).tolist()
-    removed_at = np.searchsorted(removed.doc, numbers).tolist()
+    removed_at = np.searchsorted(removed.doc, numbers)
     lo, hi = span_at[0], span_at[-1]
-    span_pairs = list(zip(spans.start[lo:hi].tolist(), spans.end[lo:hi].tolist(), strict=True))
-    mine = slice(removed_at[0], removed_at[-1])
+    mine = slice(int(removed_at[0]), int(removed_at[-1]))
     rows = zip(
         removed.start[mine].tolist(),
         removed.end[mine].tolist(),
@@ -97,14 +93,63 @@ def assemble(
         )
         for a, e, r, sd, ss, se, sim in rows
     ]
+    doc_removals = (removed_at - removed_at[0]).tolist()
+    cuts, tails = _cuts(
+        spans.doc[lo:hi], spans.start[lo:hi], spans.end[lo:hi],
+        removed.doc[mine], removed.start[mine], removed.end[mine],
+    )
     return [
         build(
             doc,
-            removals[removed_at[d] - removed_at[0] : removed_at[d + 1] - removed_at[0]],
-            span_pairs[span_at[d] - lo : span_at[d + 1] - lo],
+            removals[doc_removals[d] : doc_removals[d + 1]],
+            cuts[span_at[d] - lo : span_at[d + 1] - lo],
+            tails[span_at[d + 1] - lo - 1] if span_at[d + 1] > span_at[d] else 0,
         )
         for d, doc in enumerate(docs)
     ]
+
+
+_NO_END = 1 << 62
+"""A slice end past any text: ``text[i:_NO_END]`` is ``text[i:]``."""
+
+
+def _cuts(
+    doc: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    rem_doc: np.ndarray,
+    rem_start: np.ndarray,
+    rem_end: np.ndarray,
+) -> tuple[list[tuple[int, int, int, int, int, int]], list[int]]:
+    """For each kept span (sorted, maximal: a removal lies between two of one document), the
+    span, and two whitespace runs as ``(a0, a1, b0, b1)``: the one before the span (after the
+    last removal) and the one after the span before (before the first removal); the joined
+    text keeps the run with more line breaks. A document's first span keeps the text before
+    it unless a removal lies there. Also the end of the whitespace after each span (the next
+    removal's start, else the end of the text)."""
+    key = lambda d, offset: (d.astype(np.int64) << 32) | offset  # noqa: E731
+    removal_keys = key(rem_doc, rem_start)
+    firsts = np.ones(len(doc), dtype=bool)
+    firsts[1:] = doc[1:] != doc[:-1]
+    prev_end = np.concatenate(([0], end[:-1]))
+    before = np.searchsorted(removal_keys, key(doc, start))
+    after_prev = np.searchsorted(removal_keys, key(doc, prev_end))
+    following = np.searchsorted(removal_keys, key(doc, end))
+    if len(rem_doc):
+        last = np.maximum(before - 1, 0)
+        a0 = np.where(firsts, 0, rem_end[last])
+        open_start = firsts & ((before == 0) | (rem_doc[last] != doc))
+        a1 = np.where(firsts & ~open_start, 0, start)
+        b0 = np.where(firsts, a0, prev_end)
+        b1 = np.where(firsts, a1, rem_start[np.minimum(after_prev, len(rem_doc) - 1)])
+        at = np.minimum(following, len(rem_doc) - 1)
+        tails = np.where((following < len(rem_doc)) & (rem_doc[at] == doc), rem_start[at], _NO_END)
+    else:
+        a0 = b0 = np.zeros(len(doc), dtype=np.int64)
+        a1 = b1 = start
+        tails = np.full(len(doc), _NO_END)
+    columns = (start, end, a0, a1, b0, b1)
+    return list(zip(*(c.tolist() for c in columns), strict=True)), tails.tolist()
 
 
 def _breaks(whitespace: str) -> int:
@@ -142,7 +187,8 @@ class Writer:
         )
         self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
         self.n_files = 0
-        self.made: set[Path] = set()  # folders of clean/ made so far
+        self.clean = f"{folder}/clean"
+        self.made: set[str] = set()  # folders of clean/ made so far
         self.pool = ThreadPoolExecutor(1, "dedupe-docs-write") if jobs > 1 else None
         self.pending: deque[Future[None]] = deque()
 
@@ -167,12 +213,13 @@ class Writer:
         records = [c for c in cleaned if c.record is not None]
         files = [c for c in cleaned if c.record is None and c.path is not None]
         self.paths.add([c.path for c in files])  # type: ignore[misc]
-        for c in files:
-            target = self.folder / "clean" / c.path  # type: ignore[operator]
-            if target.parent not in self.made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self.made.add(target.parent)
-            target.write_bytes(c.text.encode("utf-8", "surrogatepass"))
+        for c in files:  # os calls on strings: pathlib's objects cost more than the writes
+            target = f"{self.clean}/{c.path}"
+            parent = target.rpartition("/")[0]
+            if parent not in self.made:
+                Path(parent).mkdir(parents=True, exist_ok=True)
+                self.made.add(parent)
+            write_file(target, c.text.encode("utf-8", "surrogatepass"))
         self.n_files += len(files)
         if records:
             if self.records is None:
@@ -199,6 +246,13 @@ class Writer:
         return [*written, "attributes.jsonl"] if self.attributes is not None else written
 
 
+def write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to the file ``path`` (a string: for thousands of small files, pathlib's
+    objects cost more than the writes)."""
+    with open(path, "wb") as f:  # noqa: PTH123
+        f.write(data)
+
+
 class _Paths:
     """Output paths seen so far, refusing those that could leave ``clean/`` or collide: each
     must be relative, with no empty, ``.`` or ``..`` part and no NUL, and none may be a folder
@@ -218,7 +272,7 @@ class _Paths:
             if (
                 not path
                 or "\x00" in path
-                or PurePosixPath(path).is_absolute()
+                or path.startswith("/")
                 or any(part in ("", ".", "..") for part in parts)
             ):
                 raise OutputError(f"{path!r}: not a safe relative output path (clean/{path})")
