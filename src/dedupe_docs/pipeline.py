@@ -185,7 +185,12 @@ def _sign_stage(
     if config.work_dir is not None:  # every node resolves the same absolute path
         config = config.evolve(work_dir=str(Path(config.work_dir).absolute()))
         sign.remove_leftovers(config.work_dir)
-    size = BATCH_CHARS or min(1 << 22, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
+    # Batches of a million characters: their temporary arrays (8 bytes per character before
+    # the tokens are known) stay below the size that glibc maps afresh for every allocation, so
+    # they reuse memory instead of faulting in new pages (sign 1.70-1.76 s -> 1.47 s at 100 MB).
+    # Batches that are files (a work folder) are larger: the index tasks open each of them.
+    largest = 1 << 22 if config.work_dir is not None else 1 << 20
+    size = BATCH_CHARS or min(largest, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     batches = sign.batches(texts, size)
     stage(progress, "sign", 0, len(batches))
     chars = [sum(len(texts[i]) for i in batch) for batch in batches]
