@@ -183,7 +183,7 @@ def first_occurrences_kernel(hashes, first, part, bits, like):  # type: ignore[n
     ``part``, in one pass over an open-addressing table of positions (threads may fill the
     parts of one ``first`` array at once: each writes only its own positions). A hash of 0
     stands for no shingle and is its own first occurrence. The table holds positions in the
-    dtype of ``like``: int32 halves its memory below 2**31 hashes."""
+    dtype of ``like`` (that of ``first``: int32 below 2**31 hashes)."""
     n = len(hashes)
     shift = np.uint64(64 - bits) if bits > 0 else np.uint64(0)
     mine = np.uint64(part)

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import workers
 from ._kernel import block_edges_kernel, chain_kernel, extend_kernel, mark_kernel, runs_kernel
+from .index import position_dtype
 
 
 def block_edges(
@@ -59,7 +60,8 @@ def align(
     """
     if keep == "longest" and base:
         raise ValueError('keep="longest" turns passages around: it aligns whole corpora only')
-    aligned = np.empty(len(first), dtype=np.int64)  # each part fills its own (first touch)
+    # Each part fills its own slice (first touch); positions are int32 where they fit.
+    aligned = np.empty(len(first), dtype=position_dtype(base + len(first)))
     cuts = _parts(doc_offsets, base, base + len(first), 1 if keep == "longest" else 4 * jobs)
 
     def part(_: None, cut: tuple[int, int]) -> None:

@@ -32,15 +32,20 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
     from ._kernel import first_occurrences_kernel
 
     bits = min((jobs - 1).bit_length(), TASK_BITS)  # each part reads every hash
-    first = np.empty(len(hashes), dtype=np.int64)
-    like = np.empty(0, dtype=np.int32 if len(hashes) < 2**31 else np.int64)
+    first = np.empty(len(hashes), dtype=position_dtype(len(hashes)))
     workers.tmap(
-        lambda _shared, part: first_occurrences_kernel(hashes, first, part, bits, like),
+        lambda _shared, part: first_occurrences_kernel(hashes, first, part, bits, first[:0]),
         range(1 << bits),
         None,
         jobs,
     )
     return first
+
+
+def position_dtype(n: int) -> type:
+    """The dtype for positions among ``n`` tokens: int32 below 2**31 halves the memory (and
+    the pages to fault in) of the per-token index and alignment columns."""
+    return np.int32 if n < 2**31 else np.int64
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
