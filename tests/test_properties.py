@@ -46,13 +46,19 @@ def corpora(draw: st.DrawFn) -> list[tuple[str, str]]:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(corpora(), st.sampled_from(["line", "paragraph"]), st.sampled_from(["first", "longest"]))
-def test_invariants_hold(docs: list[tuple[str, str]], unit: str, keep: str) -> None:
+@given(
+    corpora(),
+    st.sampled_from(["line", "paragraph"]),
+    st.sampled_from(["first", "longest"]),
+    st.integers(1, 3),
+)
+def test_invariants_hold(docs: list[tuple[str, str]], unit: str, keep: str, jobs: int) -> None:
+    """The invariants hold, and a rerun on ``jobs`` threads (detect and decide cut into
+    parts) gives the same output."""
     cleaned = dedupe_docs.clean(docs, unit=unit, keep=keep)
     check(dict(docs), cleaned, dedupe_docs.Config().threshold)
-    assert [c.provenance() for c in dedupe_docs.clean(docs, unit=unit, keep=keep)] == [
-        c.provenance() for c in cleaned
-    ]
+    again = dedupe_docs.clean(docs, unit=unit, keep=keep, jobs=jobs)
+    assert [(c.text, c.provenance()) for c in again] == [(c.text, c.provenance()) for c in cleaned]
 
 
 @settings(max_examples=80, deadline=None)

@@ -496,13 +496,13 @@ def mark_kernel(aligned, base, runs, bounds, passages, longest):  # type: ignore
 # Decide (dedupe_docs.decide).
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _doc_of(doc_tokens, token):  # type: ignore[no-untyped-def]
     """The document holding ``token`` (``doc_tokens``: where each document's tokens start)."""
     return np.searchsorted(doc_tokens, token, side="right") - 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def block_copies_kernel(  # type: ignore[no-untyped-def]
     aligned, base, tok_exact, tok_start, tok_end, doc_tokens, blk_t0, blk_t1
 ):
@@ -545,7 +545,7 @@ def block_copies_kernel(  # type: ignore[no-untyped-def]
     return covered, src_doc, src_start, src_end
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def span_tokens_kernel(tok_start, aligned, base, t0, t1, starts, ends):  # type: ignore[no-untyped-def]
     """Token range ``[first, last)`` of each character span ``[start, end)`` inside the tokens
     ``t0..t1`` of its block (the tokens starting in the span), and how many are aligned
@@ -564,7 +564,7 @@ def span_tokens_kernel(tok_start, aligned, base, t0, t1, starts, ends):  # type:
     return first, last, covered
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def copy_sources_kernel(  # type: ignore[no-untyped-def]
     aligned, base, tok_start, tok_end, doc_tokens, doc, t0, t1
 ):
@@ -631,7 +631,7 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
     return src_doc, src_start, src_end, piece_at, piece_start[:pieces], piece_end[:pieces]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _majority(values):  # type: ignore[no-untyped-def]
     """The most frequent value, the smallest one on a tie (what ``np.unique`` and ``argmax``
     give); the common case of one value costs one pass and no sort."""

@@ -50,6 +50,12 @@ class Units:
     def take(self, index: np.ndarray) -> Units:
         return Units(*(getattr(self, f.name)[index] for f in attrs.fields(Units)))
 
+    @staticmethod
+    def concat(parts: Sequence[Units]) -> Units:
+        return Units(
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in attrs.fields(Units))
+        )
+
 
 def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Order-sensitive hash of each block's token sequence (0 for a block without tokens)."""

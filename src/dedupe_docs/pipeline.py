@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import logging
 import os
 import time
@@ -151,7 +152,7 @@ def _clean_chunks(
         boilerplate = prior.boilerplate_set(keys, blk_doc, config)
     else:
         boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
-    units = decide.decide(signed, texts, aligned, boilerplate, keys, config)
+    units = _decide(signed, texts, aligned, boilerplate, keys, config)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     if prior is not None:
         units, schedule = prior.freeze(units)
@@ -220,6 +221,47 @@ BATCH_CHARS: int | None = None
 """Characters per sign batch (None: from the corpus size and ``jobs``); tests vary it."""
 INDEX_BITS: int | None = None
 """Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
+
+
+def _decide(
+    s: sign.Signed,
+    texts: list[str],
+    aligned: np.ndarray,
+    boilerplate: np.ndarray,
+    keys: np.ndarray,
+    config: Config,
+) -> decide.Units:
+    """:func:`decide.decide` over the corpus; with ``jobs`` above 1, in ``2 * jobs`` parts of
+    consecutive documents on threads. Much of deciding is Python, but its kernels, NumPy and
+    rapidfuzz calls release the GIL, so parts overlap: 0.55-0.79 s -> 0.37-0.52 s at 100 MB on
+    2 threads. A block's decision reads only the corpus's arrays and texts, so the parts' units
+    joined in order are the corpus's."""
+    n_docs = s.n_docs
+    if config.jobs <= 1 or n_docs < 2:
+        return decide.decide(s, texts, aligned, boilerplate, keys, config)
+    share = np.linspace(0, len(s.tok_start), 2 * config.jobs + 1)[1:-1]
+    cuts = np.unique(np.concatenate(([0], np.searchsorted(s.doc_tokens, share), [n_docs])))
+    parts = list(itertools.pairwise(cuts.tolist()))
+    shared = (s, texts, aligned, boilerplate, keys, config.evolve(jobs=1))
+    return decide.Units.concat(workers.tmap(_decide_part, parts, shared, config.jobs))
+
+
+def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
+    """:func:`decide.decide` of documents ``d0..d1``: their blocks, seen through the corpus's
+    token columns."""
+    s, texts, aligned, boilerplate, keys, config = shared
+    d0, d1 = docs
+    b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
+    blocks = slice(b0, b1)
+    view = attrs.evolve(  # the other documents have no blocks
+        s,
+        doc_blocks=np.clip(s.doc_blocks - b0, 0, b1 - b0),
+        blk_start=s.blk_start[blocks],
+        blk_end=s.blk_end[blocks],
+        blk_t0=s.blk_t0[blocks],
+        blk_t1=s.blk_t1[blocks],
+    )
+    return decide.decide(view, texts, aligned, boilerplate, keys[blocks], config)
 
 
 def _block_edges(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
