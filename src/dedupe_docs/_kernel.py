@@ -178,12 +178,12 @@ def sign_columns_kernel(starts, ends, hashes, blocks, doc_char, k, multipliers):
 
 
 @njit(cache=True, nogil=True)
-def first_occurrences_kernel(hashes, first, part, bits, like):  # type: ignore[no-untyped-def]
+def first_occurrences_kernel(hashes, first, part, bits):  # type: ignore[no-untyped-def]
     """Write into ``first`` the first position of every hash whose top ``bits`` bits are
     ``part``, in one pass over an open-addressing table of positions (threads may fill the
     parts of one ``first`` array at once: each writes only its own positions). A hash of 0
     stands for no shingle and is its own first occurrence. The table holds positions in the
-    dtype of ``like`` (that of ``first``: int32 below 2**31 hashes)."""
+    dtype of ``first`` (int32 below 2**31 hashes)."""
     n = len(hashes)
     shift = np.uint64(64 - bits) if bits > 0 else np.uint64(0)
     mine = np.uint64(part)
@@ -195,7 +195,7 @@ def first_occurrences_kernel(hashes, first, part, bits, like):  # type: ignore[n
     while size < count + count // 2 + 1:
         size *= 2
     mask = np.uint64(size - 1)
-    table = np.full(size, -1, like.dtype)
+    table = np.full(size, -1, first.dtype)
     for i in range(n):
         h = hashes[i]
         if bits > 0 and (h >> shift) != mine:

@@ -34,7 +34,7 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
     bits = min((jobs - 1).bit_length(), TASK_BITS)  # each part reads every hash
     first = np.empty(len(hashes), dtype=position_dtype(len(hashes)))
     workers.tmap(
-        lambda _shared, part: first_occurrences_kernel(hashes, first, part, bits, first[:0]),
+        lambda _shared, part: first_occurrences_kernel(hashes, first, part, bits),
         range(1 << bits),
         None,
         jobs,
