@@ -217,11 +217,13 @@ def first_occurrences_kernel(hashes, first, part, bits):  # type: ignore[no-unty
 
 
 @njit(cache=True, nogil=True)
-def copy_ranges_kernel(source, target, ranges):  # type: ignore[no-untyped-def]
-    """Copy ``source[start:end]`` into ``target[start:end]`` for every row of ``ranges``."""
+def gather_kernel(source, target, ranges, at):  # type: ignore[no-untyped-def]
+    """Copy ``source[start:end]`` of each row ``i`` of ``ranges`` to ``target`` from
+    ``at[i]`` on, and zero ``target`` from the end of that copy to ``at[i + 1]``."""
     for i in range(ranges.shape[0]):
-        a, b = ranges[i, 0], ranges[i, 1]
-        target[a:b] = source[a:b]
+        a, b, to = ranges[i, 0], ranges[i, 1], at[i]
+        target[to : to + b - a] = source[a:b]
+        target[to + b - a : at[i + 1]] = 0
 
 
 # Detect (dedupe_docs.detect): a passage is a handful of runs, and a Python loop over millions

@@ -10,8 +10,10 @@ Three passes, each holding one batch (or one group of hash ranges) at a time:
 3. **clean**: per batch, detect, decide and emit. The first copy survives, so every source lies
    in this batch or an earlier one. Only the stretches of the column files around the tokens
    that the batch's shingles first occurred at are read (what detection and verification look
-   at), the text file gives the texts of the documents cited, and the kept spans of earlier
-   documents, appended to files, settle removals whose source was removed.
+   at), one after the other into columns reused from batch to batch (a :class:`_Window` maps
+   corpus positions to them), the text file gives the texts of the documents cited, and the
+   kept spans of earlier documents, appended to files, settle removals whose source was
+   removed.
 
 The output is that of the in-memory run (the tests compare the two). ``keep="longest"`` turns
 passages around onto earlier batches, and a persisted index replays whole corpora: neither
@@ -33,7 +35,7 @@ import attrs
 import numpy as np
 
 from . import _io, decide, emit, sign, workers
-from ._kernel import copy_ranges_kernel
+from ._kernel import gather_kernel
 from .config import Config
 from .decide import Spans
 from .detect import align, block_edges
@@ -62,6 +64,8 @@ BYTES_PER_ROW = 72
 """Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
 GAP_TOKENS = 64
 """Tokens between two stretches of a column file read in one call rather than two."""
+PAD_TOKENS = 8
+"""Zero tokens between two stretches in a batch's columns."""
 RANGES_PER_COPY = 512
 """Stretches copied between two drops of the mapped pages of a column file."""
 CACHE_SHARE = 64
@@ -243,7 +247,8 @@ class _Corpus:
         self.last_block = np.zeros(0, np.int64), np.zeros(0, np.int64)  # the one before a batch
         self.range_bounds: list[np.ndarray] = []
         self.key_counts = _KeyCounts()
-        self.groups = 0
+        self.group_bounds: list[np.ndarray] = []  # per index group: its rows of each batch
+        self.columns: dict[str, np.ndarray] = {}  # reused from batch to batch
         self.initial, self.final = _SpanFile(root / "initial.bin"), _SpanFile(root / "final.bin")
         self.reader: BinaryIO | None = None  # the text file, once pass 1 has written it
         self.boilerplate = np.zeros(0, np.uint64)
@@ -324,8 +329,9 @@ class _Corpus:
         groups = _groups(per_range, max(1, rows_per_group // config.jobs))
         rows_files = [str(self.path(f"rows-{b}.npy")) for b in range(self.n_batches)]
         shared = (rows_files, self.range_bounds, self.batch_tokens[:-1])
-        workers.tmap(self._index_group, list(enumerate(groups)), shared, config.jobs)
-        self.groups = len(groups)
+        self.group_bounds = workers.tmap(
+            self._index_group, list(enumerate(groups)), shared, config.jobs
+        )
         for name in rows_files:
             Path(name).unlink()
 
@@ -333,13 +339,15 @@ class _Corpus:
         self,
         shared: tuple[list[str], list[np.ndarray], list[int]],
         job: tuple[int, tuple[int, int]],
-    ) -> None:
+    ) -> np.ndarray:
+        """Write the ``(token, first occurrence)`` rows of the tokens of a group of hash ranges
+        whose shingle occurred before, in token order; return where each batch's rows start."""
         g, (lo, hi) = job
         at, first = first_in_rows(*shared, lo, hi)
         later = np.flatnonzero(first != at)
         order = later[np.argsort(at[later], kind="stable")]
-        np.save(self.path(f"at-{g}.npy"), at[order])
-        np.save(self.path(f"first-{g}.npy"), first[order])
+        np.stack([at[order], first[order]], axis=1).tofile(self.path(f"first-{g}.bin"))
+        return np.searchsorted(at[order], self.batch_tokens)
 
     # Pass 3.
 
@@ -348,10 +356,12 @@ class _Corpus:
         config = self.config
         d0, d1 = self.batch_docs[b], self.batch_docs[b + 1]
         t0, t1 = self.batch_tokens[b], self.batch_tokens[b + 1]
-        first = self._first_occurrences(t0, t1)
-        ranges = _source_ranges(first, t0, config)
-        columns = {name: self._gather(name, dtype, t1, ranges) for name, dtype in COLUMNS.items()}
-        doc_tokens = self.doc_tokens.values[: d1 + 1]
+        first = self._first_occurrences(b)
+        window = _Window.of(_source_ranges(first, t0, config))
+        columns = {name: self._gather(name, dtype, t1, window) for name, dtype in COLUMNS.items()}
+        base = int(window.positions(np.array([t0]))[0])
+        first = window.positions(first)
+        doc_tokens = window.positions(self.doc_tokens.values[: d1 + 1])
         with np.load(self.path(f"batch-{b}.npz")) as saved:
             batch = {name: saved[name] for name in saved.files}
         aligned = align(
@@ -362,7 +372,7 @@ class _Corpus:
             k=config.shingle_size,
             min_tokens=config.min_tokens,
             max_gap=config.max_gap,
-            base=t0,
+            base=base,
             jobs=config.jobs,
         )
         del first
@@ -372,8 +382,8 @@ class _Corpus:
             doc_blocks=np.concatenate([np.zeros(d0, np.int64), batch["doc_blocks"]]),
             blk_start=batch["blk_start"],
             blk_end=batch["blk_end"],
-            blk_t0=batch["blk_t0"] + t0,
-            blk_t1=batch["blk_t1"] + t0,
+            blk_t0=batch["blk_t0"] + base,
+            blk_t1=batch["blk_t1"] + base,
             shingles=np.zeros(0, np.uint64),
             **columns,
         )
@@ -383,7 +393,7 @@ class _Corpus:
         texts = self.texts(d0, d1)
         docs = [attrs.evolve(doc, text=text) for doc, text in zip(docs, texts, strict=True)]
         sources = _Texts(self, d0, texts)
-        units = decide.decide(view, sources, aligned, self.boilerplate, batch["keys"], config, t0)
+        units = decide.decide(view, sources, aligned, self.boilerplate, batch["keys"], config, base)
         del view, aligned, sources
         lengths = self.lengths.values[:d1]
         initial = decide.kept_spans(units)
@@ -397,31 +407,37 @@ class _Corpus:
         clock.lap("emit")
         return cleaned
 
-    def _first_occurrences(self, t0: int, t1: int) -> np.ndarray:
-        """Where the shingle of each token ``t0..t1`` first occurs, from the index groups."""
+    def _first_occurrences(self, b: int) -> np.ndarray:
+        """Where the shingle of each token of batch ``b`` first occurs, from the index groups."""
+        t0, t1 = self.batch_tokens[b], self.batch_tokens[b + 1]
         first = np.arange(t0, t1, dtype=np.int64)
-        for g in range(self.groups):
-            at = np.load(self.path(f"at-{g}.npy"), mmap_mode="r")
-            lo, hi = np.searchsorted(at, [t0, t1])
-            first[at[lo:hi] - t0] = np.load(self.path(f"first-{g}.npy"), mmap_mode="r")[lo:hi]
+        for g, bounds in enumerate(self.group_bounds):
+            lo, hi = int(bounds[b]), int(bounds[b + 1])
+            rows = np.fromfile(self.path(f"first-{g}.bin"), np.int64, 2 * (hi - lo), offset=16 * lo)
+            first[rows[0::2] - t0] = rows[1::2]
         return first
 
-    def _gather(self, name: str, dtype: type, length: int, ranges: np.ndarray) -> np.ndarray:
-        """The first ``length`` values of a column file, read only in ``ranges`` (rows of
-        ``[start, end)``) into an array whose other pages take no memory (zero pages of an
-        anonymous map). The file is memory-mapped to copy from, a few hundred ranges at a time:
-        the kernel maps 64 KB of cached file around each page touched, so the mapped pages are
-        dropped from this process (not from the cache) after each few."""
+    def _gather(self, name: str, dtype: type, length: int, window: _Window) -> np.ndarray:
+        """The stretches of a column file (of ``length`` values) that ``window`` looks at, one
+        after the other, in an array reused from batch to batch (fresh pages cost a page fault
+        each: gathering into new arrays per batch took most of the clean pass). The file is
+        memory-mapped to copy from, a few hundred stretches at a time: the kernel maps 64 KB of
+        cached file around each page touched, so the mapped pages are dropped from this
+        process (not from the cache) after each few."""
         size = np.dtype(dtype).itemsize
-        column = _io.sparse_array(length, dtype)
+        column = self.columns.get(name)
+        if column is None or len(column) < window.size:
+            column = np.empty(max(window.size * 5 // 4, 1 << 16), dtype)
+            self.columns[name] = column
+        column = column[: window.size]
         if length == 0:
             return column
         mapped = np.memmap(self.path(f"{name}.bin"), dtype, "r", shape=(length,))
         source = np.asarray(mapped)
-        page = mmap.PAGESIZE
+        page, ranges = mmap.PAGESIZE, window.ranges
         for at in range(0, len(ranges), RANGES_PER_COPY):
             chunk = ranges[at : at + RANGES_PER_COPY]
-            copy_ranges_kernel(source, column, chunk)
+            gather_kernel(source, column, chunk, window.at[at : at + RANGES_PER_COPY + 1])
             lo = int(chunk[0, 0]) * size // page * page
             hi = min(int(chunk[-1, 1]) * size + page, length * size)
             mapped._mmap.madvise(mmap.MADV_DONTNEED, lo, hi - lo)  # type: ignore[attr-defined]
@@ -455,6 +471,41 @@ class _Corpus:
         return [
             data[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(d1 - d0)
         ]
+
+
+@attrs.frozen(eq=False)
+class _Window:
+    """Where the token ranges a batch looks at (``ranges``: ascending disjoint rows of
+    ``[start, end)``) lie in its columns: one after the other, ``PAD_TOKENS`` zeros apart,
+    from ``at`` on (plus the total).
+
+    Corpus positions map onto them monotonically, keeping distances inside a range. A range
+    reaches ``max_gap + 4`` tokens past every seed and source, farther than passages grow and
+    chains bridge, so detection and verification see what they would see in columns of the
+    whole corpus (the tests compare the outputs)."""
+
+    ranges: np.ndarray
+    at: np.ndarray
+
+    @classmethod
+    def of(cls, ranges: np.ndarray) -> _Window:
+        if not len(ranges):  # a batch without tokens
+            ranges = np.zeros((1, 2), np.int64)
+        at = np.zeros(len(ranges) + 1, np.int64)
+        np.cumsum(ranges[:, 1] - ranges[:, 0] + PAD_TOKENS, out=at[1:])
+        at[-1] -= PAD_TOKENS
+        return cls(ranges, at)
+
+    @property
+    def size(self) -> int:
+        return int(self.at[-1])
+
+    def positions(self, tokens: np.ndarray) -> np.ndarray:
+        """Where corpus positions ``tokens`` lie in the window; one between two ranges goes to
+        the end of the range before it (as a document start there does for detection)."""
+        starts, ends = self.ranges[:, 0], self.ranges[:, 1]
+        i = np.maximum(np.searchsorted(starts, tokens, "right") - 1, 0)
+        return self.at[i] + np.clip(tokens - starts[i], 0, ends[i] - starts[i])
 
 
 def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
