@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from clihelp import check_output_folder, cli_command, digest, invoke, peak_rss, run_cli
 from conftest import prose_paragraphs
@@ -17,6 +18,7 @@ from test_properties import corpora
 
 import dedupe_docs
 from dedupe_docs import Config, ConfigError, spill
+from dedupe_docs._kernel import gather_tokens_kernel
 from dedupe_docs.read import stream
 
 PARAGRAPHS = prose_paragraphs()
@@ -178,3 +180,28 @@ def test_parquet_output_is_the_same_file_however_it_is_batched(
     code, _, err = invoke("clean", str(tmp_path / "in.parquet"), *args)
     assert code == 0, err
     assert digest(tmp_path / "bounded") == digest(tmp_path / "whole")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 60)), min_size=1, max_size=20))
+def test_window_lays_ranges_end_to_end(intervals: list[tuple[int, int]]) -> None:
+    """The window keeps order and the distances inside a range, and its columns hold the
+    token rows of the ranges with zeros between them."""
+    starts = np.array([a for a, _ in intervals])
+    ranges = spill._union(starts, starts + np.array([n for _, n in intervals]), gap=3)
+    window = spill._Window.of(ranges)
+    tokens = np.arange(int(ranges[-1, 1]) + 1)
+    at = window.positions(tokens)
+    assert (np.diff(at) >= 0).all()
+    inside = np.zeros(len(tokens), dtype=bool)
+    for (a, b), to in zip(ranges.tolist(), window.at.tolist(), strict=False):
+        inside[a:b] = True
+        assert (at[a:b] == to + np.arange(b - a)).all()
+    source = np.zeros(len(tokens), spill.TOKEN)
+    source["tok_hash"], source["tail"] = tokens + 1, 1
+    columns = {name: np.full(window.size, 7, spill.TOKEN[name]) for name in spill.TOKEN.names}
+    gather_tokens_kernel(source, ranges, window.at, *columns.values())
+    assert (columns["tok_hash"][at[inside]] == tokens[inside] + 1).all()
+    gap = np.ones(window.size, dtype=bool)
+    gap[at[inside]] = False
+    assert (columns["tok_hash"][gap] == 0).all() and (columns["tail"][gap] == 0).all()

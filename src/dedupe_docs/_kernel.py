@@ -217,13 +217,35 @@ def first_occurrences_kernel(hashes, first, part, bits):  # type: ignore[no-unty
 
 
 @njit(cache=True, nogil=True)
-def gather_kernel(source, target, ranges, at):  # type: ignore[no-untyped-def]
-    """Copy ``source[start:end]`` of each row ``i`` of ``ranges`` to ``target`` from
-    ``at[i]`` on, and zero ``target`` from the end of that copy to ``at[i + 1]``."""
-    for i in range(ranges.shape[0]):
-        a, b, to = ranges[i, 0], ranges[i, 1], at[i]
-        target[to : to + b - a] = source[a:b]
-        target[to + b - a : at[i + 1]] = 0
+def gather_tokens_kernel(  # type: ignore[no-untyped-def]
+    source, ranges, at, tok_hash, tok_exact, tok_start, tok_end, lead, tail
+):
+    """Copy the rows ``start..end`` of each row ``i`` of ``ranges`` of the token file
+    (``dedupe_docs.spill.TOKEN``) into the columns from ``at[i]`` on, and zero the columns
+    from the end of that copy to ``at[i + 1]``."""
+    for r in range(ranges.shape[0]):
+        a, b, to = ranges[r, 0], ranges[r, 1], at[r]
+        for i in range(a, b):
+            row, j = source[i], to + i - a
+            tok_hash[j], tok_exact[j], tok_start[j] = row.tok_hash, row.tok_exact, row.tok_start
+            tok_end[j], lead[j], tail[j] = row.tok_end, row.lead, row.tail
+        for j in range(to + b - a, at[r + 1]):
+            tok_hash[j], tok_exact[j], tok_start[j], tok_end[j], lead[j], tail[j] = 0, 0, 0, 0, 0, 0
+
+
+@njit(cache=True, nogil=True)
+def window_positions_kernel(tokens, starts, ends, at):  # type: ignore[no-untyped-def]
+    """Where each of ``tokens`` lies in the ranges ``starts..ends`` laid one after the other
+    from ``at`` on (one between two ranges: the end of the range before it). Consecutive
+    tokens tend to lie in one range, so the range of the last one is tried first."""
+    out = np.empty(len(tokens), dtype=np.int64)
+    r = 0
+    for i in range(len(tokens)):
+        p = tokens[i]
+        if not (starts[r] <= p and (r + 1 == len(starts) or p < starts[r + 1])):
+            r = max(np.searchsorted(starts, p, side="right") - 1, 0)
+        out[i] = at[r] + min(max(p - starts[r], 0), ends[r] - starts[r])
+    return out
 
 
 # Detect (dedupe_docs.detect): a passage is a handful of runs, and a Python loop over millions

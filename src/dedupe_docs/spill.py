@@ -35,7 +35,7 @@ import attrs
 import numpy as np
 
 from . import _io, decide, emit, sign, workers
-from ._kernel import gather_kernel
+from ._kernel import gather_tokens_kernel, window_positions_kernel
 from .config import Config
 from .decide import Spans
 from .detect import align, block_edges
@@ -44,16 +44,19 @@ from .index import RANGE_BITS, first_in_rows, range_rows
 from .progress import Clock, Progress, stage
 from .types import CleanedDocument, Document
 
-COLUMNS: dict[str, type] = {
-    "tok_hash": np.uint64,
-    "tok_exact": np.uint64,
-    "tok_start": np.int32,
-    "tok_end": np.int32,
-    "lead": np.int8,
-    "tail": np.int8,
-}
-"""Token columns that sources are looked up in, one file each (``lead`` and ``tail``: see
-:func:`dedupe_docs.detect.block_edges`)."""
+TOKEN = np.dtype(
+    [
+        ("tok_hash", np.uint64),
+        ("tok_exact", np.uint64),
+        ("tok_start", np.int32),
+        ("tok_end", np.int32),
+        ("lead", np.int8),
+        ("tail", np.int8),
+    ]
+)
+"""A row of the token file: what sources are looked up in (``lead`` and ``tail``: see
+:func:`dedupe_docs.detect.block_edges`). Rows rather than a file per column, so that a stretch
+of tokens is one page fault to read, not six."""
 BASELINE = 256 << 20
 """Bytes a run holds beside its batch: Python, NumPy, the compiled kernels, rapidfuzz, the
 command line and what the driver keeps per document (measured: 380-400 MB peaks at 400M with
@@ -237,7 +240,7 @@ class _Corpus:
         self.cited: dict[int, str] = {}  # in the order last cited
         self.cited_chars, self.cache_chars = 0, cache_chars
         self.streams = contextlib.ExitStack()
-        names = [*COLUMNS, "texts"]
+        names = ["tokens", "texts"]
         self.files = {n: self.streams.enter_context((root / f"{n}.bin").open("wb")) for n in names}
         self.ids: list[str] = []
         self.doc_tokens = _Column(np.int64, [0])
@@ -285,11 +288,12 @@ class _Corpus:
         ends = np.concatenate([self.last_block[1], s.blk_t1[nonempty] + base])
         self.last_block = starts[-1:], ends[-1:]
         lead, tail = block_edges(starts, ends, base, base + len(s.tok_start))
-        edges = {"lead": lead, "tail": tail}
-        for name, dtype in COLUMNS.items():
-            column = edges[name] if name in edges else getattr(s, name)
-            column.astype(dtype, copy=False).tofile(self.files[name])
-        del edges, lead, tail
+        tokens = np.empty(len(s.tok_start), TOKEN)
+        for name in ("tok_hash", "tok_exact", "tok_start", "tok_end"):
+            tokens[name] = getattr(s, name)
+        tokens["lead"], tokens["tail"] = lead, tail
+        tokens.tofile(self.files["tokens"])
+        del tokens, lead, tail
         rows, bounds = range_rows(s.shingles)
         np.save(self.path(f"rows-{b}.npy"), rows)
         del rows
@@ -358,7 +362,7 @@ class _Corpus:
         t0, t1 = self.batch_tokens[b], self.batch_tokens[b + 1]
         first = self._first_occurrences(b)
         window = _Window.of(_source_ranges(first, t0, config))
-        columns = {name: self._gather(name, dtype, t1, window) for name, dtype in COLUMNS.items()}
+        columns = self._gather(t1, window)
         base = int(window.positions(np.array([t0]))[0])
         first = window.positions(first)
         doc_tokens = window.positions(self.doc_tokens.values[: d1 + 1])
@@ -417,31 +421,30 @@ class _Corpus:
             first[rows[0::2] - t0] = rows[1::2]
         return first
 
-    def _gather(self, name: str, dtype: type, length: int, window: _Window) -> np.ndarray:
-        """The stretches of a column file (of ``length`` values) that ``window`` looks at, one
-        after the other, in an array reused from batch to batch (fresh pages cost a page fault
+    def _gather(self, length: int, window: _Window) -> dict[str, np.ndarray]:
+        """The stretches of the token file (of ``length`` rows) that ``window`` looks at, one
+        after the other, as columns reused from batch to batch (fresh pages cost a page fault
         each: gathering into new arrays per batch took most of the clean pass). The file is
         memory-mapped to copy from, a few hundred stretches at a time: the kernel maps 64 KB of
         cached file around each page touched, so the mapped pages are dropped from this
         process (not from the cache) after each few."""
-        size = np.dtype(dtype).itemsize
-        column = self.columns.get(name)
-        if column is None or len(column) < window.size:
-            column = np.empty(max(window.size * 5 // 4, 1 << 16), dtype)
-            self.columns[name] = column
-        column = column[: window.size]
+        if not self.columns or len(self.columns["tok_hash"]) < window.size:
+            size = max(window.size * 5 // 4, 1 << 16)
+            self.columns = {name: np.empty(size, TOKEN[name]) for name in TOKEN.names}
+        columns = {name: column[: window.size] for name, column in self.columns.items()}
         if length == 0:
-            return column
-        mapped = np.memmap(self.path(f"{name}.bin"), dtype, "r", shape=(length,))
+            return columns
+        mapped = np.memmap(self.path("tokens.bin"), TOKEN, "r", shape=(length,))
         source = np.asarray(mapped)
-        page, ranges = mmap.PAGESIZE, window.ranges
+        page, ranges, size = mmap.PAGESIZE, window.ranges, TOKEN.itemsize
         for at in range(0, len(ranges), RANGES_PER_COPY):
             chunk = ranges[at : at + RANGES_PER_COPY]
-            gather_kernel(source, column, chunk, window.at[at : at + RANGES_PER_COPY + 1])
+            starts = window.at[at : at + RANGES_PER_COPY + 1]
+            gather_tokens_kernel(source, chunk, starts, *columns.values())
             lo = int(chunk[0, 0]) * size // page * page
             hi = min(int(chunk[-1, 1]) * size + page, length * size)
             mapped._mmap.madvise(mmap.MADV_DONTNEED, lo, hi - lo)  # type: ignore[attr-defined]
-        return column
+        return columns
 
     def text(self, d: int) -> str:
         """The text of document ``d``, from a cache of the texts cited last (the same sources
@@ -504,8 +507,7 @@ class _Window:
         """Where corpus positions ``tokens`` lie in the window; one between two ranges goes to
         the end of the range before it (as a document start there does for detection)."""
         starts, ends = self.ranges[:, 0], self.ranges[:, 1]
-        i = np.maximum(np.searchsorted(starts, tokens, "right") - 1, 0)
-        return self.at[i] + np.clip(tokens - starts[i], 0, ends[i] - starts[i])
+        return window_positions_kernel(tokens, starts, ends, self.at)  # type: ignore[no-any-return]
 
 
 def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
