@@ -121,11 +121,12 @@ def range_rows(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The ``(hash, position)`` rows of the shingles (0: none) grouped by hash range, in order
     inside each range, and where each range starts (plus the end): how a signed batch file
     stores its shingles, so that an index task reads only its range."""
-    parts = partition(hashes, RANGE_BITS)
-    parts = [p[hashes[p] != 0] for p in parts]
-    positions = np.concatenate(parts)
+    positions = np.flatnonzero(hashes)
+    top = (hashes[positions] >> np.uint64(64 - RANGE_BITS)).astype(np.uint16)
+    positions = positions[np.argsort(top, kind="stable")]
     rows = np.stack([hashes[positions], positions.astype(np.uint64)], axis=1)
-    bounds = np.cumsum([0, *(len(p) for p in parts)])
+    bounds = np.zeros((1 << RANGE_BITS) + 1, np.int64)
+    np.cumsum(np.bincount(top, minlength=1 << RANGE_BITS), out=bounds[1:])
     return rows, bounds
 
 
