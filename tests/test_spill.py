@@ -17,9 +17,9 @@ from invariants import check
 from test_properties import corpora
 
 import dedupe_docs
-from dedupe_docs import Config, ConfigError, spill
+from dedupe_docs import Config, ConfigError, _io, spill
 from dedupe_docs._kernel import gather_tokens_kernel
-from dedupe_docs.read import stream
+from dedupe_docs.read import input_size, stream
 
 PARAGRAPHS = prose_paragraphs()
 CORPUS = planted(PARAGRAPHS, 120, seed=7)
@@ -94,6 +94,41 @@ def test_cli_writes_the_same_folder_and_leaves_no_files(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "bounded" / "report.json").read_text())
     assert report["config"]["max_memory"] == 300 << 20
     assert report["documents"] == len(CORPUS)
+
+
+def test_a_corpus_too_large_for_memory_is_cleaned_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without --max-memory, a corpus that looks too large to clean in memory is cleaned in
+    batches within half the memory available, with a warning; the output is the same."""
+    src = tmp_path / "docs"
+    src.mkdir()
+    for name, text in CORPUS:
+        (src / f"{name}.txt").write_text(text)
+    code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "whole"))
+    assert code == 0 and "batches" not in err
+    monkeypatch.setattr(_io, "available_memory", lambda: 300_000)  # bytes: less than 12×
+    report = dedupe_docs.run([src], tmp_path / "bounded")
+    assert report["config"]["max_memory"] == 256 << 20  # half of 300 kB is below the least
+    assert "too much to clean in memory" in caplog.text and "in batches" in caplog.text
+    assert digest(tmp_path / "bounded") == digest(tmp_path / "whole")
+    caplog.clear()
+    report = dedupe_docs.run([src], tmp_path / "longest", Config(keep="longest"))
+    assert report["config"]["max_memory"] is None and "in memory anyway" in caplog.text
+    size = sum(p.stat().st_size for p in src.iterdir())
+    monkeypatch.setattr(_io, "available_memory", lambda: 12 * size)
+    assert dedupe_docs.run([src], tmp_path / "fits")["config"]["max_memory"] is None
+
+
+def test_input_size_counts_what_would_be_read(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("x" * 100)
+    (tmp_path / "a" / "notes.md").write_text("x" * 1000)  # not read: not counted
+    (tmp_path / "b.jsonl.gz").write_bytes(b"x" * 10)  # compressed: taken as 4×
+    inputs = [tmp_path / "a", str(tmp_path / "b.jsonl.gz"), tmp_path / "missing", ("id", "abc")]
+    assert input_size(inputs) == 100 + 40 + 0 + 3
+    free = _io.available_memory()
+    assert free is None or free > 0
 
 
 @pytest.mark.parametrize(

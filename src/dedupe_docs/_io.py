@@ -288,6 +288,31 @@ def release_memory() -> None:
         libc.malloc_trim(0)
 
 
+_GROUP_MEMORY = [  # (limit, usage) of the control group: cgroup v2, v1
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+]
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still take, or None where that is not known: what
+    Linux counts as available (free and reclaimable), within the limit of the process's
+    control group (a container's memory limit), if any."""
+    try:
+        lines = Path("/proc/meminfo").read_text(encoding="ascii").splitlines()
+        info = dict(line.split(":", 1) for line in lines if ":" in line)
+        free = int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+    for limit, used in _GROUP_MEMORY:
+        try:
+            room = int(Path(limit).read_text("ascii")) - int(Path(used).read_text("ascii"))
+            free = min(free, max(room, 0))
+        except (OSError, ValueError):  # no such group, or "max": no limit
+            continue
+    return free
+
+
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
     """The C library on Linux (``syncfs``; ``malloc_trim`` with glibc)."""
