@@ -337,6 +337,17 @@ def fsync_path(path: str | Path) -> None:
 _NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000 if sys.platform == "linux" else 0)
 
 
+def pread_into(fd: int, array: np.ndarray, offset: int) -> None:
+    """Fill ``array`` (contiguous) with the bytes of file ``fd`` from ``offset`` on; a file
+    that ends first is an OSError."""
+    view = memoryview(array).cast("B")
+    while len(view):
+        n = os.preadv(fd, [view], offset)
+        if n == 0:
+            raise OSError(f"file descriptor {fd}: ends before byte {offset + len(view)}")
+        view, offset = view[n:], offset + n
+
+
 def sparse_array(length: int, dtype: npt.DTypeLike) -> np.ndarray:
     """A zeroed array in an anonymous map of its own: pages never written take no memory.
 

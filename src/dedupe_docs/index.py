@@ -166,13 +166,22 @@ def first_in_rows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The corpus positions of the shingles of hash ranges ``lo..hi`` in every rows file (each
     file's ranges start at ``bounds``, its positions at ``bases``), and where each first occurs.
-    Positions ascend within a range, and the ranges hold disjoint hashes."""
-    hashes, positions = [], []
-    for name, bound, base in zip(rows_files, bounds, bases, strict=False):
+    Positions ascend within a range, and the ranges hold disjoint hashes. The rows are read
+    straight into two columns of the group's size (no per-file copies to join: the bounded
+    run sizes its groups by these bytes)."""
+    counts = [int(bound[hi] - bound[lo]) for bound in bounds]
+    hashes = np.empty(sum(counts), np.uint64)
+    at = np.empty(len(hashes), np.int64)
+    filled = 0
+    for name, bound, base, n in zip(rows_files, bounds, bases, counts, strict=False):
+        if not n:
+            continue
         rows = np.load(name, mmap_mode="r")[bound[lo] : bound[hi]]
-        hashes.append(np.array(rows[:, 0]))
-        positions.append(rows[:, 1].astype(np.int64) + base)
+        hashes[filled : filled + n] = rows[:, 0]
+        at[filled : filled + n] = rows[:, 1]
+        at[filled : filled + n] += base
+        filled += n
         del rows
-    hashes_in_range, at = np.concatenate(hashes), np.concatenate(positions)
-    del hashes, positions
-    return at, at[first_occurrences(hashes_in_range)]
+    first = first_occurrences(hashes)
+    del hashes
+    return at, at[first]

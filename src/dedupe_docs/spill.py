@@ -23,7 +23,6 @@ works batch by batch.
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import pickle
 import tempfile
@@ -63,14 +62,20 @@ command line and what the driver keeps per document (measured: 380-400 MB peaks 
 200 MB here, on a corpus of fuzzy copies)."""
 BYTES_PER_CHAR = 100
 """Peak bytes a batch holds per character of text, at its largest stage (measured)."""
-BYTES_PER_ROW = 72
-"""Peak bytes per shingle row of a group of hash ranges while its first occurrences are found."""
+BYTES_PER_ROW = 48
+"""Peak bytes per shingle row of a group of hash ranges while its first occurrences are found:
+a hash and a position (16), the first occurrences (8) and the kernel's table (up to 12) and
+positions (4 per row), then the rows written (24 per repeated row)."""
+WRITE_ROWS = 1 << 16
+"""Rows of first occurrences written to a group's file at a time."""
 GAP_TOKENS = 64
 """Tokens between two stretches of a column file read in one call rather than two."""
 PAD_TOKENS = 8
 """Zero tokens between two stretches in a batch's columns."""
-RANGES_PER_COPY = 512
-"""Stretches copied between two drops of the mapped pages of a column file."""
+READ_GAP = 1024
+"""Rows between two stretches of the token file read in one ``pread`` rather than two."""
+STAGING_ROWS = 1 << 18
+"""Token rows (26 bytes each) read into the staging buffer before they are copied into place."""
 CACHE_SHARE = 64
 """The texts of cited documents kept between batches: this share of the bound, in characters."""
 BATCH_CHARS: int | None = None
@@ -132,14 +137,16 @@ def _clean_batches(
 
 
 def _batches(documents: Iterable[Document], chars: int) -> Iterator[list[Document]]:
+    """Consecutive documents of up to ``chars`` characters in all (one larger document makes
+    a batch of its own)."""
     batch: list[Document] = []
     size = 0
     for doc in documents:
-        batch.append(doc)
-        size += len(doc.text)
-        if size >= chars:
+        if batch and size + len(doc.text) > chars:
             yield batch
             batch, size = [], 0
+        batch.append(doc)
+        size += len(doc.text)
     if batch:
         yield batch
 
@@ -252,8 +259,9 @@ class _Corpus:
         self.key_counts = _KeyCounts()
         self.group_bounds: list[np.ndarray] = []  # per index group: its rows of each batch
         self.columns: dict[str, np.ndarray] = {}  # reused from batch to batch
+        self.staging: np.ndarray | None = None
         self.initial, self.final = _SpanFile(root / "initial.bin"), _SpanFile(root / "final.bin")
-        self.reader: BinaryIO | None = None  # the text file, once pass 1 has written it
+        self.readers: dict[str, BinaryIO] = {}  # the token and text files, after pass 1
         self.boilerplate = np.zeros(0, np.uint64)
 
     def __enter__(self) -> _Corpus:
@@ -349,9 +357,15 @@ class _Corpus:
         g, (lo, hi) = job
         at, first = first_in_rows(*shared, lo, hi)
         later = np.flatnonzero(first != at)
-        order = later[np.argsort(at[later], kind="stable")]
-        np.stack([at[order], first[order]], axis=1).tofile(self.path(f"first-{g}.bin"))
-        return np.searchsorted(at[order], self.batch_tokens)
+        at, first = at[later], first[later]
+        del later
+        order = np.argsort(at, kind="stable")
+        with self.path(f"first-{g}.bin").open("wb") as f:
+            for s in range(0, len(order), WRITE_ROWS):
+                part = order[s : s + WRITE_ROWS]
+                np.stack([at[part], first[part]], axis=1).tofile(f)
+        at.sort()
+        return np.searchsorted(at, self.batch_tokens)
 
     # Pass 3.
 
@@ -424,27 +438,60 @@ class _Corpus:
     def _gather(self, length: int, window: _Window) -> dict[str, np.ndarray]:
         """The stretches of the token file (of ``length`` rows) that ``window`` looks at, one
         after the other, as columns reused from batch to batch (fresh pages cost a page fault
-        each: gathering into new arrays per batch took most of the clean pass). The file is
-        memory-mapped to copy from, a few hundred stretches at a time: the kernel maps 64 KB of
-        cached file around each page touched, so the mapped pages are dropped from this
-        process (not from the cache) after each few."""
+        each: gathering into new arrays per batch took most of the clean pass).
+
+        The stretches are read with ``pread`` into a staging buffer, those less than
+        ``READ_GAP`` rows apart in one read, and copied from there into the columns. Not
+        through a memory map of the file: a read fault maps the whole cached folio around the
+        page touched, which took 180-230 MB beyond the bound for a batch's few thousand
+        stretches."""
         if not self.columns or len(self.columns["tok_hash"]) < window.size:
             size = max(window.size * 5 // 4, 1 << 16)
             self.columns = {name: np.empty(size, TOKEN[name]) for name in TOKEN.names}
         columns = {name: column[: window.size] for name, column in self.columns.items()}
         if length == 0:
             return columns
-        mapped = np.memmap(self.path("tokens.bin"), TOKEN, "r", shape=(length,))
-        source = np.asarray(mapped)
-        page, ranges, size = mmap.PAGESIZE, window.ranges, TOKEN.itemsize
-        for at in range(0, len(ranges), RANGES_PER_COPY):
-            chunk = ranges[at : at + RANGES_PER_COPY]
-            starts = window.at[at : at + RANGES_PER_COPY + 1]
-            gather_tokens_kernel(source, chunk, starts, *columns.values())
-            lo = int(chunk[0, 0]) * size // page * page
-            hi = min(int(chunk[-1, 1]) * size + page, length * size)
-            mapped._mmap.madvise(mmap.MADV_DONTNEED, lo, hi - lo)  # type: ignore[attr-defined]
+        ranges = window.ranges
+        new = np.ones(len(ranges), dtype=bool)
+        new[1:] = ranges[1:, 0] - ranges[:-1, 1] > READ_GAP
+        first_range = np.append(np.flatnonzero(new), len(ranges))
+        reads = np.stack([ranges[new, 0], ranges[first_range[1:] - 1, 1]], axis=1)
+        staging = self._staging(int((reads[:, 1] - reads[:, 0]).max()))
+        fd = self._reader("tokens")
+        offset = np.zeros(len(reads), np.int64)  # a read's rows: where they lie in staging
+        lo = filled = 0
+        for r, (start, end) in enumerate(reads.tolist()):
+            if filled + end - start > len(staging):
+                self._copy(staging, reads, offset, first_range, lo, r, window, columns)
+                lo, filled = r, 0
+            _io.pread_into(fd, staging[filled : filled + end - start], start * TOKEN.itemsize)
+            offset[r] = filled - start
+            filled += end - start
+        self._copy(staging, reads, offset, first_range, lo, len(reads), window, columns)
         return columns
+
+    def _staging(self, rows: int) -> np.ndarray:
+        """A buffer of at least ``STAGING_ROWS`` and ``rows`` token rows, reused."""
+        if self.staging is None or len(self.staging) < rows:
+            self.staging = np.empty(max(rows, STAGING_ROWS), TOKEN)
+        return self.staging
+
+    @staticmethod
+    def _copy(
+        staging: np.ndarray,
+        reads: np.ndarray,
+        offset: np.ndarray,
+        first_range: np.ndarray,
+        lo: int,
+        hi: int,
+        window: _Window,
+        columns: dict[str, np.ndarray],
+    ) -> None:
+        """Copy the ranges of reads ``lo..hi``, staged, into their places in the columns."""
+        r0, r1 = int(first_range[lo]), int(first_range[hi])
+        shift = np.repeat(offset[lo:hi], np.diff(first_range[lo : hi + 1]))
+        local = window.ranges[r0:r1] + shift[:, None]
+        gather_tokens_kernel(staging, local, window.at[r0 : r1 + 1], *columns.values())
 
     def text(self, d: int) -> str:
         """The text of document ``d``, from a cache of the texts cited last (the same sources
@@ -458,15 +505,20 @@ class _Corpus:
             self.cited_chars -= len(self.cited.pop(next(iter(self.cited))))
         return text
 
+    def _reader(self, name: str) -> int:
+        """The descriptor of work file ``name`` open for reading (once pass 1 has written it)."""
+        if name not in self.readers:
+            self.readers[name] = self.streams.enter_context(self.path(f"{name}.bin").open("rb"))
+        return self.readers[name].fileno()
+
     def texts(self, d0: int, d1: int) -> list[str]:
         """The texts of documents ``d0..d1``, in one read."""
-        if self.reader is None:
-            self.reader = self.streams.enter_context(self.path("texts.bin").open("rb"))
+        fd = self._reader("texts")
         at = self.text_at.values[d0 : d1 + 1] - self.text_at.values[d0]
         data = bytearray()
         while len(data) < at[-1]:  # one pread returns at most 2 GiB
             offset = int(self.text_at.values[d0]) + len(data)
-            read = os.pread(self.reader.fileno(), int(at[-1]) - len(data), offset)
+            read = os.pread(fd, int(at[-1]) - len(data), offset)
             if not read:
                 raise OSError(f"{self.path('texts.bin')}: cut short")
             data += read
