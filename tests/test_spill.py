@@ -4,6 +4,7 @@ in-memory run's, byte for byte."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -240,3 +241,37 @@ def test_window_lays_ranges_end_to_end(intervals: list[tuple[int, int]]) -> None
     gap = np.ones(window.size, dtype=bool)
     gap[at[inside]] = False
     assert (columns["tok_hash"][gap] == 0).all() and (columns["tail"][gap] == 0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 400), st.integers(1, 60)), min_size=1, max_size=20),
+    st.integers(1, 80),
+    st.integers(0, 50),
+)
+def test_gather_reads_the_ranges_of_the_token_file(
+    intervals: list[tuple[int, int]], staging_rows: int, read_gap: int
+) -> None:
+    """Stretches read from the token file through a staging buffer of any size (flushed when
+    full, grown for a longer read) and merged across gaps of any size land where the window
+    puts them, zeros between."""
+    starts = np.array([a for a, _ in intervals])
+    ranges = spill._union(starts, starts + np.array([n for _, n in intervals]), gap=3)
+    window = spill._Window.of(ranges)
+    length = int(ranges[-1, 1]) + 5
+    source = np.zeros(length, spill.TOKEN)
+    source["tok_hash"], source["tok_start"], source["tail"] = np.arange(length) + 1, 3, 1
+    with tempfile.TemporaryDirectory() as root, spill._Corpus(Path(root), Config(), 0) as corpus:
+        source.tofile(corpus.files["tokens"])
+        corpus.streams.close()
+        before = (spill.STAGING_ROWS, spill.READ_GAP)
+        spill.STAGING_ROWS, spill.READ_GAP = staging_rows, read_gap
+        try:
+            columns = corpus._gather(length, window)
+        finally:
+            spill.STAGING_ROWS, spill.READ_GAP = before
+    expected = {name: np.zeros(window.size, spill.TOKEN[name]) for name in spill.TOKEN.names}
+    gather_tokens_kernel(source, ranges, window.at, *expected.values())
+    for name in spill.TOKEN.names:
+        assert (columns[name] == expected[name]).all(), name
+    assert (columns["tok_hash"][window.at[:-1]] == ranges[:, 0] + 1).all()
