@@ -261,7 +261,7 @@ def test_gather_reads_the_ranges_of_the_token_file(
     length = int(ranges[-1, 1]) + 5
     source = np.zeros(length, spill.TOKEN)
     source["tok_hash"], source["tok_start"], source["tail"] = np.arange(length) + 1, 3, 1
-    with tempfile.TemporaryDirectory() as root, spill._Corpus(Path(root), Config(), 0) as corpus:
+    with tempfile.TemporaryDirectory() as root, spill._Corpus(Path(root), Config()) as corpus:
         source.tofile(corpus.files["tokens"])
         corpus.streams.close()
         before = (spill.STAGING_ROWS, spill.READ_GAP)
@@ -275,3 +275,29 @@ def test_gather_reads_the_ranges_of_the_token_file(
     for name in spill.TOKEN.names:
         assert (columns[name] == expected[name]).all(), name
     assert (columns["tok_hash"][window.at[:-1]] == ranges[:, 0] + 1).all()
+
+
+def test_sources_in_any_script_are_read_back_from_the_text_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Passages of earlier batches are read from the text file by character offsets, at one,
+    two or four bytes a character: text beyond ASCII and the Basic Multilingual Plane, and a
+    lone surrogate, come back whole."""
+    monkeypatch.setattr(spill, "BATCH_CHARS", 100)  # a batch per document
+    passages = [
+        "Η γρήγορη καφέ αλεπού πηδά πάνω από τον τεμπέλη σκύλο και τρέχει μακριά στο δάσος "
+        "όπου κανείς δεν μπορεί να τη βρει ποτέ ξανά, ούτε καν ο κυνηγός με τα σκυλιά του.",
+        "これは重複した段落の例です。同じ文章が別の文書にもう一度現れます。検出されるべきです。",
+        "Emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters stay whole when a copy of this paragraph is found "
+        "in a later batch of documents, with its \ud800 lone surrogate and all the rest of it.",
+        "Plain ASCII text takes one byte a character in the text file, and a copy of this "
+        "paragraph in a later batch is found and removed just the same as any other one.",
+    ]
+    copies = [p[:40] + p[41:80] + p[81:] for p in passages]  # typos: verified as text
+    docs = [
+        (f"d{i}", f"Preface {i} is unique to this document.\n\n{(passages, copies)[i > 3][i % 4]}\n")
+        for i in range(12)
+    ]
+    whole = dedupe_docs.clean(docs, min_tokens=8)
+    assert sum(c.removed_chars("duplicate") for c in whole) > 300
+    assert provenance(dedupe_docs.clean(docs, min_tokens=8, max_memory=BUDGET)) == provenance(whole)

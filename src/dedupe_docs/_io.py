@@ -337,10 +337,10 @@ def fsync_path(path: str | Path) -> None:
 _NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000 if sys.platform == "linux" else 0)
 
 
-def pread_into(fd: int, array: np.ndarray, offset: int) -> None:
-    """Fill ``array`` (contiguous) with the bytes of file ``fd`` from ``offset`` on; a file
+def pread_into(fd: int, buffer: np.ndarray | bytearray, offset: int) -> None:
+    """Fill ``buffer`` (contiguous) with the bytes of file ``fd`` from ``offset`` on; a file
     that ends first is an OSError."""
-    view = memoryview(array).cast("B")
+    view = memoryview(buffer).cast("B")
     while len(view):
         n = os.preadv(fd, [view], offset)
         if n == 0:

@@ -11,7 +11,7 @@ Three passes, each holding one batch (or one group of hash ranges) at a time:
    in this batch or an earlier one. Only the stretches of the column files around the tokens
    that the batch's shingles first occurred at are read (what detection and verification look
    at), one after the other into columns reused from batch to batch (a :class:`_Window` maps
-   corpus positions to them), the text file gives the texts of the documents cited, and the
+   corpus positions to them), the text file gives the passages of the documents cited, and the
    kept spans of earlier documents, appended to files, settle removals whose source was
    removed.
 
@@ -23,7 +23,6 @@ works batch by batch.
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +31,7 @@ from typing import BinaryIO
 
 import attrs
 import numpy as np
+import regex
 
 from . import _io, decide, emit, sign, workers
 from ._kernel import gather_tokens_kernel, window_positions_kernel
@@ -76,8 +76,12 @@ READ_GAP = 1024
 """Rows between two stretches of the token file read in one ``pread`` rather than two."""
 STAGING_ROWS = 1 << 18
 """Token rows (26 bytes each) read into the staging buffer before they are copied into place."""
-CACHE_SHARE = 64
-"""The texts of cited documents kept between batches: this share of the bound, in characters."""
+CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
+"""How the text file stores a document of each width (bytes a character): a fixed width, so
+that a passage of an earlier document is read from its character offsets alone (a document
+can be far larger than the passages cited from it)."""
+_BEYOND_UTF16 = regex.compile("[^\x00-\ud7ff\ue000-\uffff]")
+"""Characters that UTF-16 does not store in one unit: surrogates and beyond the BMP."""
 BATCH_CHARS: int | None = None
 """Characters per batch (None: from ``max_memory``); tests vary it."""
 
@@ -119,7 +123,7 @@ def _clean_batches(
     clock = Clock(timings)
     with (
         tempfile.TemporaryDirectory(prefix=".dedupe-docs-spill-", dir=parent) as root,
-        _Corpus(Path(root), config, budget // CACHE_SHARE) as corpus,
+        _Corpus(Path(root), config) as corpus,
     ):
         stage(progress, "sign", 0, 0)
         for batch in _batches(documents, chars):
@@ -224,8 +228,8 @@ class _KeyCounts:
 
 
 class _Texts(Sequence[str]):
-    """Document texts by corpus number: the batch's own in memory, earlier ones read from the
-    text file when a source needs them."""
+    """Document texts by corpus number: the batch's own in memory, earlier ones as
+    :class:`_StoredText` (decide only slices the texts of sources)."""
 
     def __init__(self, corpus: _Corpus, first: int, texts: list[str]) -> None:
         self.corpus, self.first, self.texts = corpus, first, texts
@@ -236,23 +240,34 @@ class _Texts(Sequence[str]):
     def __getitem__(self, d: int) -> str:  # type: ignore[override]
         if d >= self.first:
             return self.texts[d - self.first]
-        return self.corpus.text(d)
+        return _StoredText(self.corpus, d)  # type: ignore[return-value]
+
+
+@attrs.frozen
+class _StoredText:
+    """The text of an earlier batch's document, read from the text file a slice at a time."""
+
+    corpus: _Corpus
+    doc: int
+
+    def __getitem__(self, where: slice) -> str:
+        start, stop, _ = where.indices(int(self.corpus.lengths.values[self.doc]))
+        return self.corpus.chars(self.doc, start, max(start, stop))
 
 
 class _Corpus:
     """The files of one bounded run, and what the driver keeps per document."""
 
-    def __init__(self, root: Path, config: Config, cache_chars: int) -> None:
+    def __init__(self, root: Path, config: Config) -> None:
         self.root, self.config = root, config
-        self.cited: dict[int, str] = {}  # in the order last cited
-        self.cited_chars, self.cache_chars = 0, cache_chars
         self.streams = contextlib.ExitStack()
         names = ["tokens", "texts"]
         self.files = {n: self.streams.enter_context((root / f"{n}.bin").open("wb")) for n in names}
         self.ids: list[str] = []
         self.doc_tokens = _Column(np.int64, [0])
         self.lengths = _Column(np.int64)
-        self.text_at = _Column(np.int64, [0])
+        self.text_at = _Column(np.int64, [0])  # where each document starts in the text file
+        self.width = _Column(np.int8)  # and how many bytes each of its characters takes
         self.batch_docs, self.batch_tokens = [0], [0]
         self.last_block = np.zeros(0, np.int64), np.zeros(0, np.int64)  # the one before a batch
         self.range_bounds: list[np.ndarray] = []
@@ -312,14 +327,17 @@ class _Corpus:
             n: getattr(s, n) for n in ("doc_blocks", "blk_start", "blk_end", "blk_t0", "blk_t1")
         }
         np.savez(self.path(f"batch-{b}.npz"), keys=keys, **blocks)
-        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-        self.files["texts"].write(b"".join(encoded))
-        self.text_at.extend(self.text_at.values[-1] + np.cumsum([len(e) for e in encoded]))
+        widths = [_width(t) for t in texts]
+        for text, width in zip(texts, widths, strict=True):
+            self.files["texts"].write(text.encode(CODECS[width], "surrogatepass"))
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        self.text_at.extend(self.text_at.values[-1] + np.cumsum(lengths * widths))
+        self.width.extend(np.array(widths, dtype=np.int8))
         with self.path(f"docs-{b}.pkl").open("wb") as f:
             pickle.dump([attrs.evolve(d, text="") for d in docs], f, pickle.HIGHEST_PROTOCOL)
         self.ids += [d.id for d in docs]
         self.doc_tokens.extend(s.doc_tokens[1:] + base)
-        self.lengths.extend(np.array([len(t) for t in texts], dtype=np.int64))
+        self.lengths.extend(lengths)
         self.batch_docs.append(len(self.ids))
         self.batch_tokens.append(base + len(s.tok_start))
         self.range_bounds.append(bounds)
@@ -493,18 +511,6 @@ class _Corpus:
         local = window.ranges[r0:r1] + shift[:, None]
         gather_tokens_kernel(staging, local, window.at[r0 : r1 + 1], *columns.values())
 
-    def text(self, d: int) -> str:
-        """The text of document ``d``, from a cache of the texts cited last (the same sources
-        tend to be cited by batch after batch)."""
-        text = self.cited.pop(d, None)
-        if text is None:
-            text = self.texts(d, d + 1)[0]
-            self.cited_chars += len(text)
-        self.cited[d] = text
-        while self.cited_chars > self.cache_chars and len(self.cited) > 1:
-            self.cited_chars -= len(self.cited.pop(next(iter(self.cited))))
-        return text
-
     def _reader(self, name: str) -> int:
         """The descriptor of work file ``name`` open for reading (once pass 1 has written it)."""
         if name not in self.readers:
@@ -513,19 +519,28 @@ class _Corpus:
 
     def texts(self, d0: int, d1: int) -> list[str]:
         """The texts of documents ``d0..d1``, in one read."""
-        fd = self._reader("texts")
-        at = self.text_at.values[d0 : d1 + 1] - self.text_at.values[d0]
-        data = bytearray()
-        while len(data) < at[-1]:  # one pread returns at most 2 GiB
-            offset = int(self.text_at.values[d0]) + len(data)
-            read = os.pread(fd, int(at[-1]) - len(data), offset)
-            if not read:
-                raise OSError(f"{self.path('texts.bin')}: cut short")
-            data += read
-        bounds = at.tolist()
+        at = self.text_at.values[d0 : d1 + 1].tolist()
+        data = bytearray(at[-1] - at[0])
+        _io.pread_into(self._reader("texts"), data, at[0])
+        view, codecs = memoryview(data), [CODECS[w] for w in self.width.values[d0:d1].tolist()]
         return [
-            data[bounds[i] : bounds[i + 1]].decode("utf-8", "surrogatepass") for i in range(d1 - d0)
+            str(view[a - at[0] : b - at[0]], codec, "surrogatepass")
+            for a, b, codec in zip(at, at[1:], codecs, strict=False)
         ]
+
+    def chars(self, d: int, start: int, end: int) -> str:
+        """Characters ``start..end`` of the text of document ``d``, from the text file."""
+        width = int(self.width.values[d])
+        data = bytearray((end - start) * width)
+        _io.pread_into(self._reader("texts"), data, int(self.text_at.values[d]) + start * width)
+        return data.decode(CODECS[width], "surrogatepass")
+
+
+def _width(text: str) -> int:
+    """Bytes a character that the text file stores ``text`` in (see ``CODECS``)."""
+    if text.isascii():
+        return 1
+    return 4 if _BEYOND_UTF16.search(text) else 2
 
 
 @attrs.frozen(eq=False)
