@@ -289,14 +289,16 @@ def test_sources_in_any_script_are_read_back_from_the_text_file(
         "όπου κανείς δεν μπορεί να τη βρει ποτέ ξανά, ούτε καν ο κυνηγός με τα σκυλιά του.",
         "これは重複した段落の例です。同じ文章が別の文書にもう一度現れます。検出されるべきです。",
         "Emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters stay whole when a copy of this paragraph is found "
-        "in a later batch of documents, with its \ud800 lone surrogate and all the rest of it.",
+        "in a later batch of documents, with all the rest of it and nothing else in between.",
+        "A lone \ud800 surrogate in a paragraph read back from the text file of earlier "
+        "batches is stored in four bytes and comes back as it was, with the words around it.",
         "Plain ASCII text takes one byte a character in the text file, and a copy of this "
         "paragraph in a later batch is found and removed just the same as any other one.",
     ]
     copies = [p[:40] + p[41:80] + p[81:] for p in passages]  # typos: verified as text
     docs = [
-        (f"d{i}", f"Preface {i} is unique to this document.\n\n{(passages, copies)[i > 3][i % 4]}\n")
-        for i in range(12)
+        (f"d{i}", f"Preface {i} is unique to this document.\n\n{(passages, copies)[i > 4][i % 5]}\n")
+        for i in range(15)
     ]
     whole = dedupe_docs.clean(docs, min_tokens=8)
     assert sum(c.removed_chars("duplicate") for c in whole) > 300

@@ -31,7 +31,6 @@ from typing import BinaryIO
 
 import attrs
 import numpy as np
-import regex
 
 from . import _io, decide, emit, sign, workers
 from ._kernel import gather_tokens_kernel, window_positions_kernel
@@ -80,8 +79,6 @@ CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
 """How the text file stores a document of each width (bytes a character): a fixed width, so
 that a passage of an earlier document is read from its character offsets alone (a document
 can be far larger than the passages cited from it)."""
-_BEYOND_UTF16 = regex.compile("[^\x00-\ud7ff\ue000-\uffff]")
-"""Characters that UTF-16 does not store in one unit: surrogates and beyond the BMP."""
 BATCH_CHARS: int | None = None
 """Characters per batch (None: from ``max_memory``); tests vary it."""
 
@@ -327,9 +324,11 @@ class _Corpus:
             n: getattr(s, n) for n in ("doc_blocks", "blk_start", "blk_end", "blk_t0", "blk_t1")
         }
         np.savez(self.path(f"batch-{b}.npz"), keys=keys, **blocks)
-        widths = [_width(t) for t in texts]
-        for text, width in zip(texts, widths, strict=True):
-            self.files["texts"].write(text.encode(CODECS[width], "surrogatepass"))
+        widths = []
+        for text in texts:
+            width, data = _encode(text)
+            self.files["texts"].write(data)
+            widths.append(width)
         lengths = np.array([len(t) for t in texts], dtype=np.int64)
         self.text_at.extend(self.text_at.values[-1] + np.cumsum(lengths * widths))
         self.width.extend(np.array(widths, dtype=np.int8))
@@ -536,11 +535,17 @@ class _Corpus:
         return data.decode(CODECS[width], "surrogatepass")
 
 
-def _width(text: str) -> int:
-    """Bytes a character that the text file stores ``text`` in (see ``CODECS``)."""
+def _encode(text: str) -> tuple[int, bytes]:
+    """``text`` as the text file stores it (see ``CODECS``), and its width: the narrowest of
+    one byte (ASCII), two (UTF-16 of one unit a character: no lone surrogate, nothing beyond
+    the Basic Multilingual Plane) or four."""
     if text.isascii():
-        return 1
-    return 4 if _BEYOND_UTF16.search(text) else 2
+        return 1, text.encode("latin-1")
+    with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate
+        data = text.encode("utf-16-le")
+        if len(data) == 2 * len(text):  # else a character took two units
+            return 2, data
+    return 4, text.encode("utf-32-le", "surrogatepass")
 
 
 @attrs.frozen(eq=False)
