@@ -3,12 +3,13 @@ corpus-wide arrays in files, for corpora larger than the memory of the machine.
 
 Three passes, each holding one batch (or one group of hash ranges) at a time:
 
-1. **sign**: read and sign a batch; append its token columns to column files and its texts to
-   a text file, write its shingles as ``(hash, position)`` rows grouped by hash range.
+1. **sign**: read and sign a batch; append its token rows to the token file and its texts
+   (each at a fixed width) to the text file, write its shingles as ``(hash, position)`` rows
+   grouped by hash range.
 2. **index**: per group of hash ranges, find each shingle's first occurrence in the rows of
    every batch; keep only the tokens whose shingle occurred before, sorted by position.
 3. **clean**: per batch, detect, decide and emit. The first copy survives, so every source lies
-   in this batch or an earlier one. Only the stretches of the column files around the tokens
+   in this batch or an earlier one. Only the stretches of the token file around the tokens
    that the batch's shingles first occurred at are read (what detection and verification look
    at), one after the other into columns reused from batch to batch (a :class:`_Window` maps
    corpus positions to them), the text file gives the passages of the documents cited, and the
@@ -57,8 +58,8 @@ TOKEN = np.dtype(
 of tokens is one page fault to read, not six."""
 BASELINE = 256 << 20
 """Bytes a run holds beside its batch: Python, NumPy, the compiled kernels, rapidfuzz, the
-command line and what the driver keeps per document (measured: 380-400 MB peaks at 400M with
-200 MB here, on a corpus of fuzzy copies)."""
+command line and what the driver keeps per document (measured: the command line holds 185 MB
+after cleaning the seeds, and 200 MB of fuzzy-copy pages under 400M peaked at 300-317 MB)."""
 BYTES_PER_CHAR = 100
 """Peak bytes a batch holds per character of text, at its largest stage (measured)."""
 BYTES_PER_ROW = 48
