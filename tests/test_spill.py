@@ -20,6 +20,7 @@ from test_properties import corpora
 import dedupe_docs
 from dedupe_docs import Config, ConfigError, _io, spill
 from dedupe_docs._kernel import gather_tokens_kernel
+from dedupe_docs.pipeline import IN_MEMORY_BYTES
 from dedupe_docs.read import input_size, stream
 
 PARAGRAPHS = prose_paragraphs()
@@ -108,7 +109,7 @@ def test_a_corpus_too_large_for_memory_is_cleaned_in_batches(
         (src / f"{name}.txt").write_text(text)
     code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "whole"))
     assert code == 0 and "batches" not in err
-    monkeypatch.setattr(_io, "available_memory", lambda: 300_000)  # bytes: less than 12×
+    monkeypatch.setattr(_io, "available_memory", lambda: 300_000)  # bytes: less than 14×
     report = dedupe_docs.run([src], tmp_path / "bounded")
     assert report["config"]["max_memory"] == 256 << 20  # half of 300 kB is below the least
     assert "too much to clean in memory" in caplog.text and "in batches" in caplog.text
@@ -117,7 +118,7 @@ def test_a_corpus_too_large_for_memory_is_cleaned_in_batches(
     report = dedupe_docs.run([src], tmp_path / "longest", Config(keep="longest"))
     assert report["config"]["max_memory"] is None and "in memory anyway" in caplog.text
     size = sum(p.stat().st_size for p in src.iterdir())
-    monkeypatch.setattr(_io, "available_memory", lambda: 12 * size)
+    monkeypatch.setattr(_io, "available_memory", lambda: IN_MEMORY_BYTES * size)
     assert dedupe_docs.run([src], tmp_path / "fits")["config"]["max_memory"] is None
 
 
