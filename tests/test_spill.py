@@ -254,8 +254,8 @@ def test_gather_reads_the_ranges_of_the_token_file(
     intervals: list[tuple[int, int]], staging_rows: int, read_gap: int
 ) -> None:
     """Stretches read from the token file through a staging buffer of any size (flushed when
-    full, grown for a longer read) and merged across gaps of any size land where the window
-    puts them, zeros between."""
+    full; a longer stretch read in pieces, the buffer never grows) and merged across gaps of
+    any size land where the window puts them, zeros between."""
     starts = np.array([a for a, _ in intervals])
     ranges = spill._union(starts, starts + np.array([n for _, n in intervals]), gap=3)
     window = spill._Window.of(ranges)
@@ -271,6 +271,7 @@ def test_gather_reads_the_ranges_of_the_token_file(
             columns = corpus._gather(length, window)
         finally:
             spill.STAGING_ROWS, spill.READ_GAP = before
+        assert corpus.staging is not None and len(corpus.staging) == staging_rows
     expected = {name: np.zeros(window.size, spill.TOKEN[name]) for name in spill.TOKEN.names}
     gather_tokens_kernel(source, ranges, window.at, *expected.values())
     for name in spill.TOKEN.names:

@@ -75,7 +75,8 @@ PAD_TOKENS = 8
 READ_GAP = 1024
 """Rows between two stretches of the token file read in one ``pread`` rather than two."""
 STAGING_ROWS = 1 << 18
-"""Token rows (26 bytes each) read into the staging buffer before they are copied into place."""
+"""Token rows (26 bytes each) of the staging buffer that stretches of the token file are read
+into before they are copied into place."""
 CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
 """How the text file stores a document of each width (bytes a character): a fixed width, so
 that a passage of an earlier document is read from its character offsets alone (a document
@@ -458,58 +459,46 @@ class _Corpus:
         after the other, as columns reused from batch to batch (fresh pages cost a page fault
         each: gathering into new arrays per batch took most of the clean pass).
 
-        The stretches are read with ``pread`` into a staging buffer, those less than
-        ``READ_GAP`` rows apart in one read, and copied from there into the columns. Not
-        through a memory map of the file: a read fault maps the whole cached folio around the
-        page touched, which took 180-230 MB beyond the bound for a batch's few thousand
-        stretches."""
+        The stretches, cut into pieces of at most ``STAGING_ROWS`` rows, are read with
+        ``pread`` into a staging buffer of that size (pieces less than ``READ_GAP`` rows apart
+        in one read), and copied from there into the columns whenever it is full. Not through
+        a memory map of the file: a read fault maps the whole cached folio around the page
+        touched, which took 180-230 MB beyond the bound for a batch's few thousand stretches."""
         if not self.columns or len(self.columns["tok_hash"]) < window.size:
             size = max(window.size * 5 // 4, 1 << 16)
             self.columns = {name: np.empty(size, TOKEN[name]) for name in TOKEN.names}
         columns = {name: column[: window.size] for name, column in self.columns.items()}
         if length == 0:
             return columns
-        ranges = window.ranges
-        new = np.ones(len(ranges), dtype=bool)
-        new[1:] = ranges[1:, 0] - ranges[:-1, 1] > READ_GAP
-        first_range = np.append(np.flatnonzero(new), len(ranges))
-        reads = np.stack([ranges[new, 0], ranges[first_range[1:] - 1, 1]], axis=1)
-        staging = self._staging(int((reads[:, 1] - reads[:, 0]).max()))
-        fd = self._reader("tokens")
-        offset = np.zeros(len(reads), np.int64)  # a read's rows: where they lie in staging
-        lo = filled = 0
-        for r, (start, end) in enumerate(reads.tolist()):
-            if filled + end - start > len(staging):
-                self._copy(staging, reads, offset, first_range, lo, r, window, columns)
-                lo, filled = r, 0
-            _io.pread_into(fd, staging[filled : filled + end - start], start * TOKEN.itemsize)
-            offset[r] = filled - start
-            filled += end - start
-        self._copy(staging, reads, offset, first_range, lo, len(reads), window, columns)
+        pieces, at = _pieces(window, STAGING_ROWS)
+        if self.staging is None or len(self.staging) != STAGING_ROWS:
+            self.staging = np.empty(STAGING_ROWS, TOKEN)
+        staging, fd = self.staging, self._reader("tokens")
+        local = np.empty_like(pieces)  # where each piece lies in staging
+        lo = filled = 0  # the first piece not copied yet; the rows of staging read into
+        start = end = -1  # the read under way (file rows), to land at staging[filled:]
+        for i, (a, b) in enumerate(pieces.tolist()):
+            if end >= 0 and a - end <= READ_GAP and filled + b - start <= len(staging):
+                end = b
+            else:
+                filled = self._read(fd, start, end, filled)
+                if filled + b - a > len(staging):
+                    gather_tokens_kernel(staging, local[lo:i], at[lo : i + 1], *columns.values())
+                    lo, filled = i, 0
+                start, end = a, b
+            local[i] = filled + a - start, filled + b - start
+        self._read(fd, start, end, filled)
+        gather_tokens_kernel(staging, local[lo:], at[lo:], *columns.values())
         return columns
 
-    def _staging(self, rows: int) -> np.ndarray:
-        """A buffer of at least ``STAGING_ROWS`` and ``rows`` token rows, reused."""
-        if self.staging is None or len(self.staging) < rows:
-            self.staging = np.empty(max(rows, STAGING_ROWS), TOKEN)
-        return self.staging
-
-    @staticmethod
-    def _copy(
-        staging: np.ndarray,
-        reads: np.ndarray,
-        offset: np.ndarray,
-        first_range: np.ndarray,
-        lo: int,
-        hi: int,
-        window: _Window,
-        columns: dict[str, np.ndarray],
-    ) -> None:
-        """Copy the ranges of reads ``lo..hi``, staged, into their places in the columns."""
-        r0, r1 = int(first_range[lo]), int(first_range[hi])
-        shift = np.repeat(offset[lo:hi], np.diff(first_range[lo : hi + 1]))
-        local = window.ranges[r0:r1] + shift[:, None]
-        gather_tokens_kernel(staging, local, window.at[r0 : r1 + 1], *columns.values())
+    def _read(self, fd: int, start: int, end: int, filled: int) -> int:
+        """Read rows ``start..end`` of the token file into the staging buffer from row
+        ``filled`` on (nothing if ``end`` is negative); return the rows filled."""
+        if end < 0:
+            return filled
+        assert self.staging is not None
+        _io.pread_into(fd, self.staging[filled : filled + end - start], start * TOKEN.itemsize)
+        return filled + end - start
 
     def _reader(self, name: str) -> int:
         """The descriptor of work file ``name`` open for reading (once pass 1 has written it)."""
@@ -581,6 +570,18 @@ class _Window:
         the end of the range before it (as a document start there does for detection)."""
         starts, ends = self.ranges[:, 0], self.ranges[:, 1]
         return window_positions_kernel(tokens, starts, ends, self.at)  # type: ignore[no-any-return]
+
+
+def _pieces(window: _Window, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The window's ranges cut into pieces of at most ``limit`` rows (a range of none stays
+    one piece), and where each piece starts in the window's columns (plus the end)."""
+    ranges = window.ranges
+    counts = np.maximum(1, -(-(ranges[:, 1] - ranges[:, 0]) // limit))
+    of = np.repeat(np.arange(len(ranges)), counts)
+    k = np.arange(len(of)) - np.repeat(np.cumsum(counts) - counts, counts)
+    starts = ranges[of, 0] + k * limit
+    pieces = np.stack([starts, np.minimum(starts + limit, ranges[of, 1])], axis=1)
+    return pieces, np.append(window.at[of] + k * limit, window.at[-1])
 
 
 def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
