@@ -155,7 +155,8 @@ Examples:
 @click.option(
     "--max-memory",
     help="Stay near this much memory (512M, 2G): clean in batches, with the corpus-wide "
-    "arrays in files in --work-dir or beside OUT. Same output.",
+    "arrays in files in --work-dir or beside OUT. Same output. Without it, inputs too large "
+    "to clean in memory are cleaned in batches within half the memory available.",
 )
 @click.option(
     "--index",
