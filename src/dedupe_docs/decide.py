@@ -368,21 +368,13 @@ def _verify(
         )
     ]
     at, starts, ends = piece_at.tolist(), piece_start.tolist(), piece_end.tolist()
-    # Taken source document by source document, so each text is looked up once in a row (a
-    # bounded run reads the texts of earlier batches back from disk, a cache of a few at a time).
-    sources = [""] * len(sourced)
-    by_source = np.argsort(src_doc[sourced], kind="stable").tolist()
-    in_order = sourced[by_source].tolist()
-    docs = src_doc.tolist()
-    m_prev, text = -1, ""
-    for j, k in zip(by_source, in_order, strict=True):
-        m, first, last = docs[k], at[k], at[k + 1]
-        if m != m_prev:
-            m_prev, text = m, texts[m]
+    sources = []
+    for k, m in zip(sourced.tolist(), src_doc[sourced].tolist(), strict=True):
+        text, first, last = texts[m], at[k], at[k + 1]
         if last == first + 1:  # most sources are one piece: no list to join
-            sources[j] = text[starts[first] : ends[first]]
+            sources.append(text[starts[first] : ends[first]])
         else:
-            sources[j] = " ".join([text[starts[i] : ends[i]] for i in range(first, last)])
+            sources.append(" ".join([text[starts[i] : ends[i]] for i in range(first, last)]))
     similarity = _similarities(targets, sources, config)
     verified = ~np.isnan(similarity)
     rows, sourced = rows[verified], sourced[verified]

@@ -383,8 +383,7 @@ class _Corpus:
             for s in range(0, len(order), WRITE_ROWS):
                 part = order[s : s + WRITE_ROWS]
                 np.stack([at[part], first[part]], axis=1).tofile(f)
-        at.sort()
-        return np.searchsorted(at, self.batch_tokens)
+        return np.searchsorted(at, self.batch_tokens, sorter=order)
 
     # Pass 3.
 
