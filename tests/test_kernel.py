@@ -103,7 +103,9 @@ def test_sign_kernel_matches_numpy(texts: list[str], k: int) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(DOCS, st.lists(st.integers(0, 8), max_size=3), st.integers(0, 200))
-def test_joined_batches_are_the_batch_of_all(texts: list[str], cuts: list[int], estimate: int) -> None:
+def test_joined_batches_are_the_batch_of_all(
+    texts: list[str], cuts: list[int], estimate: int
+) -> None:
     """Batches joined in order give what one batch of every document gives, also when the
     columns must grow past the first batch's estimate."""
     from dedupe_docs import sign

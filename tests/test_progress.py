@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
-from dedupe_docs.progress import DELAY_ENV, StageBars, ticks
+from dedupe_docs import _io
+from dedupe_docs.progress import DELAY_ENV, Clock, StageBars, ticks
 
 ENV = {**os.environ, DELAY_ENV: "0"}  # show bars at once, even for 5 documents
 
@@ -104,3 +105,17 @@ def test_forced_bars_and_stage_calls(tmp_path: Path) -> None:
         for _ in ticks(list(range(130)), "demo", bars):
             pass
     assert "dedupe-docs: demo" in sink.text and "130/130" in sink.text
+
+
+@pytest.mark.skipif(_io.resident_memory() is None, reason="no /proc: the holding is not known")
+def test_a_clock_hands_memory_back_only_above_its_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    released: list[int] = []
+    monkeypatch.setattr(_io, "release_memory", lambda: released.append(1))
+    timings: dict[str, float] = {}
+    Clock(timings).lap("sign")  # every lap, by default
+    Clock(timings, release_above=1 << 50).lap("index")  # held: far less than a petabyte
+    Clock(timings, release_above=1).lap("detect")  # held: more than a byte
+    assert len(released) == 2
+    assert set(timings) == {"sign", "index", "detect"}

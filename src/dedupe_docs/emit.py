@@ -95,8 +95,12 @@ def assemble(
     ]
     doc_removals = (removed_at - removed_at[0]).tolist()
     cuts, tails = _cuts(
-        spans.doc[lo:hi], spans.start[lo:hi], spans.end[lo:hi],
-        removed.doc[mine], removed.start[mine], removed.end[mine],
+        spans.doc[lo:hi],
+        spans.start[lo:hi],
+        spans.end[lo:hi],
+        removed.doc[mine],
+        removed.start[mine],
+        removed.end[mine],
     )
     return [
         build(

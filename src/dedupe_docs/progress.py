@@ -43,15 +43,18 @@ def ticks(items: Sequence[T], stage: str, progress: Progress | None) -> Iterator
 
 class Clock:
     """Adds the time since the last lap to a stage's entry in ``timings`` (a stage that runs
-    once per batch adds up); each lap also hands freed memory back to the system."""
+    once per batch adds up); each lap also hands freed memory back to the system, or only
+    when the process holds more than ``release_above`` bytes."""
 
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings, self.last = timings, time.perf_counter()
+    def __init__(self, timings: dict[str, float], *, release_above: int = 0) -> None:
+        self.timings, self.release_above = timings, release_above
+        self.last = time.perf_counter()
 
     def lap(self, stage: str) -> None:
-        from ._io import release_memory
+        from ._io import release_memory, resident_memory
 
-        release_memory()
+        if self.release_above <= 0 or (resident_memory() or 0) > self.release_above:
+            release_memory()
         now = time.perf_counter()
         self.timings[stage] = round(self.timings.get(stage, 0.0) + now - self.last, 4)
         self.last = now

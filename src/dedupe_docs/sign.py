@@ -74,7 +74,12 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     from ._kernel import sign_columns_kernel
 
     columns = sign_columns_kernel(
-        tokens.starts, tokens.ends, tokens.hashes, blocks, doc_char, config.shingle_size,
+        tokens.starts,
+        tokens.ends,
+        tokens.hashes,
+        blocks,
+        doc_char,
+        config.shingle_size,
         shingle_multipliers(),
     )
     doc_tokens, doc_blocks, tok_start, tok_end, blk_start, blk_end, blk_t0, blk_t1, shingles = (
@@ -264,8 +269,10 @@ class Joiner:
         self.bases.append(self.tokens)
 
     def _reserve(self, like: Signed, tokens: int, blocks: int) -> None:
-        for names, need, used in ((TOKEN_COLUMNS, tokens, self.tokens),
-                                  (BLOCK_COLUMNS, blocks, self.blocks)):
+        for names, need, used in (
+            (TOKEN_COLUMNS, tokens, self.tokens),
+            (BLOCK_COLUMNS, blocks, self.blocks),
+        ):
             for name in names:
                 column = self.columns.get(name)
                 if column is not None and len(column) >= need:

@@ -119,8 +119,11 @@ def _clean_batches(
     parent = config.work_dir or folder
     if parent is not None:
         Path(parent).mkdir(parents=True, exist_ok=True)
-    clock = Clock(timings)
+    # Freed memory is kept for the next batch (see _io.reused_memory) while the process
+    # holds less than three quarters of the bound, and handed back above that.
+    clock = Clock(timings, release_above=config.max_memory * 3 // 4)
     with (
+        _io.reused_memory(),
         tempfile.TemporaryDirectory(prefix=".dedupe-docs-spill-", dir=parent) as root,
         _Corpus(Path(root), config) as corpus,
     ):
