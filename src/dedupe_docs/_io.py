@@ -311,7 +311,7 @@ def reused_memory() -> Iterator[None]:
         libc.mallopt(M_MMAP_THRESHOLD, GLIBC_THRESHOLD)
         libc.mallopt(M_TRIM_THRESHOLD, GLIBC_THRESHOLD)
         libc.mallopt(M_ARENA_MAX, 0)  # glibc's default: by the number of cores
-        libc.malloc_trim(0)
+        release_memory()
 
 
 def resident_memory() -> int | None:
