@@ -47,7 +47,8 @@ def _tree_rss(root: int) -> int:
 
 def run(argv: list[str], timeout: float, log: Path, env: dict[str, str] | None = None,
         cwd: Path | None = None) -> dict[str, Any]:
-    """Run ``argv``; stdout+stderr go to ``log``. Returns wall_s, peak_rss_mb, rc, timed_out."""
+    """Run ``argv``; stdout+stderr go to ``log``. Returns wall_s, peak_rss_mb, rc, timed_out,
+    log_tail, and user_s, system_s, page_faults (minor) of the command's processes."""
     log.parent.mkdir(parents=True, exist_ok=True)
     peak = 0
     with log.open("wb") as f:
@@ -80,19 +81,24 @@ def run(argv: list[str], timeout: float, log: Path, env: dict[str, str] | None =
         done.set()
         thread.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
-    if maxrss_file.exists():
-        peak = max(peak, json.loads(maxrss_file.read_text())["maxrss_kb"] * 1024)
+    usage = json.loads(maxrss_file.read_text()) if maxrss_file.exists() else {}
+    peak = max(peak, usage.get("maxrss_kb", 0) * 1024)
     return {"wall_s": wall, "peak_rss_mb": peak / 2**20, "rc": proc.returncode,
-            "timed_out": timed_out, "log_tail": log.read_text(errors="replace")[-1500:]}
+            "timed_out": timed_out, "log_tail": log.read_text(errors="replace")[-1500:],
+            "user_s": usage.get("user_s"), "system_s": usage.get("system_s"),
+            "page_faults": usage.get("page_faults")}
 
 
 def _wrapper() -> int:
-    """Run the command, then record the largest descendant's peak RSS (fresh, exec'd process)."""
+    """Run the command, then record the largest descendant's peak RSS (fresh, exec'd process)
+    and the CPU time and page faults of the command and its descendants: unlike wall time,
+    fault counts hardly vary between runs on a shared machine."""
     out, cmd = sys.argv[1], sys.argv[2:]
     rc = subprocess.run(cmd, check=False).returncode
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "w") as f:  # noqa: PTH123
-        json.dump({"maxrss_kb": usage.ru_maxrss}, f)
+        json.dump({"maxrss_kb": usage.ru_maxrss, "user_s": round(usage.ru_utime, 2),
+                   "system_s": round(usage.ru_stime, 2), "page_faults": usage.ru_minflt}, f)
     return rc
 
 

@@ -128,16 +128,20 @@ def markdown(res: dict[str, Any]) -> str:
         out += ["", "## Bounded memory (`--max-memory`, `benchmarks/bounded.py`)", "",
                 "The command line in a child process per run, one run after the other; "
                 "same output = every output file but report.json identical.", "",
-                "| corpus | MB | run | seconds | MB/s | peak RSS | RSS / input | same output |",
-                "|---|---|---|---|---|---|---|---|"]
+                "| corpus | MB | run | seconds | MB/s | user + system s | page faults | peak RSS "
+                "| RSS / input | same output |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for run in bounded:
             same = {True: "yes", False: "**no**"}.get(run.get("same_output"), "–")
             for name, label in (("in_memory", "in memory"),
                                 ("bounded", f"`--max-memory {run['max_memory']}`")):
                 if name in run:
                     r = run[name]
+                    cpu = (f"{r['user_s']} + {r['system_s']}"
+                           if r.get("user_s") is not None else "–")
+                    faults = f"{r['page_faults']:,}" if r.get("page_faults") is not None else "–"
                     out.append(f"| {run['corpus']} | {run['mb']} | {label} | {r['seconds']} | "
-                               f"{r['mb_per_s']} | {r['peak_rss_mb']} MB | "
+                               f"{r['mb_per_s']} | {cpu} | {faults} | {r['peak_rss_mb']} MB | "
                                f"{r['rss_per_input']}× | {same} |")
     out += ["", "Columns: MB/s = input bytes / wall time of the whole run (start-up, reading, "
             "writing included); peak RSS = max of the largest process and the sampled process-"

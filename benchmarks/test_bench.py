@@ -6,11 +6,12 @@ Why: a wrong gold span or a lenient scorer would make every benchmark number mea
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks import noise
+from benchmarks import measure, noise
 from benchmarks.corpus import generate
 from benchmarks.score import iter_docs, load_by_id, score
 
@@ -89,3 +90,13 @@ def test_noise_kinds_keep_lines() -> None:
     for name, fn in noise.NOISE.items():
         if name != "dropped_sentence":
             assert fn(text, rng).strip(), name
+
+
+def test_a_measured_run_reports_its_memory_cpu_time_and_page_faults(tmp_path: Path) -> None:
+    """The numbers the bounded-memory table shows come from the child that ran."""
+    work = "import time; data = b'x' * (64 << 20); time.sleep(0.3)"
+    m = measure.run([sys.executable, "-c", work], timeout=60, log=tmp_path / "run.log")
+    assert m["rc"] == 0
+    assert m["peak_rss_mb"] >= 64
+    assert m["page_faults"] > 0
+    assert m["user_s"] + m["system_s"] > 0
