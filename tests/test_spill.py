@@ -68,13 +68,16 @@ def test_corpora_without_passages(docs: list[tuple[str, str]]) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(corpora(), st.integers(1, 3000), st.sampled_from(["line", "paragraph"]))
+@given(
+    corpora(), st.integers(1, 3000), st.sampled_from(["line", "paragraph"]), st.sampled_from([1, 2])
+)
 def test_any_batch_size_gives_the_in_memory_output(
-    docs: list[tuple[str, str]], chars: int, unit: str
+    docs: list[tuple[str, str]], chars: int, unit: str, jobs: int
 ) -> None:
+    """Any batch size, on one thread or two (detection in parts)."""
     spill.BATCH_CHARS = chars
     try:
-        bounded = dedupe_docs.clean(docs, unit=unit, max_memory=BUDGET)
+        bounded = dedupe_docs.clean(docs, unit=unit, max_memory=BUDGET, jobs=jobs)
     finally:
         spill.BATCH_CHARS = None
     assert provenance(bounded) == provenance(dedupe_docs.clean(docs, unit=unit))
