@@ -59,7 +59,8 @@ of tokens is one page fault to read, not six."""
 BASELINE = 256 << 20
 """Bytes a run holds beside its batch: Python, NumPy, the compiled kernels, rapidfuzz, the
 command line and what the driver keeps per document (measured: the command line holds 185 MB
-after cleaning the seeds, and 200 MB of fuzzy-copy pages under 400M peaked at 300-317 MB)."""
+after cleaning the seeds, and 200 MB of fuzzy-copy pages under 400M peaked at 333-345 MB,
+with the memory that batches free kept for the next)."""
 BYTES_PER_CHAR = 100
 """Peak bytes a batch holds per character of text, at its largest stage (measured)."""
 BYTES_PER_ROW = 48
