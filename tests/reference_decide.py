@@ -13,9 +13,9 @@ import regex
 from rapidfuzz import fuzz
 
 from dedupe_docs.config import Config
-from dedupe_docs.normalize import _POWERS, mix64, verification_form
-from dedupe_docs.segment import sentences
-from dedupe_docs.sign import Signed
+from dedupe_docs.stages.normalize import _POWERS, mix64, verification_form
+from dedupe_docs.stages.segment import sentences
+from dedupe_docs.stages.sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS = regex.compile(r"\d+")

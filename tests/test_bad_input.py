@@ -17,7 +17,8 @@ from clihelp import invoke
 from invariants import check
 
 import dedupe_docs
-from dedupe_docs import InputError, pipeline
+from dedupe_docs import InputError
+from dedupe_docs.drivers import memory
 
 PARA = (
     "The quick committee read the minutes of the last meeting twice, and then voted to "
@@ -325,7 +326,7 @@ def test_duplicate_ids_error_or_second_skipped(tmp_path: Path) -> None:
 def test_output_paths_that_collide_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
 ) -> None:
-    monkeypatch.setattr(pipeline, "EMIT_CHUNK", 2)
+    monkeypatch.setattr(memory, "EMIT_CHUNK", 2)
     (tmp_path / "d1").mkdir()
     for name in ("a", "b", "c", "x"):
         (tmp_path / "d1" / f"{name}.txt").write_text(f"file {name}\n")

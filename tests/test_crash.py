@@ -19,7 +19,8 @@ import pytest
 from clihelp import check_output_folder, cli_command, digest, invoke, snapshot
 from conftest import prose_paragraphs
 
-from dedupe_docs import _io, emit
+from dedupe_docs.runtime import storage
+from dedupe_docs.stages import emit
 
 CHECKER = Path(__file__).parents[2] / "shared" / "tools" / "check_output.py"
 
@@ -111,8 +112,10 @@ def test_full_disk_at_fsync_keeps_the_previous_output(
 
     monkeypatch.setattr(os, "fsync", fsync)
     # syncfs: the filesystem-wide flush reports the full disk; fsync: there is no syncfs here
-    monkeypatch.setattr(_io, "_libc", lambda: FakeLibc(errno.ENOSPC) if flush == "syncfs" else None)
-    monkeypatch.setattr(_io, "_local_filesystem", lambda path: True)
+    monkeypatch.setattr(
+        storage, "c_library", lambda: FakeLibc(errno.ENOSPC) if flush == "syncfs" else None
+    )
+    monkeypatch.setattr(storage, "_local_filesystem", lambda path: True)
     code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"), "--overwrite")
     assert code == 1 and "No space left on device" in err
     assert snapshot([tmp_path / "out"]) == before and leftovers(tmp_path) == []
@@ -131,8 +134,8 @@ def test_one_syncfs_flushes_the_output_else_every_file_is_fsynced(
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
     libc = FakeLibc(code)
-    monkeypatch.setattr(_io, "_libc", lambda: libc)
-    monkeypatch.setattr(_io, "_local_filesystem", lambda path: True)
+    monkeypatch.setattr(storage, "c_library", lambda: libc)
+    monkeypatch.setattr(storage, "_local_filesystem", lambda path: True)
     assert invoke("clean", str(src), "--out", str(tmp_path / "out"))[0] == 0
     assert libc.calls == 1
     assert (len(synced) < 3) if fsyncs == "none" else (len(synced) > 80)
@@ -140,12 +143,12 @@ def test_one_syncfs_flushes_the_output_else_every_file_is_fsynced(
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux only")
 def test_syncfs_is_used_on_local_filesystems_only(tmp_path: Path) -> None:
-    assert _io._local_filesystem(Path("/proc")) is False  # procfs: not a place for output
-    if _io._local_filesystem(tmp_path):
-        assert _io._syncfs(tmp_path) is True
+    assert storage._local_filesystem(Path("/proc")) is False  # procfs: not a place for output
+    if storage._local_filesystem(tmp_path):
+        assert storage._syncfs(tmp_path) is True
 
 
-@pytest.mark.skipif(_io.fcntl is None, reason="no flock: stale folders are left alone")
+@pytest.mark.skipif(storage.fcntl is None, reason="no flock: stale folders are left alone")
 def test_stale_temp_folders_of_dead_runs_are_removed_live_ones_kept(tmp_path: Path) -> None:
     import fcntl
 

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from dedupe_docs import decide, detect, index, normalize, sign
-from dedupe_docs._kernel import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
 from dedupe_docs.config import Config
+from dedupe_docs.stages import decide, detect, index, normalize, sign
+from dedupe_docs.stages.kernels import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
 
 HOSTILE = st.lists(
     st.sampled_from(

@@ -11,9 +11,9 @@ from corpus import planted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe_docs import detect, sign
 from dedupe_docs.config import Config
-from dedupe_docs.index import first_occurrences
+from dedupe_docs.stages import detect, sign
+from dedupe_docs.stages.index import first_occurrences
 
 
 def _both(

@@ -14,7 +14,7 @@ from clihelp import digest, invoke, run_cli
 from conftest import SEEDS, prose_paragraphs
 
 import dedupe_docs
-from dedupe_docs import pipeline
+from dedupe_docs.drivers import memory
 
 
 def corpus(folder: Path, n: int = 60, seed: int = 3) -> list[str]:
@@ -127,7 +127,7 @@ def test_output_built_in_chunks_and_written_on_a_thread_is_the_same(
     src = tmp_path / "in"
     corpus(src, n=60)
     assert invoke("clean", str(src), "--out", str(tmp_path / "whole"))[0] == 0
-    monkeypatch.setattr(pipeline, "EMIT_CHUNK", 7)
+    monkeypatch.setattr(memory, "EMIT_CHUNK", 7)
     code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "chunks"), "--jobs", "2")
     assert code == 0, err
     assert digest(tmp_path / "chunks") == digest(tmp_path / "whole")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dedupe_docs
-from dedupe_docs.index import first_occurrences, first_occurrences_by_range
+from dedupe_docs.stages.index import first_occurrences, first_occurrences_by_range
 
 
 def test_ray_engine_without_ray_names_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -20,7 +20,7 @@ def test_ray_engine_without_ray_names_the_install(monkeypatch: pytest.MonkeyPatc
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_ray)
-    with pytest.raises(dedupe_docs.ConfigError, match=r"pip install 'dedupe-docs\[ray\]'"):
+    with pytest.raises(dedupe_docs.ConfigError, match=r'pip install "dedupe-docs\[ray\]"'):
         dedupe_docs.clean([("a", "some text here\n")], engine="ray")
 
 

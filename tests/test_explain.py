@@ -14,7 +14,7 @@ from conftest import SEEDS
 
 import dedupe_docs
 from dedupe_docs.cli import main
-from dedupe_docs.explain import Explanation, explain, explain_documents
+from dedupe_docs.report.explain import Explanation, explain, explain_documents
 
 LETTER_DOC = "000_44233688ec9489a4.txt"
 

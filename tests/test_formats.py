@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from conftest import SEEDS
 
 import dedupe_docs
+from dedupe_docs import clean_records
 from dedupe_docs.cli import main
-from dedupe_docs.formats import clean_records
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

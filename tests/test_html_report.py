@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from conftest import SEEDS
 
 from dedupe_docs.cli import main
-from dedupe_docs.explain import read_provenance
-from dedupe_docs.html_report import render_html
+from dedupe_docs.report.explain import read_provenance
+from dedupe_docs.report.html import render_html
 
 CHROMIUM = next(
     (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),

@@ -12,9 +12,10 @@ from conftest import SEEDS
 from corpus import planted
 
 import dedupe_docs
-from dedupe_docs import persist, pipeline
+from dedupe_docs import pipeline
 from dedupe_docs.cli import main
-from dedupe_docs.read import read
+from dedupe_docs.drivers import persist
+from dedupe_docs.stages.read import read
 
 
 def provenance(out: Path) -> list[dict]:
@@ -105,7 +106,7 @@ def test_index_refuses_other_options(tmp_path: Path) -> None:
         pipeline.run(
             [("b", "x\n")], tmp_path / "b", dedupe_docs.Config(shingle_size=6), index=tmp_path / "i"
         )
-    with pytest.raises(dedupe_docs.ConfigError, match="keep first"):
+    with pytest.raises(dedupe_docs.ConfigError, match="`keep=\"first\"`"):
         pipeline.run(
             [("b", "x\n")], tmp_path / "b", dedupe_docs.Config(keep="longest"), index=tmp_path / "i"
         )

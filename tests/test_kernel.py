@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe_docs import normalize
+from dedupe_docs.stages import normalize
 
 pytestmark = pytest.mark.skipif(normalize.compiled() is None, reason="numba is not installed")
 
@@ -51,7 +51,7 @@ def test_kernel_matches_numpy(text: str) -> None:
 def test_line_kernel_matches_numpy(text: str) -> None:
     from unittest import mock
 
-    from dedupe_docs import segment
+    from dedupe_docs.stages import segment
 
     cps = normalize.codepoints(text)
     fast = segment._lines(cps)
@@ -63,7 +63,7 @@ def test_line_kernel_matches_numpy(text: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(0, 20), max_size=400), st.sampled_from([1, 2, 3, 4]))
 def test_first_occurrence_kernel_matches_sort(values: list[int], jobs: int) -> None:
-    from dedupe_docs import index
+    from dedupe_docs.stages import index
 
     hashes = (
         (np.array(values, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
@@ -87,9 +87,9 @@ DOCS = st.lists(st.one_of(HOSTILE, st.text(max_size=120)), max_size=8)
 @settings(max_examples=150, deadline=None)
 @given(DOCS, st.sampled_from([2, 3, 5]))
 def test_sign_kernel_matches_numpy(texts: list[str], k: int) -> None:
-    from dedupe_docs import sign
     from dedupe_docs.config import Config
-    from dedupe_docs.segment import segment
+    from dedupe_docs.stages import sign
+    from dedupe_docs.stages.segment import segment
 
     fast = sign.sign(texts, Config(shingle_size=k))
     joined = sign.JOIN.join(texts)
@@ -108,8 +108,8 @@ def test_joined_batches_are_the_batch_of_all(
 ) -> None:
     """Batches joined in order give what one batch of every document gives, also when the
     columns must grow past the first batch's estimate."""
-    from dedupe_docs import sign
     from dedupe_docs.config import Config
+    from dedupe_docs.stages import sign
 
     config = Config(shingle_size=3)
     bounds = sorted({0, len(texts), *(min(c, len(texts)) for c in cuts)})

@@ -144,14 +144,14 @@ def test_other_scripts(script: str) -> None:
 
 
 def test_cjk_sentence_is_not_one_token() -> None:
-    from dedupe_docs.normalize import tokenize
+    from dedupe_docs.stages.normalize import tokenize
 
     assert len(tokenize(SCRIPTS["chinese"])) > 50
     assert len(tokenize(SCRIPTS["thai"])) > 50
 
 
 def test_doubled_letters_match_clean_copy() -> None:
-    from dedupe_docs.normalize import tokenize
+    from dedupe_docs.stages.normalize import tokenize
 
     assert list(tokenize("TThhee  lleetttteerr").hashes) == list(tokenize("The letter").hashes)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
-from dedupe_docs import _io
-from dedupe_docs.progress import DELAY_ENV, Clock, StageBars, ticks
+from dedupe_docs.runtime import memory
+from dedupe_docs.runtime.progress import DELAY_ENV, Clock, StageBars, ticks
 
 ENV = {**os.environ, DELAY_ENV: "0"}  # show bars at once, even for 5 documents
 
@@ -107,12 +107,12 @@ def test_forced_bars_and_stage_calls(tmp_path: Path) -> None:
     assert "dedupe-docs: demo" in sink.text and "130/130" in sink.text
 
 
-@pytest.mark.skipif(_io.resident_memory() is None, reason="no /proc: the holding is not known")
+@pytest.mark.skipif(memory.resident_memory() is None, reason="no /proc: the holding is not known")
 def test_a_clock_hands_memory_back_only_above_its_threshold(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     released: list[int] = []
-    monkeypatch.setattr(_io, "release_memory", lambda: released.append(1))
+    monkeypatch.setattr(memory, "release_memory", lambda: released.append(1))
     timings: dict[str, float] = {}
     Clock(timings).lap("sign")  # every lap, by default
     Clock(timings, release_above=1 << 50).lap("index")  # held: far less than a petabyte

@@ -10,8 +10,9 @@ from conftest import SEEDS
 from corpus import planted
 
 import dedupe_docs
-from dedupe_docs import pipeline, ray_engine
-from dedupe_docs.read import read
+from dedupe_docs.drivers import memory
+from dedupe_docs.runtime import ray_engine
+from dedupe_docs.stages.read import read
 
 ray = pytest.importorskip("ray")
 
@@ -38,8 +39,8 @@ def test_ray_equals_local(
     corpus = planted(paragraphs, 60, seed=batch_chars or 1)
     seeds = read([SEEDS])
     local = dump(dedupe_docs.clean(corpus)) + dump(dedupe_docs.clean(seeds))
-    monkeypatch.setattr(pipeline, "BATCH_CHARS", batch_chars)
-    monkeypatch.setattr(pipeline, "INDEX_BITS", bits)
+    monkeypatch.setattr(memory, "BATCH_CHARS", batch_chars)
+    monkeypatch.setattr(memory, "INDEX_BITS", bits)
     remote = dump(dedupe_docs.clean(corpus, engine="ray", jobs=2))
     remote += dump(dedupe_docs.clean(seeds, engine="ray"))
     assert remote == local
@@ -53,7 +54,7 @@ def test_a_crashed_task_is_retried(
     flag = tmp_path / "fail-once"
     flag.touch()
     monkeypatch.setattr(ray_engine, "FAIL_ONCE", str(flag))
-    monkeypatch.setattr(pipeline, "BATCH_CHARS", 4000)
+    monkeypatch.setattr(memory, "BATCH_CHARS", 4000)
     retried = dump(dedupe_docs.clean(corpus, engine="ray"))
     assert not flag.exists()  # one worker did die
     assert retried == dump(dedupe_docs.clean(corpus))
@@ -63,7 +64,7 @@ def test_ray_tasks_hand_over_files_in_the_work_dir(
     ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = planted(paragraphs, 40, seed=11)
-    monkeypatch.setattr(pipeline, "BATCH_CHARS", 5000)
+    monkeypatch.setattr(memory, "BATCH_CHARS", 5000)
     work = tmp_path / "work"
     remote = dump(dedupe_docs.clean(corpus, engine="ray", work_dir=str(work)))
     assert remote == dump(dedupe_docs.clean(corpus))

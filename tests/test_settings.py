@@ -11,7 +11,7 @@ from conftest import SEEDS
 
 from dedupe_docs import ConfigError
 from dedupe_docs.cli import main
-from dedupe_docs.settings import load_config, read_settings
+from dedupe_docs.cli.settings import load_config, read_settings
 
 
 def clean(tmp_path: Path, *args: str) -> tuple[int, str, dict]:

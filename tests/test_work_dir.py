@@ -11,7 +11,8 @@ import pytest
 from corpus import planted
 
 import dedupe_docs
-from dedupe_docs import index, pipeline, sign
+from dedupe_docs.drivers import memory
+from dedupe_docs.stages import index, sign
 
 
 def dump(cleaned: list[dedupe_docs.CleanedDocument]) -> str:
@@ -20,7 +21,7 @@ def dump(cleaned: list[dedupe_docs.CleanedDocument]) -> str:
 
 @pytest.fixture
 def corpus(paragraphs: list[str], monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    monkeypatch.setattr(pipeline, "BATCH_CHARS", 5000)  # many batches
+    monkeypatch.setattr(memory, "BATCH_CHARS", 5000)  # many batches
     return planted(paragraphs, 30, seed=3)
 
 
@@ -111,7 +112,7 @@ def test_index_over_batch_files_equals_the_in_memory_index(
 ) -> None:
     texts = [t for _, t in corpus]
     config = dedupe_docs.Config(work_dir=str(tmp_path / "work"))
-    signed, files, bases = pipeline._sign_stage(texts, config)
+    signed, files, bases = memory._sign_stage(texts, config)
     assert len(files) > 5
     first = index.first_occurrences_from_files(files, bases, jobs=2)
     assert np.array_equal(first, index.first_occurrences(signed.shingles))

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import logging
 
-__version__ = "0.1.0"
-
-from .config import Config
-from .errors import ConfigError, DedupeError, InputError, OutputError
-from .explain import Explanation, explain
-from .formats import clean_records
-from .html_report import write_html
-from .names import safe_name
-from .pipeline import clean, run
-from .read import read, read_all
-from .types import CleanedDocument, Document, Kept, Removal, SourceRef
+from dedupe_docs._version import __version__
+from dedupe_docs.config import Config
+from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
+from dedupe_docs.formats.names import safe_name
+from dedupe_docs.pipeline import clean, clean_records, run
+from dedupe_docs.report.explain import Explanation, explain
+from dedupe_docs.report.html import write_html
+from dedupe_docs.stages.read import read, read_all
+from dedupe_docs.types import CleanedDocument, Document, Kept, Removal, SourceRef
 
 logging.getLogger("dedupe_docs").addHandler(logging.NullHandler())
 

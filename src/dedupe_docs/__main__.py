@@ -1,5 +1,5 @@
 """``python -m dedupe_docs`` runs the command line."""
 
-from .cli import main
+from dedupe_docs.cli.main import main
 
 main()

@@ -33,7 +33,12 @@ class InputError(DedupeError, ValueError):
 
 
 class ConfigError(DedupeError, ValueError):
-    """An option has a value that cannot work."""
+    """An option has a value that cannot work; ``option`` is its :class:`Config` field name when
+    the error is about one option (the command line then names its own flag)."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 class OutputError(DedupeError, OSError):

@@ -1,32 +1,40 @@
-"""clean(): the one orchestration function, read → segment → shingle → index → detect →
-decide → emit, plus run() which also writes an output folder."""
+"""The library's API: :func:`clean` documents in memory, :func:`clean_records` (dicts in,
+dicts out) and :func:`run`, which also writes an output folder. Each picks a driver: in memory,
+in bounded memory (``max_memory``), or against a persisted index."""
 
 from __future__ import annotations
 
 import functools
 import gc
-import itertools
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
-import numpy as np
 
-from . import __version__, _io, decide, emit, formats, sign, spill, workers
-from .config import Config
-from .detect import align, block_edges
-from .errors import ConfigError, DedupeError, OutputError
-from .index import first_occurrences, first_occurrences_by_range, first_occurrences_from_files
-from .progress import Clock, Progress, stage
-from .read import DocumentLike, EncodingErrors, OnError, input_size, read, read_all, stream
-from .types import REASONS, CleanedDocument, Document
-
-if TYPE_CHECKING:
-    from .incremental import Prior
+from dedupe_docs._version import __version__
+from dedupe_docs.config import Config
+from dedupe_docs.drivers import bounded, incremental, memory
+from dedupe_docs.errors import ConfigError, DedupeError, OutputError
+from dedupe_docs.formats import records
+from dedupe_docs.formats.records import output_records, record_document
+from dedupe_docs.runtime import memory as process_memory
+from dedupe_docs.runtime import storage
+from dedupe_docs.runtime.progress import Progress, stage
+from dedupe_docs.stages import emit
+from dedupe_docs.stages.read import (
+    DocumentLike,
+    EncodingErrors,
+    OnError,
+    input_size,
+    read,
+    read_all,
+    stream,
+)
+from dedupe_docs.types import REASONS, CleanedDocument, Document
 
 log = logging.getLogger("dedupe_docs")
 
@@ -37,7 +45,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _without_gc(func: F) -> F:
     """``func`` with Python's cyclic garbage collector paused while it runs: a run makes
     millions of small objects (documents, spans) that hold no cycles, and the collector's
-    passes over them took about 4% of a run's time. Nothing is lost: the collector runs again
+    passes over them cost a few percent of a run's time. Nothing is lost: the collector runs again
     afterwards."""
 
     @functools.wraps(func)
@@ -79,202 +87,50 @@ def clean(
     ('', 'duplicate', 'a')
     """
     config = make_config(config, **overrides)
+    return _clean_all(read(documents), config)
+
+
+@_without_gc
+def clean_records(
+    records: Iterable[Mapping[str, Any]],
+    config: Config | None = None,
+    *,
+    text_field: str = "text",
+    id_field: str | None = "id",
+    **overrides: Any,
+) -> list[dict[str, Any]]:
+    """Clean records (dicts, a Hugging Face ``datasets.Dataset``, any iterable of mappings).
+
+    Returns new dicts in the same order with ``text_field`` replaced by the cleaned text and every
+    other field untouched. With ``id_field=None`` the records are numbered ``"0"``, ``"1"``, ...
+
+    >>> line = "Hello world, this is it.\\n"
+    >>> rows = [{"text": line, "n": 1}, {"text": line, "n": 2}]
+    >>> clean_records(rows, id_field=None, min_tokens=3)
+    [{'text': 'Hello world, this is it.\\n', 'n': 1}, {'text': '', 'n': 2}]
+    """
+    if id_field is None:
+        key = "\0position"  # a field name no real record has
+        docs = [
+            record_document({**r, key: n}, f"record {n}", None, text_field, key)
+            for n, r in enumerate(records)
+        ]
+        docs = [attrs.evolve(d, record=_drop(d.record, key)) for d in docs]
+    else:
+        docs = read(list(records), text_field=text_field, id_field=id_field)
+    cleaned = _clean_all(docs, make_config(config, **overrides))
+    return list(output_records(cleaned, text_field))
+
+
+def _drop(record: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    return {k: v for k, v in (record or {}).items() if k != key}
+
+
+def _clean_all(docs: list[Document], config: Config) -> list[CleanedDocument]:
+    """``docs`` cleaned in memory, or batch by batch within ``config.max_memory``."""
     if config.max_memory is not None:
-        return [c for batch in spill.clean_batches(read(documents), config, {}) for c in batch]
-    return _clean(read(documents), config, {})
-
-
-def _clean(
-    docs: list[Document],
-    config: Config,
-    timings: dict[str, float],
-    progress: Progress | None = None,
-    prior: Prior | None = None,
-) -> list[CleanedDocument]:
-    """The stages over ``docs``; with ``prior`` (a persisted index), the earlier documents that
-    ``docs`` repeat come first, with their decisions frozen, and only ``docs`` come out."""
-    return [c for chunk in _clean_chunks(docs, config, timings, progress, prior) for c in chunk]
-
-
-EMIT_CHUNK = 1024
-"""Documents built at a time, so that writing them overlaps the building of the next."""
-
-
-def _clean_chunks(
-    docs: list[Document],
-    config: Config,
-    timings: dict[str, float],
-    progress: Progress | None = None,
-    prior: Prior | None = None,
-) -> Iterator[list[CleanedDocument]]:
-    """:func:`_clean`, its output built ``EMIT_CHUNK`` documents at a time (the time between
-    chunks, which their consumer takes, is not counted in ``timings``)."""
-    clock = Clock(timings)
-    frozen = prior.docs if prior is not None else []
-    docs = [*frozen, *docs]
-    texts = [doc.text for doc in docs]
-    files: list[Path] = []
-    if prior is not None and prior.signed is not None:
-        signed = prior.signed
-    else:
-        signed, files, bases = _sign_stage(texts, config, progress)
-    clock.lap("sign")
-    stage(progress, "index")
-    if files:  # the signed batches are files: index tasks read their hash range of each
-        first = first_occurrences_from_files(files, bases, config.jobs, config.engine)
-    elif config.engine == "ray":
-        bits = INDEX_BITS if INDEX_BITS is not None else 4
-        first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
-    else:
-        first = first_occurrences(signed.shingles, config.jobs)
-    if prior is not None:
-        prior.observe(signed, first)
-    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))  # not needed past the index
-    clock.lap("index")
-    stage(progress, "detect")
-    aligned = align(
-        first,
-        signed.doc_tokens,
-        signed.tok_hash,
-        _block_edges(signed),
-        k=config.shingle_size,
-        min_tokens=config.min_tokens,
-        max_gap=config.max_gap,
-        keep=config.keep,
-        jobs=config.jobs,
-    )
-    del first
-    clock.lap("detect")
-    stage(progress, "decide")
-    keys = decide.boilerplate_keys(signed, config)
-    blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
-    if prior is not None:
-        boilerplate = prior.boilerplate_set(keys, blk_doc, config)
-    else:
-        boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
-    units = _decide(signed, texts, aligned, boilerplate, keys, config)
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    if prior is not None:
-        units, schedule = prior.freeze(units)
-        restored = np.empty(len(units.doc), dtype=np.int64)
-        units, spans = decide.settle(units, lengths, schedule, restored)
-        prior.record(units, restored)
-    else:
-        units, spans = decide.settle(units, lengths)
-    removed = decide.merge_removals(units, spans, lengths)
-    clock.lap("decide")
-    ids = [doc.id for doc in docs]
-    batches = prior.batches if prior is not None else None
-    for lo in range(len(frozen), len(docs), EMIT_CHUNK):
-        chunk = docs[lo : lo + EMIT_CHUNK]
-        cleaned = emit.assemble(chunk, lo, ids, removed, spans, batches)
-        clock.lap("emit")
-        yield cleaned
-        clock.skip()
-
-
-def sign_all(texts: list[str], config: Config, progress: Progress | None = None) -> sign.Signed:
-    """The map stage over a corpus: batches signed on the engine, joined in order."""
-    return _sign_stage(texts, config, progress)[0]
-
-
-def _sign_stage(
-    texts: list[str], config: Config, progress: Progress | None = None
-) -> tuple[sign.Signed, list[Path], np.ndarray]:
-    """:func:`sign_all`, the batch files in order when there is a ``work_dir``, and the first
-    token of each batch (plus the total)."""
-    if config.work_dir is not None:  # every node resolves the same absolute path
-        config = config.evolve(work_dir=str(Path(config.work_dir).absolute()))
-        sign.remove_leftovers(config.work_dir)
-    # Batches of a million characters: their temporary arrays (8 bytes per character before
-    # the tokens are known) stay below the size that glibc maps afresh for every allocation, so
-    # they reuse memory instead of faulting in new pages (sign 1.70-1.76 s -> 1.47 s at 100 MB).
-    # Batches that are files (a work folder) are larger: the index tasks open each of them.
-    largest = 1 << 22 if config.work_dir is not None else 1 << 20
-    size = BATCH_CHARS or min(largest, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
-    batches = sign.batches(texts, size)
-    stage(progress, "sign", 0, len(batches))
-    chars = [sum(len(texts[i]) for i in batch) for batch in batches]
-    joiner = sign.Joiner(sum(chars))
-    files: list[Path] = []
-    if config.engine == "ray":  # a task gets its own texts, not the whole corpus
-        items = [[texts[i] for i in batch] for batch in batches]
-        if config.work_dir is None:
-            parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
-        else:  # tasks hand over files in the shared work folder, not arrays
-            files = [Path(p) for p in workers.pmap(sign.sign_to_file, items, config, 1, "ray")]
-            parts = [sign.load(path) for path in files]
-        for part, n in zip(parts, chars, strict=True):
-            joiner.add(part, n)
-        del parts
-    else:  # each batch joined as it is done, then let go
-        done = workers.imap(_sign_batch, batches, (texts, config), config.jobs)
-        for (path, part), n in zip(done, chars, strict=True):
-            files += [path] if path is not None else []
-            joiner.add(part, n)
-            del part
-    stage(progress, "sign", len(batches), len(batches))
-    return joiner.signed(), files, np.array(joiner.bases)
-
-
-BATCH_CHARS: int | None = None
-"""Characters per sign batch (None: from the corpus size and ``jobs``); tests vary it."""
-INDEX_BITS: int | None = None
-"""Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
-
-
-def _decide(
-    s: sign.Signed,
-    texts: list[str],
-    aligned: np.ndarray,
-    boilerplate: np.ndarray,
-    keys: np.ndarray,
-    config: Config,
-) -> decide.Units:
-    """:func:`decide.decide` over the corpus; with ``jobs`` above 1, in ``2 * jobs`` parts of
-    consecutive documents on threads. Much of deciding is Python, but its kernels, NumPy and
-    rapidfuzz calls release the GIL, so parts overlap: 0.55-0.79 s -> 0.37-0.52 s at 100 MB on
-    2 threads. A block's decision reads only the corpus's arrays and texts, so the parts' units
-    joined in order are the corpus's."""
-    n_docs = s.n_docs
-    if config.jobs <= 1 or n_docs < 2:
-        return decide.decide(s, texts, aligned, boilerplate, keys, config)
-    share = np.linspace(0, len(s.tok_start), 2 * config.jobs + 1)[1:-1]
-    cuts = np.unique(np.concatenate(([0], np.searchsorted(s.doc_tokens, share), [n_docs])))
-    parts = list(itertools.pairwise(cuts.tolist()))
-    shared = (s, texts, aligned, boilerplate, keys, config.evolve(jobs=1))
-    return decide.Units.concat(workers.tmap(_decide_part, parts, shared, config.jobs))
-
-
-def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
-    """:func:`decide.decide` of documents ``d0..d1``: their blocks, seen through the corpus's
-    token columns."""
-    s, texts, aligned, boilerplate, keys, config = shared
-    d0, d1 = docs
-    b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
-    blocks = slice(b0, b1)
-    view = attrs.evolve(  # the other documents have no blocks
-        s,
-        doc_blocks=np.clip(s.doc_blocks - b0, 0, b1 - b0),
-        blk_start=s.blk_start[blocks],
-        blk_end=s.blk_end[blocks],
-        blk_t0=s.blk_t0[blocks],
-        blk_t1=s.blk_t1[blocks],
-    )
-    return decide.decide(view, texts, aligned, boilerplate, keys[blocks], config)
-
-
-def _block_edges(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
-    nonempty = s.blk_t1 > s.blk_t0
-    return block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start))
-
-
-def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | None, sign.Signed]:
-    texts, config = shared
-    part = [texts[i] for i in batch]
-    if config.work_dir is None:
-        return None, sign.sign(part, config)
-    return sign.stored(config, part)
+        return [c for batch in bounded.clean_batches(docs, config, {}) for c in batch]
+    return memory.clean(docs, config, {})
 
 
 @_without_gc
@@ -309,7 +165,7 @@ def run(
     _check_out(out, inputs, overwrite)
     if index is None:
         config = _within_memory(config, inputs, text_field)
-    layout = formats.record_layout(inputs)
+    layout = records.record_layout(inputs)
     stage(progress, "read")
     options = {
         "text_field": text_field,
@@ -322,23 +178,21 @@ def run(
     batches: Iterable[list[CleanedDocument]]
     if config.max_memory is not None:  # read, clean and write batch by batch
         if index is not None:
-            raise ConfigError("--max-memory cannot add to a persisted index (--index)")
+            raise ConfigError("`max_memory` cannot add to a persisted index (`index`)")
         documents, errors = _read(stream, inputs, options)
-        batches = spill.clean_batches(documents, config, timings, progress, out.absolute().parent)
+        batches = bounded.clean_batches(documents, config, timings, progress, out.absolute().parent)
     else:
         docs, errors = _read(read_all, inputs, options)
         timings["read"] = round(time.perf_counter() - started, 4)
         if index is not None:
-            from . import incremental
-
             cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
             batches = [cleaned]
         else:  # built a chunk at a time, written as they come
-            batches = _clean_chunks(docs, config, timings, progress)
+            batches = memory.clean_chunks(docs, config, timings, progress)
     totals = Totals()
     try:
         with (
-            _io.atomic_folder(out, overwrite=overwrite) as tmp,
+            storage.atomic_folder(out, overwrite=overwrite) as tmp,
             emit.Writer(
                 tmp,
                 text_field=text_field,
@@ -356,7 +210,7 @@ def run(
                 getattr(chunks, "close", lambda: None)()
             stage(progress, "write")
             report = totals.report(config, timings)
-            report["inputs"] = formats.describe_inputs(
+            report["inputs"] = records.describe_inputs(
                 inputs, text_field=text_field, id_field=id_field
             )
             report["errors"] = [e.to_json() for e in errors]
@@ -364,7 +218,7 @@ def run(
     except (DedupeError, ValueError):
         raise
     except OSError as exc:
-        msg = f"{out}: cannot write the output: {_io.describe(exc)}; nothing was written"
+        msg = f"{out}: cannot write the output: {storage.describe(exc)}; nothing was written"
         raise OutputError(msg) from exc
     if update is not None:
         report["index"] = update()
@@ -373,15 +227,14 @@ def run(
 
 IN_MEMORY_BYTES = 14
 """Peak bytes of memory that cleaning in memory takes per byte of input text, with some room
-(measured: 10.4 on the 100 MB benchmark corpus, 9.9 at 1 GB, 12.2 on 200 MB of pages of fuzzy
-copies)."""
+(benchmarks/RESULTS.md records the measured peaks)."""
 
 
 def _within_memory(config: Config, inputs: list[DocumentLike], text_field: str) -> Config:
     """``config`` bounded to half the memory available when, without a bound, cleaning
     ``inputs`` looks like it would need more than that: a corpus larger than memory is
     cleaned in batches (the same output, more slowly) instead of running out of memory."""
-    free = _io.available_memory()
+    free = process_memory.available_memory()
     if config.max_memory is not None or free is None:
         return config
     size = input_size(inputs, text_field)
@@ -391,12 +244,12 @@ def _within_memory(config: Config, inputs: list[DocumentLike], text_field: str) 
     why += f" ({_megabytes(free)} available)"
     if config.keep != "first" or config.engine != "local":
         log.warning(
-            "%s; batches need --keep first and the local engine: cleaning in memory anyway", why
+            '%s; batches need `keep="first"` and the local engine: cleaning in memory anyway', why
         )
         return config
     bound = max(free // 2, 256 << 20)
     log.warning(
-        "%s: cleaning in batches within %s (--max-memory sets the bound)", why, _megabytes(bound)
+        "%s: cleaning in batches within %s (`max_memory` sets the bound)", why, _megabytes(bound)
     )
     return config.evolve(max_memory=bound)
 
@@ -423,13 +276,15 @@ def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
             continue
         source = Path(item).absolute().resolve()
         if Path(item).is_dir() and (target == source or source in target.parents):
-            msg = f"{out}: output folder is inside input folder {item} (choose --out elsewhere)"
+            msg = (
+                f"{out}: output folder is inside input folder {item} (choose another output folder)"
+            )
             raise OutputError(msg)
         if target == source or target in source.parents:
-            msg = f"{out}: output folder would hold input {item} (choose --out elsewhere)"
+            msg = f"{out}: output folder would hold input {item} (choose another output folder)"
             raise OutputError(msg)
     if out.exists() and not overwrite and (not out.is_dir() or any(out.iterdir())):
-        raise OutputError(f"{out}: output folder exists and is not empty (use --overwrite)")
+        raise OutputError(f"{out}: output folder exists and is not empty (use `overwrite=True`)")
 
 
 class Totals:

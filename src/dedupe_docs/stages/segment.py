@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import regex
 
-from .config import Unit
-from .normalize import codepoints, compiled, lookup, tables
+from dedupe_docs.config import Unit
+from dedupe_docs.stages.normalize import codepoints, compiled, lookup, tables
 
 _BREAK = regex.compile(r"\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 _SENTENCE = regex.compile(
@@ -43,7 +43,7 @@ def _lines(cps: np.ndarray) -> np.ndarray:
     """Non-blank lines, trimmed: the compiled kernel when Numba is there, else NumPy."""
     layout = tables().layout
     if compiled() is not None:
-        from ._kernel import lines_kernel
+        from dedupe_docs.stages.kernels import lines_kernel
 
         return lines_kernel(cps, layout)  # type: ignore[no-any-return]
     kinds = lookup(cps, layout, 3)

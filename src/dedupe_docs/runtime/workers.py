@@ -28,7 +28,7 @@ def pmap(
     """``[func(shared, item) for item in items]``, as Ray tasks (``engine="ray"``) or on up to
     ``jobs`` threads."""
     if engine == "ray":
-        from . import ray_engine
+        from dedupe_docs.runtime import ray_engine
 
         return ray_engine.pmap(func, items, shared)
     return tmap(func, items, shared, jobs)

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import attrs
-import click
 from rapidfuzz.distance import Levenshtein
 
-from . import _io
-from .errors import InputError
-from .read import read
-from .types import Kept, Reason, Removal, SourceRef
+from dedupe_docs.errors import InputError
+from dedupe_docs.runtime import storage
+from dedupe_docs.stages.read import read
+from dedupe_docs.types import Kept, Reason, Removal, SourceRef
 
 Tag = Literal["equal", "replace", "delete", "insert"]
 Opcode = tuple[Tag, int, int, int, int]
@@ -205,7 +204,7 @@ def read_report(out_dir: str | Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
     except OSError as exc:
-        msg = f"{exc.strerror or exc} (is {out_dir} the --out folder of dedupe-docs clean?)"
+        msg = f"{exc.strerror or exc} (is {out_dir} the output folder of a run of dedupe-docs?)"
         raise InputError(str(path), msg) from exc
     except ValueError as exc:
         raise InputError(str(path), f"not valid JSON: {exc}") from exc
@@ -220,13 +219,13 @@ def read_provenance(out_dir: str | Path) -> list[Provenance]:
             for n, raw in enumerate(f, 1):
                 if raw.strip():
                     try:
-                        out.append(Provenance.from_json(_io.loads(raw)))
+                        out.append(Provenance.from_json(storage.loads(raw)))
                     except (ValueError, KeyError, TypeError) as exc:
                         raise InputError(
                             str(path), f"bad provenance record: {exc}", line=n
                         ) from exc
     except OSError as exc:
-        hint = f"is {out_dir} the --out folder of dedupe-docs clean?"
+        hint = f"is {out_dir} the output folder of a run of dedupe-docs?"
         raise InputError(str(path), exc.strerror or str(exc), hint=hint) from exc
     return out
 
@@ -245,7 +244,7 @@ def source_texts(
             raise InputError(
                 str(out_dir),
                 "the run read documents given in memory, so their texts are not on disk",
-                hint="pass the inputs again: --input PATH, or texts= in the API",
+                hint="pass the inputs again in `inputs`, or their texts in `texts`",
             )
         inputs = recorded["paths"]
         for path in inputs:
@@ -253,7 +252,7 @@ def source_texts(
                 raise InputError(
                     str(path),
                     f"input of the run in {out_dir} is missing (moved or deleted?)",
-                    hint="pass its new location with --input PATH",
+                    hint="pass its new location in `inputs`",
                 )
     docs = read(
         list(inputs),
@@ -303,6 +302,20 @@ def _needed(provenance: Sequence[Provenance], doc_id: str) -> list[Provenance]:
 
 
 _REASON_COLOURS = {"duplicate": "yellow", "repeat": "cyan", "boilerplate": "magenta"}
+_ANSI = {"red": 31, "green": 32, "yellow": 33, "magenta": 35, "cyan": 36}
+
+
+def style(
+    text: str,
+    fg: str | None = None,
+    *,
+    bold: bool = False,
+    underline: bool = False,
+    strikethrough: bool = False,
+) -> str:
+    """``text`` in ANSI terminal colours and attributes, reset after it."""
+    codes = [1] * bold + [4] * underline + [9] * strikethrough + ([_ANSI[fg]] if fg else [])
+    return "".join(f"\x1b[{c}m" for c in codes) + text + "\x1b[0m"
 
 
 def render(e: Explanation, *, color: bool) -> str:
@@ -310,14 +323,14 @@ def render(e: Explanation, *, color: bool) -> str:
     differences from its source marked — ``[-source only-]{+removed copy only+}`` in plain text,
     red struck-through and green underlined on a terminal."""
     where = _where(e.id, e.line, e.end_line, e.start, e.end)
-    reason = click.style(e.reason, fg=_REASON_COLOURS[e.reason], bold=True) if color else e.reason
+    reason = style(e.reason, fg=_REASON_COLOURS[e.reason], bold=True) if color else e.reason
     head = f"{where} {reason}"
     if e.source is not None:
         src = _where(e.source.id, e.source_line, e.source_end_line, e.source.start, e.source.end)
         sim = "" if e.similarity is None else f", similarity {e.similarity:.2f}"
         head += f"{sim} of {src}"
     if color:
-        head = click.style(where, bold=True) + head[len(where) :]
+        head = style(where, bold=True) + head[len(where) :]
     body = _marked(e, color) if e.diff and not e.identical else e.text
     if e.identical:
         head += " (identical text)"
@@ -339,12 +352,10 @@ def _marked(e: Explanation, color: bool) -> str:
             continue
         if a1 > a0:
             gone = old[a0:a1]
-            out.append(click.style(gone, fg="red", strikethrough=True) if color else f"[-{gone}-]")
+            out.append(style(gone, fg="red", strikethrough=True) if color else f"[-{gone}-]")
         if b1 > b0:
             added = new[b0:b1]
             out.append(
-                click.style(added, fg="green", underline=True, bold=True)
-                if color
-                else f"{{+{added}+}}"
+                style(added, fg="green", underline=True, bold=True) if color else f"{{+{added}+}}"
             )
     return "".join(out)

@@ -14,8 +14,8 @@ from typing import Any
 
 import attrs
 
-from .config import Config
-from .errors import ConfigError
+from dedupe_docs.config import Config
+from dedupe_docs.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -51,7 +51,7 @@ class Clock:
         self.last = time.perf_counter()
 
     def lap(self, stage: str) -> None:
-        from ._io import release_memory, resident_memory
+        from dedupe_docs.runtime.memory import release_memory, resident_memory
 
         if self.release_above <= 0 or (resident_memory() or 0) > self.release_above:
             release_memory()

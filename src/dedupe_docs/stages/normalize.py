@@ -24,7 +24,7 @@ import attrs
 import numpy as np
 import regex
 
-from .index import distinct
+from dedupe_docs.runtime.arrays import distinct
 
 _SEPARATOR, _WORD, _CHAR_TOKEN, _MARK = 0, 1, 2, 3
 _CHAR_TOKEN_RANGES = (
@@ -214,7 +214,7 @@ def compiled() -> Callable[..., tuple[np.ndarray, ...]] | None:
     references (tokeniser, line splitter, sorted index) instead."""
     if os.environ.get("DEDUPE_DOCS_PURE_NUMPY"):
         return None
-    from ._kernel import tokenize_kernel
+    from dedupe_docs.stages.kernels import tokenize_kernel
 
     return tokenize_kernel  # type: ignore[no-any-return]
 

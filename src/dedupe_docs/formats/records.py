@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from . import _io
-from .errors import ConfigError, InputError
-from .types import REASONS, CleanedDocument, Document
+from dedupe_docs.errors import ConfigError, InputError
+from dedupe_docs.runtime import storage
+from dedupe_docs.types import REASONS, CleanedDocument, Document
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
 PARQUET_SUFFIX = ".parquet"
@@ -42,8 +42,6 @@ def is_parquet(path: Path) -> bool:
 
 def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Document]:
     """Documents from a Parquet file, one per row, in row order; each keeps its whole row."""
-    from .read import _from_record
-
     _pa, pq = _pyarrow()
     try:
         table = pq.ParquetFile(path)
@@ -60,7 +58,7 @@ def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Documen
             return
         for record in batch.to_pylist():
             row += 1
-            yield _from_record(record, f"{path} row {row}", None, text_field, id_field)
+            yield record_document(record, f"{path} row {row}", None, text_field, id_field)
 
 
 @attrs.frozen
@@ -145,11 +143,11 @@ def record_writer(
             if rows:
                 flush()
         return
-    with _io.open_binary(target, "wb") as f:
+    with storage.open_binary(target, "wb") as f:
 
         def write(batch: Sequence[CleanedDocument]) -> None:
             for record in output_records(batch, text_field):
-                f.write(_io.dumps_line(record))  # (zstandard's writer has no writelines)
+                f.write(storage.dumps_line(record))  # (zstandard's writer has no writelines)
 
         yield write
 
@@ -186,39 +184,33 @@ def describe_inputs(inputs: Sequence[object], *, text_field: str, id_field: str)
     }
 
 
-def clean_records(
-    records: Iterable[Mapping[str, Any]],
-    config: Any = None,
-    *,
-    text_field: str = "text",
-    id_field: str | None = "id",
-    **overrides: Any,
-) -> list[dict[str, Any]]:
-    """Clean records (dicts, a Hugging Face ``datasets.Dataset``, any iterable of mappings).
-
-    Returns new dicts in the same order with ``text_field`` replaced by the cleaned text and every
-    other field untouched. With ``id_field=None`` the records are numbered ``"0"``, ``"1"``, ...
-
-    >>> line = "Hello world, this is it.\\n"
-    >>> rows = [{"text": line, "n": 1}, {"text": line, "n": 2}]
-    >>> clean_records(rows, id_field=None, min_tokens=3)
-    [{'text': 'Hello world, this is it.\\n', 'n': 1}, {'text': '', 'n': 2}]
-    """
-    from .pipeline import _clean, make_config
-    from .read import _from_record, read
-
-    if id_field is None:
-        key = "\0position"  # a field name no real record has
-        docs = [
-            _from_record({**r, key: n}, f"record {n}", None, text_field, key)
-            for n, r in enumerate(records)
-        ]
-        docs = [attrs.evolve(d, record=_drop(d.record, key)) for d in docs]
-    else:
-        docs = read(list(records), text_field=text_field, id_field=id_field)
-    cleaned = _clean(docs, make_config(config, **overrides), {})
-    return list(output_records(cleaned, text_field))
+def record_document(
+    record: dict[str, Any], where: str, line: int | None, text_field: str, id_field: str
+) -> Document:
+    """A record as a Document, or an InputError naming the field that is missing or wrong."""
+    if text_field not in record:
+        raise InputError(
+            where,
+            f"missing field {text_field!r}",
+            line=line,
+            hint=f"each record needs {id_field!r} and {text_field!r}; see `text_field`",
+        )
+    text = record[text_field]
+    if not isinstance(text, str):
+        raise InputError(where, f"field {text_field!r} is {_kind(text)}, not a string", line=line)
+    if id_field not in record:
+        raise InputError(
+            where,
+            f"missing field {id_field!r}",
+            line=line,
+            hint=f"each record needs {id_field!r} and {text_field!r}; see `id_field`",
+        )
+    doc_id = record[id_field]
+    if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int, float)):
+        reason = f"field {id_field!r} is {_kind(doc_id)}, not a string or number"
+        raise InputError(where, reason, line=line)
+    return Document(str(doc_id), text, record=record)
 
 
-def _drop(record: dict[str, Any] | None, key: str) -> dict[str, Any]:
-    return {k: v for k, v in (record or {}).items() if k != key}
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import workers
+from dedupe_docs.runtime import workers
 
 RANGE_BITS = 8
 """Hash ranges (top bits) that the shingle rows of a signed batch are grouped by: an index task
@@ -25,11 +25,11 @@ def first_occurrences(hashes: np.ndarray, jobs: int = 1) -> np.ndarray:
     threads, each takes the hashes of one range of top bits (a power of two of them, at least
     ``jobs`` and at most ``2**TASK_BITS``) into its own table.
     """
-    from . import normalize  # (normalize uses this module)
+    from dedupe_docs.stages import normalize  # (normalize uses this module)
 
     if normalize.compiled() is None or not len(hashes):
         return first_occurrences_sorted(hashes)
-    from ._kernel import first_occurrences_kernel
+    from dedupe_docs.stages.kernels import first_occurrences_kernel
 
     bits = min((jobs - 1).bit_length(), TASK_BITS)  # each part reads every hash
     first = np.empty(len(hashes), dtype=position_dtype(len(hashes)))
@@ -46,18 +46,6 @@ def position_dtype(n: int) -> type:
     """The dtype for positions among ``n`` tokens: int32 below 2**31 halves the memory (and
     the pages to fault in) of the per-token index and alignment columns."""
     return np.int32 if n < 2**31 else np.int64
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values (what ``np.unique`` gives; its hash-table path in NumPy 2.3+
-    took 12 s where a sort takes 0.7 s, for 10 million 64-bit hashes)."""
-    ordered = np.sort(values)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def first_occurrences_sorted(hashes: np.ndarray) -> np.ndarray:

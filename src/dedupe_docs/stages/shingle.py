@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .normalize import mix64
+from dedupe_docs.stages.normalize import mix64
 
 _MULTIPLIERS = mix64(np.arange(1001, 1033, dtype=np.uint64))  # one fixed weight per position
 

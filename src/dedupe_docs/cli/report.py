@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
-from .errors import DedupeError
-from .explain import explain, render
-from .html_report import write_html
-from .types import REASONS
+from dedupe_docs.cli.failure import Failure
+from dedupe_docs.errors import DedupeError
+from dedupe_docs.report.explain import explain, render
+from dedupe_docs.report.html import write_html
+from dedupe_docs.types import REASONS
 
 _out_dir = click.argument(
     "out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False, path_type=Path)
@@ -67,7 +68,7 @@ def explain_command(
     except DedupeError as exc:
         if debug:
             raise
-        raise click.ClickException(str(exc)) from exc
+        raise Failure(str(exc)) from exc
     if not shown:
         click.echo("dedupe-docs: nothing removed" + (f" for {reason}" if reason else ""), err=True)
 
@@ -97,5 +98,5 @@ def report_command(out_dir: Path, html_file: Path, inputs: tuple[Path, ...], deb
     except DedupeError as exc:
         if debug:
             raise
-        raise click.ClickException(str(exc)) from exc
+        raise Failure(str(exc)) from exc
     click.echo(f"dedupe-docs: wrote {html_file}", err=True)

@@ -33,15 +33,16 @@ from typing import BinaryIO
 import attrs
 import numpy as np
 
-from . import _io, decide, emit, sign, workers
-from ._kernel import gather_tokens_kernel, window_positions_kernel
-from .config import Config
-from .decide import Spans
-from .detect import align, block_edges
-from .errors import OutputError
-from .index import RANGE_BITS, first_in_rows, range_rows
-from .progress import Clock, Progress, stage
-from .types import CleanedDocument, Document
+from dedupe_docs.config import Config
+from dedupe_docs.errors import OutputError
+from dedupe_docs.runtime import memory, storage, workers
+from dedupe_docs.runtime.progress import Clock, Progress, stage
+from dedupe_docs.stages import decide, emit, sign
+from dedupe_docs.stages.decide import Spans
+from dedupe_docs.stages.detect import align, block_edges
+from dedupe_docs.stages.index import RANGE_BITS, first_in_rows, range_rows
+from dedupe_docs.stages.kernels import gather_tokens_kernel, window_positions_kernel
+from dedupe_docs.types import CleanedDocument, Document
 
 TOKEN = np.dtype(
     [
@@ -58,11 +59,9 @@ TOKEN = np.dtype(
 of tokens is one page fault to read, not six."""
 BASELINE = 256 << 20
 """Bytes a run holds beside its batch: Python, NumPy, the compiled kernels, rapidfuzz, the
-command line and what the driver keeps per document (measured: the command line holds 185 MB
-after cleaning the seeds, and 200 MB of fuzzy-copy pages under 400M peaked at 333-345 MB,
-with the memory that batches free kept for the next)."""
+command line and what the driver keeps per document (benchmarks/bounded.py measures it)."""
 BYTES_PER_CHAR = 100
-"""Peak bytes a batch holds per character of text, at its largest stage (measured)."""
+"""Peak bytes a batch holds per character of text, at its largest stage (benchmarks/bounded.py)."""
 BYTES_PER_ROW = 48
 """Peak bytes per shingle row of a group of hash ranges while its first occurrences are found:
 a hash and a position (16), the first occurrences (8) and the kernel's table (up to 12) and
@@ -103,7 +102,7 @@ def clean_batches(
         yield from _clean_batches(documents, config, timings, progress, folder)
     except OSError as exc:
         where = config.work_dir or folder or tempfile.gettempdir()
-        msg = f"{where}: cannot write the work files of --max-memory: {_io.describe(exc)}"
+        msg = f"{where}: cannot write the work files of `max_memory`: {storage.describe(exc)}"
         raise OutputError(msg) from exc
 
 
@@ -120,11 +119,11 @@ def _clean_batches(
     parent = config.work_dir or folder
     if parent is not None:
         Path(parent).mkdir(parents=True, exist_ok=True)
-    # Freed memory is kept for the next batch (see _io.reused_memory) while the process
+    # Freed memory is kept for the next batch (see memory.reused_memory) while the process
     # holds less than three quarters of the bound, and handed back above that.
     clock = Clock(timings, release_above=config.max_memory * 3 // 4)
     with (
-        _io.reused_memory(),
+        memory.reused_memory(),
         tempfile.TemporaryDirectory(prefix=".dedupe-docs-spill-", dir=parent) as root,
         _Corpus(Path(root), config) as corpus,
     ):
@@ -466,7 +465,7 @@ class _Corpus:
         ``pread`` into a staging buffer of that size (pieces less than ``READ_GAP`` rows apart
         in one read), and copied from there into the columns whenever it is full. Not through
         a memory map of the file: a read fault maps the whole cached folio around the page
-        touched, which took 180-230 MB beyond the bound for a batch's few thousand stretches."""
+        touched, far beyond the bound for a batch's few thousand stretches."""
         if not self.columns or len(self.columns["tok_hash"]) < window.size:
             size = max(window.size * 5 // 4, 1 << 16)
             self.columns = {name: np.empty(size, TOKEN[name]) for name in TOKEN.names}
@@ -500,7 +499,7 @@ class _Corpus:
         if end < 0:
             return filled
         assert self.staging is not None
-        _io.pread_into(fd, self.staging[filled : filled + end - start], start * TOKEN.itemsize)
+        storage.pread_into(fd, self.staging[filled : filled + end - start], start * TOKEN.itemsize)
         return filled + end - start
 
     def _reader(self, name: str) -> int:
@@ -513,7 +512,7 @@ class _Corpus:
         """The texts of documents ``d0..d1``, in one read."""
         at = self.text_at.values[d0 : d1 + 1].tolist()
         data = bytearray(at[-1] - at[0])
-        _io.pread_into(self._reader("texts"), data, at[0])
+        storage.pread_into(self._reader("texts"), data, at[0])
         view, codecs = memoryview(data), [CODECS[w] for w in self.width.values[d0:d1].tolist()]
         return [
             str(view[a - at[0] : b - at[0]], codec, "surrogatepass")
@@ -524,7 +523,7 @@ class _Corpus:
         """Characters ``start..end`` of the text of document ``d``, from the text file."""
         width = int(self.width.values[d])
         data = bytearray((end - start) * width)
-        _io.pread_into(self._reader("texts"), data, int(self.text_at.values[d]) + start * width)
+        storage.pread_into(self._reader("texts"), data, int(self.text_at.values[d]) + start * width)
         return data.decode(CODECS[width], "surrogatepass")
 
 
@@ -627,11 +626,3 @@ def _groups(per_range: np.ndarray, rows: int) -> list[tuple[int, int]]:
         size += n
     groups.append((lo, 1 << RANGE_BITS))
     return groups
-
-
-def check(config: Config) -> None:
-    """Refuse options that cannot run batch by batch (ValueError)."""
-    if config.keep == "longest":
-        raise ValueError('max_memory needs keep="first": "longest" turns passages around')
-    if config.engine != "local":
-        raise ValueError("max_memory runs on the local engine")

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from . import _io
-from .decide import REASON_NAMES, Spans, Units
-from .errors import OutputError
-from .formats import RecordLayout, dolma_attributes, record_writer
-from .types import CleanedDocument, Document, Kept, Removal, SourceRef
+from dedupe_docs.errors import OutputError
+from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_writer
+from dedupe_docs.runtime import storage
+from dedupe_docs.stages.decide import REASON_NAMES, Spans, Units
+from dedupe_docs.types import CleanedDocument, Document, Kept, Removal, SourceRef
 
 
 def build(
@@ -231,9 +231,9 @@ class Writer:
                     record_writer(self.folder, self.text_field, self.layout)
                 )
             self.records(records)
-        self.provenance.writelines(_io.dumps_line(c.provenance()) for c in cleaned)
+        self.provenance.writelines(storage.dumps_line(c.provenance()) for c in cleaned)
         if self.attributes is not None:
-            self.attributes.writelines(_io.dumps_line(dolma_attributes(c)) for c in cleaned)
+            self.attributes.writelines(storage.dumps_line(dolma_attributes(c)) for c in cleaned)
 
     def finish(self, report: dict[str, Any]) -> list[str]:
         """Write ``report.json`` and close the streams; return the names of the outputs."""
@@ -241,7 +241,7 @@ class Writer:
             self.pending.popleft().result()
         self.streams.close()
         (self.folder / "report.json").write_bytes(
-            (_io.dumps(report, indent=2) + "\n").encode("utf-8")
+            (storage.dumps(report, indent=2) + "\n").encode("utf-8")
         )
         written = [f"clean/ ({self.n_files} files)"] if self.n_files else []
         if self.records is not None:

@@ -14,9 +14,15 @@ import itertools
 
 import numpy as np
 
-from . import workers
-from ._kernel import block_edges_kernel, chain_kernel, extend_kernel, mark_kernel, runs_kernel
-from .index import position_dtype
+from dedupe_docs.runtime import workers
+from dedupe_docs.stages.index import position_dtype
+from dedupe_docs.stages.kernels import (
+    block_edges_kernel,
+    chain_kernel,
+    extend_kernel,
+    mark_kernel,
+    runs_kernel,
+)
 
 
 def block_edges(

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import Config
-from .errors import ConfigError
-from .index import partition
+from dedupe_docs.config import Config
+from dedupe_docs.errors import ConfigError
+from dedupe_docs.stages.index import partition
 
 BITS = 4  # hash ranges (files) per generation: 2**BITS
 _SCHEMA = """
@@ -46,7 +46,7 @@ class Store:
 
     def __init__(self, folder: Path) -> None:
         if folder.exists() and not folder.is_dir():
-            raise ConfigError(f"{folder}: --index must be a folder")
+            raise ConfigError(f"{folder}: `index` must be a folder")
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.db = sqlite3.connect(folder / "index.sqlite", isolation_level=None)
@@ -64,7 +64,7 @@ class Store:
     def check(self, config: Config) -> None:
         """Refuse options that would make matching differ from the earlier batches'."""
         if config.keep != "first":
-            raise ConfigError("--index needs --keep first (earlier batches are never revisited)")
+            raise ConfigError('`index` needs `keep="first"` (earlier batches are never revisited)')
         if self.config is None:
             return
         now = _matching(config)

@@ -18,13 +18,14 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from . import decide, pipeline, sign
-from .config import Config
-from .decide import BOILERPLATE, KEEP, Units
-from .index import distinct
-from .persist import Store
-from .progress import Progress
-from .types import CleanedDocument, Document
+from dedupe_docs.config import Config
+from dedupe_docs.drivers import memory
+from dedupe_docs.drivers.persist import Store
+from dedupe_docs.runtime.arrays import distinct
+from dedupe_docs.runtime.progress import Progress
+from dedupe_docs.stages import decide, sign
+from dedupe_docs.stages.decide import BOILERPLATE, KEEP, Units
+from dedupe_docs.types import CleanedDocument, Document
 
 
 @attrs.define(eq=False)
@@ -114,12 +115,12 @@ def clean(
     store = Store(folder)
     try:
         store.check(config)
-        signed = pipeline.sign_all([d.text for d in docs], config, progress)
+        signed = memory.sign_all([d.text for d in docs], config, progress)
         owners = store.lookup(distinct(signed.shingles[signed.shingles != 0]))
         rows = store.documents(distinct(owners[owners >= 0]).tolist())
         earlier = [Document(i, text) for _, i, _, text, _ in rows]
         if earlier:
-            signed = sign.concat([pipeline.sign_all([d.text for d in earlier], config), signed])
+            signed = sign.concat([memory.sign_all([d.text for d in earlier], config), signed])
         bp_keys, bp_counts = store.boilerplate_counts()
         prior = Prior(
             earlier,
@@ -131,7 +132,7 @@ def clean(
             bp_keys,
             bp_counts,
         )
-        cleaned = pipeline._clean(docs, config, timings, progress, prior)
+        cleaned = memory.clean(docs, config, timings, progress, prior)
     except BaseException:
         store.close()
         raise

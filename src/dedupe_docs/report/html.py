@@ -19,9 +19,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .explain import Provenance, differences, read_provenance, read_report, source_texts
-from .types import REASONS
+from dedupe_docs._version import __version__
+from dedupe_docs.report.explain import (
+    Provenance,
+    differences,
+    read_provenance,
+    read_report,
+    source_texts,
+)
+from dedupe_docs.types import REASONS
 
 TOP = 20
 EXCERPT = 160

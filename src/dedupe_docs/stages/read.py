@@ -19,9 +19,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from . import _io, workers
-from .errors import InputError
-from .types import Document
+from dedupe_docs.errors import InputError
+from dedupe_docs.formats.records import record_document
+from dedupe_docs.runtime import storage, workers
+from dedupe_docs.types import Document
 
 DocumentLike = str | os.PathLike[str] | Document | tuple[str, str] | Mapping[str, Any]
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
@@ -212,7 +213,7 @@ class _Reader:
         elif is_record_file(path):
             yield from self.records(path)
         elif path.name.endswith(".parquet") and path.is_file():
-            from .formats import read_parquet
+            from dedupe_docs.formats.records import read_parquet
 
             try:  # a bad row ends the file: the rows before it are kept when skipping
                 for doc in read_parquet(path, self.text_field, self.id_field):
@@ -302,8 +303,8 @@ class _Reader:
         docs: list[tuple[Document, str]] = []
         line_no, offset = 0, 0
         try:
-            with _io.open_binary(path) as stream:
-                for line_no, raw in enumerate(_io.iter_lines(stream), 1):
+            with storage.open_binary(path) as stream:
+                for line_no, raw in enumerate(storage.iter_lines(stream), 1):
                     start, offset = offset, offset + len(raw)
                     if not raw.strip():
                         continue
@@ -328,7 +329,7 @@ class _Reader:
 
     def parse(self, raw: bytes, line_no: int, start: int) -> Document:
         try:
-            record = _io.loads(raw)
+            record = storage.loads(raw)
         except ValueError as exc:
             try:
                 raw.decode("utf-8")
@@ -336,10 +337,10 @@ class _Reader:
                 if self.encoding_errors != "replace":
                     at = start + bad.start
                     reason = f"not valid UTF-8 at byte {at} ({raw[bad.start : bad.start + 1]!r})"
-                    hint = "use --encoding-errors replace or skip-file"
+                    hint = 'use `encoding_errors="replace"` or `encoding_errors="skip-file"`'
                     raise InputError("", reason, line=line_no, byte=at, hint=hint) from exc
                 try:
-                    record = _io.loads(raw.decode("utf-8", "replace").encode("utf-8"))
+                    record = storage.loads(raw.decode("utf-8", "replace").encode("utf-8"))
                 except ValueError as exc2:
                     raise InputError("", f"not valid JSON: {exc2}", line=line_no) from exc2
             else:
@@ -349,35 +350,7 @@ class _Reader:
         return self.record(record, "", line_no)
 
     def record(self, record: dict[str, Any], where: str, line: int | None) -> Document:
-        return _from_record(record, where, line, self.text_field, self.id_field)
-
-
-def _from_record(
-    record: dict[str, Any], where: str, line: int | None, text_field: str, id_field: str
-) -> Document:
-    """A record as a Document, or an InputError naming the field that is missing or wrong."""
-    if text_field not in record:
-        raise InputError(
-            where,
-            f"missing field {text_field!r}",
-            line=line,
-            hint=f"each record needs {id_field!r} and {text_field!r}; see --text-field",
-        )
-    text = record[text_field]
-    if not isinstance(text, str):
-        raise InputError(where, f"field {text_field!r} is {_kind(text)}, not a string", line=line)
-    if id_field not in record:
-        raise InputError(
-            where,
-            f"missing field {id_field!r}",
-            line=line,
-            hint=f"each record needs {id_field!r} and {text_field!r}; see --id-field",
-        )
-    doc_id = record[id_field]
-    if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int, float)):
-        reason = f"field {id_field!r} is {_kind(doc_id)}, not a string or number"
-        raise InputError(where, reason, line=line)
-    return Document(str(doc_id), text, record=record)
+        return record_document(record, where, line, self.text_field, self.id_field)
 
 
 def _located(error: InputError, path: str) -> InputError:
@@ -385,10 +358,6 @@ def _located(error: InputError, path: str) -> InputError:
     return InputError(
         path, error.reason, line=error.line, byte=error.byte, hint=error.hint
     ).with_traceback(error.__traceback__)
-
-
-def _kind(value: object) -> str:
-    return "null" if value is None else type(value).__name__
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -435,7 +404,7 @@ def decode_file(
     if nul >= 0:
         utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
         reason = "looks like UTF-16" if utf16 else f"binary file (NUL byte at byte {nul})"
-        hint = "only UTF-8 text is read; --keep-going skips it"
+        hint = 'only UTF-8 text is read; `on_error="skip"` skips it'
         raise InputError(str(path), reason, byte=nul, hint=hint)
     if encoding_errors == "replace":
         return data.decode("utf-8", "replace")
@@ -446,5 +415,5 @@ def decode_file(
             str(path),
             f"not valid UTF-8 at byte {exc.start} ({data[exc.start : exc.start + 1]!r})",
             byte=exc.start,
-            hint="use --encoding-errors replace or skip-file",
+            hint='use `encoding_errors="replace"` or `encoding_errors="skip-file"`',
         ) from exc

@@ -23,12 +23,12 @@ from typing import IO
 import attrs
 import numpy as np
 
-from . import _io
-from .config import Config
-from .index import RANGE_BITS, range_rows, rows_path
-from .normalize import Tokens, codepoints, compiled, tokenize
-from .segment import segment
-from .shingle import shingle, shingle_multipliers
+from dedupe_docs.config import Config
+from dedupe_docs.runtime import storage
+from dedupe_docs.stages.index import RANGE_BITS, range_rows, rows_path
+from dedupe_docs.stages.normalize import Tokens, codepoints, compiled, tokenize
+from dedupe_docs.stages.segment import segment
+from dedupe_docs.stages.shingle import shingle, shingle_multipliers
 
 JOIN = "\n\n"
 
@@ -71,7 +71,7 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     doc_char = np.concatenate(([0], np.cumsum(lengths + len(JOIN))))[: len(texts)]
     if compiled() is None:
         return sign_columns(tokens, blocks, doc_char, config.shingle_size)
-    from ._kernel import sign_columns_kernel
+    from dedupe_docs.stages.kernels import sign_columns_kernel
 
     columns = sign_columns_kernel(
         tokens.starts,
@@ -161,7 +161,7 @@ def stored(config: Config, texts: Sequence[str]) -> tuple[Path, Signed]:
     _write_durably(rows_path(path), lambda f: np.save(f, rows))
     arrays = attrs.asdict(signed, recurse=False)
     _write_durably(path, lambda f: np.savez(f, range_bounds=bounds, **arrays))
-    _io.fsync_path(path.parent)
+    storage.fsync_path(path.parent)
     return path, signed
 
 
@@ -222,7 +222,7 @@ def _code_version() -> str:
     digest = hashlib.blake2b(
         f"{np.__version__} {unicodedata.unidata_version}".encode(), digest_size=8
     )
-    for name in ("sign.py", "normalize.py", "segment.py", "shingle.py", "index.py", "_kernel.py"):
+    for name in ("sign.py", "normalize.py", "segment.py", "shingle.py", "index.py", "kernels.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()
 
@@ -278,7 +278,7 @@ class Joiner:
                 if column is not None and len(column) >= need:
                     continue
                 size = need if column is None else max(need, len(column) * 3 // 2)
-                grown = _io.sparse_array(size, getattr(like, name).dtype)
+                grown = storage.sparse_array(size, getattr(like, name).dtype)
                 if column is not None:
                     grown[:used] = column[:used]
                 self.columns[name] = grown

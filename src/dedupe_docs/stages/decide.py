@@ -19,11 +19,11 @@ import numpy as np
 import regex
 from rapidfuzz import fuzz, process
 
-from ._kernel import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
-from .config import Config
-from .normalize import _POWERS, mix64, verification_forms
-from .segment import sentences
-from .sign import Signed
+from dedupe_docs.config import Config
+from dedupe_docs.stages.kernels import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
+from dedupe_docs.stages.normalize import _POWERS, mix64, verification_forms
+from dedupe_docs.stages.segment import sentences
+from dedupe_docs.stages.sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS = regex.compile(r"\d+")

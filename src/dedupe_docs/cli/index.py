@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from .errors import DedupeError
-from .persist import info
+from dedupe_docs.cli.failure import Failure
+from dedupe_docs.drivers.persist import info
+from dedupe_docs.errors import DedupeError
 
 
 @click.group("index")
@@ -24,7 +25,7 @@ def info_command(index_dir: Path, as_json: bool) -> None:
     try:
         numbers = info(index_dir)
     except DedupeError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise Failure(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(numbers, indent=2))
         return

@@ -11,12 +11,13 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import __version__
-from .config import Config
-from .errors import ConfigError, DedupeError
-from .pipeline import make_config, run
-from .progress import StageBars
-from .settings import load_config, read_settings
+from dedupe_docs._version import __version__
+from dedupe_docs.cli.failure import Failure
+from dedupe_docs.cli.settings import load_config, read_settings
+from dedupe_docs.config import Config
+from dedupe_docs.errors import ConfigError, DedupeError
+from dedupe_docs.pipeline import make_config, run
+from dedupe_docs.runtime.progress import StageBars
 
 _DEFAULTS = Config()
 _SHOWN_ERRORS = 10
@@ -256,13 +257,6 @@ def clean(
         )
 
 
-class Failure(click.ClickException):
-    """Exit 1 with ``dedupe-docs: error: <file>:<line>: <reason>`` on stderr."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"dedupe-docs: error: {self.format_message()}", err=True)
-
-
 def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[str, Any]:
     """``options`` with the values of a TOML file where the command line did not set them."""
     params = {p.name: p for p in ctx.command.params}
@@ -296,8 +290,8 @@ def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
         echo(f"skipped {len(errors)} bad input(s): see errors in {out}/report.json")
 
 
-from .cli_index import index_command  # noqa: E402
-from .cli_report import explain_command, report_command  # noqa: E402
+from dedupe_docs.cli.index import index_command  # noqa: E402
+from dedupe_docs.cli.report import explain_command, report_command  # noqa: E402
 
 main.add_command(explain_command)
 main.add_command(index_command)

@@ -1,11 +1,11 @@
-"""Small I/O helpers: JSON lines (orjson when installed), compressed streams, atomic folders."""
+"""Files: JSON lines (orjson when installed), compressed streams, atomic output folders, and
+reads at offsets."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import errno
-import functools
 import glob
 import gzip
 import io
@@ -33,7 +33,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: no locks, stale folders are left alone
     fcntl = None  # type: ignore[assignment]
 
-from .errors import OutputError
+from dedupe_docs.errors import OutputError
+from dedupe_docs.runtime.memory import c_library
 
 
 def dumps_line(obj: Any) -> bytes:
@@ -108,11 +109,11 @@ def atomic_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
             try:
                 out.rmdir()  # an empty folder may be replaced without --overwrite
             except OSError:
-                msg = f"{out}: output folder exists and is not empty (use --overwrite)"
+                msg = f"{out}: output folder exists and is not empty (use `overwrite=True`)"
                 raise OutputError(msg) from None
         if out.exists() or out.is_symlink():
             if not overwrite:
-                msg = f"{out}: output folder exists and is not empty (use --overwrite)"
+                msg = f"{out}: output folder exists and is not empty (use `overwrite=True`)"
                 raise OutputError(msg)
             out.rename(old)
             try:
@@ -204,7 +205,7 @@ def describe(exc: OSError) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"{why} (free some space and rerun)"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{why} (choose an --out you can write to)"
+        return f"{why} (choose an output folder you can write to)"
     return why
 
 
@@ -237,7 +238,7 @@ def _syncfs(path: Path) -> bool:
     flush and report errors (no syncfs, a kernel before 5.8, a network or FUSE filesystem,
     which only a per-file fsync reaches), OSError when the flush fails (a full disk, an I/O
     error)."""
-    libc = _libc()
+    libc = c_library()
     if libc is None or not hasattr(libc, "syncfs") or not _local_filesystem(path):
         return False
     fd = os.open(path, os.O_RDONLY)
@@ -277,99 +278,6 @@ def _local_filesystem(path: Path) -> bool:
     return kind in _LOCAL_FILESYSTEMS
 
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc's mallopt parameters
-GLIBC_THRESHOLD = 128 << 10  # the default of both
-HEAP_BLOCKS_UP_TO = 32 << 20  # the largest M_MMAP_THRESHOLD glibc takes on 64-bit systems
-
-
-@contextlib.contextmanager
-def reused_memory() -> Iterator[None]:
-    """Within the block, the C allocator keeps the memory freed for its next allocations
-    instead of handing it back to the system (glibc: blocks up to 32 MB come from its heap,
-    which is not trimmed); on leaving, its defaults are back and the heap is trimmed.
-
-    For work that allocates the same arrays over and over, as a bounded run does batch after
-    batch: every page handed back is faulted in and zeroed again for the next batch, and
-    page faults are slow on virtual machines (100 MB under ``--max-memory 300M``: 672,000
-    faults -> 37,000, system time 5.5 s -> 3.0 s, peak 218 -> 223 MB).
-
-    Threads share one heap (one arena), or each would keep its own full: with two threads,
-    211 MB of fuzzy-copy pages under 400M peaked at 382 MB with an arena each, 345 MB with
-    one. glibc fixes its arena limit when a thread first asks for a new arena, so a process
-    that ran a bounded clean with threads keeps one arena for good.
-    """
-    libc = _libc()
-    if libc is None or not hasattr(libc, "mallopt"):
-        yield
-        return
-    libc.mallopt(M_MMAP_THRESHOLD, HEAP_BLOCKS_UP_TO)
-    libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1)
-    libc.mallopt(M_ARENA_MAX, 1)  # threads share one heap, not one each kept full
-    try:
-        yield
-    finally:
-        libc.mallopt(M_MMAP_THRESHOLD, GLIBC_THRESHOLD)
-        libc.mallopt(M_TRIM_THRESHOLD, GLIBC_THRESHOLD)
-        libc.mallopt(M_ARENA_MAX, 0)  # glibc's default: by the number of cores
-        release_memory()
-
-
-def resident_memory() -> int | None:
-    """Bytes of memory this process holds now (Linux), or None where that is not known."""
-    try:
-        return int(Path("/proc/self/statm").read_bytes().split()[1]) * mmap.PAGESIZE
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def release_memory() -> None:
-    """Give the freed memory of a stage back to the system (Linux).
-
-    A stage frees many mid-sized NumPy temporaries that the C allocator keeps in its heap;
-    without this, about 400 MB of a 100 MB run stays resident into the next stage.
-    """
-    libc = _libc()
-    if libc is not None and hasattr(libc, "malloc_trim"):  # glibc
-        libc.malloc_trim(0)
-
-
-_GROUP_MEMORY = [  # (limit, usage) of the control group: cgroup v2, v1
-    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
-]
-
-
-def available_memory() -> int | None:
-    """Bytes of memory this process can still take, or None where that is not known: what
-    Linux counts as available (free and reclaimable), within the limit of the process's
-    control group (a container's memory limit), if any."""
-    try:
-        lines = Path("/proc/meminfo").read_text(encoding="ascii").splitlines()
-        info = dict(line.split(":", 1) for line in lines if ":" in line)
-        free = int(info["MemAvailable"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        return None
-    for limit, used in _GROUP_MEMORY:
-        try:
-            room = int(Path(limit).read_text("ascii")) - int(Path(used).read_text("ascii"))
-            free = min(free, max(room, 0))
-        except (OSError, ValueError):  # no such group, or "max": no limit
-            continue
-    return free
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    """The C library on Linux (``syncfs``; ``malloc_trim`` and ``mallopt`` with glibc)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-    return libc
-
-
 def fsync_path(path: str | Path) -> None:
     """Flush a file or a folder (its entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
@@ -398,9 +306,8 @@ def sparse_array(length: int, dtype: npt.DTypeLike) -> np.ndarray:
 
     For large arrays written once in order, or sparsely. No swap is reserved for the whole map
     (without it, Linux refuses a map larger than its memory), and the map asks for small
-    pages: a sparse lookup into huge pages fills 2 MB per page touched, and on the benchmark
-    machine writing the 540 MB of a 100 MB corpus's signed columns took 1.1-1.4 s in huge
-    pages against 0.28 s in small ones. Elsewhere than Linux and the BSDs, a plain array.
+    pages: a sparse lookup into huge pages fills 2 MB per page touched, several times slower to
+    write than small pages. Elsewhere than Linux and the BSDs, a plain array.
     """
     dtype = np.dtype(dtype)
     if not hasattr(mmap, "MAP_ANONYMOUS"):  # pragma: no cover - Windows

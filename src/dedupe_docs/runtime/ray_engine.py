@@ -12,13 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import ConfigError
+from dedupe_docs.errors import ConfigError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_RETRIES = 3
-INSTALL_HINT = "--engine ray needs Ray: pip install 'dedupe-docs[ray]'"
+INSTALL_HINT = '`engine="ray"` needs Ray: pip install "dedupe-docs[ray]"'
 FAIL_ONCE: str | None = None
 """Test hook: path of a flag file; the first task that removes it kills its worker."""
 

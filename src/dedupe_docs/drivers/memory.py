@@ -1,0 +1,246 @@
+"""The stages over a corpus held in memory: sign → index → detect → decide → settle → emit.
+
+Every driver comes down to this sequence. The incremental driver plugs in through
+:class:`Prior` (the earlier documents a batch repeats, put first with their decisions frozen);
+the bounded driver runs the same stage functions batch by batch over files.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+import numpy as np
+
+from dedupe_docs.config import Config
+from dedupe_docs.runtime import workers
+from dedupe_docs.runtime.progress import Clock, Progress, stage
+from dedupe_docs.stages import decide, emit, sign
+from dedupe_docs.stages.detect import align, block_edges
+from dedupe_docs.stages.index import (
+    first_occurrences,
+    first_occurrences_by_range,
+    first_occurrences_from_files,
+)
+from dedupe_docs.types import CleanedDocument, Document
+
+
+class Prior(Protocol):
+    """Earlier documents that a batch is cleaned after (a persisted index), as the in-memory
+    driver sees them: they come first, their decisions are frozen, and only the batch comes out.
+    """
+
+    docs: list[Document]
+    batches: list[str]
+    signed: sign.Signed | None
+
+    def observe(self, signed: sign.Signed, first: np.ndarray) -> None:
+        """Called with the joined corpus's signatures and first occurrences."""
+
+    def boilerplate_set(self, keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
+        """The boilerplate keys, counted over every batch."""
+        ...
+
+    def freeze(self, units: decide.Units) -> tuple[decide.Units, np.ndarray]:
+        """The earlier documents' stored units joined with the batch's, and the schedule of
+        :func:`decide.settle`."""
+        ...
+
+    def record(self, units: decide.Units, restored: np.ndarray) -> None:
+        """Called with the settled units and the round each was restored in."""
+
+
+def clean(
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+    prior: Prior | None = None,
+) -> list[CleanedDocument]:
+    """The stages over ``docs``; with ``prior`` (a persisted index), the earlier documents that
+    ``docs`` repeat come first, with their decisions frozen, and only ``docs`` come out."""
+    return [c for chunk in clean_chunks(docs, config, timings, progress, prior) for c in chunk]
+
+
+EMIT_CHUNK = 1024
+"""Documents built at a time, so that writing them overlaps the building of the next."""
+
+
+def clean_chunks(
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+    prior: Prior | None = None,
+) -> Iterator[list[CleanedDocument]]:
+    """:func:`clean`, its output built ``EMIT_CHUNK`` documents at a time (the time between
+    chunks, which their consumer takes, is not counted in ``timings``)."""
+    clock = Clock(timings)
+    frozen = prior.docs if prior is not None else []
+    docs = [*frozen, *docs]
+    texts = [doc.text for doc in docs]
+    files: list[Path] = []
+    if prior is not None and prior.signed is not None:
+        signed = prior.signed
+    else:
+        signed, files, bases = _sign_stage(texts, config, progress)
+    clock.lap("sign")
+    stage(progress, "index")
+    if files:  # the signed batches are files: index tasks read their hash range of each
+        first = first_occurrences_from_files(files, bases, config.jobs, config.engine)
+    elif config.engine == "ray":
+        bits = INDEX_BITS if INDEX_BITS is not None else 4
+        first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
+    else:
+        first = first_occurrences(signed.shingles, config.jobs)
+    if prior is not None:
+        prior.observe(signed, first)
+    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))  # not needed past the index
+    clock.lap("index")
+    stage(progress, "detect")
+    aligned = align(
+        first,
+        signed.doc_tokens,
+        signed.tok_hash,
+        _block_edges(signed),
+        k=config.shingle_size,
+        min_tokens=config.min_tokens,
+        max_gap=config.max_gap,
+        keep=config.keep,
+        jobs=config.jobs,
+    )
+    del first
+    clock.lap("detect")
+    stage(progress, "decide")
+    keys = decide.boilerplate_keys(signed, config)
+    blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
+    if prior is not None:
+        boilerplate = prior.boilerplate_set(keys, blk_doc, config)
+    else:
+        boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
+    units = _decide(signed, texts, aligned, boilerplate, keys, config)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    if prior is not None:
+        units, schedule = prior.freeze(units)
+        restored = np.empty(len(units.doc), dtype=np.int64)
+        units, spans = decide.settle(units, lengths, schedule, restored)
+        prior.record(units, restored)
+    else:
+        units, spans = decide.settle(units, lengths)
+    removed = decide.merge_removals(units, spans, lengths)
+    clock.lap("decide")
+    ids = [doc.id for doc in docs]
+    batches = prior.batches if prior is not None else None
+    for lo in range(len(frozen), len(docs), EMIT_CHUNK):
+        chunk = docs[lo : lo + EMIT_CHUNK]
+        cleaned = emit.assemble(chunk, lo, ids, removed, spans, batches)
+        clock.lap("emit")
+        yield cleaned
+        clock.skip()
+
+
+def sign_all(texts: list[str], config: Config, progress: Progress | None = None) -> sign.Signed:
+    """The map stage over a corpus: batches signed on the engine, joined in order."""
+    return _sign_stage(texts, config, progress)[0]
+
+
+def _sign_stage(
+    texts: list[str], config: Config, progress: Progress | None = None
+) -> tuple[sign.Signed, list[Path], np.ndarray]:
+    """:func:`sign_all`, the batch files in order when there is a ``work_dir``, and the first
+    token of each batch (plus the total)."""
+    if config.work_dir is not None:  # every node resolves the same absolute path
+        config = config.evolve(work_dir=str(Path(config.work_dir).absolute()))
+        sign.remove_leftovers(config.work_dir)
+    # Batches of a million characters: their temporary arrays (8 bytes per character before
+    # the tokens are known) stay below the size that glibc maps afresh for every allocation, so
+    # they reuse memory instead of faulting in new pages.
+    # Batches that are files (a work folder) are larger: the index tasks open each of them.
+    largest = 1 << 22 if config.work_dir is not None else 1 << 20
+    size = BATCH_CHARS or min(largest, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
+    batches = sign.batches(texts, size)
+    stage(progress, "sign", 0, len(batches))
+    chars = [sum(len(texts[i]) for i in batch) for batch in batches]
+    joiner = sign.Joiner(sum(chars))
+    files: list[Path] = []
+    if config.engine == "ray":  # a task gets its own texts, not the whole corpus
+        items = [[texts[i] for i in batch] for batch in batches]
+        if config.work_dir is None:
+            parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
+        else:  # tasks hand over files in the shared work folder, not arrays
+            files = [Path(p) for p in workers.pmap(sign.sign_to_file, items, config, 1, "ray")]
+            parts = [sign.load(path) for path in files]
+        for part, n in zip(parts, chars, strict=True):
+            joiner.add(part, n)
+        del parts
+    else:  # each batch joined as it is done, then let go
+        done = workers.imap(_sign_batch, batches, (texts, config), config.jobs)
+        for (path, part), n in zip(done, chars, strict=True):
+            files += [path] if path is not None else []
+            joiner.add(part, n)
+            del part
+    stage(progress, "sign", len(batches), len(batches))
+    return joiner.signed(), files, np.array(joiner.bases)
+
+
+BATCH_CHARS: int | None = None
+"""Characters per sign batch (None: from the corpus size and ``jobs``); tests vary it."""
+INDEX_BITS: int | None = None
+"""Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
+
+
+def _decide(
+    s: sign.Signed,
+    texts: list[str],
+    aligned: np.ndarray,
+    boilerplate: np.ndarray,
+    keys: np.ndarray,
+    config: Config,
+) -> decide.Units:
+    """:func:`decide.decide` over the corpus; with ``jobs`` above 1, in ``2 * jobs`` parts of
+    consecutive documents on threads. Much of deciding is Python, but its kernels, NumPy and
+    rapidfuzz calls release the GIL, so parts overlap. A block's decision reads only the
+    corpus's arrays and texts, so the parts' units
+    joined in order are the corpus's."""
+    n_docs = s.n_docs
+    if config.jobs <= 1 or n_docs < 2:
+        return decide.decide(s, texts, aligned, boilerplate, keys, config)
+    share = np.linspace(0, len(s.tok_start), 2 * config.jobs + 1)[1:-1]
+    cuts = np.unique(np.concatenate(([0], np.searchsorted(s.doc_tokens, share), [n_docs])))
+    parts = list(itertools.pairwise(cuts.tolist()))
+    shared = (s, texts, aligned, boilerplate, keys, config.evolve(jobs=1))
+    return decide.Units.concat(workers.tmap(_decide_part, parts, shared, config.jobs))
+
+
+def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
+    """:func:`decide.decide` of documents ``d0..d1``: their blocks, seen through the corpus's
+    token columns."""
+    s, texts, aligned, boilerplate, keys, config = shared
+    d0, d1 = docs
+    b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
+    blocks = slice(b0, b1)
+    view = attrs.evolve(  # the other documents have no blocks
+        s,
+        doc_blocks=np.clip(s.doc_blocks - b0, 0, b1 - b0),
+        blk_start=s.blk_start[blocks],
+        blk_end=s.blk_end[blocks],
+        blk_t0=s.blk_t0[blocks],
+        blk_t1=s.blk_t1[blocks],
+    )
+    return decide.decide(view, texts, aligned, boilerplate, keys[blocks], config)
+
+
+def _block_edges(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
+    nonempty = s.blk_t1 > s.blk_t0
+    return block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start))
+
+
+def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | None, sign.Signed]:
+    texts, config = shared
+    part = [texts[i] for i in batch]
+    if config.work_dir is None:
+        return None, sign.sign(part, config)
+    return sign.stored(config, part)

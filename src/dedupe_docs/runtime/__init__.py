@@ -1,0 +1,1 @@
+"""Threads and Ray tasks, memory, files, JSON lines, progress: machinery that knows no documents."""

@@ -1,0 +1,17 @@
+"""Array helpers that NumPy lacks or makes slow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values: what ``np.unique`` gives, by a sort (NumPy 2.3+ takes a
+    hash-table path for ``np.unique`` that is many times slower on millions of 64-bit hashes)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
