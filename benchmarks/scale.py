@@ -30,10 +30,11 @@ from corpus import planted
 
 import dedupe_docs
 from benchmarks import report
-from dedupe_docs import pipeline, sign
+from dedupe_docs import pipeline
 from dedupe_docs.config import Config
-from dedupe_docs.persist import Store, info
-from dedupe_docs.read import read
+from dedupe_docs.drivers.persist import Store, info
+from dedupe_docs.stages import sign
+from dedupe_docs.stages.read import read
 
 
 def corpus(mb: float) -> list[tuple[str, str]]:
