@@ -22,14 +22,21 @@ class InputError(DedupeError, ValueError):
         line: int | None = None,
         byte: int | None = None,
         hint: str | None = None,
+        row: int | None = None,
     ) -> None:
         self.path, self.reason, self.line, self.byte, self.hint = path, reason, line, byte, hint
+        self.row = row  # of a Parquet file, counted from 0
         where = f"{path}:{line}" if line is not None else path
+        if row is not None:
+            where = f"{path} row {row}"
         super().__init__(f"{where}: {reason}" + (f" ({hint})" if hint else ""))
 
     def to_json(self) -> dict[str, object]:
         """The entry of ``report.json`` ``errors`` for an input skipped with ``on_error="skip"``."""
-        return {"file": self.path, "line": self.line, "byte": self.byte, "reason": self.reason}
+        entry: dict[str, object] = {"file": self.path, "line": self.line, "byte": self.byte}
+        if self.row is not None:  # a row of a Parquet file
+            entry["row"] = self.row
+        return {**entry, "reason": self.reason}
 
 
 class ConfigError(DedupeError, ValueError):

@@ -40,8 +40,13 @@ def is_parquet(path: Path) -> bool:
     return path.name.endswith(PARQUET_SUFFIX)
 
 
-def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Document]:
-    """Documents from a Parquet file, one per row, in row order; each keeps its whole row."""
+def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Document | InputError]:
+    """Documents from a Parquet file, one per row, in row order; each keeps its whole row.
+
+    A row that is not a document (a null text, a missing id) comes as its InputError, naming
+    the file and the row (counted from 0, as pyarrow does), in its place: the caller raises it
+    or skips that row alone and reads on. A file that cannot be read further raises.
+    """
     _pa, pq = _pyarrow()
     try:
         table = pq.ParquetFile(path)
@@ -53,12 +58,16 @@ def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Documen
         try:
             batch = next(batches, None)
         except (OSError, ValueError) as exc:  # a damaged page further in
-            raise InputError(str(path), f"not a readable Parquet file: {exc}") from exc
+            reason = f"not a readable Parquet file: {exc}"
+            raise InputError(str(path), f"{reason} (cannot read past row {row})") from exc
         if batch is None:
             return
         for record in batch.to_pylist():
+            try:
+                yield record_document(record, str(path), None, text_field, id_field)
+            except InputError as error:
+                yield InputError(str(path), error.reason, row=row, hint=error.hint)
             row += 1
-            yield record_document(record, f"{path} row {row}", None, text_field, id_field)
 
 
 @attrs.frozen

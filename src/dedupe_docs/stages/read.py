@@ -215,9 +215,13 @@ class _Reader:
         elif path.name.endswith(".parquet") and path.is_file():
             from dedupe_docs.formats.records import read_parquet
 
-            try:  # a bad row ends the file: the rows before it are kept when skipping
-                for doc in read_parquet(path, self.text_field, self.id_field):
-                    yield doc, str(path)
+            try:  # a bad row is skipped alone; an unreadable page ends the file
+                rows = read_parquet(path, self.text_field, self.id_field)
+                for row, doc in enumerate(rows):  # one item per row
+                    if isinstance(doc, InputError):
+                        self.fail(doc)
+                    else:
+                        yield doc, f"{path} row {row}"
             except InputError as error:
                 self.fail(error)
         elif path.is_file():
