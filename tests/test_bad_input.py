@@ -368,6 +368,11 @@ def test_existing_non_empty_output_is_refused_unless_overwrite(tmp_path: Path) -
     assert (out / "mine.txt").read_text() == "keep me\n"
     (tmp_path / "empty").mkdir()
     assert invoke("clean", str(tmp_path / "a.txt"), "--out", str(tmp_path / "empty"))[0] == 0
+    # --overwrite replaces only an output of dedupe-docs, never a folder of the user's
+    code, _, err = invoke("clean", str(tmp_path / "a.txt"), "--out", str(out), "--overwrite")
+    assert code == 1 and "not an output folder of dedupe-docs" in err
+    assert (out / "mine.txt").read_text() == "keep me\n"
+    out = tmp_path / "empty"
     code, _, err = invoke("clean", str(tmp_path / "a.txt"), "--out", str(out), "--overwrite")
     assert code == 0, err
     assert sorted(p.name for p in out.iterdir()) == ["clean", "provenance.jsonl", "report.json"]

@@ -32,8 +32,10 @@ def corpus(folder: Path, n: int = 60, seed: int = 3) -> list[str]:
 
 
 def without_timings(out: Path) -> dict:
+    """report.json without what differs from run to run: the timings and the run id."""
     report = json.loads((out / "report.json").read_text())
     report.pop("timings")
+    report.pop("run_id")
     return report
 
 

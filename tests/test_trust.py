@@ -47,3 +47,93 @@ def test_keep_going_on_parquet_skips_only_the_bad_row(tmp_path: Path) -> None:
     assert "field 'text' is null" in error["reason"]
     code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "o2"))
     assert code == 1 and f"{src} row 4: field 'text' is null" in err
+
+
+# 2. --overwrite replaces only an output folder of dedupe-docs
+
+
+def make_input(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    src.mkdir(exist_ok=True)
+    (src / "a.txt").write_text(PARA + "\n", encoding="utf-8")
+    (src / "b.txt").write_text(PARA + "\n", encoding="utf-8")
+    return src
+
+
+def test_report_json_carries_the_tool_and_a_run_id(tmp_path: Path) -> None:
+    src = make_input(tmp_path)
+    assert invoke("clean", str(src), "--out", str(tmp_path / "o1"))[0] == 0
+    assert invoke("clean", str(src), "--out", str(tmp_path / "o2"))[0] == 0
+    one, two = report_of(tmp_path / "o1"), report_of(tmp_path / "o2")
+    assert one["tool"] == two["tool"] == "dedupe-docs"
+    assert len(one["run_id"]) == 32 and int(one["run_id"], 16) >= 0
+    assert one["run_id"] != two["run_id"]
+
+
+def test_overwrite_refuses_a_folder_dedupe_docs_did_not_write(tmp_path: Path) -> None:
+    src = make_input(tmp_path)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work\n")
+    code, _, err = invoke("clean", str(src), "--out", str(precious), "--overwrite")
+    assert code == 1
+    assert err.startswith(f"dedupe-docs: error: {precious}: not an output folder of dedupe-docs")
+    assert "--overwrite" in err and err.count("\n") == 1
+    assert (precious / "thesis.txt").read_text() == "years of work\n"
+    # a report.json that is not dedupe-docs' own does not make it one
+    (precious / "report.json").write_text('{"documents": 3}\n')
+    assert invoke("clean", str(src), "--out", str(precious), "--overwrite")[0] == 1
+    assert (precious / "thesis.txt").exists()
+    # a file
+    (tmp_path / "file").write_text("not a folder\n")
+    code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "file"), "--overwrite")
+    assert code == 1 and "not a folder" in err
+    assert (tmp_path / "file").read_text() == "not a folder\n"
+    # an empty folder is fine, with or without --overwrite
+    (tmp_path / "empty").mkdir()
+    assert invoke("clean", str(src), "--out", str(tmp_path / "empty"), "--overwrite")[0] == 0
+
+
+def test_overwrite_refuses_an_output_holding_a_foreign_file(tmp_path: Path) -> None:
+    """An output of dedupe-docs that the user added a file to is refused as a whole: replacing
+    it would delete the file, which dedupe-docs did not write."""
+    src, out = make_input(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out))[0] == 0
+    (out / "notes.md").write_text("my notes\n")
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--overwrite")
+    assert code == 1 and "notes.md" in err
+    assert (out / "notes.md").read_text() == "my notes\n"
+    (out / "notes.md").unlink()
+    before = report_of(out)["run_id"]
+    assert invoke("clean", str(src), "--out", str(out), "--overwrite")[0] == 0
+    assert report_of(out)["run_id"] != before
+
+
+def test_overwrite_refuses_a_symlink_and_an_input_folder(tmp_path: Path) -> None:
+    src = make_input(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    assert invoke("clean", str(src), "--out", str(elsewhere))[0] == 0
+    link = tmp_path / "link"
+    link.symlink_to(elsewhere)
+    code, _, err = invoke("clean", str(src), "--out", str(link), "--overwrite")
+    assert code == 1 and "symbolic link" in err
+    assert link.is_symlink() and (elsewhere / "report.json").exists()
+    code, _, err = invoke("clean", str(src / "a.txt"), "--out", str(src), "--overwrite")
+    assert code == 1 and "would hold input" in err
+    assert (src / "a.txt").exists() and (src / "b.txt").exists()
+
+
+def test_atomic_folder_checks_again_when_it_replaces(tmp_path: Path) -> None:
+    """A file added to the output while the run went on is not deleted either."""
+    from dedupe_docs import OutputError, pipeline
+
+    out = tmp_path / "out"
+    pipeline.run([("a", PARA)], out)
+    with pytest.raises(OutputError, match=r"late\.txt"):
+        pipeline.run([("a", PARA)], out, overwrite=True, progress=lambda *a: late(out / "late.txt"))
+    assert (out / "late.txt").exists()
+
+
+def late(path: Path) -> None:
+    if not path.exists():
+        path.write_text("added during the run\n")

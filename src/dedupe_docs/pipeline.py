@@ -19,7 +19,7 @@ from dedupe_docs._version import __version__
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import bounded, incremental, memory
 from dedupe_docs.errors import ConfigError, DedupeError, OutputError
-from dedupe_docs.formats import records
+from dedupe_docs.formats import output, records
 from dedupe_docs.formats.records import output_records, record_document
 from dedupe_docs.runtime import memory as process_memory
 from dedupe_docs.runtime import storage
@@ -192,7 +192,7 @@ def run(
     totals = Totals()
     try:
         with (
-            storage.atomic_folder(out, overwrite=overwrite) as tmp,
+            storage.atomic_folder(out, overwrite=overwrite, owned=output.not_ours) as tmp,
             emit.Writer(
                 tmp,
                 text_field=text_field,
@@ -209,7 +209,7 @@ def run(
             finally:  # a failure here ends the generator now, with its work files
                 getattr(chunks, "close", lambda: None)()
             stage(progress, "write")
-            report = totals.report(config, timings)
+            report = {**output.mark(), **totals.report(config, timings)}
             report["inputs"] = records.describe_inputs(
                 inputs, text_field=text_field, id_field=id_field
             )
@@ -283,8 +283,7 @@ def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
         if target == source or target in source.parents:
             msg = f"{out}: output folder would hold input {item} (choose another output folder)"
             raise OutputError(msg)
-    if out.exists() and not overwrite and (not out.is_dir() or any(out.iterdir())):
-        raise OutputError(f"{out}: output folder exists and is not empty (use `overwrite=True`)")
+    storage.check_replace(out.absolute(), overwrite=overwrite, owned=output.not_ours)
 
 
 class Totals:

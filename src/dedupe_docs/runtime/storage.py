@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -88,14 +88,48 @@ def iter_lines(stream: IO[bytes]) -> Iterator[bytes]:
     yield from io.BufferedReader(stream) if not isinstance(stream, io.BufferedIOBase) else stream
 
 
+Owned = Callable[[Path], str | None]
+"""Why an existing non-empty folder may not be replaced (None: it may), for ``overwrite``."""
+
+
+def check_replace(out: Path, *, overwrite: bool, owned: Owned | None = None) -> None:
+    """Refuse to replace what ``out`` is, unless it is absent, an empty folder, or a folder
+    that ``owned`` accepts with ``overwrite``: a file, a symbolic link or any other folder is
+    an OutputError (nothing the run did not write is ever deleted)."""
+    if out.is_symlink():
+        target = out.readlink()
+        msg = f"{out}: output is a symbolic link (to {target}); `overwrite=True` replaces only"
+        raise OutputError(f"{msg} a folder, not a link (choose another output folder)")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise OutputError(f"{out}: output exists and is not a folder (choose another name)")
+    try:
+        empty = not any(out.iterdir())
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot list the output folder: {describe(exc)}") from exc
+    if empty:
+        return
+    if not overwrite:
+        msg = f"{out}: output folder exists and is not empty (use `overwrite=True`)"
+        raise OutputError(msg)
+    why = owned(out) if owned is not None else None
+    if why is not None:
+        raise OutputError(f"{out}: {why}")
+
+
 @contextlib.contextmanager
-def atomic_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
+def atomic_folder(out: Path, *, overwrite: bool, owned: Owned | None = None) -> Iterator[Path]:
     """Yield a temporary folder beside ``out`` that replaces ``out`` only when the block succeeds.
 
     A run killed at any moment leaves ``out`` absent or as it was, never half written. The
     temporary folder ``.OUT.tmp-XXXX`` is claimed by an exclusive lock on ``.OUT.tmp-XXXX.lock``;
     the kernel drops the lock when its process dies, so the next run removes the leftovers of
     dead runs (and only those: a folder whose lock is held belongs to a live run).
+
+    An existing ``out`` is replaced only as :func:`check_replace` allows (an empty folder;
+    with ``overwrite``, a folder ``owned`` accepts), checked again just before the rename: a
+    file added to ``out`` while the run went on is not deleted either.
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -105,12 +139,9 @@ def atomic_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
     try:
         yield tmp
         _fsync_tree(tmp)
-        if not overwrite and out.is_dir() and not out.is_symlink():
-            try:
-                out.rmdir()  # an empty folder may be replaced without --overwrite
-            except OSError:
-                msg = f"{out}: output folder exists and is not empty (use `overwrite=True`)"
-                raise OutputError(msg) from None
+        check_replace(out, overwrite=overwrite, owned=owned)
+        if out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
+            out.rmdir()  # an empty folder is replaced, with or without overwrite
         if out.exists() or out.is_symlink():
             if not overwrite:
                 msg = f"{out}: output folder exists and is not empty (use `overwrite=True`)"
