@@ -38,7 +38,11 @@ def test_report_json_records_the_inputs(seeds_out: Path) -> None:
         "in_memory": 0,
         "text_field": "text",
         "id_field": "id",
+        "on_error": "raise",
+        "encoding_errors": "strict",
+        "hashes": [report["inputs"]["hashes"][0]],
     }
+    assert sorted(report["inputs"]["hashes"][0]) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert report["version"] == dedupe_docs.__version__
     assert report["config"]["min_tokens"] == 24
 
@@ -122,7 +126,7 @@ def test_explain_finds_moved_inputs_only_when_told(tmp_path: Path) -> None:
     # A source that changed since the run is refused, not explained wrongly.
     (tmp_path / "moved" / LETTER_DOC).write_text("changed\n", encoding="utf-8")
     code, _, err = invoke("explain", str(out), "--input", str(tmp_path / "moved"))
-    assert code == 1 and "source changed since the run" in err
+    assert code == 1 and f"{tmp_path / 'moved' / LETTER_DOC}: changed since the run" in err
 
 
 def test_explain_in_memory_run_needs_the_texts(tmp_path: Path) -> None:

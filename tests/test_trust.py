@@ -137,3 +137,74 @@ def test_atomic_folder_checks_again_when_it_replaces(tmp_path: Path) -> None:
 def late(path: Path) -> None:
     if not path.exists():
         path.write_text("added during the run\n")
+
+
+# 3. explain and report work on every run that clean finished
+
+
+def explains(out: Path, tmp_path: Path) -> str:
+    """The output of ``explain`` on ``out``, after checking that ``report`` succeeds too."""
+    code, text, err = invoke("explain", str(out), "--no-color")
+    assert code == 0, err
+    code, _, err = invoke("report", str(out), "--html", str(tmp_path / "report.html"))
+    assert code == 0, err
+    return text
+
+
+def test_explain_and_report_after_replace_skip_file_and_keep_going(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(PARA + "\n", encoding="utf-8")
+    (src / "b.txt").write_bytes(b"caf\xe9\n" + PARA.encode() + b"\n")
+    out = tmp_path / "replace"
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--encoding-errors", "replace")
+    assert code == 0, err
+    inputs = report_of(out)["inputs"]
+    assert (inputs["encoding_errors"], inputs["on_error"]) == ("replace", "raise")
+    assert "b.txt:2 [5:" in explains(out, tmp_path)
+    out = tmp_path / "skip"
+    (src / "c.txt").write_text(PARA + "\n", encoding="utf-8")
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--encoding-errors", "skip-file")
+    assert code == 0, err
+    assert ids_of(out) == ["a.txt", "c.txt"] and "c.txt:1 [0:" in explains(out, tmp_path)
+    records = tmp_path / "r.jsonl"
+    lines = [json.dumps({"id": "a", "text": PARA}), "{oops", json.dumps({"id": "b", "text": PARA})]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "keep-going"
+    assert invoke("clean", str(records), "--out", str(out), "--keep-going")[0] == 0
+    assert report_of(out)["inputs"]["on_error"] == "skip"
+    assert "b:1 [0:" in explains(out, tmp_path)
+
+
+def test_explain_and_report_on_a_batch_cleaned_against_an_index(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    for name, text in (("one", PARA), ("two", f"New words here.\n{PARA}\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(text, encoding="utf-8")
+        out = tmp_path / f"out-{name}"
+        code, _, err = invoke(
+            "clean", str(tmp_path / name), "--out", str(out), "--index", str(index)
+        )
+        assert code == 0, err
+    assert report_of(out)["index"]["path"] == str(index.absolute())
+    text = explains(out, tmp_path)
+    assert "two.txt:2 [16:" in text and "duplicate, similarity 1.00 of one.txt:1 [0:" in text
+    import shutil
+
+    shutil.rmtree(index)
+    code, _, err = invoke("explain", str(out))
+    assert code == 1 and "Traceback" not in err and err.count("\n") == 1
+    assert f"{index.absolute()}" in err and "earlier batch" in err
+
+
+def test_explain_refuses_an_input_edited_to_the_same_length(tmp_path: Path) -> None:
+    src = make_input(tmp_path)
+    out = tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out))[0] == 0
+    hashes = report_of(out)["inputs"]["hashes"]
+    assert sorted(hashes[0]) == ["a.txt", "b.txt"] and len(hashes[0]["a.txt"]) == 32
+    edited = PARA.replace("quick", "QUICK") + "\n"
+    (src / "a.txt").write_text(edited, encoding="utf-8")
+    for command in (["explain", str(out)], ["report", str(out), "--html", str(tmp_path / "r")]):
+        code, _, err = invoke(*command)
+        assert code == 1 and f"{src / 'a.txt'}: changed since the run" in err, err

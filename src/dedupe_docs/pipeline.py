@@ -28,6 +28,7 @@ from dedupe_docs.stages import emit
 from dedupe_docs.stages.read import (
     DocumentLike,
     EncodingErrors,
+    Hashes,
     OnError,
     input_size,
     read,
@@ -167,12 +168,14 @@ def run(
         config = _within_memory(config, inputs, text_field)
     layout = records.record_layout(inputs)
     stage(progress, "read")
+    hashes: Hashes = {}
     options = {
         "text_field": text_field,
         "id_field": id_field,
         "on_error": on_error,
         "encoding_errors": encoding_errors,
         "jobs": config.jobs,
+        "hashes": hashes,
     }
     update = None
     batches: Iterable[list[CleanedDocument]]
@@ -211,8 +214,15 @@ def run(
             stage(progress, "write")
             report = {**output.mark(), **totals.report(config, timings)}
             report["inputs"] = records.describe_inputs(
-                inputs, text_field=text_field, id_field=id_field
+                inputs,
+                text_field=text_field,
+                id_field=id_field,
+                on_error=on_error,
+                encoding_errors=encoding_errors,
+                hashes=hashes,
             )
+            if index is not None:  # where explain finds the sources in earlier batches
+                report["index"] = {"path": str(Path(index).absolute())}
             report["errors"] = [e.to_json() for e in errors]
             report["outputs"] = writer.finish(report)
     except (DedupeError, ValueError):
@@ -221,7 +231,7 @@ def run(
         msg = f"{out}: cannot write the output: {storage.describe(exc)}; nothing was written"
         raise OutputError(msg) from exc
     if update is not None:
-        report["index"] = update()
+        report["index"] = {**report["index"], **update()}
     return report
 
 

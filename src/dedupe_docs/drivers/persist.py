@@ -108,6 +108,20 @@ class Store:
             for n, i, b, t, u in sorted(rows)
         ]
 
+    def texts(self, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The stored text of each ``(batch name, document id)`` of ``wanted`` that the index
+        holds (``explain`` reads the sources of earlier batches here)."""
+        found: dict[tuple[str, str], str] = {}
+        for batch, doc_id in wanted:
+            row = self.db.execute(
+                "select d.text from documents d join batches b on d.batch = b.num"
+                " where b.name = ? and d.id = ?",
+                (batch, doc_id),
+            ).fetchone()
+            if row is not None:
+                found[(batch, doc_id)] = zlib.decompress(row[0]).decode("utf-8")
+        return found
+
     def boilerplate_counts(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted short-block keys of the earlier batches and the documents each stands in."""
         if self.generation == 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -182,14 +182,30 @@ def dolma_attributes(doc: CleanedDocument) -> dict[str, Any]:
     return {"id": doc.id, "attributes": spans}
 
 
-def describe_inputs(inputs: Sequence[object], *, text_field: str, id_field: str) -> dict[str, Any]:
-    """What report.json records about the inputs, so ``explain`` and ``report`` can re-read them."""
-    paths = [str(Path(p).absolute()) for p in inputs if isinstance(p, (str, os.PathLike))]
+def describe_inputs(
+    inputs: Sequence[object],
+    *,
+    text_field: str,
+    id_field: str,
+    on_error: str = "raise",
+    encoding_errors: str = "strict",
+    hashes: Mapping[int, str | dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """What report.json records about the inputs, so ``explain`` and ``report`` can re-read them
+    as the run read them (the same fields, the same handling of bad input) and tell an input
+    that changed since: ``hashes`` holds, in the order of ``paths``, the content hash of each
+    file input, or for a folder the hash of each ``*.txt`` by its relative path (None for an
+    input that was skipped)."""
+    numbered = [(n, p) for n, p in enumerate(inputs) if isinstance(p, (str, os.PathLike))]
+    paths = [str(Path(p).absolute()) for _, p in numbered]
     return {
         "paths": paths,
         "in_memory": len(inputs) - len(paths),
         "text_field": text_field,
         "id_field": id_field,
+        "on_error": on_error,
+        "encoding_errors": encoding_errors,
+        "hashes": [(hashes or {}).get(n) for n, _ in numbered],
     }
 
 

@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 
 from dedupe_docs.errors import InputError
 from dedupe_docs.runtime import storage
-from dedupe_docs.stages.read import read
+from dedupe_docs.stages.read import Hashes, read_all
 from dedupe_docs.types import Kept, Reason, Removal, SourceRef
 
 Tag = Literal["equal", "replace", "delete", "insert"]
@@ -55,7 +55,9 @@ class Provenance:
         removed = []
         for r in data["removed"]:
             src = r.get("source")
-            source = SourceRef(src["id"], src["start"], src["end"]) if src else None
+            source = (
+                SourceRef(src["id"], src["start"], src["end"], src.get("batch")) if src else None
+            )
             removed.append(Removal(r["start"], r["end"], r["reason"], source, r.get("similarity")))
         kept = tuple(Kept(*k) for k in data["kept"])
         return cls(str(data["id"]), int(data["length"]), kept, tuple(removed))
@@ -166,10 +168,10 @@ def explain_documents(
             if r.source is None:
                 yield Explanation(doc.id, r.start, r.end, r.reason, removed, line, end_line)
                 continue
-            source_text = texts[r.source.id][r.source.start : r.source.end]
-            src_line, src_end = _lines(
-                lines, r.source.id, texts[r.source.id], r.source.start, r.source.end
-            )
+            whole = source_text(texts, r.source)
+            quoted = whole[r.source.start : r.source.end]
+            key = r.source.id if r.source.batch is None else f"{r.source.batch}\0{r.source.id}"
+            src_line, src_end = _lines(lines, key, whole, r.source.start, r.source.end)
             yield Explanation(
                 doc.id,
                 r.start,
@@ -179,11 +181,11 @@ def explain_documents(
                 line,
                 end_line,
                 r.source,
-                source_text,
+                quoted,
                 src_line,
                 src_end,
                 r.similarity,
-                differences(source_text, removed),
+                differences(quoted, removed),
             )
 
 
@@ -230,13 +232,35 @@ def read_provenance(out_dir: str | Path) -> list[Provenance]:
     return out
 
 
+class Texts(dict[str, str]):
+    """Source texts by document id, and in ``earlier`` those of earlier batches of a persisted
+    index by ``(batch, id)`` (an id of an earlier batch may be reused by a later one)."""
+
+    def __init__(
+        self, current: Mapping[str, str], earlier: Mapping[tuple[str, str], str] | None = None
+    ) -> None:
+        super().__init__(current)
+        self.earlier = dict(earlier or {})
+
+
+def source_text(texts: Mapping[str, str], ref: SourceRef) -> str:
+    """The whole text of the document a removed span repeats."""
+    if ref.batch is not None and isinstance(texts, Texts):
+        found = texts.earlier.get((ref.batch, ref.id))
+        if found is not None:
+            return found
+    return texts[ref.id]
+
+
 def source_texts(
     out_dir: str | Path,
     provenance: Sequence[Provenance],
     inputs: Sequence[str | Path] | None = None,
-) -> dict[str, str]:
-    """Re-read the inputs of the run that wrote ``out_dir`` (or ``inputs``, where they are now);
-    check that each text has the length provenance recorded."""
+) -> Texts:
+    """Re-read the inputs of the run that wrote ``out_dir`` (or ``inputs``, where they are now)
+    as the run read them (its ``on_error`` and ``encoding_errors``: inputs it skipped are
+    skipped again); refuse an input whose content hash or a text whose length differs from
+    the run's. Sources in earlier batches of a persisted index are read from the index."""
     report = read_report(out_dir)
     recorded = report.get("inputs") or {}
     if inputs is None:
@@ -254,11 +278,16 @@ def source_texts(
                     f"input of the run in {out_dir} is missing (moved or deleted?)",
                     hint="pass its new location in `inputs`",
                 )
-    docs = read(
+    hashes: Hashes = {}
+    docs, _skipped = read_all(
         list(inputs),
         text_field=recorded.get("text_field", "text"),
         id_field=recorded.get("id_field", "id"),
+        on_error=recorded.get("on_error", "raise"),
+        encoding_errors=recorded.get("encoding_errors", "strict"),
+        hashes=hashes,
     )
+    _check_hashes(out_dir, list(inputs), recorded.get("hashes"), hashes)
     texts = {d.id: d.text for d in docs}
     for p in provenance:
         if p.id not in texts:
@@ -270,7 +299,72 @@ def source_texts(
                 f"provenance says {p.length}",
                 hint="run dedupe-docs clean again",
             )
-    return texts
+    return Texts(texts, _earlier_texts(out_dir, report, provenance))
+
+
+def _check_hashes(
+    out_dir: str | Path, inputs: list[str | Path], recorded: Any, now: Hashes
+) -> None:
+    """Refuse an input file whose bytes changed since the run (its BLAKE2b hash differs), naming
+    it. Inputs given anew in another number than the run's cannot be paired: not checked."""
+    if not isinstance(recorded, list) or len(recorded) != len(inputs):
+        return
+    for n, (path, then) in enumerate(zip(inputs, recorded, strict=True)):
+        if isinstance(then, str):
+            pairs = [(Path(path), then, now.get(n))]
+        elif isinstance(then, dict):
+            files = now.get(n)
+            files = files if isinstance(files, dict) else {}
+            pairs = [(Path(path) / rel, h, files.get(rel)) for rel, h in sorted(then.items())]
+        else:
+            continue  # skipped by the run
+        for file, before, after in pairs:
+            if after is not None and after != before:
+                raise InputError(
+                    str(file),
+                    f"changed since the run in {out_dir} (its content hash differs)",
+                    hint="run dedupe-docs clean again",
+                )
+
+
+def _earlier_texts(
+    out_dir: str | Path, report: Mapping[str, Any], provenance: Sequence[Provenance]
+) -> dict[tuple[str, str], str]:
+    """The texts of the sources that lie in earlier batches of the run's persisted index."""
+    wanted = sorted(
+        {
+            (r.source.batch, r.source.id)
+            for p in provenance
+            for r in p.removed
+            if r.source is not None and r.source.batch is not None
+        }
+    )
+    if not wanted:
+        return {}
+    batch, doc = wanted[0]
+    path = (report.get("index") or {}).get("path")
+    if path is None or not (Path(path) / "index.sqlite").is_file():
+        where = str(path) if path is not None else str(out_dir)
+        missing = "is missing" if path is not None else "is not recorded in report.json"
+        raise InputError(
+            where,
+            f"the persisted index that holds earlier batch {batch!r} ({doc!r} and others that "
+            f"{out_dir} repeats) {missing}",
+            hint="explain needs the index the run was cleaned against",
+        )
+    from dedupe_docs.drivers.persist import Store
+
+    store = Store(Path(path))
+    try:
+        found = store.texts(wanted)
+    finally:
+        store.close()
+    lost = [pair for pair in wanted if pair not in found]
+    if lost:
+        raise InputError(
+            str(path), f"earlier batch {lost[0][0]!r} holds no document {lost[0][1]!r} any more"
+        )
+    return found
 
 
 def explain(

@@ -25,6 +25,7 @@ from dedupe_docs.report.explain import (
     differences,
     read_provenance,
     read_report,
+    source_text,
     source_texts,
 )
 from dedupe_docs.types import REASONS
@@ -100,9 +101,11 @@ def _data(provenance: Sequence[Provenance], texts: Mapping[str, str]) -> dict[st
         spans = []
         for r in p.removed:
             span: list[Any] = [r.start, r.end, REASONS.index(r.reason), -1, 0, 0, r.similarity, []]
-            if r.source is not None:
+            if r.source is not None and r.source.batch is not None:
+                span[3:6] = [-1, r.source.start, r.source.end]  # in an earlier batch
+            elif r.source is not None:
                 span[3:6] = [index.get(r.source.id, -1), r.source.start, r.source.end]
-                old = texts[r.source.id][r.source.start : r.source.end]
+                old = source_text(texts, r.source)[r.source.start : r.source.end]
                 new = text[r.start : r.end]
                 if old != new and max(len(old), len(new)) <= MAX_DIFF_CHARS:
                     span[7] = [

@@ -12,6 +12,7 @@ folders are not entered (so a link loop cannot recurse); a folder named as an in
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import stat
@@ -30,6 +31,9 @@ OnError = Literal["raise", "skip"]
 EncodingErrors = Literal["strict", "replace", "skip-file"]
 ON_ERROR: tuple[OnError, ...] = ("raise", "skip")
 ENCODING_ERRORS: tuple[EncodingErrors, ...] = ("strict", "replace", "skip-file")
+Hashes = dict[int, str | dict[str, str]]
+"""The content hash of each input file read, by the input's position: the hash of a file, or
+for a folder the hash of each ``*.txt`` by its relative path (see :func:`content_hash`)."""
 
 log = logging.getLogger("dedupe_docs")
 # Errors a broken compressed stream raises while it is read (zstandard's is an OSError too).
@@ -114,9 +118,11 @@ def read_all(
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
     jobs: int = 1,
+    hashes: Hashes | None = None,
 ) -> tuple[list[Document], list[InputError]]:
     """Like :func:`read`, and also return the errors of the inputs that were skipped; ``jobs``
-    threads read the files of a folder ahead."""
+    threads read the files of a folder ahead; ``hashes``, if given, is filled with the content
+    hash of every file read (so ``explain`` can tell a file that changed since)."""
     documents, errors = stream(
         inputs,
         text_field=text_field,
@@ -124,6 +130,7 @@ def read_all(
         on_error=on_error,
         encoding_errors=encoding_errors,
         jobs=jobs,
+        hashes=hashes,
     )
     return list(documents), errors
 
@@ -136,6 +143,7 @@ def stream(
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
     jobs: int = 1,
+    hashes: Hashes | None = None,
 ) -> tuple[Iterator[Document], list[InputError]]:
     """Like :func:`read_all`, one document at a time (a corpus need not fit in memory): the
     documents, and the list that the errors of skipped inputs are added to as they are met."""
@@ -146,7 +154,7 @@ def stream(
         raise ValueError(msg)
     if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
         inputs = [inputs]
-    reader = _Reader(text_field, id_field, on_error, encoding_errors, jobs)
+    reader = _Reader(text_field, id_field, on_error, encoding_errors, jobs, hashes)
     return reader.documents(inputs), reader.errors
 
 
@@ -160,16 +168,20 @@ class _Reader:
         on_error: OnError,
         encoding_errors: EncodingErrors,
         jobs: int = 1,
+        hashes: Hashes | None = None,
     ) -> None:
         self.text_field, self.id_field = text_field, id_field
         self.on_error, self.encoding_errors = on_error, encoding_errors
         self.jobs = jobs
         self.errors: list[InputError] = []
+        self.hashes = hashes
+        self.n = 0  # the position of the input being read
 
     def documents(self, inputs: Iterable[DocumentLike]) -> Iterator[Document]:
         """Every document of ``inputs``, refusing a second document with an id already seen."""
         seen: dict[str, str] = {}
         for n, item in enumerate(inputs):
+            self.n = n
             for doc, where in self.read_one(item, n):
                 also = seen.get(doc.id)
                 if also is not None:
@@ -206,12 +218,18 @@ class _Reader:
     def path(self, path: Path) -> Iterator[tuple[Document, str]]:
         if path.is_dir():
             files = self.walk(path)
+            folder: dict[str, str] = {}
+            if self.hashes is not None:
+                self.hashes[self.n] = folder
             for (rel, file), data in zip(files, self.contents(files), strict=True):
                 doc = self.text_file(file, rel, data)
                 if doc is not None:
+                    if self.hashes is not None and isinstance(data, bytes):
+                        folder[rel] = content_hash(data)
                     yield doc, str(file)
         elif is_record_file(path):
             yield from self.records(path)
+            self.hash_file(path)
         elif path.name.endswith(".parquet") and path.is_file():
             from dedupe_docs.formats.records import read_parquet
 
@@ -224,9 +242,13 @@ class _Reader:
                         yield doc, f"{path} row {row}"
             except InputError as error:
                 self.fail(error)
+            self.hash_file(path)
         elif path.is_file():
-            doc = self.text_file(path, path.name)
+            data = _contents(path)
+            doc = self.text_file(path, path.name, data)
             if doc is not None:
+                if self.hashes is not None and isinstance(data, bytes):
+                    self.hashes[self.n] = content_hash(data)
                 yield doc, str(path)
         elif path.is_symlink():
             self.fail(InputError(str(path), "broken symbolic link"))
@@ -234,6 +256,14 @@ class _Reader:
             self.fail(InputError(str(path), "not a regular file or folder"))
         else:
             self.fail(InputError(str(path), "no such file or directory"))
+
+    def hash_file(self, path: Path) -> None:
+        """Record the content hash of a records file once it has been read (its pages are
+        still in the page cache: hashing them costs little beside parsing its records)."""
+        if self.hashes is None:
+            return
+        with contextlib.suppress(OSError):  # reading it has reported it
+            self.hashes[self.n] = file_hash(path)
 
     def walk(self, root: Path) -> list[tuple[str, Path]]:
         """Every ``*.txt`` below ``root`` as (relative POSIX path, path), sorted by the former.
@@ -385,6 +415,21 @@ def _contents(path: Path) -> bytes | OSError:
         return path.read_bytes()
     except OSError as exc:
         return exc
+
+
+def content_hash(data: bytes) -> str:
+    """The BLAKE2b hash (16 bytes, hex) of a file's bytes, by which ``explain`` tells a file
+    that changed since the run (even to the same length)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    """:func:`content_hash` of the file ``path``, read a megabyte at a time."""
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _why(exc: BaseException) -> str:
