@@ -208,3 +208,27 @@ def test_explain_refuses_an_input_edited_to_the_same_length(tmp_path: Path) -> N
     for command in (["explain", str(out)], ["report", str(out), "--html", str(tmp_path / "r")]):
         code, _, err = invoke(*command)
         assert code == 1 and f"{src / 'a.txt'}: changed since the run" in err, err
+
+
+# 4. zero documents from non-empty inputs is an error
+
+
+def test_a_folder_of_jsonl_shards_is_not_a_silent_empty_run(tmp_path: Path) -> None:
+    from dedupe_docs import InputError, pipeline
+
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for n in range(3):
+        line = json.dumps({"id": f"s{n}", "text": PARA})
+        (shards / f"part-{n}.jsonl").write_text(line + "\n", encoding="utf-8")
+    code, _, err = invoke("clean", str(shards), "--out", str(tmp_path / "out"))
+    assert code == 1 and err.count("\n") == 1
+    assert f"{shards}: no documents read: it holds 3 .jsonl files" in err
+    assert "--allow-empty" in err and not (tmp_path / "out").exists()
+    with pytest.raises(InputError, match="allow_empty=True"):
+        pipeline.run([shards], str(tmp_path / "out"))
+    code, _, err = invoke("clean", str(shards), "--out", str(tmp_path / "out"), "--allow-empty")
+    assert code == 0, err
+    assert report_of(tmp_path / "out")["documents"] == 0
+    (tmp_path / "empty").mkdir()  # nothing to read: nothing to complain about
+    assert invoke("clean", str(tmp_path / "empty"), "--out", str(tmp_path / "o2"))[0] == 0

@@ -4,6 +4,7 @@ in bounded memory (``max_memory``), or against a persisted index."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import gc
 import logging
@@ -18,7 +19,7 @@ import attrs
 from dedupe_docs._version import __version__
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import bounded, incremental, memory
-from dedupe_docs.errors import ConfigError, DedupeError, OutputError
+from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
 from dedupe_docs.formats import output, records
 from dedupe_docs.formats.records import output_records, record_document
 from dedupe_docs.runtime import memory as process_memory
@@ -137,7 +138,7 @@ def _clean_all(docs: list[Document], config: Config) -> list[CleanedDocument]:
 @_without_gc
 def run(
     inputs: Iterable[DocumentLike],
-    out: Path,
+    out: str | os.PathLike[str],
     config: Config | None = None,
     *,
     overwrite: bool = False,
@@ -145,10 +146,11 @@ def run(
     id_field: str = "id",
     dolma_attributes: bool = False,
     progress: Progress | None = None,
-    index: Path | None = None,
+    index: str | os.PathLike[str] | None = None,
     batch: str | None = None,
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
+    allow_empty: bool = False,
 ) -> dict[str, Any]:
     """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
 
@@ -158,8 +160,12 @@ def run(
     inputs are cleaned against every batch in it and then added to it as batch ``batch``.
     With ``on_error="skip"`` bad files and records are skipped and listed in the report's
     ``errors``; any failure to write leaves no ``out`` and no temporary folder behind.
+    No documents read from inputs that hold files is an InputError (a folder of ``.jsonl``
+    shards, of which only ``*.txt`` files are read), unless ``allow_empty``.
     """
     config = config or Config()
+    out = Path(out)
+    index = None if index is None else Path(index)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     inputs = list(inputs)
@@ -211,6 +217,8 @@ def run(
                     totals.add(cleaned)
             finally:  # a failure here ends the generator now, with its work files
                 getattr(chunks, "close", lambda: None)()
+            if totals.documents == 0 and not allow_empty:
+                _refuse_empty(inputs, errors)
             stage(progress, "write")
             report = {**output.mark(), **totals.report(config, timings)}
             report["inputs"] = records.describe_inputs(
@@ -233,6 +241,33 @@ def run(
     if update is not None:
         report["index"] = {**report["index"], **update()}
     return report
+
+
+def _refuse_empty(inputs: list[DocumentLike], errors: list[InputError]) -> None:
+    """Raise an InputError naming the first input that holds files yet gave no document."""
+    for item in inputs:
+        if not isinstance(item, (str, os.PathLike)):
+            continue
+        path = Path(item)
+        if path.is_dir():
+            kinds = collections.Counter(_kind(p) for p in path.rglob("*") if p.is_file())
+            if not kinds:
+                continue
+            held = ", ".join(f"{n} {k} file{'s' * (n > 1)}" for k, n in kinds.most_common(3))
+            why = f"it holds {held}; a folder is read for its *.txt files"
+            hint = "name record files as inputs; `allow_empty=True` allows an empty run"
+        elif path.is_file() and path.stat().st_size > 0:
+            why = f"every record was skipped ({len(errors)} errors)" if errors else "it is empty"
+            hint = "`allow_empty=True` allows an empty run"
+        else:
+            continue
+        raise InputError(str(item), f"no documents read: {why}", hint=hint)
+
+
+def _kind(path: Path) -> str:
+    """``.jsonl``, ``.jsonl.gz``, ``.parquet``: the suffix a file is known by, or its name."""
+    compressed = path.suffix in (".gz", ".zst", ".bz2", ".xz")
+    return "".join(path.suffixes[-2:] if compressed else path.suffixes[-1:]) or path.name
 
 
 IN_MEMORY_BYTES = 14

@@ -62,6 +62,11 @@ Examples:
     help="Skip bad files and records (listed in report.json errors) instead of stopping.",
 )
 @click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Succeed even when no documents are read from inputs that hold files.",
+)
+@click.option(
     "--shingle-size",
     type=int,
     default=_DEFAULTS.shingle_size,
@@ -194,6 +199,7 @@ def clean(
     id_field: str,
     encoding_errors: str,
     keep_going: bool,
+    allow_empty: bool,
     overwrite: bool,
     index_dir: Path | None,
     batch: str | None,
@@ -239,6 +245,7 @@ def clean(
                 progress=bars,
                 index=index_dir,
                 batch=batch,
+                allow_empty=allow_empty,
             )
     except DedupeError as exc:
         if debug:
