@@ -13,6 +13,8 @@ import regex
 from rapidfuzz import fuzz
 
 from dedupe_docs.config import Config
+from dedupe_docs.stages.decide import _typos_only  # the word-by-word typo test itself
+from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS
 from dedupe_docs.stages.normalize import _POWERS, mix64, verification_form
 from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
@@ -120,14 +122,67 @@ def decide(
             d = int(blk_doc[b])
             split.append(b)
             extra.extend((d, a, e, r, sd, ss, se, sim) for r, a, e, sd, ss, se, sim in found)
-    # Boilerplate and repeats, where no duplicate was found.
+    # Short duplicates that are not copies: a changed word, or a lone line that differs.
+    template_set = set(boilerplate.tolist())
+    verdicts = reason.copy()
+    not_copies: list[int] = []
+    for b in range(n_blocks):
+        if verdicts[b] != DUPLICATE or ntok[b] >= config.min_tokens:
+            continue
+        d, m = int(blk_doc[b]), int(src_doc[b])
+        target = texts[d][int(s.blk_start[b]) : int(s.blk_end[b])]
+        start, end = int(src_start[b]), int(src_end[b])
+        source_text = texts[m]
+        while (
+            start > 0
+            and not source_text[start - 1].isspace()
+            and not source_text[start - 1].isalnum()
+            and source_text[start - 1] != "_"
+        ):
+            start -= 1
+        while (
+            end < len(source_text)
+            and not source_text[end].isspace()
+            and not source_text[end].isalnum()
+            and source_text[end] != "_"
+        ):
+            end += 1
+        source = source_text[start:end]
+        run = [b]
+        for step in (-1, 1):  # the consecutive duplicates of this document copying document m
+            n = b + step
+            while (
+                0 <= n < n_blocks
+                and blk_doc[n] == d
+                and verdicts[n] == DUPLICATE
+                and src_doc[n] == m
+            ):
+                run.append(n)
+                n += step
+        short_run = sum(int(ntok[n]) for n in run) < config.min_tokens
+        fold = lambda x: " ".join(x.casefold().split())  # noqa: E731
+        changed = similarity[b] < 1.0 and not _typos_only(target, source)
+        too_short = ntok[b] < SHORT_COPY_TOKENS or fold(target) != fold(source)
+        if changed or (short_run and too_short):
+            not_copies.append(b)
+    for b in not_copies:
+        reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = KEEP, -1, -1, -1, np.nan
+    # Page templates, whatever else they repeat; repeats, where no duplicate was found.
     undecided = reason == KEEP
     if len(split):
         undecided[split] = False
-    is_bp = undecided & np.isin(keys, boilerplate) & (keys != 0)
-    for b in np.flatnonzero(is_bp).tolist():
+    for b in range(n_blocks):
+        if b in split or not any(int(k) in template_set for k in keys[b] if k):
+            continue
         if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
-            reason[b] = BOILERPLATE
+            reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
+                BOILERPLATE,
+                -1,
+                -1,
+                -1,
+                np.nan,
+            )
+            undecided[b] = False
     same = np.zeros(n_blocks, dtype=bool)
     if n_blocks > 1 and len(s.tok_hash):
         # Cheap filter (same length, same first and last token), then whole-sequence hashes.

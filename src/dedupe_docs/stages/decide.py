@@ -18,9 +18,15 @@ import attrs
 import numpy as np
 import regex
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Levenshtein
 
 from dedupe_docs.config import Config
-from dedupe_docs.stages.kernels import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
+from dedupe_docs.stages.kernels import (
+    SHORT_COPY_TOKENS,
+    block_copies_kernel,
+    copy_sources_kernel,
+    span_tokens_kernel,
+)
 from dedupe_docs.stages.normalize import _POWERS, mix64, verification_forms
 from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
@@ -74,20 +80,75 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
     return out
 
 
+TEMPLATE_EDGE = 1
+"""Blocks this close to the start or the end of a document (the first and the last line) may
+anchor a template by their
+place alone (a navigation bar under the title, a footer)."""
+
+
 def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
-    """Per block: the exact-form hash of a short block (digits kept), else 0."""
+    """Per block, the keys under which a short block recurs as part of a page template (0:
+    none), one column each: the block with the block before it, with the block after it, its
+    place from the start and from the end of its document (near the edges only), and the
+    block as one that stands many times in its document.
+
+    A site's chrome is a run of lines that recurs in the same order from page to page, or a
+    line that keeps its place (a navigation bar, a footer); a short line that recurs alone
+    inside unique text (``Note``, ``else:``) is content, and never gets a key that recurs.
+    Lines are compared exactly (case folded, digits and punctuation kept: ``dict¶`` is not
+    ``dict``), through the hash of their exact tokens and their length.
+    """
+    n = len(s.blk_t0)
     size = s.blk_t1 - s.blk_t0
-    short = np.flatnonzero((size > 0) & (size <= config.boilerplate_max_tokens))
-    keys = np.zeros(len(size), dtype=np.uint64)
-    keys[short] = block_hashes(s.tok_exact, s.blk_t0[short], s.blk_t1[short])
+    keys = np.zeros((n, 5), dtype=np.uint64)
+    if n == 0 or config.boilerplate_max_tokens == 0:
+        return keys
+    line = block_hashes(s.tok_exact, s.blk_t0, s.blk_t1)
+    with np.errstate(over="ignore"):
+        line = np.where(line != 0, mix64(line ^ (s.blk_end - s.blk_start).astype(np.uint64)), 0)
+    blk_doc = np.repeat(np.arange(len(s.doc_blocks) - 1), np.diff(s.doc_blocks))
+    at = np.arange(n)
+    lead = at - s.doc_blocks[blk_doc]
+    tail = s.doc_blocks[blk_doc + 1] - 1 - at
+    pair = np.zeros(n + 1, dtype=np.uint64)  # pair[b]: blocks b - 1 and b
+    with np.errstate(over="ignore"):
+        joined = mix64(line[:-1] * np.uint64(0x9E3779B97F4A7C15) ^ line[1:])
+        pair[1:n] = np.where((line[:-1] != 0) & (line[1:] != 0) & (lead[1:] > 0), joined, 0)
+        keys[:, 0], keys[:, 1] = pair[:n], np.where(tail > 0, pair[1:], 0)
+        near_start = lead < TEMPLATE_EDGE
+        keys[:, 2] = np.where(near_start, mix64(line ^ (lead.astype(np.uint64) + 1)), 0)
+        near_end = tail < TEMPLATE_EDGE
+        keys[:, 3] = np.where(near_end, mix64(line ^ ~tail.astype(np.uint64)), 0)
+        keys[:, 4] = np.where(_recurs_in_document(line, blk_doc), mix64(line ^ _MANY), 0)
+    short = (size > 0) & (size <= config.boilerplate_max_tokens) & (line != 0)
+    keys[~short] = 0
     return keys
+
+
+_MANY = np.uint64(0x5BD1E9955BD1E995)
+TEMPLATE_REPEATS = 3
+"""A short line that stands this many times in one document (``Reply`` under every comment)
+is that document's chrome when enough documents share the habit."""
+
+
+def _recurs_in_document(line: np.ndarray, blk_doc: np.ndarray) -> np.ndarray:
+    """Per block, whether its line stands at least ``TEMPLATE_REPEATS`` times in its document."""
+    order = np.lexsort((line, blk_doc))
+    a, b = line[order], blk_doc[order]
+    new = np.ones(len(a), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    group = np.cumsum(new) - 1
+    out = np.empty(len(a), dtype=bool)
+    out[order] = np.bincount(group)[group] >= TEMPLATE_REPEATS
+    return out
 
 
 def boilerplate_set(
     keys: np.ndarray, blk_doc: np.ndarray, n_docs: int, config: Config
 ) -> np.ndarray:
-    """Sorted keys of short blocks that stand in at least ``boilerplate_min_docs`` documents
-    and in at least ``boilerplate_min_share`` of all documents."""
+    """Sorted template keys (:func:`boilerplate_keys`) that stand in at least
+    ``boilerplate_min_docs`` documents and in at least ``boilerplate_min_share`` of all
+    documents."""
     if config.boilerplate_max_tokens == 0:
         return np.zeros(0, dtype=np.uint64)
     values, counts = key_doc_counts(keys, blk_doc)
@@ -95,8 +156,10 @@ def boilerplate_set(
 
 
 def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct non-zero keys and the number of documents each stands in (a persisted
-    index adds these up over batches)."""
+    """Sorted distinct non-zero keys (of every column of ``keys``) and the number of documents
+    each stands in (a persisted index adds these up over batches)."""
+    if keys.ndim == 2:
+        keys, blk_doc = keys.ravel(), np.repeat(blk_doc, keys.shape[1])
     has = keys != 0
     # One lexsort of (key, document): several times faster than np.unique of the pairs' rows.
     order = np.lexsort((blk_doc[has], keys[has]))
@@ -155,16 +218,31 @@ def decide(
         found.src_end[hit],
         found.similarity[hit],
     )
+    short = np.flatnonzero((reason == DUPLICATE) & (ntok < config.min_tokens))
+    in_short_run = _run_tokens(reason == DUPLICATE, blk_doc, src_doc, ntok) < config.min_tokens
+    wrong = _unlike_short_copies(
+        s, texts, blk_doc, short, in_short_run, (src_doc, src_start, src_end), similarity
+    )
+    reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
+    similarity[wrong] = math.nan
     # A block is cut into its sentences when at least one of them is a duplicate.
     sentence_units = found.take(np.arange(len(whole.block), len(found.doc)))
     cut = np.unique(parts.block[sentence_units.reason == DUPLICATE])
-    # Boilerplate and repeats, where no duplicate was found.
+    # Page templates go whatever else they repeat; then repeats, where no duplicate was found.
     undecided = reason == KEEP
     undecided[cut] = False
-    is_bp = undecided & np.isin(keys, boilerplate) & (keys != 0)
-    for b in np.flatnonzero(is_bp).tolist():
+    in_template = (np.isin(keys, boilerplate) & (keys != 0)).any(axis=1)
+    in_template[cut] = False
+    for b in np.flatnonzero(in_template).tolist():
         if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
-            reason[b] = BOILERPLATE
+            reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
+                BOILERPLATE,
+                -1,
+                -1,
+                -1,
+                math.nan,
+            )
+            undecided[b] = False
     same = np.zeros(n_blocks, dtype=bool)
     if n_blocks > 1 and len(s.tok_hash):
         # Cheap filter (same length, same first and last token), then whole-sequence hashes.
@@ -223,6 +301,90 @@ def _with_sentences(units: Units, blocks: np.ndarray, parts: Units) -> Units:
         column[at_part] = new
         columns.append(column)
     return Units(*columns)
+
+
+_WORDS = regex.compile(r"\w+")
+_SPACE = regex.compile(r"\s+")
+
+
+def _run_tokens(
+    duplicate: np.ndarray, blk_doc: np.ndarray, src_doc: np.ndarray, ntok: np.ndarray
+) -> np.ndarray:
+    """Per block, the tokens of the run of consecutive duplicate blocks of one document that
+    copy one source document, which the block belongs to (0 for a kept block)."""
+    link = np.zeros(len(duplicate), dtype=bool)
+    link[1:] = duplicate[1:] & duplicate[:-1] & (blk_doc[1:] == blk_doc[:-1])
+    link[1:] &= src_doc[1:] == src_doc[:-1]
+    run = np.cumsum(~link) - 1
+    totals = np.bincount(
+        run, weights=np.where(duplicate, ntok, 0), minlength=run[-1] + 1 if len(run) else 0
+    )
+    return np.where(duplicate, totals[run], 0).astype(np.int64)
+
+
+def _unlike_short_copies(
+    s: Signed,
+    texts: Sequence[str],
+    blk_doc: np.ndarray,
+    blocks: np.ndarray,
+    in_short_run: np.ndarray,
+    sources: tuple[np.ndarray, np.ndarray, np.ndarray],
+    similarity: np.ndarray,
+) -> np.ndarray:
+    """Those of the short duplicate ``blocks`` that are not copies after all.
+
+    In a short line one changed word changes what it says (``createdb`` for ``clusterdb``, 83
+    for 58) while the similarity stays high, so each word of a short copy that differs from
+    its source must be a typo of it (at most one edit in four characters), never another
+    word. Lines copied in a run shorter than a passage (``in_short_run``) are copies only
+    line for line: each at least ``SHORT_COPY_TOKENS`` long and the same text with case and
+    spacing folded. Folding symbols and marks away finds candidates, but ``Logging API¶`` (a
+    heading) is not the ``Logging API`` of a table of contents, and a signature of two words
+    is not a copy of another letter's.
+    """
+    src_doc, src_start, src_end = sources
+    wrong = []
+    for b in blocks.tolist():
+        d, m = int(blk_doc[b]), int(src_doc[b])
+        target = texts[d][int(s.blk_start[b]) : int(s.blk_end[b])]
+        source = _with_marks(texts[m], int(src_start[b]), int(src_end[b]))
+        if (similarity[b] < 1.0 and not _typos_only(target, source)) or (in_short_run[b] and (
+            s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS or _folded(target) != _folded(source)
+        )):
+            wrong.append(b)
+    return np.array(wrong, dtype=np.int64)
+
+
+_LEADING_MARKS = regex.compile(r"[^\w\s]*$")
+_TRAILING_MARKS = regex.compile(r"[^\w\s]*")
+
+
+def _with_marks(text: Sequence[str] | str, start: int, end: int) -> str:
+    """``text[start:end]`` (a span from a word to a word) with the punctuation that clings to
+    its ends: the quotes and full stop of a sentence quoted out of a longer line. ``text`` is
+    only sliced (a bounded run reads it back from a file)."""
+    before = text[max(start - 8, 0) : start]
+    after = text[end : end + 8]
+    lead = _LEADING_MARKS.search(before)
+    tail = _TRAILING_MARKS.match(after)
+    return (lead.group() if lead else "") + text[start:end] + (tail.group() if tail else "")
+
+
+def _folded(text: str) -> str:
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+def _typos_only(target: str, source: str) -> bool:
+    """Whether every word that differs between the two texts is a typo of its counterpart."""
+    forms = verification_forms([target, source])  # doubled letters squeezed, digits kept
+    a, b = _WORDS.findall(forms[0]), _WORDS.findall(forms[1])
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
+        if tag == "equal":
+            continue
+        x, y = "".join(a[i1:i2]), "".join(b[j1:j2])  # a word split in two is the same word
+        if OSA.distance(x, y) > max(1, max(len(x), len(y)) // 4):
+            return False
+    return True
 
 
 def _block_text(texts: Sequence[str], s: Signed, blk_doc: np.ndarray, b: int) -> str:

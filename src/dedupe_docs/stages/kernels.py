@@ -429,6 +429,8 @@ def extend_kernel(  # type: ignore[no-untyped-def]
             total = _aligned_count(runs[lo:hi])
             if total >= min_tokens and _copies_whole_blocks(runs[lo:hi], lead, tail):
                 best = total
+            elif total >= SHORT_COPY_TOKENS and _block_for_block(runs[lo:hi], lead, tail):
+                best = min_tokens
         out[c] = best
     return out
 
@@ -445,6 +447,21 @@ def _aligned_count(runs):  # type: ignore[no-untyped-def]
         count += te - max(ts, prev_te)
         prev_te, prev_se = max(prev_te, te), max(prev_se, se)
     return count
+
+
+SHORT_COPY_TOKENS = 6
+"""Tokens from which a whole block copied as a whole block is a duplicate passage, however
+much shorter than ``min_tokens`` (a copied line of a few words; fewer are formulaic)."""
+
+
+@njit(cache=True)
+def _block_for_block(runs, lead, tail):  # type: ignore[no-untyped-def]
+    """Whether the passage runs from the start of a block to the end of one on both sides:
+    whole lines copied as whole lines, not a phrase quoted inside other text."""
+    t_first, t_last = runs[:, 0].min(), runs[:, 1].max()
+    s_first, s_last = runs[:, 2].min(), runs[:, 3].max()
+    whole_target = lead[t_first] == 0 and tail[t_last - 1] == 0
+    return whole_target and lead[s_first] == 0 and tail[s_last - 1] == 0
 
 
 @njit(cache=True)

@@ -1,0 +1,119 @@
+"""What real pages and files hold, in miniature: site templates, short copied lines, licence
+paragraphs that run on into later copies, headings that repeat a table of contents."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import dedupe_docs
+
+SETTLE_RESTORES = pytest.mark.xfail(
+    strict=True,
+    reason="settle restores a removal whose source was itself removed instead of citing the "
+    "surviving first copy (issue 20, cause 1; issue 23, item 3): not fixed yet",
+)
+
+P1 = (
+    "Permission is hereby granted, free of charge, to any person obtaining a copy of this "
+    "software and associated documentation files, to deal in the Software without restriction."
+)
+P2 = (
+    "The above copyright notice and this permission notice shall be included in all copies or "
+    "substantial portions of the Software, whatever form they take and wherever they are kept."
+)
+P3 = (
+    "In no event shall the authors or copyright holders be liable for any claim, damages or "
+    "other liability, whether in an action of contract, tort or otherwise, arising from it."
+)
+
+
+def debian(*paragraphs: str) -> str:
+    """Paragraphs wrapped at 70 columns with a leading space, separated by `` .`` lines."""
+    wrapped = [textwrap.fill(p, 70, initial_indent=" ", subsequent_indent=" ") for p in paragraphs]
+    return "\n .\n".join(wrapped) + "\n"
+
+
+def removed(doc: dedupe_docs.CleanedDocument, text: str) -> list[tuple[str, str | None]]:
+    """(removed text with spacing folded, the id it cites) of every removal."""
+    return [
+        (" ".join(text[r.start : r.end].split()), r.source and r.source.id) for r in doc.removed
+    ]
+
+
+@SETTLE_RESTORES
+def test_a_passage_that_runs_on_into_a_later_copy_cites_each_first_copy() -> None:
+    a, b = debian(P1, P2), debian(P2, P3)
+    c = debian("A new sentence that no other file holds, written for this file.", P2, P3)
+    out = dedupe_docs.clean([("a", a), ("b", b), ("c", c)])
+    assert "new sentence" in out[2].text
+    assert P2.split()[3] not in out[2].text and "liable" not in out[2].text
+    cited = {src for _, src in removed(out[2], c)}
+    assert cited == {"a", "b"}
+
+
+def test_a_whole_short_line_copied_is_a_duplicate() -> None:
+    line = "See the section below for differences between macros and functions."
+    a = f"First file opens with its own words.\n{line}\nAnd closes with more of them.\n"
+    b = f"Second file has other words here.\n{line}\nThen something else entirely.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert line in out[0].text and line not in out[1].text
+    assert removed(out[1], b) == [(line, "a")]
+    assert "Second file" in out[1].text and "something else" in out[1].text
+
+
+def test_a_short_line_with_one_other_word_is_not_a_copy() -> None:
+    a = "Intro to clusterdb.\nShow help about clusterdb command line arguments, and exit.\n"
+    b = "Intro to createdb.\nShow help about createdb command line arguments, and exit.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert out[1].text == b
+
+
+def test_a_heading_is_not_its_entry_in_a_table_of_contents() -> None:
+    toc = "Contents\nDistribute your theme as a Python package\nUse custom page metadata\n"
+    body = "Distribute your theme as a Python package¶\nThemes are packages like any other.\n"
+    (out,) = dedupe_docs.clean([("page", toc + body)])
+    assert "package¶" in out.text
+
+
+SIDEBAR = ["Navigation", "Getting started", "User guide", "Extension API", "Changelog"]
+
+
+def test_a_site_template_goes_and_lone_frequent_lines_stay() -> None:
+    words = [
+        "apple",
+        "river",
+        "stone",
+        "cloud",
+        "lantern",
+        "harbor",
+        "meadow",
+        "violin",
+        "copper",
+        "saddle",
+    ]
+    pages = []
+    for i in range(8):
+        a, b, c = words[i], words[(i + 3) % 10], words[(i + 6) % 10]
+        body = [f"The {a} explains how {b} and {c} fit together here.", "Note"]
+        body += [f"Without {c}, no {a} would ever reach the {b}."]
+        body += ["else:", f"    return compute_{i}(value)"] if i % 2 else []
+        pages.append((f"p{i}", "\n".join([*SIDEBAR[:3], f"Page {i}", *SIDEBAR[3:], *body]) + "\n"))
+    out = dedupe_docs.clean(pages)
+    for doc, (_, text) in zip(out[1:], pages[1:], strict=True):
+        lines = doc.text.splitlines()
+        assert not set(SIDEBAR) & set(lines), lines
+        assert {"Note"} <= set(lines) and text.splitlines()[3] in lines
+    odd = [d.text for d in out if d.id in {"p1", "p3", "p5", "p7"}]
+    assert all("else:" in t for t in odd)
+
+
+@SETTLE_RESTORES
+def test_a_later_exact_copy_keeps_nothing_of_a_surviving_first_copy() -> None:
+    p1 = " ".join([P1, P3] * 3)
+    p2 = " ".join([P2] * 4)
+    a, b, c = p1 + "\n", p2 + "\n" + p1 + "\n", p2 + "\n" + p1 + "\n"
+    out = dedupe_docs.clean([("a", a), ("b", b), ("c", c)])
+    assert out[2].text.strip() == ""
+    assert {r.source.id for r in out[2].removed if r.source} <= {"a", "b"}
