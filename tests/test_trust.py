@@ -232,3 +232,61 @@ def test_a_folder_of_jsonl_shards_is_not_a_silent_empty_run(tmp_path: Path) -> N
     assert report_of(tmp_path / "out")["documents"] == 0
     (tmp_path / "empty").mkdir()  # nothing to read: nothing to complain about
     assert invoke("clean", str(tmp_path / "empty"), "--out", str(tmp_path / "o2"))[0] == 0
+
+
+# 5. every user error is a DedupeError with one readable line
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (5, "input 0: int 5 is not"),
+        (None, "input 0: NoneType None is not"),
+        (("a",), "input 0: a tuple of 1 item"),
+        (b"x.txt", "input 0: bytes b'x.txt' is not"),
+    ],
+)
+def test_clean_names_an_input_it_cannot_read(item: object, message: str) -> None:
+    import dedupe_docs
+
+    with pytest.raises(dedupe_docs.InputError) as caught:
+        dedupe_docs.clean([item])
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+    docs = dedupe_docs.read([("a", "x"), item], on_error="skip")
+    assert [d.id for d in docs] == ["a"]
+
+
+def test_run_takes_str_and_pathlike_out_and_index(tmp_path: Path) -> None:
+    from dedupe_docs import pipeline
+
+    report = pipeline.run([("a", PARA)], str(tmp_path / "out"), index=str(tmp_path / "index"))
+    assert report["documents"] == 1 and (tmp_path / "index" / "index.sqlite").is_file()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("min_tokens = 3.5", "--min-tokens must be a whole number (got 3.5)"),
+        ("min-tokens = 3.0", "--min-tokens must be a whole number (got 3.0)"),
+        ("threshhold = 0.9", "unknown option 'threshhold'; did you mean 'threshold'?"),
+        ("min_token = 3", "unknown option 'min_token'; did you mean 'min-tokens'?"),
+        ("text-field = 5", "text-field must be a string (got 5)"),
+        ('dolma-attributes = "maybe"', "dolma-attributes must be true or false (got 'maybe')"),
+        ("unit = 5", "--unit must be one of 'line', 'paragraph' (got 5)"),
+    ],
+)
+def test_config_file_errors_are_one_readable_line(tmp_path: Path, body: str, message: str) -> None:
+    conf = tmp_path / "dd.toml"
+    conf.write_text(body + "\n", encoding="utf-8")
+    src = make_input(tmp_path)
+    code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"), "--config", str(conf))
+    assert code == 1 and err == f"dedupe-docs: error: {conf}: {message}\n"
+
+
+def test_clean_and_clean_records_name_what_is_not_an_input() -> None:
+    import dedupe_docs
+
+    with pytest.raises(dedupe_docs.InputError, match="inputs: int 5 is not a path"):
+        dedupe_docs.clean(5)  # type: ignore[arg-type]
+    with pytest.raises(dedupe_docs.InputError, match="record 1: int 5 is not a mapping"):
+        dedupe_docs.clean_records([{"text": "x"}, 5], id_field=None)  # type: ignore[list-item]

@@ -113,6 +113,10 @@ def clean_records(
     """
     if id_field is None:
         key = "\0position"  # a field name no real record has
+        records = list(records)
+        for n, r in enumerate(records):
+            if not isinstance(r, Mapping):
+                raise InputError(f"record {n}", f"{type(r).__name__} {r!r} is not a mapping")
         docs = [
             record_document({**r, key: n}, f"record {n}", None, text_field, key)
             for n, r in enumerate(records)

@@ -8,6 +8,7 @@ command line override the file.
 
 from __future__ import annotations
 
+import difflib
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,12 +47,28 @@ def read_settings(path: str | Path) -> dict[str, Any]:
     for key, value in data.items():
         name = key.replace("-", "_")
         if name not in CONFIG_FIELDS | RUN_OPTIONS:
-            known = ", ".join(sorted(k.replace("_", "-") for k in CONFIG_FIELDS | RUN_OPTIONS))
-            raise ConfigError(f"{path}: unknown option {key!r} (known: {known})")
+            raise ConfigError(f"{path}: unknown option {key!r}{_nearest(name)}")
         if name in settings:
             raise ConfigError(f"{path}: option {key!r} is given twice")
+        _check_run_option(path, name, value)
         settings[name] = value
     return settings
+
+
+def _nearest(name: str) -> str:
+    """``; did you mean 'min-tokens'?`` for the known option nearest ``name``, else the list."""
+    known = sorted(k.replace("_", "-") for k in CONFIG_FIELDS | RUN_OPTIONS)
+    near = difflib.get_close_matches(name.replace("_", "-"), known, n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else f" (known: {', '.join(known)})"
+
+
+def _check_run_option(path: Path, name: str, value: Any) -> None:
+    """Refuse a run option of the wrong TOML type (Config checks its own fields)."""
+    flag = name.replace("_", "-")
+    if name in ("text_field", "id_field") and not isinstance(value, str):
+        raise ConfigError(f"{path}: {flag} must be a string (got {value!r})", name)
+    if name == "dolma_attributes" and not isinstance(value, bool):
+        raise ConfigError(f"{path}: {flag} must be true or false (got {value!r})", name)
 
 
 def load_config(path: str | Path, base: Config | None = None) -> Config:

@@ -154,6 +154,9 @@ def stream(
         raise ValueError(msg)
     if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
         inputs = [inputs]
+    elif not isinstance(inputs, Iterable):
+        kinds = "a path, a document or an iterable of them"
+        raise InputError("inputs", f"{type(inputs).__name__} {inputs!r} is not {kinds}")
     reader = _Reader(text_field, id_field, on_error, encoding_errors, jobs, hashes)
     return reader.documents(inputs), reader.errors
 
@@ -201,6 +204,10 @@ class _Reader:
         if isinstance(item, Document):
             yield item, item.path or f"document {item.id!r}"
         elif isinstance(item, tuple):
+            if len(item) != 2:
+                n_items = f"{len(item)} item{'s' * (len(item) != 1)}"
+                self.fail(InputError(f"input {n}", f"a tuple of {n_items}, not an (id, text) pair"))
+                return
             doc_id, text = item
             where = f"document {doc_id!r}"
             if not isinstance(text, str):
@@ -212,8 +219,11 @@ class _Reader:
                 yield self.record(dict(item), f"record {n}", None), f"record {n}"
             except InputError as error:
                 self.fail(error)
-        else:
+        elif isinstance(item, (str, os.PathLike)):
             yield from self.path(Path(item))
+        else:
+            kinds = "a path, an (id, text) pair, a dict or a Document"
+            self.fail(InputError(f"input {n}", f"{type(item).__name__} {item!r} is not {kinds}"))
 
     def path(self, path: Path) -> Iterator[tuple[Document, str]]:
         if path.is_dir():
