@@ -355,7 +355,7 @@ def _unlike_short_copies(
     return np.array(wrong, dtype=np.int64)
 
 
-_LEADING_MARKS = regex.compile(r"[^\w\s]*$")
+_LEADING_MARKS = regex.compile(r"[^\w\s]*\Z")
 _TRAILING_MARKS = regex.compile(r"[^\w\s]*")
 
 
