@@ -161,7 +161,9 @@ def decide(
                 n += step
         short_run = sum(int(ntok[n]) for n in run) < config.min_tokens
         fold = lambda x: " ".join(x.casefold().split())  # noqa: E731
-        changed = similarity[b] < 1.0 and not _typos_only(target, source)
+        changed = similarity[b] < 1.0 and not _typos_only(
+            verification_form(target), verification_form(source)
+        )
         too_short = ntok[b] < SHORT_COPY_TOKENS or fold(target) != fold(source)
         if changed or (short_run and too_short):
             not_copies.append(b)

@@ -120,7 +120,7 @@ def test_index_refuses_other_options(tmp_path: Path) -> None:
         pipeline.run(
             [("b", "x\n")], tmp_path / "b", dedupe_docs.Config(shingle_size=6), index=tmp_path / "i"
         )
-    with pytest.raises(dedupe_docs.ConfigError, match="`keep=\"first\"`"):
+    with pytest.raises(dedupe_docs.ConfigError, match='`keep="first"`'):
         pipeline.run(
             [("b", "x\n")], tmp_path / "b", dedupe_docs.Config(keep="longest"), index=tmp_path / "i"
         )

@@ -103,7 +103,13 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     keys = np.zeros((n, 5), dtype=np.uint64)
     if n == 0 or config.boilerplate_max_tokens == 0:
         return keys
-    line = block_hashes(s.tok_exact, s.blk_t0, s.blk_t1)
+    short = (size > 0) & (size <= config.boilerplate_max_tokens)
+    needed = short.copy()  # short blocks and their neighbours: only they enter a key
+    needed[1:] |= short[:-1]
+    needed[:-1] |= short[1:]
+    at_needed = np.flatnonzero(needed)
+    line = np.zeros(n, dtype=np.uint64)
+    line[at_needed] = block_hashes(s.tok_exact, s.blk_t0[at_needed], s.blk_t1[at_needed])
     with np.errstate(over="ignore"):
         line = np.where(line != 0, mix64(line ^ (s.blk_end - s.blk_start).astype(np.uint64)), 0)
     blk_doc = np.repeat(np.arange(len(s.doc_blocks) - 1), np.diff(s.doc_blocks))
@@ -120,8 +126,7 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
         near_end = tail < TEMPLATE_EDGE
         keys[:, 3] = np.where(near_end, mix64(line ^ ~tail.astype(np.uint64)), 0)
         keys[:, 4] = np.where(_recurs_in_document(line, blk_doc), mix64(line ^ _MANY), 0)
-    short = (size > 0) & (size <= config.boilerplate_max_tokens) & (line != 0)
-    keys[~short] = 0
+    keys[~(short & (line != 0))] = 0
     return keys
 
 
@@ -316,9 +321,7 @@ def _run_tokens(
     link[1:] = duplicate[1:] & duplicate[:-1] & (blk_doc[1:] == blk_doc[:-1])
     link[1:] &= src_doc[1:] == src_doc[:-1]
     run = np.cumsum(~link) - 1
-    totals = np.bincount(
-        run, weights=np.where(duplicate, ntok, 0), minlength=run[-1] + 1 if len(run) else 0
-    )
+    totals = np.bincount(run, weights=np.where(duplicate, ntok, 0))
     return np.where(duplicate, totals[run], 0).astype(np.int64)
 
 
@@ -343,16 +346,22 @@ def _unlike_short_copies(
     is not a copy of another letter's.
     """
     src_doc, src_start, src_end = sources
-    wrong = []
-    for b in blocks.tolist():
-        d, m = int(blk_doc[b]), int(src_doc[b])
-        target = texts[d][int(s.blk_start[b]) : int(s.blk_end[b])]
-        source = _with_marks(texts[m], int(src_start[b]), int(src_end[b]))
-        if (similarity[b] < 1.0 and not _typos_only(target, source)) or (in_short_run[b] and (
-            s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS or _folded(target) != _folded(source)
-        )):
-            wrong.append(b)
-    return np.array(wrong, dtype=np.int64)
+    # An exact copy inside a run as long as a passage needs no second look.
+    blocks = blocks[(similarity[blocks] < 1.0) | in_short_run[blocks]]
+    targets = [texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])] for b in blocks]
+    found = [
+        _with_marks(texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])) for b in blocks
+    ]
+    fuzzy = np.flatnonzero(similarity[blocks] < 1.0)
+    forms = verification_forms([targets[i] for i in fuzzy] + [found[i] for i in fuzzy])
+    wrong = np.zeros(len(blocks), dtype=bool)
+    for i, a, b in zip(fuzzy.tolist(), forms[: len(fuzzy)], forms[len(fuzzy) :], strict=True):
+        wrong[i] = not _typos_only(a, b)
+    for i in np.flatnonzero(~wrong & in_short_run[blocks]).tolist():
+        b = int(blocks[i])
+        too_short = s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS
+        wrong[i] = too_short or _folded(targets[i]) != _folded(found[i])
+    return blocks[wrong]
 
 
 _LEADING_MARKS = regex.compile(r"[^\w\s]*\Z")
@@ -375,9 +384,9 @@ def _folded(text: str) -> str:
 
 
 def _typos_only(target: str, source: str) -> bool:
-    """Whether every word that differs between the two texts is a typo of its counterpart."""
-    forms = verification_forms([target, source])  # doubled letters squeezed, digits kept
-    a, b = _WORDS.findall(forms[0]), _WORDS.findall(forms[1])
+    """Whether every word that differs between the two verification forms (doubled letters
+    squeezed, digits kept) is a typo of its counterpart."""
+    a, b = _WORDS.findall(target), _WORDS.findall(source)
     for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
         if tag == "equal":
             continue
