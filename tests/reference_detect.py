@@ -56,6 +56,11 @@ def align(
     s_end = sp[run_last] + k
     t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1
     s_doc = np.searchsorted(doc_offsets, s_start, side="right") - 1
+    # A run whose source runs on into its own target ends where the target starts: what is
+    # left copies the text before it (a sentence said twice in a row), and nothing is left of
+    # periodic text ("ha ha ha"). Only an unclipped run may lean on its neighbours.
+    over = np.where(t_doc == s_doc, np.maximum(s_end - t_start, 0), 0)
+    t_end, s_end = t_end - over, s_end - over
     # A lone matching shingle is too weak to start a passage: it counts only beside a run of
     # the same source on (almost) the same diagonal, as between the typos of a noisy copy.
     long_enough = (t_end - t_start) >= min(k + 1, min_tokens)
@@ -69,32 +74,29 @@ def align(
         )
         near[1:] |= close & long_enough[:-1]
         near[:-1] |= close & long_enough[1:]
-    # A run whose source overlaps its own target is periodic text ("ha ha ha"), not a copy.
-    self_overlap = (t_doc == s_doc) & (s_end > t_start)
-    useful = (long_enough | near) & ~self_overlap
+    useful = long_enough | (near & (over == 0))
     table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
     shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
     chains = _passages(shared, (0, len(table)))
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
     weight = np.zeros(total, dtype=np.int32)
-    for _strength, chain in chains:
-        if keep == "longest" and _target_is_longer(chain):
-            _mark(
-                aligned,
-                weight,
-                [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])],
-            )
+    longest = keep == "longest"
+    for _strength, chain, back, forward in chains:
+        if longest and _target_is_longer(chain):
+            turned = [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
+            _mark(aligned, weight, turned, (0, 0), longest)
         else:
-            _mark(aligned, weight, chain)
+            _mark(aligned, weight, chain, (back, forward), longest)
     if keep == "longest":
         _follow(aligned)
     return aligned
 
 
-def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run]]]:
+def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run], int, int]]:
     """Chain, extend and weigh the runs of some target documents (runs in a worker).
 
-    Returns the passages strong enough to count, each with its strength."""
+    Returns the passages strong enough to count, each with its strength and how many tokens it
+    grew at its start and end."""
     table, hashes, bounds, (block_starts, block_ends), k, min_tokens, max_gap = shared
     out = []
     runs = table[piece[0] : piece[1]].tolist()
@@ -106,7 +108,7 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
             if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
                 strength = total
         if strength >= min_tokens:
-            out.append((strength, chain))
+            out.append((strength, chain, back, forward))
     return out
 
 
@@ -247,15 +249,21 @@ def _extend(
     return [first, *chain[1:-1], (ts, te, ss, se)], back, forward
 
 
-def _mark(aligned: np.ndarray, weight: np.ndarray, chain: list[Run]) -> None:
+def _mark(
+    aligned: np.ndarray,
+    weight: np.ndarray,
+    chain: list[Run],
+    grown: tuple[int, int],
+    longest: bool,
+) -> None:
     """Write a passage's token alignment: runs one to one, small equal gaps as substitutions.
 
-    Where passages overlap, a token keeps the alignment of the longer run (``weight``): a
-    third copy that shares its first words with the end of a second one still points at the
-    first copy, not at the second one, which goes.
+    Where passages overlap, a seeded token points at the earliest source (with ``longest``: the
+    longer run's); tokens bridged as a gap or only ``grown`` over at the passage's ends give way
+    to any seeded run.
     """
     prev: Run | None = None
-    for ts, te, ss, se in chain:
+    for i, (ts, te, ss, se) in enumerate(chain):
         if prev is not None:
             gap_t, gap_s = ts - prev[1], ss - prev[3]
             if 0 < gap_t <= gap_s + 2:  # a substitution or deletion, not inserted text
@@ -264,7 +272,14 @@ def _mark(aligned: np.ndarray, weight: np.ndarray, chain: list[Run]) -> None:
                 source = prev[3] + steps if gap_s > 0 else np.full(gap_t, prev[3] - 1)
                 aligned[prev[1] : ts][free] = source[free]
                 weight[prev[1] : ts][free] = 1
-        better = weight[ts:te] <= te - ts
-        aligned[ts:te][better] = np.arange(ss, se)[better]
-        weight[ts:te][better] = te - ts
+        lo = ts + (grown[0] if i == 0 else 0)
+        hi = te - (grown[1] if i == len(chain) - 1 else 0)
+        for t in range(ts, te):
+            src = ss + t - ts
+            if lo <= t < hi:
+                rank = te - ts + 1 if longest else 2
+                if weight[t] < rank or (weight[t] == rank and (longest or src < aligned[t])):
+                    aligned[t], weight[t] = src, rank
+            elif weight[t] == 0:
+                aligned[t], weight[t] = src, 1
         prev = (ts, te, ss, se) if prev is None or te >= prev[1] else prev

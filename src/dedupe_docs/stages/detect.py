@@ -108,6 +108,11 @@ def _align(
         return
     t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1
     s_doc = np.searchsorted(doc_offsets, s_start, side="right") - 1
+    # A run whose source runs on into its own target ends where the target starts: what is
+    # left copies the text before it (a sentence said twice in a row), and nothing is left of
+    # periodic text ("ha ha ha"). Only an unclipped run may lean on its neighbours.
+    over = np.where(t_doc == s_doc, np.maximum(s_end - t_start, 0), 0)
+    t_end, s_end = t_end - over, s_end - over
     # A lone matching shingle is too weak to start a passage: it counts only beside a run of
     # the same source on (almost) the same diagonal, as between the typos of a noisy copy.
     long_enough = (t_end - t_start) >= min(k + 1, min_tokens)
@@ -121,15 +126,13 @@ def _align(
         )
         near[1:] |= close & long_enough[:-1]
         near[:-1] |= close & long_enough[1:]
-    # A run whose source overlaps its own target is periodic text ("ha ha ha"), not a copy.
-    self_overlap = (t_doc == s_doc) & (s_end > t_start)
-    useful = (long_enough | near) & ~self_overlap
+    useful = long_enough | (near & (over == 0))
     table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
     run_chain, strength, first_segment, last_segment, closed = chain_kernel(table, max_gap, k)
     order = np.argsort(run_chain, kind="stable")  # runs grouped by passage, in target order
     runs = np.ascontiguousarray(table[order, 2:])
     bounds = np.searchsorted(run_chain[order], np.arange(len(strength) + 1))
-    strength = extend_kernel(
+    strength, grown = extend_kernel(
         runs,
         bounds,
         strength,
@@ -144,7 +147,7 @@ def _align(
     strong = np.flatnonzero(strength >= min_tokens)
     # Stronger passages are marked last, so they win where two overlap; ties in closing order.
     strong = strong[np.lexsort((closed[strong], strength[strong]))]
-    mark_kernel(aligned, base, runs, bounds, strong, keep == "longest")
+    mark_kernel(aligned, base, runs, bounds, strong, grown, keep == "longest")
 
 
 def _follow(aligned: np.ndarray, rounds: int = 8) -> None:

@@ -389,12 +389,14 @@ def extend_kernel(  # type: ignore[no-untyped-def]
     limit,
 ):
     """Grow each passage past its outermost shingles while tokens match, stepping over single
-    mismatched tokens (typos near the edges of a copy); return each passage's strength.
+    mismatched tokens (typos near the edges of a copy); return each passage's strength and how
+    many tokens it grew at its start and at its end.
 
     A passage too weak on its own still counts when it copies whole source blocks: a copy of
     whole blocks with a sentence inserted is split into segments that may each be short.
     """
     out = strength.copy()
+    grown = np.zeros((len(bounds) - 1, 2), dtype=np.int64)
     for c in range(len(bounds) - 1):
         lo, hi = bounds[c], bounds[c + 1]
         ts, te, ss, se = runs[lo, 0], runs[lo, 1], runs[lo, 2], runs[lo, 3]
@@ -424,6 +426,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
             else:
                 break
         runs[hi - 1, 1], runs[hi - 1, 3] = te, se
+        grown[c, 0], grown[c, 1] = back, forward
         best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
         if best < min_tokens:
             total = _aligned_count(runs[lo:hi])
@@ -432,7 +435,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
             elif total >= SHORT_COPY_TOKENS and _block_for_block(runs[lo:hi], lead, tail):
                 best = min_tokens
         out[c] = best
-    return out
+    return out, grown
 
 
 @njit(cache=True)
@@ -491,21 +494,26 @@ def block_edges_kernel(starts, ends, lo, hi):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def mark_kernel(aligned, base, runs, bounds, passages, longest):  # type: ignore[no-untyped-def]
+def mark_kernel(aligned, base, runs, bounds, passages, grown, longest):  # type: ignore[no-untyped-def]
     """Write each passage's token alignment into ``aligned`` (the tokens from ``base`` on), in
     the given order: runs one to one, small equal gaps as substitutions.
 
-    Where passages overlap, a token keeps the alignment of the longer run: a third copy that
-    shares its first words with the end of a second one still points at the first copy, not
-    at the second one, which goes. With ``longest``, a passage whose later copy spans more
-    tokens is turned around, so the later, more complete copy is the one that survives.
+    Where passages overlap, a token points at the earliest source among the runs that seed it
+    (a shingle that first stood there): a copy that runs on from one source into text first
+    seen in another points each part at its own first copy, not at a later copy holding both,
+    which goes. Tokens a passage only bridges (a gap) or grew over (``grown``: tokens at its
+    start and end past its shingles) give way to any seeded run. With ``longest``, a passage
+    whose later copy spans more tokens is turned around, so the later, more complete copy is
+    the one that survives; there, the longer run wins where passages overlap.
     """
     weight = np.zeros(len(aligned), dtype=np.int32)
     for c in passages:
         chain = runs[bounds[c] : bounds[c + 1]]
         target = chain[:, 1].max() - chain[:, 0].min()
         source = chain[:, 3].max() - chain[:, 2].min()
+        back, forward = grown[c, 0], grown[c, 1]
         if longest and target > source:
+            back = forward = 0
             turned = np.empty_like(chain)
             order = np.argsort(chain[:, 2], kind="mergesort")
             for i in range(len(order)):
@@ -525,11 +533,18 @@ def mark_kernel(aligned, base, runs, bounds, passages, longest):  # type: ignore
                             aligned[t] = prev_se + step if gap_s > 0 else prev_se - 1
                             weight[t] = 1
             length = te - ts
+            seeded_lo = back if i == 0 else 0
+            seeded_hi = length - forward if i == chain.shape[0] - 1 else length
             for g in range(length):
                 t = ts + g - base
-                if weight[t] <= length:
+                if seeded_lo <= g < seeded_hi:
+                    rank = length + 1 if longest else 2
+                    if weight[t] < rank or (weight[t] == rank and (longest or ss + g < aligned[t])):
+                        aligned[t] = ss + g
+                        weight[t] = rank
+                elif weight[t] == 0:
                     aligned[t] = ss + g
-                    weight[t] = length
+                    weight[t] = 1
             if i == 0 or te >= prev_te:
                 prev_te, prev_se = te, se
 
