@@ -13,7 +13,9 @@ import regex
 from rapidfuzz import fuzz
 
 from dedupe_docs.config import Config
-from dedupe_docs.stages.decide import _typos_only  # the word-by-word typo test itself
+
+# The word-by-word test of a fuzzy copy itself (rapidfuzz opcodes over folded words).
+from dedupe_docs.stages.decide import SHORT_SENTENCE_TOKENS, reworded
 from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS
 from dedupe_docs.stages.normalize import _POWERS, mix64, verification_form
 from dedupe_docs.stages.segment import sentences
@@ -127,7 +129,7 @@ def decide(
     verdicts = reason.copy()
     not_copies: list[int] = []
     for b in range(n_blocks):
-        if verdicts[b] != DUPLICATE or ntok[b] >= config.min_tokens:
+        if verdicts[b] != DUPLICATE:
             continue
         d, m = int(blk_doc[b]), int(src_doc[b])
         target = texts[d][int(s.blk_start[b]) : int(s.blk_end[b])]
@@ -161,11 +163,15 @@ def decide(
                 n += step
         short_run = sum(int(ntok[n]) for n in run) < config.min_tokens
         fold = lambda x: " ".join(x.casefold().split())  # noqa: E731
-        changed = similarity[b] < 1.0 and not _typos_only(
-            verification_form(target), verification_form(source)
+        changed = (
+            similarity[b] < 1.0
+            and reworded([target], [source_text[src_start[b] : src_end[b]]], np.array([short_run]))[
+                0
+            ]
         )
         too_short = ntok[b] < SHORT_COPY_TOKENS or fold(target) != fold(source)
-        if changed or (short_run and too_short):
+        short = ntok[b] < config.min_tokens
+        if changed or (short and short_run and too_short):
             not_copies.append(b)
     for b in not_copies:
         reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = KEEP, -1, -1, -1, np.nan
@@ -323,7 +329,30 @@ class _Checker:
         for (ss, se, sa, sb), good in zip(parts, ok, strict=True):
             found = self.verified(d, ss, se, sa, sb) if good else None
             out.append(found or (KEEP, ss, se, -1, -1, -1, float("nan")))
+        out = self.copies_on_their_own(d, out, [sb - sa for _, _, sa, sb in parts])
         return out if any(f[0] != KEEP for f in out) else None
+
+    def copies_on_their_own(self, d: int, found: list[Found], ntok: list[int]) -> list[Found]:
+        """The sentences of one block, those kept that are no copies after all: in a run of
+        copied sentences shorter than a passage, fewer than ``SHORT_SENTENCE_TOKENS`` tokens,
+        or reworded (strictly so in such a run)."""
+        out = list(found)
+        for i, (r, ss, se, sd, s_start, s_end, sim) in enumerate(found):
+            if r != DUPLICATE:
+                continue
+            lo = hi = i
+            while lo > 0 and found[lo - 1][0] == DUPLICATE and found[lo - 1][3] == sd:
+                lo -= 1
+            while hi + 1 < len(found) and found[hi + 1][0] == DUPLICATE and found[hi + 1][3] == sd:
+                hi += 1
+            short_run = sum(ntok[lo : hi + 1]) < self.config.min_tokens
+            source = self.texts[sd][s_start:s_end]
+            changed = (
+                sim < 1.0 and reworded([self.texts[d][ss:se]], [source], np.array([short_run]))[0]
+            )
+            if changed or (short_run and ntok[i] < SHORT_SENTENCE_TOKENS):
+                out[i] = (KEEP, ss, se, -1, -1, -1, float("nan"))
+        return out
 
     def verified(self, d: int, bs: int, be: int, a: int, b: int) -> Found | None:
         """A duplicate of text[bs:be] (tokens a..b) if its majority source verifies."""

@@ -117,3 +117,24 @@ def test_a_passage_said_three_times_in_a_line_keeps_its_first_time_only() -> Non
     (out,) = dedupe_docs.clean([("a", " ".join([x] * 3) + "\n")])
     assert " ".join(out.text.split()) == x
     assert [(r.start, r.source and r.source.start) for r in out.removed] == [(len(x) + 1, 0)]
+
+
+def test_parallel_documentation_that_differs_in_a_few_words_is_not_a_copy() -> None:
+    setup = (
+        "A setup code block. This code is not shown in the output for other builders, but "
+        "executed before the doctests of the group(s) it belongs to."
+    )
+    cleanup = setup.replace("setup", "cleanup").replace("before", "after")
+    logs = "Logs a message {} this logger with the specified level, as the logging module does."
+    a = f"{setup}\nThe directive takes options.\n{logs.format('on')}\n"
+    b = f"{cleanup}\nOther words stand here.\n{logs.format('to')}\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert out[1].text == b
+
+
+def test_a_copy_typed_with_typos_is_still_a_copy() -> None:
+    line = P1 + " " + P3
+    typed = line.replace("granted", "grnated").replace("associated", "asociated")
+    typed = typed.replace("liability", "liabilty").replace("copyright", "copyrihgt")
+    out = dedupe_docs.clean([("a", f"First.\n{line}\n"), ("b", f"Second.\n{typed}\n")])
+    assert out[1].text.strip() == "Second."

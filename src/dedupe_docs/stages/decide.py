@@ -12,6 +12,8 @@ restores any removal whose source did not survive, until nothing changes.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import attrs
@@ -225,13 +227,33 @@ def decide(
     )
     short = np.flatnonzero((reason == DUPLICATE) & (ntok < config.min_tokens))
     in_short_run = _run_tokens(reason == DUPLICATE, blk_doc, src_doc, ntok) < config.min_tokens
-    wrong = _unlike_short_copies(
-        s, texts, blk_doc, short, in_short_run, (src_doc, src_start, src_end), similarity
+    fuzzy = np.flatnonzero((reason == DUPLICATE) & (similarity < 1.0))
+    sources = (src_doc, src_start, src_end)
+    locations = (blk_doc, s.blk_start, s.blk_end)
+    wrong = np.union1d(
+        fuzzy[_reworded_units(texts, fuzzy, locations, sources, in_short_run)],
+        _unlike_short_copies(s, texts, blk_doc, short, in_short_run, sources),
     )
     reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
     similarity[wrong] = math.nan
-    # A block is cut into its sentences when at least one of them is a duplicate.
+    # A block is cut into its sentences when at least one of them is a duplicate; a copied
+    # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS of its own (``e.g.``
+    # cuts a sentence short, and a fragment of a few words is no copy).
     sentence_units = found.take(np.arange(len(whole.block), len(found.doc)))
+    copied = sentence_units.reason == DUPLICATE
+    part_tokens = parts.t1 - parts.t0
+    part_run = _run_tokens(copied, parts.block, sentence_units.src_doc, part_tokens)
+    part_short = part_run < config.min_tokens
+    fuzzy = np.flatnonzero(copied & (sentence_units.similarity < 1.0))
+    part_sources = (sentence_units.src_doc, sentence_units.src_start, sentence_units.src_end)
+    part_locations = (sentence_units.doc, sentence_units.start, sentence_units.end)
+    lone = np.union1d(
+        np.flatnonzero(copied & part_short & (part_tokens < SHORT_SENTENCE_TOKENS)),
+        fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
+    )
+    sentence_units.reason[lone], sentence_units.src_doc[lone] = KEEP, -1
+    sentence_units.src_start[lone], sentence_units.src_end[lone] = -1, -1
+    sentence_units.similarity[lone] = math.nan
     cut = np.unique(parts.block[sentence_units.reason == DUPLICATE])
     # Page templates go whatever else they repeat; then repeats, where no duplicate was found.
     undecided = reason == KEEP
@@ -309,6 +331,12 @@ def _with_sentences(units: Units, blocks: np.ndarray, parts: Units) -> Units:
 
 
 _WORDS = regex.compile(r"\w+")
+_DOUBLED = regex.compile(r"(\w)\1+")
+_ASCII_WORD_CHAR = np.array([chr(c).isalnum() or chr(c) == "_" for c in range(256)])
+_ASCII_WORD_OR_JOINT = re.compile(r"\w+|\x00")
+_MARKS = regex.compile(r"\p{M}+")
+SHORT_SENTENCE_TOKENS = 8
+"""Tokens from which a sentence copied on its own, out of other text, is a duplicate."""
 _SPACE = regex.compile(r"\s+")
 
 
@@ -332,35 +360,22 @@ def _unlike_short_copies(
     blocks: np.ndarray,
     in_short_run: np.ndarray,
     sources: tuple[np.ndarray, np.ndarray, np.ndarray],
-    similarity: np.ndarray,
 ) -> np.ndarray:
-    """Those of the short duplicate ``blocks`` that are not copies after all.
-
-    In a short line one changed word changes what it says (``createdb`` for ``clusterdb``, 83
-    for 58) while the similarity stays high, so each word of a short copy that differs from
-    its source must be a typo of it (at most one edit in four characters), never another
-    word. Lines copied in a run shorter than a passage (``in_short_run``) are copies only
-    line for line: each at least ``SHORT_COPY_TOKENS`` long and the same text with case and
-    spacing folded. Folding symbols and marks away finds candidates, but ``Logging API¶`` (a
-    heading) is not the ``Logging API`` of a table of contents, and a signature of two words
-    is not a copy of another letter's.
+    """Those of the short duplicate ``blocks`` in a run of copied lines shorter than a passage
+    (``in_short_run``) that are not copies after all: such lines are copies only line for line,
+    each at least ``SHORT_COPY_TOKENS`` long and the same text with case and spacing folded.
+    Folding symbols and marks away finds candidates, but ``Logging API¶`` (a heading) is not
+    the ``Logging API`` of a table of contents, and a signature of two words is not a copy of
+    another letter's.
     """
     src_doc, src_start, src_end = sources
-    # An exact copy inside a run as long as a passage needs no second look.
-    blocks = blocks[(similarity[blocks] < 1.0) | in_short_run[blocks]]
-    targets = [texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])] for b in blocks]
-    found = [
-        _with_marks(texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])) for b in blocks
-    ]
-    fuzzy = np.flatnonzero(similarity[blocks] < 1.0)
-    forms = verification_forms([targets[i] for i in fuzzy] + [found[i] for i in fuzzy])
+    blocks = blocks[in_short_run[blocks]]
     wrong = np.zeros(len(blocks), dtype=bool)
-    for i, a, b in zip(fuzzy.tolist(), forms[: len(fuzzy)], forms[len(fuzzy) :], strict=True):
-        wrong[i] = not _typos_only(a, b)
-    for i in np.flatnonzero(~wrong & in_short_run[blocks]).tolist():
-        b = int(blocks[i])
+    for i, b in enumerate(blocks.tolist()):
+        target = texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])]
+        found = _with_marks(texts[int(src_doc[b])], int(src_start[b]), int(src_end[b]))
         too_short = s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS
-        wrong[i] = too_short or _folded(targets[i]) != _folded(found[i])
+        wrong[i] = too_short or _folded(target) != _folded(found)
     return blocks[wrong]
 
 
@@ -383,17 +398,73 @@ def _folded(text: str) -> str:
     return _SPACE.sub(" ", text.casefold()).strip()
 
 
-def _typos_only(target: str, source: str) -> bool:
-    """Whether every word that differs between the two verification forms (doubled letters
-    squeezed, digits kept) is a typo of its counterpart."""
-    a, b = _WORDS.findall(target), _WORDS.findall(source)
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
-        if tag == "equal":
-            continue
-        x, y = "".join(a[i1:i2]), "".join(b[j1:j2])  # a word split in two is the same word
-        if OSA.distance(x, y) > max(1, max(len(x), len(y)) // 4):
-            return False
-    return True
+def _reworded_units(
+    texts: Sequence[str],
+    units: np.ndarray,
+    locations: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sources: tuple[np.ndarray, np.ndarray, np.ndarray],
+    short: np.ndarray,
+) -> np.ndarray:
+    """:func:`reworded` of the ``units`` (rows of the document/start/end columns
+    ``locations`` and ``sources``), ``short`` where in a run of copies shorter than a passage."""
+    (doc, start, end), (src_doc, src_start, src_end) = locations, sources
+    rows = units.tolist()
+    targets = [texts[int(doc[u])][int(start[u]) : int(end[u])] for u in rows]
+    found = [texts[int(src_doc[u])][int(src_start[u]) : int(src_end[u])] for u in rows]
+    return reworded(targets, found, short[units])
+
+
+def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) -> np.ndarray:
+    """Which fuzzy copies say something else than their source, word by word.
+
+    A typo, doubled letters, case and spacing keep a copy; another word does not: ``setup``
+    for ``cleanup``, ``five`` for ``three``, ``2020`` for ``2019`` (a word is a typo of another
+    when at most one edit in three characters, and at least one, tells them apart). A short
+    copy (``short``: in a run of copies shorter than a passage) may not drop or add words; a
+    longer one may (a sentence left out). Other words are allowed one in 50, and one for every
+    two typos: a copy typed with many typos mangles a word beyond recognition now and then,
+    while a sentence of parallel documentation differs in its few other words only.
+    """
+    folded = _folded_words([*targets, *sources])
+    n = len(targets)
+    out = np.zeros(n, dtype=bool)
+    for i, (a, b) in enumerate(zip(folded[:n], folded[n:], strict=True)):
+        typos = other = 0
+        for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
+            if tag == "equal" or (tag != "replace" and not short[i]):
+                continue
+            x, y = "".join(a[i1:i2]), "".join(b[j1:j2])  # a word split in two is the same word
+            if OSA.distance(x, y) <= max(1, max(len(x), len(y)) // 3):
+                typos += 1
+            else:
+                other += max(i2 - i1, j2 - j1)
+        out[i] = other > len(a) // 50 + typos // 2
+    return out
+
+
+def _folded_words(texts: Sequence[str]) -> list[list[str]]:
+    """The words of each text case-folded, marks dropped and doubled letters and digits
+    squeezed (a doubled-letter copy doubles its numbers as well). ASCII texts go joined into
+    one string, squeezed by a NumPy mask: a regex call per text costs more than its work.
+    """
+    out: list[list[str]] = [[] for _ in texts]
+    ascii_rows = [i for i, text in enumerate(texts) if text.isascii()]
+    joined = np.frombuffer("\x00".join(texts[i] for i in ascii_rows).lower().encode(), np.uint8)
+    keep = np.ones(len(joined), dtype=bool)  # a word character equal to the one before goes
+    keep[1:] = (joined[1:] != joined[:-1]) | ~_ASCII_WORD_CHAR[joined[1:]]
+    words = _ASCII_WORD_OR_JOINT.findall(joined[keep].tobytes().decode())
+    row = iter(ascii_rows)
+    current = out[next(row)] if ascii_rows else []
+    for word in words:
+        if word == "\x00":
+            current = out[next(row)]
+        else:
+            current.append(word)
+    for i, text in enumerate(texts):
+        if not text.isascii():
+            folded = _MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
+            out[i] = _WORDS.findall(_DOUBLED.sub(r"\1", folded))
+    return out
 
 
 def _block_text(texts: Sequence[str], s: Signed, blk_doc: np.ndarray, b: int) -> str:
