@@ -15,8 +15,8 @@ from rapidfuzz import fuzz
 from dedupe_docs.config import Config
 
 # The word-by-word test of a fuzzy copy itself (rapidfuzz opcodes over folded words).
-from dedupe_docs.stages.decide import SHORT_SENTENCE_TOKENS, reworded
-from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS
+from dedupe_docs.stages.decide import reworded
+from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
 from dedupe_docs.stages.normalize import _POWERS, mix64, verification_form
 from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
@@ -308,21 +308,16 @@ class _Checker:
         whole = covered >= config.block_coverage * (b - a)
         parts: list[tuple[int, int, int, int]] = []
         if config.split_sentences and covered < b - a:
-            starts = self.s.tok_start[a:b]
-            spans = sentences(self.texts[d], bs, be)
-            # One searchsorted in the array's own dtype: a Python int against int32 offsets
-            # makes NumPy cast the whole array per call (hours on a 50 MB line).
-            at = np.searchsorted(starts, np.array(spans, dtype=starts.dtype).reshape(-1, 2))
-            for (ss, se), (sa, sb) in zip(spans, (a + at).tolist(), strict=True):
-                parts.append((ss, se, sa, sb))
-        ok = [
-            sb > sa
-            and np.count_nonzero(self.aligned[sa:sb] >= 0) >= config.block_coverage * (sb - sa)
-            for _, _, sa, sb in parts
-        ]
+            parts = self.sentence_parts(d, bs, be, a, b)
+        ok = [self.aligned_enough(sa, sb) for _, _, sa, sb in parts]
         if whole and (len(parts) < 2 or all(ok)):
             found = self.verified(d, bs, be, a, b)
-            return [found] if found else None
+            if found or not config.split_sentences:
+                return [found] if found else None
+            # Aligned whole, not verified whole: tried sentence by sentence.
+            if not parts:
+                parts = self.sentence_parts(d, bs, be, a, b)
+                ok = [self.aligned_enough(sa, sb) for _, _, sa, sb in parts]
         if len(parts) < 2 or not any(ok):
             return None
         out = []
@@ -353,6 +348,23 @@ class _Checker:
             if changed or (short_run and ntok[i] < SHORT_SENTENCE_TOKENS):
                 out[i] = (KEEP, ss, se, -1, -1, -1, float("nan"))
         return out
+
+    def sentence_parts(
+        self, d: int, bs: int, be: int, a: int, b: int
+    ) -> list[tuple[int, int, int, int]]:
+        """The sentences of text[bs:be] (tokens a..b): characters and tokens of each."""
+        starts = self.s.tok_start[a:b]
+        spans = sentences(self.texts[d], bs, be)
+        # One searchsorted in the array's own dtype: a Python int against int32 offsets
+        # makes NumPy cast the whole array per call (hours on a 50 MB line).
+        at = np.searchsorted(starts, np.array(spans, dtype=starts.dtype).reshape(-1, 2))
+        return [
+            (ss, se, sa, sb) for (ss, se), (sa, sb) in zip(spans, (a + at).tolist(), strict=True)
+        ]
+
+    def aligned_enough(self, sa: int, sb: int) -> bool:
+        covered = np.count_nonzero(self.aligned[sa:sb] >= 0)
+        return sb > sa and covered >= self.config.block_coverage * (sb - sa)
 
     def verified(self, d: int, bs: int, be: int, a: int, b: int) -> Found | None:
         """A duplicate of text[bs:be] (tokens a..b) if its majority source verifies."""

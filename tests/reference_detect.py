@@ -17,6 +17,8 @@ import bisect
 
 import numpy as np
 
+from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
+
 
 def align(
     positions: np.ndarray,
@@ -81,12 +83,13 @@ def align(
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
     weight = np.zeros(total, dtype=np.int32)
     longest = keep == "longest"
-    for _strength, chain, back, forward in chains:
+    for strength, chain, back, forward in chains:
+        rank = (min_tokens <= strength) + 2
         if longest and _target_is_longer(chain):
             turned = [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
-            _mark(aligned, weight, turned, (0, 0), longest)
+            _mark(aligned, weight, turned, (0, 0), None)
         else:
-            _mark(aligned, weight, chain, (back, forward), longest)
+            _mark(aligned, weight, chain, (back, forward), None if longest else rank)
     if keep == "longest":
         _follow(aligned)
     return aligned
@@ -107,9 +110,21 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
             total = _aligned_count(chain)
             if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
                 strength = total
-        if strength >= min_tokens:
+            elif total >= SHORT_COPY_TOKENS and _block_for_block(chain, block_starts, block_ends):
+                strength = min_tokens
+            elif total >= SHORT_SENTENCE_TOKENS:
+                strength = -total  # marked below every passage that counts
+        if strength >= min_tokens or strength < 0:
             out.append((strength, chain, back, forward))
     return out
+
+
+def _block_for_block(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether the passage runs from the start of a block to the end of one on both sides."""
+    t_first, t_last = min(r[0] for r in chain), max(r[1] for r in chain)
+    s_first, s_last = min(r[2] for r in chain), max(r[3] for r in chain)
+    firsts, lasts = set(starts.tolist()), set(ends.tolist())
+    return {t_first, s_first} <= firsts and {t_last, s_last} <= lasts
 
 
 def _copies_whole_blocks(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> bool:
@@ -254,13 +269,14 @@ def _mark(
     weight: np.ndarray,
     chain: list[Run],
     grown: tuple[int, int],
-    longest: bool,
+    rank: int | None,
 ) -> None:
     """Write a passage's token alignment: runs one to one, small equal gaps as substitutions.
 
-    Where passages overlap, a seeded token points at the earliest source (with ``longest``: the
-    longer run's); tokens bridged as a gap or only ``grown`` over at the passage's ends give way
-    to any seeded run.
+    Where passages overlap, a seeded token keeps the higher ``rank`` (3: a passage that
+    counts, 2: a short one), then the earliest source (``rank`` None, ``keep="longest"``: the
+    longer run's); tokens bridged as a gap or only ``grown`` over at the passage's ends give
+    way to any seeded run.
     """
     prev: Run | None = None
     for i, (ts, te, ss, se) in enumerate(chain):
@@ -277,9 +293,9 @@ def _mark(
         for t in range(ts, te):
             src = ss + t - ts
             if lo <= t < hi:
-                rank = te - ts + 1 if longest else 2
-                if weight[t] < rank or (weight[t] == rank and (longest or src < aligned[t])):
-                    aligned[t], weight[t] = src, rank
+                level = te - ts + 2 if rank is None else rank
+                if weight[t] < level or (weight[t] == level and (rank is None or src < aligned[t])):
+                    aligned[t], weight[t] = src, level
             elif weight[t] == 0:
                 aligned[t], weight[t] = src, 1
         prev = (ts, te, ss, se) if prev is None or te >= prev[1] else prev

@@ -138,3 +138,27 @@ def test_a_copy_typed_with_typos_is_still_a_copy() -> None:
     typed = typed.replace("liability", "liabilty").replace("copyright", "copyrihgt")
     out = dedupe_docs.clean([("a", f"First.\n{line}\n"), ("b", f"Second.\n{typed}\n")])
     assert out[1].text.strip() == "Second."
+
+
+def test_a_mosaic_of_earlier_sentences_loses_each_one_and_keeps_its_own() -> None:
+    s1 = "The harbour master keeps a ledger of every vessel that enters the bay after sunset."
+    s2 = "Our committee agreed that the annual report should list each grant in plain language."
+    s3 = "Volunteers repaired the old footbridge with timber donated by a sawmill up the valley."
+    docs = [
+        ("d1", f"Nothing else in this file repeats anywhere at all. {s1} It closes here.\n"),
+        ("d2", f"Facts about the weather fill the second file. {s2} One more remark ends it.\n"),
+        ("d3", f"A third file talks of rivers and kites in spring. {s3} Then it stops.\n"),
+    ]
+    own = "A brand new closing sentence that no other document has ever held."
+    out = dedupe_docs.clean([*docs, ("d4", f"{s1} {s2} {s3} {own}\n")])
+    assert out[3].text == own + "\n"
+    assert [r.source.id for r in out[3].removed if r.source] == ["d1", "d2", "d3"]
+
+
+def test_a_formulaic_sentence_of_a_few_words_stays_inside_unique_text() -> None:
+    note = "See the documentation for more details."
+    docs = [
+        (f"p{i}", f"Page {i} explains topic number {i} in its own words here. {note} Done {i}.\n")
+        for i in range(6)
+    ]
+    assert [d.text for d in dedupe_docs.clean(docs)] == [text for _, text in docs]

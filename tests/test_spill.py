@@ -56,7 +56,7 @@ def test_batches_give_the_in_memory_output(batch_chars: None, options: dict) -> 
     batched = dedupe_docs.clean(CORPUS, max_memory=BUDGET, **options)
     assert sum(c.removed_chars("duplicate") for c in whole) > 10_000  # copies cross batches
     assert provenance(batched) == provenance(whole)
-    check(dict(CORPUS), batched, Config().threshold)
+    check(dict(CORPUS), batched, Config(**options).threshold)
 
 
 @pytest.mark.parametrize(

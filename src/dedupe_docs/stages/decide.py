@@ -25,6 +25,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from dedupe_docs.config import Config
 from dedupe_docs.stages.kernels import (
     SHORT_COPY_TOKENS,
+    SHORT_SENTENCE_TOKENS,
     block_copies_kernel,
     copy_sources_kernel,
     span_tokens_kernel,
@@ -225,6 +226,16 @@ def decide(
         found.src_end[hit],
         found.similarity[hit],
     )
+    sentence_units = found.take(np.arange(len(whole.block), len(found.doc)))
+    # A block aligned whole that does not verify whole (its sentences copy other places, or
+    # in another order) is tried sentence by sentence.
+    missed = whole.block[found.reason[: len(whole.block)] != DUPLICATE]
+    if config.split_sentences and len(missed):
+        more, more_check = _sentence_requests(s, texts, (aligned, base), blk_doc, missed, config)
+        more_units = _verify(s, texts, (aligned, base), more, more_check, config)
+        order = np.argsort(np.concatenate([parts.block, more.block]), kind="stable")
+        parts = _Requests.concat([parts, more]).take(order)
+        sentence_units = Units.concat([sentence_units, more_units]).take(order)
     short = np.flatnonzero((reason == DUPLICATE) & (ntok < config.min_tokens))
     in_short_run = _run_tokens(reason == DUPLICATE, blk_doc, src_doc, ntok) < config.min_tokens
     fuzzy = np.flatnonzero((reason == DUPLICATE) & (similarity < 1.0))
@@ -239,7 +250,6 @@ def decide(
     # A block is cut into its sentences when at least one of them is a duplicate; a copied
     # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS of its own (``e.g.``
     # cuts a sentence short, and a fragment of a few words is no copy).
-    sentence_units = found.take(np.arange(len(whole.block), len(found.doc)))
     copied = sentence_units.reason == DUPLICATE
     part_tokens = parts.t1 - parts.t0
     part_run = _run_tokens(copied, parts.block, sentence_units.src_doc, part_tokens)
@@ -335,8 +345,6 @@ _DOUBLED = regex.compile(r"(\w)\1+")
 _ASCII_WORD_CHAR = np.array([chr(c).isalnum() or chr(c) == "_" for c in range(256)])
 _ASCII_WORD_OR_JOINT = re.compile(r"\w+|\x00")
 _MARKS = regex.compile(r"\p{M}+")
-SHORT_SENTENCE_TOKENS = 8
-"""Tokens from which a sentence copied on its own, out of other text, is a duplicate."""
 _SPACE = regex.compile(r"\s+")
 
 
@@ -540,6 +548,26 @@ def _requests(
     )
     rows = np.flatnonzero(by_sentence[owner])
     return whole_requests, parts.take(rows), good[rows]
+
+
+def _sentence_requests(
+    s: Signed,
+    texts: Sequence[str],
+    aligned: Aligned,
+    blk_doc: np.ndarray,
+    blocks: np.ndarray,
+    config: Config,
+) -> tuple[_Requests, np.ndarray]:
+    """The sentences of those ``blocks`` that have two or more, at least one of them aligned,
+    with which of them to check."""
+    parts, parts_aligned = _sentences(s, texts, aligned, blk_doc, blocks)
+    size = parts.t1 - parts.t0
+    good = (size > 0) & (parts_aligned >= config.block_coverage * size)
+    owner = np.searchsorted(blocks, parts.block)
+    n_parts = np.bincount(owner, minlength=len(blocks))
+    n_good = np.bincount(owner[good], minlength=len(blocks))
+    rows = np.flatnonzero(((n_parts >= 2) & (n_good > 0))[owner])
+    return parts.take(rows), good[rows]
 
 
 def _sentences(

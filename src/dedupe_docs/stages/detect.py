@@ -144,10 +144,12 @@ def _align(
         min_tokens,
         max_gap,
     )
-    strong = np.flatnonzero(strength >= min_tokens)
+    # Passages that count, and short ones that may copy a sentence of their own (negative).
+    marked = np.flatnonzero((strength >= min_tokens) | (strength < 0))
     # Stronger passages are marked last, so they win where two overlap; ties in closing order.
-    strong = strong[np.lexsort((closed[strong], strength[strong]))]
-    mark_kernel(aligned, base, runs, bounds, strong, grown, keep == "longest")
+    marked = marked[np.lexsort((closed[marked], strength[marked]))]
+    strong = strength[marked] >= min_tokens
+    mark_kernel(aligned, base, runs, bounds, marked, strong, grown, keep == "longest")
 
 
 def _follow(aligned: np.ndarray, rounds: int = 8) -> None:

@@ -390,7 +390,8 @@ def extend_kernel(  # type: ignore[no-untyped-def]
 ):
     """Grow each passage past its outermost shingles while tokens match, stepping over single
     mismatched tokens (typos near the edges of a copy); return each passage's strength and how
-    many tokens it grew at its start and at its end.
+    many tokens it grew at its start and at its end. A passage too weak to count that still
+    aligns ``SHORT_SENTENCE_TOKENS`` gets minus that count: it may copy a sentence on its own.
 
     A passage too weak on its own still counts when it copies whole source blocks: a copy of
     whole blocks with a sentence inserted is split into segments that may each be short.
@@ -434,6 +435,8 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 best = total
             elif total >= SHORT_COPY_TOKENS and _block_for_block(runs[lo:hi], lead, tail):
                 best = min_tokens
+            elif total >= SHORT_SENTENCE_TOKENS:
+                best = -total  # a short copy: a sentence of its own, if deciding finds it whole
         out[c] = best
     return out, grown
 
@@ -455,6 +458,10 @@ def _aligned_count(runs):  # type: ignore[no-untyped-def]
 SHORT_COPY_TOKENS = 6
 """Tokens from which a whole block copied as a whole block is a duplicate passage, however
 much shorter than ``min_tokens`` (a copied line of a few words; fewer are formulaic)."""
+SHORT_SENTENCE_TOKENS = 12
+"""Tokens from which a sentence copied on its own, out of other text, is a duplicate: such
+short passages are marked (below any passage that counts) and deciding keeps only whole
+sentences of them."""
 
 
 @njit(cache=True)
@@ -494,20 +501,23 @@ def block_edges_kernel(starts, ends, lo, hi):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def mark_kernel(aligned, base, runs, bounds, passages, grown, longest):  # type: ignore[no-untyped-def]
+def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest):  # type: ignore[no-untyped-def]
     """Write each passage's token alignment into ``aligned`` (the tokens from ``base`` on), in
     the given order: runs one to one, small equal gaps as substitutions.
 
     Where passages overlap, a token points at the earliest source among the runs that seed it
     (a shingle that first stood there): a copy that runs on from one source into text first
     seen in another points each part at its own first copy, not at a later copy holding both,
-    which goes. Tokens a passage only bridges (a gap) or grew over (``grown``: tokens at its
-    start and end past its shingles) give way to any seeded run. With ``longest``, a passage
-    whose later copy spans more tokens is turned around, so the later, more complete copy is
-    the one that survives; there, the longer run wins where passages overlap.
+    which goes. A short passage (``strong`` unset: a copied sentence, maybe) gives way to
+    any passage that counts, and tokens a passage only bridges (a gap) or grew over
+    (``grown``: tokens at its start and end past its shingles) to any seeded run. With
+    ``longest``, a passage whose later copy spans more tokens is turned around, so the later,
+    more complete copy is the one that survives; there, the longer run wins where passages
+    overlap.
     """
     weight = np.zeros(len(aligned), dtype=np.int32)
-    for c in passages:
+    for p in range(len(passages)):
+        c = passages[p]
         chain = runs[bounds[c] : bounds[c + 1]]
         target = chain[:, 1].max() - chain[:, 0].min()
         source = chain[:, 3].max() - chain[:, 2].min()
@@ -538,7 +548,7 @@ def mark_kernel(aligned, base, runs, bounds, passages, grown, longest):  # type:
             for g in range(length):
                 t = ts + g - base
                 if seeded_lo <= g < seeded_hi:
-                    rank = length + 1 if longest else 2
+                    rank = length + 2 if longest else 2 + strong[p]
                     if weight[t] < rank or (weight[t] == rank and (longest or ss + g < aligned[t])):
                         aligned[t] = ss + g
                         weight[t] = rank
