@@ -400,6 +400,8 @@ def test_an_empty_shard_gives_empty_outputs_and_no_documents_is_an_error(tmp_pat
     write_jsonl(bad / "a.jsonl", [{"id": "a", "body": "no text"}])
     with pytest.raises(InputError, match=r"no documents read: every file or record was skipped"):
         dedupe_docs.run([bad], tmp_path / "o", on_error="skip")
+    with pytest.raises(InputError, match=r"no documents read: every file or record was skipped"):
+        dedupe_docs.run([str(bad / "*.jsonl")], tmp_path / "o", on_error="skip")
     report = dedupe_docs.run([bad], tmp_path / "o", on_error="skip", allow_empty=True)
     assert report["documents"] == 0 and files_below(tmp_path / "o") == [
         "provenance.jsonl",
@@ -456,3 +458,15 @@ def test_an_output_holding_a_file_a_glob_matches_is_refused(tmp_path: Path) -> N
     write_jsonl(tmp_path / "d" / "a.jsonl", records()[:1])
     with pytest.raises(OutputError, match="output folder would hold input"):
         dedupe_docs.run([str(tmp_path / "d" / "*.jsonl")], tmp_path / "d")
+
+
+def test_shards_in_bounded_memory_and_on_threads_give_the_same_folder(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """The reader fills the list of shards while batches are already written."""
+    args = ("--dolma-attributes", "--drop-empty")
+    assert invoke("clean", str(dataset), "--out", str(tmp_path / "a"), *args)[0] == 0
+    bounded = ("--max-memory", "300M", "--jobs", "2", "--work-dir", str(tmp_path / "w"))
+    code, _, err = invoke("clean", str(dataset), "--out", str(tmp_path / "b"), *args, *bounded)
+    assert code == 0, err
+    assert digest(tmp_path / "b") == digest(tmp_path / "a")

@@ -272,8 +272,8 @@ def _refuse_empty(inputs: list[DocumentLike], errors: list[InputError]) -> None:
         if not isinstance(item, (str, os.PathLike)):
             continue
         path = Path(item)
-        if path.is_dir():
-            files = [p for p in path.rglob("*") if p.is_file()]
+        if path.is_dir() or shards.is_glob(path):
+            files = _files(path)
             if not any(p.stat().st_size for p in files):
                 continue  # nothing to read: nothing to complain about
             if errors:
@@ -289,6 +289,18 @@ def _refuse_empty(inputs: list[DocumentLike], errors: list[InputError]) -> None:
         else:
             continue
         raise InputError(str(item), f"no documents read: {why}", hint=hint)
+
+
+def _files(path: Path) -> list[Path]:
+    """The files below a folder, or those a glob matches and below the folders it matches."""
+    found = [p for _, p in shards.expand_glob(str(path))] if shards.is_glob(path) else [path]
+    files: list[Path] = []
+    for p in found:
+        if p.is_dir():
+            files += [f for f in p.rglob("*") if f.is_file()]
+        elif p.is_file():
+            files.append(p)
+    return files
 
 
 def _kind(path: Path) -> str:

@@ -198,7 +198,7 @@ class Writer:
             self.sharded = ShardWriter(
                 folder,
                 text_field,
-                shards or {},
+                {} if shards is None else shards,
                 attributes=dolma_attributes,
                 drop_empty=drop_empty,
                 claim=self.paths.add,
