@@ -81,9 +81,8 @@ def clean(
     """Remove duplicate passages, repeats and boilerplate; return every document cleaned.
 
     ``documents`` may be paths (files, folders and globs of ``.txt``, JSON lines and Parquet
-    files), ``(id, text)`` pairs,
-    dicts with ``id`` and ``text``, or :class:`Document` objects. Options come from ``config``
-    and keyword overrides (any :class:`Config` field).
+    files), ``(id, text)`` pairs, dicts with ``id`` and ``text``, or :class:`Document` objects.
+    Options come from ``config`` and keyword overrides (any :class:`Config` field).
 
     >>> text = "Hello world, this is it.\\n"
     >>> a, b = clean([("a", text), ("b", text)], min_tokens=3)
@@ -384,7 +383,8 @@ def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
 
 class Totals:
     """What a run's report adds up over its documents, one batch at a time: documents,
-    characters in and out, removed spans and characters by reason."""
+    characters in and out, removed spans and characters by reason, and with ``drop_empty``
+    the documents not written because cleaning left them empty."""
 
     def __init__(self, drop_empty: bool = False) -> None:
         self.drop_empty = drop_empty
