@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -52,11 +53,15 @@ def input_paths(args: list[str]) -> list[Path]:
         elif arg in ("--out", "-o", "--html", "--index"):  # outputs, not inputs
             skip = True
         elif (
-            not arg.startswith("-")
+            arg  # Path("") is the current folder
+            and not arg.startswith("-")
             and arg not in ("clean", "explain", "report")
             and Path(arg).exists()
         ):
             paths.append(Path(arg))
+        elif not arg.startswith("-") and glob.has_magic(arg):  # a glob: the files it names
+            # glob.glob, as the command reads it (Path.glob matches hidden files too)
+            paths += [Path(p) for p in sorted(glob.glob(arg, recursive=True))]  # noqa: PTH207
     return paths
 
 

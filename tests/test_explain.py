@@ -40,6 +40,7 @@ def test_report_json_records_the_inputs(seeds_out: Path) -> None:
         "id_field": "id",
         "on_error": "raise",
         "encoding_errors": "strict",
+        "encoding": "utf-8",
         "hashes": [report["inputs"]["hashes"][0]],
     }
     assert sorted(report["inputs"]["hashes"][0]) == sorted(p.name for p in SEEDS.glob("*.txt"))

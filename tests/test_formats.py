@@ -147,11 +147,24 @@ def test_dolma_attributes(runs: dict[str, Path]) -> None:
         assert got == expect
 
 
-def test_jsonl_and_parquet_cannot_be_mixed(runs: dict[str, Path], tmp_path: Path) -> None:
+def test_jsonl_and_parquet_inputs_are_written_back_file_by_file(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
+    """Two record files, of two formats: each gets its own output in its own format."""
+    records = [{**r, "id": f"again-{r['id']}"} for r in seed_records()]
+    jsonl = write_jsonl(tmp_path / "x.jsonl", records)
     code, _, err = invoke(
-        "clean", str(runs["_in_parquet"]), str(SEEDS / "x.jsonl"), "--out", str(tmp_path / "o")
+        "clean", str(runs["_in_parquet"]), str(jsonl), "--out", str(tmp_path / "o")
     )
-    assert code == 1 and "cannot be mixed" in err
+    assert code == 0, err
+    out = tmp_path / "o"
+    assert sorted(p.name for p in (out / "clean").iterdir()) == ["in.parquet", "x.jsonl"]
+    first = pq.read_table(out / "clean" / "in.parquet").to_pylist()
+    assert [r["text"] for r in first] == [
+        r["text"] for r in pq.read_table(runs["parquet"] / "clean.parquet").to_pylist()
+    ]
+    assert [r["id"] for r in read_jsonl(out / "clean" / "x.jsonl")] == [r["id"] for r in records]
+    assert json.loads((out / "report.json").read_text())["documents"] == 10
 
 
 def test_parquet_without_pyarrow_says_what_to_install(

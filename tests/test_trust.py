@@ -213,23 +213,29 @@ def test_explain_refuses_an_input_edited_to_the_same_length(tmp_path: Path) -> N
 # 4. zero documents from non-empty inputs is an error
 
 
-def test_a_folder_of_jsonl_shards_is_not_a_silent_empty_run(tmp_path: Path) -> None:
+def test_a_folder_of_files_not_read_is_not_a_silent_empty_run(tmp_path: Path) -> None:
+    """A folder of .jsonl shards is read now (tests/test_shards.py); a folder of files of no
+    kind that is read, or whose every record is bad, still gives no silent empty run."""
     from dedupe_docs import InputError, pipeline
 
-    shards = tmp_path / "shards"
-    shards.mkdir()
+    tables = tmp_path / "tables"
+    tables.mkdir()
     for n in range(3):
-        line = json.dumps({"id": f"s{n}", "text": PARA})
-        (shards / f"part-{n}.jsonl").write_text(line + "\n", encoding="utf-8")
-    code, _, err = invoke("clean", str(shards), "--out", str(tmp_path / "out"))
+        (tables / f"part-{n}.csv").write_text(f"id,text\ns{n},{PARA}\n", encoding="utf-8")
+    code, _, err = invoke("clean", str(tables), "--out", str(tmp_path / "out"))
     assert code == 1 and err.count("\n") == 1
-    assert f"{shards}: no documents read: it holds 3 .jsonl files" in err
+    assert f"{tables}: no documents read: it holds 3 .csv files" in err
     assert "--allow-empty" in err and not (tmp_path / "out").exists()
     with pytest.raises(InputError, match="allow_empty=True"):
-        pipeline.run([shards], str(tmp_path / "out"))
-    code, _, err = invoke("clean", str(shards), "--out", str(tmp_path / "out"), "--allow-empty")
+        pipeline.run([tables], str(tmp_path / "out"))
+    code, _, err = invoke("clean", str(tables), "--out", str(tmp_path / "out"), "--allow-empty")
     assert code == 0, err
     assert report_of(tmp_path / "out")["documents"] == 0
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "part-0.jsonl").write_text('{"id": "a", "body": "no text"}\n', encoding="utf-8")
+    code, _, err = invoke("clean", str(shards), "--out", str(tmp_path / "o1"), "--keep-going")
+    assert code == 1 and f"{shards}: no documents read: every file or record was skipped" in err
     (tmp_path / "empty").mkdir()  # nothing to read: nothing to complain about
     assert invoke("clean", str(tmp_path / "empty"), "--out", str(tmp_path / "o2"))[0] == 0
 

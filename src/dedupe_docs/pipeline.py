@@ -20,7 +20,7 @@ from dedupe_docs._version import __version__
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import bounded, incremental, memory
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
-from dedupe_docs.formats import output, records
+from dedupe_docs.formats import output, records, shards
 from dedupe_docs.formats.records import output_records, record_document
 from dedupe_docs.runtime import memory as process_memory
 from dedupe_docs.runtime import storage
@@ -31,6 +31,7 @@ from dedupe_docs.stages.read import (
     EncodingErrors,
     Hashes,
     OnError,
+    Shards,
     input_size,
     read,
     read_all,
@@ -79,9 +80,9 @@ def clean(
 ) -> list[CleanedDocument]:
     """Remove duplicate passages, repeats and boilerplate; return every document cleaned.
 
-    ``documents`` may be paths (files, folders of ``*.txt``, ``.jsonl``), ``(id, text)`` pairs,
-    dicts with ``id`` and ``text``, or :class:`Document` objects. Options come from ``config``
-    and keyword overrides (any :class:`Config` field).
+    ``documents`` may be paths (files, folders and globs of ``.txt``, JSON lines and Parquet
+    files), ``(id, text)`` pairs, dicts with ``id`` and ``text``, or :class:`Document` objects.
+    Options come from ``config`` and keyword overrides (any :class:`Config` field).
 
     >>> text = "Hello world, this is it.\\n"
     >>> a, b = clean([("a", text), ("b", text)], min_tokens=3)
@@ -147,7 +148,7 @@ def run(
     *,
     overwrite: bool = False,
     text_field: str = "text",
-    id_field: str = "id",
+    id_field: str | None = "id",
     dolma_attributes: bool = False,
     progress: Progress | None = None,
     index: str | os.PathLike[str] | None = None,
@@ -155,17 +156,24 @@ def run(
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
     allow_empty: bool = False,
+    encoding: str = "utf-8",
+    drop_empty: bool = False,
 ) -> dict[str, Any]:
     """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
 
-    Record inputs are written back in their own format (see :mod:`dedupe_docs.formats`);
-    ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``progress`` is called
-    as ``progress(stage, done, total)`` while the run goes on. With ``index`` (a folder), the
-    inputs are cleaned against every batch in it and then added to it as batch ``batch``.
-    With ``on_error="skip"`` bad files and records are skipped and listed in the report's
-    ``errors``; any failure to write leaves no ``out`` and no temporary folder behind.
-    No documents read from inputs that hold files is an InputError (a folder of ``.jsonl``
-    shards, of which only ``*.txt`` files are read), unless ``allow_empty``.
+    Inputs are files, folders and globs of shards (``.txt``, JSON lines, Parquet), read as
+    :func:`~dedupe_docs.read` says (``encoding`` for text files; records without ``id_field``
+    get ids from their file and line). Records are written back in their own format: those of
+    a single input file to ``out/clean.jsonl`` (or ``.parquet``), any other run's shard by
+    shard to ``out/clean/<relative path>`` (see :mod:`dedupe_docs.formats.shards`);
+    ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``drop_empty``
+    writes no document that cleaning left empty (its provenance stays; the report counts them
+    as ``dropped_empty``); ``progress`` is called as ``progress(stage, done, total)`` while the
+    run goes on. With ``index`` (a folder), the inputs are cleaned against every batch in it
+    and then added to it as batch ``batch``. With ``on_error="skip"`` bad files and records are
+    skipped and listed in the report's ``errors``; any failure to write leaves no ``out`` and
+    no temporary folder behind. No documents read from inputs that hold files is an InputError
+    (a folder of files of no kind that is read), unless ``allow_empty``.
     """
     config = config or Config()
     out = Path(out)
@@ -176,16 +184,19 @@ def run(
     _check_out(out, inputs, overwrite)
     if index is None:
         config = _within_memory(config, inputs, text_field)
-    layout = records.record_layout(inputs)
+    layout = shards.record_layout(inputs)
     stage(progress, "read")
     hashes: Hashes = {}
+    read_shards: Shards = {}
     options = {
         "text_field": text_field,
         "id_field": id_field,
         "on_error": on_error,
         "encoding_errors": encoding_errors,
+        "encoding": encoding,
         "jobs": config.jobs,
         "hashes": hashes,
+        "shards": read_shards,
     }
     update = None
     batches: Iterable[list[CleanedDocument]]
@@ -202,7 +213,7 @@ def run(
             batches = [cleaned]
         else:  # built a chunk at a time, written as they come
             batches = memory.clean_chunks(docs, config, timings, progress)
-    totals = Totals()
+    totals = Totals(drop_empty)
     try:
         with (
             storage.atomic_folder(out, overwrite=overwrite, owned=output.not_ours) as tmp,
@@ -212,6 +223,8 @@ def run(
                 layout=layout,
                 dolma_attributes=dolma_attributes,
                 jobs=config.jobs,
+                drop_empty=drop_empty,
+                shards=read_shards,
             ) as writer,
         ):
             chunks = iter(batches)
@@ -231,6 +244,7 @@ def run(
                 id_field=id_field,
                 on_error=on_error,
                 encoding_errors=encoding_errors,
+                encoding=encoding,
                 hashes=hashes,
             )
             if index is not None:  # where explain finds the sources in earlier batches
@@ -247,30 +261,50 @@ def run(
     return report
 
 
+READ_KINDS = ".txt, .jsonl, .json (also .gz, .zst, .bz2) and .parquet"
+
+
 def _refuse_empty(inputs: list[DocumentLike], errors: list[InputError]) -> None:
-    """Raise an InputError naming the first input that holds files yet gave no document."""
+    """Raise an InputError naming the first input that holds data yet gave no document."""
+    hint = "`allow_empty=True` allows an empty run"
     for item in inputs:
         if not isinstance(item, (str, os.PathLike)):
             continue
         path = Path(item)
-        if path.is_dir():
-            kinds = collections.Counter(_kind(p) for p in path.rglob("*") if p.is_file())
-            if not kinds:
-                continue
-            held = ", ".join(f"{n} {k} file{'s' * (n > 1)}" for k, n in kinds.most_common(3))
-            why = f"it holds {held}; a folder is read for its *.txt files"
-            hint = "name record files as inputs; `allow_empty=True` allows an empty run"
+        if path.is_dir() or shards.is_glob(path):
+            files = _files(path)
+            if not any(p.stat().st_size for p in files):
+                continue  # nothing to read: nothing to complain about
+            if errors:
+                why = f"every file or record was skipped ({len(errors)} errors)"
+            elif not any(shards.kind_of(p.name) for p in files):
+                kinds = collections.Counter(_kind(p) for p in files)
+                held = ", ".join(f"{n} {k} file{'s' * (n > 1)}" for k, n in kinds.most_common(3))
+                why = f"it holds {held}; a folder is read for its {READ_KINDS} files"
+            else:
+                why = "its files hold no document"
         elif path.is_file() and path.stat().st_size > 0:
             why = f"every record was skipped ({len(errors)} errors)" if errors else "it is empty"
-            hint = "`allow_empty=True` allows an empty run"
         else:
             continue
         raise InputError(str(item), f"no documents read: {why}", hint=hint)
 
 
+def _files(path: Path) -> list[Path]:
+    """The files below a folder, or those a glob matches and below the folders it matches."""
+    found = [p for _, p in shards.expand_glob(str(path))] if shards.is_glob(path) else [path]
+    files: list[Path] = []
+    for p in found:
+        if p.is_dir():
+            files += [f for f in p.rglob("*") if f.is_file()]
+        elif p.is_file():
+            files.append(p)
+    return files
+
+
 def _kind(path: Path) -> str:
-    """``.jsonl``, ``.jsonl.gz``, ``.parquet``: the suffix a file is known by, or its name."""
-    compressed = path.suffix in (".gz", ".zst", ".bz2", ".xz")
+    """``.csv``, ``.xml.gz``: the suffix a file is known by, or its name."""
+    compressed = path.suffix in (*shards.COMPRESSIONS, ".xz")
     return "".join(path.suffixes[-2:] if compressed else path.suffixes[-1:]) or path.name
 
 
@@ -319,10 +353,22 @@ def _read(how: Any, inputs: list[DocumentLike], options: dict[str, Any]) -> Any:
 
 
 def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
+    """Refuse an output folder inside an input folder or holding an input; for a glob, inside
+    a folder it matches or holding a file it matches, or anywhere below its base if it
+    reaches any depth (``**``): a rerun would read the output."""
     target = out.absolute().resolve()
+    paths: list[str | os.PathLike[str]] = []
     for item in inputs:
-        if not isinstance(item, (str, os.PathLike)):
-            continue
+        if isinstance(item, (str, os.PathLike)) and shards.is_glob(item):
+            pattern = os.fspath(item)
+            paths += [path for _, path in shards.expand_glob(pattern)]
+            base = shards.glob_base(pattern).absolute().resolve()
+            if shards.recursive(pattern) and (target == base or base in target.parents):
+                msg = f"{out}: output folder is inside the folder glob {item} reads"
+                raise OutputError(f"{msg} (choose another output folder)")
+        elif isinstance(item, (str, os.PathLike)):
+            paths.append(item)
+    for item in paths:
         source = Path(item).absolute().resolve()
         if Path(item).is_dir() and (target == source or source in target.parents):
             msg = (
@@ -337,10 +383,12 @@ def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
 
 class Totals:
     """What a run's report adds up over its documents, one batch at a time: documents,
-    characters in and out, removed spans and characters by reason."""
+    characters in and out, removed spans and characters by reason, and with ``drop_empty``
+    the documents not written because cleaning left them empty."""
 
-    def __init__(self) -> None:
-        self.documents = self.chars_in = self.chars_out = self.changed = 0
+    def __init__(self, drop_empty: bool = False) -> None:
+        self.drop_empty = drop_empty
+        self.documents = self.chars_in = self.chars_out = self.changed = self.dropped = 0
         self.removed_chars = dict.fromkeys(REASONS, 0)
         self.removed_spans = dict.fromkeys(REASONS, 0)
 
@@ -350,6 +398,9 @@ class Totals:
             self.chars_in += c.length
             self.chars_out += len(c.text)
             self.changed += bool(c.removed)
+            # a document with an output (a record or a text file) that cleaning left empty
+            if self.drop_empty and (c.record is not None or c.path is not None):
+                self.dropped += shards.is_empty(c)
             for r in c.removed:
                 self.removed_chars[r.reason] += r.end - r.start
                 self.removed_spans[r.reason] += 1
@@ -364,6 +415,7 @@ class Totals:
             "removed_chars": self.removed_chars,
             "removed_spans": self.removed_spans,
             "documents_changed": self.changed,
+            "dropped_empty": self.dropped,
             "timings": timings,
             "config": config.to_json(),
         }

@@ -14,8 +14,9 @@ REASONS: tuple[Reason, ...] = ("duplicate", "repeat", "boilerplate")
 class Document:
     """One input document. ``text`` is decoded exactly (no newline folding).
 
-    ``path`` is the relative output path for text-file input; ``record`` holds the other fields
-    of a JSONL/Parquet record so they can be written back untouched.
+    ``path`` is the relative output path for text-file input, and for a record read from a file
+    the relative path of that file (its shard); ``record`` holds the other fields of a
+    JSONL/Parquet record so they can be written back untouched.
     """
 
     id: str

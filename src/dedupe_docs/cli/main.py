@@ -35,6 +35,7 @@ Examples:
   dedupe-docs clean corpus/ --out cleaned/
   dedupe-docs clean crawl.jsonl --out cleaned/ --unit paragraph
   dedupe-docs clean a/ b/ --out cleaned/ --threshold 0.9 --overwrite
+  dedupe-docs clean 'dolma/documents/*.json.gz' --out cleaned/ --dolma-attributes
 """
 )
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
@@ -48,13 +49,26 @@ Examples:
 @click.option(
     "--text-field", default="text", show_default=True, help="Text field of JSONL records."
 )
-@click.option("--id-field", default="id", show_default=True, help="Id field of JSONL records.")
+@click.option(
+    "--id-field",
+    default="id",
+    show_default=True,
+    help="Id field of records; a record without it (every record, with '') takes the id "
+    "<file>:<line> (Parquet: <file>:<row>).",
+)
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Encoding of text files (utf-16, latin-1, ...); JSON lines are UTF-8.",
+)
 @click.option(
     "--encoding-errors",
     type=click.Choice(["strict", "replace", "skip-file"]),
     default="strict",
     show_default=True,
-    help="Invalid UTF-8: stop with an error, replace bad bytes by U+FFFD, or skip the file.",
+    help="Text that does not decode: stop with an error, replace bad bytes by U+FFFD, or "
+    "skip the file.",
 )
 @click.option(
     "--keep-going",
@@ -175,7 +189,13 @@ Examples:
 @click.option(
     "--dolma-attributes",
     is_flag=True,
-    help="Also write OUT/attributes.jsonl: removed spans as Dolma attributes.",
+    help="Also write the removed spans as Dolma attributes: OUT/attributes/dedupe_docs/<shard> "
+    "beside each records shard, else OUT/attributes.jsonl.",
+)
+@click.option(
+    "--drop-empty",
+    is_flag=True,
+    help="Write no record (or text file) that cleaning left empty; provenance keeps it.",
 )
 @click.option(
     "--config",
@@ -197,6 +217,7 @@ def clean(
     out: Path,
     text_field: str,
     id_field: str,
+    encoding: str,
     encoding_errors: str,
     keep_going: bool,
     allow_empty: bool,
@@ -204,6 +225,7 @@ def clean(
     index_dir: Path | None,
     batch: str | None,
     dolma_attributes: bool,
+    drop_empty: bool,
     config_file: Path | None,
     as_json: bool,
     progress: bool | None,
@@ -212,10 +234,12 @@ def clean(
     debug: bool,
     **options: Any,
 ) -> None:
-    """Clean INPUT... (.txt files, folders of *.txt, .jsonl[.gz|.zst] or .parquet files) into OUT.
+    """Clean INPUT... into OUT: files, folders or globs of .txt, .jsonl/.json (plain, .gz, .zst,
+    .bz2) and .parquet files.
 
-    Writes OUT/clean/<relative path> (text input) or OUT/clean.jsonl (record input),
-    OUT/provenance.jsonl (kept and removed spans of every document) and OUT/report.json.
+    Writes OUT/clean/<relative path> for each text file and records shard (a single records
+    file: OUT/clean.jsonl or OUT/clean.parquet), OUT/provenance.jsonl (kept and removed spans
+    of every document) and OUT/report.json.
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
@@ -225,10 +249,11 @@ def clean(
     started = time.perf_counter()
     try:
         if config_file is not None:
-            options.update(text_field=text_field, id_field=id_field)
-            options["dolma_attributes"] = dolma_attributes
+            options.update(text_field=text_field, id_field=id_field, encoding=encoding)
+            options.update(dolma_attributes=dolma_attributes, drop_empty=drop_empty)
             options = _with_file(click.get_current_context(), config_file, options)
             text_field, id_field = options.pop("text_field"), options.pop("id_field")
+            encoding, drop_empty = options.pop("encoding"), options.pop("drop_empty")
             dolma_attributes = options.pop("dolma_attributes")
         config = make_config(Config(), **options)
         with StageBars(enabled=False if quiet else progress) as bars:
@@ -238,10 +263,12 @@ def clean(
                 config,
                 overwrite=overwrite,
                 text_field=text_field,
-                id_field=id_field,
+                id_field=id_field or None,  # '': every id made from file and line
                 dolma_attributes=dolma_attributes,
                 on_error="skip" if keep_going else "raise",
                 encoding_errors=encoding_errors,  # type: ignore[arg-type]
+                encoding=encoding,
+                drop_empty=drop_empty,
                 progress=bars,
                 index=index_dir,
                 batch=batch,
@@ -256,7 +283,7 @@ def clean(
 
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if not quiet:
-        _summary(report, out, time.perf_counter() - started)
+        _summary(report, out, time.perf_counter() - started, drop_empty)
     elif report["errors"]:  # skipped inputs are errors: --quiet still says how many
         n = len(report["errors"])
         click.echo(
@@ -278,7 +305,7 @@ def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[
     return options
 
 
-def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
+def _summary(report: dict[str, Any], out: Path, seconds: float, drop_empty: bool) -> None:
     chars_in = report["chars_in"] or 1
     removed = report["removed_chars"]
     share = sum(removed.values()) / chars_in
@@ -286,6 +313,9 @@ def _summary(report: dict[str, Any], out: Path, seconds: float) -> None:
     echo = lambda s: click.echo(f"dedupe-docs: {s}", err=True)  # noqa: E731
     echo(f"{report['documents']} documents, {report['chars_in']:,} → {report['chars_out']:,} chars")
     echo(f"removed {share:.1%} ({parts}) in {seconds:.1f} s")
+    if drop_empty:
+        n = report["dropped_empty"]
+        echo(f"dropped {n} document{'s' * (n != 1)} left empty (--drop-empty)")
     errors = report.get("errors", [])
     for e in errors[:_SHOWN_ERRORS]:
         where = ":".join(str(x) for x in (e["file"], e["line"]) if x is not None)

@@ -1,9 +1,9 @@
 """Options from a TOML file (``dedupe-docs clean --config FILE.toml``).
 
 Keys are :class:`~dedupe_docs.Config` field names (``min_tokens``) or the matching command-line
-option names with dashes (``min-tokens``), plus the run options ``text-field``, ``id-field`` and
-``dolma-attributes``. An unknown key is an error that names it. Options given explicitly on the
-command line override the file.
+option names with dashes (``min-tokens``), plus the run options ``text-field``, ``id-field``,
+``encoding``, ``dolma-attributes`` and ``drop-empty``. An unknown key is an error that names
+it. Options given explicitly on the command line override the file.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_FIELDS = frozenset(f.name for f in attrs.fields(Config))
-RUN_OPTIONS = frozenset({"text_field", "id_field", "dolma_attributes"})
+RUN_OPTIONS = frozenset({"text_field", "id_field", "encoding", "dolma_attributes", "drop_empty"})
 
 
 def read_settings(path: str | Path) -> dict[str, Any]:
@@ -65,9 +65,9 @@ def _nearest(name: str) -> str:
 def _check_run_option(path: Path, name: str, value: Any) -> None:
     """Refuse a run option of the wrong TOML type (Config checks its own fields)."""
     flag = name.replace("_", "-")
-    if name in ("text_field", "id_field") and not isinstance(value, str):
+    if name in ("text_field", "id_field", "encoding") and not isinstance(value, str):
         raise ConfigError(f"{path}: {flag} must be a string (got {value!r})", name)
-    if name == "dolma_attributes" and not isinstance(value, bool):
+    if name in ("dolma_attributes", "drop_empty") and not isinstance(value, bool):
         raise ConfigError(f"{path}: {flag} must be true or false (got {value!r})", name)
 
 

@@ -21,10 +21,12 @@ OUTPUT_NAMES = frozenset(
         "clean.jsonl",
         "clean.jsonl.gz",
         "clean.jsonl.zst",
+        "clean.jsonl.bz2",
         "clean.parquet",
         "provenance.jsonl",
         "report.json",
         "attributes.jsonl",
+        "attributes",
     }
 )
 """Every name a run may write at the top of its output folder."""

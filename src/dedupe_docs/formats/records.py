@@ -1,9 +1,10 @@
-"""Record formats in and out: JSONL (plain, ``.gz``, ``.zst``), Parquet, in-memory records and
-Dolma-style span attributes.
+"""Record formats in and out: JSON lines (plain, ``.gz``, ``.zst``, ``.bz2``), Parquet, in-memory
+records and Dolma-style span attributes.
 
-The output mirrors the input: records read from ``in.jsonl.zst`` are written to
-``OUT/clean.jsonl.zst``, records read from Parquet to ``OUT/clean.parquet`` with the schema of the
-input. Only the text field changes; every other field of every record is written back untouched.
+The output mirrors the input: the records of a single input file ``in.jsonl.zst`` are written to
+``OUT/clean.jsonl.zst``, of a single Parquet file to ``OUT/clean.parquet`` with the schema of the
+input; the records of several files are written back file by file (:mod:`.shards`). Only the
+text field changes; every other field of every record is written back untouched.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from typing import Any
 
 import attrs
 
-from dedupe_docs.errors import ConfigError, InputError
+from dedupe_docs.errors import InputError
 from dedupe_docs.runtime import storage
 from dedupe_docs.types import REASONS, CleanedDocument, Document
 
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
-PARQUET_SUFFIX = ".parquet"
 _PARQUET_HINT = "pip install 'dedupe-docs[parquet]'"
 
 
@@ -36,16 +35,16 @@ def _pyarrow() -> Any:
     return pa, pq
 
 
-def is_parquet(path: Path) -> bool:
-    return path.name.endswith(PARQUET_SUFFIX)
-
-
-def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Document | InputError]:
+def read_parquet(
+    path: Path, text_field: str, id_field: str | None, rel: str | None = None
+) -> Iterator[Document | InputError]:
     """Documents from a Parquet file, one per row, in row order; each keeps its whole row.
 
-    A row that is not a document (a null text, a missing id) comes as its InputError, naming
-    the file and the row (counted from 0, as pyarrow does), in its place: the caller raises it
-    or skips that row alone and reads on. A file that cannot be read further raises.
+    A row without ``id_field`` (or every row, when it is None) gets the id ``<rel>:<row>``
+    (``rel`` is the file's relative path; rows counted from 0, as pyarrow does); without
+    ``rel`` the id is required. A row that is not a document (a null text, a null id) comes as
+    its InputError, naming the file and the row, in its place: the caller raises it or skips
+    that row alone and reads on. A file that cannot be read further raises.
     """
     _pa, pq = _pyarrow()
     try:
@@ -63,8 +62,9 @@ def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Documen
         if batch is None:
             return
         for record in batch.to_pylist():
+            made = None if rel is None else f"{rel}:{row}"
             try:
-                yield record_document(record, str(path), None, text_field, id_field)
+                yield record_document(record, str(path), None, text_field, id_field, made, rel)
             except InputError as error:
                 yield InputError(str(path), error.reason, row=row, hint=error.hint)
             row += 1
@@ -72,46 +72,37 @@ def read_parquet(path: Path, text_field: str, id_field: str) -> Iterator[Documen
 
 @attrs.frozen
 class RecordLayout:
-    """How records are written back: ``kind`` ``jsonl`` (with ``suffix`` ``.gz``/``.zst`` or none)
-    or ``parquet`` (with the input's Arrow ``schema``)."""
+    """How records are written back: ``kind`` ``jsonl`` (with ``suffix`` ``.gz``/``.zst``/``.bz2``
+    or none) or ``parquet`` (with the input's Arrow ``schema``) into one file :attr:`name`; or,
+    with ``shards``, each input file's records to a file of its own (:mod:`.shards`), and
+    records given in memory to :attr:`name`."""
 
     kind: str = "jsonl"
     suffix: str = ""
     schema: Any = attrs.field(default=None, eq=False)
+    shards: bool = False
 
     @property
     def name(self) -> str:
         return "clean.parquet" if self.kind == "parquet" else f"clean.jsonl{self.suffix}"
 
 
-def record_layout(inputs: Sequence[object]) -> RecordLayout:
-    """The output layout that mirrors the first record file among ``inputs``.
-
-    JSONL inputs of different compressions share the first one's; JSONL and Parquet inputs
-    cannot be mixed in one run (their records would not fit one output file).
-    """
-    paths = [Path(p) for p in inputs if isinstance(p, (str, os.PathLike))]
-    jsonl = [p for p in paths if p.name.endswith(JSONL_SUFFIXES)]
-    parquet = [p for p in paths if is_parquet(p)]
-    if jsonl and parquet:
-        msg = f"{parquet[0]}: Parquet and JSONL inputs cannot be mixed in one run ({jsonl[0]})"
-        raise ConfigError(msg)
-    if parquet:
-        _pa, pq = _pyarrow()
-        try:
-            schema = pq.read_schema(parquet[0])
-        except (OSError, ValueError) as exc:
-            raise InputError(str(parquet[0]), f"not a readable Parquet file: {exc}") from exc
-        return RecordLayout("parquet", schema=schema)
-    if jsonl and jsonl[0].suffix in (".gz", ".zst"):
-        return RecordLayout("jsonl", suffix=jsonl[0].suffix)
-    return RecordLayout()
+def parquet_schema(path: Path) -> Any:
+    """The Arrow schema (with its metadata) of a Parquet file, which its output keeps."""
+    _pa, pq = _pyarrow()
+    try:
+        return pq.read_schema(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), f"not a readable Parquet file: {exc}") from exc
 
 
-def output_records(cleaned: Iterable[CleanedDocument], text_field: str) -> Iterator[dict[str, Any]]:
-    """The input records with ``text_field`` replaced by the cleaned text, in corpus order."""
+def output_records(
+    cleaned: Iterable[CleanedDocument], text_field: str, *, drop_empty: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The input records with ``text_field`` replaced by the cleaned text, in corpus order;
+    with ``drop_empty``, not those whose cleaned text is empty or whitespace."""
     for c in cleaned:
-        if c.record is not None:
+        if c.record is not None and not (drop_empty and not c.text.strip()):
             yield {**c.record, text_field: c.text}
 
 
@@ -122,12 +113,16 @@ batches the records come in (so the file is the same for every run that writes t
 
 @contextlib.contextmanager
 def record_writer(
-    folder: Path, text_field: str, layout: RecordLayout | None = None
+    target: Path,
+    text_field: str,
+    layout: RecordLayout | None = None,
+    *,
+    drop_empty: bool = False,
 ) -> Iterator[Callable[[Sequence[CleanedDocument]], None]]:
-    """Open the records file in ``folder`` as ``layout`` says; yield a function that appends a
-    batch of cleaned records to it."""
+    """Open the records file ``target`` as ``layout`` says (JSON lines compressed as its suffix
+    says); yield a function that appends a batch of cleaned records to it (with
+    ``drop_empty``, not those left empty)."""
     layout = layout or RecordLayout()
-    target = folder / layout.name
     if layout.kind == "parquet":
         pa, pq = _pyarrow()
         rows: list[dict[str, Any]] = []
@@ -141,7 +136,7 @@ def record_writer(
 
         def add(batch: Sequence[CleanedDocument]) -> None:
             nonlocal size
-            for record in output_records(batch, text_field):
+            for record in output_records(batch, text_field, drop_empty=drop_empty):
                 rows.append(record)
                 size += len(record[text_field])
                 if size >= ROW_GROUP_CHARS or len(rows) >= ROW_GROUP_ROWS:
@@ -155,7 +150,7 @@ def record_writer(
     with storage.open_binary(target, "wb") as f:
 
         def write(batch: Sequence[CleanedDocument]) -> None:
-            for record in output_records(batch, text_field):
+            for record in output_records(batch, text_field, drop_empty=drop_empty):
                 f.write(storage.dumps_line(record))  # (zstandard's writer has no writelines)
 
         yield write
@@ -186,16 +181,17 @@ def describe_inputs(
     inputs: Sequence[object],
     *,
     text_field: str,
-    id_field: str,
+    id_field: str | None,
     on_error: str = "raise",
     encoding_errors: str = "strict",
+    encoding: str = "utf-8",
     hashes: Mapping[int, str | dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What report.json records about the inputs, so ``explain`` and ``report`` can re-read them
-    as the run read them (the same fields, the same handling of bad input) and tell an input
-    that changed since: ``hashes`` holds, in the order of ``paths``, the content hash of each
-    file input, or for a folder the hash of each ``*.txt`` by its relative path (None for an
-    input that was skipped)."""
+    as the run read them (the same fields, encoding and handling of bad input) and tell an
+    input that changed since: ``hashes`` holds, in the order of ``paths``, the content hash of
+    each file input, or for a folder or a glob the hash of each file read by its relative path
+    (None for an input that was skipped). A glob is recorded as written, made absolute."""
     numbered = [(n, p) for n, p in enumerate(inputs) if isinstance(p, (str, os.PathLike))]
     paths = [str(Path(p).absolute()) for _, p in numbered]
     return {
@@ -205,25 +201,39 @@ def describe_inputs(
         "id_field": id_field,
         "on_error": on_error,
         "encoding_errors": encoding_errors,
+        "encoding": encoding,
         "hashes": [(hashes or {}).get(n) for n, _ in numbered],
     }
 
 
 def record_document(
-    record: dict[str, Any], where: str, line: int | None, text_field: str, id_field: str
+    record: dict[str, Any],
+    where: str,
+    line: int | None,
+    text_field: str,
+    id_field: str | None,
+    made_id: str | None = None,
+    shard: str | None = None,
 ) -> Document:
-    """A record as a Document, or an InputError naming the field that is missing or wrong."""
+    """A record as a Document, or an InputError naming the field that is missing or wrong.
+
+    A record without ``id_field`` (every record, when it is None) takes ``made_id`` (a record
+    read from a file: its relative path and line or row); without one the id is required.
+    ``shard`` is the relative path of the file the record came from.
+    """
     if text_field not in record:
         raise InputError(
             where,
             f"missing field {text_field!r}",
             line=line,
-            hint=f"each record needs {id_field!r} and {text_field!r}; see `text_field`",
+            hint=f"each record needs a {text_field!r} field; see `text_field`",
         )
     text = record[text_field]
     if not isinstance(text, str):
         raise InputError(where, f"field {text_field!r} is {_kind(text)}, not a string", line=line)
-    if id_field not in record:
+    if id_field is None or id_field not in record:
+        if made_id is not None:
+            return Document(made_id, text, path=shard, record=record)
         raise InputError(
             where,
             f"missing field {id_field!r}",
@@ -234,7 +244,7 @@ def record_document(
     if isinstance(doc_id, bool) or not isinstance(doc_id, (str, int, float)):
         reason = f"field {id_field!r} is {_kind(doc_id)}, not a string or number"
         raise InputError(where, reason, line=line)
-    return Document(str(doc_id), text, record=record)
+    return Document(str(doc_id), text, path=shard, record=record)
 
 
 def _kind(value: object) -> str:

@@ -18,6 +18,7 @@ import attrs
 from rapidfuzz.distance import Levenshtein
 
 from dedupe_docs.errors import InputError
+from dedupe_docs.formats.shards import is_glob
 from dedupe_docs.runtime import storage
 from dedupe_docs.stages.read import Hashes, read_all
 from dedupe_docs.types import Kept, Reason, Removal, SourceRef
@@ -272,7 +273,7 @@ def source_texts(
             )
         inputs = recorded["paths"]
         for path in inputs:
-            if not Path(path).exists():
+            if not Path(path).exists() and not is_glob(path):  # a glob matching none: read says
                 raise InputError(
                     str(path),
                     f"input of the run in {out_dir} is missing (moved or deleted?)",
@@ -285,6 +286,7 @@ def source_texts(
         id_field=recorded.get("id_field", "id"),
         on_error=recorded.get("on_error", "raise"),
         encoding_errors=recorded.get("encoding_errors", "strict"),
+        encoding=recorded.get("encoding", "utf-8"),
         hashes=hashes,
     )
     _check_hashes(out_dir, list(inputs), recorded.get("hashes"), hashes)

@@ -3,6 +3,7 @@ reads at offsets."""
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import ctypes
 import errno
@@ -68,9 +69,14 @@ def loads(line: bytes) -> Any:
 
 
 def open_binary(path: Path, mode: str = "rb") -> IO[bytes]:
-    """Open plain, ``.gz`` or ``.zst`` files by their suffix."""
+    """Open plain, ``.gz``, ``.bz2`` or ``.zst`` files by their suffix. A ``.gz`` file is written
+    with no name and time in its header, so the same records give the same bytes."""
     if path.suffix == ".gz":
-        return gzip.open(path, mode)  # type: ignore[return-value]
+        if "r" in mode:
+            return gzip.open(path, mode)  # type: ignore[return-value]
+        return _GzipFile(path)
+    if path.suffix == ".bz2":
+        return bz2.open(path, mode)  # type: ignore[return-value]
     if path.suffix == ".zst":
         try:
             import zstandard
@@ -81,6 +87,21 @@ def open_binary(path: Path, mode: str = "rb") -> IO[bytes]:
             return zstandard.open(path, "rb")  # type: ignore[no-any-return]
         return zstandard.open(path, "wb")  # type: ignore[no-any-return]
     return path.open(mode)
+
+
+class _GzipFile(gzip.GzipFile):
+    """A gzip file written with an empty name and time 0 in its header; closing it closes the
+    file beneath too."""
+
+    def __init__(self, path: Path) -> None:
+        self._raw = path.open("wb")
+        super().__init__(filename="", mode="wb", fileobj=self._raw, mtime=0)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 def iter_lines(stream: IO[bytes]) -> Iterator[bytes]:

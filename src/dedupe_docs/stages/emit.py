@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from dedupe_docs.errors import OutputError
 from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_writer
+from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
 from dedupe_docs.runtime import storage
 from dedupe_docs.stages.decide import REASON_NAMES, Spans, Units
 from dedupe_docs.types import CleanedDocument, Document, Kept, Removal, SourceRef
@@ -163,10 +164,12 @@ def _breaks(whitespace: str) -> int:
 
 class Writer:
     """Writes the output folder one batch of cleaned documents at a time, in corpus order, so
-    a run need not hold the whole cleaned corpus: ``clean/`` files, the records file, the
-    provenance lines and Dolma attributes as batches come, ``report.json`` at :meth:`finish`.
-    With ``jobs`` above 1 a thread writes each batch while the caller builds the next (writing
-    is mostly system calls, which let the builder run).
+    a run need not hold the whole cleaned corpus: ``clean/`` files, the records file (or with
+    a ``layout`` of shards, each shard's file, see :class:`ShardWriter`), the provenance lines
+    and Dolma attributes as batches come, ``report.json`` at :meth:`finish`. With
+    ``drop_empty`` a document left empty is not written (its provenance is). With ``jobs``
+    above 1 a thread writes each batch while the caller builds the next (writing is mostly
+    system calls, which let the builder run).
 
     Use it as a context manager: leaving the block closes every open stream."""
 
@@ -178,17 +181,29 @@ class Writer:
         layout: RecordLayout | None = None,
         dolma_attributes: bool = False,
         jobs: int = 1,
+        drop_empty: bool = False,
+        shards: Mapping[str, Sequence[Shard]] | None = None,
     ) -> None:
         self.folder, self.text_field = folder, text_field
         self.layout = layout or RecordLayout()
+        self.drop_empty, self.dolma_attributes = drop_empty, dolma_attributes
         self.paths = _Paths()
         self.streams = contextlib.ExitStack()
         self.provenance = self.streams.enter_context((folder / "provenance.jsonl").open("wb"))
-        self.attributes = (
-            self.streams.enter_context((folder / "attributes.jsonl").open("wb"))
-            if dolma_attributes
-            else None
-        )
+        self.attributes: IO[bytes] | None = None
+        if dolma_attributes and not self.layout.shards:  # with shards: once a document needs it
+            self.attributes = self.streams.enter_context((folder / "attributes.jsonl").open("wb"))
+        self.sharded: ShardWriter | None = None
+        if self.layout.shards:
+            self.sharded = ShardWriter(
+                folder,
+                text_field,
+                {} if shards is None else shards,
+                attributes=dolma_attributes,
+                drop_empty=drop_empty,
+                claim=self.paths.add,
+            )
+            self.streams.callback(self.sharded.close)
         self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
         self.n_files = 0
         self.clean = f"{folder}/clean"
@@ -215,8 +230,15 @@ class Writer:
 
     def _write(self, cleaned: Sequence[CleanedDocument]) -> None:
         records = [c for c in cleaned if c.record is not None]
+        rest = cleaned  # the documents whose attributes go to attributes.jsonl
+        if self.sharded is not None:  # records read from a file go to its shard's output
+            self.sharded.add([c for c in records if c.path is not None])
+            records = [c for c in records if c.path is None]
+            rest = [c for c in cleaned if c.record is None or c.path is None]
         files = [c for c in cleaned if c.record is None and c.path is not None]
         self.paths.add([c.path for c in files])  # type: ignore[misc]
+        if self.drop_empty:
+            files = [c for c in files if not is_empty(c)]
         for c in files:  # os calls on strings: pathlib's objects cost more than the writes
             target = f"{self.clean}/{c.path}"
             parent = target.rpartition("/")[0]
@@ -228,26 +250,41 @@ class Writer:
         if records:
             if self.records is None:
                 self.records = self.streams.enter_context(
-                    record_writer(self.folder, self.text_field, self.layout)
+                    record_writer(
+                        self.folder / self.layout.name,
+                        self.text_field,
+                        self.layout,
+                        drop_empty=self.drop_empty,
+                    )
                 )
             self.records(records)
         self.provenance.writelines(storage.dumps_line(c.provenance()) for c in cleaned)
-        if self.attributes is not None:
-            self.attributes.writelines(storage.dumps_line(dolma_attributes(c)) for c in cleaned)
+        if self.dolma_attributes:
+            if self.attributes is None and rest:
+                attributes = (self.folder / "attributes.jsonl").open("wb")
+                self.attributes = self.streams.enter_context(attributes)
+            if self.attributes is not None:
+                self.attributes.writelines(storage.dumps_line(dolma_attributes(c)) for c in rest)
 
     def finish(self, report: dict[str, Any]) -> list[str]:
         """Write ``report.json`` and close the streams; return the names of the outputs."""
         while self.pending:
             self.pending.popleft().result()
+        n_shards = self.sharded.finish() if self.sharded is not None else 0
         self.streams.close()
         (self.folder / "report.json").write_bytes(
             (storage.dumps(report, indent=2) + "\n").encode("utf-8")
         )
-        written = [f"clean/ ({self.n_files} files)"] if self.n_files else []
+        n_files = self.n_files + n_shards
+        written = [f"clean/ ({n_files} files)"] if n_files else []
         if self.records is not None:
             written.append(self.layout.name)
         written += ["provenance.jsonl", "report.json"]
-        return [*written, "attributes.jsonl"] if self.attributes is not None else written
+        if self.attributes is not None:
+            written.append("attributes.jsonl")
+        if n_shards and self.dolma_attributes:
+            written.append(f"attributes/{ATTRIBUTES}/ ({n_shards} files)")
+        return written
 
 
 def write_file(path: str, data: bytes) -> None:

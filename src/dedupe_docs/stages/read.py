@@ -1,7 +1,12 @@
-"""Inputs → Documents: text files, folders of ``*.txt``, JSON lines, pairs and records.
+"""Inputs → Documents: files, folders and globs of shards (text files, JSON lines, Parquet),
+pairs and records.
 
-Order is part of the contract (the first copy in corpus order survives): folders are walked
-sorted by relative POSIX path, files and records keep the order they were given in.
+Order is part of the contract (the first copy in corpus order survives): folders and globs are
+read sorted by relative POSIX path, files and records keep the order they were given in. A
+folder is read for every kind of shard (:mod:`dedupe_docs.formats.shards`); a file given
+directly or matched by a glob is read by its kind, and as text when its name says no kind.
+A record without the id field takes an id made of its file's relative path and its line
+(JSON lines, from 1) or row (Parquet, from 0): ``part-0.jsonl:17``, the same on every run.
 
 Bad input raises :class:`InputError` naming the file, the line or byte and the reason; with
 ``on_error="skip"`` the bad file or record is skipped instead and the error returned with the
@@ -11,29 +16,33 @@ folders are not entered (so a link loop cannot recurse); a folder named as an in
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from dedupe_docs.errors import InputError
 from dedupe_docs.formats.records import record_document
+from dedupe_docs.formats.shards import COMPRESSIONS, Shard, expand_glob, is_glob, kind_of
 from dedupe_docs.runtime import storage, workers
 from dedupe_docs.types import Document
 
 DocumentLike = str | os.PathLike[str] | Document | tuple[str, str] | Mapping[str, Any]
-RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
+Shards = dict[str, list[Shard]]
+"""The record shards read, by relative path (two inputs may hold one: the writer refuses it)."""
 OnError = Literal["raise", "skip"]
 EncodingErrors = Literal["strict", "replace", "skip-file"]
 ON_ERROR: tuple[OnError, ...] = ("raise", "skip")
 ENCODING_ERRORS: tuple[EncodingErrors, ...] = ("strict", "replace", "skip-file")
 Hashes = dict[int, str | dict[str, str]]
 """The content hash of each input file read, by the input's position: the hash of a file, or
-for a folder the hash of each ``*.txt`` by its relative path (see :func:`content_hash`)."""
+for a folder or a glob the hash of each file read by its relative path (see
+:func:`content_hash`)."""
 
 log = logging.getLogger("dedupe_docs")
 # Errors a broken compressed stream raises while it is read (zstandard's is an OSError too).
@@ -41,17 +50,18 @@ _STREAM_ERRORS = (OSError, EOFError, ValueError)
 
 
 def is_record_file(path: Path) -> bool:
-    return path.name.endswith(RECORD_SUFFIXES)
+    return kind_of(path.name) in ("jsonl", "parquet")
 
 
 COMPRESSION = 4
-"""How many times its size a compressed input (``.gz``, ``.zst``, Parquet) is taken to hold."""
+"""How many times its size a compressed input (``.gz``, ``.zst``, ``.bz2``, Parquet) is taken
+to hold."""
 
 
 def input_size(inputs: Iterable[DocumentLike], text_field: str = "text") -> int:
-    """About how many bytes of text ``inputs`` hold, from the sizes of their files (the
-    ``*.txt`` files of a folder), without reading them. Inputs that cannot be found count
-    nothing: reading them reports them."""
+    """About how many bytes of text ``inputs`` hold, from the sizes of their files (the files
+    a folder or a glob would be read for), without reading them. Inputs that cannot be found
+    count nothing: reading them reports them."""
     total = 0
     for item in inputs:
         if isinstance(item, Document):
@@ -62,11 +72,19 @@ def input_size(inputs: Iterable[DocumentLike], text_field: str = "text") -> int:
             total += len(str(item.get(text_field, "")))
         elif Path(item).is_dir():
             total += _folder_size(os.fspath(item))
+        elif is_glob(item):
+            for _, path in expand_glob(os.fspath(item)):
+                total += _folder_size(str(path)) if path.is_dir() else _file_size(path)
         else:
-            compressed = Path(item).name.endswith((".gz", ".zst", ".parquet"))
-            with contextlib.suppress(OSError):
-                total += Path(item).stat().st_size * (COMPRESSION if compressed else 1)
+            total += _file_size(Path(item))
     return total
+
+
+def _file_size(path: Path) -> int:
+    compressed = path.name.endswith((*COMPRESSIONS, ".parquet"))
+    with contextlib.suppress(OSError):
+        return path.stat().st_size * (COMPRESSION if compressed else 1)
+    return 0
 
 
 def _folder_size(root: str) -> int:
@@ -76,8 +94,8 @@ def _folder_size(root: str) -> int:
             for entry in listing:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
-                elif entry.name.endswith(".txt"):
-                    total += entry.stat().st_size
+                elif kind_of(entry.name) is not None:
+                    total += _file_size(Path(entry.path))
     return total
 
 
@@ -85,15 +103,19 @@ def read(
     inputs: Iterable[DocumentLike] | DocumentLike,
     *,
     text_field: str = "text",
-    id_field: str = "id",
+    id_field: str | None = "id",
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
+    encoding: str = "utf-8",
 ) -> list[Document]:
     """Read every input into a Document, refusing duplicate ids.
 
     ``on_error="skip"`` skips bad files and records (each logged as a warning) instead of
-    raising; ``encoding_errors`` is ``"strict"`` (invalid UTF-8 is an error), ``"replace"``
-    (each bad byte becomes U+FFFD) or ``"skip-file"`` (the file is skipped).
+    raising; ``encoding`` is the encoding of text files (JSON lines are UTF-8);
+    ``encoding_errors`` is ``"strict"`` (text that does not decode is an error), ``"replace"``
+    (each bad byte becomes U+FFFD) or ``"skip-file"`` (the file is skipped). Records read
+    from files without ``id_field`` (every one, when it is None) get ids made of the file's
+    relative path and their line or row.
 
     >>> [d.id for d in read([("a", "x"), {"id": "b", "text": "y"}])]
     ['a', 'b']
@@ -104,6 +126,7 @@ def read(
         id_field=id_field,
         on_error=on_error,
         encoding_errors=encoding_errors,
+        encoding=encoding,
     )
     for error in errors:
         log.warning("skipped %s", error)
@@ -114,23 +137,28 @@ def read_all(
     inputs: Iterable[DocumentLike] | DocumentLike,
     *,
     text_field: str = "text",
-    id_field: str = "id",
+    id_field: str | None = "id",
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
+    encoding: str = "utf-8",
     jobs: int = 1,
     hashes: Hashes | None = None,
+    shards: Shards | None = None,
 ) -> tuple[list[Document], list[InputError]]:
     """Like :func:`read`, and also return the errors of the inputs that were skipped; ``jobs``
     threads read the files of a folder ahead; ``hashes``, if given, is filled with the content
-    hash of every file read (so ``explain`` can tell a file that changed since)."""
+    hash of every file read (so ``explain`` can tell a file that changed since), and
+    ``shards`` with the record files read (each shard's outputs are written from it)."""
     documents, errors = stream(
         inputs,
         text_field=text_field,
         id_field=id_field,
         on_error=on_error,
         encoding_errors=encoding_errors,
+        encoding=encoding,
         jobs=jobs,
         hashes=hashes,
+        shards=shards,
     )
     return list(documents), errors
 
@@ -139,11 +167,13 @@ def stream(
     inputs: Iterable[DocumentLike] | DocumentLike,
     *,
     text_field: str = "text",
-    id_field: str = "id",
+    id_field: str | None = "id",
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
+    encoding: str = "utf-8",
     jobs: int = 1,
     hashes: Hashes | None = None,
+    shards: Shards | None = None,
 ) -> tuple[Iterator[Document], list[InputError]]:
     """Like :func:`read_all`, one document at a time (a corpus need not fit in memory): the
     documents, and the list that the errors of skipped inputs are added to as they are met."""
@@ -152,13 +182,24 @@ def stream(
     if encoding_errors not in ENCODING_ERRORS:
         msg = f"encoding_errors must be one of {ENCODING_ERRORS}, not {encoding_errors!r}"
         raise ValueError(msg)
+    check_encoding(encoding)
     if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
         inputs = [inputs]
     elif not isinstance(inputs, Iterable):
         kinds = "a path, a document or an iterable of them"
         raise InputError("inputs", f"{type(inputs).__name__} {inputs!r} is not {kinds}")
-    reader = _Reader(text_field, id_field, on_error, encoding_errors, jobs, hashes)
+    reader = _Reader(
+        text_field, id_field, on_error, encoding_errors, jobs, hashes, encoding, shards
+    )
     return reader.documents(inputs), reader.errors
+
+
+def check_encoding(encoding: str) -> None:
+    """Refuse an encoding Python does not know (ValueError, naming the option)."""
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError) as exc:
+        raise ValueError(f"`encoding` {encoding!r} is not an encoding Python knows") from exc
 
 
 class _Reader:
@@ -167,17 +208,21 @@ class _Reader:
     def __init__(
         self,
         text_field: str,
-        id_field: str,
+        id_field: str | None,
         on_error: OnError,
         encoding_errors: EncodingErrors,
         jobs: int = 1,
         hashes: Hashes | None = None,
+        encoding: str = "utf-8",
+        shards: Shards | None = None,
     ) -> None:
         self.text_field, self.id_field = text_field, id_field
         self.on_error, self.encoding_errors = on_error, encoding_errors
+        self.encoding = encoding
         self.jobs = jobs
         self.errors: list[InputError] = []
         self.hashes = hashes
+        self.shards = shards
         self.n = 0  # the position of the input being read
 
     def documents(self, inputs: Iterable[DocumentLike]) -> Iterator[Document]:
@@ -189,7 +234,8 @@ class _Reader:
                 also = seen.get(doc.id)
                 if also is not None:
                     msg = f"duplicate document id {doc.id!r} (also in {also})"
-                    self.fail(InputError(where, msg))
+                    hint = "ids must be unique across all inputs" if doc.path else None
+                    self.fail(InputError(where, msg, hint=hint))
                     continue
                 seen[doc.id] = where
                 yield doc
@@ -226,40 +272,14 @@ class _Reader:
             self.fail(InputError(f"input {n}", f"{type(item).__name__} {item!r} is not {kinds}"))
 
     def path(self, path: Path) -> Iterator[tuple[Document, str]]:
+        """The documents of a folder, a glob or a file given as an input."""
         if path.is_dir():
-            files = self.walk(path)
-            folder: dict[str, str] = {}
-            if self.hashes is not None:
-                self.hashes[self.n] = folder
-            for (rel, file), data in zip(files, self.contents(files), strict=True):
-                doc = self.text_file(file, rel, data)
-                if doc is not None:
-                    if self.hashes is not None and isinstance(data, bytes):
-                        folder[rel] = content_hash(data)
-                    yield doc, str(file)
-        elif is_record_file(path):
-            yield from self.records(path)
-            self.hash_file(path)
-        elif path.name.endswith(".parquet") and path.is_file():
-            from dedupe_docs.formats.records import read_parquet
-
-            try:  # a bad row is skipped alone; an unreadable page ends the file
-                rows = read_parquet(path, self.text_field, self.id_field)
-                for row, doc in enumerate(rows):  # one item per row
-                    if isinstance(doc, InputError):
-                        self.fail(doc)
-                    else:
-                        yield doc, f"{path} row {row}"
-            except InputError as error:
-                self.fail(error)
-            self.hash_file(path)
+            yield from self.many(self.walk(path))
+        elif is_glob(path):
+            yield from self.many(self.matches(path))
         elif path.is_file():
-            data = _contents(path)
-            doc = self.text_file(path, path.name, data)
-            if doc is not None:
-                if self.hashes is not None and isinstance(data, bytes):
-                    self.hashes[self.n] = content_hash(data)
-                yield doc, str(path)
+            shard = Shard(path.name, path, kind_of(path.name) or "text")
+            yield from self.shard(shard, None, None)
         elif path.is_symlink():
             self.fail(InputError(str(path), "broken symbolic link"))
         elif path.exists():
@@ -267,22 +287,64 @@ class _Reader:
         else:
             self.fail(InputError(str(path), "no such file or directory"))
 
-    def hash_file(self, path: Path) -> None:
-        """Record the content hash of a records file once it has been read (its pages are
-        still in the page cache: hashing them costs little beside parsing its records)."""
+    def many(self, shards: list[Shard]) -> Iterator[tuple[Document, str]]:
+        """The documents of the shards of a folder or a glob, in order; threads read the text
+        files ahead (``jobs``)."""
+        folder: dict[str, str] = {}
+        if self.hashes is not None:
+            self.hashes[self.n] = folder
+        contents = self.contents([s for s in shards if s.kind == "text"])
+        for shard in shards:
+            data = next(contents) if shard.kind == "text" else None
+            yield from self.shard(shard, data, folder)
+
+    def shard(
+        self, shard: Shard, data: bytes | OSError | None, folder: dict[str, str] | None
+    ) -> Iterator[tuple[Document, str]]:
+        """The documents of one shard; its content hash goes to ``folder`` by its relative
+        path (an input given as a file: to the input's place in ``hashes``)."""
+        if shard.kind == "text":
+            if data is None:
+                data = _contents(shard.path)
+            doc = self.text_file(shard.path, shard.rel, data)
+            if doc is not None:
+                if isinstance(data, bytes):
+                    self.hash(shard, folder, lambda: content_hash(data))
+                yield doc, str(shard.path)
+            return
+        if self.shards is not None:
+            self.shards.setdefault(shard.rel, []).append(shard)
+        errors, read = len(self.errors), 0
+        docs = self.records(shard) if shard.kind == "jsonl" else self.parquet(shard)
+        for found in docs:
+            read += 1
+            yield found
+        if read == 0 and len(self.errors) > errors and self.shards is not None:
+            self.shards[shard.rel].remove(shard)  # nothing read, all skipped: no output
+            if not self.shards[shard.rel]:
+                del self.shards[shard.rel]
+        self.hash(shard, folder, lambda: file_hash(shard.path))
+
+    def hash(self, shard: Shard, folder: dict[str, str] | None, digest: Callable[[], str]) -> None:
+        """Record the content hash of a shard once it has been read (the pages of a records
+        file are still in the page cache: hashing them costs little beside parsing them)."""
         if self.hashes is None:
             return
         with contextlib.suppress(OSError):  # reading it has reported it
-            self.hashes[self.n] = file_hash(path)
+            if folder is None:
+                self.hashes[self.n] = digest()
+            else:
+                folder[shard.rel] = digest()
 
-    def walk(self, root: Path) -> list[tuple[str, Path]]:
-        """Every ``*.txt`` below ``root`` as (relative POSIX path, path), sorted by the former.
+    def walk(self, root: Path, prefix: str = "") -> list[Shard]:
+        """Every shard below ``root`` (a file of a kind :func:`kind_of` knows) with its path
+        relative to ``root`` (after ``prefix``), sorted by that path.
 
         Symlinked files count; symlinked folders are not entered (no loops, no escaping the
         tree). A folder that cannot be listed, a broken link or a special file is an error.
         """
-        found: list[tuple[str, Path]] = []
-        prefix = len(str(root).rstrip(os.sep)) + 1  # of the paths below root
+        found: list[Shard] = []
+        start = len(str(root).rstrip(os.sep)) + 1  # of the paths below root
         folders = [str(root)]
         while folders:
             folder = folders.pop()
@@ -298,14 +360,31 @@ class _Reader:
                     if not entry.is_symlink():
                         folders.append(entry.path)
                     continue
-                if not entry.name.endswith(".txt"):
+                kind = kind_of(entry.name)
+                if kind is None:
                     continue
                 file = Path(entry.path)
                 if not (entry.is_file() or self._irregular(file)):
                     continue
-                found.append((entry.path[prefix:].replace(os.sep, "/"), file))
-        found.sort(key=lambda pair: pair[0])
+                rel = prefix + entry.path[start:].replace(os.sep, "/")
+                found.append(Shard(rel, file, kind))
+        found.sort(key=lambda shard: shard.rel)
         return found
+
+    def matches(self, pattern: Path) -> list[Shard]:
+        """The shards of a glob: the files it matches, read by their kind (as text when their
+        name says no kind), and the shards below the folders it matches, with their paths
+        relative to the glob's base, sorted by that path."""
+        found = expand_glob(str(pattern))
+        if not found:
+            self.fail(InputError(str(pattern), "no file matches this pattern"))
+        shards: dict[str, Shard] = {}
+        for rel, path in found:
+            if path.is_dir():  # named by the glob: followed, as a folder given as an input
+                shards.update((s.rel, s) for s in self.walk(path, prefix=f"{rel}/"))
+            elif path.is_file() or self._irregular(path):
+                shards[rel] = Shard(rel, path, kind_of(path.name) or "text")
+        return [shards[rel] for rel in sorted(shards)]
 
     def _irregular(self, file: Path) -> bool:
         """Report why ``file`` (not a plain regular file, or a link to one) cannot be read;
@@ -321,11 +400,11 @@ class _Reader:
             return False
         return True
 
-    def contents(self, files: list[tuple[str, Path]]) -> Iterator[bytes | OSError]:
+    def contents(self, files: list[Shard]) -> Iterator[bytes | OSError]:
         """The bytes of each file, or the error reading it; with ``jobs`` above 1, threads read
         files ahead (reading is system calls, which let the caller decode), in tasks of
         ``READ_TASK`` files: one task per cached file cost more than it saved."""
-        paths = [file for _, file in files]
+        paths = [shard.path for shard in files]
         tasks = [paths[i : i + READ_TASK] for i in range(0, len(paths), READ_TASK)]
         for contents in workers.imap(_all_contents, tasks, None, self.jobs):
             yield from contents
@@ -334,15 +413,16 @@ class _Reader:
         self, path: Path, rel: str, data: bytes | OSError | None = None
     ) -> Document | None:
         try:
-            text = decode_file(path, self.encoding_errors, data)
+            text = decode_file(path, self.encoding_errors, data, self.encoding)
         except InputError as error:
             self.fail(error, skippable=self.encoding_errors == "skip-file")
             return None
         return Document(rel, text, path=rel)
 
-    def records(self, path: Path) -> Iterator[tuple[Document, str]]:
-        """Records of a JSONL file, one at a time; ``skip-file`` drops the whole file on a bad
-        byte (so its records are held until the file has been read)."""
+    def records(self, shard: Shard) -> Iterator[tuple[Document, str]]:
+        """Records of a JSON lines file, one at a time; ``skip-file`` drops the whole file on
+        a bad byte (so its records are held until the file has been read)."""
+        path = shard.path
         hold = self.encoding_errors == "skip-file"
         docs: list[tuple[Document, str]] = []
         line_no, offset = 0, 0
@@ -353,7 +433,7 @@ class _Reader:
                     if not raw.strip():
                         continue
                     try:
-                        doc = self.parse(raw, line_no, start), f"{path}:{line_no}"
+                        doc = self.parse(raw, line_no, start, shard.rel), f"{path}:{line_no}"
                     except InputError as error:
                         skip_file = error.byte is not None and self.encoding_errors == "skip-file"
                         self.fail(_located(error, str(path)), skippable=skip_file)
@@ -371,7 +451,22 @@ class _Reader:
             self.fail(InputError(str(path), reason, line=line_no + 1))
         yield from docs
 
-    def parse(self, raw: bytes, line_no: int, start: int) -> Document:
+    def parquet(self, shard: Shard) -> Iterator[tuple[Document, str]]:
+        """Rows of a Parquet file, one at a time: a bad row is skipped alone, an unreadable
+        page ends the file."""
+        from dedupe_docs.formats.records import read_parquet
+
+        try:
+            rows = read_parquet(shard.path, self.text_field, self.id_field, shard.rel)
+            for row, doc in enumerate(rows):  # one item per row
+                if isinstance(doc, InputError):
+                    self.fail(doc)
+                else:
+                    yield doc, f"{shard.path} row {row}"
+        except InputError as error:
+            self.fail(error)
+
+    def parse(self, raw: bytes, line_no: int, start: int, rel: str) -> Document:
         try:
             record = storage.loads(raw)
         except ValueError as exc:
@@ -388,13 +483,24 @@ class _Reader:
                 except ValueError as exc2:
                     raise InputError("", f"not valid JSON: {exc2}", line=line_no) from exc2
             else:
-                raise InputError("", f"not valid JSON: {exc}", line=line_no) from exc
+                hint = None
+                if line_no == 1 and raw.lstrip().startswith(b"["):
+                    hint = "a .json file is read as JSON lines, one record per line"
+                raise InputError("", f"not valid JSON: {exc}", line=line_no, hint=hint) from exc
         if not isinstance(record, dict):
             raise InputError("", "a record must be a JSON object", line=line_no)
-        return self.record(record, "", line_no)
+        return self.record(record, "", line_no, f"{rel}:{line_no}", rel)
 
-    def record(self, record: dict[str, Any], where: str, line: int | None) -> Document:
-        return record_document(record, where, line, self.text_field, self.id_field)
+    def record(
+        self,
+        record: dict[str, Any],
+        where: str,
+        line: int | None,
+        made_id: str | None = None,
+        shard: str | None = None,
+    ) -> Document:
+        fields = (self.text_field, self.id_field, made_id, shard)
+        return record_document(record, where, line, *fields)
 
 
 def _located(error: InputError, path: str) -> InputError:
@@ -447,24 +553,32 @@ def _why(exc: BaseException) -> str:
 
 
 def decode_file(
-    path: Path, encoding_errors: EncodingErrors = "strict", data: bytes | OSError | None = None
+    path: Path,
+    encoding_errors: EncodingErrors = "strict",
+    data: bytes | OSError | None = None,
+    encoding: str = "utf-8",
 ) -> str:
-    """Decode a text file exactly as UTF-8 (a BOM stays, as U+FEFF; newlines stay as they are).
+    """Decode a text file exactly (newlines stay as they are), as UTF-8 by default (a BOM stays,
+    as U+FEFF) or as ``encoding`` says (Python's codec: ``utf-16`` takes its BOM as the byte
+    order and drops it).
 
-    Invalid UTF-8 is reported with its byte offset, or replaced by U+FFFD with
-    ``encoding_errors="replace"``; a file holding a NUL byte is binary and always refused.
-    ``data`` is the file's bytes (or the error reading them) when already read.
+    Text that does not decode is reported with its byte offset, or replaced by U+FFFD with
+    ``encoding_errors="replace"``; a file holding a NUL (a NUL byte, in UTF-8) is binary and
+    always refused. ``data`` is the file's bytes (or the error reading them) when already read.
     """
     if data is None:
         data = _contents(path)
     if isinstance(data, OSError):
         raise InputError(str(path), _why(data)) from data
+    if codecs.lookup(encoding).name != "utf-8":
+        return _decode(path, data, encoding, encoding_errors)
     nul = data.find(b"\x00")
     if nul >= 0:
-        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
-        reason = "looks like UTF-16" if utf16 else f"binary file (NUL byte at byte {nul})"
-        hint = 'only UTF-8 text is read; `on_error="skip"` skips it'
-        raise InputError(str(path), reason, byte=nul, hint=hint)
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            hint = '`encoding="utf-16"` reads it; `on_error="skip"` skips it'
+            raise InputError(str(path), "looks like UTF-16", byte=nul, hint=hint)
+        reason = f"binary file (NUL byte at byte {nul})"
+        raise InputError(str(path), reason, byte=nul, hint='`on_error="skip"` skips it')
     if encoding_errors == "replace":
         return data.decode("utf-8", "replace")
     try:
@@ -476,3 +590,21 @@ def decode_file(
             byte=exc.start,
             hint='use `encoding_errors="replace"` or `encoding_errors="skip-file"`',
         ) from exc
+
+
+def _decode(path: Path, data: bytes, encoding: str, encoding_errors: EncodingErrors) -> str:
+    """``data`` decoded as ``encoding`` (not UTF-8), or the InputError saying where it fails."""
+    try:
+        text = data.decode(encoding, "replace" if encoding_errors == "replace" else "strict")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            str(path),
+            f"not valid {encoding} at byte {exc.start} ({data[exc.start : exc.start + 1]!r})",
+            byte=exc.start,
+            hint='use `encoding_errors="replace"` or `encoding_errors="skip-file"`',
+        ) from exc
+    nul = text.find("\x00")
+    if nul >= 0:
+        reason = f"binary file (NUL at character {nul})"
+        raise InputError(str(path), reason, hint='`on_error="skip"` skips it')
+    return text
