@@ -33,7 +33,7 @@ def normalise(text: str) -> tuple[str, np.ndarray]:
     offset in ``text``.
 
     >>> normalise("Ab  c\\nD")
-    ('ab c d', array([0, 1, 2, 4, 5, 7]))
+    ('ab c d', array([0, 1, 3, 4, 5, 6]))
     """
     pieces: list[str] = []
     offsets: list[np.ndarray] = []
