@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 from dedupe_docs.config import Config
 
 # The word-by-word test of a fuzzy copy itself (rapidfuzz opcodes over folded words).
-from dedupe_docs.stages.decide import reworded
+from dedupe_docs.stages.decide import passage_cuts, reworded
 from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
 from dedupe_docs.stages.normalize import _POWERS, mix64, verification_form
 from dedupe_docs.stages.segment import sentences
@@ -354,7 +354,13 @@ class _Checker:
     ) -> list[tuple[int, int, int, int]]:
         """The sentences of text[bs:be] (tokens a..b): characters and tokens of each."""
         starts = self.s.tok_start[a:b]
-        spans = sentences(self.texts[d], bs, be)
+        spans = passage_cuts(
+            self.texts[d],
+            sentences(self.texts[d], bs, be),
+            (starts, self.s.tok_end[a:b]),
+            self.aligned[a:b] >= 0,
+            self.config.min_tokens,
+        )
         # One searchsorted in the array's own dtype: a Python int against int32 offsets
         # makes NumPy cast the whole array per call (hours on a 50 MB line).
         at = np.searchsorted(starts, np.array(spans, dtype=starts.dtype).reshape(-1, 2))

@@ -84,7 +84,7 @@ def align(
     weight = np.zeros(total, dtype=np.int32)
     longest = keep == "longest"
     for strength, chain, back, forward in chains:
-        rank = (min_tokens <= strength) + 2
+        rank = 2 + 2 * (min_tokens <= strength)
         if longest and _target_is_longer(chain):
             turned = [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
             _mark(aligned, weight, turned, (0, 0), None)
@@ -273,21 +273,22 @@ def _mark(
 ) -> None:
     """Write a passage's token alignment: runs one to one, small equal gaps as substitutions.
 
-    Where passages overlap, a seeded token keeps the higher ``rank`` (3: a passage that
+    Where passages overlap, a seeded token keeps the higher ``rank`` (4: a passage that
     counts, 2: a short one), then the earliest source (``rank`` None, ``keep="longest"``: the
-    longer run's); tokens bridged as a gap or only ``grown`` over at the passage's ends give
-    way to any seeded run.
+    longer run's); tokens bridged as a gap or only ``grown`` over at the passage's ends rank
+    one below the passage's seeded tokens.
     """
+    weak = 1 if rank is None else rank - 1  # the rank of bridged and grown tokens
     prev: Run | None = None
     for i, (ts, te, ss, se) in enumerate(chain):
         if prev is not None:
             gap_t, gap_s = ts - prev[1], ss - prev[3]
             if 0 < gap_t <= gap_s + 2:  # a substitution or deletion, not inserted text
                 steps = np.minimum(np.arange(gap_t), max(gap_s - 1, 0))
-                free = weight[prev[1] : ts] == 0
+                free = weight[prev[1] : ts] < weak
                 source = prev[3] + steps if gap_s > 0 else np.full(gap_t, prev[3] - 1)
                 aligned[prev[1] : ts][free] = source[free]
-                weight[prev[1] : ts][free] = 1
+                weight[prev[1] : ts][free] = weak
         lo = ts + (grown[0] if i == 0 else 0)
         hi = te - (grown[1] if i == len(chain) - 1 else 0)
         for t in range(ts, te):
@@ -296,6 +297,6 @@ def _mark(
                 level = te - ts + 2 if rank is None else rank
                 if weight[t] < level or (weight[t] == level and (rank is None or src < aligned[t])):
                     aligned[t], weight[t] = src, level
-            elif weight[t] == 0:
-                aligned[t], weight[t] = src, 1
+            elif weight[t] < weak:
+                aligned[t], weight[t] = src, weak
         prev = (ts, te, ss, se) if prev is None or te >= prev[1] else prev

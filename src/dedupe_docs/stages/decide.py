@@ -529,7 +529,7 @@ def _requests(
     ntok, aligned_count = s.blk_t1[candidates] - s.blk_t0[candidates], covered[candidates]
     whole = aligned_count >= config.block_coverage * ntok
     partial = candidates[aligned_count < ntok] if config.split_sentences else candidates[:0]
-    parts, parts_aligned = _sentences(s, texts, aligned, blk_doc, partial)
+    parts, parts_aligned = _sentences(s, texts, aligned, blk_doc, partial, config.min_tokens)
     size = parts.t1 - parts.t0
     good = (size > 0) & (parts_aligned >= config.block_coverage * size)
     owner = np.searchsorted(candidates, parts.block)
@@ -560,7 +560,7 @@ def _sentence_requests(
 ) -> tuple[_Requests, np.ndarray]:
     """The sentences of those ``blocks`` that have two or more, at least one of them aligned,
     with which of them to check."""
-    parts, parts_aligned = _sentences(s, texts, aligned, blk_doc, blocks)
+    parts, parts_aligned = _sentences(s, texts, aligned, blk_doc, blocks, config.min_tokens)
     size = parts.t1 - parts.t0
     good = (size > 0) & (parts_aligned >= config.block_coverage * size)
     owner = np.searchsorted(blocks, parts.block)
@@ -571,9 +571,15 @@ def _sentence_requests(
 
 
 def _sentences(
-    s: Signed, texts: Sequence[str], aligned: Aligned, blk_doc: np.ndarray, blocks: np.ndarray
+    s: Signed,
+    texts: Sequence[str],
+    aligned: Aligned,
+    blk_doc: np.ndarray,
+    blocks: np.ndarray,
+    min_tokens: int,
 ) -> tuple[_Requests, np.ndarray]:
-    """Every sentence of the ``blocks``, and how many of its tokens are aligned."""
+    """Every sentence of the ``blocks``, cut where a passage starts or ends inside it (see
+    :func:`passage_cuts`), and how many of its tokens are aligned."""
     owner: list[int] = []
     spans: list[tuple[int, int]] = []
     rows = zip(
@@ -583,8 +589,16 @@ def _sentences(
         s.blk_end[blocks].tolist(),
         strict=True,
     )
+    array, base = aligned
     for b, d, start, end in rows:
-        found = sentences(texts[d], start, end)
+        t0, t1 = int(s.blk_t0[b]) - base, int(s.blk_t1[b]) - base
+        found = passage_cuts(
+            texts[d],
+            sentences(texts[d], start, end),
+            (s.tok_start[t0 + base : t1 + base], s.tok_end[t0 + base : t1 + base]),
+            array[t0:t1] >= 0,
+            min_tokens,
+        )
         owner.extend([b] * len(found))
         spans.extend(found)
     block = np.array(owner, dtype=np.int64)
@@ -593,6 +607,49 @@ def _sentences(
         s.tok_start, *aligned, s.blk_t0[block], s.blk_t1[block], start, end
     )
     return _Requests(block, blk_doc[block], start, end, t0, t1), covered
+
+
+_SPACE_RUN = regex.compile(r"\s+")
+
+
+def passage_cuts(
+    text: str,
+    spans: list[tuple[int, int]],
+    tokens: tuple[np.ndarray, np.ndarray],
+    aligned: np.ndarray,
+    min_tokens: int,
+) -> list[tuple[int, int]]:
+    """``spans`` (the sentences of a block) cut again where a passage starts or ends inside
+    one: a copy pasted into the middle of a sentence goes from the word where it starts to
+    the word where it ends. ``tokens`` are the block's token start and end offsets and
+    ``aligned`` whether each is aligned. A passage is a run of at least ``min_tokens``
+    aligned tokens (gaps of up to two tokens bridged); a cut is made only at white space
+    between two tokens, so punctuation stays with its word."""
+    at = np.flatnonzero(aligned)
+    if len(at) < min_tokens:
+        return spans
+    gaps = np.flatnonzero(np.diff(at) > 3)
+    firsts, lasts = at[np.r_[0, gaps + 1]], at[np.r_[gaps, len(at) - 1]]
+    starts, ends = tokens
+    cuts = []
+    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        if last - first + 1 < min_tokens:
+            continue
+        for t in (first, last + 1):  # the edge before token t
+            if 0 < t < len(starts):
+                space = _SPACE_RUN.search(text, int(ends[t - 1]), int(starts[t]))
+                if space:
+                    cuts.append(space.span())
+    if not cuts:
+        return spans
+    out = []
+    for start, end in spans:
+        for cut_start, cut_end in cuts:
+            if start < cut_start and cut_end < end:
+                out.append((start, cut_start))
+                start = cut_end
+        out.append((start, end))
+    return out
 
 
 def _verify(

@@ -508,12 +508,12 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
     Where passages overlap, a token points at the earliest source among the runs that seed it
     (a shingle that first stood there): a copy that runs on from one source into text first
     seen in another points each part at its own first copy, not at a later copy holding both,
-    which goes. A short passage (``strong`` unset: a copied sentence, maybe) gives way to
-    any passage that counts, and tokens a passage only bridges (a gap) or grew over
-    (``grown``: tokens at its start and end past its shingles) to any seeded run. With
-    ``longest``, a passage whose later copy spans more tokens is turned around, so the later,
-    more complete copy is the one that survives; there, the longer run wins where passages
-    overlap.
+    which goes. Tokens a passage only bridges (a gap) or grew over (``grown``: tokens at its
+    start and end past its shingles) give way to any seeded run of a passage as strong, and a
+    short passage (``strong`` unset: a copied sentence, maybe) to every part of a passage that
+    counts. With ``longest``, a passage whose later copy spans more tokens is turned around,
+    so the later, more complete copy is the one that survives; there, the longer run wins
+    where passages overlap.
     """
     weight = np.zeros(len(aligned), dtype=np.int32)
     for p in range(len(passages)):
@@ -522,6 +522,7 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
         target = chain[:, 1].max() - chain[:, 0].min()
         source = chain[:, 3].max() - chain[:, 2].min()
         back, forward = grown[c, 0], grown[c, 1]
+        weak = 1 if longest else 1 + 2 * strong[p]  # the rank of bridged and grown tokens
         if longest and target > source:
             back = forward = 0
             turned = np.empty_like(chain)
@@ -538,23 +539,23 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
                 if 0 < gap_t <= gap_s + 2:  # a substitution or deletion, not inserted text
                     for g in range(gap_t):
                         t = prev_te + g - base
-                        if weight[t] == 0:
+                        if weight[t] < weak:
                             step = min(g, max(gap_s - 1, 0))
                             aligned[t] = prev_se + step if gap_s > 0 else prev_se - 1
-                            weight[t] = 1
+                            weight[t] = weak
             length = te - ts
             seeded_lo = back if i == 0 else 0
             seeded_hi = length - forward if i == chain.shape[0] - 1 else length
             for g in range(length):
                 t = ts + g - base
                 if seeded_lo <= g < seeded_hi:
-                    rank = length + 2 if longest else 2 + strong[p]
+                    rank = length + 2 if longest else 2 + 2 * strong[p]
                     if weight[t] < rank or (weight[t] == rank and (longest or ss + g < aligned[t])):
                         aligned[t] = ss + g
                         weight[t] = rank
-                elif weight[t] == 0:
+                elif weight[t] < weak:
                     aligned[t] = ss + g
-                    weight[t] = 1
+                    weight[t] = weak
             if i == 0 or te >= prev_te:
                 prev_te, prev_se = te, se
 
