@@ -11,6 +11,11 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test,ray,datatrove,hf]'
+# Dolma's own mixer applies the --dolma-attributes output (tests/test_integrations_dolma.py). Dolma pins
+# numpy<2 and s3fs==2023.6.0, so it gets a venv of its own; boto3 is pinned to the release that s3fs's
+# botocore pin allows, else pip backtracks through every boto3 release for many minutes.
+python3 -m venv .venv-dolma
+.venv-dolma/bin/python -m pip install --quiet dolma 'boto3==1.26.161'
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/python -m pytest "$@"
 # Slow scale tests (kill test, long fuzz run, 50 MB line, 100,000 files): minutes, not seconds.
