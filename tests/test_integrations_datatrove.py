@@ -101,10 +101,10 @@ def test_tasks_without_an_index_clean_each_shard_on_its_own(
 def test_tasks_sharing_an_index_clean_the_whole_corpus_in_rank_order(
     corpus: list[tuple[str, str]], tmp_path: Path
 ) -> None:
-    """Both tasks start at once (two workers); task 1 waits for task 0 at the index, so each
-    shard is cleaned as one run of it and the shards before it."""
+    """Two tasks start at once (two workers); task 1 waits for task 0 at the index, so each
+    shard is cleaned as one run of it and the shards before it. Task 2 has no file to read."""
     step = PassageDedup(index=tmp_path / "index", batch="crawl")
-    out = run_pipeline(tmp_path, "shared", step, tasks=2, workers=2)
+    out = run_pipeline(tmp_path, "shared", step, tasks=3, workers=2)
     got = read_output(out)
     first, second = got["00000.jsonl.gz"], got["00001.jsonl.gz"]
     joint = dedupe_docs.clean(corpus)
@@ -124,6 +124,7 @@ def test_tasks_sharing_an_index_clean_the_whole_corpus_in_rank_order(
     assert sorted(p.name for p in marks.iterdir()) == [
         "00000",
         "00001",
+        "00002",
     ]
 
 
@@ -133,6 +134,18 @@ def test_a_task_whose_batch_is_in_the_index_refuses_to_run_again(tmp_path: Path)
     assert len(list(step.run(iter(docs), rank=0, world_size=1))) == 1
     with pytest.raises(dedupe_docs.ConfigError, match="task 0 already added its documents"):
         list(step.run(iter([Document(text="x\n", id="b")]), rank=0, world_size=1))
+
+
+def test_the_tasks_after_a_failed_task_stop_waiting(tmp_path: Path) -> None:
+    step = PassageDedup(index=tmp_path / "index", batch="crawl")
+    twice = [Document(text="a\n", id="same"), Document(text="b\n", id="same")]
+    with pytest.raises(dedupe_docs.InputError, match="same"):
+        list(step.run(iter(twice), rank=0, world_size=2))
+    with pytest.raises(dedupe_docs.ConfigError, match="task 0 failed before adding"):
+        list(step.run(iter([Document(text="c\n", id="c")]), rank=1, world_size=2))
+    # Run again, task 0 takes its turn and task 1 follows it.
+    assert len(list(step.run(iter(twice[:1]), rank=0, world_size=2))) == 1
+    assert len(list(step.run(iter([Document(text="c\n", id="c")]), rank=1, world_size=2))) == 1
 
 
 def test_drop_empty_and_options(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ shard of the input, and the step sees only that shard:
   against everything in it, and adds it as batch ``NAME-r`` (a 5-digit ``r``). The index is
   locked while a task reads and updates it, so no two tasks write it at once; the result is
   the same for any number of workers. The cleaning is sequential, the reading and writing
-  around it run in parallel. Tasks must share one machine's file system (the lock is
+  around it run in parallel. A task that fails before its turn is done says so, and the tasks
+  after it stop waiting with a ConfigError. Tasks must share one machine's file system (the lock is
   ``flock``, which does not hold over NFS).
 """
 
@@ -83,9 +84,15 @@ class PassageDedup(PipelineStep):  # type: ignore[misc]
     def run(
         self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1
     ) -> Iterator[Document]:
-        docs = list(data) if data else []
-        with self.track_time(unit="task"):
-            cleaned = self._clean(docs, rank)
+        try:
+            docs = list(data) if data else []
+            with self.track_time(unit="task"):
+                cleaned = self._clean(docs, rank)
+        except BaseException:
+            if self.index is not None:  # the tasks after this one stop waiting for it
+                self._turns().mkdir(parents=True, exist_ok=True)
+                (self._turns() / f"{rank:05d}.failed").touch()
+            raise
         for doc, c in zip(docs, cleaned, strict=True):
             self.stat_update("documents")
             for r in c.removed:
@@ -98,30 +105,40 @@ class PassageDedup(PipelineStep):  # type: ignore[misc]
             self.update_doc_stats(doc)
             yield doc
 
+    def _turns(self) -> Path:
+        """Where each task marks that it added its shard (``00003``) or failed before
+        (``00003.failed``)."""
+        assert self.index is not None and self.batch is not None
+        return self.index / "datatrove" / dedupe_docs.safe_name(self.batch)
+
     def _clean(self, docs: list[Document], rank: int) -> list[CleanedDocument]:
         inputs = [dedupe_docs.Document(str(d.id), d.text) for d in docs]
         if self.index is None:
             return dedupe_docs.clean(inputs, self.config)
-        assert self.batch is not None
-        done = self.index / "datatrove" / dedupe_docs.safe_name(self.batch)
-        mine = done / f"{rank:05d}"
-        name = f"{self.batch}-{rank:05d}"
-        if mine.exists():
+        turns, name = self._turns(), f"{self.batch}-{rank:05d}"
+        if (turns / f"{rank:05d}").exists():
             raise ConfigError(
                 f"{self.index}: task {rank} already added its documents as batch {name!r} in an"
                 " earlier attempt; start again with a new index, or keep that attempt's output"
             )
-        self._wait(done, rank)
+        (turns / f"{rank:05d}.failed").unlink(missing_ok=True)  # this is the next attempt
+        self._wait(turns, rank)
         cleaned = dedupe_docs.clean(inputs, self.config, index=self.index, batch=name)
-        done.mkdir(parents=True, exist_ok=True)
-        mine.touch()
+        turns.mkdir(parents=True, exist_ok=True)
+        (turns / f"{rank:05d}").touch()
         return cleaned
 
-    def _wait(self, done: Path, rank: int) -> None:
-        """Return once every task before ``rank`` has added its shard to the index."""
+    def _wait(self, turns: Path, rank: int) -> None:
+        """Return once every task before ``rank`` has added its shard to the index; raise
+        ConfigError if one of them failed before it did."""
         told = False
         for earlier in range(rank):
-            while not (done / f"{earlier:05d}").exists():
+            while not (turns / f"{earlier:05d}").exists():
+                if (turns / f"{earlier:05d}.failed").exists():
+                    raise ConfigError(
+                        f"{self.index}: task {earlier} failed before adding its documents, and"
+                        f" task {rank} comes after it; run the failed task again first"
+                    )
                 if not told:
                     logger.info(f"dedupe_docs: task {rank} waits for task {earlier} at the index")
                     told = True
