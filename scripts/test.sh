@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install dedupe_docs with everything its tests need into .venv, then run the test suite.
+# Install dedupe_docs with everything its tests need (the integrations' libraries too) into .venv,
+# then run the test suite.
 # Used by the README and by CI (.ci/run); extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,12 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test,ray]'
+.venv/bin/python -m pip install --quiet -e '.[test,ray,datatrove,hf]'
+# Dolma's own mixer applies the --dolma-attributes output (tests/test_integrations_dolma.py). Dolma pins
+# numpy<2 and s3fs==2023.6.0, so it gets a venv of its own; boto3 is pinned to the release that s3fs's
+# botocore pin allows, else pip backtracks through every boto3 release for many minutes.
+python3 -m venv .venv-dolma
+.venv-dolma/bin/python -m pip install --quiet dolma 'boto3==1.26.161'
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/python -m pytest "$@"
 # Slow scale tests (kill test, long fuzz run, 50 MB line, 100,000 files): minutes, not seconds.

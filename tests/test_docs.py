@@ -119,9 +119,10 @@ def test_test_references_in_the_bad_input_docs_name_existing_tests() -> None:
     for file, name in refs:
         module = file or module
         assert module and hasattr(importlib.import_module(module), name), (module, name)
-    # The README's table is the short form of this page's: the same tests, row by row.
+    # The README's table is the short form of this page's: some of its rows, in its order.
     readme = README.split("## Bad input and failures", 1)[1].split("\n## ", 1)[0]
-    assert table_refs(readme) == refs
+    shown = table_refs(readme)
+    assert len(shown) >= 15 and shown == [r for r in refs if r in set(shown)]
 
 
 def test_no_lab_notebook_wording() -> None:

@@ -76,13 +76,19 @@ def make_config(config: Config | None = None, **overrides: Any) -> Config:
 def clean(
     documents: Iterable[DocumentLike] | DocumentLike,
     config: Config | None = None,
+    *,
+    index: str | os.PathLike[str] | None = None,
+    batch: str | None = None,
     **overrides: Any,
 ) -> list[CleanedDocument]:
     """Remove duplicate passages, repeats and boilerplate; return every document cleaned.
 
     ``documents`` may be paths (files, folders and globs of ``.txt``, JSON lines and Parquet
     files), ``(id, text)`` pairs, dicts with ``id`` and ``text``, or :class:`Document` objects.
-    Options come from ``config`` and keyword overrides (any :class:`Config` field).
+    Options come from ``config`` and keyword overrides (any :class:`Config` field). With
+    ``index`` (a folder), the documents are cleaned against every batch in it and then added to
+    it as batch ``batch``, as :func:`run` does; the index is locked meanwhile, so processes that
+    share it take turns.
 
     >>> text = "Hello world, this is it.\\n"
     >>> a, b = clean([("a", text), ("b", text)], min_tokens=3)
@@ -90,7 +96,15 @@ def clean(
     ('', 'duplicate', 'a')
     """
     config = make_config(config, **overrides)
-    return _clean_all(read(documents), config)
+    if index is None:
+        return _clean_all(read(documents), config)
+    if config.max_memory is not None:
+        raise ConfigError("`max_memory` cannot add to a persisted index (`index`)")
+    docs = read(documents)
+    with storage.locked(Path(index)):
+        cleaned, update = incremental.clean(Path(index), docs, config, {}, None, batch)
+        update()
+    return cleaned
 
 
 @_without_gc

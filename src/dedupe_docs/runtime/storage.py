@@ -34,7 +34,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: no locks, stale folders are left alone
     fcntl = None  # type: ignore[assignment]
 
-from dedupe_docs.errors import OutputError
+from dedupe_docs.errors import ConfigError, OutputError
 from dedupe_docs.runtime.memory import c_library
 
 
@@ -182,6 +182,24 @@ def atomic_folder(out: Path, *, overwrite: bool, owned: Owned | None = None) -> 
         raise
     finally:
         _release(lock_fd, Path(f"{tmp}.lock"))
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (created if missing) while the block runs: a
+    process that asks for it meanwhile waits. The lock is ``folder/.lock``, taken with
+    ``flock``, so it is released when the process ends however it ends; it holds between
+    processes of one machine (not over NFS), and is not taken where ``fcntl`` is missing."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder}: not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _claim(out: Path) -> tuple[int | None, Path]:
