@@ -106,11 +106,11 @@ def decide(
     src_end[fast] = s.tok_end[last_src[fast]]
     similarity[fast] = 1.0
     # Slow path: partly aligned or fuzzy blocks, verified one by one.
-    extra: list[tuple[int, int, int, int, int, int, int, float]] = []
-    split: list[int] = []
+    pieces: dict[int, list[Found]] = {}  # blocks verified sentence by sentence
+    piece_tokens: dict[int, list[int]] = {}
     candidates = np.flatnonzero((covered > 0) & ~fast)
-    shared = (_Checker(s, texts, aligned, tok_doc, config), blk_doc, covered)
-    for b, found in _verify_blocks(shared, candidates.tolist()):
+    checker = _Checker(s, texts, aligned, tok_doc, config)
+    for b, found in _verify_blocks((checker, blk_doc, covered), candidates.tolist()):
         if len(found) == 1 and found[0][1:3] == (int(s.blk_start[b]), int(s.blk_end[b])):
             _, _, _, sd, ss, se, sim = found[0]
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
@@ -121,9 +121,41 @@ def decide(
                 sim,
             )
         else:
-            d = int(blk_doc[b])
-            split.append(b)
-            extra.extend((d, a, e, r, sd, ss, se, sim) for r, a, e, sd, ss, se, sim in found)
+            starts = s.tok_start[int(t0[b]) : int(t1[b])]
+            pieces[b] = found
+            piece_tokens[b] = [
+                int(np.searchsorted(starts, e) - np.searchsorted(starts, a))
+                for _, a, e, *_ in found
+            ]
+    # Runs of copies in document order, blocks and sentences together: (block, piece or -1).
+    order = [
+        (b, i) for b in range(n_blocks) for i in (range(len(pieces[b])) if b in pieces else [-1])
+    ]
+
+    def copy_of(b: int, i: int) -> tuple[bool, int, int]:
+        if i < 0:
+            return reason[b] == DUPLICATE, int(src_doc[b]), int(ntok[b])
+        r, _, _, sd, _, _, _ = pieces[b][i]
+        return r == DUPLICATE, sd, piece_tokens[b][i]
+
+    def runs() -> dict[tuple[int, int], int]:
+        run_of: dict[tuple[int, int], int] = {}
+        j = 0
+        while j < len(order):
+            is_copy, m, _ = copy_of(*order[j])
+            k = j + 1
+            while is_copy and k < len(order) and blk_doc[order[k][0]] == blk_doc[order[j][0]]:
+                nxt, nm, _ = copy_of(*order[k])
+                if not nxt or nm != m:
+                    break
+                k += 1
+            total = sum(copy_of(*order[x])[2] for x in range(j, k)) if is_copy else 0
+            for x in range(j, k):
+                run_of[order[x]] = total
+            j = k
+        return run_of
+
+    run_of = runs()
     # Short duplicates that are not copies: a changed word, or a lone line that differs.
     template_set = set(boilerplate.tolist())
     verdicts = reason.copy()
@@ -150,18 +182,7 @@ def decide(
         ):
             end += 1
         source = source_text[start:end]
-        run = [b]
-        for step in (-1, 1):  # the consecutive duplicates of this document copying document m
-            n = b + step
-            while (
-                0 <= n < n_blocks
-                and blk_doc[n] == d
-                and verdicts[n] == DUPLICATE
-                and src_doc[n] == m
-            ):
-                run.append(n)
-                n += step
-        short_run = sum(int(ntok[n]) for n in run) < config.min_tokens
+        short_run = run_of[(b, -1)] < config.min_tokens
         fold = lambda x: " ".join(x.casefold().split())  # noqa: E731
         changed = (
             similarity[b] < 1.0
@@ -175,6 +196,16 @@ def decide(
             not_copies.append(b)
     for b in not_copies:
         reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = KEEP, -1, -1, -1, np.nan
+    run_of = runs()  # with the blocks that stayed copies
+    extra: list[tuple[int, int, int, int, int, int, int, float]] = []
+    split: list[int] = []
+    for b, found in pieces.items():
+        runs = [run_of[(b, i)] for i in range(len(found))]
+        found = checker.copies_on_their_own(int(blk_doc[b]), found, piece_tokens[b], runs)
+        if any(f[0] != KEEP for f in found):
+            d = int(blk_doc[b])
+            split.append(b)
+            extra.extend((d, a, e, r, sd, ss, se, sim) for r, a, e, sd, ss, se, sim in found)
     # Page templates, whatever else they repeat; repeats, where no duplicate was found.
     undecided = reason == KEEP
     if len(split):
@@ -324,23 +355,19 @@ class _Checker:
         for (ss, se, sa, sb), good in zip(parts, ok, strict=True):
             found = self.verified(d, ss, se, sa, sb) if good else None
             out.append(found or (KEEP, ss, se, -1, -1, -1, float("nan")))
-        out = self.copies_on_their_own(d, out, [sb - sa for _, _, sa, sb in parts])
         return out if any(f[0] != KEEP for f in out) else None
 
-    def copies_on_their_own(self, d: int, found: list[Found], ntok: list[int]) -> list[Found]:
+    def copies_on_their_own(
+        self, d: int, found: list[Found], ntok: list[int], runs: list[int]
+    ) -> list[Found]:
         """The sentences of one block, those kept that are no copies after all: in a run of
-        copied sentences shorter than a passage, fewer than ``SHORT_SENTENCE_TOKENS`` tokens,
-        or reworded (strictly so in such a run)."""
+        copies shorter than a passage (``runs``: the tokens of the run each one is in), fewer
+        than ``SHORT_SENTENCE_TOKENS`` tokens, or reworded (strictly so in such a run)."""
         out = list(found)
         for i, (r, ss, se, sd, s_start, s_end, sim) in enumerate(found):
             if r != DUPLICATE:
                 continue
-            lo = hi = i
-            while lo > 0 and found[lo - 1][0] == DUPLICATE and found[lo - 1][3] == sd:
-                lo -= 1
-            while hi + 1 < len(found) and found[hi + 1][0] == DUPLICATE and found[hi + 1][3] == sd:
-                hi += 1
-            short_run = sum(ntok[lo : hi + 1]) < self.config.min_tokens
+            short_run = runs[i] < self.config.min_tokens
             source = self.texts[sd][s_start:s_end]
             changed = (
                 sim < 1.0 and reworded([self.texts[d][ss:se]], [source], np.array([short_run]))[0]
@@ -354,12 +381,16 @@ class _Checker:
     ) -> list[tuple[int, int, int, int]]:
         """The sentences of text[bs:be] (tokens a..b): characters and tokens of each."""
         starts = self.s.tok_start[a:b]
+        doc_tokens = self.s.doc_tokens
+        before = int(self.aligned[a - 1]) if a > doc_tokens[d] else -1
+        after = int(self.aligned[b]) if b < doc_tokens[d + 1] else -1
         spans = passage_cuts(
             self.texts[d],
             sentences(self.texts[d], bs, be),
             (starts, self.s.tok_end[a:b]),
-            self.aligned[a:b] >= 0,
-            self.config.min_tokens,
+            np.concatenate(([before], self.aligned[a:b], [after])),
+            self.s.doc_tokens,
+            (self.config.min_tokens, self.config.shingle_size),
         )
         # One searchsorted in the array's own dtype: a Python int against int32 offsets
         # makes NumPy cast the whole array per call (hours on a 50 MB line).

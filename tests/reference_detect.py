@@ -101,10 +101,11 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
     Returns the passages strong enough to count, each with its strength and how many tokens it
     grew at its start and end."""
     table, hashes, bounds, (block_starts, block_ends), k, min_tokens, max_gap = shared
+    block_edges = (set(block_starts.tolist()), set(block_ends.tolist()))
     out = []
     runs = table[piece[0] : piece[1]].tolist()
     for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
-        chain, back, forward = _extend(chain, hashes, bounds, max_gap)
+        chain, back, forward = _extend(chain, hashes, bounds, max_gap, block_edges)
         strength = max(strength, first_segment + back, last_segment + forward)
         if strength < min_tokens:
             total = _aligned_count(chain)
@@ -231,18 +232,30 @@ def _chain(runs: object, max_gap: int, overlap: int) -> list[tuple[int, int, int
 
 
 def _extend(
-    chain: list[Run], hashes: np.ndarray, bounds: list[int], limit: int
+    chain: list[Run],
+    hashes: np.ndarray,
+    bounds: list[int],
+    limit: int,
+    edges: tuple[set[int], set[int]],
 ) -> tuple[list[Run], int, int]:
-    """Grow a passage past its outermost shingles while tokens match, stepping over single
-    mismatched tokens (typos near the edges of a copy). Returns the chain and the growth."""
+    """Grow a passage past its outermost shingles, inside the blocks where it starts and ends
+    (``edges``: the first token and the end of every block), while tokens match, stepping over
+    single mismatched tokens (typos near the edges of a copy). Returns the chain and the
+    growth."""
+    firsts, ends = edges
     ts, te, ss, se = chain[0]
     t_doc, s_doc = bisect.bisect_right(bounds, ts) - 1, bisect.bisect_right(bounds, ss) - 1
     t_lo, s_lo = bounds[t_doc], bounds[s_doc]
     back = 0
-    while back < limit:
+    while back < limit and ts not in firsts:
         if ts - 1 >= t_lo and ss - 1 >= s_lo and hashes[ts - 1] == hashes[ss - 1]:
             ts, ss, back = ts - 1, ss - 1, back + 1
-        elif ts - 2 >= t_lo and ss - 2 >= s_lo and hashes[ts - 2] == hashes[ss - 2]:
+        elif (
+            ts - 2 >= t_lo
+            and ss - 2 >= s_lo
+            and ts - 1 not in firsts
+            and hashes[ts - 2] == hashes[ss - 2]
+        ):
             ts, ss, back = ts - 2, ss - 2, back + 2
         else:
             break
@@ -252,10 +265,15 @@ def _extend(
     if s_doc == t_doc:
         s_hi = min(s_hi, first[0])  # the source may not run into its own copy
     forward = 0
-    while forward < limit:
+    while forward < limit and te not in ends:
         if te < t_hi and se < s_hi and hashes[te] == hashes[se]:
             te, se, forward = te + 1, se + 1, forward + 1
-        elif te + 1 < t_hi and se + 1 < s_hi and hashes[te + 1] == hashes[se + 1]:
+        elif (
+            te + 1 < t_hi
+            and se + 1 < s_hi
+            and te + 1 not in ends
+            and hashes[te + 1] == hashes[se + 1]
+        ):
             te, se, forward = te + 2, se + 2, forward + 2
         else:
             break

@@ -386,7 +386,7 @@ def test_every_row_of_the_readme_table_names_existing_tests() -> None:
     rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line][
         1:
     ]
-    assert len(rows) >= 20
+    assert len(rows) >= 15  # a selection: docs/bad-input.md has every row
     for row in rows:
         cell = row.rstrip(" |").rsplit(" | ", 1)[1]
         refs = re.findall(r"`(?:(test_\w+)\.py)?::(test_\w+)`", cell)

@@ -236,8 +236,29 @@ def decide(
         order = np.argsort(np.concatenate([parts.block, more.block]), kind="stable")
         parts = _Requests.concat([parts, more]).take(order)
         sentence_units = Units.concat([sentence_units, more_units]).take(order)
+    # Runs of copies in document order, blocks and sentences together: a passage that runs on
+    # over a line break is one run, however its lines are cut.
+    copied = sentence_units.reason == DUPLICATE
+    part_tokens = parts.t1 - parts.t0
+    rows, at_row, at_part, n_units = _places(n_blocks, parts.block)
+
+    def in_order(column: np.ndarray, part_column: np.ndarray) -> np.ndarray:
+        out = np.empty(n_units, dtype=np.result_type(column, part_column))
+        out[at_row], out[at_part] = column[rows], part_column
+        return out
+
+    def runs() -> np.ndarray:
+        return _run_tokens(
+            in_order(reason == DUPLICATE, copied),
+            in_order(blk_doc, sentence_units.doc),
+            in_order(src_doc, sentence_units.src_doc),
+            in_order(ntok, part_tokens),
+        )
+
+    block_run = np.zeros(n_blocks, dtype=np.int64)
+    block_run[rows] = runs()[at_row]
     short = np.flatnonzero((reason == DUPLICATE) & (ntok < config.min_tokens))
-    in_short_run = _run_tokens(reason == DUPLICATE, blk_doc, src_doc, ntok) < config.min_tokens
+    in_short_run = block_run < config.min_tokens
     fuzzy = np.flatnonzero((reason == DUPLICATE) & (similarity < 1.0))
     sources = (src_doc, src_start, src_end)
     locations = (blk_doc, s.blk_start, s.blk_end)
@@ -250,10 +271,7 @@ def decide(
     # A block is cut into its sentences when at least one of them is a duplicate; a copied
     # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS of its own (``e.g.``
     # cuts a sentence short, and a fragment of a few words is no copy).
-    copied = sentence_units.reason == DUPLICATE
-    part_tokens = parts.t1 - parts.t0
-    part_run = _run_tokens(copied, parts.block, sentence_units.src_doc, part_tokens)
-    part_short = part_run < config.min_tokens
+    part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
     fuzzy = np.flatnonzero(copied & (sentence_units.similarity < 1.0))
     part_sources = (sentence_units.src_doc, sentence_units.src_start, sentence_units.src_end)
     part_locations = (sentence_units.doc, sentence_units.start, sentence_units.end)
@@ -325,19 +343,27 @@ def _with_sentences(units: Units, blocks: np.ndarray, parts: Units) -> Units:
     """New columns: ``units``, one per block, with every block of ``blocks`` (ascending, one
     entry per sentence) replaced by its sentences ``parts``. Blocks and their sentences are in
     corpus order, so each row's place is known without sorting by document and offset."""
-    stays = np.ones(len(units.doc), dtype=bool)
-    stays[blocks] = False
-    kept = np.flatnonzero(stays)
-    at_kept = np.arange(len(kept)) + np.searchsorted(blocks, kept)
-    at_part = np.arange(len(blocks)) + np.searchsorted(kept, blocks)
+    kept, at_kept, at_part, n = _places(len(units.doc), blocks)
     columns = []
     for field in attrs.fields(Units):
         old, new = getattr(units, field.name), getattr(parts, field.name)
-        column = np.empty(len(kept) + len(blocks), dtype=np.result_type(old, new))
+        column = np.empty(n, dtype=np.result_type(old, new))
         column[at_kept] = old[kept]
         column[at_part] = new
         columns.append(column)
     return Units(*columns)
+
+
+def _places(n_blocks: int, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Where rows go when every block of ``blocks`` (ascending, one entry per sentence) is
+    replaced by its sentences: the blocks that stay, their places, the sentences' places, and
+    the number of rows."""
+    stays = np.ones(n_blocks, dtype=bool)
+    stays[blocks] = False
+    kept = np.flatnonzero(stays)
+    at_kept = np.arange(len(kept)) + np.searchsorted(blocks, kept)
+    at_part = np.arange(len(blocks)) + np.searchsorted(kept, blocks)
+    return kept, at_kept, at_part, len(kept) + len(blocks)
 
 
 _WORDS = regex.compile(r"\w+")
@@ -351,8 +377,8 @@ _SPACE = regex.compile(r"\s+")
 def _run_tokens(
     duplicate: np.ndarray, blk_doc: np.ndarray, src_doc: np.ndarray, ntok: np.ndarray
 ) -> np.ndarray:
-    """Per block, the tokens of the run of consecutive duplicate blocks of one document that
-    copy one source document, which the block belongs to (0 for a kept block)."""
+    """Per unit (in document order), the tokens of the run of consecutive duplicate units of
+    one document that copy one source document, which the unit belongs to (0 if kept)."""
     link = np.zeros(len(duplicate), dtype=bool)
     link[1:] = duplicate[1:] & duplicate[:-1] & (blk_doc[1:] == blk_doc[:-1])
     link[1:] &= src_doc[1:] == src_doc[:-1]
@@ -529,7 +555,9 @@ def _requests(
     ntok, aligned_count = s.blk_t1[candidates] - s.blk_t0[candidates], covered[candidates]
     whole = aligned_count >= config.block_coverage * ntok
     partial = candidates[aligned_count < ntok] if config.split_sentences else candidates[:0]
-    parts, parts_aligned = _sentences(s, texts, aligned, blk_doc, partial, config.min_tokens)
+    parts, parts_aligned = _sentences(
+        s, texts, aligned, blk_doc, partial, (config.min_tokens, config.shingle_size)
+    )
     size = parts.t1 - parts.t0
     good = (size > 0) & (parts_aligned >= config.block_coverage * size)
     owner = np.searchsorted(candidates, parts.block)
@@ -560,7 +588,9 @@ def _sentence_requests(
 ) -> tuple[_Requests, np.ndarray]:
     """The sentences of those ``blocks`` that have two or more, at least one of them aligned,
     with which of them to check."""
-    parts, parts_aligned = _sentences(s, texts, aligned, blk_doc, blocks, config.min_tokens)
+    parts, parts_aligned = _sentences(
+        s, texts, aligned, blk_doc, blocks, (config.min_tokens, config.shingle_size)
+    )
     size = parts.t1 - parts.t0
     good = (size > 0) & (parts_aligned >= config.block_coverage * size)
     owner = np.searchsorted(blocks, parts.block)
@@ -576,10 +606,10 @@ def _sentences(
     aligned: Aligned,
     blk_doc: np.ndarray,
     blocks: np.ndarray,
-    min_tokens: int,
+    lengths: tuple[int, int],
 ) -> tuple[_Requests, np.ndarray]:
     """Every sentence of the ``blocks``, cut where a passage starts or ends inside it (see
-    :func:`passage_cuts`), and how many of its tokens are aligned."""
+    :func:`passage_cuts`, with ``lengths``), and how many of its tokens are aligned."""
     owner: list[int] = []
     spans: list[tuple[int, int]] = []
     rows = zip(
@@ -592,12 +622,16 @@ def _sentences(
     array, base = aligned
     for b, d, start, end in rows:
         t0, t1 = int(s.blk_t0[b]) - base, int(s.blk_t1[b]) - base
+        doc_t0, doc_t1 = int(s.doc_tokens[d]) - base, int(s.doc_tokens[d + 1]) - base
+        before = int(array[t0 - 1]) if max(doc_t0, 0) < t0 else -1
+        after = int(array[t1]) if t1 < doc_t1 else -1
         found = passage_cuts(
             texts[d],
             sentences(texts[d], start, end),
             (s.tok_start[t0 + base : t1 + base], s.tok_end[t0 + base : t1 + base]),
-            array[t0:t1] >= 0,
-            min_tokens,
+            np.concatenate(([before], array[t0:t1], [after])),
+            s.doc_tokens,
+            lengths,
         )
         owner.extend([b] * len(found))
         spans.extend(found)
@@ -616,24 +650,35 @@ def passage_cuts(
     text: str,
     spans: list[tuple[int, int]],
     tokens: tuple[np.ndarray, np.ndarray],
-    aligned: np.ndarray,
-    min_tokens: int,
+    sources: np.ndarray,
+    doc_tokens: np.ndarray,
+    lengths: tuple[int, int],
 ) -> list[tuple[int, int]]:
     """``spans`` (the sentences of a block) cut again where a passage starts or ends inside
     one: a copy pasted into the middle of a sentence goes from the word where it starts to
     the word where it ends. ``tokens`` are the block's token start and end offsets and
-    ``aligned`` whether each is aligned. A passage is a run of at least ``min_tokens``
-    aligned tokens (gaps of up to two tokens bridged); a cut is made only at white space
-    between two tokens, so punctuation stays with its word."""
-    at = np.flatnonzero(aligned)
-    if len(at) < min_tokens:
+    ``sources`` the token each is aligned to (-1: none; ``doc_tokens`` tells their documents),
+    with the token before the block and the one after it at either end. A passage is a run of
+    tokens aligned to one document (gaps of up to two tokens bridged), at least ``min_tokens``
+    long, or ``shingle_size`` where it runs on contiguously from the block before or into the
+    block after (``lengths``: those two; fewer are the tail of a shingle across the line break:
+    the word that happens to follow both copies). A cut is made only at white space between
+    two tokens, so punctuation stays with its word."""
+    min_tokens, shingle_size = lengths
+    before, after, sources = int(sources[0]), int(sources[-1]), sources[1:-1]
+    at = np.flatnonzero(sources >= 0)
+    if len(at) == 0:
         return spans
-    gaps = np.flatnonzero(np.diff(at) > 3)
+    source_doc = np.searchsorted(doc_tokens, sources[at], "right") - 1
+    gaps = np.flatnonzero((np.diff(at) > 3) | (np.diff(source_doc) != 0))
     firsts, lasts = at[np.r_[0, gaps + 1]], at[np.r_[gaps, len(at) - 1]]
     starts, ends = tokens
     cuts = []
     for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        if last - first + 1 < min_tokens:
+        runs_on = (first == 0 and before >= 0 and abs(int(sources[0]) - before - 1) <= 2) or (
+            last == len(starts) - 1 and after >= 0 and abs(after - int(sources[last]) - 1) <= 2
+        )
+        if last - first + 1 < (shingle_size if runs_on else min_tokens):
             continue
         for t in (first, last + 1):  # the edge before token t
             if 0 < t < len(starts):

@@ -388,10 +388,12 @@ def extend_kernel(  # type: ignore[no-untyped-def]
     min_tokens,
     limit,
 ):
-    """Grow each passage past its outermost shingles while tokens match, stepping over single
-    mismatched tokens (typos near the edges of a copy); return each passage's strength and how
-    many tokens it grew at its start and at its end. A passage too weak to count that still
-    aligns ``SHORT_SENTENCE_TOKENS`` gets minus that count: it may copy a sentence on its own.
+    """Grow each passage past its outermost shingles, inside the blocks where it starts and
+    ends, while tokens match, stepping over single mismatched tokens (typos near the edges of
+    a copy; a word that happens to follow both copies on the next line is no part of it).
+    Returns each passage's strength and how many tokens it grew at its start and at its end.
+    A passage too weak to count that still aligns ``SHORT_SENTENCE_TOKENS`` gets minus that
+    count: it may copy a sentence on its own.
 
     A passage too weak on its own still counts when it copies whole source blocks: a copy of
     whole blocks with a sentence inserted is split into segments that may each be short.
@@ -405,10 +407,15 @@ def extend_kernel(  # type: ignore[no-untyped-def]
         s_doc = np.searchsorted(doc_offsets, ss, side="right") - 1
         t_lo, s_lo = doc_offsets[t_doc], doc_offsets[s_doc]
         back = 0
-        while back < limit:
+        while back < limit and lead[ts] != 0:  # never out of the block it starts in
             if ts - 1 >= t_lo and ss - 1 >= s_lo and hashes[ts - 1] == hashes[ss - 1]:
                 ts, ss, back = ts - 1, ss - 1, back + 1
-            elif ts - 2 >= t_lo and ss - 2 >= s_lo and hashes[ts - 2] == hashes[ss - 2]:
+            elif (
+                ts - 2 >= t_lo
+                and ss - 2 >= s_lo
+                and lead[ts - 1] != 0
+                and hashes[ts - 2] == hashes[ss - 2]
+            ):
                 ts, ss, back = ts - 2, ss - 2, back + 2
             else:
                 break
@@ -419,10 +426,15 @@ def extend_kernel(  # type: ignore[no-untyped-def]
         if s_doc == t_doc:
             s_hi = min(s_hi, first_ts)  # the source may not run into its own copy
         forward = 0
-        while forward < limit:
+        while forward < limit and tail[te - 1] != 0:  # nor out of the block it ends in
             if te < t_hi and se < s_hi and hashes[te] == hashes[se]:
                 te, se, forward = te + 1, se + 1, forward + 1
-            elif te + 1 < t_hi and se + 1 < s_hi and hashes[te + 1] == hashes[se + 1]:
+            elif (
+                te + 1 < t_hi
+                and se + 1 < s_hi
+                and tail[te] != 0
+                and hashes[te + 1] == hashes[se + 1]
+            ):
                 te, se, forward = te + 2, se + 2, forward + 2
             else:
                 break
