@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from dedupe_docs._version import __version__
+from dedupe_docs.report.diff import differences
 from dedupe_docs.report.explain import (
     Provenance,
-    differences,
+    punctuation_around,
     read_provenance,
     read_report,
     source_text,
@@ -105,12 +106,14 @@ def _data(provenance: Sequence[Provenance], texts: Mapping[str, str]) -> dict[st
                 span[3:6] = [-1, r.source.start, r.source.end]  # in an earlier batch
             elif r.source is not None:
                 span[3:6] = [index.get(r.source.id, -1), r.source.start, r.source.end]
-                old = source_text(texts, r.source)[r.source.start : r.source.end]
+                whole = source_text(texts, r.source)
+                old = whole[r.source.start : r.source.end]
                 new = text[r.start : r.end]
                 if old != new and max(len(old), len(new)) <= MAX_DIFF_CHARS:
+                    around = punctuation_around(whole, r.source)
                     span[7] = [
                         [a0, a1, b0, b1]
-                        for tag, a0, a1, b0, b1 in differences(old, new)
+                        for tag, a0, a1, b0, b1 in differences(old, new, around)
                         if tag != "equal"
                     ]
             spans.append(span)
