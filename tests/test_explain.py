@@ -207,9 +207,15 @@ def test_doubled_letters_typographic_quotes_and_rewrapping_are_no_edits() -> Non
         "x`y`",
         "--- ...",
         "Z\x1c\x1fz",
+        "a apple",
     ],
 )
 def test_ascii_folding_is_the_general_folding(text: str) -> None:
+    assert diff._fold_ascii(text) == diff._fold_any(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_folding_is_the_general_folding_for_any_ascii(text: str) -> None:
     assert diff._fold_ascii(text) == diff._fold_any(text)
 
 

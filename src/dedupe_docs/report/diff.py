@@ -49,7 +49,7 @@ class Folded:
 
     ``origin[i]`` is the index in the original text of the character that gave folded character
     ``i``; characters folded away (spacing, the second of a doubled letter) belong to the folded
-    character before them.
+    character before them. Only letters side by side are doubled, not two one-letter words.
     """
 
     text: str
@@ -76,6 +76,8 @@ def fold(text: str) -> Folded:
     'the"leter",printedtwice'
     >>> fold("TThhee  lleetttteerr").text == fold("the letter").text
     True
+    >>> fold("a apple").text == fold("apple").text  # not doubled: a word of its own
+    False
     """
     if text.isascii():  # the common case, in NumPy: the same folding (tested)
         return _fold_ascii(text)
@@ -85,14 +87,17 @@ def fold(text: str) -> Folded:
 def _fold_any(text: str) -> Folded:
     out: list[str] = []
     origin: list[int] = []
+    seen = -2  # the last character that is not spacing
     for i, ch in enumerate(text):
         if ch.isspace():
             continue
+        joined, seen = seen == i - 1 and bool(out), i  # no spacing since the last character
         for c in _fold_char(ch):
-            if out and c == out[-1] and not c.isdigit():
+            if joined and c == out[-1] and not c.isdigit():
                 continue  # a doubled letter or mark
             out.append(c)
             origin.append(i)
+            joined = True  # the rest of a character folded to several ("ß" to "ss")
     return Folded("".join(out), origin, len(text))
 
 
@@ -101,7 +106,8 @@ def _fold_ascii(text: str) -> Folded:
     at = np.flatnonzero(~_ASCII_SPACE[codes])
     kept = codes[at]
     keep = np.ones(len(kept), dtype=bool)
-    keep[1:] = (kept[1:] != kept[:-1]) | _ASCII_DIGIT[kept[1:]]
+    doubled = (kept[1:] == kept[:-1]) & (np.diff(at) == 1)  # no spacing between the two
+    keep[1:] = ~doubled | _ASCII_DIGIT[kept[1:]]
     return Folded(kept[keep].tobytes().decode("ascii"), at[keep].tolist(), len(text))
 
 
