@@ -184,11 +184,11 @@ def run(
     as ``dropped_empty``); ``progress`` is called as ``progress(stage, done, total)`` while the
     run goes on, in bytes of text for ``read`` and ``sign`` and documents for ``detect``,
     ``decide`` and ``write``, every stage ending with ``done == total`` (a first run's
-    ``compile`` comes first). With ``index`` (a folder), the inputs are cleaned against every batch in it
-    and then added to it as batch ``batch``. With ``on_error="skip"`` bad files and records are
-    skipped and listed in the report's ``errors``; any failure to write leaves no ``out`` and
-    no temporary folder behind. No documents read from inputs that hold files is an InputError
-    (a folder of files of no kind that is read), unless ``allow_empty``.
+    ``compile`` comes first). With ``index`` (a folder), the inputs are cleaned against every
+    batch in it and then added to it as batch ``batch``. With ``on_error="skip"`` bad files and
+    records are skipped and listed in the report's ``errors``; any failure to write leaves no
+    ``out`` and no temporary folder behind. No documents read from inputs that hold files is an
+    InputError (a folder of files of no kind that is read), unless ``allow_empty``.
     """
     config = config or Config()
     out = Path(out)
