@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the README screenshots of the HTML report of the seeds (needs chromium).
+# Regenerate the screenshots of the HTML report of the seeds in docs/ (needs chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -14,3 +14,4 @@ shoot() {
 }
 shoot docs/report.png 1100,1150 ""
 shoot docs/report-document.png 1100,1800 "#doc=0"
+shoot docs/report-phone.png 420,900 "#doc=0"

@@ -11,10 +11,14 @@ import attrs
 import pytest
 from click.testing import CliRunner
 from conftest import SEEDS
+from hypothesis import given
+from hypothesis import strategies as st
 
 import dedupe_docs
 from dedupe_docs.cli import main
-from dedupe_docs.report.explain import Explanation, explain, explain_documents
+from dedupe_docs.report import diff
+from dedupe_docs.report.explain import Explanation, explain, explain_documents, read_provenance
+from dedupe_docs.report.render import render
 
 LETTER_DOC = "000_44233688ec9489a4.txt"
 
@@ -64,8 +68,9 @@ def test_explain_shows_the_second_letter_beside_the_first(seeds_out: Path) -> No
     start, end, src_start, src_end = map(int, head.groups())
     assert text[start:end] == text[src_start:src_end]
     assert "  Dear Suki," in out
-    # The second printing of the bulletin differs from the first by one colon: marked.
-    assert "we will continue to demand{+:+}" in out
+    # The second printing of the bulletin is the first, up to the colon after the quoted span.
+    assert re.search(r"^\S+:35-46 .* of \S+:2-13 \[73:2920\] \(identical text\)$", out, re.M)
+    assert "{+" not in out and "[-" not in out
     assert "\x1b[" not in out  # piped: plain text, no colour
     assert "boilerplate" not in out
 
@@ -147,3 +152,145 @@ def test_explain_unknown_document(seeds_out: Path) -> None:
     assert code == 1 and "no document 'nope.txt'" in err
     code, _, err = invoke("explain", str(seeds_out / "missing"))
     assert code == 1 and "provenance.jsonl: No such file or directory" in err
+
+
+def explained(texts: dict[str, str], **options: object) -> list[Explanation]:
+    cleaned = dedupe_docs.clean(list(texts.items()), **options)
+    return list(explain_documents(cleaned, texts))
+
+
+LETTER = (
+    "Dear members, the branch meeting on the twelfth of May will discuss the pay offer, "
+    "the new rota and the closure of the Whitby office; please come if you can.\n"
+)
+
+
+def test_an_upper_cased_copy_shows_no_edit_and_a_typo_shows_one() -> None:
+    shouted = "INTRO.\n" + LETTER.upper().replace(" ", "  ")
+    (e,) = explained({"a": LETTER, "b": shouted})
+    assert e.differences() == [] and not e.identical
+    assert (
+        render(e, color=False)
+        .split("\n")[0]
+        .endswith("(same text but for case, spacing, quotes or doubled letters)")
+    )
+    typo = LETTER.replace("closure", "clsoure").replace("May", "MAY")
+    (e,) = explained({"a": LETTER, "b": "Intro.\n" + typo})
+    assert [(e.source_text[a0:a1], e.text[b0:b1]) for _, a0, a1, b0, b1 in e.differences()] == [
+        ("os", "so")
+    ]
+    assert "the cl[-os-]{+so+}ure of" in render(e, color=False)
+
+
+def test_doubled_letters_typographic_quotes_and_rewrapping_are_no_edits() -> None:
+    quoted = LETTER.replace("pay offer", "“pay offer”")
+    plain = LETTER.replace("pay offer", '"pay offer"')
+    doubled = "".join(c if c == "\n" else c + c for c in plain)
+    rewrapped = plain.replace(", the new", ",\nthe new").replace("; please", ";\nplease")
+    for copy in (doubled, rewrapped):
+        (e,) = explained({"a": quoted, "b": "Intro.\n" + copy})
+        assert e.differences() == [], copy
+    # A changed number and a changed word are real edits.
+    (e,) = explained({"a": LETTER, "b": "x\n" + LETTER.replace("Whitby", "Whitley")})
+    assert [e.text[b0:b1] for *_, b0, b1 in e.differences()] == ["le"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "  ",
+        "Hello",
+        "TThhee  lleetttteerr",
+        "a  b\n\nc",
+        "100 vs 10",
+        "x`y`",
+        "--- ...",
+        "Z\x1c\x1fz",
+        "a apple",
+    ],
+)
+def test_ascii_folding_is_the_general_folding(text: str) -> None:
+    assert diff._fold_ascii(text) == diff._fold_any(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_folding_is_the_general_folding_for_any_ascii(text: str) -> None:
+    assert diff._fold_ascii(text) == diff._fold_any(text)
+
+
+@given(
+    st.text(alphabet="aAbB  \n.,'’“-—0011é", max_size=40),
+    st.text(alphabet="aAbB  \n.,'’“-—0011é", max_size=40),
+)
+def test_differences_cover_both_texts_in_order(old: str, new: str) -> None:
+    ops = diff.differences(old, new)
+    assert "".join(old[a0:a1] for _, a0, a1, _, _ in ops) == old
+    assert "".join(new[b0:b1] for _, _, _, b0, b1 in ops) == new
+    for tag, a0, a1, b0, b1 in ops:
+        if tag == "equal":
+            assert diff.fold(old[a0:a1]).text == diff.fold(new[b0:b1]).text
+        else:  # an edit never starts or ends with spacing
+            for part in (old[a0:a1], new[b0:b1]):
+                assert part == part.strip()
+
+
+@pytest.fixture(scope="module")
+def fuzzy_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds plus a page that copies the letter with two typos and in capitals."""
+    tmp = tmp_path_factory.mktemp("fuzzy")
+    corpus = tmp / "in"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "x.txt").write_text(
+        "Intro.\n" + LETTER + "\nAnd again:\n" + LETTER.upper() + "\n", encoding="utf-8"
+    )
+    (corpus / "y.txt").write_text(
+        "Other.\n" + LETTER.replace("pay", "pya").replace("Whitby", "Whtiby") + "\n",
+        encoding="utf-8",
+    )
+    out = tmp / "out"
+    assert invoke("clean", str(corpus), "--out", str(out), "--min-tokens", "8")[0] == 0
+    return out
+
+
+def test_explain_line_form_has_one_line_per_removed_span(fuzzy_out: Path) -> None:
+    spans = sum(len(p.removed) for p in read_provenance(fuzzy_out))
+    code, out, err = invoke("explain", str(fuzzy_out), "--format", "line")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == spans > 100
+    (upper,) = [line for line in lines if line.startswith("x.txt:5 ")]
+    assert upper.endswith(": same text but for case, spacing, quotes or doubled letters")
+    (typos,) = [line for line in lines if line.startswith("y.txt:")]
+    assert typos.endswith(
+        ": 2 edits: …discuss the p[-ay-]{+ya+} offer, the new… | …closure of the Wh[-it-]{+ti+}by office; please…"
+    )
+    assert "\x1b[" not in out
+    code, coloured, _ = invoke("explain", str(fuzzy_out), "y.txt", "--format", "line", "--color")
+    assert code == 0 and "\x1b[" in coloured and coloured.count("\n") == 1
+
+
+def test_explain_json_lines_follow_the_schema(fuzzy_out: Path) -> None:
+    code, out, err = invoke("explain", str(fuzzy_out), "--format", "json", "--color")
+    assert code == 0, err
+    assert "\x1b[" not in out  # never coloured
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == sum(len(p.removed) for p in read_provenance(fuzzy_out))
+    keys = {"id", "start", "end", "line", "end_line", "reason", "similarity", "source"}
+    keys |= {"identical", "edits", "text"}
+    assert all(set(r) == keys for r in records)
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (fuzzy_out.parent / "in").glob("*.txt")}
+    for r in records:
+        assert texts[r["id"]][r["start"] : r["end"]] == r["text"]
+        if r["reason"] == "boilerplate":
+            assert r["source"] is None and r["edits"] == []
+            continue
+        src = r["source"]
+        assert set(src) == {"id", "start", "end", "line", "end_line"}
+        for edit in r["edits"]:
+            assert texts[src["id"]][slice(*edit["source"])] == edit["was"]
+            assert texts[r["id"]][slice(*edit["text"])] == edit["now"]
+    (typos,) = [r for r in records if r["id"] == "y.txt"]
+    assert [(e["was"], e["now"]) for e in typos["edits"]] == [("ay", "ya"), ("it", "ti")]
+    code, out, _ = invoke("explain", str(fuzzy_out), "x.txt", "--format", "json")
+    assert {json.loads(line)["id"] for line in out.splitlines()} == {"x.txt"}

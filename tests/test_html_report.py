@@ -33,6 +33,10 @@ PARAGRAPH = (
 )
 
 
+LONG_NAME = "x3_a_page_with_a_long_name_that_holds_no_space_at_all_" + "0123456789" * 3 + ".txt"
+LONG_URL = "https://example.org/" + "/".join(["a-path-without-any-space"] * 8)
+
+
 def invoke(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.stdout, result.stderr
@@ -40,7 +44,8 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The seeds plus two planted pages with hostile markup; the output folder and its report."""
+    """The seeds plus two planted pages with hostile markup and one with a typo-ridden copy, a
+    long name and a long address; the output folder and its report."""
     tmp = tmp_path_factory.mktemp("html")
     corpus = tmp / "in"
     shutil.copytree(SEEDS, corpus)
@@ -48,6 +53,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     # The hostile name is the copy's: a document that lost text is always in the tables.
     (corpus / "x2_<b>planted<i>.txt").write_text(
         f"Intro.\n{PARAGRAPH} {PLANTED}\n", encoding="utf-8"
+    )
+    (corpus / LONG_NAME).write_text(
+        f"Intro.\n{PARAGRAPH.replace('second', 'secnod').upper()}\n{LONG_URL}\n", encoding="utf-8"
     )
     out = tmp / "out"
     assert invoke("clean", str(corpus), "--out", str(out))[0] == 0
@@ -118,7 +126,7 @@ def test_report_renders_in_headless_chromium(report: tuple[Path, Path], tmp_path
     dom = chromium(page, "#all", tmp_path, "--dump-dom")
     # The inline script ran: every document is rendered, every removed span marked once.
     assert dom.count('<mark class="rm r-') == removed_spans(out) > 100
-    assert dom.count('<section class="doc"') == 7
+    assert dom.count('<section class="doc"') == 8
     assert dom.count('class="src"') == sum(
         1 for p in read_provenance(out) for r in p.removed if r.source
     )
@@ -129,8 +137,9 @@ def test_report_renders_in_headless_chromium(report: tuple[Path, Path], tmp_path
     assert "&lt;script&gt;document.title = 'PWNED'&lt;/script&gt;" in dom
     assert '&lt;img src="x" onerror=' in dom
     assert dom.count("<img") == 0 and dom.count("<script") == 2
-    # The fuzzy match of the bulletin (one inserted colon) is shown side by side.
-    assert "<ins>:</ins>" in dom
+    # The copy with a typo is shown beside its source, only the typo marked (not its capitals).
+    assert dom.count('<div class="pair">') >= 1
+    assert "SEC<ins>NO</ins>D COPY" in dom and "sec<del>on</del>d copy" in dom
 
     # One document opened from the index, scrolled to a source span.
     dom = chromium(page, "#doc=0&at=12771-22727", tmp_path, "--dump-dom")
@@ -141,3 +150,67 @@ def test_report_renders_in_headless_chromium(report: tuple[Path, Path], tmp_path
     shot = Path(os.environ.get("DEDUPE_DOCS_SCREENSHOT_DIR", tmp_path)) / "report.png"
     chromium(page, "", tmp_path, f"--screenshot={shot}", "--window-size=1280,1400")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+LAYOUT_PROBE = """<!DOCTYPE html>
+<meta charset="utf-8">
+<body>
+<script>
+// Each frame: does its page scroll sideways, and where do the two boxes of each pair sit?
+const frames = %s, results = [];
+for (const [width, src] of frames) {
+  const f = document.createElement("iframe");
+  f.style.cssText = "border:0;height:900px;width:" + width + "px";
+  f.onload = () => setTimeout(() => {
+    const d = f.contentDocument, root = d.documentElement;
+    const boxes = [...d.querySelectorAll(".pair")].map(
+      p => [...p.children].map(c => { const r = c.getBoundingClientRect();
+                                     return [r.left, r.top, r.width, r.bottom]; }));
+    results.push({width, src, scroll: root.scrollWidth, client: root.clientWidth, boxes});
+    if (results.length === frames.length) document.body.dataset.layout = JSON.stringify(results);
+  }, 200);
+  f.src = src;
+  document.body.append(f);
+}
+</script>
+"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_report_reads_at_phone_width(report: tuple[Path, Path], tmp_path: Path) -> None:
+    """At 420 px nothing scrolls sideways and the boxes of a pair stack at full width; at
+    1280 px they stand side by side. A screenshot of the document is taken at each width."""
+    out, page = report
+    doc = next(i for i, p in enumerate(read_provenance(out)) if p.id == LONG_NAME)
+    views = ["", f"#doc={doc}", "#all"]
+    frames = [[w, page.absolute().as_uri() + v] for w in (420, 1280) for v in views]
+    probe = tmp_path / "probe.html"
+    probe.write_text(LAYOUT_PROBE % json.dumps(frames), encoding="utf-8")
+    dom = chromium(probe, "", tmp_path, "--allow-file-access-from-files", "--dump-dom")
+    found = re.search(r'data-layout="([^"]*)"', dom)
+    assert found, dom[-2000:]
+    layout = json.loads(html.unescape(found[1]))
+    assert len(layout) == len(frames)
+    for view in layout:
+        assert view["scroll"] <= view["client"], view  # no sideways scrolling
+        if view["src"].endswith(".html"):  # the summary
+            assert not view["boxes"], view
+        elif view["src"].endswith(f"#doc={doc}"):  # the page with the typo
+            assert len(view["boxes"]) == 1, view
+        else:  # every document
+            assert view["boxes"], view
+        for removed, source in view["boxes"]:
+            if view["width"] == 420:  # one above the other, each nearly as wide as the page
+                assert source[0] == removed[0] and source[1] >= removed[3], view
+                assert min(removed[2], source[2]) > 0.9 * view["client"] - 30, view
+            else:  # side by side
+                assert source[1] == removed[1] and source[0] >= removed[0] + removed[2], view
+
+    shots = Path(os.environ.get("DEDUPE_DOCS_SCREENSHOT_DIR", tmp_path))
+    for width in (420, 1280):
+        shot = shots / f"report-{width}px.png"
+        chromium(
+            page, f"#doc={doc}", tmp_path, f"--screenshot={shot}", f"--window-size={width},900"
+        )
+        png = shot.read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == width

@@ -18,13 +18,13 @@ import attrs
 
 from dedupe_docs._version import __version__
 from dedupe_docs.config import Config
-from dedupe_docs.drivers import bounded, incremental, memory
+from dedupe_docs.drivers import bounded, incremental, memory, warmup
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
 from dedupe_docs.formats import output, records, shards
 from dedupe_docs.formats.records import output_records, record_document
 from dedupe_docs.runtime import memory as process_memory
 from dedupe_docs.runtime import storage
-from dedupe_docs.runtime.progress import Progress, stage
+from dedupe_docs.runtime.progress import Progress, Stages, counted, log_stage, stage, text_bytes
 from dedupe_docs.stages import emit
 from dedupe_docs.stages.read import (
     DocumentLike,
@@ -34,7 +34,6 @@ from dedupe_docs.stages.read import (
     Shards,
     input_size,
     read,
-    read_all,
     stream,
 )
 from dedupe_docs.types import REASONS, CleanedDocument, Document
@@ -183,23 +182,28 @@ def run(
     ``dolma_attributes`` also writes the removed spans as Dolma attributes; ``drop_empty``
     writes no document that cleaning left empty (its provenance stays; the report counts them
     as ``dropped_empty``); ``progress`` is called as ``progress(stage, done, total)`` while the
-    run goes on. With ``index`` (a folder), the inputs are cleaned against every batch in it
-    and then added to it as batch ``batch``. With ``on_error="skip"`` bad files and records are
-    skipped and listed in the report's ``errors``; any failure to write leaves no ``out`` and
-    no temporary folder behind. No documents read from inputs that hold files is an InputError
-    (a folder of files of no kind that is read), unless ``allow_empty``.
+    run goes on, in bytes of text for ``read`` and ``sign`` and documents for ``detect``,
+    ``decide`` and ``write``, every stage ending with ``done == total`` (a first run's
+    ``compile`` comes first). With ``index`` (a folder), the inputs are cleaned against every
+    batch in it and then added to it as batch ``batch``. With ``on_error="skip"`` bad files and
+    records are skipped and listed in the report's ``errors``; any failure to write leaves no
+    ``out`` and no temporary folder behind. No documents read from inputs that hold files is an
+    InputError (a folder of files of no kind that is read), unless ``allow_empty``.
     """
     config = config or Config()
     out = Path(out)
     index = None if index is None else Path(index)
     timings: dict[str, float] = {}
-    started = time.perf_counter()
     inputs = list(inputs)
     _check_out(out, inputs, overwrite)
+    progress = Stages(progress) if progress is not None else None
+    warmup.compile_kernels(config, progress)
+    started = time.perf_counter()
+    sized = progress is not None or (index is None and config.max_memory is None)
+    size = input_size(inputs, text_field) if sized else 0
     if index is None:
-        config = _within_memory(config, inputs, text_field)
+        config = _within_memory(config, size)
     layout = shards.record_layout(inputs)
-    stage(progress, "read")
     hashes: Hashes = {}
     read_shards: Shards = {}
     options = {
@@ -217,11 +221,16 @@ def run(
     if config.max_memory is not None:  # read, clean and write batch by batch
         if index is not None:
             raise ConfigError("`max_memory` cannot add to a persisted index (`index`)")
-        documents, errors = _read(stream, inputs, options)
+        documents, errors = _read(inputs, options)
+        documents = counted(documents, "sign", progress, size, _size)  # read as they are signed
         batches = bounded.clean_batches(documents, config, timings, progress, out.absolute().parent)
+        n_docs = None
     else:
-        docs, errors = _read(read_all, inputs, options)
+        documents, errors = _read(inputs, options)
+        docs = list(counted(documents, "read", progress, size, _size))
         timings["read"] = round(time.perf_counter() - started, 4)
+        log_stage("read", timings["read"], documents=len(docs))
+        n_docs = len(docs)
         if index is not None:
             cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
             batches = [cleaned]
@@ -242,15 +251,22 @@ def run(
             ) as writer,
         ):
             chunks = iter(batches)
+            writing = 0.0  # seconds spent writing documents, not building them
             try:
                 for cleaned in chunks:
+                    began = time.perf_counter()
                     writer.add(cleaned)
+                    writing += time.perf_counter() - began
                     totals.add(cleaned)
+                    if n_docs is not None:  # else the batches report their own progress
+                        stage(progress, "write", totals.documents, n_docs)
             finally:  # a failure here ends the generator now, with its work files
                 getattr(chunks, "close", lambda: None)()
             if totals.documents == 0 and not allow_empty:
                 _refuse_empty(inputs, errors)
-            stage(progress, "write")
+            stage(progress, "write", totals.documents, totals.documents)
+            log_stage("emit", timings.get("emit", 0.0), documents=totals.documents)
+            began = time.perf_counter()
             report = {**output.mark(), **totals.report(config, timings)}
             report["inputs"] = records.describe_inputs(
                 inputs,
@@ -272,7 +288,14 @@ def run(
         raise OutputError(msg) from exc
     if update is not None:
         report["index"] = {**report["index"], **update()}
+    log_stage("write", writing + time.perf_counter() - began, documents=totals.documents)
+    if progress is not None:
+        progress.finish()
     return report
+
+
+def _size(doc: Document) -> int:
+    return text_bytes(doc.text)
 
 
 READ_KINDS = ".txt, .jsonl, .json (also .gz, .zst, .bz2) and .parquet"
@@ -327,14 +350,14 @@ IN_MEMORY_BYTES = 14
 (benchmarks/RESULTS.md records the measured peaks)."""
 
 
-def _within_memory(config: Config, inputs: list[DocumentLike], text_field: str) -> Config:
-    """``config`` bounded to half the memory available when, without a bound, cleaning
-    ``inputs`` looks like it would need more than that: a corpus larger than memory is
-    cleaned in batches (the same output, more slowly) instead of running out of memory."""
+def _within_memory(config: Config, size: int) -> Config:
+    """``config`` bounded to half the memory available when, without a bound, cleaning inputs
+    of ``size`` bytes of text looks like it would need more than that: a corpus
+    larger than memory is cleaned in batches (the same output, more slowly) instead of running
+    out of memory."""
     free = process_memory.available_memory()
     if config.max_memory is not None or free is None:
         return config
-    size = input_size(inputs, text_field)
     if IN_MEMORY_BYTES * size <= free:
         return config
     why = f"the inputs hold about {_megabytes(size)} of text, too much to clean in memory"
@@ -355,11 +378,10 @@ def _megabytes(size: int) -> str:
     return f"{size / 1e6:,.0f} MB"
 
 
-def _read(how: Any, inputs: list[DocumentLike], options: dict[str, Any]) -> Any:
-    """``how(inputs, **options)`` (:func:`read_all` or :func:`stream`); a bad option raises
-    ConfigError."""
+def _read(inputs: list[DocumentLike], options: dict[str, Any]) -> Any:
+    """:func:`stream` of ``inputs``; a bad option raises ConfigError."""
     try:
-        return how(inputs, **options)
+        return stream(inputs, **options)
     except ValueError as exc:
         if isinstance(exc, DedupeError):
             raise

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ import click
 from click.core import ParameterSource
 
 from dedupe_docs._version import __version__
+from dedupe_docs.cli import logs
 from dedupe_docs.cli.failure import Failure
 from dedupe_docs.cli.settings import load_config, read_settings
 from dedupe_docs.config import Config
@@ -210,7 +209,7 @@ Examples:
     help="Progress bars on stderr [default: when stderr is a terminal].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each stage's time and counts.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
 def clean(
     inputs: tuple[str, ...],
@@ -241,11 +240,6 @@ def clean(
     file: OUT/clean.jsonl or OUT/clean.parquet), OUT/provenance.jsonl (kept and removed spans
     of every document) and OUT/report.json.
     """
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="dedupe-docs: %(message)s",
-        stream=sys.stderr,
-    )
     started = time.perf_counter()
     try:
         if config_file is not None:
@@ -256,7 +250,10 @@ def clean(
             encoding, drop_empty = options.pop("encoding"), options.pop("drop_empty")
             dolma_attributes = options.pop("dolma_attributes")
         config = make_config(Config(), **options)
-        with StageBars(enabled=False if quiet else progress) as bars:
+        with (
+            logs.to_stderr(verbose=verbose, quiet=quiet),
+            StageBars(enabled=False if quiet else progress) as bars,
+        ):
             report = run(
                 inputs,
                 out,

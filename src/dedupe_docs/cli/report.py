@@ -10,8 +10,9 @@ import click
 
 from dedupe_docs.cli.failure import Failure
 from dedupe_docs.errors import DedupeError
-from dedupe_docs.report.explain import explain, render
+from dedupe_docs.report.explain import explain
 from dedupe_docs.report.html import write_html
+from dedupe_docs.report.render import FORMS, Form, format_explanation
 from dedupe_docs.types import REASONS
 
 _out_dir = click.argument(
@@ -32,12 +33,21 @@ _inputs = click.option(
 Examples:
   dedupe-docs explain cleaned/
   dedupe-docs explain cleaned/ 000_44233688ec9489a4.txt --reason duplicate
-  dedupe-docs explain cleaned/ --no-color | less
+  dedupe-docs explain cleaned/ --format line | less -R
+  dedupe-docs explain cleaned/ --format json > explained.jsonl
 """,
 )
 @_out_dir
 @click.argument("doc_id", required=False, metavar="[DOC_ID]")
 @click.option("--reason", type=click.Choice(REASONS), help="Only spans removed for this reason.")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(FORMS),
+    default="text",
+    show_default=True,
+    help="text: each span beside its edits; line: one line per span; json: JSON lines.",
+)
 @_inputs
 @click.option(
     "--color/--no-color",
@@ -49,21 +59,25 @@ def explain_command(
     out_dir: Path,
     doc_id: str | None,
     reason: str | None,
+    form: Form,
     inputs: tuple[Path, ...],
     color: bool | None,
     debug: bool,
 ) -> None:
     """Show each span removed by the run that wrote OUT_DIR beside the text it repeats.
 
-    Differences are marked [-source only-]{+removed copy only+} (coloured on a terminal).
-    The removed text is read back from the inputs recorded in OUT_DIR/report.json.
+    Edits are marked [-source only-]{+removed copy only+} (coloured on a terminal); case,
+    spacing, quotes and doubled letters are not edits. The removed text is read back from the
+    inputs recorded in OUT_DIR/report.json.
     """
     if color is None:
         color = sys.stdout.isatty()
+    color = color and form != "json"
+    end = "\n" if form == "text" else ""
     try:
         shown = 0
         for e in explain(out_dir, doc_id, reason=reason, inputs=list(inputs) or None):  # type: ignore[arg-type]
-            click.echo(render(e, color=color) + "\n", color=color)
+            click.echo(format_explanation(e, form, color=color) + end, color=color)
             shown += 1
     except DedupeError as exc:
         if debug:

@@ -127,14 +127,12 @@ def _clean_batches(
         tempfile.TemporaryDirectory(prefix=".dedupe-docs-spill-", dir=parent) as root,
         _Corpus(Path(root), config) as corpus,
     ):
-        stage(progress, "sign", 0, 0)
         for batch in _batches(documents, chars):
             corpus.add(batch)
-            stage(progress, "sign", corpus.n_batches, corpus.n_batches)
-        clock.lap("sign")
+        clock.lap("sign", batches=corpus.n_batches)
         stage(progress, "index")
         corpus.index(budget // BYTES_PER_ROW)
-        clock.lap("index")
+        clock.lap("index", batches=corpus.n_batches)
         for b in range(corpus.n_batches):
             stage(progress, "clean", b, corpus.n_batches)
             yield corpus.clean(b, clock)

@@ -17,13 +17,14 @@ import numpy as np
 
 from dedupe_docs.config import Config
 from dedupe_docs.runtime import workers
-from dedupe_docs.runtime.progress import Clock, Progress, stage
+from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
 from dedupe_docs.stages import decide, emit, sign
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import (
     first_occurrences,
     first_occurrences_by_range,
     first_occurrences_from_files,
+    position_dtype,
 )
 from dedupe_docs.types import CleanedDocument, Document
 
@@ -87,7 +88,7 @@ def clean_chunks(
         signed = prior.signed
     else:
         signed, files, bases = _sign_stage(texts, config, progress)
-    clock.lap("sign")
+    clock.lap("sign", documents=len(docs), tokens=len(signed.tok_start))
     stage(progress, "index")
     if files:  # the signed batches are files: index tasks read their hash range of each
         first = first_occurrences_from_files(files, bases, config.jobs, config.engine)
@@ -98,30 +99,18 @@ def clean_chunks(
         first = first_occurrences(signed.shingles, config.jobs)
     if prior is not None:
         prior.observe(signed, first)
+    clock.lap("index", shingles=len(signed.shingles))
     signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))  # not needed past the index
-    clock.lap("index")
-    stage(progress, "detect")
-    aligned = align(
-        first,
-        signed.doc_tokens,
-        signed.tok_hash,
-        _block_edges(signed),
-        k=config.shingle_size,
-        min_tokens=config.min_tokens,
-        max_gap=config.max_gap,
-        keep=config.keep,
-        jobs=config.jobs,
-    )
+    aligned = _align(first, signed, config, progress)
     del first
-    clock.lap("detect")
-    stage(progress, "decide")
+    clock.lap("detect", aligned_tokens=int(np.count_nonzero(aligned >= 0)))
     keys = decide.boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
     if prior is not None:
         boilerplate = prior.boilerplate_set(keys, blk_doc, config)
     else:
         boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
-    units = _decide(signed, texts, aligned, boilerplate, keys, config)
+    units = _decide(signed, texts, aligned, boilerplate, keys, config, progress)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     if prior is not None:
         units, schedule = prior.freeze(units)
@@ -131,7 +120,7 @@ def clean_chunks(
     else:
         units, spans = decide.settle(units, lengths)
     removed = decide.merge_removals(units, spans, lengths)
-    clock.lap("decide")
+    clock.lap("decide", blocks=len(units.doc), removed_spans=len(removed.doc))
     ids = [doc.id for doc in docs]
     batches = prior.batches if prior is not None else None
     for lo in range(len(frozen), len(docs), EMIT_CHUNK):
@@ -162,8 +151,9 @@ def _sign_stage(
     largest = 1 << 22 if config.work_dir is not None else 1 << 20
     size = BATCH_CHARS or min(largest, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     batches = sign.batches(texts, size)
-    stage(progress, "sign", 0, len(batches))
     chars = [sum(len(texts[i]) for i in batch) for batch in batches]
+    sizes = [sum(text_bytes(texts[i]) for i in batch) for batch in batches]
+    signing = counted(sizes, "sign", progress, sum(sizes), int)  # as each batch is joined
     joiner = sign.Joiner(sum(chars))
     files: list[Path] = []
     if config.engine == "ray":  # a task gets its own texts, not the whole corpus
@@ -173,16 +163,15 @@ def _sign_stage(
         else:  # tasks hand over files in the shared work folder, not arrays
             files = [Path(p) for p in workers.pmap(sign.sign_to_file, items, config, 1, "ray")]
             parts = [sign.load(path) for path in files]
-        for part, n in zip(parts, chars, strict=True):
+        for part, n, _ in zip(parts, chars, signing, strict=True):
             joiner.add(part, n)
         del parts
     else:  # each batch joined as it is done, then let go
         done = workers.imap(_sign_batch, batches, (texts, config), config.jobs)
-        for (path, part), n in zip(done, chars, strict=True):
+        for (path, part), n, _ in zip(done, chars, signing, strict=True):
             files += [path] if path is not None else []
             joiner.add(part, n)
             del part
-    stage(progress, "sign", len(batches), len(batches))
     return joiner.signed(), files, np.array(joiner.bases)
 
 
@@ -192,6 +181,48 @@ INDEX_BITS: int | None = None
 """Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
 
 
+PART_TOKENS = 1 << 21
+"""Tokens per part of detect and decide (a part ends at a document's end): a large corpus goes
+through those stages in parts, so that their progress can be told."""
+
+
+def _parts(s: sign.Signed, least: int) -> list[tuple[int, int]]:
+    """Ranges of consecutive documents, ``least`` or more (one per ``PART_TOKENS`` tokens),
+    of about as many tokens each."""
+    n_docs, n_tokens = s.n_docs, len(s.tok_start)
+    share = np.linspace(0, n_tokens, max(least, n_tokens // PART_TOKENS, 1) + 1)[1:-1]
+    cuts = np.unique(np.concatenate(([0], np.searchsorted(s.doc_tokens, share), [n_docs])))
+    return list(itertools.pairwise(cuts.tolist()))
+
+
+def _align(
+    first: np.ndarray, s: sign.Signed, config: Config, progress: Progress | None
+) -> np.ndarray:
+    """:func:`align` over the corpus, a part of its documents at a time (passages never leave
+    their target document, so the parts' alignments are the corpus's); ``keep="longest"``
+    turns passages around across the corpus, so it aligns the corpus at once."""
+    parts = _parts(s, 1) if config.keep == "first" else [(0, s.n_docs)]
+    aligned = np.empty(len(first), dtype=position_dtype(len(first)))
+    edges = _block_edges(s)
+    stage(progress, "detect", 0, s.n_docs)
+    for d0, d1 in parts:
+        lo, hi = int(s.doc_tokens[d0]), int(s.doc_tokens[d1])
+        aligned[lo:hi] = align(
+            first[lo:hi],
+            s.doc_tokens,
+            s.tok_hash,
+            edges,
+            k=config.shingle_size,
+            min_tokens=config.min_tokens,
+            max_gap=config.max_gap,
+            keep=config.keep,
+            base=lo,
+            jobs=config.jobs,
+        )
+        stage(progress, "detect", d1, s.n_docs)
+    return aligned
+
+
 def _decide(
     s: sign.Signed,
     texts: list[str],
@@ -199,20 +230,26 @@ def _decide(
     boilerplate: np.ndarray,
     keys: np.ndarray,
     config: Config,
+    progress: Progress | None = None,
 ) -> decide.Units:
-    """:func:`decide.decide` over the corpus; with ``jobs`` above 1, in ``2 * jobs`` parts of
-    consecutive documents on threads. Much of deciding is Python, but its kernels, NumPy and
-    rapidfuzz calls release the GIL, so parts overlap. A block's decision reads only the
-    corpus's arrays and texts, so the parts' units
-    joined in order are the corpus's."""
-    n_docs = s.n_docs
-    if config.jobs <= 1 or n_docs < 2:
-        return decide.decide(s, texts, aligned, boilerplate, keys, config)
-    share = np.linspace(0, len(s.tok_start), 2 * config.jobs + 1)[1:-1]
-    cuts = np.unique(np.concatenate(([0], np.searchsorted(s.doc_tokens, share), [n_docs])))
-    parts = list(itertools.pairwise(cuts.tolist()))
+    """:func:`decide.decide` over the corpus, in parts of consecutive documents (at least
+    ``2 * jobs`` with ``jobs`` above 1, on threads). Much of deciding is Python, but its
+    kernels, NumPy and rapidfuzz calls release the GIL, so parts overlap. A block's decision
+    reads only the corpus's arrays and texts, so the parts' units joined in order are the
+    corpus's."""
+    parts = _parts(s, 2 * config.jobs if config.jobs > 1 else 1)
+    stage(progress, "decide", 0, s.n_docs)
+    if len(parts) < 2:
+        units = decide.decide(s, texts, aligned, boilerplate, keys, config)
+        stage(progress, "decide", s.n_docs, s.n_docs)
+        return units
     shared = (s, texts, aligned, boilerplate, keys, config.evolve(jobs=1))
-    return decide.Units.concat(workers.tmap(_decide_part, parts, shared, config.jobs))
+    done = []
+    decided = workers.imap(_decide_part, parts, shared, config.jobs)
+    for (_, d1), units in zip(parts, decided, strict=True):
+        done.append(units)
+        stage(progress, "decide", d1, s.n_docs)
+    return decide.Units.concat(done)
 
 
 def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:

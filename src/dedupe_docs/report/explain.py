@@ -10,25 +10,19 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import attrs
-from rapidfuzz.distance import Levenshtein
 
 from dedupe_docs.errors import InputError
 from dedupe_docs.formats.shards import is_glob
+from dedupe_docs.report.diff import Opcode, differences
 from dedupe_docs.runtime import storage
 from dedupe_docs.stages.read import Hashes, read_all
 from dedupe_docs.types import Kept, Reason, Removal, SourceRef
-
-Tag = Literal["equal", "replace", "delete", "insert"]
-Opcode = tuple[Tag, int, int, int, int]
-"""``(tag, source_start, source_end, text_start, text_end)``, offsets into the two strings."""
-
-MAX_DIFF_CELLS = 400_000_000
-"""Longer pairs (their lengths multiplied) are not compared character by character."""
 
 
 class HasProvenance(Protocol):
@@ -69,8 +63,12 @@ class Explanation:
     """One removed span of a document, with the text it repeats and how the two differ.
 
     ``line``/``end_line`` (and ``source_line``/``source_end_line``) are 1-based line numbers of
-    the first and last character. ``diff`` holds rapidfuzz Levenshtein opcodes turning
-    ``source_text`` into ``text``; it is empty for boilerplate and for pairs too long to compare.
+    the first and last character. ``diff`` holds the opcodes turning ``source_text`` into
+    ``text`` (:func:`dedupe_docs.report.diff.differences`: computed on the folded texts, so case,
+    spacing, quotes and doubled letters are no difference; offsets into the original texts); it
+    is empty for boilerplate. ``identical``: the removed text is character for character the
+    text it repeats (a quoted span starts and ends with a word: the punctuation around it in
+    its document counts as part of it).
     """
 
     id: str
@@ -86,54 +84,11 @@ class Explanation:
     source_end_line: int | None = None
     similarity: float | None = None
     diff: tuple[Opcode, ...] = ()
-
-    @property
-    def identical(self) -> bool:
-        """The removed text is character for character the text it repeats."""
-        return self.source_text is not None and self.text == self.source_text
+    identical: bool = False
 
     def differences(self) -> list[Opcode]:
-        """The opcodes that are not ``equal``."""
+        """The opcodes that are not ``equal``: the real edits."""
         return [op for op in self.diff if op[0] != "equal"]
-
-
-def differences(old: str, new: str) -> tuple[Opcode, ...]:
-    """Character opcodes turning ``old`` into ``new``; equal runs of 1-2 characters between two
-    changes are folded into one change, so a re-typed word reads as one replacement.
-
-    >>> differences("colour", "color")
-    (('equal', 0, 4, 0, 4), ('delete', 4, 5, 4, 4), ('equal', 5, 6, 4, 5))
-    """
-    if old == new:
-        return (("equal", 0, len(old), 0, len(new)),) if old else ()
-    if len(old) * len(new) > MAX_DIFF_CELLS:
-        return (("replace", 0, len(old), 0, len(new)),)
-    ops: list[list[Any]] = [
-        [op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end]
-        for op in Levenshtein.opcodes(old, new)
-    ]
-    merged: list[list[Any]] = []
-    for i, op in enumerate(ops):
-        short_gap = (
-            op[0] == "equal"
-            and 0 < i < len(ops) - 1
-            and op[2] - op[1] <= 2
-            and "\n" not in old[op[1] : op[2]]
-        )
-        if short_gap or (op[0] != "equal" and merged and merged[-1][0] != "equal"):
-            prev = merged[-1]
-            prev[0] = "replace"
-            prev[2], prev[4] = op[2], op[4]
-        else:
-            merged.append(op)
-    return tuple(_retag(op) for op in merged)
-
-
-def _retag(op: list[Any]) -> Opcode:
-    tag, a0, a1, b0, b1 = op
-    if tag != "equal":
-        tag = "delete" if b0 == b1 else "insert" if a0 == a1 else "replace"
-    return (tag, a0, a1, b0, b1)
 
 
 def explain_documents(
@@ -152,9 +107,10 @@ def explain_documents(
     >>> e = next(explain_documents(cleaned, texts))
     >>> e.id, e.reason, e.source.id, e.similarity
     ('b', 'duplicate', 'a', 1.0)
+    >>> from dedupe_docs.report.render import render
     >>> print(render(e, color=False))
-    b:1 [0:30] duplicate, similarity 1.00 of a:1 [0:28]
-      T[-he letter-]{+HE  LETTER+} was printed twice{+!+}
+    b:1 [0:30] duplicate, similarity 1.00 of a:1 [0:28] (1 edit)
+      THE  LETTER was printed twice{+!+}
     """
     lines: dict[str, list[int]] = {}
     for doc in docs:
@@ -173,6 +129,7 @@ def explain_documents(
             quoted = whole[r.source.start : r.source.end]
             key = r.source.id if r.source.batch is None else f"{r.source.batch}\0{r.source.id}"
             src_line, src_end = _lines(lines, key, whole, r.source.start, r.source.end)
+            around = punctuation_around(whole, r.source)
             yield Explanation(
                 doc.id,
                 r.start,
@@ -186,8 +143,31 @@ def explain_documents(
                 src_line,
                 src_end,
                 r.similarity,
-                differences(quoted, removed),
+                differences(quoted, removed, around),
+                _identical(quoted, removed, around),
             )
+
+
+_BEFORE = re.compile(r"[^\w\n]{1,8}\Z")
+_AFTER = re.compile(r"[^\w\n]{1,8}")
+
+
+def punctuation_around(text: str, span: SourceRef) -> tuple[str, str]:
+    """The punctuation and spacing just before and after ``span`` in ``text`` (on its lines, up
+    to 8 characters each side): a quoted span starts and ends with a word, where the removed
+    block may also hold the bullet or full stop around it."""
+    before = _BEFORE.search(text, max(0, span.start - 8), span.start)
+    after = _AFTER.match(text, span.end, span.end + 8)
+    return (before[0] if before else "", after[0] if after else "")
+
+
+def _identical(quoted: str, removed: str, around: tuple[str, str]) -> bool:
+    """``removed`` is ``quoted``, with some of the punctuation ``around`` it."""
+    if removed == quoted:
+        return True
+    before, after = around
+    at = (before + quoted + after).find(removed)
+    return 0 <= at <= len(before) and at + len(removed) >= len(before) + len(quoted)
 
 
 def _lines(
@@ -395,63 +375,3 @@ def _needed(provenance: Sequence[Provenance], doc_id: str) -> list[Provenance]:
     doc = next(p for p in provenance if p.id == doc_id)
     ids = {doc_id} | {r.source.id for r in doc.removed if r.source}
     return [p for p in provenance if p.id in ids]
-
-
-_REASON_COLOURS = {"duplicate": "yellow", "repeat": "cyan", "boilerplate": "magenta"}
-_ANSI = {"red": 31, "green": 32, "yellow": 33, "magenta": 35, "cyan": 36}
-
-
-def style(
-    text: str,
-    fg: str | None = None,
-    *,
-    bold: bool = False,
-    underline: bool = False,
-    strikethrough: bool = False,
-) -> str:
-    """``text`` in ANSI terminal colours and attributes, reset after it."""
-    codes = [1] * bold + [4] * underline + [9] * strikethrough + ([_ANSI[fg]] if fg else [])
-    return "".join(f"\x1b[{c}m" for c in codes) + text + "\x1b[0m"
-
-
-def render(e: Explanation, *, color: bool) -> str:
-    """An explanation as text: a header line, then the removed text indented, with the
-    differences from its source marked — ``[-source only-]{+removed copy only+}`` in plain text,
-    red struck-through and green underlined on a terminal."""
-    where = _where(e.id, e.line, e.end_line, e.start, e.end)
-    reason = style(e.reason, fg=_REASON_COLOURS[e.reason], bold=True) if color else e.reason
-    head = f"{where} {reason}"
-    if e.source is not None:
-        src = _where(e.source.id, e.source_line, e.source_end_line, e.source.start, e.source.end)
-        sim = "" if e.similarity is None else f", similarity {e.similarity:.2f}"
-        head += f"{sim} of {src}"
-    if color:
-        head = style(where, bold=True) + head[len(where) :]
-    body = _marked(e, color) if e.diff and not e.identical else e.text
-    if e.identical:
-        head += " (identical text)"
-    indented = "\n".join("  " + line for line in body.strip("\n").split("\n"))
-    return f"{head}\n{indented}"
-
-
-def _where(doc: str, line: int | None, end_line: int | None, start: int, end: int) -> str:
-    lines = f"{line}" if line == end_line else f"{line}-{end_line}"
-    return f"{doc}:{lines} [{start}:{end}]"
-
-
-def _marked(e: Explanation, color: bool) -> str:
-    old, new = e.source_text or "", e.text
-    out = []
-    for tag, a0, a1, b0, b1 in e.diff:
-        if tag == "equal":
-            out.append(new[b0:b1])
-            continue
-        if a1 > a0:
-            gone = old[a0:a1]
-            out.append(style(gone, fg="red", strikethrough=True) if color else f"[-{gone}-]")
-        if b1 > b0:
-            added = new[b0:b1]
-            out.append(
-                style(added, fg="green", underline=True, bold=True) if color else f"{{+{added}+}}"
-            )
-    return "".join(out)

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from dedupe_docs._version import __version__
+from dedupe_docs.report.diff import differences
 from dedupe_docs.report.explain import (
     Provenance,
-    differences,
+    punctuation_around,
     read_provenance,
     read_report,
     source_text,
@@ -105,12 +106,14 @@ def _data(provenance: Sequence[Provenance], texts: Mapping[str, str]) -> dict[st
                 span[3:6] = [-1, r.source.start, r.source.end]  # in an earlier batch
             elif r.source is not None:
                 span[3:6] = [index.get(r.source.id, -1), r.source.start, r.source.end]
-                old = source_text(texts, r.source)[r.source.start : r.source.end]
+                whole = source_text(texts, r.source)
+                old = whole[r.source.start : r.source.end]
                 new = text[r.start : r.end]
                 if old != new and max(len(old), len(new)) <= MAX_DIFF_CHARS:
+                    around = punctuation_around(whole, r.source)
                     span[7] = [
                         [a0, a1, b0, b1]
-                        for tag, a0, a1, b0, b1 in differences(old, new)
+                        for tag, a0, a1, b0, b1 in differences(old, new, around)
                         if tag != "equal"
                     ]
             spans.append(span)
@@ -226,28 +229,32 @@ def _json_for_script(data: Any) -> str:
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 1.5em 4em;
-color:#222;background:#fff}
+color:#222;background:#fff;overflow-wrap:break-word}
+@media (max-width:600px){body{padding:0 .75em 3em}}
 h1{font-size:1.5em;margin:.8em 0 .2em}h2{font-size:1.15em;margin:1.6em 0 .5em}
+h2,td,#list a{overflow-wrap:anywhere}
 .meta{color:#666;font-size:.85em}
 .cards{display:flex;gap:1em;flex-wrap:wrap;margin:1em 0}
 .card{border:1px solid #ddd;border-radius:6px;padding:.5em 1em;min-width:8em}
 .card b{display:block;font-size:1.3em}.card span{color:#666;font-size:.85em}
 table{border-collapse:collapse;margin:.3em 0}td,th{border-bottom:1px solid #eee;
 padding:.25em .7em;text-align:left;vertical-align:top}
+@media (max-width:600px){td,th{padding:.25em .4em}}
 q{color:#555}code{white-space:pre-wrap}
 .key{display:inline-block;padding:0 .45em;margin-right:.5em;border-radius:3px;font-size:.85em}
 .r-duplicate{background:#ffe082}.r-repeat{background:#81d4fa}.r-boilerplate{background:#e1bee7}
 .target{background:#c8e6c9;outline:2px solid #43a047}
-#index input{font:inherit;padding:.2em .4em;width:22em}
-#index ol{columns:2;padding-left:2.5em}
+#index input{font:inherit;padding:.2em .4em;width:22em;max-width:100%;box-sizing:border-box}
+#index ol{columns:2 18em;padding-left:2.5em}
 .doc{border-top:2px solid #ccc;margin-top:1.5em}
 .text{white-space:pre-wrap;font:13px/1.45 ui-monospace,monospace;background:#fafafa;
 border:1px solid #eee;padding:.8em;overflow-wrap:anywhere}
 mark.rm{color:inherit;border-radius:2px}
 a.src{font:11px system-ui,sans-serif;vertical-align:super;margin:0 .2em}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:.6em;margin:.6em 0}
+.pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,26em),1fr));gap:.6em;
+margin:.6em 0}
 .pair>div{white-space:pre-wrap;font:12px/1.4 ui-monospace,monospace;border:1px solid #eee;
-padding:.5em;max-height:24em;overflow:auto;overflow-wrap:anywhere}
+padding:.5em;max-height:24em;overflow:auto;overflow-wrap:anywhere;min-width:0}
 .pair del{background:#ffcdd2;text-decoration:line-through}
 .pair ins{background:#a5d6a7;text-decoration:none}
 .pager button{font:inherit;margin:0 .3em}

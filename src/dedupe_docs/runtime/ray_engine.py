@@ -7,6 +7,7 @@ are pure, so a lost worker is simply retried (``max_retries``). No Ray Data, no 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,14 +35,18 @@ def _ray() -> Any:
 
 
 def init() -> Any:
-    """Connect to ``RAY_ADDRESS`` (a cluster) or start Ray on this machine, once."""
+    """Connect to ``RAY_ADDRESS`` (a cluster) or start Ray on this machine, once. Ray logs
+    at the level of the ``dedupe_docs`` logger, and no lower than INFO: ``dedupe-docs -q``
+    silences its INFO and WARNING lines too."""
     ray = _ray()
     if not ray.is_initialized():
+        level = logging.getLogger("dedupe_docs").getEffectiveLevel()
         ray.init(
             address=os.environ.get("RAY_ADDRESS"),
             ignore_reinit_error=True,
             include_dashboard=False,
             log_to_driver=False,
+            logging_level=max(level, logging.INFO),
         )
     return ray
 
