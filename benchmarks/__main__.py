@@ -134,7 +134,8 @@ def main() -> int:
     ours = [r for r in res["runs"] if r["tool"] == "dedupe_docs" and r.get("score")]
     fails = gate.check(ours[0]["score"]) if ours else ["dedupe_docs did not run"]
     res["gate"] = {"floors": {"precision": gate.PRECISION, "recall": gate.RECALL,
-                              "per_kind": gate.PER_KIND}, "failures": fails,
+                              "per_kind": gate.PER_KIND, "mosaic_gated": gate.GATE_MOSAIC},
+                   "failures": fails,
                    "corpus_sha256": res["corpora"][0]["sha256"]}
     plot_py = next((p for p in (sys.executable, str(PEERS_PY))
                     if Path(p).exists() and has_matplotlib(p)), None)
