@@ -52,7 +52,7 @@ def _run_tool(tool: Tool, corpus: Path, meta: dict[str, Any], size_mb: float, jo
     clear(out)
     print(f"benchmarks: {tool.name} ({mode}) on {corpus.name} …", file=sys.stderr, flush=True)
     m = run(argv(tool, corpus, out, jobs), timeout, WORK / f"{out.name}.log", cwd=HERE.parent,
-            env=dedupe_docs_env() if tool.module is None else None)
+            env=dedupe_docs_env() if tool.requires is None else None)
     row.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"])
     if m["timed_out"]:
         row["status"] = f"timeout after {timeout:.0f} s"
@@ -62,6 +62,13 @@ def _run_tool(tool: Tool, corpus: Path, meta: dict[str, Any], size_mb: float, jo
         return row
     row["status"] = "ok"
     row["mb_s"] = meta["bytes"] / 1e6 / m["wall_s"]
+    row["job"] = tool.job
+    phases = out / "timings.json"  # peers: converting, the peer itself, reading its output back
+    if phases.exists():
+        row["phases_s"] = {k: round(v, 2) for k, v in json.loads(phases.read_text()).items()}
+        row["tool_mb_s"] = meta["bytes"] / 1e6 / row["phases_s"]["tool"]
+    elif tool.module is None:  # dedupe-docs reads the corpus as it stands: the whole run
+        row["tool_mb_s"] = row["mb_s"]
     if tool.quality:
         row["score"] = score(corpus, removed_file(tool, out))
         if tool.name != "dedupe_docs":
