@@ -39,7 +39,8 @@ QUICK_TOOLS = ["read_only", "dedupe_docs", "exact_lines"]
 
 
 def _run_tool(tool: Tool, corpus: Path, meta: dict[str, Any], size_mb: float, jobs: int,
-              timeout: float, status: dict[str, str]) -> dict[str, Any]:
+              timeout: float, status: dict[str, str],
+              extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     mode = f"{tool.unit}, jobs={jobs}"
     row: dict[str, Any] = {"tool": tool.name, "mode": mode, "size_mb": size_mb, "jobs": jobs}
     if tool.requires and status.get(tool.requires) != "ok":
@@ -52,7 +53,7 @@ def _run_tool(tool: Tool, corpus: Path, meta: dict[str, Any], size_mb: float, jo
     clear(out)
     print(f"benchmarks: {tool.name} ({mode}) on {corpus.name} …", file=sys.stderr, flush=True)
     m = run(argv(tool, corpus, out, jobs), timeout, WORK / f"{out.name}.log", cwd=HERE.parent,
-            env=dedupe_docs_env() if tool.requires is None else None)
+            env={**dedupe_docs_env(), **(extra_env or {})} if tool.requires is None else None)
     row.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"])
     if m["timed_out"]:
         row["status"] = f"timeout after {timeout:.0f} s"

@@ -41,7 +41,7 @@ NEAR = "near-duplicate paragraphs (MinHash)"
 EXACT = "exact units"
 TOOLS = {t.name: t for t in [
     Tool("dedupe_docs", "line", jobs=(1, 2), job=FUZZY),
-    Tool("dedupe_docs_shards", "line, gzip shards", jobs=(1, 2), module="dedupe_docs_shards",
+    Tool("dedupe_docs_shards", "line, gzip shards", module="dedupe_docs_shards",
          job=FUZZY),
     Tool("exact_lines", "line", module="exact_lines", job=EXACT),
     Tool("read_only", "line", quality=False, module="read_only"),
