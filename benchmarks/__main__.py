@@ -39,7 +39,8 @@ QUICK_TOOLS = ["read_only", "dedupe_docs", "exact_lines"]
 
 
 def _run_tool(tool: Tool, corpus: Path, meta: dict[str, Any], size_mb: float, jobs: int,
-              timeout: float, status: dict[str, str]) -> dict[str, Any]:
+              timeout: float, status: dict[str, str],
+              extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     mode = f"{tool.unit}, jobs={jobs}"
     row: dict[str, Any] = {"tool": tool.name, "mode": mode, "size_mb": size_mb, "jobs": jobs}
     if tool.requires and status.get(tool.requires) != "ok":
@@ -52,7 +53,7 @@ def _run_tool(tool: Tool, corpus: Path, meta: dict[str, Any], size_mb: float, jo
     clear(out)
     print(f"benchmarks: {tool.name} ({mode}) on {corpus.name} …", file=sys.stderr, flush=True)
     m = run(argv(tool, corpus, out, jobs), timeout, WORK / f"{out.name}.log", cwd=HERE.parent,
-            env=dedupe_docs_env() if tool.module is None else None)
+            env={**dedupe_docs_env(), **(extra_env or {})} if tool.requires is None else None)
     row.update(wall_s=m["wall_s"], peak_rss_mb=m["peak_rss_mb"])
     if m["timed_out"]:
         row["status"] = f"timeout after {timeout:.0f} s"
@@ -62,6 +63,13 @@ def _run_tool(tool: Tool, corpus: Path, meta: dict[str, Any], size_mb: float, jo
         return row
     row["status"] = "ok"
     row["mb_s"] = meta["bytes"] / 1e6 / m["wall_s"]
+    row["job"] = tool.job
+    phases = out / "timings.json"  # peers: converting, the peer itself, reading its output back
+    if phases.exists():
+        row["phases_s"] = {k: round(v, 2) for k, v in json.loads(phases.read_text()).items()}
+        row["tool_mb_s"] = meta["bytes"] / 1e6 / row["phases_s"]["tool"]
+    elif tool.module is None:  # dedupe-docs reads the corpus as it stands: the whole run
+        row["tool_mb_s"] = row["mb_s"]
     if tool.quality:
         row["score"] = score(corpus, removed_file(tool, out))
         if tool.name != "dedupe_docs":
@@ -134,7 +142,8 @@ def main() -> int:
     ours = [r for r in res["runs"] if r["tool"] == "dedupe_docs" and r.get("score")]
     fails = gate.check(ours[0]["score"]) if ours else ["dedupe_docs did not run"]
     res["gate"] = {"floors": {"precision": gate.PRECISION, "recall": gate.RECALL,
-                              "per_kind": gate.PER_KIND}, "failures": fails,
+                              "per_kind": gate.PER_KIND, "mosaic_gated": gate.GATE_MOSAIC},
+                   "failures": fails,
                    "corpus_sha256": res["corpora"][0]["sha256"]}
     plot_py = next((p for p in (sys.executable, str(PEERS_PY))
                     if Path(p).exists() and has_matplotlib(p)), None)

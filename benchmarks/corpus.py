@@ -2,7 +2,9 @@
 
 Why: precision and recall need a ground truth. Every planted copy is recorded in ``gold.jsonl``
 (copy span, source span, noise kind); everything else is unique prose from ``prose.py``, plus
-"trap" paragraphs that share short common phrases (gold: nothing to remove). Documents are
+"trap" paragraphs that share short common phrases (gold: nothing to remove), and "mosaic"
+paragraphs assembled from sentences of earlier documents plus new ones (gold: each copied sentence
+is a duplicate of its source; the new sentences, kind ``mosaic_new``, must stay). Documents are
 written one at a time, so a 1 GB corpus never sits in memory. Past the ~16 MB of unique prose a
 machine offers, later "generations" remap content words through a seeded vocabulary
 permutation: same sentence shapes and word statistics, new (still unique) text.
@@ -25,9 +27,11 @@ from pathlib import Path
 from benchmarks import noise
 from benchmarks.prose import build_pool
 
-KINDS = [*noise.NOISE, "inserted_sentence", "repeat", "near_copy_doc"]
+KINDS = [*noise.NOISE, "inserted_sentence", "repeat", "near_copy_doc", "mosaic"]
+NEGATIVE = ("trap", "mosaic_new")  # gold spans that must be kept: removing them is a false positive
 MIN_WORDS = 25
-VERSION = 3  # bump when the output of the generator changes
+MOSAIC_WORDS = (12, 20)  # words in a sentence a mosaic copies
+VERSION = 4  # bump when the output of the generator changes
 POOL_VERSION = 2  # bump when prose.py's selection changes
 _WORD = re.compile(r"\w+")
 _ALPHA = re.compile(r"[^\W\d_]{4,}")
@@ -107,6 +111,7 @@ class Generator:
         self.reservoir: list[Source] = []
         self.pure: deque[list[Source]] = deque(maxlen=30)
         self.headings: set[int] = set()
+        self.copied_sentences: set[tuple[str, int]] = set()
         self.phrases = [self._phrase() for _ in range(40)] if planted else []
 
     def _next(self) -> list[str]:
@@ -203,6 +208,50 @@ class Generator:
         doc.gold.append({"id": doc.id, "start": start, "end": end, "kind": "trap", "source": None,
                          "exclude": []})
 
+    def _mosaic(self, doc: _Doc) -> None:
+        """A paragraph of 2-4 sentences that stood in earlier documents (each from a different
+        one) and 1-2 new sentences, in random order: original text built from copied sentences,
+        as on the web. Falls back to a unique paragraph when the reservoir has too few."""
+        rng = self.rng
+        picks: list[Source] = []
+        want = rng.randint(2, 4)
+        for _ in range(20 * want):
+            if len(picks) == want or not self.reservoir:
+                break
+            src = self.reservoir[rng.randrange(len(self.reservoir))]
+            if src.doc in {p.doc for p in picks}:
+                continue
+            cands = [(s, e) for s, e in noise.sentence_spans(src.text)
+                     if MOSAIC_WORDS[0] <= _words(src.text[s:e]) <= MOSAIC_WORDS[1]
+                     and src.text[s].isupper() and src.text[e - 1] in ".!?"
+                     and (src.doc, src.start + s) not in self.copied_sentences]
+            if cands:
+                s, e = rng.choice(cands)
+                self.copied_sentences.add((src.doc, src.start + s))
+                picks.append(Source(src.doc, src.start + s, src.start + e, src.text[s:e]))
+        if len(picks) < 2:
+            self._unique(doc)
+            return
+        fresh = [x for x in noise.sentences(" ".join(self._next())) if len(x.split()) >= 6]
+        parts: list[Source | str] = [*picks, *fresh[: rng.randint(1, 2)]]
+        rng.shuffle(parts)
+        flat = [" ".join((x.text if isinstance(x, Source) else x).split()) for x in parts]
+        joined = " ".join(flat)
+        width = 0 if rng.random() < 0.6 else rng.randint(60, 80)
+        text = noise.wrap(joined, width)
+        assert len(text) == len(joined)  # wrapping only turns spaces into newlines
+        start, _ = doc.add(text)
+        for part, piece in zip(parts, flat, strict=True):
+            end = start + len(piece)
+            if isinstance(part, Source):
+                source = {"id": part.doc, "start": part.start, "end": part.end}
+                doc.gold.append({"id": doc.id, "start": start, "end": end, "kind": "mosaic",
+                                 "source": source, "exclude": []})
+            else:
+                doc.gold.append({"id": doc.id, "start": start, "end": end, "kind": "mosaic_new",
+                                 "source": None, "exclude": []})
+            start = end + 1
+
     def document(self, doc_id: str) -> _Doc:
         doc = _Doc(doc_id)
         rng = self.rng
@@ -217,8 +266,10 @@ class Generator:
             if r < 0.08:
                 start, end = doc.add(self._heading())
                 doc.blocks.append(Source(doc.id, start, end, doc.parts[-1]))
-            elif pure or r < 0.63:
+            elif pure or r < 0.59:
                 self._unique(doc)
+            elif r < 0.63:
+                self._mosaic(doc)
             elif r < 0.70:
                 self._trap(doc)
             elif r < 0.74:
@@ -258,7 +309,7 @@ def generate(out: Path, size: int, seed: int = 0, planted: bool = True, jsonl: b
     pool = build_pool(pool_path or out.parent / f"pool-v{POOL_VERSION}-{cap}.txt", cap)
     gen = Generator(pool, seed, planted)
     sha = hashlib.sha256()
-    counts: dict[str, int] = dict.fromkeys([*KINDS, "trap"], 0)
+    counts: dict[str, int] = dict.fromkeys([*KINDS, *NEGATIVE], 0)
     total = ndocs = 0
     docs_dir = out / "docs"
     shutil.rmtree(docs_dir, ignore_errors=True)  # never mix in files of an older corpus

@@ -20,6 +20,16 @@ def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE_END.split(" ".join(text.split())) if s]
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text`` as it stands, line breaks and all."""
+    spans, pos = [], 0
+    for m in SENTENCE_END.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text.rstrip())))
+    return [(s, e) for s, e in spans if e > s]
+
+
 def wrap(text: str, width: int) -> str:
     """Re-wrap ``text`` at ``width`` columns; width 0 means one long line."""
     flat = " ".join(text.split())
@@ -109,4 +119,5 @@ NOISE: dict[str, Callable[[str, random.Random], str]] = {
     "rewrap": rewrap,
     "dropped_sentence": dropped_sentence,
 }
-"""Kinds that transform a copy; inserted_sentence, repeat and near_copy_doc live in corpus.py."""
+"""Kinds that transform a copy; inserted_sentence, repeat, near_copy_doc and mosaic live in
+corpus.py."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -189,11 +190,33 @@ def plot(results_json: Path, png: Path) -> None:
     fig.savefig(png, dpi=110)
 
 
+_SECTION = re.compile(r"<!-- section (\S+) -->\n.*?<!-- /section \1 -->\n", re.S)
+
+
+def put_section(text: str, name: str, body: str) -> str:
+    """``text`` with the section ``name`` (between ``<!-- section NAME -->`` markers) replaced
+    by ``body``, or added before the first level-2 heading when it has none.
+
+    Why: sections written by other commands (``benchmarks.compare``) live in the same RESULTS.md
+    and must survive a run of ``python -m benchmarks``, which rewrites the rest."""
+    block = f"<!-- section {name} -->\n{body.rstrip()}\n<!-- /section {name} -->\n"
+    for m in _SECTION.finditer(text):
+        if m[1] == name:
+            return text[: m.start()] + block + text[m.end() :]
+    at = text.find("\n## ")
+    return text + "\n" + block if at < 0 else text[: at + 1] + block + "\n" + text[at + 1 :]
+
+
 def write(res: dict[str, Any], here: Path, plot_python: str | None) -> None:
-    """Write the three result files into ``here``."""
+    """Write the three result files into ``here``, keeping the marked sections of RESULTS.md."""
     here.mkdir(parents=True, exist_ok=True)
     (here / "results.json").write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
-    (here / "RESULTS.md").write_text(markdown(res))
+    old = (here / "RESULTS.md").read_text() if (here / "RESULTS.md").exists() else ""
+    text = markdown(res)
+    for m in _SECTION.finditer(old):
+        body = m[0].split("\n", 1)[1].rsplit("<!-- /section", 1)[0]
+        text = put_section(text, m[1], body)
+    (here / "RESULTS.md").write_text(text)
     if plot_python:
         subprocess.run([plot_python, "-m", "benchmarks.report", str(here / "results.json"),
                         str(here / "throughput.png")], check=False,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import measure, noise
+from benchmarks import gate, measure, noise
 from benchmarks.corpus import generate
 from benchmarks.score import iter_docs, load_by_id, score
 
@@ -33,11 +33,18 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_gold_spans_point_at_planted_text(corpus: Path) -> None:
     texts = dict(iter_docs(corpus))
     gold = [g for recs in load_by_id(corpus / "gold.jsonl", None).values() for g in recs]
-    assert {g["kind"] for g in gold} >= {"exact", "doubled", "typos"}
+    assert {g["kind"] for g in gold} >= {"exact", "doubled", "typos", "mosaic", "mosaic_new"}
     for g in gold:
         text = texts[g["id"]]
         copy = text[g["start"] : g["end"]]
         assert copy.strip() and not copy[0].isspace()
+        if g["kind"] in ("mosaic", "mosaic_new"):  # sentences of a paragraph
+            assert text[g["start"] - 1] in " \n" and text[g["end"] : g["end"] + 1] in " \n"
+            if g["kind"] == "mosaic":
+                src = g["source"]
+                assert copy.split() == texts[src["id"]][src["start"] : src["end"]].split()
+                assert src["id"] < g["id"]
+            continue
         assert g["start"] == 0 or text[g["start"] - 1] == "\n"  # whole lines
         assert text[g["end"] : g["end"] + 1] in ("\n", "")
         if g["kind"] == "exact":
@@ -51,7 +58,7 @@ def _write(path: Path, gold_recs: dict[str, list[dict]], extra: dict | None = No
         for doc_id, recs in gold_recs.items():
             removed = []
             for g in recs:
-                if g["kind"] == "trap":
+                if g["kind"] in ("trap", "mosaic_new"):
                     continue
                 pieces, pos = [], g["start"]
                 for s, e in g["exclude"]:
@@ -79,6 +86,21 @@ def test_scorer_perfect_and_wrong(corpus: Path, tmp_path: Path) -> None:
     assert worse["content_loss_lines"] >= 1 and worse["per_kind"]["trap"]["share"] > 0
     none = score(corpus, _write(tmp_path / "n.jsonl", {}))
     assert none["recall"] == 0.0
+
+
+def test_mosaics_are_scored_apart_and_not_gated(corpus: Path, tmp_path: Path) -> None:
+    """A tool that keeps every mosaic loses recall, but not the recall the gate reads."""
+    gold = load_by_id(corpus / "gold.jsonl", None)
+    no_mosaic = {i: [g for g in recs if g["kind"] != "mosaic"] for i, recs in gold.items()}
+    s = score(corpus, _write(tmp_path / "m.jsonl", no_mosaic))
+    assert s["recall"] < 1.0 and s["per_kind"]["mosaic"]["share"] == 0.0
+    assert s["without_mosaic"]["recall"] == s["without_mosaic"]["precision"] == 1.0
+    assert (gate.check(s) == []) == (not gate.GATE_MOSAIC)
+    new = next(g for recs in gold.values() for g in recs if g["kind"] == "mosaic_new")
+    whole = {"id": new["id"], "start": new["start"], "end": new["end"], "reason": "duplicate",
+             "source": None}
+    s = score(corpus, _write(tmp_path / "w.jsonl", gold, whole))
+    assert s["precision"] < 1.0 and s["per_kind"]["mosaic_new"]["share"] > 0
 
 
 def test_noise_kinds_keep_lines() -> None:

@@ -1,15 +1,20 @@
 """Shared plumbing for peer adapters (standard library only: it runs under any venv).
 
 Units are non-blank lines or blank-line separated paragraphs, as (start, end) code point spans;
-adapters decide which units to drop and ``write_outputs`` turns that into removed spans.
+adapters decide which units to drop and ``Writer`` turns that into removed spans. ``Phases``
+times each adapter's phases apart (``OUT/timings.json``): converting our corpus into the peer's
+input format, the peer run as its users run it, and reading its output back into spans.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +44,39 @@ def read_docs(corpus: Path) -> Iterator[tuple[str, str]]:
 def units(text: str, unit: str) -> list[Span]:
     pattern = _LINE if unit == "line" else _PARA
     return [m.span() for m in pattern.finditer(text)]
+
+
+class Phases:
+    """Wall seconds per phase: ``convert`` (our corpus into the peer's format), ``tool`` (the
+    peer as its users run it: its CLI, its executor, or its library calls), ``readback`` (its
+    output into removed spans and our output files)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+
+    def write(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "timings.json").write_text(json.dumps(self.seconds))
+
+
+def write_shards(docs: Sequence[tuple[str, str]], folder: Path, shards: int) -> None:
+    """Our documents as ``part-NNNNN.jsonl.gz`` records {id, text, source}, in corpus order,
+    split into ``shards`` consecutive runs (the input Dolma and datatrove users keep)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    per = -(-len(docs) // shards) if docs else 1
+    for k in range(shards):
+        with gzip.open(folder / f"part-{k:05d}.jsonl.gz", "wt", encoding="utf-8") as f:
+            for doc_id, text in docs[k * per : (k + 1) * per]:
+                f.write(json.dumps({"id": doc_id, "text": text, "source": "bench"}) + "\n")
 
 
 class Writer:

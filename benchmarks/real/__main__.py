@@ -6,7 +6,8 @@ files (standard paragraphs), and translated man pages with planted copies.
 
 ``--quick`` uses only the slice committed in ``data/`` (no apt packages needed, a few seconds);
 the full mode rebuilds every corpus from the installed packages under ``--root``.
-``--write-slice`` rebuilds the committed slice from the installed packages.
+``--write-slice`` rebuilds the committed slice from the installed packages. ``--peers
+dolma_ngram,datatrove_lines`` adds peer columns (run in their venvs by ``peers.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import dedupe_docs
-from benchmarks.real import build, plant, score
+from benchmarks.real import build, peers, plant, score
 
 HERE = Path(__file__).resolve().parent
 DATA, WORK = HERE / "data", HERE / "work"
@@ -53,19 +54,22 @@ def score_corpus(
     name: str,
     records: list[build.Record],
     config: dedupe_docs.Config,
+    peer_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Both tools' scores on one corpus (examples of failures for dedupe_docs only)."""
+    """Every tool's scores on one corpus (examples of failures for dedupe_docs only)."""
     gold: list[build.Record] = []
     base = records
     if name.startswith("man:"):
         records, gold = plant.plant(records, name.split(":", 1)[1])
     result: dict[str, Any] = {"docs": len(records), "chars": sum(len(r["text"]) for r in records)}
-    for tool in TOOLS:
+    for tool in (*TOOLS, *peer_names):
         t0 = time.perf_counter()
         run = (
             (lambda recs: score.run_dedupe_docs(recs, config))
             if tool == "dedupe_docs"
             else score.run_exact_lines
+            if tool == "exact_lines"
+            else (lambda recs, tool=tool: peers.run_peer(tool, recs))
         )
         spans = run(records)
         seconds = time.perf_counter() - t0
@@ -96,10 +100,11 @@ MEASURES: dict[str, list[str]] = {
 
 def table(results: dict[str, Any]) -> str:
     """The score table as Markdown: one row per corpus and measure."""
-    rows = ["| corpus | measure | dedupe_docs | exact_lines |", "| --- | --- | --- | --- |"]
+    tools = [t for t in next(iter(results.values()), {}) if t not in ("docs", "chars")]
+    rows = ["| corpus | measure | " + " | ".join(tools) + " |", "| --- " * (len(tools) + 2) + "|"]
     for name, res in results.items():
         for measure in MEASURES[name.split(":", 1)[0]]:
-            cells = [str(res[tool].get(measure)) for tool in TOOLS]
+            cells = [str(res[tool].get(measure)) for tool in tools]
             rows.append(f"| {name} ({res['docs']} docs) | {measure} | {' | '.join(cells)} |")
     return "\n".join(rows)
 
@@ -129,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         help="a dedupe_docs Config override (repeatable)",
     )
     parser.add_argument("--only", default="", help="comma-separated corpus names or prefixes")
+    parser.add_argument(
+        "--peers",
+        default="",
+        help="comma-separated peers to score beside them: " + ",".join(peers.names()),
+    )
     parser.add_argument("--out", type=Path, help="JSON results file (default work/MODE.json)")
     parser.add_argument(
         "--write-slice",
@@ -144,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     overrides = parse_overrides(args.dedupe_arg)
+    peer_names = tuple(p for p in args.peers.split(",") if p)
+    unknown = [p for p in peer_names if p not in peers.names()]
+    if unknown:
+        raise SystemExit(f"unknown --peers {', '.join(unknown)}; known: {', '.join(peers.names())}")
     try:
         config = dedupe_docs.Config(**overrides)
     except (TypeError, ValueError) as exc:
@@ -172,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     for name, records in corpora.items():
         print(f"benchmarks.real: {name} ({len(records)} docs) …", file=sys.stderr, flush=True)
-        results[name] = score_corpus(name, records, config)
+        results[name] = score_corpus(name, records, config, peer_names)
     report = {
         "mode": mode,
         "overrides": overrides,
