@@ -104,9 +104,12 @@ def _paragraph_stream(pool: list[list[str]], reuse: bool) -> Iterator[list[str]]
 class Generator:
     """Writes one corpus; ``planted=False`` gives unique prose only (the false-positive check)."""
 
-    def __init__(self, pool: list[list[str]], seed: int, planted: bool = True) -> None:
+    def __init__(
+        self, pool: list[list[str]], seed: int, planted: bool = True, mosaics: bool = True
+    ) -> None:
         self.rng = random.Random(seed)
         self.planted = planted
+        self.mosaics = mosaics  # without them, the same corpus as generator version 3
         self.paras = _paragraph_stream(pool, reuse=planted)
         self.reservoir: list[Source] = []
         self.pure: deque[list[Source]] = deque(maxlen=30)
@@ -266,7 +269,7 @@ class Generator:
             if r < 0.08:
                 start, end = doc.add(self._heading())
                 doc.blocks.append(Source(doc.id, start, end, doc.parts[-1]))
-            elif pure or r < 0.59:
+            elif pure or r < (0.59 if self.mosaics else 0.63):
                 self._unique(doc)
             elif r < 0.63:
                 self._mosaic(doc)
@@ -294,12 +297,13 @@ class Generator:
 
 
 def generate(out: Path, size: int, seed: int = 0, planted: bool = True, jsonl: bool = False,
-             pool_path: Path | None = None) -> dict[str, object]:
+             pool_path: Path | None = None, mosaics: bool = True) -> dict[str, object]:
     """Write ``out/docs/**.txt`` (and ``out/corpus.jsonl``), ``out/gold.jsonl``, ``out/meta.json``.
 
     Reuses an existing corpus when ``meta.json`` says it was made with the same parameters.
     """
-    params = {"size": size, "seed": seed, "planted": planted, "jsonl": jsonl, "version": VERSION}
+    params = {"size": size, "seed": seed, "planted": planted, "jsonl": jsonl, "version": VERSION,
+              "mosaics": mosaics}
     meta_path = out / "meta.json"
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
@@ -307,7 +311,7 @@ def generate(out: Path, size: int, seed: int = 0, planted: bool = True, jsonl: b
             return meta
     cap = min(max(size, 2_000_000), 64_000_000)  # the pool is a fixed-order prefix: cache per cap
     pool = build_pool(pool_path or out.parent / f"pool-v{POOL_VERSION}-{cap}.txt", cap)
-    gen = Generator(pool, seed, planted)
+    gen = Generator(pool, seed, planted, mosaics)
     sha = hashlib.sha256()
     counts: dict[str, int] = dict.fromkeys([*KINDS, *NEGATIVE], 0)
     total = ndocs = 0

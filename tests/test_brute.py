@@ -1,7 +1,7 @@
-"""Against a brute-force reference: after cleaning, no run of ``min_tokens + shingle_size - 1``
-words that the output keeps (inside one kept span) equals a run of words that survives earlier
-in the corpus. (At a line break a copy may keep fewer than ``shingle_size`` words: the tail of
-a shingle across the break is no evidence that the words after it were copied.)
+"""Against a brute-force reference: after cleaning, no run of ``min_tokens + 2 * (shingle_size -
+1)`` words that the output keeps (inside one kept span) equals a run of words that survives
+earlier in the corpus. (At each line break a copy may keep fewer than ``shingle_size`` words:
+the tail of a shingle across the break is no evidence that the words after it were copied.)
 Small generated corpora of a few dozen words, with exact copies of word runs planted across and
 inside documents, lines and sentences."""
 
@@ -69,7 +69,7 @@ def kept_runs(
 
 def check_no_kept_copy(docs: list[tuple[str, str]]) -> None:
     cleaned = dedupe_docs.clean(docs, CONFIG)
-    n = CONFIG.min_tokens + CONFIG.shingle_size - 1
+    n = CONFIG.min_tokens + 2 * (CONFIG.shingle_size - 1)
     surviving: set[tuple[str, ...]] = set()
     for (doc_id, text), c in zip(docs, cleaned, strict=True):
         runs = kept_runs(text, c, n)

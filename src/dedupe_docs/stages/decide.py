@@ -455,8 +455,8 @@ def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) 
     for ``cleanup``, ``five`` for ``three``, ``2020`` for ``2019`` (a word is a typo of another
     when at most one edit in three characters, and at least one, tells them apart). A short
     copy (``short``: in a run of copies shorter than a passage) may not drop or add words; a
-    longer one may (a sentence left out). Other words are allowed one in 50, and one for every
-    two typos: a copy typed with many typos mangles a word beyond recognition now and then,
+    longer one may (a sentence left out). Other words are allowed one in 50, and one for each
+    typo: a copy typed with many typos mangles a word beyond recognition now and then,
     while a sentence of parallel documentation differs in its few other words only.
     """
     folded = _folded_words([*targets, *sources])
@@ -472,7 +472,7 @@ def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) 
                 typos += 1
             else:
                 other += max(i2 - i1, j2 - j1)
-        out[i] = other > len(a) // 50 + typos // 2
+        out[i] = other > len(a) // 50 + typos
     return out
 
 
