@@ -665,23 +665,27 @@ def passage_cuts(
     the word that happens to follow both copies). A cut is made only at white space between
     two tokens, so punctuation stays with its word."""
     min_tokens, shingle_size = lengths
-    before, after, sources = int(sources[0]), int(sources[-1]), sources[1:-1]
-    at = np.flatnonzero(sources >= 0)
-    if len(at) == 0:
-        return spans
-    source_doc = np.searchsorted(doc_tokens, sources[at], "right") - 1
-    gaps = np.flatnonzero((np.diff(at) > 3) | (np.diff(source_doc) != 0))
-    firsts, lasts = at[np.r_[0, gaps + 1]], at[np.r_[gaps, len(at) - 1]]
+    docs = (np.searchsorted(doc_tokens, sources, "right") - 1).tolist()
+    source = sources.tolist()
+    before, after, n = source[0], source[-1], len(source) - 2
+    runs: list[list[int]] = []  # [first, last] token of each run, in the block's numbering
+    for t in range(n):
+        if source[t + 1] < 0:
+            continue
+        if runs and t - runs[-1][1] <= 3 and docs[t + 1] == docs[runs[-1][1] + 1]:
+            runs[-1][1] = t
+        else:
+            runs.append([t, t])
     starts, ends = tokens
     cuts = []
-    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        runs_on = (first == 0 and before >= 0 and abs(int(sources[0]) - before - 1) <= 2) or (
-            last == len(starts) - 1 and after >= 0 and abs(after - int(sources[last]) - 1) <= 2
+    for first, last in runs:
+        runs_on = (first == 0 and before >= 0 and abs(source[1] - before - 1) <= 2) or (
+            last == n - 1 and after >= 0 and abs(after - source[n] - 1) <= 2
         )
         if last - first + 1 < (shingle_size if runs_on else min_tokens):
             continue
         for t in (first, last + 1):  # the edge before token t
-            if 0 < t < len(starts):
+            if 0 < t < n:
                 space = _SPACE_RUN.search(text, int(ends[t - 1]), int(starts[t]))
                 if space:
                     cuts.append(space.span())
