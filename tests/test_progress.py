@@ -162,12 +162,13 @@ def test_bars_in_units_and_a_stage_without_counts_keeps_its_clock(tmp_path: Path
         bars("read", 2_500_000, 5_000_000)
         bars("read", 5_000_000, 5_000_000)
         bars("index", 0, 1)
-        time.sleep(1.3)  # nothing reported: the bar is redrawn with the time so far
+        time.sleep(2.2)  # nothing reported: the bar is redrawn with the time so far
         bars("detect", 7, 7)
     assert "dedupe-docs: demo" in sink.text and "130/130" in sink.text
     assert "dedupe-docs: read: 100%" in sink.text and "5.00M/5.00M" in sink.text
     assert "B/s]" in sink.text and "doc/s]" in sink.text
-    assert "dedupe-docs: index… 00:01" in sink.text
+    assert re.search(r"dedupe-docs: index… 00:0[1-9]", sink.text), sink.text  # a loaded machine
+    # may redraw late, but it redraws: the clock moved while nothing was reported
 
 
 def test_first_run_compiles_up_front_with_a_notice(
