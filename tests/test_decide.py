@@ -268,3 +268,10 @@ def test_decide_matches_the_per_block_reference(
     assert np.array_equal(new.similarity, old.similarity, equal_nan=True)
     assert (new.reason == decide.DUPLICATE).sum() > 20
     assert len(new.doc) > len(s.blk_start) or options.get("split_sentences") is False
+
+
+def test_reworded_reads_texts_that_hold_nul_characters() -> None:
+    """ASCII texts are folded joined by NUL: a text holding NUL itself goes on its own."""
+    targets = ["Copy\x00 of a line with   doubled lettters", "plain text"]
+    sources = ["copy of a line with doubled letters", "plain text"]
+    assert decide.reworded(targets, sources, np.array([True, True])).tolist() == [False, False]

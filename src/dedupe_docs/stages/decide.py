@@ -482,7 +482,7 @@ def _folded_words(texts: Sequence[str]) -> list[list[str]]:
     one string, squeezed by a NumPy mask: a regex call per text costs more than its work.
     """
     out: list[list[str]] = [[] for _ in texts]
-    ascii_rows = [i for i, text in enumerate(texts) if text.isascii()]
+    ascii_rows = [i for i, text in enumerate(texts) if text.isascii() and "\x00" not in text]
     joined = np.frombuffer("\x00".join(texts[i] for i in ascii_rows).lower().encode(), np.uint8)
     keep = np.ones(len(joined), dtype=bool)  # a word character equal to the one before goes
     keep[1:] = (joined[1:] != joined[:-1]) | ~_ASCII_WORD_CHAR[joined[1:]]
@@ -494,8 +494,9 @@ def _folded_words(texts: Sequence[str]) -> list[list[str]]:
             current = out[next(row)]
         else:
             current.append(word)
+    joined_rows = set(ascii_rows)
     for i, text in enumerate(texts):
-        if not text.isascii():
+        if i not in joined_rows:  # not ASCII, or holding the joint itself
             folded = _MARKS.sub("", unicodedata.normalize("NFKD", text).casefold())
             out[i] = _WORDS.findall(_DOUBLED.sub(r"\1", folded))
     return out
