@@ -5,20 +5,28 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import random
 import shutil
+import signal
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from clihelp import digest
+from clihelp import cli_command, digest
 from corpus import planted
+from test_crash import make_corpus
 
 import dedupe_docs
 from dedupe_docs import pipeline
 from dedupe_docs.cli import main
+from dedupe_docs.config import Config
 from dedupe_docs.drivers import persist, segments
+from dedupe_docs.stages import sign
 from dedupe_docs.stages.index import partition
 
 NO_UNITS = np.zeros((0, 3), np.int64)
@@ -296,3 +304,120 @@ def test_cli_info_and_compact(paragraphs: list[str], tmp_path: Path) -> None:
     assert again.exit_code == 0 and "1 segment → 1" in again.output
     missing = runner.invoke(main, ["index", "compact", str(tmp_path)])
     assert missing.exit_code == 1 and "not an index (no index.sqlite)" in missing.output
+
+
+def cli_run(*args: str) -> subprocess.Popen[bytes]:
+    argv, env = cli_command(*args)
+    return subprocess.Popen(argv, env=env, start_new_session=True, stderr=subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen[bytes]) -> None:
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err.decode()
+
+
+def writing(index: Path) -> bool:
+    """Whether a writer has started a segment (its ``.tmp`` folder is there)."""
+    return any(index.glob("seg-*.tmp"))
+
+
+def write_window(args: list[str], index: Path) -> float:
+    """Run ``dedupe-docs ARGS`` to the end; return the seconds from the start of its segment
+    writing to its exit."""
+    proc = cli_run(*args)
+    while proc.poll() is None and not writing(index):
+        time.sleep(0.001)
+    started = time.perf_counter()
+    finish(proc)
+    return time.perf_counter() - started
+
+
+def kill_while_writing(args: list[str], index: Path, delay: float) -> bool:
+    """Start ``dedupe-docs ARGS`` and SIGKILL it ``delay`` seconds after it starts writing a
+    segment (at once for a negative ``delay``); whether it was killed."""
+    proc = cli_run(*args)
+    if delay >= 0:
+        while proc.poll() is None and not writing(index):
+            time.sleep(0.001)
+        time.sleep(delay)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    return proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_sigkill_mid_update_and_mid_compaction_leaves_a_usable_index(tmp_path: Path) -> None:
+    """Kill ``clean --index`` and ``index compact`` with SIGKILL at random moments while they
+    write the index: each time the index holds the batches it had before or with the new one,
+    finds every shingle of the first batch, and the next run succeeds; in the end every
+    batch's output is byte-identical to that of runs never killed."""
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 6_000_000)
+    files = sorted(corpus.rglob("*.txt"))
+    folders = [tmp_path / f"batch{k}" for k in range(4)]
+    for folder, part in zip(folders, np.array_split(np.arange(len(files)), 4), strict=True):
+        for i in part.tolist():
+            target = folder / files[i].relative_to(corpus)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(files[i], target)
+
+    def clean(k: int, where: Path) -> list[str]:
+        out, index = str(where / f"out{k}"), str(where / "index")
+        return ["clean", str(folders[k]), "--out", out, "--index", index, "--batch", f"b{k}"]
+
+    windows, reference = [], []
+    for k in range(4):
+        windows.append(write_window(clean(k, tmp_path / "ref"), tmp_path / "ref" / "index"))
+        reference.append(digest(tmp_path / "ref" / f"out{k}"))
+    compact = ["index", "compact", str(tmp_path / "ref" / "index")]
+    merge_window = write_window(compact, tmp_path / "ref" / "index")
+
+    index, rng = tmp_path / "index", random.Random(21)
+    compact = ["index", "compact", str(index)]
+    first = sign.sign([p.read_text() for p in sorted(folders[0].rglob("*.txt"))], Config())
+    probe = np.unique(first.shingles[first.shingles != 0])
+    kills = {"update": 0, "compaction": 0, "left a segment behind": 0}
+
+    def check(batches: list[str], also: list[str]) -> bool:
+        """The index holds ``batches`` or ``also`` and finds the first batch's shingles; whether
+        it holds ``also``; counts a killed writer's segment left behind."""
+        kills["left a segment behind"] += writing(index) or len(
+            [p for p in index.glob("seg-*") if p.is_dir()]
+        ) > len(persist.info(index)["segments"])
+        names = [b["batch"] for b in persist.info(index)["batches"]]
+        assert names in (batches, also)
+        store = persist.Store(index)
+        try:
+            assert names == [] or (store.lookup(probe) >= 0).all()
+        finally:
+            store.close()
+        return names == also
+
+    for k in range(4):
+        done, added = [f"b{j}" for j in range(k)], False
+        for delay in [-1.0, *(rng.uniform(0, 0.8 * windows[k]) for _ in range(4))]:
+            args = [*clean(k, tmp_path), "--overwrite"]
+            kills["update"] += kill_while_writing(args, index, delay)
+            if (index / "index.sqlite").exists() and check(done, [*done, f"b{k}"]):
+                added = True
+                break
+        if not added:  # the next run succeeds
+            finish(cli_run(*clean(k, tmp_path), "--overwrite"))
+        assert digest(tmp_path / f"out{k}") == reference[k]
+        if k in (1, 2):  # compactions killed at random moments, then one to the end
+            for _ in range(4):
+                delay = rng.uniform(0, 1.2 * merge_window)
+                kills["compaction"] += kill_while_writing(compact, index, delay)
+                assert check([*done, f"b{k}"], [*done, f"b{k}"])
+                assert len(persist.info(index)["segments"]) in (1, k + 1 - (k == 2))
+            finish(cli_run(*compact))
+    finish(cli_run(*compact))
+    (segment,) = persist.info(index)["segments"]
+    kept = sorted(p.name for p in index.iterdir())
+    assert kept == ["index.sqlite", segment["segment"], "write.lock"]
+    print(
+        f"\nindex kill test: update windows {[round(w, 2) for w in windows]} s, compaction "
+        f"{merge_window:.2f} s; killed: {kills}"
+    )
+    assert kills["update"] >= 6 and kills["compaction"] >= 4 and kills["left a segment behind"]

@@ -1,0 +1,158 @@
+"""A persisted index growing batch by batch: the time to add a batch, and the disk it takes.
+
+    python -m benchmarks.index_growth                      # 20 batches of 50 MB
+    python -m benchmarks.index_growth --quick              # 8 batches of 5 MB
+    python -m benchmarks.index_growth --base /work/h-segments-base --record
+
+Cuts a generated corpus (``benchmarks.corpus.generate``, planted copies across the whole of
+it) into consecutive batches of ``--batch-mb`` (its documents in order, hard-linked into one
+folder per batch) and adds them one after another with ``dedupe-docs clean BATCH --index``,
+each in a fresh process measured as the main benchmark measures (``benchmarks.measure``): wall
+time, CPU time (user + system, which moves less than wall time on a shared machine) and peak
+RSS, then the bytes the index takes on disk. With ``--base`` the same batches also go through
+another checkout's ``src`` (the release before segments rewrote every shingle file on each
+update), batch by batch in turn with this one, so both see the same machine load, and their
+outputs are compared (every file but report.json). Then ``dedupe-docs index compact`` merges the
+segments, timed. ``--record`` adds the numbers to ``results.json`` and ``RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from benchmarks import measure, report
+from benchmarks.bounded import digest
+from benchmarks.corpus import generate
+
+HERE = Path(__file__).parent
+SRC = HERE.parent / "src"
+
+
+def batches(corpus: Path, n: int, size: int, work: Path) -> list[Path]:
+    """Hard links to the first ``n * size`` bytes of ``corpus`` (whole documents in path
+    order), ``n`` folders of ``size`` bytes each or just over."""
+    files = sorted(p for p in corpus.rglob("*.txt") if p.is_file())
+    shutil.rmtree(work, ignore_errors=True)
+    folders, at = [], 0
+    for k in range(n):
+        folder, held = work / f"{k + 1:02d}", 0
+        while held < size and at < len(files):
+            target = folder / files[at].relative_to(corpus)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(files[at], target)
+            except OSError:  # another filesystem: copy
+                shutil.copyfile(files[at], target)
+            held += files[at].stat().st_size
+            at += 1
+        if held < size:
+            raise SystemExit(f"{corpus}: holds fewer than {n} batches of {size:,} bytes")
+        folders.append(folder)
+    return folders
+
+
+def disk(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def cli(src: Path, work: Path, name: str, *args: str) -> dict[str, Any]:
+    """``dedupe-docs ARGS`` from ``src`` in a fresh process: seconds, CPU seconds, peak RSS;
+    for ``clean --json``, the stage timings of its report, the seconds it took to add the batch
+    to the index and the earlier documents it read."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    argv = [sys.executable, "-m", "dedupe_docs", *args]
+    log = work / "logs" / f"{name}.log"
+    m = measure.run(argv, timeout=7200, log=log, env=env, cwd=HERE.parent)
+    if m["rc"] != 0:
+        raise SystemExit(f"dedupe-docs {' '.join(args)} failed: {m['log_tail']}")
+    cpu = (m["user_s"] or 0) + (m["system_s"] or 0)
+    out = {"seconds": round(m["wall_s"], 2), "cpu_s": round(cpu, 2),
+           "peak_rss_mb": round(m["peak_rss_mb"])}
+    if "--json" in args:
+        text = log.read_text()
+        report = json.loads(text[text.index("{") :])
+        out["stages"] = report["timings"]
+        out["earlier_documents"] = report["index"].get("earlier_documents_used")
+        out["update_s"] = report["index"].get("update_s")  # the release before: not measured
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--batch-mb", type=float, default=50)
+    parser.add_argument("--quick", action="store_true", help="8 batches of 5 MB")
+    parser.add_argument("--corpus", type=Path, help="a generated corpus folder to cut instead")
+    parser.add_argument("--base", type=Path, help="a checkout to run side by side")
+    parser.add_argument("--jobs", default="1")
+    parser.add_argument("--record", action="store_true", help="add the numbers to RESULTS.md")
+    args = parser.parse_args()
+    if args.quick:
+        args.batches, args.batch_mb = 8, 5
+    size = int(args.batch_mb * 1e6)
+    corpus = args.corpus
+    if corpus is None:
+        mb = round(args.batches * args.batch_mb)
+        folder = HERE / "data" / f"corpus-{mb}mb"
+        generate(folder, args.batches * size + 1_000_000, seed=0)
+        corpus = folder / "docs"
+    work = HERE / "work" / "index-growth"
+    folders = batches(corpus, args.batches, size, work / "batches")
+    runs = {"segments": SRC} | ({"rewrite": args.base / "src"} if args.base else {})
+    rows: list[dict[str, Any]] = []
+    for k, batch in enumerate(folders, start=1):
+        row: dict[str, Any] = {"batch": k, "mb": round(disk(batch) / 1e6, 2)}
+        for name, src in runs.items():
+            out, index = work / name / f"out-{k:02d}", work / name / "index"
+            if k == 1:
+                shutil.rmtree(work / name, ignore_errors=True)
+            row[name] = cli(src, work, f"{name}-{k:02d}", "clean", str(batch), "--out", str(out),
+                            "--index", str(index), "--batch", f"{k:02d}", "--jobs", args.jobs,
+                            "-q", "--json")
+            row[name]["index_mb"] = round(disk(index) / 1e6, 1)
+        if len(runs) > 1:
+            outs = [digest(work / name / f"out-{k:02d}") for name in runs]
+            row["same_output"] = len(set(outs)) == 1
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    index = work / "segments" / "index"
+    before = disk(index)
+    compacted = cli(SRC, work, "compact", "index", "compact", str(index))
+    result: dict[str, Any] = {
+        "command": "python -m benchmarks.index_growth " + " ".join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d"),
+        "corpus": str(corpus.parent.name),
+        "batches": args.batches,
+        "batch_mb": args.batch_mb,
+        "jobs": int(args.jobs),
+        "base": str(args.base) if args.base else None,
+        "rows": rows,
+        "compact": {**compacted, "mb_before": round(before / 1e6, 1),
+                    "mb_after": round(disk(index) / 1e6, 1)},
+    }
+    for name in runs:
+        first, last = rows[0][name], rows[-1][name]
+        result[f"{name}_last_vs_first"] = {
+            key: round(last[key] / first[key], 2) for key in ("seconds", "cpu_s")
+        }
+    print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
+    if args.record:
+        results = HERE / "results.json"
+        res = json.loads(results.read_text())
+        kept = [r for r in res.get("index_growth") or [] if r["command"] != result["command"]]
+        res["index_growth"] = [*kept, result]
+        results.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
+        (HERE / "RESULTS.md").write_text(report.markdown(res))
+
+
+if __name__ == "__main__":
+    main()
