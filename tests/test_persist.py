@@ -189,7 +189,7 @@ def test_a_compaction_killed_before_the_switch_leaves_the_previous_index(
     real = segments.merge
 
     def dies_after_the_shingles(folder: Path, name: str, *args: object) -> int:
-        if name == "keys":
+        if name == "boilerplate":
             raise KeyboardInterrupt
         return real(folder, name, *args)  # type: ignore[arg-type]
 
@@ -238,7 +238,7 @@ def write_previous_layout(index: Path) -> None:
         n = store.n_batches
         keys = np.concatenate([p.keys for p in segment.shingles.parts])
         docs = np.concatenate([p.values for p in segment.shingles.parts])
-        bp_keys, bp_counts = segment.keys.parts[0].keys, segment.keys.parts[0].values
+        bp_keys, bp_counts = segment.boilerplate.parts[0].keys, segment.boilerplate.parts[0].values
         gen = index / f"gen-{n:06d}"
         gen.mkdir()
         for p, where in enumerate(partition(keys, 4)):

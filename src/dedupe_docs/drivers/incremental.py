@@ -12,7 +12,6 @@ all batches. Only ``keep="first"`` allows this (an earlier, published copy canno
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from dedupe_docs.config import Config
 from dedupe_docs.drivers import memory
 from dedupe_docs.drivers.persist import Store
 from dedupe_docs.runtime.arrays import distinct
-from dedupe_docs.runtime.progress import Clock, Progress
+from dedupe_docs.runtime.progress import Progress
 from dedupe_docs.stages import decide, sign
 from dedupe_docs.stages.decide import BOILERPLATE, KEEP, Units
 from dedupe_docs.types import CleanedDocument, Document
@@ -115,16 +114,12 @@ def clean(
     store = Store(folder)
     try:
         store.check(config)
-        clock = Clock(timings)
         signed = memory.sign_all([d.text for d in docs], config, progress)
-        clock.lap("sign")
         owners = store.lookup(distinct(signed.shingles[signed.shingles != 0]))
         rows = store.documents(distinct(owners[owners >= 0]).tolist())
         earlier = [Document(i, text) for _, i, _, text, _ in rows]
-        clock.lap("lookup")
         if earlier:
             signed = sign.concat([memory.sign_all([d.text for d in earlier], config), signed])
-        clock.lap("sign")
         prior = Prior(
             earlier,
             [b for _, _, b, _, _ in rows],
@@ -144,10 +139,8 @@ def clean(
             assert prior.shingles is not None and prior.counts is not None
             assert prior.history is not None
             rows = [(d.id, d.text, h) for d, h in zip(docs, prior.history, strict=True)]
-            started = time.perf_counter()
             name = store.add(batch, config, rows, prior.shingles, prior.counts)
-            seconds = round(time.perf_counter() - started, 4)
-            return {"batch": name, "earlier_documents_used": len(earlier), "update_s": seconds}
+            return {"batch": name, "earlier_documents_used": len(earlier)}
         finally:
             store.close()
 

@@ -55,7 +55,8 @@ create table if not exists documents (num integer primary key, batch integer not
     id text not null, length integer not null, text blob not null, units blob not null);
 create table if not exists segments (num integer primary key, name text unique not null,
     first_batch integer not null, last_batch integer not null, shingles integer not null,
-    shingle_parts integer not null, keys integer not null, key_parts integer not null);
+    shingle_parts integer not null, boilerplate integer not null,
+    boilerplate_parts integer not null);
 """
 _RUN_ONLY = ("jobs", "engine", "work_dir", "max_memory")  # options that never change the output
 
@@ -73,7 +74,7 @@ class Segment:
     first_batch: int
     last_batch: int
     shingles: segments.Column
-    keys: segments.Column
+    boilerplate: segments.Column
 
 
 class Store:
@@ -114,7 +115,7 @@ class Store:
             generation = int(meta.get("generation", 0))
             if generation:
                 folder = self.folder / f"gen-{generation:06d}"
-                shingles, keys = segments.open_legacy(folder)
+                shingles, boilerplate = segments.open_legacy(folder)
                 rows = self.db.execute("select num, shingles from batches order by num")
                 before = 0
                 for num, total in rows.fetchall():
@@ -125,7 +126,7 @@ class Store:
                 last = self.db.execute("select max(num) from batches").fetchone()[0]
                 self.db.execute(
                     "insert into segments values (1, ?, 1, ?, ?, 16, ?, 1)",
-                    (folder.name, last, len(shingles), len(keys)),
+                    (folder.name, last, len(shingles), len(boilerplate)),
                 )
             self.db.executemany(
                 "insert or replace into meta values (?, ?)",
@@ -150,7 +151,7 @@ class Store:
                 self.db.execute("select coalesce(max(num), 0) from batches").fetchone()[0]
             )
             rows = self.db.execute(
-                "select num, name, first_batch, last_batch, shingle_parts, key_parts"
+                "select num, name, first_batch, last_batch, shingle_parts, boilerplate_parts"
                 " from segments order by first_batch"
             ).fetchall()
             try:
@@ -161,15 +162,15 @@ class Store:
         raise ConfigError(f"{self.folder}: the index keeps changing while it is opened")
 
     def _open(
-        self, num: int, name: str, first: int, last: int, parts: int, key_parts: int
+        self, num: int, name: str, first: int, last: int, parts: int, bp_parts: int
     ) -> Segment:
         folder = self.folder / name
         if name.startswith("gen-"):
-            shingles, keys = segments.open_legacy(folder)
+            shingles, boilerplate = segments.open_legacy(folder)
         else:
             shingles = segments.open_column(folder, "shingles", parts)
-            keys = segments.open_column(folder, "keys", key_parts)
-        return Segment(num, name, first, last, shingles, keys)
+            boilerplate = segments.open_column(folder, "boilerplate", bp_parts)
+        return Segment(num, name, first, last, shingles, boilerplate)
 
     def close(self) -> None:
         self.db.close()
@@ -202,7 +203,7 @@ class Store:
         queries, back = _ascending(keys)
         total = np.zeros(len(queries), dtype=np.int64)
         for segment in self.segments:
-            rows, counts = segment.keys.find(queries)
+            rows, counts = segment.boilerplate.find(queries)
             total[rows] += counts
         return total if back is None else total[back]
 
@@ -255,7 +256,7 @@ class Store:
         with self._writing():
             folder = self._new_folder(f"seg-{num:06d}")
             segments.write_column(folder, "shingles", *shingles)
-            segments.write_column(folder, "keys", *boilerplate)
+            segments.write_column(folder, "boilerplate", *boilerplate)
             folder = self._publish(folder)
             self._commit(
                 num, name, config, docs, folder.name, len(shingles[0]), len(boilerplate[0])
@@ -286,7 +287,7 @@ class Store:
         docs_rows: Sequence[tuple[str, str, np.ndarray]],
         segment: str,
         n_shingles: int,
-        n_keys: int,
+        n_bp: int,
     ) -> None:
         """The switch: batch, documents and the new segment in one transaction."""
         db, first = self.db, self.n_docs
@@ -317,7 +318,7 @@ class Store:
             )
             db.execute(
                 "insert into segments values (null, ?, ?, ?, ?, 1, ?, 1)",
-                (segment, num, num, n_shingles, n_keys),
+                (segment, num, num, n_shingles, n_bp),
             )
             meta = {
                 "documents": str(first + len(docs_rows)),
@@ -350,10 +351,11 @@ class Store:
             first, last = self.segments[0].first_batch, self.segments[-1].last_batch
             folder = self._new_folder(f"seg-{first:06d}-{last:06d}")
             parts = segments.merge(folder, "shingles", [s.shingles for s in self.segments], "first")
-            key_parts = segments.merge(folder, "keys", [s.keys for s in self.segments], "sum")
+            bp_columns = [s.boilerplate for s in self.segments]
+            bp_parts = segments.merge(folder, "boilerplate", bp_columns, "sum")
             folder = self._publish(folder)
             merged = segments.open_column(folder, "shingles", parts)
-            n_keys = len(segments.open_column(folder, "keys", key_parts))
+            n_bp = len(segments.open_column(folder, "boilerplate", bp_parts))
             db = self.db
             db.execute("begin immediate")
             try:
@@ -364,7 +366,7 @@ class Store:
                 )
                 db.execute(
                     "insert into segments values (null, ?, ?, ?, ?, ?, ?, ?)",
-                    (folder.name, first, last, len(merged), parts, n_keys, key_parts),
+                    (folder.name, first, last, len(merged), parts, n_bp, bp_parts),
                 )
                 db.execute("commit")
             except BaseException:

@@ -1,14 +1,15 @@
 """The segments of a persisted index: key tables written once, never rewritten.
 
-A segment is a folder holding two columns of ``(key, value)`` rows sorted by key: the shingles
-(hash → the index's document holding its first occurrence) and the short-block keys of
-boilerplate (key → the documents it stands in). A column is one or more parts, part ``p`` of
-``2**b`` holding the keys whose top ``b`` bits are ``p``, so a merge works one part at a time in
-bounded memory. Each part is three ``.npy`` files: ``keys`` (uint64 ascending, distinct),
-``values`` (int64) and ``filter``, one bit per slot of the keys' top bits (at least 16 bits
-per key), set where a key has those bits. Looking a sorted array of hashes up walks it once:
-a hash whose filter bit is clear (most hashes absent from the part) costs one read of a bit
-that the walk reads in order; only the rest gallop forward through the keys.
+A segment is a folder holding two columns of ``(key, value)`` rows sorted by key: ``shingles``
+(hash → the index's document holding its first occurrence) and ``boilerplate`` (short-block
+key → the documents it stands in). A column is one or more parts, part ``p`` of ``2**b``
+holding the keys whose top ``b`` bits are ``p``, so a merge works one part at a time in
+bounded memory. Part ``p`` of column ``C`` is three ``.npy`` files: ``C-pp.keys.npy`` (uint64
+ascending, distinct), ``C-pp.values.npy`` (uint32, or int64 where a value needs it) and
+``C-pp.filter.npy``, one bit per slot of the keys' top bits (8 to 16 bits per key), set where
+a key has those bits. Looking a sorted array of hashes up walks it once: a hash whose filter
+bit is clear (most hashes absent from the part) costs one read of a bit that the walk reads in
+order; only the rest gallop forward through the keys.
 
 The folders of an index written before segments (``gen-N``: 16 parts per column of
 ``hash-XX.npy`` and ``doc-XX.npy``, the boilerplate counts in ``bp-keys.npy`` and
@@ -28,9 +29,9 @@ from numba import njit
 
 from dedupe_docs.runtime.storage import fsync_path
 
-FILTER_BITS = 16
-"""Filter bits per key, at least: a hash absent from a part passes the filter with a
-probability of at most ``1 - exp(-1 / FILTER_BITS)`` (6 %)."""
+FILTER_BITS = 8
+"""Filter bits per key, at least (16 at most): a hash absent from a part passes the filter
+with a probability of at most ``1 - exp(-1 / FILTER_BITS)`` (12 %)."""
 PART_KEYS = 1 << 24
 """Keys per part of a merged column, at most on average: what a merge holds at a time."""
 
@@ -181,9 +182,10 @@ def open_legacy(folder: Path) -> tuple[Column, Column]:
 
 def write_part(folder: Path, name: str, part: int, keys: np.ndarray, values: np.ndarray) -> None:
     """Write part ``part`` of column ``name`` (``keys`` ascending and distinct), fsynced."""
+    small = len(values) == 0 or (values.min() >= 0 and values.max() <= np.iinfo(np.uint32).max)
     for kind, array in (
         ("keys", keys.astype(np.uint64, copy=False)),
-        ("values", values.astype(np.int64, copy=False)),
+        ("values", values.astype(np.uint32 if small else np.int64)),
         ("filter", build_filter(keys)),
     ):
         path = folder / f"{name}-{part:02x}.{kind}.npy"
