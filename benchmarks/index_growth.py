@@ -65,28 +65,67 @@ def disk(folder: Path) -> int:
 
 
 def cli(src: Path, work: Path, name: str, *args: str) -> dict[str, Any]:
-    """``dedupe-docs ARGS`` from ``src`` in a fresh process: seconds, CPU seconds, peak RSS;
-    for ``clean --json``, the stage timings of its report, the seconds it took to add the batch
-    to the index and the earlier documents it read."""
+    """``dedupe-docs ARGS`` from ``src`` in a fresh process (through :func:`child`): seconds,
+    CPU seconds, peak RSS, and the seconds spent in the index (:data:`INDEX_CALLS`)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    argv = [sys.executable, "-m", "dedupe_docs", *args]
-    log = work / "logs" / f"{name}.log"
-    m = measure.run(argv, timeout=7200, log=log, env=env, cwd=HERE.parent)
+    spent = work / "logs" / f"{name}.index.json"
+    argv = [sys.executable, "-m", "benchmarks.index_growth", "--child", str(spent), *args]
+    m = measure.run(argv, timeout=7200, log=work / "logs" / f"{name}.log", env=env,
+                    cwd=HERE.parent)
     if m["rc"] != 0:
         raise SystemExit(f"dedupe-docs {' '.join(args)} failed: {m['log_tail']}")
     cpu = (m["user_s"] or 0) + (m["system_s"] or 0)
-    out = {"seconds": round(m["wall_s"], 2), "cpu_s": round(cpu, 2),
-           "peak_rss_mb": round(m["peak_rss_mb"])}
-    if "--json" in args:
-        text = log.read_text()
-        report = json.loads(text[text.index("{") :])
-        out["stages"] = report["timings"]
-        out["earlier_documents"] = report["index"].get("earlier_documents_used")
-        out["update_s"] = report["index"].get("update_s")  # the release before: not measured
-    return out
+    return {"seconds": round(m["wall_s"], 2), "cpu_s": round(cpu, 2),
+            "peak_rss_mb": round(m["peak_rss_mb"]), **json.loads(spent.read_text())}
+
+
+INDEX_CALLS = {
+    "lookup_s": ("lookup", "key_counts", "boilerplate_counts"),
+    "fetch_s": ("documents",),
+    "update_s": ("add",),
+}
+"""The index's own work, by the ``Store`` methods of either release: looking the batch's
+shingles and short-block keys up (the release before segments read all its boilerplate counts
+instead), reading the earlier documents the batch repeats, and adding the batch."""
+
+
+def child(spent: Path, args: list[str]) -> None:
+    """Run ``dedupe-docs ARGS`` with the time spent in the index's methods added up, and write
+    it to ``spent`` as JSON with the number of earlier documents read (both releases have these
+    methods)."""
+    from dedupe_docs.cli import main as command
+    from dedupe_docs.drivers import persist
+
+    seconds = dict.fromkeys(INDEX_CALLS, 0.0)
+    earlier = 0
+
+    def timed(key: str, method: Any) -> Any:
+        def call(*a: Any, **k: Any) -> Any:
+            nonlocal earlier
+            started = time.perf_counter()
+            try:
+                found = method(*a, **k)
+            finally:
+                seconds[key] += time.perf_counter() - started
+            earlier += len(found) if method.__name__ == "documents" else 0
+            return found
+        return call
+
+    for key, names in INDEX_CALLS.items():
+        for method in names:
+            if hasattr(persist.Store, method):
+                setattr(persist.Store, method, timed(key, getattr(persist.Store, method)))
+    try:
+        command.main(args, standalone_mode=False)
+    finally:
+        numbers = {k: round(v, 3) for k, v in seconds.items()}
+        spent.write_text(json.dumps({**numbers, "earlier_documents": earlier}))
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child(Path(sys.argv[2]), sys.argv[3:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--batch-mb", type=float, default=50)
@@ -117,7 +156,7 @@ def main() -> None:
                 shutil.rmtree(work / name, ignore_errors=True)
             row[name] = cli(src, work, f"{name}-{k:02d}", "clean", str(batch), "--out", str(out),
                             "--index", str(index), "--batch", f"{k:02d}", "--jobs", args.jobs,
-                            "-q", "--json")
+                            "-q")
             row[name]["index_mb"] = round(disk(index) / 1e6, 1)
         if len(runs) > 1:
             outs = [digest(work / name / f"out-{k:02d}") for name in runs]
@@ -142,7 +181,9 @@ def main() -> None:
     for name in runs:
         first, last = rows[0][name], rows[-1][name]
         result[f"{name}_last_vs_first"] = {
-            key: round(last[key] / first[key], 2) for key in ("seconds", "cpu_s")
+            label: round(last[key] / first[key], 2) if first[key] else None
+            for key, label in (("seconds", "wall time"), ("cpu_s", "CPU time"),
+                               ("lookup_s", "lookup"), ("update_s", "update"))
         }
     print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
     if args.record:

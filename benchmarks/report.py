@@ -163,26 +163,30 @@ def _index_growth(run: dict[str, Any]) -> list[str]:
            f"after another with `clean --index` (`--jobs {run['jobs']}`), each in a fresh process"
            f" ({run['date']}). `segments`: this release; `rewrite`: the release before "
            f"segments, which rewrote every shingle file on each update (`{run['base']}`), run "
-           "batch by batch in turn with it on the same shared machine. Seconds = wall time of "
-           "the whole command; CPU = user + system.", "",
-           "| batch | MB | " + " | ".join(f"{n} s | {n} CPU s | {n} index MB" for n in names)
+           "batch by batch in turn with it on the same shared machine. s = wall time of the "
+           "whole command; CPU = user + system; lookup = the index search for the batch's "
+           "shingles and short-block keys; update = adding the batch (its segment, or all the "
+           "shingle files again, and its documents); earlier = the earlier documents the batch "
+           "repeats, read from the index and cleaned again with it.", "",
+           "| batch | MB | earlier | " + " | ".join(
+               f"{n} s | CPU s | lookup s | update s | index MB" for n in names)
            + (" | same output |" if len(names) > 1 else " |"),
-           "|" + "---|" * (2 + 3 * len(names) + (len(names) > 1))]
+           "|" + "---|" * (3 + 5 * len(names) + (len(names) > 1))]
     for row in run["rows"]:
-        cells = [f"{row[n]['seconds']} | {row[n]['cpu_s']} | {row[n]['index_mb']}" for n in names]
+        cells = [f"{row[n]['seconds']} | {row[n]['cpu_s']} | {row[n]['lookup_s']} | "
+                 f"{row[n]['update_s']} | {row[n]['index_mb']}" for n in names]
         same = {True: " | yes", False: " | **no**"}.get(row.get("same_output"), "")
-        out.append(f"| {row['batch']} | {row['mb']} | " + " | ".join(cells) + same + " |")
+        out.append(f"| {row['batch']} | {row['mb']} | {row[names[0]]['earlier_documents']} | "
+                   + " | ".join(cells) + same + " |")
     for n in names:
         ratio = run[f"{n}_last_vs_first"]
-        out.append("")
-        out.append(f"`{n}`: last batch against the first, {ratio['seconds']}× the wall time "
-                   f"and {ratio['cpu_s']}× the CPU time.")
+        out += ["", f"`{n}`, last batch against the first: "
+                + ", ".join(f"{v}× the {k}" for k, v in ratio.items()) + "."]
     c = run["compact"]
     out += ["", f"`dedupe-docs index compact` of the {run['batches']} segments: {c['seconds']} s "
             f"({c['cpu_s']} CPU s, peak RSS {c['peak_rss_mb']} MB), {c['mb_before']} → "
             f"{c['mb_after']} MB on disk."]
     return out
-
 
 def plot(results_json: Path, png: Path) -> None:
     """Throughput vs size per tool (left) and recall per noise kind (right)."""
