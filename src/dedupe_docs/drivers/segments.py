@@ -32,7 +32,7 @@ from dedupe_docs.runtime.storage import fsync_path
 FILTER_BITS = 8
 """Filter bits per key, at least (16 at most): a hash absent from a part passes the filter
 with a probability of at most ``1 - exp(-1 / FILTER_BITS)`` (12 %)."""
-PART_KEYS = 1 << 24
+PART_KEYS = 1 << 23
 """Keys per part of a merged column, at most on average: what a merge holds at a time."""
 
 Combine = Literal["first", "sum"]
@@ -196,7 +196,7 @@ def write_part(folder: Path, name: str, part: int, keys: np.ndarray, values: np.
 
 def write_column(folder: Path, name: str, keys: np.ndarray, values: np.ndarray) -> None:
     """Write ``(keys, values)`` rows (distinct keys, in any order) as a one-part column."""
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)  # distinct: no ties to keep in order
     write_part(folder, name, 0, keys[order], values[order])
 
 
