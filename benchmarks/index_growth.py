@@ -39,13 +39,14 @@ SRC = HERE.parent / "src"
 
 def batches(corpus: Path, n: int, size: int, work: Path) -> list[Path]:
     """Hard links to the first ``n * size`` bytes of ``corpus`` (whole documents in path
-    order), ``n`` folders of ``size`` bytes each or just over."""
+    order) in ``n`` folders, batch ``k`` ending at the first document past ``k * size`` bytes
+    (the last may fall short by less than 1 %)."""
     files = sorted(p for p in corpus.rglob("*.txt") if p.is_file())
     shutil.rmtree(work, ignore_errors=True)
-    folders, at = [], 0
-    for k in range(n):
-        folder, held = work / f"{k + 1:02d}", 0
-        while held < size and at < len(files):
+    folders, at, total = [], 0, 0
+    for k in range(1, n + 1):
+        folder, held = work / f"{k:02d}", 0
+        while total < k * size and at < len(files):
             target = folder / files[at].relative_to(corpus)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -53,8 +54,9 @@ def batches(corpus: Path, n: int, size: int, work: Path) -> list[Path]:
             except OSError:  # another filesystem: copy
                 shutil.copyfile(files[at], target)
             held += files[at].stat().st_size
+            total += files[at].stat().st_size
             at += 1
-        if held < size:
+        if held < 0.99 * size:
             raise SystemExit(f"{corpus}: holds fewer than {n} batches of {size:,} bytes")
         folders.append(folder)
     return folders

@@ -236,16 +236,17 @@ def write_previous_layout(index: Path) -> None:
     try:
         (segment,) = store.segments
         n = store.n_batches
-        keys = np.concatenate([p.keys for p in segment.shingles.parts])
-        docs = np.concatenate([p.values for p in segment.shingles.parts])
-        bp_keys, bp_counts = segment.boilerplate.parts[0].keys, segment.boilerplate.parts[0].values
+        shingles, boilerplate = segment.open(index)
+        keys = np.concatenate([p.keys for p in shingles.parts])
+        docs = np.concatenate([p.values for p in shingles.parts]).astype(np.int64)
+        bp_keys, bp_counts = boilerplate.parts[0].keys, boilerplate.parts[0].values
         gen = index / f"gen-{n:06d}"
         gen.mkdir()
         for p, where in enumerate(partition(keys, 4)):
             np.save(gen / f"hash-{p:02x}.npy", keys[where])
             np.save(gen / f"doc-{p:02x}.npy", docs[where])
         np.save(gen / "bp-keys.npy", np.asarray(bp_keys))
-        np.save(gen / "bp-counts.npy", np.asarray(bp_counts))
+        np.save(gen / "bp-counts.npy", np.asarray(bp_counts, dtype=np.int64))
         shutil.rmtree(index / segment.name)
     finally:
         store.close()

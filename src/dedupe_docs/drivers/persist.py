@@ -67,14 +67,24 @@ def _compress(text: str) -> bytes:
 
 @attrs.frozen
 class Segment:
-    """A row of the manifest and its open columns."""
+    """A row of the manifest: a segment folder and the batches it holds."""
 
     num: int
     name: str
     first_batch: int
     last_batch: int
-    shingles: segments.Column
-    boilerplate: segments.Column
+    shingle_parts: int
+    boilerplate_parts: int
+
+    def open(self, index: Path) -> tuple[segments.Column, segments.Column]:
+        """Its shingles and boilerplate columns, memory-mapped."""
+        folder = index / self.name
+        if self.name.startswith("gen-"):
+            return segments.open_legacy(folder)
+        return (
+            segments.open_column(folder, "shingles", self.shingle_parts),
+            segments.open_column(folder, "boilerplate", self.boilerplate_parts),
+        )
 
 
 class Store:
@@ -139,38 +149,31 @@ class Store:
             raise
 
     def _read(self) -> None:
-        """The manifest and the counts; a segment that a compaction removed since the manifest
-        was read means the manifest changed: read it again."""
-        for _ in range(10):
-            meta = dict(self.db.execute("select key, value from meta"))
-            self.n_docs = int(meta.get("documents", 0))
-            self.config: dict[str, Any] | None = (
-                json.loads(meta["config"]) if "config" in meta else None
-            )
-            self.n_batches = int(
-                self.db.execute("select coalesce(max(num), 0) from batches").fetchone()[0]
-            )
-            rows = self.db.execute(
-                "select num, name, first_batch, last_batch, shingle_parts, boilerplate_parts"
-                " from segments order by first_batch"
-            ).fetchall()
-            try:
-                self.segments = [self._open(*row) for row in rows]
-                return
-            except FileNotFoundError:
-                continue
-        raise ConfigError(f"{self.folder}: the index keeps changing while it is opened")
+        """The counts, the options and the manifest."""
+        meta = dict(self.db.execute("select key, value from meta"))
+        self.n_docs = int(meta.get("documents", 0))
+        self.config: dict[str, Any] | None = (
+            json.loads(meta["config"]) if "config" in meta else None
+        )
+        self.n_batches = int(
+            self.db.execute("select coalesce(max(num), 0) from batches").fetchone()[0]
+        )
+        rows = self.db.execute(
+            "select num, name, first_batch, last_batch, shingle_parts, boilerplate_parts"
+            " from segments order by first_batch"
+        )
+        self.segments = [Segment(*row) for row in rows]
 
-    def _open(
-        self, num: int, name: str, first: int, last: int, parts: int, bp_parts: int
-    ) -> Segment:
-        folder = self.folder / name
-        if name.startswith("gen-"):
-            shingles, boilerplate = segments.open_legacy(folder)
-        else:
-            shingles = segments.open_column(folder, "shingles", parts)
-            boilerplate = segments.open_column(folder, "boilerplate", bp_parts)
-        return Segment(num, name, first, last, shingles, boilerplate)
+    def _columns(self) -> list[tuple[segments.Column, segments.Column]]:
+        """Every segment's columns, oldest first, mapped for the caller only (the pages it
+        reads do not stay in the process); a segment that a compaction removed since the
+        manifest was read means the manifest changed: read it again."""
+        for _ in range(10):
+            try:
+                return [segment.open(self.folder) for segment in self.segments]
+            except FileNotFoundError:
+                self._read()
+        raise ConfigError(f"{self.folder}: the index keeps changing while it is read")
 
     def close(self) -> None:
         self.db.close()
@@ -192,8 +195,8 @@ class Store:
         """The document of each hash's first occurrence in the index (-1 where none)."""
         queries, back = _ascending(hashes)
         out = np.full(len(queries), -1, dtype=np.int64)
-        for segment in self.segments:  # oldest first: an earlier occurrence wins
-            rows, docs = segment.shingles.find(queries)
+        for shingles, _ in self._columns():  # oldest first: an earlier occurrence wins
+            rows, docs = shingles.find(queries)
             fresh = out[rows] < 0
             out[rows[fresh]] = docs[fresh]
         return out if back is None else out[back]
@@ -202,8 +205,8 @@ class Store:
         """The documents of every batch in the index that each short-block key stands in."""
         queries, back = _ascending(keys)
         total = np.zeros(len(queries), dtype=np.int64)
-        for segment in self.segments:
-            rows, counts = segment.boilerplate.find(queries)
+        for _, boilerplate in self._columns():
+            rows, counts = boilerplate.find(queries)
             total[rows] += counts
         return total if back is None else total[back]
 
@@ -350,9 +353,10 @@ class Store:
                 return {"segments_before": before, "segments_after": before}
             first, last = self.segments[0].first_batch, self.segments[-1].last_batch
             folder = self._new_folder(f"seg-{first:06d}-{last:06d}")
-            parts = segments.merge(folder, "shingles", [s.shingles for s in self.segments], "first")
-            bp_columns = [s.boilerplate for s in self.segments]
-            bp_parts = segments.merge(folder, "boilerplate", bp_columns, "sum")
+            columns = self._columns()
+            parts = segments.merge(folder, "shingles", [c[0] for c in columns], "first")
+            bp_parts = segments.merge(folder, "boilerplate", [c[1] for c in columns], "sum")
+            del columns
             folder = self._publish(folder)
             merged = segments.open_column(folder, "shingles", parts)
             n_bp = len(segments.open_column(folder, "boilerplate", bp_parts))

@@ -161,7 +161,7 @@ def open_column(folder: Path, name: str, n_parts: int) -> Column:
             Part(
                 _load(folder / f"{name}-{p:02x}.keys.npy"),
                 _load(folder / f"{name}-{p:02x}.values.npy"),
-                np.load(folder / f"{name}-{p:02x}.filter.npy"),
+                _load(folder / f"{name}-{p:02x}.filter.npy"),
             )
             for p in range(n_parts)
         ]
