@@ -194,7 +194,27 @@ def main() -> None:
         kept = [r for r in res.get("index_growth") or [] if r["command"] != result["command"]]
         res["index_growth"] = [*kept, result]
         results.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
-        (HERE / "RESULTS.md").write_text(report.markdown(res))
+        record(HERE / "RESULTS.md", res["index_growth"])
+
+
+HEADING = "## Persisted index growing batch by batch"
+
+
+def record(path: Path, runs: list[dict[str, Any]]) -> None:
+    """Put the sections of ``runs`` in RESULTS.md in place of the ones it has, before its
+    closing note on the columns, and leave every other section as it is."""
+    text = path.read_text()
+    kept, skipping = [], False
+    for line in text.split("\n"):
+        if line.startswith(("## ", "Columns: ")):
+            skipping = line.startswith(HEADING)
+        if not skipping:
+            kept.append(line)
+    text = "\n".join(kept)
+    at = text.find("\nColumns: ")
+    at = len(text) if at < 0 else at
+    sections = "\n".join(line for run in runs for line in report.index_growth(run))
+    path.write_text(text[:at].rstrip("\n") + "\n" + sections + "\n" + text[at:])
 
 
 if __name__ == "__main__":

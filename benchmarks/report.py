@@ -145,7 +145,7 @@ def markdown(res: dict[str, Any]) -> str:
                                f"{r['mb_per_s']} | {cpu} | {faults} | {r['peak_rss_mb']} MB | "
                                f"{r['rss_per_input']}× | {same} |")
     for run in res.get("index_growth") or []:
-        out += _index_growth(run)
+        out += index_growth(run)
     out += ["", "Columns: MB/s = input bytes / wall time of the whole run (start-up, reading, "
             "writing included); peak RSS = max of the largest process and the sampled process-"
             "tree sum; precision/recall/F1 over non-whitespace characters; source ok = share of "
@@ -155,7 +155,7 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _index_growth(run: dict[str, Any]) -> list[str]:
+def index_growth(run: dict[str, Any]) -> list[str]:
     """The section of one ``benchmarks/index_growth.py`` run: a row per batch added."""
     names = [n for n in ("segments", "rewrite") if n in run["rows"][0]]
     out = ["", f"## Persisted index growing batch by batch (`{run['command']}`)", "",

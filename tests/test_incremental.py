@@ -177,7 +177,8 @@ def test_cli_index_and_info(tmp_path: Path) -> None:
     assert [without_batch(p) for p in got][2:] == joint[2:]
     shown = runner.invoke(main, ["index", "info", index])
     assert shown.exit_code == 0
-    assert "batch may: 2 documents" in shown.output and "2 batches in 2 segments, 5 documents" in shown.output
+    assert "batch may: 2 documents" in shown.output
+    assert "2 batches in 2 segments, 5 documents" in shown.output
     again = runner.invoke(
         main,
         ["clean", str(first), "--out", str(tmp_path / "x"), "--index", index, "--batch", "may"],
