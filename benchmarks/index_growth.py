@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,27 @@ def batches(corpus: Path, n: int, size: int, work: Path) -> list[Path]:
             raise SystemExit(f"{corpus}: holds fewer than {n} batches of {size:,} bytes")
         folders.append(folder)
     return folders
+
+
+def growth(runs: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The last batch's numbers against the first's (the lookup: against the second's, the
+    first batch having no index to search)."""
+    pairs = {"wall time": "seconds", "CPU time": "cpu_s", "update": "update_s"}
+    out = {label: _ratio(runs[-1][key], runs[0][key]) for label, key in pairs.items()}
+    if len(runs) > 2:
+        out["lookup (against the second batch)"] = _ratio(runs[-1]["lookup_s"], runs[1]["lookup_s"])
+    return out
+
+
+def _ratio(last: float, first: float) -> float | None:
+    return round(last / first, 2) if first else None
+
+
+def commit(checkout: Path) -> str:
+    """The commit a checkout is at, short."""
+    done = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "an unknown commit"
 
 
 def disk(folder: Path) -> int:
@@ -149,6 +171,10 @@ def main() -> None:
     work = HERE / "work" / "index-growth"
     folders = batches(corpus, args.batches, size, work / "batches")
     runs = {"segments": SRC} | ({"rewrite": args.base / "src"} if args.base else {})
+    first_file = min(folders[0].rglob("*.txt"))
+    for name, src in runs.items():  # compiled kernels cached before anything is timed
+        cli(src, work, f"{name}-warm-up", "clean", str(first_file), "--out",
+            str(work / "warm-up"), "--overwrite", "-q")
     rows: list[dict[str, Any]] = []
     for k, batch in enumerate(folders, start=1):
         row: dict[str, Any] = {"batch": k, "mb": round(disk(batch) / 1e6, 2)}
@@ -175,18 +201,13 @@ def main() -> None:
         "batches": args.batches,
         "batch_mb": args.batch_mb,
         "jobs": int(args.jobs),
-        "base": str(args.base) if args.base else None,
+        "base": f"{args.base} at {commit(args.base)}" if args.base else None,
         "rows": rows,
         "compact": {**compacted, "mb_before": round(before / 1e6, 1),
                     "mb_after": round(disk(index) / 1e6, 1)},
     }
     for name in runs:
-        first, last = rows[0][name], rows[-1][name]
-        result[f"{name}_last_vs_first"] = {
-            label: round(last[key] / first[key], 2) if first[key] else None
-            for key, label in (("seconds", "wall time"), ("cpu_s", "CPU time"),
-                               ("lookup_s", "lookup"), ("update_s", "update"))
-        }
+        result[f"{name}_last_vs_first"] = growth([row[name] for row in rows])
     print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=1))
     if args.record:
         results = HERE / "results.json"
