@@ -144,6 +144,8 @@ def markdown(res: dict[str, Any]) -> str:
                     out.append(f"| {run['corpus']} | {run['mb']} | {label} | {r['seconds']} | "
                                f"{r['mb_per_s']} | {cpu} | {faults} | {r['peak_rss_mb']} MB | "
                                f"{r['rss_per_input']}× | {same} |")
+    for run in res.get("index_growth") or []:
+        out += index_growth(run)
     out += ["", "Columns: MB/s = input bytes / wall time of the whole run (start-up, reading, "
             "writing included); peak RSS = max of the largest process and the sampled process-"
             "tree sum; precision/recall/F1 over non-whitespace characters; source ok = share of "
@@ -152,6 +154,39 @@ def markdown(res: dict[str, Any]) -> str:
             "tokenise-only pass on the same corpus.", ""]
     return "\n".join(out)
 
+
+def index_growth(run: dict[str, Any]) -> list[str]:
+    """The section of one ``benchmarks/index_growth.py`` run: a row per batch added."""
+    names = [n for n in ("segments", "rewrite") if n in run["rows"][0]]
+    out = ["", f"## Persisted index growing batch by batch (`{run['command']}`)", "",
+           f"{run['batches']} batches of {run['batch_mb']:g} MB of `{run['corpus']}` added one "
+           f"after another with `clean --index` (`--jobs {run['jobs']}`), each in a fresh process"
+           f" ({run['date']}). `segments`: this release; `rewrite`: the release before "
+           f"segments, which rewrote every shingle file on each update (`{run['base']}`), run "
+           "batch by batch in turn with it on the same shared machine. s = wall time of the "
+           "whole command; CPU = user + system; lookup = the index search for the batch's "
+           "shingles and short-block keys; update = adding the batch (its segment, or all the "
+           "shingle files again, and its documents); earlier = the earlier documents the batch "
+           "repeats, read from the index and cleaned again with it.", "",
+           "| batch | MB | earlier | " + " | ".join(
+               f"{n} s | CPU s | lookup s | update s | index MB" for n in names)
+           + (" | same output |" if len(names) > 1 else " |"),
+           "|" + "---|" * (3 + 5 * len(names) + (len(names) > 1))]
+    for row in run["rows"]:
+        cells = [f"{row[n]['seconds']} | {row[n]['cpu_s']} | {row[n]['lookup_s']} | "
+                 f"{row[n]['update_s']} | {row[n]['index_mb']}" for n in names]
+        same = {True: " | yes", False: " | **no**"}.get(row.get("same_output"), "")
+        out.append(f"| {row['batch']} | {row['mb']} | {row[names[0]]['earlier_documents']} | "
+                   + " | ".join(cells) + same + " |")
+    for n in names:
+        ratio = run[f"{n}_last_vs_first"]
+        out += ["", f"`{n}`, last batch against the first: "
+                + ", ".join(f"{v}× the {k}" for k, v in ratio.items()) + "."]
+    c = run["compact"]
+    out += ["", f"`dedupe-docs index compact` of the {run['batches']} segments: {c['seconds']} s "
+            f"({c['cpu_s']} CPU s, peak RSS {c['peak_rss_mb']} MB), {c['mb_before']} → "
+            f"{c['mb_after']} MB on disk."]
+    return out
 
 def plot(results_json: Path, png: Path) -> None:
     """Throughput vs size per tool (left) and recall per noise kind (right)."""

@@ -73,6 +73,7 @@ def test_every_option_of_every_command_is_in_the_cli_docs() -> None:
     cli = doc("cli.md")
     commands = {name: main.commands[name] for name in ("clean", "explain", "report")}
     commands["index info"] = main.commands["index"].commands["info"]  # type: ignore[attr-defined]
+    commands["index compact"] = main.commands["index"].commands["compact"]  # type: ignore[attr-defined]
     for name, command in commands.items():
         assert f"dedupe-docs {name} " in README, name
         section = cli.split(f"## `dedupe-docs {name}`", 1)[1].split("\n## ", 1)[0]

@@ -38,8 +38,7 @@ class Prior:
     signed: sign.Signed | None
     index_docs: int
     new_docs: int
-    bp_keys: np.ndarray
-    bp_counts: np.ndarray
+    earlier_counts: Callable[[np.ndarray], np.ndarray]  # documents per key in earlier batches
     shingles: tuple[np.ndarray, np.ndarray] | None = None
     counts: tuple[np.ndarray, np.ndarray] | None = None
     history: list[np.ndarray] | None = None
@@ -55,14 +54,14 @@ class Prior:
     def boilerplate_set(self, keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
         """Short-block keys that stand in enough documents of all batches, this one included."""
         new = blk_doc >= len(self.docs)
-        values, counts = decide.key_doc_counts(keys[new], blk_doc[new])
-        merged, where = np.unique(np.concatenate([self.bp_keys, values]), return_inverse=True)
-        total = np.bincount(where, weights=np.concatenate([self.bp_counts, counts]))
-        self.counts = (merged, total.astype(np.int64))
+        values, counts = self.counts = decide.key_doc_counts(keys[new], blk_doc[new])
         if config.boilerplate_max_tokens == 0:
             return np.zeros(0, dtype=np.uint64)
+        seen = distinct(keys[keys != 0])  # only the run's own keys can match a block
+        total = self.earlier_counts(seen)
+        total[np.searchsorted(seen, values)] += counts
         needed = decide.boilerplate_needed(self.index_docs + self.new_docs, config)
-        return merged[self.counts[1] >= needed]
+        return seen[total >= needed]
 
     def freeze(self, units: Units) -> tuple[Units, np.ndarray]:
         """The earlier documents' units as they were stored, pinned to their recorded history
@@ -121,7 +120,6 @@ def clean(
         earlier = [Document(i, text) for _, i, _, text, _ in rows]
         if earlier:
             signed = sign.concat([memory.sign_all([d.text for d in earlier], config), signed])
-        bp_keys, bp_counts = store.boilerplate_counts()
         prior = Prior(
             earlier,
             [b for _, _, b, _, _ in rows],
@@ -129,8 +127,7 @@ def clean(
             signed,
             store.n_docs,
             len(docs),
-            bp_keys,
-            bp_counts,
+            store.key_counts,
         )
         cleaned = memory.clean(docs, config, timings, progress, prior)
     except BaseException:
