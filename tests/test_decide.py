@@ -275,3 +275,15 @@ def test_reworded_reads_texts_that_hold_nul_characters() -> None:
     targets = ["Copy\x00 of a line with   doubled lettters", "plain text"]
     sources = ["copy of a line with doubled letters", "plain text"]
     assert decide.reworded(targets, sources, np.array([True, True])).tolist() == [False, False]
+
+
+def test_spans_too_long_to_align_word_by_word_are_left_to_their_similarity() -> None:
+    """A fuzzy copy whose source span is huge (its aligned words lie all over a long line) is
+    not sliced and aligned word by word: that cost memory that grows with both lengths."""
+    long = "word " * (decide.REWORDED_MAX_CHARS // 5 + 10)
+    texts = ["short copied text here", long]
+    units = np.array([0])
+    locations = (np.array([0]), np.array([0]), np.array([len(texts[0])]))
+    sources = (np.array([1]), np.array([0]), np.array([len(long)]))
+    found = decide._reworded_units(texts, units, locations, sources, np.array([False]))
+    assert found.tolist() == [False]

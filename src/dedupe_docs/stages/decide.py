@@ -442,10 +442,22 @@ def _reworded_units(
     """:func:`reworded` of the ``units`` (rows of the document/start/end columns
     ``locations`` and ``sources``), ``short`` where in a run of copies shorter than a passage."""
     (doc, start, end), (src_doc, src_start, src_end) = locations, sources
-    rows = units.tolist()
+    # Spans too long to align word by word are left to their similarity (a whole 50 MB line,
+    # or a sentence whose aligned words lie all over one): slices of them would not fit.
+    small = (end[units] - start[units] <= REWORDED_MAX_CHARS) & (
+        src_end[units] - src_start[units] <= REWORDED_MAX_CHARS
+    )
+    rows = units[small].tolist()
     targets = [texts[int(doc[u])][int(start[u]) : int(end[u])] for u in rows]
     found = [texts[int(src_doc[u])][int(src_start[u]) : int(src_end[u])] for u in rows]
-    return reworded(targets, found, short[units])
+    out = np.zeros(len(units), dtype=bool)
+    out[small] = reworded(targets, found, short[units][small])
+    return out
+
+
+REWORDED_MAX_CHARS = 50_000
+"""Characters from which a fuzzy copy or its source is not checked word by word: aligning the
+words costs memory that grows with the product of the two lengths."""
 
 
 def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) -> np.ndarray:
