@@ -140,6 +140,7 @@ def load_output(out: Path) -> list[CleanedDocument]:
                 x["reason"],
                 SourceRef(**x["source"]) if x["source"] else None,
                 x["similarity"],
+                x.get("rule"),
             )
             for x in r["removed"]
         )

@@ -58,7 +58,7 @@ def test_explain_shows_the_second_letter_beside_the_first(seeds_out: Path) -> No
     # The second copy of the letter (lines 110-141) repeats the first (lines 78-109), and the two
     # copies are the same text character for character.
     head = re.search(
-        rf"^{re.escape(LETTER_DOC)}:110-141 \[(\d+):(\d+)\] duplicate, similarity 1\.00 "
+        rf"^{re.escape(LETTER_DOC)}:110-141 \[(\d+):(\d+)\] duplicate \(passage\), similarity 1\.00 "
         rf"of {re.escape(LETTER_DOC)}:78-109 \[(\d+):(\d+)\] \(identical text\)$",
         out,
         re.MULTILINE,
@@ -113,7 +113,7 @@ def test_explain_marks_typos_in_a_fuzzy_copy(tmp_path: Path) -> None:
 def test_explain_boilerplate_has_no_source(seeds_out: Path) -> None:
     code, out, _ = invoke("explain", str(seeds_out), "--reason", "boilerplate")
     assert code == 0
-    assert out.count(" boilerplate\n") == 107
+    assert out.count(" boilerplate (template)\n") == 107
     assert " of " not in out.split("\n", 1)[0]
 
 
@@ -128,7 +128,7 @@ def test_explain_finds_moved_inputs_only_when_told(tmp_path: Path) -> None:
     assert f"{corpus}: input of the run in {out} is missing (moved or deleted?)" in err
     assert "--input" in err
     code, text, _ = invoke("explain", str(out), "--input", str(tmp_path / "moved"))
-    assert code == 0 and "duplicate, similarity" in text
+    assert code == 0 and "duplicate (passage), similarity" in text
     # A source that changed since the run is refused, not explained wrongly.
     (tmp_path / "moved" / LETTER_DOC).write_text("changed\n", encoding="utf-8")
     code, _, err = invoke("explain", str(out), "--input", str(tmp_path / "moved"))
@@ -276,7 +276,7 @@ def test_explain_json_lines_follow_the_schema(fuzzy_out: Path) -> None:
     assert "\x1b[" not in out  # never coloured
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) == sum(len(p.removed) for p in read_provenance(fuzzy_out))
-    keys = {"id", "start", "end", "line", "end_line", "reason", "similarity", "source"}
+    keys = {"id", "start", "end", "line", "end_line", "reason", "rule", "similarity", "source"}
     keys |= {"identical", "edits", "text"}
     assert all(set(r) == keys for r in records)
     texts = {p.name: p.read_text(encoding="utf-8") for p in (fuzzy_out.parent / "in").glob("*.txt")}

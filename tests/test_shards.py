@@ -88,6 +88,7 @@ def as_cleaned(prov: list[dict], texts: dict[str, str]) -> list[CleanedDocument]
                     x["reason"],
                     SourceRef(**x["source"]) if x["source"] else None,
                     x["similarity"],
+                    x.get("rule"),
                 )
                 for x in p["removed"]
             ),

@@ -8,6 +8,15 @@ import attrs
 
 Reason = Literal["duplicate", "repeat", "boilerplate"]
 REASONS: tuple[Reason, ...] = ("duplicate", "repeat", "boilerplate")
+Rule = Literal["passage", "short-copy", "template", "repeat"]
+RULES: dict[Rule, str] = {
+    "passage": "a passage of at least min_tokens aligned tokens repeats earlier text",
+    "short-copy": "a whole line or sentence shorter than a passage is a verified copy",
+    "template": "a short line of a page template that recurs across many documents",
+    "repeat": "a block equal to the block just before it",
+}
+"""The rule that removed a span (``reason`` says what it is, ``rule`` which test found it):
+duplicates are passages or short copies, boilerplate is a page template."""
 
 
 @attrs.frozen
@@ -53,15 +62,19 @@ class Removal:
     reason: Reason
     source: SourceRef | None = None  # None for boilerplate
     similarity: float | None = None
+    rule: Rule | None = None  # None only for provenance written before rules were recorded
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "start": self.start,
             "end": self.end,
             "reason": self.reason,
             "source": self.source.to_json() if self.source else None,
             "similarity": self.similarity,
         }
+        if self.rule is not None:
+            out["rule"] = self.rule
+        return out
 
 
 @attrs.frozen

@@ -13,7 +13,7 @@ from dedupe_docs.errors import DedupeError
 from dedupe_docs.report.explain import explain
 from dedupe_docs.report.html import write_html
 from dedupe_docs.report.render import FORMS, Form, format_explanation
-from dedupe_docs.types import REASONS
+from dedupe_docs.types import REASONS, RULES
 
 _out_dir = click.argument(
     "out_dir", metavar="OUT_DIR", type=click.Path(file_okay=False, path_type=Path)
@@ -33,6 +33,7 @@ _inputs = click.option(
 Examples:
   dedupe-docs explain cleaned/
   dedupe-docs explain cleaned/ 000_44233688ec9489a4.txt --reason duplicate
+  dedupe-docs explain cleaned/ --rule short-copy
   dedupe-docs explain cleaned/ --format line | less -R
   dedupe-docs explain cleaned/ --format json > explained.jsonl
 """,
@@ -40,6 +41,12 @@ Examples:
 @_out_dir
 @click.argument("doc_id", required=False, metavar="[DOC_ID]")
 @click.option("--reason", type=click.Choice(REASONS), help="Only spans removed for this reason.")
+@click.option(
+    "--rule",
+    type=click.Choice(list(RULES)),
+    help="Only spans removed by this rule: passage, short-copy (a whole short line or "
+    "sentence), template (page chrome), repeat.",
+)
 @click.option(
     "--format",
     "form",
@@ -59,6 +66,7 @@ def explain_command(
     out_dir: Path,
     doc_id: str | None,
     reason: str | None,
+    rule: str | None,
     form: Form,
     inputs: tuple[Path, ...],
     color: bool | None,
@@ -76,7 +84,7 @@ def explain_command(
     end = "\n" if form == "text" else ""
     try:
         shown = 0
-        for e in explain(out_dir, doc_id, reason=reason, inputs=list(inputs) or None):  # type: ignore[arg-type]
+        for e in explain(out_dir, doc_id, reason=reason, rule=rule, inputs=list(inputs) or None):  # type: ignore[arg-type]
             click.echo(format_explanation(e, form, color=color) + end, color=color)
             shown += 1
     except DedupeError as exc:
@@ -84,7 +92,8 @@ def explain_command(
             raise
         raise Failure(str(exc)) from exc
     if not shown:
-        click.echo("dedupe-docs: nothing removed" + (f" for {reason}" if reason else ""), err=True)
+        wanted = " and ".join(f"{k} {v}" for k, v in (("reason", reason), ("rule", rule)) if v)
+        click.echo("dedupe-docs: nothing removed" + (f" for {wanted}" if wanted else ""), err=True)
 
 
 @click.command(

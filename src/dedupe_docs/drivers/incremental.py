@@ -24,7 +24,7 @@ from dedupe_docs.drivers.persist import Store
 from dedupe_docs.runtime.arrays import distinct
 from dedupe_docs.runtime.progress import Progress
 from dedupe_docs.stages import decide, sign
-from dedupe_docs.stages.decide import BOILERPLATE, KEEP, Units
+from dedupe_docs.stages.decide import BOILERPLATE, KEEP, NO_RULE, TEMPLATE, Units
 from dedupe_docs.types import CleanedDocument, Document
 
 
@@ -81,6 +81,7 @@ class Prior:
             np.full(n, -1, np.int64),
             np.full(n, -1, np.int64),
             np.full(n, np.nan),
+            np.where(old[:, 3] == 0, NO_RULE, TEMPLATE).astype(np.int8),
         )
         schedule = np.concatenate([old[:, 3], np.full(len(own.doc), -2, np.int64)])
         joined = Units(

@@ -22,7 +22,7 @@ from dedupe_docs.formats.shards import is_glob
 from dedupe_docs.report.diff import Opcode, differences
 from dedupe_docs.runtime import storage
 from dedupe_docs.stages.read import Hashes, read_all
-from dedupe_docs.types import Kept, Reason, Removal, SourceRef
+from dedupe_docs.types import Kept, Reason, Removal, Rule, SourceRef
 
 
 class HasProvenance(Protocol):
@@ -53,7 +53,11 @@ class Provenance:
             source = (
                 SourceRef(src["id"], src["start"], src["end"], src.get("batch")) if src else None
             )
-            removed.append(Removal(r["start"], r["end"], r["reason"], source, r.get("similarity")))
+            removed.append(
+                Removal(
+                    r["start"], r["end"], r["reason"], source, r.get("similarity"), r.get("rule")
+                )
+            )
         kept = tuple(Kept(*k) for k in data["kept"])
         return cls(str(data["id"]), int(data["length"]), kept, tuple(removed))
 
@@ -85,6 +89,7 @@ class Explanation:
     similarity: float | None = None
     diff: tuple[Opcode, ...] = ()
     identical: bool = False
+    rule: Rule | None = None
 
     def differences(self) -> list[Opcode]:
         """The opcodes that are not ``equal``: the real edits."""
@@ -97,9 +102,11 @@ def explain_documents(
     *,
     doc_id: str | None = None,
     reason: Reason | None = None,
+    rule: Rule | None = None,
 ) -> Iterator[Explanation]:
     """Explain the removed spans of ``docs`` (CleanedDocuments or provenance records), given the
-    source text of every document by id.
+    source text of every document by id; ``reason`` and ``rule`` keep only the spans removed
+    for that reason or by that rule.
 
     >>> import dedupe_docs
     >>> texts = {"a": "The letter was printed twice.\\n", "b": "THE  LETTER was printed twice!\\n"}
@@ -118,12 +125,14 @@ def explain_documents(
             continue
         text = texts[doc.id]
         for r in doc.removed:
-            if reason is not None and r.reason != reason:
+            if (reason is not None and r.reason != reason) or (rule is not None and r.rule != rule):
                 continue
             line, end_line = _lines(lines, doc.id, text, r.start, r.end)
             removed = text[r.start : r.end]
             if r.source is None:
-                yield Explanation(doc.id, r.start, r.end, r.reason, removed, line, end_line)
+                yield Explanation(
+                    doc.id, r.start, r.end, r.reason, removed, line, end_line, rule=r.rule
+                )
                 continue
             whole = source_text(texts, r.source)
             quoted = whole[r.source.start : r.source.end]
@@ -145,6 +154,7 @@ def explain_documents(
                 r.similarity,
                 differences(quoted, removed, around),
                 _identical(quoted, removed, around),
+                r.rule,
             )
 
 
@@ -354,10 +364,12 @@ def explain(
     doc_id: str | None = None,
     *,
     reason: Reason | None = None,
+    rule: Rule | None = None,
     texts: Mapping[str, str] | None = None,
     inputs: Sequence[str | Path] | None = None,
 ) -> Iterator[Explanation]:
-    """Explain the removed spans recorded in the output folder ``out_dir``.
+    """Explain the removed spans recorded in the output folder ``out_dir`` (only those removed
+    for ``reason`` or by ``rule``, when given).
 
     The source texts come from ``texts`` (by document id), else from re-reading ``inputs``, else
     from re-reading the input paths recorded in ``report.json``.
@@ -368,7 +380,7 @@ def explain(
     if texts is None:
         wanted = provenance if doc_id is None else _needed(provenance, doc_id)
         texts = source_texts(out_dir, wanted, inputs)
-    return explain_documents(provenance, texts, doc_id=doc_id, reason=reason)
+    return explain_documents(provenance, texts, doc_id=doc_id, reason=reason, rule=rule)
 
 
 def _needed(provenance: Sequence[Provenance], doc_id: str) -> list[Provenance]:

@@ -29,12 +29,15 @@ from dedupe_docs.report.explain import (
     source_text,
     source_texts,
 )
-from dedupe_docs.types import REASONS
+from dedupe_docs.types import REASONS, RULES
 
 TOP = 20
 EXCERPT = 160
 MAX_DIFF_CHARS = 20_000
 """Pairs longer than this (either side) get no character diff in the page."""
+
+
+_RULE_NAMES = list(RULES)
 
 
 def render_html(
@@ -102,6 +105,7 @@ def _data(provenance: Sequence[Provenance], texts: Mapping[str, str]) -> dict[st
         spans = []
         for r in p.removed:
             span: list[Any] = [r.start, r.end, REASONS.index(r.reason), -1, 0, 0, r.similarity, []]
+            span.append(_RULE_NAMES.index(r.rule) if r.rule in RULES else -1)
             if r.source is not None and r.source.batch is not None:
                 span[3:6] = [-1, r.source.start, r.source.end]  # in an earlier batch
             elif r.source is not None:
@@ -127,6 +131,7 @@ def _data(provenance: Sequence[Provenance], texts: Mapping[str, str]) -> dict[st
         )
     return {
         "reasons": list(REASONS),
+        "rules": _RULE_NAMES,
         "docs": docs,
         "texts": [texts[p.id] for p in provenance],
     }
@@ -141,12 +146,17 @@ def _summary(
     chars_in = sum(p.length for p in provenance) or 1
     removed = dict.fromkeys(REASONS, 0)
     spans = dict.fromkeys(REASONS, 0)
+    rules: collections.Counter[str] = collections.Counter()
+    rule_chars: collections.Counter[str] = collections.Counter()
     passages: collections.Counter[tuple[str, int, int]] = collections.Counter()
     boiler: collections.Counter[str] = collections.Counter()
     for p in provenance:
         for r in p.removed:
             removed[r.reason] += r.end - r.start
             spans[r.reason] += 1
+            if r.rule is not None:
+                rules[r.rule] += 1
+                rule_chars[r.rule] += r.end - r.start
             if r.source is not None:
                 passages[r.source.id, r.source.start, r.source.end] += 1
             else:
@@ -171,6 +181,15 @@ def _summary(
             f"<td>{removed[r]:,}</td><td>{removed[r] / chars_in:.1%}</td></tr>"
         )
     out.append("</table>")
+    if rules:
+        out.append('<table class="rules"><tr><th>rule</th><th>what it removes</th>')
+        out.append("<th>spans</th><th>characters</th></tr>")
+        for rule, what in RULES.items():
+            out.append(
+                f"<tr><td>{rule}</td><td>{html.escape(what)}</td><td>{rules[rule]:,}</td>"
+                f"<td>{rule_chars[rule]:,}</td></tr>"
+            )
+        out.append("</table>")
     out.append("<h2>Most repeated passages</h2>")
     if passages:
         out.append("<table><tr><th>copies removed</th><th>passage (kept copy)</th></tr>")
@@ -352,11 +371,12 @@ function renderDoc(i, at) {
     } else body.append(text.slice(s, e));
   };
   d.removed.forEach((r, k) => {
-    const [s, e, why, src, ss, se, sim] = r;
+    const [s, e, why, src, ss, se, sim, , rule] = r;
     plain(pos, s);
     const m = el("mark", "rm r-" + D.reasons[why], text.slice(s, e));
     m.id = "d" + i + "-r" + k;
-    m.title = D.reasons[why] + (sim === null ? "" : ", similarity " + sim.toFixed(2)) +
+    m.title = D.reasons[why] + (rule >= 0 ? " (rule: " + D.rules[rule] + ")" : "") +
+              (sim === null ? "" : ", similarity " + sim.toFixed(2)) +
               (src >= 0 ? ", repeats " + D.docs[src].id + " [" + ss + ":" + se + "]" : "");
     body.append(m);
     if (src >= 0) {

@@ -133,6 +133,7 @@ def to_json(e: Explanation) -> dict[str, Any]:
         "line": e.line,
         "end_line": e.end_line,
         "reason": e.reason,
+        "rule": e.rule,
         "similarity": e.similarity,
         "source": source,
         "identical": e.identical,
@@ -145,6 +146,8 @@ def _head(e: Explanation, color: bool) -> str:
     where = _where(e.id, e.line, e.end_line, e.start, e.end)
     reason = style(e.reason, fg=_REASON_COLOURS[e.reason], bold=True) if color else e.reason
     head = f"{style(where, bold=True) if color else where} {reason}"
+    if e.rule is not None and e.rule != e.reason:
+        head += f" ({e.rule})"
     if e.source is not None:
         src = _where(e.source.id, e.source_line, e.source_end_line, e.source.start, e.source.end)
         sim = "" if e.similarity is None else f", similarity {e.similarity:.2f}"

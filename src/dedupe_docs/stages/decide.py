@@ -38,6 +38,14 @@ KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS = regex.compile(r"\d+")
 _FIRST_LETTER = regex.compile(r"\p{L}")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
+NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED = 0, 1, 2, 3, 4
+RULE_NAMES = {
+    PASSAGE: "passage",
+    SHORT_COPY: "short-copy",
+    TEMPLATE: "template",
+    REPEATED: "repeat",
+}
+"""Which rule removed a unit (see :data:`dedupe_docs.types.RULES`)."""
 Aligned = tuple[np.ndarray, int]
 """The source token of each token from a base token on (-1: none), and that base."""
 
@@ -55,6 +63,7 @@ class Units:
     src_start: np.ndarray
     src_end: np.ndarray
     similarity: np.ndarray
+    rule: np.ndarray  # RULE_NAMES' codes; NO_RULE where kept
 
     def take(self, index: np.ndarray) -> Units:
         return Units(*(getattr(self, f.name)[index] for f in attrs.fields(Units)))
@@ -325,6 +334,15 @@ def decide(
                 s.blk_end[p],
                 sim,
             )
+    # The rule of a duplicate: a passage when its run of copied units reaches min_tokens.
+    copied = sentence_units.reason == DUPLICATE
+    final_runs = runs()
+    block_run[:] = 0  # blocks cut into sentences get their rules from their sentences
+    block_run[rows] = final_runs[at_row]
+    rule = _rules(reason, block_run, config)
+    sentence_units = attrs.evolve(
+        sentence_units, rule=_rules(sentence_units.reason, final_runs[at_part], config)
+    )
     units = Units(
         blk_doc,
         s.blk_start,
@@ -334,9 +352,18 @@ def decide(
         src_start,
         src_end,
         similarity,
+        rule,
     )
     in_cut = np.flatnonzero(np.isin(parts.block, cut))
     return _with_sentences(units, parts.block[in_cut], sentence_units.take(in_cut))
+
+
+def _rules(reason: np.ndarray, run_tokens: np.ndarray, config: Config) -> np.ndarray:
+    """Per unit, the rule that removed it, from its reason and its run's tokens."""
+    passage = np.where(run_tokens >= config.min_tokens, PASSAGE, SHORT_COPY)
+    rule = np.where(reason == DUPLICATE, passage, NO_RULE)
+    rule = np.where(reason == BOILERPLATE, TEMPLATE, rule)
+    return np.where(reason == REPEAT, REPEATED, rule).astype(np.int8)
 
 
 def _with_sentences(units: Units, blocks: np.ndarray, parts: Units) -> Units:
@@ -734,6 +761,7 @@ def _verify(
         np.full(n, -1, dtype=np.int64),
         np.full(n, -1, dtype=np.int64),
         np.full(n, np.nan),
+        np.zeros(n, dtype=np.int8),
     )
     rows = np.flatnonzero(check)
     src_doc, src_start, src_end, piece_at, piece_start, piece_end = copy_sources_kernel(
@@ -901,6 +929,7 @@ def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units
         (rows[1:] == rows[:-1] + 1)
         & (removed.doc[1:] == removed.doc[:-1])
         & (removed.reason[1:] == removed.reason[:-1])
+        & (removed.rule[1:] == removed.rule[:-1])
         & (removed.src_doc[1:] == removed.src_doc[:-1])
     )
     group = np.cumsum(~joins) - 1
@@ -929,4 +958,5 @@ def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units
         np.minimum.reduceat(removed.src_start, first),
         np.maximum.reduceat(removed.src_end, first),
         similarity,
+        removed.rule[first],
     )

@@ -20,7 +20,7 @@ from dedupe_docs.errors import OutputError
 from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_writer
 from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
 from dedupe_docs.runtime import storage
-from dedupe_docs.stages.decide import REASON_NAMES, Spans, Units
+from dedupe_docs.stages.decide import REASON_NAMES, RULE_NAMES, Spans, Units
 from dedupe_docs.types import CleanedDocument, Document, Kept, Removal, SourceRef
 
 
@@ -80,6 +80,7 @@ def assemble(
         removed.src_start[mine].tolist(),
         removed.src_end[mine].tolist(),
         removed.similarity[mine].tolist(),
+        removed.rule[mine].tolist(),
         strict=True,
     )
     removals = [
@@ -91,8 +92,9 @@ def assemble(
             if sd >= 0
             else None,
             None if sim != sim else sim,
+            RULE_NAMES[rule],
         )
-        for a, e, r, sd, ss, se, sim in rows
+        for a, e, r, sd, ss, se, sim, rule in rows
     ]
     doc_removals = (removed_at - removed_at[0]).tolist()
     cuts, tails = _cuts(
