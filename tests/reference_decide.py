@@ -182,6 +182,21 @@ def decide(
         ):
             end += 1
         source = source_text[start:end]
+        # Marks and spaces out to the source line's ends (up to 8 characters each side).
+        line_start, line_end = src_start[b], src_end[b]
+        while (
+            line_start > max(src_start[b] - 8, 0)
+            and source_text[line_start - 1] != "\n"
+            and not (source_text[line_start - 1].isalnum() or source_text[line_start - 1] == "_")
+        ):
+            line_start -= 1
+        while (
+            line_end < min(src_end[b] + 8, len(source_text))
+            and source_text[line_end] != "\n"
+            and not (source_text[line_end].isalnum() or source_text[line_end] == "_")
+        ):
+            line_end += 1
+        line = source_text[line_start:line_end]
         short_run = run_of[(b, -1)] < config.min_tokens
         fold = lambda x: " ".join(x.casefold().split())  # noqa: E731
         changed = (
@@ -190,7 +205,7 @@ def decide(
                 0
             ]
         )
-        too_short = ntok[b] < SHORT_COPY_TOKENS or fold(target) != fold(source)
+        too_short = ntok[b] < SHORT_COPY_TOKENS or fold(target) not in (fold(source), fold(line))
         short = ntok[b] < config.min_tokens
         if changed or (short and short_run and too_short):
             not_copies.append(b)

@@ -17,7 +17,7 @@ import bisect
 
 import numpy as np
 
-from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
+from dedupe_docs.stages.kernels import FOLLOW_TOKENS, SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
 
 
 def align(
@@ -44,6 +44,7 @@ def align(
     """
     total = int(doc_offsets[-1])
     aligned = np.full(total, -1, dtype=np.int64)
+    sources = _follow_diagonals(positions, sources, token_hashes, doc_offsets, k)
     seeds = np.flatnonzero(sources != positions)
     if len(seeds) == 0:
         return aligned
@@ -95,6 +96,45 @@ def align(
     return aligned
 
 
+def _follow_diagonals(
+    positions: np.ndarray,
+    sources: np.ndarray,
+    token_hashes: np.ndarray,
+    doc_offsets: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """The sources with each seed that jumps back off its run's diagonal inside the run's source
+    document put back on it when the shingle also starts at the next source token (up to
+    ``FOLLOW_TOKENS`` past the last seed that points along the diagonal by itself)."""
+    out = sources.copy()
+    followed = 0
+    for i in range(len(positions)):
+        t, s = int(positions[i]), int(sources[i])
+        if (
+            s != t
+            and i > 0
+            and positions[i - 1] == t - 1
+            and out[i - 1] != t - 1
+            and s != out[i - 1] + 1
+        ):
+            p = int(out[i - 1]) + 1
+            at = int(np.searchsorted(doc_offsets, p - 1, side="right"))
+            end = int(doc_offsets[at])
+            start = int(doc_offsets[np.searchsorted(doc_offsets, t, side="right") - 1])
+            if (
+                followed < FOLLOW_TOKENS
+                and p < t
+                and start < t
+                and doc_offsets[at - 1] <= s < end  # a jump back inside the source document
+                and p + k <= end
+                and token_hashes[t + k - 1] == token_hashes[p + k - 1]
+            ):
+                s = p
+        followed = followed + 1 if s != sources[i] else 0
+        out[i] = s
+    return out
+
+
 def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run], int, int]]:
     """Chain, extend and weigh the runs of some target documents (runs in a worker).
 
@@ -111,7 +151,9 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
             total = _aligned_count(chain)
             if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
                 strength = total
-            elif total >= SHORT_COPY_TOKENS and _block_for_block(chain, block_starts, block_ends):
+            elif (
+                total >= SHORT_COPY_TOKENS and _block_for_block(chain, block_starts, block_ends)
+            ) or _whole_blocks_inside(chain, block_starts, block_ends) >= SHORT_COPY_TOKENS:
                 strength = min_tokens
             elif total >= SHORT_SENTENCE_TOKENS:
                 strength = -total  # marked below every passage that counts
@@ -126,6 +168,23 @@ def _block_for_block(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> 
     s_first, s_last = min(r[2] for r in chain), max(r[3] for r in chain)
     firsts, lasts = set(starts.tolist()), set(ends.tolist())
     return {t_first, s_first} <= firsts and {t_last, s_last} <= lasts
+
+
+def _whole_blocks_inside(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> int:
+    """Target tokens of the whole blocks the passage copies as whole blocks once the pieces of
+    blocks at its ends are trimmed (0 if none)."""
+    firsts, lasts = set(starts.tolist()), set(ends.tolist())
+    head = chain[0]
+    tail = chain[0]
+    for run in chain:
+        if run[1] > tail[1]:
+            tail = run
+    ts = next((t for t in range(head[0], head[1]) if t in firsts), None)
+    te = next((t for t in range(tail[1], tail[0], -1) if t in lasts), None)
+    if ts is None or te is None or te <= ts:
+        return 0
+    ss, se = head[2] + (ts - head[0]), tail[3] - (tail[1] - te)
+    return te - ts if ss in firsts and se in lasts else 0
 
 
 def _copies_whole_blocks(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> bool:

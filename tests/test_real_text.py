@@ -172,3 +172,68 @@ def test_an_exact_copy_of_a_page_that_repeats_itself_loosely_goes_whole() -> Non
     page = sorted(SEEDS.glob("001_*.txt"))[0].read_text(encoding="utf-8")
     out = dedupe_docs.clean([("page", page), ("copy", page)])
     assert out[1].text.strip() == ""
+
+
+def pages(header: str, footer: str, n: int = 6) -> list[tuple[str, str]]:
+    """``n`` pages of unique prose between a header and a footer (``{i}``: the page number)."""
+    words = [
+        "river",
+        "kite",
+        "lantern",
+        "orchard",
+        "ferry",
+        "quarry",
+        "meadow",
+        "harbour",
+        "signal",
+        "ledger",
+    ]
+    out = []
+    for i in range(n):
+        body = " ".join(f"{words[(i * 7 + j * 3) % len(words)]}{i}x{j}" for j in range(40))
+        out.append((f"p{i}", f"{header.format(i=i)}\n{body}.\n{footer.format(i=i)}\n"))
+    return out
+
+
+def test_a_footer_of_numbers_goes_on_every_later_page() -> None:
+    """Every shingle of ``2024-05-31 00:35:55`` is the same (digits read as 0): the copy's
+    seeds point back at the first one, and the run follows its own line instead."""
+    docs = pages("Page {i} of the manual", "Last updated 2024-05-31 00:35:55 UTC")
+    out = dedupe_docs.clean(docs)
+    assert out[0].text == docs[0][1]
+    for d in out[1:]:
+        assert [(r.reason, r.rule, r.source and r.source.id) for r in d.removed] == [
+            ("duplicate", "short-copy", "p0")
+        ]
+        assert "Last updated" not in d.text
+
+
+def test_a_footer_line_copied_after_a_line_first_seen_later_cites_its_first_copy() -> None:
+    """A run of two copied footer lines whose first line first stood on a later page than the
+    second: each line cites a copy that survives, and both go."""
+    footer = "Part of the git(1) suite\nLast updated 2024-05-31 00:35:55 UTC"
+    docs = pages("Manual page {i}", footer)
+    docs[0] = ("p0", docs[0][1].replace("Part of the git(1) suite\n", ""))
+    out = dedupe_docs.clean(docs)
+    for d in out[2:]:
+        assert "Part of the git" not in d.text and "Last updated" not in d.text
+
+
+def test_a_footer_with_a_leading_symbol_is_a_copied_line() -> None:
+    docs = pages(
+        "Title {i}", "© Copyright 2007-2023, the Sphinx developers. Created using Sphinx 5.3.0."
+    )
+    for d in dedupe_docs.clean(docs)[1:]:
+        assert "Copyright" not in d.text
+
+
+def test_a_navigation_bar_above_a_heading_that_numbers_the_page_is_a_copied_line() -> None:
+    """The seeds of the bar run on over the line break into the heading's number (``53.4.``):
+    the bar is still a whole line copied whole (a stub page: title, bar, heading)."""
+    names = ["pg_am", "pg_amop", "pg_cast", "pg_class", "pg_depend", "pg_index"]
+    bar = "Prev Up Chapter 53. System Catalogs Home Next"
+    docs = [(f"p{i}", f"53.{i}. {n}\n{bar}\n\n53.{i}. {n}\n") for i, n in enumerate(names)]
+    out = dedupe_docs.clean(docs)
+    assert out[0].text == docs[0][1]
+    for i, d in enumerate(out[1:], 1):
+        assert d.text == f"53.{i}. {names[i]}\n\n53.{i}. {names[i]}\n"

@@ -41,7 +41,11 @@ from dedupe_docs.stages import decide, emit, sign
 from dedupe_docs.stages.decide import Spans
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import RANGE_BITS, first_in_rows, range_rows
-from dedupe_docs.stages.kernels import gather_tokens_kernel, window_positions_kernel
+from dedupe_docs.stages.kernels import (
+    FOLLOW_TOKENS,
+    gather_tokens_kernel,
+    window_positions_kernel,
+)
 from dedupe_docs.types import CleanedDocument, Document
 
 TOKEN = np.dtype(
@@ -594,9 +598,10 @@ def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
     starts = repeated & np.append(True, ~(step & repeated[:-1]))
     ends = repeated & np.append(~(step & repeated[1:]), True)
     reach = config.max_gap + 4  # how far passages grow past their seeds, and then some
+    follow = FOLLOW_TOKENS  # how far a run follows its diagonal past its last seed
     return _union(
         np.append(first[starts] - reach, t0).clip(0, t1),
-        np.append(first[ends] + config.shingle_size + reach, t1).clip(0, t1),
+        np.append(first[ends] + config.shingle_size + reach + follow, t1).clip(0, t1),
         gap=GAP_TOKENS,
     )
 

@@ -50,6 +50,7 @@ PROVENANCE = {
             "reason": datasets.Value("string"),
             "source": _SOURCE,
             "similarity": datasets.Value("float64"),
+            "rule": datasets.Value("string"),
         }
     ],
 }

@@ -116,7 +116,7 @@ def explain_documents(
     ('b', 'duplicate', 'a', 1.0)
     >>> from dedupe_docs.report.render import render
     >>> print(render(e, color=False))
-    b:1 [0:30] duplicate, similarity 1.00 of a:1 [0:28] (1 edit)
+    b:1 [0:30] duplicate (passage), similarity 1.00 of a:1 [0:28] (1 edit)
       THE  LETTER was printed twice{+!+}
     """
     lines: dict[str, list[int]] = {}

@@ -68,7 +68,7 @@ def render_line(e: Explanation, *, color: bool) -> str:
     >>> texts = {"a": "The letter was printed twice.\\n", "b": "THE  LETTER was printed twice!\\n"}
     >>> cleaned = dedupe_docs.clean(list(texts.items()), min_tokens=3)
     >>> print(render_line(next(explain_documents(cleaned, texts)), color=False))
-    b:1 [0:30] duplicate, similarity 1.00 of a:1 [0:28]: 1 edit: …printed twice{+!+}
+    b:1 [0:30] duplicate (passage), similarity 1.00 of a:1 [0:28]: 1 edit: …printed twice{+!+}
     """
     head = _head(e, color)
     if e.source is None:

@@ -434,24 +434,38 @@ def _unlike_short_copies(
     wrong = np.zeros(len(blocks), dtype=bool)
     for i, b in enumerate(blocks.tolist()):
         target = texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])]
-        found = _with_marks(texts[int(src_doc[b])], int(src_start[b]), int(src_end[b]))
+        source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
         too_short = s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS
-        wrong[i] = too_short or _folded(target) != _folded(found)
+        folded = _folded(target)
+        wrong[i] = too_short or (
+            folded != _folded(_with_marks(source, start, end))
+            and folded != _folded(_with_marks(source, start, end, _LINE_LEAD, _LINE_TAIL))
+        )
     return blocks[wrong]
 
 
 _LEADING_MARKS = regex.compile(r"[^\w\s]*\Z")
 _TRAILING_MARKS = regex.compile(r"[^\w\s]*")
+_LINE_LEAD = regex.compile(r"[^\w\n]*\Z")
+_LINE_TAIL = regex.compile(r"[^\w\n]*")
 
 
-def _with_marks(text: Sequence[str] | str, start: int, end: int) -> str:
+def _with_marks(
+    text: Sequence[str] | str,
+    start: int,
+    end: int,
+    leading: regex.Pattern[str] = _LEADING_MARKS,
+    trailing: regex.Pattern[str] = _TRAILING_MARKS,
+) -> str:
     """``text[start:end]`` (a span from a word to a word) with the punctuation that clings to
-    its ends: the quotes and full stop of a sentence quoted out of a longer line. ``text`` is
-    only sliced (a bounded run reads it back from a file)."""
+    its ends: the quotes and full stop of a sentence quoted out of a longer line; with
+    ``_LINE_LEAD`` and ``_LINE_TAIL``, the marks and spaces out to its line's ends too (the
+    ``©`` of a footer line copied whole). ``text`` is only sliced (a bounded run reads it
+    back from a file)."""
     before = text[max(start - 8, 0) : start]
     after = text[end : end + 8]
-    lead = _LEADING_MARKS.search(before)
-    tail = _TRAILING_MARKS.match(after)
+    lead = leading.search(before)
+    tail = trailing.match(after)
     return (lead.group() if lead else "") + text[start:end] + (tail.group() if tail else "")
 
 

@@ -103,7 +103,7 @@ def _align(
 ) -> None:
     """:func:`align` of one part: the source token of the part's tokens, into ``aligned``."""
     aligned.fill(-1)
-    t_start, t_end, s_start, s_end = runs_kernel(first, k, base)
+    t_start, t_end, s_start, s_end = runs_kernel(first, k, base, token_hashes, doc_offsets)
     if len(t_start) == 0:
         return
     t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1

@@ -253,16 +253,49 @@ def window_positions_kernel(tokens, starts, ends, at):  # type: ignore[no-untype
 # source end) token indices; a passage's runs are a slice of the runs array.
 
 
+FOLLOW_TOKENS = 32
+"""Tokens a run may follow its diagonal past the last seed that points along it (see
+:func:`runs_kernel`)."""
+
+
 @njit(cache=True, nogil=True)
-def runs_kernel(first, k, base):  # type: ignore[no-untyped-def]
-    """Runs of seeds: consecutive tokens whose shingles first occur at consecutive tokens (one
+def runs_kernel(first, k, base, hashes, doc_offsets):  # type: ignore[no-untyped-def]
+    """Runs of seeds: consecutive tokens whose shingles occur earlier at consecutive tokens (one
     diagonal). ``first`` covers the tokens from ``base`` on. Returns the target and source
-    ``[start, end)`` of every run, ends counting the ``k`` tokens of its last shingle."""
+    ``[start, end)`` of every run, ends counting the ``k`` tokens of its last shingle.
+
+    A shingle that stands several times in the source document points at its first occurrence
+    only: in ``2024-05-31 00:35:55`` every shingle of five numbers is the same (digits read as
+    0), so the seeds of a copy jump back. Where such a seed jumps back inside the run's own
+    source document and the next token of the run's source starts the same shingle as the
+    target's (its last token matches, ``hashes``), the run follows its diagonal instead, for at
+    most ``FOLLOW_TOKENS`` tokens past the last seed pointing along it. A seed in another
+    document starts a run of its own, as any seed does.
+    """
     n = len(first)
+    source = np.empty(n, dtype=np.int64)
+    followed = 0
+    for i in range(n):
+        t = i + base
+        s = first[i]
+        if s != t and i > 0 and source[i - 1] != t - 1 and s != source[i - 1] + 1:
+            p = source[i - 1] + 1
+            start = doc_offsets[np.searchsorted(doc_offsets, t, side="right") - 1]
+            if followed < FOLLOW_TOKENS and p < t and start < t:  # not across documents
+                at = np.searchsorted(doc_offsets, p - 1, side="right")
+                source_doc = (doc_offsets[at - 1] <= s) and (s < doc_offsets[at])
+                if (
+                    source_doc  # the shingle stands earlier in the run's own source document
+                    and p + k <= doc_offsets[at]
+                    and hashes[t + k - 1] == hashes[p + k - 1]
+                ):
+                    s = p
+        followed = followed + 1 if s != first[i] else 0
+        source[i] = s
     count = 0
     for i in range(n):
         t = i + base
-        if first[i] != t and (i == 0 or first[i - 1] == t - 1 or first[i - 1] != first[i] - 1):
+        if source[i] != t and (i == 0 or source[i - 1] == t - 1 or source[i - 1] != source[i] - 1):
             count += 1
     t_start = np.empty(count, dtype=np.int64)
     t_end = np.empty(count, dtype=np.int64)
@@ -271,12 +304,12 @@ def runs_kernel(first, k, base):  # type: ignore[no-untyped-def]
     r = -1
     for i in range(n):
         t = i + base
-        if first[i] == t:
+        if source[i] == t:
             continue
-        if i == 0 or first[i - 1] == t - 1 or first[i - 1] != first[i] - 1:
+        if i == 0 or source[i - 1] == t - 1 or source[i - 1] != source[i] - 1:
             r += 1
-            t_start[r], s_start[r] = t, first[i]
-        t_end[r], s_end[r] = t + k, first[i] + k
+            t_start[r], s_start[r] = t, source[i]
+        t_end[r], s_end[r] = t + k, source[i] + k
     return t_start, t_end, s_start, s_end
 
 
@@ -445,7 +478,9 @@ def extend_kernel(  # type: ignore[no-untyped-def]
             total = _aligned_count(runs[lo:hi])
             if total >= min_tokens and _copies_whole_blocks(runs[lo:hi], lead, tail):
                 best = total
-            elif total >= SHORT_COPY_TOKENS and _block_for_block(runs[lo:hi], lead, tail):
+            elif (total >= SHORT_COPY_TOKENS and _block_for_block(runs[lo:hi], lead, tail)) or (
+                _whole_blocks_inside(runs[lo:hi], lead, tail) >= SHORT_COPY_TOKENS
+            ):
                 best = min_tokens
             elif total >= SHORT_SENTENCE_TOKENS:
                 best = -total  # a short copy: a sentence of its own, if deciding finds it whole
@@ -484,6 +519,31 @@ def _block_for_block(runs, lead, tail):  # type: ignore[no-untyped-def]
     s_first, s_last = runs[:, 2].min(), runs[:, 3].max()
     whole_target = lead[t_first] == 0 and tail[t_last - 1] == 0
     return whole_target and lead[s_first] == 0 and tail[s_last - 1] == 0
+
+
+@njit(cache=True)
+def _whole_blocks_inside(runs, lead, tail):  # type: ignore[no-untyped-def]
+    """Target tokens of the whole blocks a passage copies as whole blocks once the pieces of
+    blocks at its ends are trimmed (0 if none): a seed runs on over a line break into the
+    first words of the next line (a navigation bar, then a heading that numbers its page), and
+    the line it does copy whole is still a copied line."""
+    first, last = 0, 0
+    for i in range(runs.shape[0]):
+        if runs[i, 1] > runs[last, 1]:
+            last = i
+    ts = runs[first, 0]
+    while ts < runs[first, 1] and lead[ts] != 0:
+        ts += 1
+    te = runs[last, 1]
+    while te > runs[last, 0] and tail[te - 1] != 0:
+        te -= 1
+    if te <= ts or ts >= runs[first, 1] or te <= runs[last, 0]:
+        return 0
+    ss = runs[first, 2] + (ts - runs[first, 0])
+    se = runs[last, 3] - (runs[last, 1] - te)
+    if lead[ss] != 0 or tail[se - 1] != 0:
+        return 0
+    return te - ts
 
 
 @njit(cache=True)
