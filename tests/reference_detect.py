@@ -85,7 +85,10 @@ def align(
     weight = np.zeros(total, dtype=np.int32)
     longest = keep == "longest"
     for strength, chain, back, forward in chains:
-        rank = 2 + 2 * (min_tokens <= strength)
+        # Ranks 2 (short), 4 (a passage that counts), 6 (one that copies whole blocks whole).
+        level = int(min_tokens <= strength)
+        level += level and _block_for_block(chain, *blocks)
+        rank = 2 + 2 * level
         if longest and _target_is_longer(chain):
             turned = [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
             _mark(aligned, weight, turned, (0, 0), None)
@@ -350,8 +353,8 @@ def _mark(
 ) -> None:
     """Write a passage's token alignment: runs one to one, small equal gaps as substitutions.
 
-    Where passages overlap, a seeded token keeps the higher ``rank`` (4: a passage that
-    counts, 2: a short one), then the earliest source (``rank`` None, ``keep="longest"``: the
+    Where passages overlap, a seeded token keeps the higher ``rank`` (6: a passage that
+    copies whole blocks whole, 4: another that counts, 2: a short one), then the earliest source (``rank`` None, ``keep="longest"``: the
     longer run's); tokens bridged as a gap or only ``grown`` over at the passage's ends rank
     one below the passage's seeded tokens.
     """

@@ -73,3 +73,57 @@ def test_matches_reference_on_tiny_vocabularies(
     ]
     fast, slow = _both(texts, keep, jobs, shingle_size=3, min_tokens=4, max_gap=6)
     assert np.array_equal(fast, slow)
+
+
+def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() -> None:
+    """Where the seeds of two passages that both count meet, the one that copies whole lines as
+    whole lines wins its whole span, however early the other's source: a sidebar's lines cite
+    a page with the same sidebar, not an index that holds their words laid out otherwise."""
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+    ]
+    lines = [" ".join(f"{w}{'abcdef'[i]}" for w in words[i : i + 7]) for i in range(6)]
+    index = "Index of everything: " + " ".join(lines) + " and more words after it.\n"
+    sidebar = "\n".join(lines) + "\n"
+    texts = [index, sidebar, sidebar]
+    config = Config()
+    s = sign.sign(texts, config)
+    first = first_occurrences(s.shingles)
+    k = config.shingle_size
+    # The shingles that start in lines 2 and 3 of the last page first stood in the sidebar of
+    # the page before it (as if the index broke them up), the others in the index.
+    page, before = int(s.doc_tokens[2]), int(s.doc_tokens[1])
+    for t in range(page + 2 * 7, page + 4 * 7):
+        first[t] = before + t - page
+    blocks = (s.blk_t0[s.blk_t1 > s.blk_t0], s.blk_t1[s.blk_t1 > s.blk_t0])
+    edges = detect.block_edges(*blocks, 0, len(s.tok_start))
+    aligned = detect.align(
+        first, s.doc_tokens, s.tok_hash, edges, k=k, min_tokens=config.min_tokens, max_gap=30
+    )
+    positions = np.flatnonzero(s.shingles != 0)
+    reference = reference_detect.align(
+        positions,
+        first[positions],
+        s.doc_tokens,
+        s.tok_hash,
+        blocks,
+        k=k,
+        min_tokens=config.min_tokens,
+        max_gap=30,
+    )
+    assert np.array_equal(aligned, reference)
+    line2 = aligned[page + 2 * 7 : page + 3 * 7]
+    assert ((line2 >= before) & (line2 < page)).all(), "line 2 cites the other sidebar whole"

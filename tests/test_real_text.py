@@ -3,6 +3,7 @@ paragraphs that run on into later copies, headings that repeat a table of conten
 
 from __future__ import annotations
 
+import random
 import textwrap
 
 from conftest import SEEDS
@@ -176,21 +177,11 @@ def test_an_exact_copy_of_a_page_that_repeats_itself_loosely_goes_whole() -> Non
 
 def pages(header: str, footer: str, n: int = 6) -> list[tuple[str, str]]:
     """``n`` pages of unique prose between a header and a footer (``{i}``: the page number)."""
-    words = [
-        "river",
-        "kite",
-        "lantern",
-        "orchard",
-        "ferry",
-        "quarry",
-        "meadow",
-        "harbour",
-        "signal",
-        "ledger",
-    ]
+    rng = random.Random(0)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "zu", "pe", "da", "gi"]
     out = []
     for i in range(n):
-        body = " ".join(f"{words[(i * 7 + j * 3) % len(words)]}{i}x{j}" for j in range(40))
+        body = " ".join("".join(rng.choices(syllables, k=4)) for _ in range(40))
         out.append((f"p{i}", f"{header.format(i=i)}\n{body}.\n{footer.format(i=i)}\n"))
     return out
 

@@ -22,6 +22,7 @@ from dedupe_docs.stages.kernels import (
     extend_kernel,
     mark_kernel,
     runs_kernel,
+    whole_lines_kernel,
 )
 
 
@@ -148,7 +149,8 @@ def _align(
     marked = np.flatnonzero((strength >= min_tokens) | (strength < 0))
     # Stronger passages are marked last, so they win where two overlap; ties in closing order.
     marked = marked[np.lexsort((closed[marked], strength[marked]))]
-    strong = strength[marked] >= min_tokens
+    strong = (strength[marked] >= min_tokens).astype(np.int64)
+    strong += strong & whole_lines_kernel(runs, bounds, marked, *edges)
     mark_kernel(aligned, base, runs, bounds, marked, strong, grown, keep == "longest")
 
 

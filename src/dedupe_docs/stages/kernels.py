@@ -521,6 +521,17 @@ def _block_for_block(runs, lead, tail):  # type: ignore[no-untyped-def]
     return whole_target and lead[s_first] == 0 and tail[s_last - 1] == 0
 
 
+@njit(cache=True, nogil=True)
+def whole_lines_kernel(runs, bounds, passages, lead, tail):  # type: ignore[no-untyped-def]
+    """Per passage of ``passages``: whether it copies whole blocks as whole blocks (see
+    ``_block_for_block``)."""
+    out = np.zeros(len(passages), dtype=np.bool_)
+    for p in range(len(passages)):
+        c = passages[p]
+        out[p] = _block_for_block(runs[bounds[c] : bounds[c + 1]], lead, tail)
+    return out
+
+
 @njit(cache=True)
 def _whole_blocks_inside(runs, lead, tail):  # type: ignore[no-untyped-def]
     """Target tokens of the whole blocks a passage copies as whole blocks once the pieces of
@@ -582,10 +593,13 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
     seen in another points each part at its own first copy, not at a later copy holding both,
     which goes. Tokens a passage only bridges (a gap) or grew over (``grown``: tokens at its
     start and end past its shingles) give way to any seeded run of a passage as strong, and a
-    short passage (``strong`` unset: a copied sentence, maybe) to every part of a passage that
-    counts. With ``longest``, a passage whose later copy spans more tokens is turned around,
-    so the later, more complete copy is the one that survives; there, the longer run wins
-    where passages overlap.
+    short passage (``strong`` 0: a copied sentence, maybe) to every part of a passage that
+    counts (``strong`` 1). A passage that copies whole blocks as whole blocks (``strong`` 2)
+    outranks, all of it, one that only holds the same words laid out otherwise: a sidebar
+    copied from a page with the same sidebar, not from an index that lists its entries. With
+    ``longest``, a passage whose later copy spans more tokens is turned around, so the later,
+    more complete copy is the one that survives; there, the longer run wins where passages
+    overlap.
     """
     weight = np.zeros(len(aligned), dtype=np.int32)
     for p in range(len(passages)):
