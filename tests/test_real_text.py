@@ -228,3 +228,18 @@ def test_a_navigation_bar_above_a_heading_that_numbers_the_page_is_a_copied_line
     assert out[0].text == docs[0][1]
     for i, d in enumerate(out[1:], 1):
         assert d.text == f"53.{i}. {names[i]}\n\n53.{i}. {names[i]}\n"
+
+
+def test_a_bar_one_line_in_from_the_end_of_most_pages_is_chrome() -> None:
+    """``Prev Up Next`` stands above the last line of every page (that line names the pages
+    around it, so it differs): it keeps its place on most pages, and goes from all of them."""
+    docs = pages("Title {i}", "Prev Up Next\nPage {i} Home Page {i}")
+    out = dedupe_docs.clean(docs)
+    assert all("Prev Up Next" not in d.text and "Home Page" in d.text for d in out)
+    assert all(r.rule == "template" for d in out for r in d.removed)
+
+
+def test_a_short_line_one_in_from_the_end_of_a_few_pages_stays() -> None:
+    docs = pages("Title {i}", "Note\nThe last sentence of page {i} is its own.")
+    docs[3:] = [(i, t.replace("Note\n", "")) for i, t in docs[3:]]
+    assert [d.text for d in dedupe_docs.clean(docs)] == [t for _, t in docs]

@@ -276,6 +276,7 @@ class _Corpus:
         self.last_block = np.zeros(0, np.int64), np.zeros(0, np.int64)  # the one before a batch
         self.range_bounds: list[np.ndarray] = []
         self.key_counts = _KeyCounts()
+        self.inner_keys = _KeyCounts()  # the keys of a place one in from an edge
         self.group_bounds: list[np.ndarray] = []  # per index group: its rows of each batch
         self.columns: dict[str, np.ndarray] = {}  # reused from batch to batch
         self.staging: np.ndarray | None = None
@@ -327,6 +328,7 @@ class _Corpus:
         keys = decide.boilerplate_keys(s, config)
         blk_doc = np.repeat(np.arange(len(docs)), np.diff(s.doc_blocks))
         self.key_counts.add(*decide.key_doc_counts(keys, blk_doc))
+        self.inner_keys.add(*decide.key_doc_counts(keys[:, decide.INNER], blk_doc))
         blocks = {
             n: getattr(s, n) for n in ("doc_blocks", "blk_start", "blk_end", "blk_t0", "blk_t1")
         }
@@ -356,9 +358,13 @@ class _Corpus:
         config = self.config
         self.key_counts.merge()
         if config.boilerplate_max_tokens:
-            needed = decide.boilerplate_needed(len(self.ids), config)
-            self.boilerplate = self.key_counts.keys[self.key_counts.counts >= needed]
-        self.key_counts = _KeyCounts()
+            self.inner_keys.merge()
+            counts = self.key_counts
+            inner = self.inner_keys.keys
+            self.boilerplate = decide.template_keys(
+                counts.keys, counts.counts, inner, len(self.ids), config
+            )
+        self.key_counts, self.inner_keys = _KeyCounts(), _KeyCounts()
         if not self.n_batches:
             return
         per_range = np.sum([np.diff(b) for b in self.range_bounds], axis=0, dtype=np.int64)

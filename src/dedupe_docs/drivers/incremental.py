@@ -60,8 +60,8 @@ class Prior:
         seen = distinct(keys[keys != 0])  # only the run's own keys can match a block
         total = self.earlier_counts(seen)
         total[np.searchsorted(seen, values)] += counts
-        needed = decide.boilerplate_needed(self.index_docs + self.new_docs, config)
-        return seen[total >= needed]
+        n_docs = self.index_docs + self.new_docs
+        return decide.template_keys(seen, total, keys[:, decide.INNER], n_docs, config)
 
     def freeze(self, units: Units) -> tuple[Units, np.ndarray]:
         """The earlier documents' units as they were stored, pinned to their recorded history

@@ -94,15 +94,21 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
 
 TEMPLATE_EDGE = 1
 """Blocks this close to the start or the end of a document (the first and the last line) may
-anchor a template by their
-place alone (a navigation bar under the title, a footer)."""
+anchor a template by their place alone (a navigation bar under the title, a footer)."""
+INNER_SHARE = 0.6
+"""The share of all documents in which a short line one in from the start or the end keeps
+its place (the ``Prev Up Next`` bar above a page's last line) to be part of the template: a
+line there that a few pages share (``Note`` above a page's last sentence) is content."""
+INNER = slice(5, 7)
+"""The key columns of a place one in from the start and from the end (:data:`INNER_SHARE`)."""
 
 
 def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     """Per block, the keys under which a short block recurs as part of a page template (0:
     none), one column each: the block with the block before it, with the block after it, its
-    place from the start and from the end of its document (near the edges only), and the
-    block as one that stands many times in its document.
+    place from the start and from the end of its document (at the edges), the block as one
+    that stands many times in its document, and its place one in from the start and from the
+    end (:data:`INNER`, which must recur in most documents).
 
     A site's chrome is a run of lines that recurs in the same order from page to page, or a
     line that keeps its place (a navigation bar, a footer); a short line that recurs alone
@@ -112,7 +118,7 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     """
     n = len(s.blk_t0)
     size = s.blk_t1 - s.blk_t0
-    keys = np.zeros((n, 5), dtype=np.uint64)
+    keys = np.zeros((n, 7), dtype=np.uint64)
     if n == 0 or config.boilerplate_max_tokens == 0:
         return keys
     short = (size > 0) & (size <= config.boilerplate_max_tokens)
@@ -138,6 +144,8 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
         near_end = tail < TEMPLATE_EDGE
         keys[:, 3] = np.where(near_end, mix64(line ^ ~tail.astype(np.uint64)), 0)
         keys[:, 4] = np.where(_recurs_in_document(line, blk_doc), mix64(line ^ _MANY), 0)
+        keys[:, 5] = np.where(lead == TEMPLATE_EDGE, mix64(line ^ (lead.astype(np.uint64) + 1)), 0)
+        keys[:, 6] = np.where(tail == TEMPLATE_EDGE, mix64(line ^ ~tail.astype(np.uint64)), 0)
     keys[~(short & (line != 0))] = 0
     return keys
 
@@ -169,7 +177,19 @@ def boilerplate_set(
     if config.boilerplate_max_tokens == 0:
         return np.zeros(0, dtype=np.uint64)
     values, counts = key_doc_counts(keys, blk_doc)
-    return values[counts >= boilerplate_needed(n_docs, config)]
+    return template_keys(values, counts, keys[:, INNER], n_docs, config)
+
+
+def template_keys(
+    values: np.ndarray, counts: np.ndarray, inner: np.ndarray, n_docs: int, config: Config
+) -> np.ndarray:
+    """Those of the keys ``values`` (with the documents ``counts`` each stands in, out of
+    ``n_docs``) that make a template: ``boilerplate_needed`` documents, and for the keys of a
+    place one in from an edge (any of ``inner``) ``INNER_SHARE`` of all documents too."""
+    needed = np.full(len(values), boilerplate_needed(n_docs, config))
+    inner_needed = max(boilerplate_needed(n_docs, config), math.ceil(INNER_SHARE * n_docs))
+    needed[np.isin(values, inner[inner != 0])] = inner_needed
+    return values[counts >= needed]
 
 
 def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
