@@ -22,7 +22,7 @@ from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
-_DIGITS = regex.compile(r"\d+")
+_DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
 _FIRST_LETTER = regex.compile(r"\p{L}")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 
@@ -252,8 +252,9 @@ def decide(
         text = texts[d]
         block, first = text[s.blk_start[b] : s.blk_end[b]], text[s.blk_start[p] : s.blk_end[p]]
         sim = _similarity(block, first, config.threshold)
-        # A short block that differs only in its numbers (a table row, a counter) is not a repeat.
-        if sim is not None and _DIGITS.findall(block) == _DIGITS.findall(first):
+        # A block that differs only in its numbers or symbols is not a repeat.
+        marks = _DIGITS_AND_MARKS.findall
+        if sim is not None and marks(block) == marks(first):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 REPEAT,
                 d,

@@ -243,3 +243,11 @@ def test_a_short_line_one_in_from_the_end_of_a_few_pages_stays() -> None:
     docs = pages("Title {i}", "Note\nThe last sentence of page {i} is its own.")
     docs[3:] = [(i, t.replace("Note\n", "")) for i, t in docs[3:]]
     assert [d.text for d in dedupe_docs.clean(docs)] == [t for _, t in docs]
+
+
+def test_lines_that_differ_in_their_symbols_are_not_repeats() -> None:
+    """Tokens are words (``<`` and ``>`` are no tokens): a list of operators, or a table row
+    whose signs flip, repeats no line; the same line twice still does."""
+    text = "< (bit,bit)\n<= (bit,bit)\n> (bit,bit)\n  3.5 | 4\n-3.5 | -4\nSaid twice\nSaid twice\n"
+    out = dedupe_docs.clean([("ops", text)])[0]
+    assert [(r.reason, text[r.start : r.end]) for r in out.removed] == [("repeat", "Said twice")]

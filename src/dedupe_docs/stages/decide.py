@@ -35,7 +35,7 @@ from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
-_DIGITS = regex.compile(r"\d+")
+_DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
 _FIRST_LETTER = regex.compile(r"\p{L}")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED = 0, 1, 2, 3, 4
@@ -345,8 +345,10 @@ def decide(
     for b, p, block, first_block, sim in zip(
         repeats, firsts, blocks, first_blocks, sims, strict=True
     ):
-        # A short block that differs only in its numbers (a table row, a counter) is not a repeat.
-        if not math.isnan(sim) and _DIGITS.findall(block) == _DIGITS.findall(first_block):
+        # A block that differs only in its numbers or symbols (a table row, a counter, the
+        # operators ``<`` and ``>`` of a list) is not a repeat.
+        marks = _DIGITS_AND_MARKS.findall
+        if not math.isnan(sim) and marks(block) == marks(first_block):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 REPEAT,
                 blk_doc[b],
