@@ -251,3 +251,11 @@ def test_lines_that_differ_in_their_symbols_are_not_repeats() -> None:
     text = "< (bit,bit)\n<= (bit,bit)\n> (bit,bit)\n  3.5 | 4\n-3.5 | -4\nSaid twice\nSaid twice\n"
     out = dedupe_docs.clean([("ops", text)])[0]
     assert [(r.reason, text[r.start : r.end]) for r in out.removed] == [("repeat", "Said twice")]
+
+
+def test_a_menu_entry_named_in_camel_case_is_no_wrapped_sentence() -> None:
+    """A line that starts in lower case after a line that ends mid-sentence may be the tail of
+    a wrapped sentence, which is content; ``reStructuredText`` in a menu is a name."""
+    docs = pages("Using Sphinx\nreStructuredText\nMarkdown\nPage {i}", "")
+    out = dedupe_docs.clean(docs)
+    assert all("reStructuredText" not in d.text and "Markdown" not in d.text for d in out)

@@ -36,7 +36,7 @@ from dedupe_docs.stages.sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
-_FIRST_LETTER = regex.compile(r"\p{L}")
+_FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED = 0, 1, 2, 3, 4
 RULE_NAMES = {
@@ -583,9 +583,11 @@ def _block_text(texts: Sequence[str], s: Signed, blk_doc: np.ndarray, b: int) ->
 
 def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
     """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
-    such as ``is returned.`` recurs in many documents without being boilerplate)."""
-    letter = _FIRST_LETTER.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
-    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not letter or not letter.group().islower():
+    such as ``is returned.`` recurs in many documents without being boilerplate): its first
+    word is in lower case (``reStructuredText`` is a name), and the line before ends
+    mid-sentence."""
+    word = _FIRST_WORD.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+    if b == 0 or blk_doc[b - 1] != blk_doc[b] or not word or not word.group().islower():
         return False
     return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
 
