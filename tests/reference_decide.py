@@ -214,9 +214,10 @@ def decide(
     run_of = runs()  # with the blocks that stayed copies
     extra: list[tuple[int, int, int, int, int, int, int, float]] = []
     split: list[int] = []
+    sentence_tokens = _wrapped(texts, pieces, piece_tokens, blk_doc)
     for b, found in pieces.items():
         runs = [run_of[(b, i)] for i in range(len(found))]
-        found = checker.copies_on_their_own(int(blk_doc[b]), found, piece_tokens[b], runs)
+        found = checker.copies_on_their_own(int(blk_doc[b]), found, sentence_tokens[b], runs)
         if any(f[0] != KEEP for f in found):
             d = int(blk_doc[b])
             split.append(b)
@@ -312,6 +313,31 @@ def _verify_blocks(
     return out
 
 
+def _wrapped(
+    texts: Sequence[str],
+    pieces: dict[int, list],
+    piece_tokens: dict[int, list[int]],
+    blk_doc: np.ndarray,
+) -> dict[int, list[int]]:
+    """Per block's pieces, their tokens with the rest of a sentence that a line break cuts: the
+    last piece of a block that ends mid-sentence and the first piece of the next block, both
+    copies of one source sentence, count together."""
+    out = {b: list(tokens) for b, tokens in piece_tokens.items()}
+    for b, found in pieces.items():
+        if b + 1 not in pieces or blk_doc[b + 1] != blk_doc[b]:
+            continue
+        r, start, end, sd, _, s_end, _ = found[-1]
+        r2, _, _, sd2, s_start2, _, _ = pieces[b + 1][0]
+        if r != DUPLICATE or r2 != DUPLICATE or sd != sd2 or not 0 <= s_start2 - s_end <= 3:
+            continue
+        text = texts[int(blk_doc[b])][start:end].rstrip()
+        if text and text[-1] not in ".!?:;…。！？":
+            joined = piece_tokens[b][-1] + piece_tokens[b + 1][0]
+            out[b][-1] = max(out[b][-1], joined)
+            out[b + 1][0] = max(out[b + 1][0], joined)
+    return out
+
+
 def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
     """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
     such as ``is returned.`` recurs in many documents without being boilerplate): its first
@@ -380,7 +406,8 @@ class _Checker:
     ) -> list[Found]:
         """The sentences of one block, those kept that are no copies after all: in a run of
         copies shorter than a passage (``runs``: the tokens of the run each one is in), fewer
-        than ``SHORT_SENTENCE_TOKENS`` tokens, or reworded (strictly so in such a run)."""
+        than ``SHORT_SENTENCE_TOKENS`` tokens (``ntok``: with the rest of a sentence wrapped
+        onto the next line or from the line before), or reworded (strictly so in such a run)."""
         out = list(found)
         for i, (r, ss, se, sd, s_start, s_end, sim) in enumerate(found):
             if r != DUPLICATE:

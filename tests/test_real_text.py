@@ -259,3 +259,19 @@ def test_a_menu_entry_named_in_camel_case_is_no_wrapped_sentence() -> None:
     docs = pages("Using Sphinx\nreStructuredText\nMarkdown\nPage {i}", "")
     out = dedupe_docs.clean(docs)
     assert all("reStructuredText" not in d.text and "Markdown" not in d.text for d in out)
+
+
+def test_a_copied_sentence_that_a_line_break_cuts_in_two_is_one_sentence() -> None:
+    """Each line holds part of the copied sentence (fewer than 12 words each): together they
+    are the sentence, which goes; the new sentences around it stay."""
+    copied = "The harbour master keeps a ledger of every vessel that enters the bay after sunset."
+    own = "Nothing else in this file repeats anywhere."
+    source = ("d1", f"{own} {copied} It closes here.\n")
+    target = (
+        "d2",
+        "A brand new opening that no file holds. The harbour master keeps a ledger\n"
+        "of every vessel that enters the bay after sunset. Another new closing line ends it.\n",
+    )
+    out = dedupe_docs.clean([source, target])
+    assert "harbour" not in out[1].text and "vessel" not in out[1].text
+    assert "brand new opening" in out[1].text and "new closing line" in out[1].text

@@ -188,7 +188,9 @@ def test_explain_and_report_on_a_batch_cleaned_against_an_index(tmp_path: Path) 
         assert code == 0, err
     assert report_of(out)["index"]["path"] == str(index.absolute())
     text = explains(out, tmp_path)
-    assert "two.txt:2 [16:" in text and "duplicate (passage), similarity 1.00 of one.txt:1 [0:" in text
+    assert (
+        "two.txt:2 [16:" in text and "duplicate (passage), similarity 1.00 of one.txt:1 [0:" in text
+    )
     import shutil
 
     shutil.rmtree(index)

@@ -298,14 +298,16 @@ def decide(
     reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
     similarity[wrong] = math.nan
     # A block is cut into its sentences when at least one of them is a duplicate; a copied
-    # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS of its own (``e.g.``
-    # cuts a sentence short, and a fragment of a few words is no copy).
+    # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS of its own, with the
+    # rest of it on the next or the line before where it is wrapped (``e.g.`` cuts a sentence
+    # short, and a fragment of a few words is no copy).
     part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
+    whole_sentence = wrapped_sentence_tokens(texts, parts.block, sentence_units, part_tokens)
     fuzzy = np.flatnonzero(copied & (sentence_units.similarity < 1.0))
     part_sources = (sentence_units.src_doc, sentence_units.src_start, sentence_units.src_end)
     part_locations = (sentence_units.doc, sentence_units.start, sentence_units.end)
     lone = np.union1d(
-        np.flatnonzero(copied & part_short & (part_tokens < SHORT_SENTENCE_TOKENS)),
+        np.flatnonzero(copied & part_short & (whole_sentence < SHORT_SENTENCE_TOKENS)),
         fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
     )
     sentence_units.reason[lone], sentence_units.src_doc[lone] = KEEP, -1
@@ -378,6 +380,35 @@ def decide(
     )
     in_cut = np.flatnonzero(np.isin(parts.block, cut))
     return _with_sentences(units, parts.block[in_cut], sentence_units.take(in_cut))
+
+
+_SENTENCE_END = ".!?:;…。！？"
+
+
+def wrapped_sentence_tokens(
+    texts: Sequence[str], blocks: np.ndarray, pieces: Units, tokens: np.ndarray
+) -> np.ndarray:
+    """Per sentence piece (``pieces``, of ``blocks``, ``tokens`` each), its tokens with those of
+    the rest of its sentence where a line break cuts it: the last piece of a block that ends
+    mid-sentence and the first piece of the next block, both copies of one source sentence
+    (their sources one line break apart), count together."""
+    out = tokens.astype(np.int64)
+    copied = pieces.reason == DUPLICATE
+    pairs = np.flatnonzero(
+        (blocks[1:] == blocks[:-1] + 1)
+        & (pieces.doc[1:] == pieces.doc[:-1])
+        & copied[1:]
+        & copied[:-1]
+        & (pieces.src_doc[1:] == pieces.src_doc[:-1])
+        & (pieces.src_start[1:] - pieces.src_end[:-1] >= 0)
+        & (pieces.src_start[1:] - pieces.src_end[:-1] <= 3)
+    )
+    for i in pairs.tolist():
+        piece = texts[int(pieces.doc[i])][int(pieces.start[i]) : int(pieces.end[i])].rstrip()
+        if piece and piece[-1] not in _SENTENCE_END:
+            joined = int(tokens[i]) + int(tokens[i + 1])
+            out[i], out[i + 1] = max(out[i], joined), max(out[i + 1], joined)
+    return out
 
 
 def _rules(reason: np.ndarray, run_tokens: np.ndarray, config: Config) -> np.ndarray:
