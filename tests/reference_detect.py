@@ -113,6 +113,9 @@ def _follow_diagonals(
     followed = 0
     for i in range(len(positions)):
         t, s = int(positions[i]), int(sources[i])
+        starts_run = (
+            i + 1 < len(positions) and positions[i + 1] == t + 1 and sources[i + 1] == s + 1
+        )
         if (
             s != t
             and i > 0
@@ -129,6 +132,7 @@ def _follow_diagonals(
                 and p < t
                 and start < t
                 and doc_offsets[at - 1] <= s < end  # a jump back inside the source document
+                and not (start <= s and starts_run)  # a paragraph said three times
                 and p + k <= end
                 and token_hashes[t + k - 1] == token_hashes[p + k - 1]
             ):

@@ -270,7 +270,8 @@ def runs_kernel(first, k, base, hashes, doc_offsets):  # type: ignore[no-untyped
     source document and the next token of the run's source starts the same shingle as the
     target's (its last token matches, ``hashes``), the run follows its diagonal instead, for at
     most ``FOLLOW_TOKENS`` tokens past the last seed pointing along it. A seed in another
-    document starts a run of its own, as any seed does.
+    document starts a run of its own, as any seed does, and so does one that starts a run
+    inside the target's own document (the first time of a paragraph said three times).
     """
     n = len(first)
     source = np.empty(n, dtype=np.int64)
@@ -278,14 +279,17 @@ def runs_kernel(first, k, base, hashes, doc_offsets):  # type: ignore[no-untyped
     for i in range(n):
         t = i + base
         s = first[i]
+        starts_run = i + 1 < n and first[i + 1] == s + 1  # a seed of a run of its own
         if s != t and i > 0 and source[i - 1] != t - 1 and s != source[i - 1] + 1:
             p = source[i - 1] + 1
             start = doc_offsets[np.searchsorted(doc_offsets, t, side="right") - 1]
             if followed < FOLLOW_TOKENS and p < t and start < t:  # not across documents
                 at = np.searchsorted(doc_offsets, p - 1, side="right")
                 source_doc = (doc_offsets[at - 1] <= s) and (s < doc_offsets[at])
+                own = start <= s  # the seed lies in the target's own document
                 if (
                     source_doc  # the shingle stands earlier in the run's own source document
+                    and not (own and starts_run)  # a paragraph said three times in a document
                     and p + k <= doc_offsets[at]
                     and hashes[t + k - 1] == hashes[p + k - 1]
                 ):
