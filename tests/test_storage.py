@@ -81,7 +81,9 @@ def fetch(fs: object, key: str) -> dict[str, bytes]:
 
 
 def local_files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def same_outputs(remote_files: dict[str, bytes], local: Path) -> None:
@@ -197,14 +199,14 @@ def test_storage_options_give_endpoint_and_keys(
     assert f"wrote s3://{BUCKET}/via-cli/: clean/ (5 files)" in stderr
     dedupe_docs.run([SEEDS], tmp_path / "local", CFG)
     same_outputs(fetch(s3, "via-cli"), tmp_path / "local")
-    code, _, stderr = invoke("clean", texts, "--out", str(tmp_path / "x"), "--storage-options", "[1]")
+    code, _, stderr = invoke(
+        "clean", texts, "--out", str(tmp_path / "x"), "--storage-options", "[1]"
+    )
     assert code == 1
     assert "--storage-options: a JSON object is needed, not a list" in stderr
 
 
-def test_overwrite_on_s3_replaces_only_an_output_of_dedupe_docs(
-    s3: object, tmp_path: Path
-) -> None:
+def test_overwrite_on_s3_replaces_only_an_output_of_dedupe_docs(s3: object, tmp_path: Path) -> None:
     texts = put(s3, SEEDS, "texts")
     out = f"s3://{BUCKET}/clean"
     dedupe_docs.run([texts], out)
@@ -272,3 +274,19 @@ def test_memory_filesystem_in_and_out(tmp_path: Path) -> None:
         for folder in ("/seeds", "/out"):
             if fs.exists(folder):
                 fs.rm(folder, recursive=True)
+
+
+def test_numbered_parts_on_s3_read_back_as_one_dataset(
+    s3: object, shard_folder: Path, tmp_path: Path
+) -> None:
+    ds = pytest.importorskip("pyarrow.dataset")
+    crawl = put(s3, shard_folder, "crawl")
+    report = dedupe_docs.run([crawl], f"s3://{BUCKET}/parts", CFG, output_parts=2)
+    dedupe_docs.run([shard_folder], tmp_path / "local", CFG, output_parts=2)
+    same_outputs(fetch(s3, "parts"), tmp_path / "local")
+    assert [p["file"] for p in report["parts"]] == [
+        "clean/part-00000.jsonl",
+        "clean/part-00001.jsonl",
+    ]
+    table = ds.dataset(f"{BUCKET}/parts/clean", format="json", filesystem=s3).to_table()
+    assert table.column("id").to_pylist() == [r["id"] for r in records()]
