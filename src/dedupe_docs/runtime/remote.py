@@ -23,7 +23,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from dedupe_docs.errors import OutputError, StorageError
@@ -264,6 +264,26 @@ class RemotePath:
         delete)."""
         _guarded(str(target), self.fs.mv, self.path, target.path)
 
+    def move_files(self, moves: Sequence[tuple[RemotePath, RemotePath]]) -> None:
+        """Move each file to its target. On an object store, in two calls the client serves
+        concurrently (the copies, made by the server, then a bulk delete of the sources)
+        rather than a copy and a delete per file, one after the other; elsewhere each file is
+        renamed."""
+        if not moves:
+            return
+        if self.object_store:
+            sources = [a.path for a, _ in moves]
+            _guarded(self.url, self.fs.copy, sources, [b.path for _, b in moves])
+            _guarded(self.url, self.fs.rm, sources)
+        else:
+            for source, target in moves:
+                source.move_to(target)
+
+    def remove_files(self, files: Sequence[RemotePath]) -> None:
+        """Delete the files (on an object store, a thousand in one request)."""
+        if files:
+            _guarded(self.url, self.fs.rm, [f.path for f in files])
+
 
 class _File(io.RawIOBase):
     """A file of a RemotePath: each call's failure is a StorageError naming the URL."""
@@ -366,17 +386,14 @@ def atomic_folder(
         placeholder = json.dumps({**mark, "state": "writing"}, indent=2) + "\n"
         (out / MARKER).write_bytes(placeholder.encode("utf-8"))
         kept = {rel for rel, _, _ in new}
-        with contextlib.suppress(StorageError):  # a missing folder has nothing to delete
-            for rel, old, _ in out.files():
-                if rel not in kept and rel != MARKER:
-                    old.remove()
-        report = None
+        try:
+            old = [f for rel, f, _ in out.files() if rel not in kept and rel != MARKER]
+        except StorageError:  # a missing folder has nothing to delete
+            old = []
+        out.remove_files(old)
+        out.move_files([(file, out / rel) for rel, file, _ in new if rel != MARKER])
         for rel, file, _ in new:
             if rel == MARKER:
-                report = file
-            else:
-                file.move_to(out / rel)
-        if report is not None:
-            report.move_to(out / MARKER)
+                file.move_to(out / MARKER)
     finally:
         tmp.remove()
