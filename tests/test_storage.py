@@ -260,16 +260,26 @@ def test_a_commit_that_died_leaves_a_marked_folder_overwrite_replaces(s3: object
 
 
 def test_memory_filesystem_in_and_out(tmp_path: Path) -> None:
-    """Any filesystem fsspec knows: its in-memory one, folders and all."""
+    """Any filesystem fsspec knows: its in-memory one, with text files, Parquet and bz2 shards."""
     fsspec = pytest.importorskip("fsspec")
-    fs = fsspec.filesystem("memory")
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    local = tmp_path / "in"
     for path in sorted(SEEDS.glob("*.txt")):
-        fs.pipe_file(f"/seeds/{path.name}", path.read_bytes())
+        (local / "texts").mkdir(parents=True, exist_ok=True)
+        (local / "texts" / path.name).write_bytes(path.read_bytes())
+    rows = records()
+    pq.write_table(pa.Table.from_pylist(rows[:3]), local / "rows.parquet")
+    write_jsonl(local / "more" / "rows.jsonl.bz2", rows[3:])
+    fs = fsspec.filesystem("memory")
+    for path in sorted(p for p in local.rglob("*") if p.is_file()):
+        fs.pipe_file(f"/seeds/{path.relative_to(local).as_posix()}", path.read_bytes())
     try:
-        dedupe_docs.run(["memory://seeds"], "memory://out")
-        dedupe_docs.run([SEEDS], tmp_path / "local")
+        dedupe_docs.run(["memory://seeds"], "memory://out", CFG)
+        dedupe_docs.run([local], tmp_path / "local", CFG)
         found = {p[len("/out/") :]: fs.cat_file(p) for p in fs.find("/out")}
         same_outputs(found, tmp_path / "local")
+        assert "clean/rows.parquet" in found and "clean/more/rows.jsonl.bz2" in found
     finally:
         for folder in ("/seeds", "/out"):
             if fs.exists(folder):
