@@ -152,3 +152,17 @@ def test_parts_need_one_format_and_a_count_of_one_or_more(tmp_path: Path) -> Non
     assert code == 2 and "--output-parts" in err
     with pytest.raises(dedupe_docs.ConfigError, match="output_parts"):
         dedupe_docs.run([SEEDS], tmp_path / "o", output_parts=0)
+
+
+def test_datasets_loads_compressed_parts_as_one_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    zst = write_jsonl(tmp_path / "crawl.jsonl.zst", records())
+    dedupe_docs.run([zst], tmp_path / "out", output_parts=3)
+    files = str(tmp_path / "out" / "clean" / "part-*.jsonl.zst")
+    data = datasets.load_dataset(
+        "json", data_files=files, split="train", cache_dir=str(tmp_path / "cache")
+    )
+    assert data["id"] == [r["id"] for r in records()]
