@@ -124,8 +124,14 @@ def test_s3_folders_in_and_out_give_the_bytes_of_a_local_run(
     dedupe_docs.run([texts], f"s3://{BUCKET}/clean-texts", CFG)
     dedupe_docs.run([SEEDS], tmp_path / "local-texts", CFG)
     same_outputs(fetch(s3, "clean-texts"), tmp_path / "local-texts")
+    # threads reading and writing, and batches in bounded memory: the same bytes
+    bounded = CFG.evolve(jobs=2, max_memory="300M")
+    dedupe_docs.run([crawl, texts], f"s3://{BUCKET}/both", bounded)
+    dedupe_docs.run([shard_folder, SEEDS], tmp_path / "both", CFG)
+    same_outputs(fetch(s3, "both"), tmp_path / "both")
     # nothing is left under a temporary prefix
     assert sorted(p.rpartition("/")[2] for p in s3.ls(BUCKET)) == [  # type: ignore[attr-defined]
+        "both",
         "clean",
         "clean-texts",
         "crawl",
