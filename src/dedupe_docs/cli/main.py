@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -262,10 +263,13 @@ def clean(
         if config_file is not None:
             options.update(text_field=text_field, id_field=id_field, encoding=encoding)
             options.update(dolma_attributes=dolma_attributes, drop_empty=drop_empty)
+            options.update(output_parts=output_parts, storage_options=storage_options)
             options = _with_file(click.get_current_context(), config_file, options)
             text_field, id_field = options.pop("text_field"), options.pop("id_field")
             encoding, drop_empty = options.pop("encoding"), options.pop("drop_empty")
             dolma_attributes = options.pop("dolma_attributes")
+            output_parts = options.pop("output_parts")
+            storage_options = options.pop("storage_options")
         config = make_config(Config(), **options)
         storage = _storage_options(storage_options)
         with (
@@ -296,8 +300,6 @@ def clean(
             raise
         raise Failure(str(exc)) from exc
     if as_json:
-        import json
-
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if not quiet:
         _summary(report, out, time.perf_counter() - started, drop_empty)
@@ -312,8 +314,6 @@ def _storage_options(text: str | None) -> dict[str, Any] | None:
     """The JSON object of ``--storage-options``, or a ConfigError saying what is wrong."""
     if text is None:
         return None
-    import json
-
     try:
         value = json.loads(text)
     except ValueError as exc:
@@ -331,6 +331,8 @@ def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[
     for name, value in read_settings(path).items():
         if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
             continue
+        if name == "storage_options":  # a TOML table; the flag takes it as JSON
+            value = json.dumps(value)
         try:
             options[name] = params[name].type_cast_value(ctx, value)
         except click.BadParameter as exc:
