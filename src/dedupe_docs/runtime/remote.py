@@ -222,8 +222,14 @@ class RemotePath:
         if not self.object_store:
             _guarded(self.url, self.fs.makedirs, self.path, exist_ok=True)
 
+    def _fresh(self) -> None:
+        """Forget what the filesystem's listing cache holds below this path: a listing must
+        see what another process (or an earlier run in this one) wrote since."""
+        _guarded(self.url, self.fs.invalidate_cache, self.path)
+
     def iterdir(self) -> Iterator[RemotePath]:
         """What the folder holds, one level down."""
+        self._fresh()
         for entry in sorted(_guarded(self.url, self.fs.ls, self.path, detail=False)):
             if entry.rstrip("/") != self.path:
                 yield self.child(entry.rstrip("/"))
@@ -231,6 +237,7 @@ class RemotePath:
     def files(self) -> list[tuple[str, RemotePath, int]]:
         """Every file below the folder: (path relative to it, the file, its size in bytes),
         sorted by the relative path."""
+        self._fresh()
         found = _guarded(self.url, self.fs.find, self.path, detail=True)
         files = []
         for path, info in found.items():
@@ -244,6 +251,7 @@ class RemotePath:
     def glob(self, pattern: str) -> list[tuple[RemotePath, bool]]:
         """What the glob ``pattern`` (a path below this folder on its filesystem) matches,
         sorted, each with whether it is a folder."""
+        self._fresh()
         found = _guarded(self.url, self.fs.glob, pattern, detail=True)
         return [
             (self.child(p.rstrip("/")), info.get("type") == "directory")
