@@ -60,14 +60,18 @@ def part_bounds(n_docs: int, n_parts: int) -> list[int]:
     return [i * div + min(i, mod) for i in range(n_parts + 1)]
 
 
-def part_name(i: int, layout: RecordLayout) -> str:
-    """The file name of part ``i`` in ``layout``'s format.
+def part_name(i: int, layout: RecordLayout, n: int = 1) -> str:
+    """The file name of part ``i`` of ``n`` in ``layout``'s format: five digits, or as many as
+    the last part needs, so that the names sort in part order.
 
     >>> part_name(3, RecordLayout("jsonl", suffix=".zst")), part_name(0, RecordLayout("parquet"))
     ('part-00003.jsonl.zst', 'part-00000.parquet')
+    >>> part_name(7, RecordLayout(), 200_000)
+    'part-000007.jsonl'
     """
     ext = ".parquet" if layout.kind == "parquet" else f".jsonl{layout.suffix}"
-    return f"part-{i:0{PART_DIGITS}d}{ext}"
+    digits = max(PART_DIGITS, len(str(n - 1)))
+    return f"part-{i:0{digits}d}{ext}"
 
 
 class PartsPlan:
@@ -123,7 +127,7 @@ class PartsPlan:
         return RecordLayout("jsonl", suffix=suffixes.pop() if len(suffixes) == 1 else "")
 
     def name(self, i: int) -> str:
-        return part_name(i, self.layout)
+        return part_name(i, self.layout, self.n)
 
     def describe(self) -> list[dict[str, Any]]:
         """What ``report.json`` ``parts`` lists: each part's file, its first document (its
