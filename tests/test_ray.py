@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from clihelp import digest
 from conftest import SEEDS
 from corpus import planted
 
@@ -69,3 +70,20 @@ def test_ray_tasks_hand_over_files_in_the_work_dir(
     remote = dump(dedupe_docs.clean(corpus, engine="ray", work_dir=str(work)))
     assert remote == dump(dedupe_docs.clean(corpus))
     assert len(list((work / "sign").glob("*.npz"))) > 3
+
+
+def test_ray_writes_the_parts_of_the_local_engine(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Part boundaries are cut by document count in corpus order, whatever the engine."""
+    corpus = planted(paragraphs, 40, seed=5)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for doc_id, text in corpus:
+        (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(memory, "BATCH_CHARS", 5000)
+    local = dedupe_docs.run([folder], tmp_path / "local", output_parts=3)
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    remote = dedupe_docs.run([folder], tmp_path / "ray", config, output_parts=3)
+    assert remote["parts"] == local["parts"] and len(local["parts"]) == 3
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")

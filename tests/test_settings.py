@@ -69,6 +69,8 @@ def test_clean_table_and_record_fields(tmp_path: Path) -> None:
         ('unit = "page"\n', "unit"),
         ("min-tokens = 3\nmin_tokens = 4\n", "given twice"),
         ("min-tokens = \n", "not valid TOML"),
+        ("output-parts = 0\n", "output-parts must be a whole number of 1 or more"),
+        ("storage-options = 3\n", "storage-options must be a table"),
     ],
 )
 def test_bad_files_name_the_problem(tmp_path: Path, content: str, message: str) -> None:
@@ -86,3 +88,18 @@ def test_library_api(tmp_path: Path) -> None:
     assert load_config(conf).keep == "longest"
     with pytest.raises(ConfigError, match="No such file"):
         read_settings(tmp_path / "missing.toml")
+
+
+def test_output_parts_and_storage_options_from_a_file(tmp_path: Path) -> None:
+    fsspec = pytest.importorskip("fsspec")
+    conf = tmp_path / "dd.toml"
+    conf.write_text("[clean]\noutput-parts = 2\n[clean.storage-options]\nskip_instance_cache = true\n")
+    out = f"memory://{tmp_path.name}/out"
+    result = CliRunner().invoke(main, ["clean", str(SEEDS), "--out", out, "--config", str(conf)])
+    assert result.exit_code == 0, result.stderr
+    fs = fsspec.filesystem("memory")
+    try:
+        found = sorted(p.rpartition("/")[2] for p in fs.find(f"/{tmp_path.name}/out/clean"))
+        assert found == ["part-00000.jsonl", "part-00001.jsonl"]
+    finally:
+        fs.rm(f"/{tmp_path.name}", recursive=True)

@@ -10,7 +10,7 @@ import logging
 
 from dedupe_docs._version import __version__
 from dedupe_docs.config import Config
-from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
+from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError, StorageError
 from dedupe_docs.formats.names import safe_name
 from dedupe_docs.pipeline import clean, clean_records, run
 from dedupe_docs.report.explain import Explanation, explain
@@ -32,6 +32,7 @@ __all__ = [
     "OutputError",
     "Removal",
     "SourceRef",
+    "StorageError",
     "__version__",
     "clean",
     "clean_records",

@@ -1,7 +1,8 @@
 """Errors dedupe_docs raises on purpose.
 
 Tree: DedupeError → InputError (bad input data), ConfigError (bad options), OutputError (cannot
-write the output). Messages start with the file they are about and end with the fix, if any.
+write the output), StorageError (a filesystem named by a URL refused a request). Messages start
+with the file they are about and end with the fix, if any.
 """
 
 from __future__ import annotations
@@ -50,3 +51,18 @@ class ConfigError(DedupeError, ValueError):
 
 class OutputError(DedupeError, OSError):
     """The output folder cannot be written as asked."""
+
+
+class StorageError(DedupeError, OSError):
+    """A filesystem named by a URL (``s3://``, ``gs://``, ...) refused a request: the bucket
+    does not exist, no credentials were found, access was denied. ``url`` is what was asked
+    for; being an OSError, a failure to read an input is reported as that input's InputError
+    and a failure to write as an OutputError, each naming the URL."""
+
+    def __init__(self, url: str, reason: str, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.url, self.reason, self.hint = url, reason, hint
+        self.strerror = reason + (f" ({hint})" if hint else "")
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.strerror}"

@@ -9,8 +9,9 @@ import functools
 import gc
 import logging
 import os
+import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,10 +22,12 @@ from dedupe_docs.config import Config
 from dedupe_docs.drivers import bounded, incremental, memory, warmup
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
 from dedupe_docs.formats import output, records, shards
+from dedupe_docs.formats.parts import PartsPlan
 from dedupe_docs.formats.records import output_records, record_document
 from dedupe_docs.runtime import memory as process_memory
-from dedupe_docs.runtime import storage
+from dedupe_docs.runtime import remote, storage
 from dedupe_docs.runtime.progress import Progress, Stages, counted, log_stage, stage, text_bytes
+from dedupe_docs.runtime.remote import RemotePath, is_url
 from dedupe_docs.stages import emit
 from dedupe_docs.stages.read import (
     DocumentLike,
@@ -34,6 +37,7 @@ from dedupe_docs.stages.read import (
     Shards,
     input_size,
     read,
+    remote_listing,
     stream,
 )
 from dedupe_docs.types import REASONS, CleanedDocument, Document
@@ -171,6 +175,8 @@ def run(
     allow_empty: bool = False,
     encoding: str = "utf-8",
     drop_empty: bool = False,
+    storage_options: Mapping[str, Any] | None = None,
+    output_parts: int | None = None,
 ) -> dict[str, Any]:
     """Clean ``inputs`` and write the output folder ``out`` atomically; return the report.
 
@@ -189,21 +195,35 @@ def run(
     records are skipped and listed in the report's ``errors``; any failure to write leaves no
     ``out`` and no temporary folder behind. No documents read from inputs that hold files is an
     InputError (a folder of files of no kind that is read), unless ``allow_empty``.
+
+    Inputs and ``out`` may be URLs of any filesystem fsspec knows (``s3://bucket/crawl/``,
+    ``gs://``, ``hdfs://``, ``memory://``; the extra ``s3``), read and written through it with
+    ``storage_options`` (else the client's standard credentials: for S3 the ``AWS_*``
+    environment variables, ``AWS_ENDPOINT_URL`` included); see :mod:`dedupe_docs.runtime.remote`
+    for how an output there is made visible whole. With ``output_parts`` (N), every document's
+    record goes to one of N numbered part files ``out/clean/part-00000.jsonl`` (or the inputs'
+    ``.gz``/``.zst``/``.bz2``, or ``.parquet``), split in corpus order by count (see
+    :mod:`dedupe_docs.formats.parts`); the provenance stays one file.
     """
     config = config or Config()
-    out = Path(out)
+    remote_out = is_url(os.fspath(out))
+    target = RemotePath.of(os.fspath(out), storage_options) if remote_out else Path(out)
+    out = target  # type: ignore[assignment]
     index = None if index is None else Path(index)
     timings: dict[str, float] = {}
     inputs = list(inputs)
-    _check_out(out, inputs, overwrite)
+    if output_parts is not None and (isinstance(output_parts, bool) or output_parts < 1):
+        msg = f"`output_parts` must be a whole number of 1 or more, not {output_parts!r}"
+        raise ConfigError(msg, "output_parts")
+    _check_out(target, inputs, overwrite)
     progress = Stages(progress) if progress is not None else None
     warmup.compile_kernels(config, progress)
     started = time.perf_counter()
     sized = progress is not None or (index is None and config.max_memory is None)
-    size = input_size(inputs, text_field) if sized else 0
+    size = input_size(inputs, text_field, storage_options) if sized else 0
     if index is None:
         config = _within_memory(config, size)
-    layout = shards.record_layout(inputs)
+    layout = shards.record_layout(inputs, storage_options)
     hashes: Hashes = {}
     read_shards: Shards = {}
     options = {
@@ -215,15 +235,18 @@ def run(
         "jobs": config.jobs,
         "hashes": hashes,
         "shards": read_shards,
+        "storage_options": storage_options,
     }
+    read_count = _Count()
     update = None
     batches: Iterable[list[CleanedDocument]]
     if config.max_memory is not None:  # read, clean and write batch by batch
         if index is not None:
             raise ConfigError("`max_memory` cannot add to a persisted index (`index`)")
         documents, errors = _read(inputs, options)
-        documents = counted(documents, "sign", progress, size, _size)  # read as they are signed
-        batches = bounded.clean_batches(documents, config, timings, progress, out.absolute().parent)
+        documents = counted(read_count.of(documents), "sign", progress, size, _size)
+        spill = None if remote_out else target.absolute().parent  # type: ignore[union-attr]
+        batches = bounded.clean_batches(documents, config, timings, progress, spill)
         n_docs = None
     else:
         documents, errors = _read(inputs, options)
@@ -237,9 +260,26 @@ def run(
         else:  # built a chunk at a time, written as they come
             batches = memory.clean_chunks(docs, config, timings, progress)
     totals = Totals(drop_empty)
+    run_mark = output.mark()
+    folder: Any
+    if isinstance(target, RemotePath):
+        folder = remote.atomic_folder(
+            target, overwrite=overwrite, owned=output.not_ours, mark=run_mark
+        )
+    else:
+        folder = storage.atomic_folder(target, overwrite=overwrite, owned=output.not_ours)
+    parts = None
+    if output_parts is not None:
+        parts = PartsPlan(
+            output_parts,
+            (lambda: n_docs) if n_docs is not None else read_count.total,
+            layout,
+            read_shards,
+            id_field or "id",
+        )
     try:
         with (
-            storage.atomic_folder(out, overwrite=overwrite, owned=output.not_ours) as tmp,
+            folder as tmp,
             emit.Writer(
                 tmp,
                 text_field=text_field,
@@ -248,6 +288,7 @@ def run(
                 jobs=config.jobs,
                 drop_empty=drop_empty,
                 shards=read_shards,
+                parts=parts,
             ) as writer,
         ):
             chunks = iter(batches)
@@ -263,11 +304,11 @@ def run(
             finally:  # a failure here ends the generator now, with its work files
                 getattr(chunks, "close", lambda: None)()
             if totals.documents == 0 and not allow_empty:
-                _refuse_empty(inputs, errors)
+                _refuse_empty(inputs, errors, storage_options)
             stage(progress, "write", totals.documents, totals.documents)
             log_stage("emit", timings.get("emit", 0.0), documents=totals.documents)
             began = time.perf_counter()
-            report = {**output.mark(), **totals.report(config, timings)}
+            report = {**run_mark, **totals.report(config, timings)}
             report["inputs"] = records.describe_inputs(
                 inputs,
                 text_field=text_field,
@@ -280,6 +321,8 @@ def run(
             if index is not None:  # where explain finds the sources in earlier batches
                 report["index"] = {"path": str(Path(index).absolute())}
             report["errors"] = [e.to_json() for e in errors]
+            if parts is not None:
+                report["parts"] = parts.describe()
             report["outputs"] = writer.finish(report)
     except (DedupeError, ValueError):
         raise
@@ -301,12 +344,27 @@ def _size(doc: Document) -> int:
 READ_KINDS = ".txt, .jsonl, .json (also .gz, .zst, .bz2) and .parquet"
 
 
-def _refuse_empty(inputs: list[DocumentLike], errors: list[InputError]) -> None:
+def _refuse_empty(
+    inputs: list[DocumentLike],
+    errors: list[InputError],
+    storage_options: Mapping[str, Any] | None = None,
+) -> None:
     """Raise an InputError naming the first input that holds data yet gave no document."""
     hint = "`allow_empty=True` allows an empty run"
     for item in inputs:
         if not isinstance(item, (str, os.PathLike)):
             continue
+        if is_url(item):
+            listed = remote_listing(str(item), storage_options)
+            if not any(size for _, size in listed):
+                continue
+            if errors:
+                why = f"every file or record was skipped ({len(errors)} errors)"
+            elif not any(shards.kind_of(rel) for rel, _ in listed):
+                why = f"it holds no {READ_KINDS} file"
+            else:
+                why = "its files hold no document"
+            raise InputError(str(item), f"no documents read: {why}", hint=hint)
         path = Path(item)
         if path.is_dir() or shards.is_glob(path):
             files = _files(path)
@@ -388,10 +446,13 @@ def _read(inputs: list[DocumentLike], options: dict[str, Any]) -> Any:
         raise ConfigError(str(exc)) from exc
 
 
-def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
+def _check_out(out: Path | RemotePath, inputs: list[DocumentLike], overwrite: bool) -> None:
     """Refuse an output folder inside an input folder or holding an input; for a glob, inside
     a folder it matches or holding a file it matches, or anywhere below its base if it
     reaches any depth (``**``): a rerun would read the output."""
+    if isinstance(out, RemotePath):
+        _check_remote_out(out, inputs, overwrite)
+        return
     target = out.absolute().resolve()
     paths: list[str | os.PathLike[str]] = []
     for item in inputs:
@@ -415,6 +476,45 @@ def _check_out(out: Path, inputs: list[DocumentLike], overwrite: bool) -> None:
             msg = f"{out}: output folder would hold input {item} (choose another output folder)"
             raise OutputError(msg)
     storage.check_replace(out.absolute(), overwrite=overwrite, owned=output.not_ours)
+
+
+def _check_remote_out(out: RemotePath, inputs: list[DocumentLike], overwrite: bool) -> None:
+    """:func:`_check_out` for an output folder named by URL: inputs are compared by their
+    URLs (a glob by its fixed start), then the folder as :func:`remote.check_replace` says."""
+    mine = out.url.rstrip("/") + "/"
+    for item in inputs:
+        if not is_url(item):
+            continue
+        url = str(item)
+        if shards.is_glob(url):
+            url = url[: re.search(r"[*?[]", url).start()].rpartition("/")[0]  # type: ignore[union-attr]
+        theirs = url.rstrip("/") + "/"
+        if mine.startswith(theirs):
+            msg = f"{out}: output folder is inside input {item} (choose another output folder)"
+            raise OutputError(msg)
+        if theirs.startswith(mine):
+            msg = f"{out}: output folder would hold input {item} (choose another output folder)"
+            raise OutputError(msg)
+    remote.check_replace(out, overwrite=overwrite, owned=output.not_ours)
+
+
+class _Count:
+    """Counts the documents an iterator yields, and knows when it has ended: the total of a
+    run read while it is cleaned, which numbered parts need before their first document."""
+
+    def __init__(self) -> None:
+        self.n, self.ended = 0, False
+
+    def of(self, documents: Iterable[Document]) -> Iterator[Document]:
+        for doc in documents:
+            self.n += 1
+            yield doc
+        self.ended = True
+
+    def total(self) -> int:
+        if not self.ended:  # a driver that writes before it has read every document
+            raise RuntimeError("the number of documents is not known before they are all read")
+        return self.n
 
 
 class Totals:

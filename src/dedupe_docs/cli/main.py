@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from dedupe_docs.config import Config
 from dedupe_docs.errors import ConfigError, DedupeError
 from dedupe_docs.pipeline import make_config, run
 from dedupe_docs.runtime.progress import StageBars
+from dedupe_docs.runtime.remote import is_url
 
 _DEFAULTS = Config()
 _SHOWN_ERRORS = 10
@@ -35,6 +37,7 @@ Examples:
   dedupe-docs clean crawl.jsonl --out cleaned/ --unit paragraph
   dedupe-docs clean a/ b/ --out cleaned/ --threshold 0.9 --overwrite
   dedupe-docs clean 'dolma/documents/*.json.gz' --out cleaned/ --dolma-attributes
+  dedupe-docs clean s3://bucket/crawl/ --out s3://bucket/clean/ --output-parts 64
 """
 )
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
@@ -42,8 +45,8 @@ Examples:
     "--out",
     "-o",
     required=True,
-    type=click.Path(path_type=Path),
-    help="Output folder (created; refused if it exists and is not empty, unless --overwrite).",
+    help="Output folder, or its URL (s3://bucket/clean/); created; refused if it exists and "
+    "is not empty, unless --overwrite.",
 )
 @click.option(
     "--text-field", default="text", show_default=True, help="Text field of JSONL records."
@@ -192,6 +195,18 @@ Examples:
     "beside each records shard, else OUT/attributes.jsonl.",
 )
 @click.option(
+    "--output-parts",
+    type=click.IntRange(min=1),
+    help="Write every document's record to N numbered parts, clean/part-00000.jsonl "
+    "(.gz/.zst/.bz2 as the inputs, or .parquet), split in corpus order by count.",
+)
+@click.option(
+    "--storage-options",
+    help="JSON object of options for the filesystem of inputs and --out named by URL "
+    '(e.g. {"endpoint_url": "http://127.0.0.1:9000"}); default: the AWS_* environment '
+    "variables.",
+)
+@click.option(
     "--drop-empty",
     is_flag=True,
     help="Write no record (or text file) that cleaning left empty; provenance keeps it.",
@@ -213,7 +228,7 @@ Examples:
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
 def clean(
     inputs: tuple[str, ...],
-    out: Path,
+    out: str,
     text_field: str,
     id_field: str,
     encoding: str,
@@ -225,6 +240,8 @@ def clean(
     batch: str | None,
     dolma_attributes: bool,
     drop_empty: bool,
+    output_parts: int | None,
+    storage_options: str | None,
     config_file: Path | None,
     as_json: bool,
     progress: bool | None,
@@ -241,15 +258,20 @@ def clean(
     of every document) and OUT/report.json.
     """
     started = time.perf_counter()
+    out = out.rstrip("/") if is_url(out) else str(Path(out))
     try:
         if config_file is not None:
             options.update(text_field=text_field, id_field=id_field, encoding=encoding)
             options.update(dolma_attributes=dolma_attributes, drop_empty=drop_empty)
+            options.update(output_parts=output_parts, storage_options=storage_options)
             options = _with_file(click.get_current_context(), config_file, options)
             text_field, id_field = options.pop("text_field"), options.pop("id_field")
             encoding, drop_empty = options.pop("encoding"), options.pop("drop_empty")
             dolma_attributes = options.pop("dolma_attributes")
+            output_parts = options.pop("output_parts")
+            storage_options = options.pop("storage_options")
         config = make_config(Config(), **options)
+        storage = _storage_options(storage_options)
         with (
             logs.to_stderr(verbose=verbose, quiet=quiet),
             StageBars(enabled=False if quiet else progress) as bars,
@@ -270,14 +292,14 @@ def clean(
                 index=index_dir,
                 batch=batch,
                 allow_empty=allow_empty,
+                output_parts=output_parts,
+                storage_options=storage,
             )
     except DedupeError as exc:
         if debug:
             raise
         raise Failure(str(exc)) from exc
     if as_json:
-        import json
-
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if not quiet:
         _summary(report, out, time.perf_counter() - started, drop_empty)
@@ -288,6 +310,20 @@ def clean(
         )
 
 
+def _storage_options(text: str | None) -> dict[str, Any] | None:
+    """The JSON object of ``--storage-options``, or a ConfigError saying what is wrong."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"--storage-options: not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        kind = type(value).__name__
+        raise ConfigError(f"--storage-options: a JSON object is needed, not a {kind}")
+    return value
+
+
 def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[str, Any]:
     """``options`` with the values of a TOML file where the command line did not set them."""
     params = {p.name: p for p in ctx.command.params}
@@ -295,6 +331,8 @@ def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[
     for name, value in read_settings(path).items():
         if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
             continue
+        if name == "storage_options":  # a TOML table; the flag takes it as JSON
+            value = json.dumps(value)
         try:
             options[name] = params[name].type_cast_value(ctx, value)
         except click.BadParameter as exc:
@@ -302,7 +340,7 @@ def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[
     return options
 
 
-def _summary(report: dict[str, Any], out: Path, seconds: float, drop_empty: bool) -> None:
+def _summary(report: dict[str, Any], out: str, seconds: float, drop_empty: bool) -> None:
     chars_in = report["chars_in"] or 1
     removed = report["removed_chars"]
     share = sum(removed.values()) / chars_in

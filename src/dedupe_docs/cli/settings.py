@@ -2,7 +2,8 @@
 
 Keys are :class:`~dedupe_docs.Config` field names (``min_tokens``) or the matching command-line
 option names with dashes (``min-tokens``), plus the run options ``text-field``, ``id-field``,
-``encoding``, ``dolma-attributes`` and ``drop-empty``. An unknown key is an error that names
+``encoding``, ``dolma-attributes``, ``drop-empty``, ``output-parts`` and ``storage-options`` (a
+table). An unknown key is an error that names
 it. Options given explicitly on the command line override the file.
 """
 
@@ -24,7 +25,17 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_FIELDS = frozenset(f.name for f in attrs.fields(Config))
-RUN_OPTIONS = frozenset({"text_field", "id_field", "encoding", "dolma_attributes", "drop_empty"})
+RUN_OPTIONS = frozenset(
+    {
+        "text_field",
+        "id_field",
+        "encoding",
+        "dolma_attributes",
+        "drop_empty",
+        "output_parts",
+        "storage_options",
+    }
+)
 
 
 def read_settings(path: str | Path) -> dict[str, Any]:
@@ -69,6 +80,14 @@ def _check_run_option(path: Path, name: str, value: Any) -> None:
         raise ConfigError(f"{path}: {flag} must be a string (got {value!r})", name)
     if name in ("dolma_attributes", "drop_empty") and not isinstance(value, bool):
         raise ConfigError(f"{path}: {flag} must be true or false (got {value!r})", name)
+    if name == "output_parts" and (
+        isinstance(value, bool) or not isinstance(value, int) or value < 1
+    ):
+        raise ConfigError(
+            f"{path}: {flag} must be a whole number of 1 or more (got {value!r})", name
+        )
+    if name == "storage_options" and not isinstance(value, dict):
+        raise ConfigError(f"{path}: {flag} must be a table (got {value!r})", name)
 
 
 def load_config(path: str | Path, base: Config | None = None) -> Config:

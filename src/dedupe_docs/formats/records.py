@@ -17,8 +17,9 @@ from typing import Any
 
 import attrs
 
-from dedupe_docs.errors import InputError
+from dedupe_docs.errors import InputError, StorageError
 from dedupe_docs.runtime import storage
+from dedupe_docs.runtime.remote import RemotePath, is_url
 from dedupe_docs.types import REASONS, CleanedDocument, Document
 
 _PARQUET_HINT = "pip install 'dedupe-docs[parquet]'"
@@ -36,7 +37,7 @@ def _pyarrow() -> Any:
 
 
 def read_parquet(
-    path: Path, text_field: str, id_field: str | None, rel: str | None = None
+    path: Path | RemotePath, text_field: str, id_field: str | None, rel: str | None = None
 ) -> Iterator[Document | InputError]:
     """Documents from a Parquet file, one per row, in row order; each keeps its whole row.
 
@@ -47,10 +48,20 @@ def read_parquet(
     that row alone and reads on. A file that cannot be read further raises.
     """
     _pa, pq = _pyarrow()
-    try:
-        table = pq.ParquetFile(path)
-    except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
-        raise InputError(str(path), f"not a readable Parquet file: {exc}") from exc
+    with contextlib.ExitStack() as stack:
+        try:
+            source = stack.enter_context(path.open("rb")) if isinstance(path, RemotePath) else path
+            table = pq.ParquetFile(source)
+        except StorageError as exc:
+            raise InputError(str(path), exc.strerror) from exc
+        except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
+            raise InputError(str(path), f"not a readable Parquet file: {exc}") from exc
+        yield from _rows(path, table, text_field, id_field, rel)
+
+
+def _rows(
+    path: Path | RemotePath, table: Any, text_field: str, id_field: str | None, rel: str | None
+) -> Iterator[Document | InputError]:
     row = 0
     batches = table.iter_batches()
     while True:
@@ -87,11 +98,16 @@ class RecordLayout:
         return "clean.parquet" if self.kind == "parquet" else f"clean.jsonl{self.suffix}"
 
 
-def parquet_schema(path: Path) -> Any:
+def parquet_schema(path: Path | RemotePath) -> Any:
     """The Arrow schema (with its metadata) of a Parquet file, which its output keeps."""
     _pa, pq = _pyarrow()
     try:
+        if isinstance(path, RemotePath):
+            with path.open("rb") as f:
+                return pq.read_schema(f)
         return pq.read_schema(path)
+    except StorageError as exc:
+        raise InputError(str(path), exc.strerror) from exc
     except (OSError, ValueError) as exc:
         raise InputError(str(path), f"not a readable Parquet file: {exc}") from exc
 
@@ -113,7 +129,7 @@ batches the records come in (so the file is the same for every run that writes t
 
 @contextlib.contextmanager
 def record_writer(
-    target: Path,
+    target: Path | RemotePath,
     text_field: str,
     layout: RecordLayout | None = None,
     *,
@@ -142,10 +158,13 @@ def record_writer(
                 if size >= ROW_GROUP_CHARS or len(rows) >= ROW_GROUP_ROWS:
                     flush()
 
-        with pq.ParquetWriter(target, layout.schema) as parquet:
-            yield add
-            if rows:
-                flush()
+        with contextlib.ExitStack() as stack:
+            remote = isinstance(target, RemotePath)
+            sink = stack.enter_context(target.open("wb")) if remote else target
+            with pq.ParquetWriter(sink, layout.schema) as parquet:
+                yield add
+                if rows:
+                    flush()
         return
     with storage.open_binary(target, "wb") as f:
 
@@ -191,9 +210,10 @@ def describe_inputs(
     as the run read them (the same fields, encoding and handling of bad input) and tell an
     input that changed since: ``hashes`` holds, in the order of ``paths``, the content hash of
     each file input, or for a folder or a glob the hash of each file read by its relative path
-    (None for an input that was skipped). A glob is recorded as written, made absolute."""
+    (None for an input that was skipped). A glob is recorded as written, made absolute; a
+    URL as written."""
     numbered = [(n, p) for n, p in enumerate(inputs) if isinstance(p, (str, os.PathLike))]
-    paths = [str(Path(p).absolute()) for _, p in numbered]
+    paths = [p if is_url(p) else str(Path(p).absolute()) for _, p in numbered]
     return {
         "paths": paths,
         "in_memory": len(inputs) - len(paths),

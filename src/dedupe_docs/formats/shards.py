@@ -28,6 +28,7 @@ from dedupe_docs.formats.records import (
     record_writer,
 )
 from dedupe_docs.runtime import storage
+from dedupe_docs.runtime.remote import RemotePath, is_url
 from dedupe_docs.types import CleanedDocument
 
 Kind = Literal["text", "jsonl", "parquet"]
@@ -59,7 +60,7 @@ class Shard:
     """One input file: its relative path (where its outputs go), where it is, and its kind."""
 
     rel: str
-    path: Path
+    path: Path | RemotePath
     kind: Kind
 
 
@@ -101,21 +102,60 @@ def expand_glob(pattern: str) -> list[tuple[str, Path]]:
     return sorted(found.items())
 
 
+def remote_glob(
+    pattern: str, options: Mapping[str, Any] | None = None
+) -> list[tuple[str, RemotePath, int]]:
+    """What a glob named by URL matches (``s3://bucket/crawl/**/*.jsonl.zst``), and every file
+    below the folders it matches, as (path relative to the glob's fixed start, file, size),
+    sorted by the former."""
+    scheme, _, rest = pattern.partition("://")
+    parts = rest.split("/")
+    fixed: list[str] = []
+    for part in parts[:-1]:
+        if _MAGIC.search(part):
+            break
+        fixed.append(part)
+    base = RemotePath.of(f"{scheme}://{'/'.join(fixed)}", options)
+    fs_pattern = "/".join([base.path, *parts[len(fixed) :]])
+    found: dict[str, tuple[RemotePath, int]] = {}
+    for file, folder in base.glob(fs_pattern):
+        rel = file.path[len(base.path) :].lstrip("/")
+        if not rel:
+            continue
+        if folder:
+            for inner, below, size in file.files():
+                found[f"{rel}/{inner}"] = (below, size)
+        else:
+            found[rel] = (file, file.size())
+    return [(rel, file, size) for rel, (file, size) in sorted(found.items())]
+
+
 def recursive(pattern: str) -> bool:
     """Whether a glob reaches any depth below its base (it holds ``**``)."""
     return "**" in pattern
 
 
-def record_layout(inputs: Sequence[object]) -> RecordLayout:
+def record_layout(
+    inputs: Sequence[object], options: Mapping[str, Any] | None = None
+) -> RecordLayout:
     """How the records of a run are written back. A run whose only path input is one records
     file writes them to one file, ``OUT/clean.jsonl`` (``.gz``, ``.zst``, ``.bz2`` as the
     input) or ``OUT/clean.parquet`` with the input's schema, as it always did; any other run
     (several files, a folder, a glob) writes each shard's records to ``clean/<relative path>``.
+    ``options`` are the storage options of inputs named by URL.
     """
     paths = [p for p in inputs if isinstance(p, (str, os.PathLike))]
-    if len(paths) != 1 or is_glob(paths[0]) or Path(paths[0]).is_dir():
+    if len(paths) != 1 or is_glob(paths[0]):
         return RecordLayout(shards=bool(paths))
-    path = Path(paths[0])
+    path: Path | RemotePath
+    if is_url(paths[0]):
+        path = RemotePath.of(str(paths[0]), options)
+        if not path.is_file():  # a folder (or nothing: reading says so)
+            return RecordLayout(shards=True)
+    elif Path(paths[0]).is_dir():
+        return RecordLayout(shards=True)
+    else:
+        path = Path(paths[0])
     kind = kind_of(path.name)
     if kind == "parquet":
         return RecordLayout("parquet", schema=parquet_schema(path) if path.is_file() else None)

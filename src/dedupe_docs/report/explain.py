@@ -21,6 +21,7 @@ from dedupe_docs.errors import InputError
 from dedupe_docs.formats.shards import is_glob
 from dedupe_docs.report.diff import Opcode, differences
 from dedupe_docs.runtime import storage
+from dedupe_docs.runtime.remote import is_url
 from dedupe_docs.stages.read import Hashes, read_all
 from dedupe_docs.types import Kept, Reason, Removal, Rule, SourceRef
 
@@ -263,7 +264,9 @@ def source_texts(
             )
         inputs = recorded["paths"]
         for path in inputs:
-            if not Path(path).exists() and not is_glob(path):  # a glob matching none: read says
+            if is_url(path) or is_glob(path):  # read says what is missing there
+                continue
+            if not Path(path).exists():
                 raise InputError(
                     str(path),
                     f"input of the run in {out_dir} is missing (moved or deleted?)",
@@ -303,11 +306,11 @@ def _check_hashes(
         return
     for n, (path, then) in enumerate(zip(inputs, recorded, strict=True)):
         if isinstance(then, str):
-            pairs = [(Path(path), then, now.get(n))]
+            pairs = [(path if is_url(path) else Path(path), then, now.get(n))]
         elif isinstance(then, dict):
             files = now.get(n)
             files = files if isinstance(files, dict) else {}
-            pairs = [(Path(path) / rel, h, files.get(rel)) for rel, h in sorted(then.items())]
+            pairs = [(_below(path, rel), h, files.get(rel)) for rel, h in sorted(then.items())]
         else:
             continue  # skipped by the run
         for file, before, after in pairs:
@@ -317,6 +320,11 @@ def _check_hashes(
                     f"changed since the run in {out_dir} (its content hash differs)",
                     hint="run dedupe-docs clean again",
                 )
+
+
+def _below(folder: str | Path, rel: str) -> str | Path:
+    """The file ``rel`` below an input folder (or glob base) given as a path or a URL."""
+    return f"{str(folder).rstrip('/')}/{rel}" if is_url(folder) else Path(folder) / rel
 
 
 def _earlier_texts(

@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover - Windows: no locks, stale folders are l
 
 from dedupe_docs.errors import ConfigError, OutputError
 from dedupe_docs.runtime.memory import c_library
+from dedupe_docs.runtime.remote import RemotePath
 
 
 def dumps_line(obj: Any) -> bytes:
@@ -68,9 +69,12 @@ def loads(line: bytes) -> Any:
     return json.loads(line)
 
 
-def open_binary(path: Path, mode: str = "rb") -> IO[bytes]:
+def open_binary(path: Path | RemotePath, mode: str = "rb") -> IO[bytes]:
     """Open plain, ``.gz``, ``.bz2`` or ``.zst`` files by their suffix. A ``.gz`` file is written
-    with no name and time in its header, so the same records give the same bytes."""
+    with no name and time in its header, so the same records give the same bytes. A
+    :class:`RemotePath` is opened through fsspec and (de)compressed here, as a local file is."""
+    if isinstance(path, RemotePath):
+        return _open_remote(path, mode)
     if path.suffix == ".gz":
         if "r" in mode:
             return gzip.open(path, mode)  # type: ignore[return-value]
@@ -89,13 +93,42 @@ def open_binary(path: Path, mode: str = "rb") -> IO[bytes]:
     return path.open(mode)
 
 
+def _open_remote(path: RemotePath, mode: str) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return _GzipFile(path, mode)
+    if path.suffix == ".bz2":
+        return _Bz2File(path, mode)
+    if path.suffix == ".zst":
+        try:
+            import zstandard
+        except ImportError as exc:
+            msg = "reading .zst needs zstandard: pip install 'dedupe-docs[zstd]'"
+            raise ImportError(msg) from exc
+        return zstandard.open(path.open(mode), mode, closefd=True)  # type: ignore[no-any-return]
+    return path.open(mode)
+
+
 class _GzipFile(gzip.GzipFile):
     """A gzip file written with an empty name and time 0 in its header; closing it closes the
     file beneath too."""
 
-    def __init__(self, path: Path) -> None:
-        self._raw = path.open("wb")
-        super().__init__(filename="", mode="wb", fileobj=self._raw, mtime=0)
+    def __init__(self, path: Path | RemotePath, mode: str = "wb") -> None:
+        self._raw = path.open(mode)
+        super().__init__(filename="", mode=mode, fileobj=self._raw, mtime=0)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+class _Bz2File(bz2.BZ2File):
+    """A bz2 stream over a file it opened; closing it closes the file beneath too."""
+
+    def __init__(self, path: RemotePath, mode: str) -> None:
+        self._raw = path.open(mode)
+        super().__init__(self._raw, mode)
 
     def close(self) -> None:
         try:

@@ -14,12 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
 import numpy as np
 
 from dedupe_docs.errors import OutputError
+from dedupe_docs.formats.parts import PartsPlan, PartWriter
 from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_writer
 from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
 from dedupe_docs.runtime import storage
+from dedupe_docs.runtime.remote import RemotePath
 from dedupe_docs.stages.decide import REASON_NAMES, RULE_NAMES, Spans, Units
 from dedupe_docs.types import CleanedDocument, Document, Kept, Removal, SourceRef
 
@@ -177,7 +180,7 @@ class Writer:
 
     def __init__(
         self,
-        folder: Path,
+        folder: Path | RemotePath,
         *,
         text_field: str = "text",
         layout: RecordLayout | None = None,
@@ -185,6 +188,7 @@ class Writer:
         jobs: int = 1,
         drop_empty: bool = False,
         shards: Mapping[str, Sequence[Shard]] | None = None,
+        parts: PartsPlan | None = None,
     ) -> None:
         self.folder, self.text_field = folder, text_field
         self.layout = layout or RecordLayout()
@@ -193,7 +197,14 @@ class Writer:
         self.streams = contextlib.ExitStack()
         self.provenance = self.streams.enter_context((folder / "provenance.jsonl").open("wb"))
         self.attributes: IO[bytes] | None = None
-        if dolma_attributes and not self.layout.shards:  # with shards: once a document needs it
+        self.parted: PartWriter | None = None
+        if parts is not None:  # every document to its numbered part
+            self.parted = PartWriter(
+                folder, parts, text_field, attributes=dolma_attributes, drop_empty=drop_empty
+            )
+            self.streams.callback(self.parted.close)
+            self.layout = attrs.evolve(self.layout, shards=False)
+        elif dolma_attributes and not self.layout.shards:  # with shards: once a document needs it
             self.attributes = self.streams.enter_context((folder / "attributes.jsonl").open("wb"))
         self.sharded: ShardWriter | None = None
         if self.layout.shards:
@@ -231,6 +242,10 @@ class Writer:
         self.pending.append(self.pool.submit(self._write, cleaned))
 
     def _write(self, cleaned: Sequence[CleanedDocument]) -> None:
+        if self.parted is not None:
+            self.parted.add(cleaned)
+            self.provenance.writelines(storage.dumps_line(c.provenance()) for c in cleaned)
+            return
         records = [c for c in cleaned if c.record is not None]
         rest = cleaned  # the documents whose attributes go to attributes.jsonl
         if self.sharded is not None:  # records read from a file go to its shard's output
@@ -241,6 +256,11 @@ class Writer:
         self.paths.add([c.path for c in files])  # type: ignore[misc]
         if self.drop_empty:
             files = [c for c in files if not is_empty(c)]
+        if isinstance(self.folder, RemotePath) and files:  # one request for the batch
+            data = {c.path: c.text.encode("utf-8", "surrogatepass") for c in files}
+            (self.folder / "clean").write_files(data)  # type: ignore[arg-type]
+            files = []
+            self.n_files += len(data)
         for c in files:  # os calls on strings: pathlib's objects cost more than the writes
             target = f"{self.clean}/{c.path}"
             parent = target.rpartition("/")[0]
@@ -273,19 +293,22 @@ class Writer:
         while self.pending:
             self.pending.popleft().result()
         n_shards = self.sharded.finish() if self.sharded is not None else 0
+        n_parts = self.parted.finish() if self.parted is not None else 0
         self.streams.close()
         (self.folder / "report.json").write_bytes(
             (storage.dumps(report, indent=2) + "\n").encode("utf-8")
         )
         n_files = self.n_files + n_shards
         written = [f"clean/ ({n_files} files)"] if n_files else []
+        if n_parts:
+            written.append(f"clean/ ({n_parts} part{'s' * (n_parts > 1)})")
         if self.records is not None:
             written.append(self.layout.name)
         written += ["provenance.jsonl", "report.json"]
         if self.attributes is not None:
             written.append("attributes.jsonl")
-        if n_shards and self.dolma_attributes:
-            written.append(f"attributes/{ATTRIBUTES}/ ({n_shards} files)")
+        if (n_shards or n_parts) and self.dolma_attributes:
+            written.append(f"attributes/{ATTRIBUTES}/ ({n_shards or n_parts} files)")
         return written
 
 

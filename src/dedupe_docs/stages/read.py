@@ -26,10 +26,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from dedupe_docs.errors import InputError
+from dedupe_docs.errors import InputError, StorageError
 from dedupe_docs.formats.records import record_document
-from dedupe_docs.formats.shards import COMPRESSIONS, Shard, expand_glob, is_glob, kind_of
+from dedupe_docs.formats.shards import (
+    COMPRESSIONS,
+    Shard,
+    expand_glob,
+    is_glob,
+    kind_of,
+    remote_glob,
+)
 from dedupe_docs.runtime import storage, workers
+from dedupe_docs.runtime.remote import RemotePath, is_url
 from dedupe_docs.types import Document
 
 DocumentLike = str | os.PathLike[str] | Document | tuple[str, str] | Mapping[str, Any]
@@ -58,13 +66,22 @@ COMPRESSION = 4
 to hold."""
 
 
-def input_size(inputs: Iterable[DocumentLike], text_field: str = "text") -> int:
+def input_size(
+    inputs: Iterable[DocumentLike],
+    text_field: str = "text",
+    storage_options: Mapping[str, Any] | None = None,
+) -> int:
     """About how many bytes of text ``inputs`` hold, from the sizes of their files (the files
     a folder or a glob would be read for), without reading them. Inputs that cannot be found
     count nothing: reading them reports them."""
     total = 0
     for item in inputs:
-        if isinstance(item, Document):
+        if is_url(item):
+            with contextlib.suppress(StorageError):
+                for rel, size in remote_listing(str(item), storage_options):
+                    if kind_of(rel) is not None or is_glob(str(item)):
+                        total += size * (COMPRESSION if _compressed(rel) else 1)
+        elif isinstance(item, Document):
             total += len(item.text)
         elif isinstance(item, tuple):
             total += len(item[1])
@@ -80,11 +97,28 @@ def input_size(inputs: Iterable[DocumentLike], text_field: str = "text") -> int:
     return total
 
 
+def _compressed(name: str) -> bool:
+    return name.endswith((*COMPRESSIONS, ".parquet"))
+
+
 def _file_size(path: Path) -> int:
-    compressed = path.name.endswith((*COMPRESSIONS, ".parquet"))
     with contextlib.suppress(OSError):
-        return path.stat().st_size * (COMPRESSION if compressed else 1)
+        return path.stat().st_size * (COMPRESSION if _compressed(path.name) else 1)
     return 0
+
+
+def remote_listing(url: str, options: Mapping[str, Any] | None = None) -> list[tuple[str, int]]:
+    """The files an input named by URL stands for, as (relative path, size): those a glob
+    matches and those below the folders it matches, those below a folder, or the file itself
+    (nothing, when nothing is there)."""
+    if is_glob(url):
+        return [(rel, size) for rel, _, size in remote_glob(url, options)]
+    root = RemotePath.of(url, options)
+    if root.is_dir():
+        return [(rel, size) for rel, _, size in root.files()]
+    if root.is_file():
+        return [(root.name, root.size())]
+    return []
 
 
 def _folder_size(root: str) -> int:
@@ -107,6 +141,7 @@ def read(
     on_error: OnError = "raise",
     encoding_errors: EncodingErrors = "strict",
     encoding: str = "utf-8",
+    storage_options: Mapping[str, Any] | None = None,
 ) -> list[Document]:
     """Read every input into a Document, refusing duplicate ids.
 
@@ -115,7 +150,8 @@ def read(
     ``encoding_errors`` is ``"strict"`` (text that does not decode is an error), ``"replace"``
     (each bad byte becomes U+FFFD) or ``"skip-file"`` (the file is skipped). Records read
     from files without ``id_field`` (every one, when it is None) get ids made of the file's
-    relative path and their line or row.
+    relative path and their line or row. Inputs named by URL (``s3://bucket/crawl/``) are
+    read through fsspec, with ``storage_options`` given to its filesystem.
 
     >>> [d.id for d in read([("a", "x"), {"id": "b", "text": "y"}])]
     ['a', 'b']
@@ -127,6 +163,7 @@ def read(
         on_error=on_error,
         encoding_errors=encoding_errors,
         encoding=encoding,
+        storage_options=storage_options,
     )
     for error in errors:
         log.warning("skipped %s", error)
@@ -144,6 +181,7 @@ def read_all(
     jobs: int = 1,
     hashes: Hashes | None = None,
     shards: Shards | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> tuple[list[Document], list[InputError]]:
     """Like :func:`read`, and also return the errors of the inputs that were skipped; ``jobs``
     threads read the files of a folder ahead; ``hashes``, if given, is filled with the content
@@ -159,6 +197,7 @@ def read_all(
         jobs=jobs,
         hashes=hashes,
         shards=shards,
+        storage_options=storage_options,
     )
     return list(documents), errors
 
@@ -174,6 +213,7 @@ def stream(
     jobs: int = 1,
     hashes: Hashes | None = None,
     shards: Shards | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> tuple[Iterator[Document], list[InputError]]:
     """Like :func:`read_all`, one document at a time (a corpus need not fit in memory): the
     documents, and the list that the errors of skipped inputs are added to as they are met."""
@@ -191,6 +231,7 @@ def stream(
     reader = _Reader(
         text_field, id_field, on_error, encoding_errors, jobs, hashes, encoding, shards
     )
+    reader.storage_options = storage_options
     return reader.documents(inputs), reader.errors
 
 
@@ -224,6 +265,7 @@ class _Reader:
         self.hashes = hashes
         self.shards = shards
         self.n = 0  # the position of the input being read
+        self.storage_options: Mapping[str, Any] | None = None  # of inputs named by URL
 
     def documents(self, inputs: Iterable[DocumentLike]) -> Iterator[Document]:
         """Every document of ``inputs``, refusing a second document with an id already seen."""
@@ -265,6 +307,8 @@ class _Reader:
                 yield self.record(dict(item), f"record {n}", None), f"record {n}"
             except InputError as error:
                 self.fail(error)
+        elif is_url(item):
+            yield from self.remote(str(item))
         elif isinstance(item, (str, os.PathLike)):
             yield from self.path(Path(item))
         else:
@@ -286,6 +330,33 @@ class _Reader:
             self.fail(InputError(str(path), "not a regular file or folder"))
         else:
             self.fail(InputError(str(path), "no such file or directory"))
+
+    def remote(self, url: str) -> Iterator[tuple[Document, str]]:
+        """The documents of a folder, a glob or a file named by URL, read through fsspec: a
+        folder is read for every shard below it, as a local one is."""
+        try:
+            if is_glob(url):
+                found = remote_glob(url, self.storage_options)
+                if not found:
+                    self.fail(InputError(url, "no file matches this pattern"))
+                shards = [Shard(rel, file, kind_of(rel) or "text") for rel, file, _ in found]
+                yield from self.many(shards)
+                return
+            root = RemotePath.of(url, self.storage_options)
+            if root.is_dir():
+                listed = root.files()
+            elif root.is_file():
+                shard = Shard(root.name, root, kind_of(root.name) or "text")
+                yield from self.shard(shard, None, None)
+                return
+            else:
+                self.fail(InputError(url, root.missing()))
+                return
+        except StorageError as exc:
+            self.fail(InputError(url, exc.strerror))
+            return
+        kinds = [(rel, file, kind_of(rel.rpartition("/")[2])) for rel, file, _ in listed]
+        yield from self.many([Shard(rel, file, kind) for rel, file, kind in kinds if kind])
 
     def many(self, shards: list[Shard]) -> Iterator[tuple[Document, str]]:
         """The documents of the shards of a folder or a glob, in order; threads read the text
@@ -323,7 +394,8 @@ class _Reader:
             self.shards[shard.rel].remove(shard)  # nothing read, all skipped: no output
             if not self.shards[shard.rel]:
                 del self.shards[shard.rel]
-        self.hash(shard, folder, lambda: file_hash(shard.path))
+        if isinstance(shard.path, Path):  # a remote file is not read a second time to hash it
+            self.hash(shard, folder, lambda: file_hash(shard.path))
 
     def hash(self, shard: Shard, folder: dict[str, str] | None, digest: Callable[[], str]) -> None:
         """Record the content hash of a shard once it has been read (the pages of a records
@@ -523,10 +595,30 @@ READ_TASK = 32
 
 
 def _all_contents(_: None, paths: list[Path]) -> list[bytes | OSError]:
+    if paths and isinstance(paths[0], RemotePath):  # one request for them all (concurrent)
+        return _remote_contents(paths)  # type: ignore[arg-type]
     return [_contents(path) for path in paths]
 
 
-def _contents(path: Path) -> bytes | OSError:
+def _remote_contents(paths: list[RemotePath]) -> list[bytes | OSError]:
+    fs = paths[0].fs
+    if any(p.fs is not fs for p in paths):
+        return [_contents(path) for path in paths]
+    try:
+        found = fs.cat([p.path for p in paths], on_error="return")
+    except Exception:  # the whole request failed: each file tells its own error
+        return [_contents(path) for path in paths]
+    contents: list[bytes | OSError] = []
+    for p in paths:
+        data = found.get(p.path)
+        if isinstance(data, bytes):
+            contents.append(data)
+        else:
+            contents.append(_contents(p))  # its error, as read alone
+    return contents
+
+
+def _contents(path: Path | RemotePath) -> bytes | OSError:
     try:
         return path.read_bytes()
     except OSError as exc:
