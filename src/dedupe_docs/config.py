@@ -18,6 +18,7 @@ from dedupe_docs.errors import ConfigError
 Unit = Literal["line", "paragraph"]
 Policy = Literal["first", "longest"]
 Engine = Literal["local", "ray"]
+Reuse = Literal["exact", "paraphrase"]
 
 
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", re.IGNORECASE)
@@ -121,6 +122,9 @@ class Config:
     """Cut only the duplicate sentences out of a block that is partly a duplicate."""
     keep: Policy = attrs.field(default="first", validator=_one_of("first", "longest"))
     """Which copy survives: the first in corpus order, or the most complete one."""
+    reuse: Reuse = attrs.field(default="exact", validator=_one_of("exact", "paraphrase"))
+    """Copies to find: exact or noisy ones (typos, spacing), or also reworded ones (words
+    shuffled, inserted, dropped or replaced: ``paraphrase``, in memory only)."""
     boilerplate_max_tokens: int = attrs.field(default=4, validator=_integer(0))
     """Blocks of at most this many tokens may be boilerplate (0 turns boilerplate off)."""
     boilerplate_min_docs: int = attrs.field(default=3, validator=_integer(2))
@@ -143,6 +147,11 @@ class Config:
         if self.max_memory is not None and self.keep != "first":
             raise ConfigError(
                 '`max_memory` needs `keep="first"` (keeping the longest turns passages around)',
+                "max_memory",
+            )
+        if self.max_memory is not None and self.reuse != "exact":
+            raise ConfigError(
+                '`max_memory` needs `reuse="exact"` (reworded copies are found in memory)',
                 "max_memory",
             )
         if self.max_memory is not None and self.engine != "local":

@@ -420,9 +420,11 @@ def _within_memory(config: Config, size: int) -> Config:
         return config
     why = f"the inputs hold about {_megabytes(size)} of text, too much to clean in memory"
     why += f" ({_megabytes(free)} available)"
-    if config.keep != "first" or config.engine != "local":
+    if config.keep != "first" or config.engine != "local" or config.reuse != "exact":
         log.warning(
-            '%s; batches need `keep="first"` and the local engine: cleaning in memory anyway', why
+            '%s; batches need `keep="first"`, `reuse="exact"` and the local engine: cleaning in'
+            " memory anyway",
+            why,
         )
         return config
     bound = max(free // 2, 256 << 20)

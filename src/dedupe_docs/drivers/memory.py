@@ -18,7 +18,7 @@ import numpy as np
 from dedupe_docs.config import Config
 from dedupe_docs.runtime import workers
 from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
-from dedupe_docs.stages import decide, emit, sign
+from dedupe_docs.stages import decide, emit, reworded, sign
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import (
     first_occurrences,
@@ -111,6 +111,8 @@ def clean_chunks(
     else:
         boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
     units = _decide(signed, texts, aligned, boilerplate, keys, config, progress)
+    if config.reuse == "paraphrase":
+        units = reworded.find(signed, texts, units, config)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     if prior is not None:
         units, schedule = prior.freeze(units)

@@ -1,0 +1,328 @@
+"""Reworded copies (``reuse="paraphrase"``): passages whose words were shuffled within a few
+places, inserted, dropped or replaced by synonyms.
+
+Shingles of five tokens in a row do not survive such edits, so this stage seeds on something
+that does, in the shape of the text-alignment systems that do well on reworded copies:
+
+1. **Words.** Each token is case-folded and cut to its first ``STEM`` letters (a crude stem:
+   ``returns`` and ``returned`` are one word); stop words, numbers and one-letter tokens are
+   dropped. What is left is each document's stream of content words.
+2. **Seeds.** From every window of ``WINDOW`` consecutive content words, the sorted bags of
+   three of them that hold the first word (a bag survives any order inside the window, and
+   one word inserted, dropped or replaced), hashed to 64 bits. Like the shingle index, every
+   bag points at its first occurrence in corpus order; a bag that stands more than
+   ``COMMON`` times is a stock phrase, not evidence. A seed pairs a content word with the
+   first occurrence of one of its bags in an earlier document.
+3. **Passages.** A document's seeds into one source document are cut into clusters where
+   two consecutive seeds lie more than ``GAP`` content words apart, alternately along the
+   target and along the source, until no cut is left; a cluster with seeds at
+   ``MIN_SEEDS`` target words or more is a candidate passage (the target and source spans
+   from the first to the last word seeded).
+4. **Verification.** A candidate counts when it spans ``min_tokens // 2`` content words or
+   more and the Dice coefficient of the two spans' content words (as multisets) reaches
+   ``THRESHOLD``: two texts on one topic share words, but not most of them. Passages of one
+   target that overlap keep the one covering more words; the rest are clipped or dropped.
+5. **Cuts.** The target span, with the punctuation clinging to its last word, is cut out of
+   the blocks the exact stages kept, at the white space nearest its edges inside a line, and
+   removed as a duplicate citing the source span with the Dice coefficient as its similarity.
+
+Nothing that the exact stages decided changes; :func:`dedupe_docs.stages.decide.settle`
+then restores any removal whose source did not survive, as for every other removal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+import regex
+
+from dedupe_docs.config import Config
+from dedupe_docs.stages.decide import DUPLICATE, KEEP, Units
+from dedupe_docs.stages.sign import Signed
+
+STEM = 6
+"""Letters a word is cut to before it is compared (``configure``/``configured``: ``config``)."""
+WINDOW = 4
+"""Content words in a seed's window: its bags of three survive one edit and any order in it."""
+COMMON = 20
+"""A bag standing more often than this in the corpus is a stock phrase and seeds nothing."""
+GAP = 10
+"""Content words between two seeds beyond which a cluster is cut (along either text)."""
+MIN_SEEDS = 5
+"""Seeded target words a cluster needs to be a candidate passage."""
+THRESHOLD = 0.5
+"""Dice coefficient of the content words of a passage and its source from which it is a copy
+(also the least similarity a reworded removal carries)."""
+
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just may me might more most must my myself no nor not now of off on
+    once only or other ought our ours ourselves out over own same shall she should so some
+    such than that the their theirs them themselves then there these they this those through
+    to too under until up upon very was we were what when where which while who whom why will
+    with would you your yours yourself yourselves isn aren wasn weren doesn don didn hasn
+    haven hadn won wouldn shouldn couldn can't cannot let let's via per within without
+    however therefore thus hence""".split()
+)
+
+_PUNCT_AFTER = regex.compile(r"[^\w\s]*")
+_SPACE = regex.compile(r"\s+")
+_WORD = regex.compile(r"\w")
+_K = (
+    np.uint64(0x9E3779B97F4A7C15),
+    np.uint64(0xC2B2AE3D27D4EB4F),
+    np.uint64(0x165667B19E3779F9),
+)
+
+
+def words(s: Signed, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The content words of the corpus: the token each stands at, and a word id per content
+    word (ids numbered in order of first appearance, so the same corpus gives the same ids)."""
+    vocabulary: dict[str, int] = {}
+    stop = -1
+    ids = np.empty(len(s.tok_start), dtype=np.int64)
+    starts, ends = s.tok_start.tolist(), s.tok_end.tolist()
+    for d in range(s.n_docs):
+        text = texts[d]
+        t0, t1 = int(s.doc_tokens[d]), int(s.doc_tokens[d + 1])
+        out = []
+        for a, b in zip(starts[t0:t1], ends[t0:t1], strict=True):
+            word = text[a:b].casefold()
+            if len(word) < 2 or word in STOP_WORDS or not word[0].isalpha():
+                out.append(stop)
+                continue
+            out.append(vocabulary.setdefault(word[:STEM], len(vocabulary)))
+        ids[t0:t1] = out
+    at = np.flatnonzero(ids >= 0)
+    return at, ids[at]
+
+
+def seeds(
+    word: np.ndarray, word_doc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (target content word, source content word): a bag of the target word's window
+    first stands at the source word, in an earlier document."""
+    n = len(word)
+    if n < WINDOW:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    rows = n - WINDOW + 1
+    window = np.stack([word[i : i + rows] for i in range(WINDOW)], axis=1).astype(np.uint64)
+    same_doc = word_doc[WINDOW - 1 :] == word_doc[:rows]
+    # The bags of three holding the window's first word; the bag of the other three is the
+    # next window's first bag.
+    bags = [(0, 1, 2), (0, 1, 3), (0, 2, 3)]
+    hashes = np.empty((rows, len(bags)), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j, bag in enumerate(bags):
+            triple = np.sort(window[:, bag], axis=1)
+            h = triple[:, 0] * _K[0] ^ triple[:, 1] * _K[1] ^ triple[:, 2] * _K[2]
+            h ^= h >> np.uint64(29)
+            hashes[:, j] = h * _K[0]
+    flat = hashes.ravel()
+    valid = np.repeat(same_doc, len(bags))
+    position = np.repeat(np.arange(rows), len(bags))[valid]
+    flat = flat[valid]
+    _, first, inverse, counts = np.unique(
+        flat, return_index=True, return_inverse=True, return_counts=True
+    )
+    source = position[first[inverse]]
+    keep = (counts[inverse] <= COMMON) & (word_doc[source] < word_doc[position])
+    pairs = np.unique(np.stack([position[keep], source[keep]], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def clusters(target: np.ndarray, source: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    """Cut the seeds of one target and one source document into clusters (see the module):
+    ``(target first, target last, source first, source last, seeded target words)``."""
+    out = []
+    pending = [np.arange(len(target))]
+    while pending:
+        members = pending.pop()
+        split = False
+        for axis in (target, source):
+            order = members[np.argsort(axis[members], kind="stable")]
+            values = axis[order]
+            cuts = np.flatnonzero(np.diff(values) > GAP) + 1
+            if len(cuts):
+                pending.extend(np.split(order, cuts))
+                split = True
+                break
+        if split:
+            continue
+        seeded = len(np.unique(target[members]))
+        if seeded >= MIN_SEEDS:
+            t, s = target[members], source[members]
+            out.append((int(t.min()), int(t.max()), int(s.min()), int(s.max()), seeded))
+    return out
+
+
+def dice(a: np.ndarray, b: np.ndarray) -> float:
+    """Dice coefficient of two multisets of word ids."""
+    if not len(a) or not len(b):
+        return 0.0
+    values, counts = np.unique(np.concatenate([a, b]), return_counts=True)
+    in_a = np.unique(a, return_counts=True)
+    in_b = np.unique(b, return_counts=True)
+    ca = np.zeros(len(values), dtype=np.int64)
+    cb = np.zeros(len(values), dtype=np.int64)
+    ca[np.searchsorted(values, in_a[0])] = in_a[1]
+    cb[np.searchsorted(values, in_b[0])] = in_b[1]
+    return float(2 * np.minimum(ca, cb).sum() / (len(a) + len(b)))
+
+
+def passages(
+    s: Signed, texts: Sequence[str], config: Config
+) -> list[tuple[int, int, int, int, int, int, float]]:
+    """Verified reworded passages, as ``(doc, start, end, source doc, source start, source
+    end, similarity)`` in characters, sorted by document and start, not overlapping."""
+    at, word = words(s, texts)
+    if not len(at):
+        return []
+    word_doc = np.searchsorted(s.doc_tokens, at, side="right") - 1
+    target, source = seeds(word, word_doc)
+    if not len(target):
+        return []
+    t_doc, s_doc = word_doc[target], word_doc[source]
+    order = np.lexsort((source, target, s_doc, t_doc))
+    target, source, t_doc, s_doc = target[order], source[order], t_doc[order], s_doc[order]
+    new = np.ones(len(target), dtype=bool)
+    new[1:] = (t_doc[1:] != t_doc[:-1]) | (s_doc[1:] != s_doc[:-1])
+    bounds = np.append(np.flatnonzero(new), len(target))
+    min_words = max(config.min_tokens // 2, MIN_SEEDS)
+    found: list[tuple[int, int, int, int, int, float]] = []  # by target words
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if hi - lo < MIN_SEEDS:
+            continue
+        for t0, t1, s0, s1, _ in clusters(target[lo:hi], source[lo:hi]):
+            t1 = min(t1 + WINDOW - 1, int(np.searchsorted(word_doc, word_doc[t0], "right")) - 1)
+            s1 = min(s1 + WINDOW - 1, int(np.searchsorted(word_doc, word_doc[s0], "right")) - 1)
+            if t1 - t0 + 1 < min_words:
+                continue
+            score = dice(word[t0 : t1 + 1], word[s0 : s1 + 1])
+            if score >= THRESHOLD:
+                found.append((t0, t1, s0, s1, int(word_doc[s0]), score))
+    # Overlapping passages of one target: the one covering more words wins, the others are
+    # clipped to what it leaves (and dropped when too little is left).
+    found.sort(key=lambda p: (-(p[1] - p[0]), p[0], p[4]))
+    taken = np.zeros(len(word), dtype=bool)
+    chosen = []
+    for t0, t1, s0, s1, doc, score in found:
+        free = np.flatnonzero(~taken[t0 : t1 + 1]) + t0
+        if not len(free):
+            continue
+        runs = np.split(free, np.flatnonzero(np.diff(free) > 1) + 1)
+        longest = max(runs, key=len)
+        if len(longest) < min_words:
+            continue
+        a, b = int(longest[0]), int(longest[-1])
+        if (a, b) != (t0, t1):  # clipped: its source share scales with it
+            share = (s1 - s0) / max(t1 - t0, 1)
+            s0, s1 = s0 + round((a - t0) * share), s0 + round((b - t0) * share)
+            score = dice(word[a : b + 1], word[s0 : s1 + 1])
+            if score < THRESHOLD:
+                continue
+        taken[a : b + 1] = True
+        chosen.append((a, b, s0, s1, doc, score))
+    out = []
+    for a, b, s0, s1, doc, score in chosen:
+        d = int(word_doc[a])
+        text = texts[d]
+        end = int(s.tok_end[at[b]])
+        end += len(_PUNCT_AFTER.match(text, end).group())
+        source_text = texts[doc]
+        s_end = int(s.tok_end[at[s1]])
+        s_end += len(_PUNCT_AFTER.match(source_text, s_end).group())
+        similarity = math.floor(score * 10_000) / 10_000
+        out.append((d, int(s.tok_start[at[a]]), end, doc, int(s.tok_start[at[s0]]), s_end, similarity))
+    out.sort()
+    return out
+
+
+def apply(units: Units, texts: Sequence[str], found: Sequence[tuple[int, ...]]) -> Units:
+    """``units`` with the ``found`` passages cut out of their kept units (at white space inside
+    a line) and removed as duplicates; units already removed stay as they are."""
+    if not found:
+        return units
+    keys = units.doc.astype(np.int64) * (1 << 40) + units.start
+    by_unit: dict[int, list[tuple[int, ...]]] = {}
+    for p in found:
+        p_doc, p_start, p_end = int(p[0]), int(p[1]), int(p[2])
+        lo = max(int(np.searchsorted(keys, p_doc * (1 << 40) + p_start, "right")) - 1, 0)
+        hi = int(np.searchsorted(keys, p_doc * (1 << 40) + p_end, "left"))
+        for u in range(lo, hi):
+            if units.doc[u] == p_doc and units.reason[u] == KEEP and units.end[u] > p_start:
+                by_unit.setdefault(u, []).append(p)
+    rows: list[tuple[int, int, int, int, int, int, int, float]] = []
+    changed = np.zeros(len(units.doc), dtype=bool)
+    for u, hits in sorted(by_unit.items()):
+        pieces = _cut(texts[int(units.doc[u])], int(units.start[u]), int(units.end[u]), hits)
+        if pieces is None:
+            continue
+        changed[u] = True
+        rows.extend((int(units.doc[u]), *piece) for piece in pieces)
+    if not rows:
+        return units
+    stay = np.flatnonzero(~changed)
+    new = list(zip(*rows, strict=True))
+    columns = []
+    for field, values in zip(attrs.fields(Units), new, strict=True):
+        old = getattr(units, field.name)
+        columns.append(np.concatenate([old[stay], np.array(values, dtype=old.dtype)]))
+    order = np.lexsort((columns[1], columns[0]))
+    return Units(*(c[order] for c in columns))
+
+
+def _cut(
+    text: str, u0: int, u1: int, hits: Sequence[tuple[int, ...]]
+) -> list[tuple[int, int, int, int, int, int, float]] | None:
+    """The pieces of the kept unit ``u0..u1`` with the passages ``hits`` (sorted) cut out:
+    ``(start, end, reason, source doc, source start, source end, similarity)``. A passage
+    edge inside the unit moves to the nearest white space outward; kept pieces without a word
+    character join the removal next to them. None when nothing is cut."""
+    pieces: list[tuple[int, int, int, int, int, int, float]] = []
+    cursor = u0
+    for _, p_start, p_end, src_doc, src_start, src_end, sim in hits:
+        a, b = max(cursor, int(p_start)), min(u1, int(p_end))
+        if a >= b:
+            continue
+        if a > cursor:  # cut at the last white space before the passage starts
+            space = None
+            for space in _SPACE.finditer(text, cursor, a):
+                pass
+            a = space.end() if space else cursor
+        if b < u1:  # and at the first white space after it ends
+            space = _SPACE.search(text, b, u1)
+            b = space.start() if space else u1
+        if a >= b or not _WORD.search(text, a, b):
+            continue
+        head_end = cursor + len(text[cursor:a].rstrip())
+        if _WORD.search(text, cursor, head_end):
+            pieces.append((cursor, head_end, KEEP, -1, -1, -1, math.nan))
+        elif pieces and pieces[-1][2] == DUPLICATE and pieces[-1][3] == src_doc:
+            a = pieces[-1][0]  # joins the removal before it
+            pieces.pop()
+        else:
+            a = cursor
+        pieces.append((a, b, DUPLICATE, int(src_doc), int(src_start), int(src_end), float(sim)))
+        space = _SPACE.match(text, b, u1)
+        cursor = space.end() if space else b
+    if not pieces:
+        return None
+    if cursor < u1:
+        if _WORD.search(text, cursor, u1):
+            pieces.append((cursor, u1, KEEP, -1, -1, -1, math.nan))
+        else:
+            last = pieces.pop()
+            pieces.append((last[0], u1, *last[2:]))
+    return pieces
+
+
+def find(s: Signed, texts: Sequence[str], units: Units, config: Config) -> Units:
+    """``units`` with the corpus's reworded copies removed (see the module)."""
+    return apply(units, texts, passages(s, texts, config))
