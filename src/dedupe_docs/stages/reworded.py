@@ -53,9 +53,18 @@ GAP = 10
 """Content words between two seeds beyond which a cluster is cut (along either text)."""
 MIN_SEEDS = 5
 """Seeded target words a cluster needs to be a candidate passage."""
-THRESHOLD = 0.5
-"""Dice coefficient of the content words of a passage and its source from which it is a copy
-(also the least similarity a reworded removal carries)."""
+THRESHOLD = 0.55
+"""Dice coefficient of the content words of a passage and its source from which a long
+passage (``LONG`` content words or more) is a copy; also the least similarity a reworded
+removal carries."""
+SHORT_THRESHOLD = 0.85
+"""The Dice coefficient a passage of ``min_tokens // 2`` content words needs: two short texts
+on one topic share a larger share of their words by chance. Between the two lengths the
+bar falls linearly."""
+LONG = 60
+"""Content words from which a passage needs ``THRESHOLD`` only."""
+MERGE_GAP = 40
+"""Content words between two verified pieces of one passage beyond which they stay apart."""
 
 STOP_WORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -162,6 +171,50 @@ def clusters(target: np.ndarray, source: np.ndarray) -> list[tuple[int, int, int
     return out
 
 
+def needed(n: int, min_words: int) -> float:
+    """The Dice coefficient a passage of ``n`` content words needs (see ``SHORT_THRESHOLD``)."""
+    if n >= LONG or min_words >= LONG:
+        return THRESHOLD
+    share = (LONG - max(n, min_words)) / (LONG - min_words)
+    return THRESHOLD + (SHORT_THRESHOLD - THRESHOLD) * share
+
+
+def _merged(
+    spans: list[tuple[int, int, int, int]], word: np.ndarray
+) -> list[tuple[int, int, int, int]]:
+    """Clusters of one target and one source (sorted by target) joined where the next starts
+    at most ``MERGE_GAP`` content words after the one before ends, along both texts, and the
+    joined passage still verifies: a passage cut by a stretch of rewording is one passage."""
+    out: list[tuple[int, int, int, int]] = []
+    for t0, t1, s0, s1 in spans:
+        if out:
+            p0, p1, q0, q1 = out[-1]
+            near = t0 - p1 <= MERGE_GAP and -MERGE_GAP <= s0 - q1 <= MERGE_GAP and s1 > q0
+            if near:
+                joined = (p0, max(p1, t1), min(q0, s0), max(q1, s1))
+                if dice(word[joined[0] : joined[1] + 1], word[joined[2] : joined[3] + 1]) >= (
+                    THRESHOLD
+                ):
+                    out[-1] = joined
+                    continue
+        out.append((t0, t1, s0, s1))
+    return out
+
+
+def _trimmed(word: np.ndarray, t0: int, t1: int, s0: int, s1: int) -> tuple[int, int, int, int]:
+    """The passage without the words at its edges that the other side does not hold (a
+    seed's window runs a word or two past the copy)."""
+    for _ in range(2):
+        in_source = np.isin(word[t0 : t1 + 1], word[s0 : s1 + 1])
+        in_target = np.isin(word[s0 : s1 + 1], word[t0 : t1 + 1])
+        if not in_source.any() or not in_target.any():
+            break
+        hits, back = np.flatnonzero(in_source), np.flatnonzero(in_target)
+        t0, t1 = t0 + int(hits[0]), t0 + int(hits[-1])
+        s0, s1 = s0 + int(back[0]), s0 + int(back[-1])
+    return t0, t1, s0, s1
+
+
 def dice(a: np.ndarray, b: np.ndarray) -> float:
     """Dice coefficient of two multisets of word ids."""
     if not len(a) or not len(b):
@@ -199,13 +252,18 @@ def passages(
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         if hi - lo < MIN_SEEDS:
             continue
-        for t0, t1, s0, s1, _ in clusters(target[lo:hi], source[lo:hi]):
-            t1 = min(t1 + WINDOW - 1, int(np.searchsorted(word_doc, word_doc[t0], "right")) - 1)
-            s1 = min(s1 + WINDOW - 1, int(np.searchsorted(word_doc, word_doc[s0], "right")) - 1)
+        doc_end = int(np.searchsorted(word_doc, word_doc[target[lo]], "right")) - 1
+        src_end = int(np.searchsorted(word_doc, word_doc[source[lo]], "right")) - 1
+        spans = [
+            (t0, min(t1 + WINDOW - 1, doc_end), s0, min(s1 + WINDOW - 1, src_end))
+            for t0, t1, s0, s1, _ in sorted(clusters(target[lo:hi], source[lo:hi]))
+        ]
+        for t0, t1, s0, s1 in _merged(spans, word):
+            t0, t1, s0, s1 = _trimmed(word, t0, t1, s0, s1)
             if t1 - t0 + 1 < min_words:
                 continue
             score = dice(word[t0 : t1 + 1], word[s0 : s1 + 1])
-            if score >= THRESHOLD:
+            if score >= needed(t1 - t0 + 1, min_words):
                 found.append((t0, t1, s0, s1, int(word_doc[s0]), score))
     # Overlapping passages of one target: the one covering more words wins, the others are
     # clipped to what it leaves (and dropped when too little is left).
@@ -225,7 +283,7 @@ def passages(
             share = (s1 - s0) / max(t1 - t0, 1)
             s0, s1 = s0 + round((a - t0) * share), s0 + round((b - t0) * share)
             score = dice(word[a : b + 1], word[s0 : s1 + 1])
-            if score < THRESHOLD:
+            if score < needed(b - a + 1, min_words):
                 continue
         taken[a : b + 1] = True
         chosen.append((a, b, s0, s1, doc, score))
