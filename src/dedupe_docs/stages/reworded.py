@@ -18,8 +18,8 @@ that does, in the shape of the text-alignment systems that do well on reworded c
    target and along the source, until no cut is left; a cluster with seeds at
    ``MIN_SEEDS`` target words or more is a candidate passage (the target and source spans
    from the first to the last word seeded).
-4. **Verification.** A candidate counts when it spans ``min_tokens // 2`` content words or
-   more and the Dice coefficient of the two spans' content words (as multisets) reaches
+4. **Verification.** A candidate counts when it spans ``MIN_WORDS`` content words or more
+   (not counting words the exact stages removed), reads as prose (``SYMBOLS``) and the Dice coefficient of the two spans' content words (as multisets) reaches
    ``THRESHOLD``: two texts on one topic share words, but not most of them. Passages of one
    target that overlap keep the one covering more words; the rest are clipped or dropped.
 5. **Cuts.** The target span, with the punctuation clinging to its last word, is cut out of
@@ -58,10 +58,17 @@ THRESHOLD = 0.55
 passage (``LONG`` content words or more) is a copy; also the least similarity a reworded
 removal carries."""
 SHORT_THRESHOLD = 0.85
-"""The Dice coefficient a passage of ``min_tokens // 2`` content words needs: two short texts
+"""The Dice coefficient a passage of ``MIN_WORDS`` content words needs: two short texts
 on one topic share a larger share of their words by chance. Between the two lengths the
 bar falls linearly."""
 LONG = 60
+SYMBOLS = 0.1
+"""The largest share of punctuation and symbols among the characters of a reworded passage
+(prose has about 0.03; code and program output 0.15 and more)."""
+MIN_WORDS = 20
+"""Content words (about 40 words of prose) a reworded passage needs: a sentence or two of
+template text (``The full documentation for X is maintained as a Texinfo manual``) is
+similar across documents without being a copy."""
 """Content words from which a passage needs ``THRESHOLD`` only."""
 MERGE_GAP = 40
 """Content words between two verified pieces of one passage beyond which they stay apart."""
@@ -82,6 +89,7 @@ STOP_WORDS = frozenset(
 _PUNCT_AFTER = regex.compile(r"[^\w\s]*")
 _SPACE = regex.compile(r"\s+")
 _WORD = regex.compile(r"\w")
+_SYMBOL = regex.compile(r"[^\w\s]")
 _K = (
     np.uint64(0x9E3779B97F4A7C15),
     np.uint64(0xC2B2AE3D27D4EB4F),
@@ -171,6 +179,14 @@ def clusters(target: np.ndarray, source: np.ndarray) -> list[tuple[int, int, int
     return out
 
 
+def prose(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` reads as prose: at most ``SYMBOLS`` of its characters
+    other than white space are punctuation or symbols. Code and program output differ from
+    their siblings in names, not in wording (``cannot borrow `v` as mutable``)."""
+    chars = _SPACE.sub("", text[start:end])
+    return len(_SYMBOL.findall(chars)) <= SYMBOLS * len(chars)
+
+
 def needed(n: int, min_words: int) -> float:
     """The Dice coefficient a passage of ``n`` content words needs (see ``SHORT_THRESHOLD``)."""
     if n >= LONG or min_words >= LONG:
@@ -215,6 +231,16 @@ def _trimmed(word: np.ndarray, t0: int, t1: int, s0: int, s1: int) -> tuple[int,
     return t0, t1, s0, s1
 
 
+def _removed(units: Units, word_doc: np.ndarray, word_start: np.ndarray) -> np.ndarray:
+    """Per content word, whether a unit that is not kept holds it."""
+    gone = np.flatnonzero(units.reason != KEEP)
+    lo = units.doc[gone].astype(np.int64) * (1 << 40) + units.start[gone]
+    hi = units.doc[gone].astype(np.int64) * (1 << 40) + units.end[gone]
+    key = word_doc.astype(np.int64) * (1 << 40) + word_start
+    i = np.searchsorted(lo, key, side="right") - 1
+    return (i >= 0) & (key < hi[np.maximum(i, 0)])
+
+
 def dice(a: np.ndarray, b: np.ndarray) -> float:
     """Dice coefficient of two multisets of word ids."""
     if not len(a) or not len(b):
@@ -230,14 +256,16 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def passages(
-    s: Signed, texts: Sequence[str], config: Config
+    s: Signed, texts: Sequence[str], units: Units, config: Config
 ) -> list[tuple[int, int, int, int, int, int, float]]:
     """Verified reworded passages, as ``(doc, start, end, source doc, source start, source
-    end, similarity)`` in characters, sorted by document and start, not overlapping."""
+    end, similarity)`` in characters, sorted by document and start, not overlapping. A
+    passage needs ``MIN_WORDS`` content words that ``units`` keep."""
     at, word = words(s, texts)
     if not len(at):
         return []
     word_doc = np.searchsorted(s.doc_tokens, at, side="right") - 1
+    removed = _removed(units, word_doc, s.tok_start[at])
     target, source = seeds(word, word_doc)
     if not len(target):
         return []
@@ -247,7 +275,7 @@ def passages(
     new = np.ones(len(target), dtype=bool)
     new[1:] = (t_doc[1:] != t_doc[:-1]) | (s_doc[1:] != s_doc[:-1])
     bounds = np.append(np.flatnonzero(new), len(target))
-    min_words = max(config.min_tokens // 2, MIN_SEEDS)
+    min_words = MIN_WORDS
     found: list[tuple[int, int, int, int, int, float]] = []  # by target words
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         if hi - lo < MIN_SEEDS:
@@ -263,7 +291,8 @@ def passages(
             if t1 - t0 + 1 < min_words:
                 continue
             score = dice(word[t0 : t1 + 1], word[s0 : s1 + 1])
-            if score >= needed(t1 - t0 + 1, min_words):
+            start, end = int(s.tok_start[at[t0]]), int(s.tok_end[at[t1]])
+            if score >= needed(t1 - t0 + 1, min_words) and prose(texts[int(t_doc[lo])], start, end):
                 found.append((t0, t1, s0, s1, int(word_doc[s0]), score))
     # Overlapping passages of one target: the one covering more words wins, the others are
     # clipped to what it leaves (and dropped when too little is left).
@@ -271,6 +300,8 @@ def passages(
     taken = np.zeros(len(word), dtype=bool)
     chosen = []
     for t0, t1, s0, s1, doc, score in found:
+        if np.count_nonzero(~removed[t0 : t1 + 1] & ~taken[t0 : t1 + 1]) < min_words:
+            continue
         free = np.flatnonzero(~taken[t0 : t1 + 1]) + t0
         if not len(free):
             continue
@@ -383,4 +414,4 @@ def _cut(
 
 def find(s: Signed, texts: Sequence[str], units: Units, config: Config) -> Units:
     """``units`` with the corpus's reworded copies removed (see the module)."""
-    return apply(units, texts, passages(s, texts, config))
+    return apply(units, texts, passages(s, texts, units, config))
