@@ -138,6 +138,13 @@ Examples:
     help="Which copy survives: first in corpus order, or most complete.",
 )
 @click.option(
+    "--reuse",
+    type=click.Choice(["exact", "paraphrase"]),
+    default=_DEFAULTS.reuse,
+    show_default=True,
+    help="Copies to find: exact or noisy, or also reworded (paraphrase; in memory only).",
+)
+@click.option(
     "--boilerplate-max-tokens",
     type=int,
     default=_DEFAULTS.boilerplate_max_tokens,

@@ -182,6 +182,8 @@ class Store:
         """Refuse options that would make matching differ from the earlier batches'."""
         if config.keep != "first":
             raise ConfigError('`index` needs `keep="first"` (earlier batches are never revisited)')
+        if config.reuse != "exact":
+            raise ConfigError('`index` needs `reuse="exact"` (reworded copies are found in memory)')
         if self.config is None:
             return
         now = _matching(config)
@@ -411,7 +413,9 @@ def _ascending(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _matching(config: Config) -> dict[str, Any]:
-    return {k: v for k, v in config.to_json().items() if k not in _RUN_ONLY}
+    """The options an index is built with (``reuse`` is always ``exact`` in an index, and
+    indexes written before it existed do not name it)."""
+    return {k: v for k, v in config.to_json().items() if k not in (*_RUN_ONLY, "reuse")}
 
 
 def info(folder: Path) -> dict[str, Any]:

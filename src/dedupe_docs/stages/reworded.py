@@ -234,6 +234,8 @@ def _trimmed(word: np.ndarray, t0: int, t1: int, s0: int, s1: int) -> tuple[int,
 def _removed(units: Units, word_doc: np.ndarray, word_start: np.ndarray) -> np.ndarray:
     """Per content word, whether a unit that is not kept holds it."""
     gone = np.flatnonzero(units.reason != KEEP)
+    if not len(gone):
+        return np.zeros(len(word_doc), dtype=bool)
     lo = units.doc[gone].astype(np.int64) * (1 << 40) + units.start[gone]
     hi = units.doc[gone].astype(np.int64) * (1 << 40) + units.end[gone]
     key = word_doc.astype(np.int64) * (1 << 40) + word_start
