@@ -57,11 +57,15 @@ THRESHOLD = 0.55
 """Dice coefficient of the content words of a passage and its source from which a long
 passage (``LONG`` content words or more) is a copy; also the least similarity a reworded
 removal carries."""
-SHORT_THRESHOLD = 0.85
+SHORT_THRESHOLD = 0.8
 """The Dice coefficient a passage of ``MIN_WORDS`` content words needs: two short texts
 on one topic share a larger share of their words by chance. Between the two lengths the
 bar falls linearly."""
 LONG = 60
+EXTEND = 4
+"""Content words an edge of a passage may move outward in one step of its extension."""
+LEAD = 3
+"""Stop words before the first content word of a passage that go with it (``in the`` archive)."""
 SYMBOLS = 0.1
 """The largest share of punctuation and symbols among the characters of a reworded passage
 (prose has about 0.03; code and program output 0.15 and more)."""
@@ -89,6 +93,7 @@ STOP_WORDS = frozenset(
 _PUNCT_AFTER = regex.compile(r"[^\w\s]*")
 _SPACE = regex.compile(r"\s+")
 _WORD = regex.compile(r"\w")
+_SENTENCE_END = regex.compile(r"[.!?;:]|\n\s*\n")
 _SYMBOL = regex.compile(r"[^\w\s]")
 _K = (
     np.uint64(0x9E3779B97F4A7C15),
@@ -231,6 +236,44 @@ def _trimmed(word: np.ndarray, t0: int, t1: int, s0: int, s1: int) -> tuple[int,
     return t0, t1, s0, s1
 
 
+def _edges(s: Signed, text: str, at: np.ndarray, a: int, b: int, doc: int) -> tuple[int, int]:
+    """The characters of content words ``a..b`` of document ``doc``, with the stop words
+    around them inside their sentence (``in the`` archive, archive ``the``: up to ``LEAD`` on
+    either side) and the punctuation that clings to the last word."""
+    first, last = int(at[a]), int(at[b])
+    floor = max(int(at[a - 1]) + 1 if a else 0, int(s.doc_tokens[doc]), first - LEAD)
+    while first > floor and not _SENTENCE_END.search(
+        text, int(s.tok_end[first - 1]), int(s.tok_start[first])
+    ):
+        first -= 1
+    ceiling = min(int(at[b + 1]) - 1 if b + 1 < len(at) else last + LEAD, last + LEAD)
+    ceiling = min(ceiling, int(s.doc_tokens[doc + 1]) - 1)
+    while last < ceiling and not _SENTENCE_END.search(
+        text, int(s.tok_end[last]), int(s.tok_start[last + 1])
+    ):
+        last += 1
+    end = int(s.tok_end[last])
+    return int(s.tok_start[first]), end + len(_PUNCT_AFTER.match(text, end).group())
+
+
+def _cited(
+    units: Units, word_doc: np.ndarray, word_start: np.ndarray, word_end: np.ndarray
+) -> np.ndarray:
+    """Per content word, whether a removal of ``units`` cites the text it stands in."""
+    cited = np.flatnonzero((units.reason != KEEP) & (units.src_doc >= 0))
+    out = np.zeros(len(word_doc), dtype=bool)
+    if not len(cited):
+        return out
+    key = word_doc.astype(np.int64) * (1 << 40)
+    doc = units.src_doc[cited].astype(np.int64) * (1 << 40)
+    first = np.searchsorted(key + word_end, doc + units.src_start[cited], side="right")
+    last = np.searchsorted(key + word_start, doc + units.src_end[cited], side="left")
+    depth = np.zeros(len(word_doc) + 1, dtype=np.int64)
+    np.add.at(depth, first, 1)
+    np.add.at(depth, np.maximum(last, first), -1)
+    return np.cumsum(depth[:-1]) > 0
+
+
 def _removed(units: Units, word_doc: np.ndarray, word_start: np.ndarray) -> np.ndarray:
     """Per content word, whether a unit that is not kept holds it."""
     gone = np.flatnonzero(units.reason != KEEP)
@@ -241,6 +284,34 @@ def _removed(units: Units, word_doc: np.ndarray, word_start: np.ndarray) -> np.n
     key = word_doc.astype(np.int64) * (1 << 40) + word_start
     i = np.searchsorted(lo, key, side="right") - 1
     return (i >= 0) & (key < hi[np.maximum(i, 0)])
+
+
+def _extended(
+    word: np.ndarray, word_doc: np.ndarray, t0: int, t1: int, s0: int, s1: int
+) -> tuple[int, int, int, int]:
+    """The passage grown word by word past its outermost seeds: an edge moves up to
+    ``EXTEND`` content words outward to a word that the other side holds near its own edge
+    (the copy's last words, where no bag of three survived), until neither edge moves."""
+
+    def reach(edge: int, step: int, other: np.ndarray, doc: int) -> int:
+        for j in range(EXTEND, 0, -1):
+            at = edge + step * j
+            if 0 <= at < len(word) and word_doc[at] == doc and word[at] in other:
+                return at
+        return edge
+
+    t_doc, s_doc = int(word_doc[t0]), int(word_doc[s0])
+    for _ in range(len(word)):
+        moved = (
+            reach(t0, -1, word[max(s0 - EXTEND, 0) : s0 + 2], t_doc),
+            reach(t1, 1, word[max(s1 - 1, 0) : s1 + EXTEND + 1], t_doc),
+            reach(s0, -1, word[max(t0 - EXTEND, 0) : t0 + 2], s_doc),
+            reach(s1, 1, word[max(t1 - 1, 0) : t1 + EXTEND + 1], s_doc),
+        )
+        if moved == (t0, t1, s0, s1):
+            break
+        t0, t1, s0, s1 = moved
+    return t0, t1, s0, s1
 
 
 def dice(a: np.ndarray, b: np.ndarray) -> float:
@@ -289,7 +360,7 @@ def passages(
             for t0, t1, s0, s1, _ in sorted(clusters(target[lo:hi], source[lo:hi]))
         ]
         for t0, t1, s0, s1 in _merged(spans, word):
-            t0, t1, s0, s1 = _trimmed(word, t0, t1, s0, s1)
+            t0, t1, s0, s1 = _extended(word, word_doc, *_trimmed(word, t0, t1, s0, s1))
             if t1 - t0 + 1 < min_words:
                 continue
             score = dice(word[t0 : t1 + 1], word[s0 : s1 + 1])
@@ -297,19 +368,18 @@ def passages(
             if score >= needed(t1 - t0 + 1, min_words) and prose(texts[int(t_doc[lo])], start, end):
                 found.append((t0, t1, s0, s1, int(word_doc[s0]), score))
     # Overlapping passages of one target: the one covering more words wins, the others are
-    # clipped to what it leaves (and dropped when too little is left).
+    # clipped to what it leaves (and dropped when too little is left). Text that an exact
+    # removal cites stays too: a verbatim copy of it would lose its source.
     found.sort(key=lambda p: (-(p[1] - p[0]), p[0], p[4]))
-    taken = np.zeros(len(word), dtype=bool)
+    taken = _cited(units, word_doc, s.tok_start[at], s.tok_end[at])
     chosen = []
     for t0, t1, s0, s1, doc, score in found:
-        if np.count_nonzero(~removed[t0 : t1 + 1] & ~taken[t0 : t1 + 1]) < min_words:
-            continue
         free = np.flatnonzero(~taken[t0 : t1 + 1]) + t0
-        if not len(free):
+        if len(free) < min_words:
             continue
         runs = np.split(free, np.flatnonzero(np.diff(free) > 1) + 1)
         longest = max(runs, key=len)
-        if len(longest) < min_words:
+        if np.count_nonzero(~removed[longest]) < min_words:
             continue
         a, b = int(longest[0]), int(longest[-1])
         if (a, b) != (t0, t1):  # clipped: its source share scales with it
@@ -323,14 +393,10 @@ def passages(
     out = []
     for a, b, s0, s1, doc, score in chosen:
         d = int(word_doc[a])
-        text = texts[d]
-        end = int(s.tok_end[at[b]])
-        end += len(_PUNCT_AFTER.match(text, end).group())
-        source_text = texts[doc]
-        s_end = int(s.tok_end[at[s1]])
-        s_end += len(_PUNCT_AFTER.match(source_text, s_end).group())
+        start, end = _edges(s, texts[d], at, a, b, d)
+        s_start, s_end = _edges(s, texts[doc], at, s0, s1, doc)
         similarity = math.floor(score * 10_000) / 10_000
-        out.append((d, int(s.tok_start[at[a]]), end, doc, int(s.tok_start[at[s0]]), s_end, similarity))
+        out.append((d, start, end, doc, s_start, s_end, similarity))
     out.sort()
     return out
 

@@ -1,0 +1,221 @@
+"""Reworded copies (``reuse="paraphrase"``): found with the right source and cut out of the
+line they were pasted into, kept by the default mode; unrelated texts on one topic stay."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import prose_paragraphs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from invariants import check
+
+import dedupe_docs
+from dedupe_docs.stages import reworded
+
+SOURCE = (
+    "The archive keeps every letter that the branch committee received during the dispute, "
+    "sorted by the date on which it arrived. Members who want to read the correspondence "
+    "should ask the secretary for a copy, because the original papers are fragile and cannot "
+    "leave the office. Each request is recorded in a ledger together with the name of the "
+    "member, the reason for the request and the date on which the copy was returned to the "
+    "archive."
+)
+SOURCE_DOC = (
+    "Minutes of the spring meeting, held in the upstairs room of the library.\n"
+    + SOURCE
+    + "\nThe meeting closed at nine with a vote of thanks to the chair.\n"
+)
+COPIES = {
+    "shuffled": (
+        "The archive every keeps letter that the committee branch received during the dispute, "
+        "by sorted the date on it which arrived. Members who to want read the correspondence "
+        "should the ask secretary for a copy, because the papers original are fragile and "
+        "leave cannot the office. Each request is in recorded a ledger together with the of "
+        "name the member, the for reason the request and the date on the which copy was "
+        "returned to archive the."
+    ),
+    "synonyms": (
+        "The archive retains every letter that the branch committee received during the "
+        "conflict, sorted by the date on which it arrived. Members who wish to read the "
+        "correspondence should ask the secretary for a copy, since the original papers are "
+        "delicate and cannot leave the office. Each request is logged in a ledger together "
+        "with the name of the member, the reason for the request and the date on which the "
+        "copy was given back to the archive."
+    ),
+}
+
+
+def _inserted_and_deleted(text: str) -> str:
+    """Every sixth word dropped and a word inserted three words later: no five words in a
+    row stay, so no shingle of the default mode survives."""
+    extra = ["still", "really", "often", "later", "also", "quite"]
+    out = []
+    for i, word in enumerate(text.split()):
+        if i % 6 == 2:
+            continue
+        out.append(word)
+        if i % 6 == 5:
+            out.append(extra[i // 6 % len(extra)])
+    return " ".join(out)
+
+
+COPIES["inserted and deleted"] = _inserted_and_deleted(SOURCE)
+BEFORE = (
+    "The weather at the coast was mild this spring, and the fishing boats went out early "
+    "most mornings. "
+)
+AFTER = " The harbour master expects a busy summer season with many visiting yachts."
+
+
+@pytest.mark.parametrize("kind", sorted(COPIES))
+def test_a_reworded_copy_pasted_into_a_line_goes_citing_its_source(kind: str) -> None:
+    """The copy goes from its first word to its last, the line's own sentences stay, and the
+    removal cites the source passage; the default mode keeps the copy."""
+    copy = COPIES[kind]
+    target = BEFORE + copy + AFTER + "\n"
+    docs = [("a", SOURCE_DOC), ("b", target)]
+    exact = dedupe_docs.clean(docs)
+    assert exact[1].text == target and not exact[1].removed
+    cleaned = dedupe_docs.clean(docs, reuse="paraphrase")
+    check(dict(docs), cleaned, reworded.THRESHOLD)
+    (removal,) = cleaned[1].removed
+    start = len(BEFORE)
+    end = start + len(copy)
+    assert removal.reason == "duplicate"
+    assert removal.source is not None and removal.source.id == "a"
+    assert start <= removal.start <= start + 5 and end - 5 <= removal.end <= end
+    assert removal.similarity is not None and removal.similarity >= reworded.THRESHOLD
+    source_start = SOURCE_DOC.index(SOURCE)
+    assert source_start <= removal.source.start <= source_start + 10
+    assert source_start + len(SOURCE) - 20 <= removal.source.end <= source_start + len(SOURCE)
+    assert cleaned[1].text == BEFORE + AFTER.lstrip() + "\n"
+    assert cleaned[0].text == SOURCE_DOC
+
+
+def test_unrelated_texts_on_one_topic_stay() -> None:
+    """A text on the same subject, sharing many of its words, is no copy."""
+    other = (
+        "The branch committee met in the office to discuss the dispute with the employer. The "
+        "secretary read the letters aloud, and members asked whether the archive should be "
+        "opened to the press. After a long debate the committee decided to keep the "
+        "correspondence private until the dispute was settled, and the date of the next "
+        "meeting was recorded in the ledger with the names of the members who asked for a "
+        "copy of the original papers.\n"
+    )
+    cleaned = dedupe_docs.clean([("a", SOURCE_DOC), ("b", other)], reuse="paraphrase")
+    assert not cleaned[1].removed
+
+
+def test_code_and_short_template_sentences_stay() -> None:
+    """Two compiler messages that differ in names only, and a one-sentence template, are not
+    reworded copies (not prose; too short)."""
+    first = (
+        "error[E0502]: cannot borrow `s` as mutable because it is also borrowed as immutable\n"
+        "  --> src/main.rs:18:5\n   |\n16 |     let word = first_word(&s);\n"
+        "   |                           -- immutable borrow occurs here\n"
+        "18 |     s.clear(); // error!\n   |     ^^^^^^^^^ mutable borrow occurs here\n"
+        "20 |     println!(\"the first word is: {}\", word);\n"
+        "   |                                       ---- immutable borrow later used here\n"
+    )
+    second = (
+        "error[E0502]: cannot borrow `v` as mutable because it is also borrowed as immutable\n"
+        "  --> src/main.rs:6:5\n   |\n4 |     let first = &v[0];\n"
+        "   |                  - immutable borrow occurs here\n"
+        "6 |     v.push(6);\n   |     ^^^^^^^^^ mutable borrow occurs here\n"
+        "8 |     println!(\"The first element is: {}\", first);\n"
+        "   |                                          ----- immutable borrow later used here\n"
+    )
+    template = "The full documentation for {} is maintained as a Texinfo manual on this site.\n"
+    docs = [("a", first + template.format("cmp")), ("b", second + template.format("diff3"))]
+    cleaned = dedupe_docs.clean(docs, reuse="paraphrase")
+    assert not cleaned[1].removed
+
+
+def test_prose_on_one_subject_loses_little() -> None:
+    """Distinct paragraphs of the Python reference (one subject, one style, many shared
+    words): the new mode removes next to nothing the default mode keeps (one paragraph, the
+    asynchronous generator's, that rewords the generator's)."""
+    paragraphs = prose_paragraphs()
+    docs = [(f"d{i:03d}", "\n\n".join(paragraphs[i : i + 5]) + "\n") for i in range(0, 250, 5)]
+    exact = dedupe_docs.clean(docs)
+    cleaned = dedupe_docs.clean(docs, reuse="paraphrase")
+    check(dict(docs), cleaned, reworded.THRESHOLD)
+    extra = sum(len(c.text) for c in exact) - sum(len(c.text) for c in cleaned)
+    changed = sum(a.text != b.text for a, b in zip(exact, cleaned, strict=True))
+    assert changed <= 1 and 0 <= extra < 0.02 * sum(len(t) for _, t in docs)
+
+
+def _reword(text: str, rng: random.Random, pool: list[str]) -> str:
+    """Words moved a place or two, dropped, or inserted from ``pool`` (about one in five)."""
+    words = text.split()
+    out: list[str] = []
+    for word in words:
+        roll = rng.random()
+        if roll < 0.05:
+            continue
+        out.append(word)
+        if roll > 0.95:
+            out.append(rng.choice(pool))
+    for _ in range(len(out) // 10):
+        i = rng.randrange(max(len(out) - 2, 1))
+        j = min(i + rng.randint(1, 2), len(out) - 1)
+        out[i], out[j] = out[j], out[i]
+    return " ".join(out)
+
+
+@st.composite
+def reused(draw: st.DrawFn) -> list[tuple[str, str]]:
+    """Documents of real paragraphs, some holding reworded copies of earlier paragraphs
+    pasted between two sentences of their own, on one line or re-wrapped."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    paragraphs = PARAGRAPHS
+    pool = " ".join(rng.sample(paragraphs, 5)).split()
+    docs: list[list[str]] = []
+    for _ in range(draw(st.integers(2, 5))):
+        parts = []
+        for _ in range(draw(st.integers(1, 4))):
+            earlier = [p for d in docs for p in d]
+            own = rng.choice(paragraphs)
+            if earlier and rng.random() < 0.5:
+                copy = " ".join(rng.choice(earlier).split()[: rng.randint(30, 200)])
+                cut = own.find(". ") + 2 if ". " in own else len(own)
+                own = own[:cut] + _reword(copy, rng, pool) + " " + own[cut:]
+            if rng.random() < 0.5:  # re-wrapped at some width
+                width, line, lines = rng.randint(50, 90), "", []
+                for word in own.split():
+                    if line and len(line) + 1 + len(word) > width:
+                        lines.append(line)
+                        line = word
+                    else:
+                        line = f"{line} {word}".strip()
+                own = "\n".join([*lines, line])
+            parts.append(own)
+        docs.append(parts)
+    return [(f"doc{i:02d}", "\n\n".join(parts) + "\n") for i, parts in enumerate(docs)]
+
+
+PARAGRAPHS = prose_paragraphs()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reused(), st.sampled_from(["line", "paragraph"]), st.integers(1, 2))
+def test_invariants_hold_with_reworded_copies(
+    docs: list[tuple[str, str]], unit: str, jobs: int
+) -> None:
+    """The provenance invariants hold in the new mode (a reworded removal's similarity is at
+    least ``reworded.THRESHOLD``), and the output is the same on more threads."""
+    cleaned = dedupe_docs.clean(docs, unit=unit, reuse="paraphrase")
+    check(dict(docs), cleaned, reworded.THRESHOLD)
+    again = dedupe_docs.clean(docs, unit=unit, reuse="paraphrase", jobs=jobs)
+    assert [c.provenance() for c in again] == [c.provenance() for c in cleaned]
+
+
+def test_the_option_is_checked_and_refused_where_it_cannot_run(tmp_path: object) -> None:
+    with pytest.raises(dedupe_docs.ConfigError, match="did you mean 'paraphrase'"):
+        dedupe_docs.Config(reuse="paraphrse")
+    with pytest.raises(dedupe_docs.ConfigError, match="reuse"):
+        dedupe_docs.Config(reuse="paraphrase", max_memory="1G")
+    with pytest.raises(dedupe_docs.ConfigError, match="reuse"):
+        dedupe_docs.clean([("a", SOURCE_DOC)], index=f"{tmp_path}/index", reuse="paraphrase")
