@@ -116,7 +116,7 @@ def test_code_and_short_template_sentences_stay() -> None:
         "  --> src/main.rs:18:5\n   |\n16 |     let word = first_word(&s);\n"
         "   |                           -- immutable borrow occurs here\n"
         "18 |     s.clear(); // error!\n   |     ^^^^^^^^^ mutable borrow occurs here\n"
-        "20 |     println!(\"the first word is: {}\", word);\n"
+        '20 |     println!("the first word is: {}", word);\n'
         "   |                                       ---- immutable borrow later used here\n"
     )
     second = (
@@ -124,7 +124,7 @@ def test_code_and_short_template_sentences_stay() -> None:
         "  --> src/main.rs:6:5\n   |\n4 |     let first = &v[0];\n"
         "   |                  - immutable borrow occurs here\n"
         "6 |     v.push(6);\n   |     ^^^^^^^^^ mutable borrow occurs here\n"
-        "8 |     println!(\"The first element is: {}\", first);\n"
+        '8 |     println!("The first element is: {}", first);\n'
         "   |                                          ----- immutable borrow later used here\n"
     )
     template = "The full documentation for {} is maintained as a Texinfo manual on this site.\n"

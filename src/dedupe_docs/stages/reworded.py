@@ -18,10 +18,13 @@ that does, in the shape of the text-alignment systems that do well on reworded c
    target and along the source, until no cut is left; a cluster with seeds at
    ``MIN_SEEDS`` target words or more is a candidate passage (the target and source spans
    from the first to the last word seeded).
-4. **Verification.** A candidate counts when it spans ``MIN_WORDS`` content words or more
-   (not counting words the exact stages removed), reads as prose (``SYMBOLS``) and the Dice coefficient of the two spans' content words (as multisets) reaches
-   ``THRESHOLD``: two texts on one topic share words, but not most of them. Passages of one
-   target that overlap keep the one covering more words; the rest are clipped or dropped.
+4. **Verification.** A candidate is grown word by word past its outermost seeds and trimmed
+   to words both sides hold; it counts when it holds ``MIN_WORDS`` content words that the
+   exact stages kept, reads as prose (``SYMBOLS``), and the Dice coefficient of the two
+   spans' content words (as multisets) reaches ``THRESHOLD`` (more for short passages: two
+   texts on one topic share words, but not most of them). Passages of one target that
+   overlap keep the one covering more words; the rest are clipped or dropped, and so is text
+   that an exact removal cites.
 5. **Cuts.** The target span, with the punctuation clinging to its last word, is cut out of
    the blocks the exact stages kept, at the white space nearest its edges inside a line, and
    removed as a duplicate citing the source span with the Dice coefficient as its similarity.
@@ -77,18 +80,20 @@ similar across documents without being a copy."""
 MERGE_GAP = 40
 """Content words between two verified pieces of one passage beyond which they stay apart."""
 
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just may me might more most must my myself no nor not now of off on
-    once only or other ought our ours ourselves out over own same shall she should so some
-    such than that the their theirs them themselves then there these they this those through
-    to too under until up upon very was we were what when where which while who whom why will
-    with would you your yours yourself yourselves isn aren wasn weren doesn don didn hasn
-    haven hadn won wouldn shouldn couldn can't cannot let let's via per within without
-    however therefore thus hence""".split()
+_FUNCTION_WORDS = (
+    "a about above after again against all also am an and any are as at be because been "
+    "before being below between both but by can could did do does doing down during each "
+    "few for from further had has have having he her here hers herself him himself his how "
+    "i if in into is it its itself just may me might more most must my myself no nor not "
+    "now of off on once only or other ought our ours ourselves out over own same shall she "
+    "should so some such than that the their theirs them themselves then there these they "
+    "this those through to too under until up upon very was we were what when where which "
+    "while who whom why will with would you your yours yourself yourselves isn aren wasn "
+    "weren doesn don didn hasn haven hadn won wouldn shouldn couldn cannot let via per "
+    "within without however therefore thus hence"
 )
+STOP_WORDS = frozenset(_FUNCTION_WORDS.split())
+"""English function words: they carry the syntax that rewording changes, not the content."""
 
 _PUNCT_AFTER = regex.compile(r"[^\w\s]*")
 _SPACE = regex.compile(r"\s+")
@@ -124,9 +129,7 @@ def words(s: Signed, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return at, ids[at]
 
 
-def seeds(
-    word: np.ndarray, word_doc: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def seeds(word: np.ndarray, word_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (target content word, source content word): a bag of the target word's window
     first stands at the source word, in an earlier document."""
     n = len(word)
@@ -318,7 +321,7 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
     """Dice coefficient of two multisets of word ids."""
     if not len(a) or not len(b):
         return 0.0
-    values, counts = np.unique(np.concatenate([a, b]), return_counts=True)
+    values = np.unique(np.concatenate([a, b]))
     in_a = np.unique(a, return_counts=True)
     in_b = np.unique(b, return_counts=True)
     ca = np.zeros(len(values), dtype=np.int64)
@@ -449,10 +452,8 @@ def _cut(
         if a >= b:
             continue
         if a > cursor:  # cut at the last white space before the passage starts
-            space = None
-            for space in _SPACE.finditer(text, cursor, a):
-                pass
-            a = space.end() if space else cursor
+            spaces = list(_SPACE.finditer(text, cursor, a))
+            a = spaces[-1].end() if spaces else cursor
         if b < u1:  # and at the first white space after it ends
             space = _SPACE.search(text, b, u1)
             b = space.start() if space else u1
