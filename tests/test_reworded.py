@@ -83,7 +83,7 @@ def test_a_reworded_copy_pasted_into_a_line_goes_citing_its_source(kind: str) ->
     (removal,) = cleaned[1].removed
     start = len(BEFORE)
     end = start + len(copy)
-    assert removal.reason == "duplicate"
+    assert removal.reason == "duplicate" and removal.rule == "reworded"
     assert removal.source is not None and removal.source.id == "a"
     assert start <= removal.start <= start + 5 and end - 5 <= removal.end <= end
     assert removal.similarity is not None and removal.similarity >= reworded.THRESHOLD

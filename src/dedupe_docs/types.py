@@ -8,15 +8,17 @@ import attrs
 
 Reason = Literal["duplicate", "repeat", "boilerplate"]
 REASONS: tuple[Reason, ...] = ("duplicate", "repeat", "boilerplate")
-Rule = Literal["passage", "short-copy", "template", "repeat"]
+Rule = Literal["passage", "short-copy", "template", "repeat", "reworded"]
 RULES: dict[Rule, str] = {
     "passage": "a passage of at least min_tokens aligned tokens repeats earlier text",
     "short-copy": "a whole line or sentence shorter than a passage is a verified copy",
     "template": "a short line of a page template that recurs across many documents",
     "repeat": "a block equal to the block just before it",
+    "reworded": "a passage of earlier text with its words shuffled, changed or replaced "
+    '(reuse="paraphrase")',
 }
 """The rule that removed a span (``reason`` says what it is, ``rule`` which test found it):
-duplicates are passages or short copies, boilerplate is a page template."""
+duplicates are passages, short copies or reworded passages, boilerplate is a page template."""
 
 
 @attrs.frozen

@@ -38,12 +38,13 @@ KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
-NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED = 0, 1, 2, 3, 4
+NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED, REWORDED = 0, 1, 2, 3, 4, 5
 RULE_NAMES = {
     PASSAGE: "passage",
     SHORT_COPY: "short-copy",
     TEMPLATE: "template",
     REPEATED: "repeat",
+    REWORDED: "reworded",
 }
 """Which rule removed a unit (see :data:`dedupe_docs.types.RULES`)."""
 Aligned = tuple[np.ndarray, int]

@@ -35,6 +35,7 @@ then restores any removal whose source did not survive, as for every other remov
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -43,7 +44,7 @@ import numpy as np
 import regex
 
 from dedupe_docs.config import Config
-from dedupe_docs.stages.decide import DUPLICATE, KEEP, Units
+from dedupe_docs.stages.decide import DUPLICATE, KEEP, NO_RULE, REWORDED, Units
 from dedupe_docs.stages.sign import Signed
 
 STEM = 6
@@ -109,24 +110,26 @@ _K = (
 
 def words(s: Signed, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The content words of the corpus: the token each stands at, and a word id per content
-    word (ids numbered in order of first appearance, so the same corpus gives the same ids)."""
+    word. Tokens are looked at once per distinct matching form (case, marks and doubled
+    letters folded), through its first occurrence, so the cost grows with the vocabulary."""
+    if not len(s.tok_hash):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    forms, first, inverse = np.unique(s.tok_hash, return_index=True, return_inverse=True)
+    token_doc = np.searchsorted(s.doc_tokens, first, side="right") - 1
     vocabulary: dict[str, int] = {}
-    stop = -1
-    ids = np.empty(len(s.tok_start), dtype=np.int64)
-    starts, ends = s.tok_start.tolist(), s.tok_end.tolist()
-    for d in range(s.n_docs):
-        text = texts[d]
-        t0, t1 = int(s.doc_tokens[d]), int(s.doc_tokens[d + 1])
-        out = []
-        for a, b in zip(starts[t0:t1], ends[t0:t1], strict=True):
-            word = text[a:b].casefold()
-            if len(word) < 2 or word in STOP_WORDS or not word[0].isalpha():
-                out.append(stop)
-                continue
-            out.append(vocabulary.setdefault(word[:STEM], len(vocabulary)))
-        ids[t0:t1] = out
-    at = np.flatnonzero(ids >= 0)
-    return at, ids[at]
+    ids = np.empty(len(forms), dtype=np.int64)
+    starts, ends = s.tok_start[first].tolist(), s.tok_end[first].tolist()
+    rows = zip(token_doc.tolist(), starts, ends, strict=True)
+    for i, (d, a, b) in enumerate(rows):
+        word = texts[d][a:b].casefold()
+        if len(word) < 2 or word in STOP_WORDS or not word[0].isalpha():
+            ids[i] = -1
+        else:
+            ids[i] = vocabulary.setdefault(word[:STEM], len(vocabulary))
+    token_ids = ids[inverse.ravel()]
+    at = np.flatnonzero(token_ids >= 0)
+    return at, token_ids[at]
 
 
 def seeds(word: np.ndarray, word_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,32 +161,32 @@ def seeds(word: np.ndarray, word_doc: np.ndarray) -> tuple[np.ndarray, np.ndarra
     )
     source = position[first[inverse]]
     keep = (counts[inverse] <= COMMON) & (word_doc[source] < word_doc[position])
-    pairs = np.unique(np.stack([position[keep], source[keep]], axis=1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    pairs = np.unique(position[keep].astype(np.int64) * n + source[keep])
+    return pairs // n, pairs % n
 
 
 def clusters(target: np.ndarray, source: np.ndarray) -> list[tuple[int, int, int, int, int]]:
     """Cut the seeds of one target and one source document into clusters (see the module):
-    ``(target first, target last, source first, source last, seeded target words)``."""
+    ``(target first, target last, source first, source last, seeded target words)``. Groups
+    of seeds are small: plain lists beat NumPy's cost per call here."""
     out = []
-    pending = [np.arange(len(target))]
+    pending = [list(zip(target.tolist(), source.tolist(), strict=True))]
     while pending:
         members = pending.pop()
-        split = False
-        for axis in (target, source):
-            order = members[np.argsort(axis[members], kind="stable")]
-            values = axis[order]
-            cuts = np.flatnonzero(np.diff(values) > GAP) + 1
-            if len(cuts):
-                pending.extend(np.split(order, cuts))
-                split = True
+        for axis in (0, 1):
+            members.sort(key=lambda seed: seed[axis])
+            cuts = [
+                i for i in range(1, len(members)) if members[i][axis] - members[i - 1][axis] > GAP
+            ]
+            if cuts:
+                edges = [0, *cuts, len(members)]
+                pending.extend(members[i:j] for i, j in itertools.pairwise(edges))
                 break
-        if split:
-            continue
-        seeded = len(np.unique(target[members]))
-        if seeded >= MIN_SEEDS:
-            t, s = target[members], source[members]
-            out.append((int(t.min()), int(t.max()), int(s.min()), int(s.max()), seeded))
+        else:
+            seeded = len({t for t, _ in members})
+            if seeded >= MIN_SEEDS:
+                ts, ss = [t for t, _ in members], [s for _, s in members]
+                out.append((min(ts), max(ts), min(ss), max(ss), seeded))
     return out
 
 
@@ -229,13 +232,14 @@ def _trimmed(word: np.ndarray, t0: int, t1: int, s0: int, s1: int) -> tuple[int,
     """The passage without the words at its edges that the other side does not hold (a
     seed's window runs a word or two past the copy)."""
     for _ in range(2):
-        in_source = np.isin(word[t0 : t1 + 1], word[s0 : s1 + 1])
-        in_target = np.isin(word[s0 : s1 + 1], word[t0 : t1 + 1])
-        if not in_source.any() or not in_target.any():
+        mine, theirs = word[t0 : t1 + 1].tolist(), word[s0 : s1 + 1].tolist()
+        in_source, in_target = set(theirs), set(mine)
+        hits = [i for i, w in enumerate(mine) if w in in_source]
+        back = [i for i, w in enumerate(theirs) if w in in_target]
+        if not hits or not back:
             break
-        hits, back = np.flatnonzero(in_source), np.flatnonzero(in_target)
-        t0, t1 = t0 + int(hits[0]), t0 + int(hits[-1])
-        s0, s1 = s0 + int(back[0]), s0 + int(back[-1])
+        t0, t1 = t0 + hits[0], t0 + hits[-1]
+        s0, s1 = s0 + back[0], s0 + back[-1]
     return t0, t1, s0, s1
 
 
@@ -295,26 +299,34 @@ def _extended(
     """The passage grown word by word past its outermost seeds: an edge moves up to
     ``EXTEND`` content words outward to a word that the other side holds near its own edge
     (the copy's last words, where no bag of three survived), until neither edge moves."""
-
-    def reach(edge: int, step: int, other: np.ndarray, doc: int) -> int:
-        for j in range(EXTEND, 0, -1):
-            at = edge + step * j
-            if 0 <= at < len(word) and word_doc[at] == doc and word[at] in other:
-                return at
-        return edge
-
-    t_doc, s_doc = int(word_doc[t0]), int(word_doc[s0])
+    reach = EXTEND + 2  # how far an edge looks, and moves at most, per step
+    t_lo, t_hi = _doc_range(word_doc, t0)
+    s_lo, s_hi = _doc_range(word_doc, s0)
     for _ in range(len(word)):
-        moved = (
-            reach(t0, -1, word[max(s0 - EXTEND, 0) : s0 + 2], t_doc),
-            reach(t1, 1, word[max(s1 - 1, 0) : s1 + EXTEND + 1], t_doc),
-            reach(s0, -1, word[max(t0 - EXTEND, 0) : t0 + 2], s_doc),
-            reach(s1, 1, word[max(t1 - 1, 0) : t1 + EXTEND + 1], s_doc),
-        )
-        if moved == (t0, t1, s0, s1):
+        a = _step(word, t0, -1, t_lo, t_hi, set(word[max(s0 - EXTEND, s_lo) : s0 + 2].tolist()))
+        b = _step(word, t1, 1, t_lo, t_hi, set(word[max(s1 - 1, s_lo) : s1 + reach].tolist()))
+        c = _step(word, s0, -1, s_lo, s_hi, set(word[max(t0 - EXTEND, t_lo) : t0 + 2].tolist()))
+        d = _step(word, s1, 1, s_lo, s_hi, set(word[max(t1 - 1, t_lo) : t1 + reach].tolist()))
+        if (a, b, c, d) == (t0, t1, s0, s1):
             break
-        t0, t1, s0, s1 = moved
+        t0, t1, s0, s1 = a, b, min(c, s1), max(d, s0)
     return t0, t1, s0, s1
+
+
+def _doc_range(word_doc: np.ndarray, at: int) -> tuple[int, int]:
+    """The content words of the document of content word ``at``."""
+    doc = word_doc[at]
+    return int(np.searchsorted(word_doc, doc)), int(np.searchsorted(word_doc, doc, "right"))
+
+
+def _step(word: np.ndarray, edge: int, step: int, lo: int, hi: int, other: set[int]) -> int:
+    """The farthest of the ``EXTEND`` words beyond ``edge`` (inside ``lo..hi``) that
+    ``other`` holds, else ``edge``."""
+    for j in range(EXTEND, 0, -1):
+        at = edge + step * j
+        if lo <= at < hi and int(word[at]) in other:
+            return at
+    return edge
 
 
 def dice(a: np.ndarray, b: np.ndarray) -> float:
@@ -351,11 +363,13 @@ def passages(
     new = np.ones(len(target), dtype=bool)
     new[1:] = (t_doc[1:] != t_doc[:-1]) | (s_doc[1:] != s_doc[:-1])
     bounds = np.append(np.flatnonzero(new), len(target))
+    # Seeds into a source of which the exact stages removed every seeded word need no second
+    # look (a corpus full of verbatim copies).
+    kept = np.add.reduceat((~removed[target]).astype(np.int64), bounds[:-1])
+    groups = np.flatnonzero((kept >= MIN_SEEDS) & (np.diff(bounds) >= MIN_SEEDS))
     min_words = MIN_WORDS
     found: list[tuple[int, int, int, int, int, float]] = []  # by target words
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        if hi - lo < MIN_SEEDS:
-            continue
+    for lo, hi in zip(bounds[groups].tolist(), bounds[groups + 1].tolist(), strict=True):
         doc_end = int(np.searchsorted(word_doc, word_doc[target[lo]], "right")) - 1
         src_end = int(np.searchsorted(word_doc, word_doc[source[lo]], "right")) - 1
         spans = [
@@ -406,19 +420,27 @@ def passages(
 
 def apply(units: Units, texts: Sequence[str], found: Sequence[tuple[int, ...]]) -> Units:
     """``units`` with the ``found`` passages cut out of their kept units (at white space inside
-    a line) and removed as duplicates; units already removed stay as they are."""
+    a line) and removed as duplicates. Units already removed stay removed; the copies of the
+    same source document inside a passage become part of it (rule ``reworded``), so that
+    the passage is one removal."""
     if not found:
         return units
     keys = units.doc.astype(np.int64) * (1 << 40) + units.start
     by_unit: dict[int, list[tuple[int, ...]]] = {}
+    rule = units.rule.copy()
     for p in found:
-        p_doc, p_start, p_end = int(p[0]), int(p[1]), int(p[2])
+        p_doc, p_start, p_end, p_src = int(p[0]), int(p[1]), int(p[2]), int(p[3])
         lo = max(int(np.searchsorted(keys, p_doc * (1 << 40) + p_start, "right")) - 1, 0)
         hi = int(np.searchsorted(keys, p_doc * (1 << 40) + p_end, "left"))
         for u in range(lo, hi):
-            if units.doc[u] == p_doc and units.reason[u] == KEEP and units.end[u] > p_start:
+            if units.doc[u] != p_doc or units.end[u] <= p_start:
+                continue
+            if units.reason[u] == KEEP:
                 by_unit.setdefault(u, []).append(p)
-    rows: list[tuple[int, int, int, int, int, int, int, float]] = []
+            elif units.reason[u] == DUPLICATE and units.src_doc[u] == p_src:
+                rule[u] = REWORDED
+    units = attrs.evolve(units, rule=rule)
+    rows: list[tuple[int, int, int, int, int, int, int, float, int]] = []
     changed = np.zeros(len(units.doc), dtype=bool)
     for u, hits in sorted(by_unit.items()):
         pieces = _cut(texts[int(units.doc[u])], int(units.start[u]), int(units.end[u]), hits)
@@ -440,12 +462,12 @@ def apply(units: Units, texts: Sequence[str], found: Sequence[tuple[int, ...]]) 
 
 def _cut(
     text: str, u0: int, u1: int, hits: Sequence[tuple[int, ...]]
-) -> list[tuple[int, int, int, int, int, int, float]] | None:
+) -> list[tuple[int, int, int, int, int, int, float, int]] | None:
     """The pieces of the kept unit ``u0..u1`` with the passages ``hits`` (sorted) cut out:
-    ``(start, end, reason, source doc, source start, source end, similarity)``. A passage
+    ``(start, end, reason, source doc, source start, source end, similarity, rule)``. A passage
     edge inside the unit moves to the nearest white space outward; kept pieces without a word
     character join the removal next to them. None when nothing is cut."""
-    pieces: list[tuple[int, int, int, int, int, int, float]] = []
+    pieces: list[tuple[int, int, int, int, int, int, float, int]] = []
     cursor = u0
     for _, p_start, p_end, src_doc, src_start, src_end, sim in hits:
         a, b = max(cursor, int(p_start)), min(u1, int(p_end))
@@ -461,20 +483,21 @@ def _cut(
             continue
         head_end = cursor + len(text[cursor:a].rstrip())
         if _WORD.search(text, cursor, head_end):
-            pieces.append((cursor, head_end, KEEP, -1, -1, -1, math.nan))
+            pieces.append((cursor, head_end, KEEP, -1, -1, -1, math.nan, NO_RULE))
         elif pieces and pieces[-1][2] == DUPLICATE and pieces[-1][3] == src_doc:
             a = pieces[-1][0]  # joins the removal before it
             pieces.pop()
         else:
             a = cursor
-        pieces.append((a, b, DUPLICATE, int(src_doc), int(src_start), int(src_end), float(sim)))
+        source = (int(src_doc), int(src_start), int(src_end))
+        pieces.append((a, b, DUPLICATE, *source, float(sim), REWORDED))
         space = _SPACE.match(text, b, u1)
         cursor = space.end() if space else b
     if not pieces:
         return None
     if cursor < u1:
         if _WORD.search(text, cursor, u1):
-            pieces.append((cursor, u1, KEEP, -1, -1, -1, math.nan))
+            pieces.append((cursor, u1, KEEP, -1, -1, -1, math.nan, NO_RULE))
         else:
             last = pieces.pop()
             pieces.append((last[0], u1, *last[2:]))
