@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import attrs
@@ -333,14 +334,8 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
     """Dice coefficient of two multisets of word ids."""
     if not len(a) or not len(b):
         return 0.0
-    values = np.unique(np.concatenate([a, b]))
-    in_a = np.unique(a, return_counts=True)
-    in_b = np.unique(b, return_counts=True)
-    ca = np.zeros(len(values), dtype=np.int64)
-    cb = np.zeros(len(values), dtype=np.int64)
-    ca[np.searchsorted(values, in_a[0])] = in_a[1]
-    cb[np.searchsorted(values, in_b[0])] = in_b[1]
-    return float(2 * np.minimum(ca, cb).sum() / (len(a) + len(b)))
+    common = Counter(a.tolist()) & Counter(b.tolist())
+    return 2 * sum(common.values()) / (len(a) + len(b))
 
 
 def passages(
@@ -366,16 +361,33 @@ def passages(
     # Seeds into a source of which the exact stages removed every seeded word need no second
     # look (a corpus full of verbatim copies).
     kept = np.add.reduceat((~removed[target]).astype(np.int64), bounds[:-1])
-    groups = np.flatnonzero((kept >= MIN_SEEDS) & (np.diff(bounds) >= MIN_SEEDS))
+    wanted = np.repeat((kept >= MIN_SEEDS) & (np.diff(bounds) >= MIN_SEEDS), np.diff(bounds))
+    # Clusters are first cut along the target, so they lie inside runs of seeds less than GAP
+    # apart: runs seeding fewer than MIN_SEEDS words (chance bags shared by two documents)
+    # are dropped here, in one pass over all seeds.
+    cut = new.copy()
+    cut[1:] |= np.diff(target) > GAP
+    fresh = cut.copy()
+    fresh[1:] |= target[1:] != target[:-1]
+    run = np.cumsum(cut) - 1
+    seeded = np.bincount(run, weights=fresh)[run] >= MIN_SEEDS
+    keep = np.flatnonzero(wanted & seeded)
+    pieces = np.split(keep, np.flatnonzero(np.diff(run[keep]) != 0) + 1) if len(keep) else []
     min_words = MIN_WORDS
     found: list[tuple[int, int, int, int, int, float]] = []  # by target words
-    for lo, hi in zip(bounds[groups].tolist(), bounds[groups + 1].tolist(), strict=True):
+    by_pair = itertools.groupby(
+        pieces, key=lambda piece: int(np.searchsorted(bounds, piece[0], "right"))
+    )
+    for _, runs in by_pair:
+        runs = list(runs)
+        lo = int(runs[0][0])
         doc_end = int(np.searchsorted(word_doc, word_doc[target[lo]], "right")) - 1
         src_end = int(np.searchsorted(word_doc, word_doc[source[lo]], "right")) - 1
-        spans = [
+        spans = sorted(
             (t0, min(t1 + WINDOW - 1, doc_end), s0, min(s1 + WINDOW - 1, src_end))
-            for t0, t1, s0, s1, _ in sorted(clusters(target[lo:hi], source[lo:hi]))
-        ]
+            for piece in runs
+            for t0, t1, s0, s1, _ in clusters(target[piece], source[piece])
+        )
         for t0, t1, s0, s1 in _merged(spans, word):
             t0, t1, s0, s1 = _extended(word, word_doc, *_trimmed(word, t0, t1, s0, s1))
             if t1 - t0 + 1 < min_words:
