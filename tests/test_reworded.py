@@ -3,9 +3,12 @@ line they were pasted into, kept by the default mode; unrelated texts on one top
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
+from clihelp import invoke
 from conftest import prose_paragraphs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -219,3 +222,21 @@ def test_the_option_is_checked_and_refused_where_it_cannot_run(tmp_path: object)
         dedupe_docs.Config(reuse="paraphrase", max_memory="1G")
     with pytest.raises(dedupe_docs.ConfigError, match="reuse"):
         dedupe_docs.clean([("a", SOURCE_DOC)], index=f"{tmp_path}/index", reuse="paraphrase")
+
+
+def test_the_command_line_option_and_explain(tmp_path: Path) -> None:
+    """``--reuse paraphrase`` on the command line removes the reworded copy (rule
+    ``reworded``), and ``explain`` shows it beside its source; the default keeps it."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(SOURCE_DOC, encoding="utf-8")
+    (corpus / "b.txt").write_text(BEFORE + COPIES["synonyms"] + AFTER + "\n", encoding="utf-8")
+    for mode, removed in (("exact", 0), ("paraphrase", 1)):
+        out = tmp_path / mode
+        assert invoke("clean", str(corpus), "--out", str(out), "--reuse", mode, "-q")[0] == 0
+        rows = [json.loads(line) for line in (out / "provenance.jsonl").read_text().splitlines()]
+        assert len(rows[1]["removed"]) == removed
+    (record,) = rows[1]["removed"]
+    assert record["rule"] == "reworded" and record["source"]["id"] == "a.txt"
+    code, shown, _ = invoke("explain", str(tmp_path / "paraphrase"), "--rule", "reworded")
+    assert code == 0 and "reworded" in shown and "archive" in shown

@@ -83,7 +83,7 @@ def test_html_report_counts_and_labels_each_rule() -> None:
     data = json.loads(
         page.split('<script type="application/json" id="dd-data">')[1].split("</script>")[0]
     )
-    assert data["rules"] == ["passage", "short-copy", "template", "repeat"]
+    assert data["rules"] == ["passage", "short-copy", "template", "repeat", "reworded"]
     p4 = next(d for d in data["docs"] if d["id"] == "p4")
     assert sorted({data["rules"][span[8]] for span in p4["removed"]}) == [
         "passage",
