@@ -22,7 +22,10 @@ that does, in the shape of the text-alignment systems that do well on reworded c
    to words both sides hold; it counts when it holds ``MIN_WORDS`` content words that the
    exact stages kept, reads as prose (``SYMBOLS``), and the Dice coefficient of the two
    spans' content words (as multisets) reaches ``THRESHOLD`` (more for short passages: two
-   texts on one topic share words, but not most of them). Passages of one target that
+   texts on one topic share words, but not most of them); where the source span is
+   ``COMPRESSION`` times longer than the passage (a summary: pieces merged across up to
+   ``SUMMARY_GAP`` source words), the share of the passage's words that the source holds,
+   times ``SUMMARY_SCALE``, counts when higher. Passages of one target that
    overlap keep the one covering more words; the rest are clipped or dropped, and so is text
    that an exact removal cites.
 5. **Cuts.** The target span, with the punctuation clinging to its last word, is cut out of
@@ -80,6 +83,14 @@ template text (``The full documentation for X is maintained as a Texinfo manual`
 similar across documents without being a copy."""
 """Content words from which a passage needs ``THRESHOLD`` only."""
 MERGE_GAP = 40
+SUMMARY_GAP = 150
+"""Content words the source may skip between two pieces of one passage: a summary keeps some
+sentences of its source and leaves out the ones between."""
+COMPRESSION = 1.5
+"""How many times longer than the passage its source span must be to be read as a summary."""
+SUMMARY_SCALE = 0.8
+"""A summary's score: this share of the passage's content words that its source holds (a
+summary holds few of its source's words, so Dice would say little)."""
 """Content words between two verified pieces of one passage beyond which they stay apart."""
 
 _FUNCTION_WORDS = (
@@ -211,18 +222,17 @@ def _merged(
     spans: list[tuple[int, int, int, int]], word: np.ndarray
 ) -> list[tuple[int, int, int, int]]:
     """Clusters of one target and one source (sorted by target) joined where the next starts
-    at most ``MERGE_GAP`` content words after the one before ends, along both texts, and the
-    joined passage still verifies: a passage cut by a stretch of rewording is one passage."""
+    at most ``MERGE_GAP`` content words after the one before ends in the target (and at most
+    ``SUMMARY_GAP`` in the source, which a summary skips through), and the joined passage
+    still verifies: a passage cut by a stretch of rewording is one passage."""
     out: list[tuple[int, int, int, int]] = []
     for t0, t1, s0, s1 in spans:
         if out:
             p0, p1, q0, q1 = out[-1]
-            near = t0 - p1 <= MERGE_GAP and -MERGE_GAP <= s0 - q1 <= MERGE_GAP and s1 > q0
+            near = t0 - p1 <= MERGE_GAP and -MERGE_GAP <= s0 - q1 <= SUMMARY_GAP and s1 > q0
             if near:
                 joined = (p0, max(p1, t1), min(q0, s0), max(q1, s1))
-                if dice(word[joined[0] : joined[1] + 1], word[joined[2] : joined[3] + 1]) >= (
-                    THRESHOLD
-                ):
+                if _score(word, *joined) >= THRESHOLD:
                     out[-1] = joined
                     continue
         out.append((t0, t1, s0, s1))
@@ -330,6 +340,18 @@ def _step(word: np.ndarray, edge: int, step: int, lo: int, hi: int, other: set[i
     return edge
 
 
+def _score(word: np.ndarray, t0: int, t1: int, s0: int, s1: int) -> float:
+    """The Dice coefficient of a passage and its source span, or, where the source is
+    ``COMPRESSION`` times longer or more (a summary), the share of the passage's words that
+    the source holds, scaled down by ``SUMMARY_SCALE``."""
+    a, b = word[t0 : t1 + 1], word[s0 : s1 + 1]
+    score = dice(a, b)
+    if len(b) >= COMPRESSION * len(a):
+        common = Counter(a.tolist()) & Counter(b.tolist())
+        score = max(score, SUMMARY_SCALE * sum(common.values()) / len(a))
+    return score
+
+
 def dice(a: np.ndarray, b: np.ndarray) -> float:
     """Dice coefficient of two multisets of word ids."""
     if not len(a) or not len(b):
@@ -392,7 +414,7 @@ def passages(
             t0, t1, s0, s1 = _extended(word, word_doc, *_trimmed(word, t0, t1, s0, s1))
             if t1 - t0 + 1 < min_words:
                 continue
-            score = dice(word[t0 : t1 + 1], word[s0 : s1 + 1])
+            score = _score(word, t0, t1, s0, s1)
             start, end = int(s.tok_start[at[t0]]), int(s.tok_end[at[t1]])
             if score >= needed(t1 - t0 + 1, min_words) and prose(texts[int(t_doc[lo])], start, end):
                 found.append((t0, t1, s0, s1, int(word_doc[s0]), score))
