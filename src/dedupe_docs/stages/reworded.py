@@ -30,7 +30,7 @@ that does, in the shape of the text-alignment systems that do well on reworded c
    that an exact removal cites.
 5. **Cuts.** The target span, with the punctuation clinging to its last word, is cut out of
    the blocks the exact stages kept, at the white space nearest its edges inside a line, and
-   removed as a duplicate citing the source span with the Dice coefficient as its similarity.
+   removed as a duplicate citing the source span with its score as its similarity.
 
 Nothing that the exact stages decided changes; :func:`dedupe_docs.stages.decide.settle`
 then restores any removal whose source did not survive, as for every other removal.
