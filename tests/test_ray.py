@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from clihelp import digest
@@ -12,10 +15,13 @@ from corpus import planted
 
 import dedupe_docs
 from dedupe_docs.drivers import memory
-from dedupe_docs.runtime import ray_engine
+from dedupe_docs.stages import sign
 from dedupe_docs.stages.read import read
 
 ray = pytest.importorskip("ray")
+T = TypeVar("T")
+U = TypeVar("U")
+R = TypeVar("R")
 
 
 @pytest.fixture(scope="session")
@@ -40,12 +46,27 @@ def test_ray_equals_local(
     corpus = planted(paragraphs, 60, seed=batch_chars or 1)
     seeds = read([SEEDS])
     local = dump(dedupe_docs.clean(corpus)) + dump(dedupe_docs.clean(seeds))
-    monkeypatch.setattr(memory, "BATCH_CHARS", batch_chars)
-    monkeypatch.setattr(memory, "INDEX_BITS", bits)
+    monkeypatch.setattr(memory, "SIGN_BATCH_CHARS", batch_chars)
+    monkeypatch.setattr(memory, "RAY_INDEX_BITS", bits)
     remote = dump(dedupe_docs.clean(corpus, engine="ray", jobs=2))
     remote += dump(dedupe_docs.clean(seeds, engine="ray"))
     assert remote == local
     assert '"duplicate"' in local and '"boilerplate"' in local
+
+
+def crash_once(func: Callable[[T, U], R], flag: Path) -> Callable[[T, U], R]:
+    """``func`` as a Ray task whose first call, anywhere, kills its worker process: the call
+    that removes ``flag`` exits before it returns (Ray then runs the task again elsewhere).
+    A closure, so that Ray sends it by value to workers that cannot import the tests."""
+
+    def task(shared: T, item: U) -> R:
+        try:
+            flag.unlink()
+        except FileNotFoundError:
+            return func(shared, item)
+        os._exit(1)
+
+    return task
 
 
 def test_a_crashed_task_is_retried(
@@ -54,8 +75,8 @@ def test_a_crashed_task_is_retried(
     corpus = planted(paragraphs, 30, seed=7)
     flag = tmp_path / "fail-once"
     flag.touch()
-    monkeypatch.setattr(ray_engine, "FAIL_ONCE", str(flag))
-    monkeypatch.setattr(memory, "BATCH_CHARS", 4000)
+    monkeypatch.setattr(sign, "sign_texts", crash_once(sign.sign_texts, flag))
+    monkeypatch.setattr(memory, "SIGN_BATCH_CHARS", 4000)
     retried = dump(dedupe_docs.clean(corpus, engine="ray"))
     assert not flag.exists()  # one worker did die
     assert retried == dump(dedupe_docs.clean(corpus))
@@ -65,7 +86,7 @@ def test_ray_tasks_hand_over_files_in_the_work_dir(
     ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = planted(paragraphs, 40, seed=11)
-    monkeypatch.setattr(memory, "BATCH_CHARS", 5000)
+    monkeypatch.setattr(memory, "SIGN_BATCH_CHARS", 5000)
     work = tmp_path / "work"
     remote = dump(dedupe_docs.clean(corpus, engine="ray", work_dir=str(work)))
     assert remote == dump(dedupe_docs.clean(corpus))

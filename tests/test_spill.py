@@ -7,6 +7,7 @@ import json
 import resource
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ def provenance(cleaned: list[dedupe_docs.CleanedDocument]) -> list[tuple[str, st
 @pytest.fixture
 def batch_chars(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of a few documents, so that sources lie in many earlier batches."""
-    monkeypatch.setattr(bounded, "BATCH_CHARS", 5_000)
+    monkeypatch.setattr(bounded, "CLEAN_BATCH_CHARS", 5_000)
 
 
 @pytest.mark.parametrize(
@@ -77,11 +78,8 @@ def test_any_batch_size_gives_the_in_memory_output(
     docs: list[tuple[str, str]], chars: int, unit: str, jobs: int
 ) -> None:
     """Any batch size, on one thread or two (detection in parts)."""
-    bounded.BATCH_CHARS = chars
-    try:
+    with mock.patch.object(bounded, "CLEAN_BATCH_CHARS", chars):  # Hypothesis: no monkeypatch
         batched = dedupe_docs.clean(docs, unit=unit, max_memory=BUDGET, jobs=jobs)
-    finally:
-        bounded.BATCH_CHARS = None
     assert provenance(batched) == provenance(dedupe_docs.clean(docs, unit=unit))
 
 
@@ -242,7 +240,7 @@ def test_parquet_output_is_the_same_file_however_it_is_batched(
     )
     code, _, err = invoke("clean", str(tmp_path / "in.parquet"), "--out", str(tmp_path / "whole"))
     assert code == 0, err
-    monkeypatch.setattr(bounded, "BATCH_CHARS", 5_000)
+    monkeypatch.setattr(bounded, "CLEAN_BATCH_CHARS", 5_000)
     args = ["--out", str(tmp_path / "bounded"), "--max-memory", "1G", "--jobs", "2"]
     code, _, err = invoke("clean", str(tmp_path / "in.parquet"), *args)
     assert code == 0, err
@@ -315,7 +313,7 @@ def test_sources_in_any_script_are_read_back_from_the_text_file(
     """Passages of earlier batches are read from the text file by character offsets, at one,
     two or four bytes a character: text beyond ASCII and the Basic Multilingual Plane, and a
     lone surrogate, come back whole."""
-    monkeypatch.setattr(bounded, "BATCH_CHARS", 100)  # a batch per document
+    monkeypatch.setattr(bounded, "CLEAN_BATCH_CHARS", 100)  # a batch per document
     passages = [
         "Η γρήγορη καφέ αλεπού πηδά πάνω από τον τεμπέλη σκύλο και τρέχει μακριά στο δάσος "
         "όπου κανείς δεν μπορεί να τη βρει ποτέ ξανά, ούτε καν ο κυνηγός με τα σκυλιά του.",

@@ -21,7 +21,7 @@ def dump(cleaned: list[dedupe_docs.CleanedDocument]) -> str:
 
 @pytest.fixture
 def corpus(paragraphs: list[str], monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    monkeypatch.setattr(memory, "BATCH_CHARS", 5000)  # many batches
+    monkeypatch.setattr(memory, "SIGN_BATCH_CHARS", 5000)  # many batches
     return planted(paragraphs, 30, seed=3)
 
 

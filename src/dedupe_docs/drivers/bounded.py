@@ -85,8 +85,10 @@ CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
 """How the text file stores a document of each width (bytes a character): a fixed width, so
 that a passage of an earlier document is read from its character offsets alone (a document
 can be far larger than the passages cited from it)."""
-BATCH_CHARS: int | None = None
-"""Characters per batch (None: from ``max_memory``); tests vary it."""
+CLEAN_BATCH_CHARS: int | None = None
+"""Characters of text per batch of documents cleaned together; None sizes the batches from
+``max_memory`` (its budget over ``BYTES_PER_CHAR``, at least 1 Mi characters). The output does
+not depend on it."""
 
 
 def clean_batches(
@@ -119,7 +121,7 @@ def _clean_batches(
 ) -> Iterator[list[CleanedDocument]]:
     assert config.max_memory is not None
     budget = max(config.max_memory - BASELINE, 16 << 20)
-    chars = BATCH_CHARS or max(1 << 20, budget // BYTES_PER_CHAR)
+    chars = CLEAN_BATCH_CHARS or max(1 << 20, budget // BYTES_PER_CHAR)
     parent = config.work_dir or folder
     if parent is not None:
         Path(parent).mkdir(parents=True, exist_ok=True)

@@ -93,8 +93,9 @@ def clean_chunks(
     if files:  # the signed batches are files: index tasks read their hash range of each
         first = first_occurrences_from_files(files, bases, config.jobs, config.engine)
     elif config.engine == "ray":
-        bits = INDEX_BITS if INDEX_BITS is not None else 4
-        first = first_occurrences_by_range(signed.shingles, bits, config.jobs, config.engine)
+        first = first_occurrences_by_range(
+            signed.shingles, RAY_INDEX_BITS, config.jobs, config.engine
+        )
     else:
         first = first_occurrences(signed.shingles, config.jobs)
     if prior is not None:
@@ -153,7 +154,7 @@ def _sign_stage(
     # they reuse memory instead of faulting in new pages.
     # Batches that are files (a work folder) are larger: the index tasks open each of them.
     largest = 1 << 22 if config.work_dir is not None else 1 << 20
-    size = BATCH_CHARS or min(largest, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
+    size = SIGN_BATCH_CHARS or min(largest, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
     batches = sign.batches(texts, size)
     chars = [sum(len(texts[i]) for i in batch) for batch in batches]
     sizes = [sum(text_bytes(texts[i]) for i in batch) for batch in batches]
@@ -179,10 +180,13 @@ def _sign_stage(
     return joiner.signed(), files, np.array(joiner.bases)
 
 
-BATCH_CHARS: int | None = None
-"""Characters per sign batch (None: from the corpus size and ``jobs``); tests vary it."""
-INDEX_BITS: int | None = None
-"""Hash ranges of the index stage on Ray, as top bits (None: 4); tests vary it."""
+SIGN_BATCH_CHARS: int | None = None
+"""Characters of text per sign batch, a task each; None sizes the batches from the corpus and
+``jobs`` (a quarter of a job's share, within 64 Ki and 1 Mi characters, 4 Mi in a work folder).
+The output does not depend on it."""
+RAY_INDEX_BITS = 4
+"""The index stage on Ray splits the shingle hashes into ``2 ** RAY_INDEX_BITS`` ranges by
+their top bits, a task each. The output does not depend on it."""
 
 
 PART_TOKENS = 1 << 21

@@ -7,10 +7,10 @@ are pure, so a lost worker is simply retried (``max_retries``). No Ray Data, no 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 from dedupe_docs.errors import ConfigError
@@ -20,8 +20,6 @@ R = TypeVar("R")
 
 MAX_RETRIES = 3
 INSTALL_HINT = '`engine="ray"` needs Ray: pip install "dedupe-docs[ray]"'
-FAIL_ONCE: str | None = None
-"""Test hook: path of a flag file; the first task that removes it kills its worker."""
 
 _remote: Any = None
 
@@ -52,8 +50,10 @@ def init() -> Any:
 
 
 def check() -> None:
-    """Raise ConfigError with the install hint when Ray is missing."""
-    _ray()
+    """Raise ConfigError with the install hint when Ray is not installed (without importing
+    it, which takes a while: a run checks this before it reads anything)."""
+    if importlib.util.find_spec("ray") is None:
+        raise ConfigError(INSTALL_HINT, "engine")
 
 
 def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R]:
@@ -63,15 +63,8 @@ def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R
     if _remote is None:
         _remote = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False)(_task)
     ref = ray.put(shared)
-    return ray.get([_remote.remote(func, ref, item, FAIL_ONCE) for item in items])
+    return ray.get([_remote.remote(func, ref, item) for item in items])
 
 
-def _task(func: Callable[[Any, Any], Any], shared: Any, item: Any, fail_once: str | None) -> Any:
-    if fail_once:
-        try:
-            Path(fail_once).unlink()
-        except FileNotFoundError:
-            pass
-        else:
-            os._exit(1)  # a crashed worker: Ray retries the task elsewhere
+def _task(func: Callable[[Any, Any], Any], shared: Any, item: Any) -> Any:
     return func(shared, item)
