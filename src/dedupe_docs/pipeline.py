@@ -25,7 +25,7 @@ from dedupe_docs.formats import output, records, shards
 from dedupe_docs.formats.parts import PartsPlan
 from dedupe_docs.formats.records import output_records, record_document
 from dedupe_docs.runtime import memory as process_memory
-from dedupe_docs.runtime import remote, storage
+from dedupe_docs.runtime import ray_engine, remote, storage
 from dedupe_docs.runtime.progress import Progress, Stages, counted, log_stage, stage, text_bytes
 from dedupe_docs.runtime.remote import RemotePath, is_url
 from dedupe_docs.stages import emit
@@ -68,11 +68,15 @@ def _without_gc(func: F) -> F:
 
 
 def make_config(config: Config | None = None, **overrides: Any) -> Config:
-    """A Config from a base and keyword overrides; a bad value raises ConfigError."""
+    """A Config from a base and keyword overrides, ready to run; a bad value raises
+    ConfigError, and so does ``engine="ray"`` without Ray installed."""
     try:
-        return (config or Config()).evolve(**overrides) if overrides else (config or Config())
+        made = (config or Config()).evolve(**overrides) if overrides else (config or Config())
     except (TypeError, ValueError) as exc:
         raise ConfigError(str(exc)) from exc
+    if made.engine == "ray":  # up front, not after the inputs are read
+        ray_engine.check()
+    return made
 
 
 @_without_gc
@@ -205,7 +209,7 @@ def run(
     ``.gz``/``.zst``/``.bz2``, or ``.parquet``), split in corpus order by count (see
     :mod:`dedupe_docs.formats.parts`); the provenance stays one file.
     """
-    config = config or Config()
+    config = make_config(config)
     remote_out = is_url(os.fspath(out))
     target = RemotePath.of(os.fspath(out), storage_options) if remote_out else Path(out)
     out = target  # type: ignore[assignment]
