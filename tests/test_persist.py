@@ -26,7 +26,7 @@ from dedupe_docs import pipeline
 from dedupe_docs.cli import main
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import persist, segments
-from dedupe_docs.stages import sign
+from dedupe_docs.stages import emit, sign
 from dedupe_docs.stages.index import partition
 
 NO_UNITS = np.zeros((0, 3), np.int64)
@@ -215,6 +215,40 @@ def test_a_batch_cleaned_while_another_was_added_is_refused(tmp_path: Path) -> N
             add(late, [1], [1])
     finally:
         late.close()
+    assert [b["batch"] for b in persist.info(index)["batches"]] == ["1", "2"]
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_an_output_that_cannot_be_written_closes_the_index_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    index = tmp_path / "index"
+    pipeline.run([("a", "first batch text\n")], tmp_path / "a", index=index)
+    opened: list[persist.Store] = []
+    closed: list[persist.Store] = []
+    real_init, real_close = persist.Store.__init__, persist.Store.close
+
+    def init(self: persist.Store, folder: Path) -> None:
+        real_init(self, folder)
+        opened.append(self)
+
+    def close(self: persist.Store) -> None:
+        closed.append(self)
+        real_close(self)
+
+    def fail(*_: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(persist.Store, "__init__", init)
+    monkeypatch.setattr(persist.Store, "close", close)
+    monkeypatch.setattr(emit.Writer, "add", fail)
+    with pytest.raises(type(failure) if isinstance(failure, KeyboardInterrupt) else OSError):
+        pipeline.run([("b", "second batch text\n")], tmp_path / "b", index=index)
+    assert len(opened) == 1 and closed == opened
+    assert not (tmp_path / "b").exists()
+    monkeypatch.undo()
+    assert [b["batch"] for b in persist.info(index)["batches"]] == ["1"]
+    pipeline.run([("b", "second batch text\n")], tmp_path / "b", index=index)
     assert [b["batch"] for b in persist.info(index)["batches"]] == ["1", "2"]
 
 

@@ -242,7 +242,7 @@ def run(
         "storage_options": storage_options,
     }
     read_count = _Count()
-    update = None
+    update: incremental.Update | None = None
     batches: Iterable[list[CleanedDocument]]
     if config.max_memory is not None:  # read, clean and write batch by batch
         if index is not None:
@@ -328,11 +328,13 @@ def run(
             if parts is not None:
                 report["parts"] = parts.describe()
             report["outputs"] = writer.finish(report)
-    except (DedupeError, ValueError):
+    except BaseException as exc:
+        if update is not None:  # the index stays as it was, and closed
+            update.discard()
+        if isinstance(exc, OSError) and not isinstance(exc, (DedupeError, ValueError)):
+            msg = f"{out}: cannot write the output: {storage.describe(exc)}; nothing was written"
+            raise OutputError(msg) from exc
         raise
-    except OSError as exc:
-        msg = f"{out}: cannot write the output: {storage.describe(exc)}; nothing was written"
-        raise OutputError(msg) from exc
     if update is not None:
         report["index"] = {**report["index"], **update()}
     log_stage("write", writing + time.perf_counter() - began, documents=totals.documents)

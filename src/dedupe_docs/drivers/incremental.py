@@ -109,9 +109,10 @@ def clean(
     timings: dict[str, float],
     progress: Progress | None = None,
     batch: str | None = None,
-) -> tuple[list[CleanedDocument], Callable[[], dict[str, object]]]:
+) -> tuple[list[CleanedDocument], Update]:
     """Clean ``docs`` against the index in ``folder``; return them and the index update (call
-    it once the output is written)."""
+    it once the output is written, or its :meth:`~Update.discard` if that failed: either closes
+    the index)."""
     store = Store(folder)
     try:
         store.check(config)
@@ -134,15 +135,31 @@ def clean(
     except BaseException:
         store.close()
         raise
+    return cleaned, Update(store, prior, docs, config, batch)
 
-    def update() -> dict[str, object]:
+
+@attrs.define(eq=False)
+class Update:
+    """A cleaned batch's addition to the open index: calling it adds the batch and closes the
+    index; :meth:`discard` closes it without adding anything (the output could not be written)."""
+
+    store: Store
+    prior: Prior
+    docs: list[Document]
+    config: Config
+    batch: str | None
+
+    def __call__(self) -> dict[str, object]:
+        """Add the batch; return its name and how many earlier documents it was cleaned against."""
+        prior = self.prior
         try:
             assert prior.shingles is not None and prior.counts is not None
             assert prior.history is not None
-            rows = [(d.id, d.text, h) for d, h in zip(docs, prior.history, strict=True)]
-            name = store.add(batch, config, rows, prior.shingles, prior.counts)
-            return {"batch": name, "earlier_documents_used": len(earlier)}
+            rows = [(d.id, d.text, h) for d, h in zip(self.docs, prior.history, strict=True)]
+            name = self.store.add(self.batch, self.config, rows, prior.shingles, prior.counts)
+            return {"batch": name, "earlier_documents_used": len(prior.docs)}
         finally:
-            store.close()
+            self.store.close()
 
-    return cleaned, update
+    def discard(self) -> None:
+        self.store.close()
