@@ -11,6 +11,9 @@ import pytest
 from clihelp import digest, invoke  # invoke checks that every input is left byte-identical
 from conftest import SEEDS
 
+import dedupe_docs
+from dedupe_docs.pipeline import make_config
+
 CHECKER = Path(__file__).parents[2] / "shared" / "tools" / "check_output.py"
 
 
@@ -120,3 +123,37 @@ def test_help_and_version() -> None:
     code, out, _ = invoke("clean", "--help")
     assert code == 0 and "Examples:" in out and "--keep" in out
     assert invoke("--version")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "flags", "library", "command"),
+    [
+        (
+            {"max_memory": "100M"},
+            ["--max-memory", "100M"],
+            "`max_memory` must",
+            "--max-memory must",
+        ),
+        ({"threshold": 2.0}, ["--threshold", "2"], "`threshold` must", "--threshold must"),
+        (
+            {"max_memory": "1G", "keep": "longest"},
+            ["--max-memory", "1G", "--keep", "longest"],
+            '`max_memory` needs `keep="first"`',
+            "--max-memory needs --keep first",
+        ),
+        ({"encoding": "klingon"}, ["--encoding", "klingon"], "`encoding` 'klingon'", "--encoding"),
+    ],
+)
+def test_messages_name_parameters_in_the_library_and_flags_in_the_cli(
+    tmp_path: Path, options: dict, flags: list[str], library: str, command: str
+) -> None:
+    """One mistake, two faces: the library names its parameter, the command line its flag."""
+    config = {k: v for k, v in options.items() if k != "encoding"}
+    encoding = options.get("encoding", "utf-8")
+    with pytest.raises(dedupe_docs.ConfigError) as caught:
+        dedupe_docs.run([SEEDS], tmp_path / "lib", make_config(**config), encoding=encoding)
+    assert library in str(caught.value) and "--" not in str(caught.value)
+    code, _, err = invoke("clean", str(SEEDS), "--out", str(tmp_path / "cli"), *flags)
+    assert code in (1, 2), err
+    assert err.startswith(f"dedupe-docs: error: {command}"), err
+    assert "`" not in err

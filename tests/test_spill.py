@@ -147,8 +147,36 @@ def test_input_size_counts_what_would_be_read(tmp_path: Path) -> None:
     ],
 )
 def test_options_it_cannot_honour_are_refused(options: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
-        dedupe_docs.clean(CORPUS[:2], **{"max_memory": "1G", **options})
+    options = {"max_memory": "1G", **options}
+    for call in (
+        lambda: Config(**options),
+        lambda: dedupe_docs.clean(CORPUS[:2], **options),
+        lambda: dedupe_docs.clean_records([{"id": i, "text": t} for i, t in CORPUS[:2]], **options),
+    ):
+        with pytest.raises(ConfigError, match=message) as caught:
+            call()
+        assert caught.value.option == "max_memory"
+
+
+def test_clean_records_honours_max_memory(
+    batch_chars: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records are cleaned in batches, and come out as they do in memory."""
+    batches: list[int] = []
+    real = bounded.clean_batches
+
+    def counted(*args: object, **kwargs: object) -> object:
+        for batch in real(*args, **kwargs):  # type: ignore[arg-type]
+            batches.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(bounded, "clean_batches", counted)
+    rows = [{"id": i, "text": t, "n": n} for n, (i, t) in enumerate(CORPUS)]
+    whole = dedupe_docs.clean_records(rows)
+    assert batches == []
+    assert dedupe_docs.clean_records(rows, max_memory=BUDGET) == whole
+    assert len(batches) > 3 and sum(batches) == len(rows)
+    assert whole != rows  # copies were removed
 
 
 def test_a_persisted_index_is_refused(tmp_path: Path) -> None:

@@ -72,6 +72,8 @@ def make_config(config: Config | None = None, **overrides: Any) -> Config:
     ConfigError, and so does ``engine="ray"`` without Ray installed."""
     try:
         made = (config or Config()).evolve(**overrides) if overrides else (config or Config())
+    except ConfigError:
+        raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(str(exc)) from exc
     if made.engine == "ray":  # up front, not after the inputs are read

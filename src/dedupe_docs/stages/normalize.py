@@ -4,7 +4,8 @@ The normal form exists for matching only and is never shown to the user: NFKD wi
 dropped, casefolded, every digit read as ``0``, and runs of one repeated character squeezed
 to one (so ``TThhiiss`` hashes like ``This``). Tokens are runs of word characters; in scripts
 written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar) every character is a token, so a
-sentence never becomes one token. All of it is vectorised with NumPy over whole documents.
+sentence never becomes one token. A document is tokenised at once, as arrays of code points, by
+a compiled loop (:mod:`dedupe_docs.stages.kernels`); :func:`tokenize_numpy` is its reference.
 """
 
 from __future__ import annotations

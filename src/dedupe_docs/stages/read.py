@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from dedupe_docs.errors import InputError, StorageError
+from dedupe_docs.errors import ConfigError, InputError, StorageError
 from dedupe_docs.formats.records import record_document
 from dedupe_docs.formats.shards import (
     COMPRESSIONS,
@@ -218,10 +218,10 @@ def stream(
     """Like :func:`read_all`, one document at a time (a corpus need not fit in memory): the
     documents, and the list that the errors of skipped inputs are added to as they are met."""
     if on_error not in ON_ERROR:
-        raise ValueError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
+        raise ConfigError(f"`on_error` must be one of {ON_ERROR}, not {on_error!r}", "on_error")
     if encoding_errors not in ENCODING_ERRORS:
-        msg = f"encoding_errors must be one of {ENCODING_ERRORS}, not {encoding_errors!r}"
-        raise ValueError(msg)
+        msg = f"`encoding_errors` must be one of {ENCODING_ERRORS}, not {encoding_errors!r}"
+        raise ConfigError(msg, "encoding_errors")
     check_encoding(encoding)
     if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
         inputs = [inputs]
@@ -236,11 +236,12 @@ def stream(
 
 
 def check_encoding(encoding: str) -> None:
-    """Refuse an encoding Python does not know (ValueError, naming the option)."""
+    """Refuse an encoding Python does not know (ConfigError, naming the option)."""
     try:
         codecs.lookup(encoding)
     except (LookupError, TypeError) as exc:
-        raise ValueError(f"`encoding` {encoding!r} is not an encoding Python knows") from exc
+        msg = f"`encoding` {encoding!r} is not an encoding Python knows"
+        raise ConfigError(msg, "encoding") from exc
 
 
 class _Reader:

@@ -40,7 +40,8 @@ def segment(text: str, unit: Unit = "line", cps: np.ndarray | None = None) -> np
 
 
 def _lines(cps: np.ndarray) -> np.ndarray:
-    """Non-blank lines, trimmed: the compiled kernel when Numba is there, else NumPy."""
+    """Non-blank lines, trimmed: the compiled kernel, or its NumPy reference when
+    ``DEDUPE_DOCS_PURE_NUMPY`` asks for it (see :func:`~dedupe_docs.stages.normalize.compiled`)."""
     layout = tables().layout
     if compiled() is not None:
         from dedupe_docs.stages.kernels import lines_kernel
