@@ -79,7 +79,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
     """Run ``dedupe-docs ARGS`` in-process; inputs must be byte-identical afterwards (here,
     and for every other CliRunner run through the autouse fixture in ``conftest.py``)."""
     with unchanged(input_paths(list(args))):
-        result = CliRunner().invoke(main, list(args))
+        result = CliRunner().invoke(main, list(args), prog_name="dedupe-docs")
     return result.exit_code, result.stdout, result.stderr
 
 

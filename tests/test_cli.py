@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 from clihelp import digest, invoke  # invoke checks that every input is left byte-identical
 from conftest import SEEDS
 
 import dedupe_docs
+from dedupe_docs import Config
+from dedupe_docs.cli import main
+from dedupe_docs.cli.options import flag_name, help_text
 from dedupe_docs.pipeline import make_config
 
 CHECKER = Path(__file__).parents[2] / "shared" / "tools" / "check_output.py"
@@ -157,3 +162,47 @@ def test_messages_name_parameters_in_the_library_and_flags_in_the_cli(
     assert code in (1, 2), err
     assert err.startswith(f"dedupe-docs: error: {command}"), err
     assert "`" not in err
+
+
+def test_help_lists_the_options_in_groups() -> None:
+    code, out, _ = invoke("clean", "--help")
+    assert code == 0
+    headings = [line[:-1] for line in out.splitlines() if line.endswith(":") and line[0] != " "]
+    assert headings == ["Input", "Matching", "Output", "Performance", "Scale-out", "Run"]
+    matching = out.split("\nMatching:\n")[1].split("\nOutput:\n")[0]
+    assert "--threshold" in matching and "--jobs" not in matching
+    assert "-h, --help" in out.split("\nRun:\n")[1]
+
+
+def test_every_config_field_is_an_option_with_the_fields_own_help() -> None:
+    """Flag, default and help of each Config option come from the field: written once."""
+    params = {p.name: p for p in main.commands["clean"].params}
+    for field in attrs.fields(Config):
+        param = params[field.name]
+        assert param.help == help_text(field.name), field.name
+        assert param.default == field.default, field.name
+        assert flag_name(field.name) in param.opts, field.name
+    assert "``" not in help_text("max_memory") and "--work-dir" in help_text("max_memory")
+    assert params["unit"].type.choices == ("line", "paragraph")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["clean", str(SEEDS)],  # no --out
+        ["clean", str(SEEDS), "--out", "x", "--unit", "word"],
+        ["clean", str(SEEDS), "--out", "x", "--jobs", "many"],
+        ["explain"],
+        ["report", "x"],
+        ["index", "info"],
+        ["index", "merge"],
+        ["frobnicate"],
+        ["--frobnicate"],
+    ],
+)
+def test_usage_errors_have_the_one_error_format(args: list[str]) -> None:
+    code, out, err = invoke(*args)
+    assert code == 2 and out == ""
+    first, hint = err.rstrip("\n").split("\n")
+    assert first.startswith("dedupe-docs: error: "), err
+    assert re.fullmatch(r"Try 'dedupe-docs[a-z ]* -h' for help\.", hint), err

@@ -6,9 +6,13 @@ attribute holds the field name, so the command line can name its own flag instea
 
 from __future__ import annotations
 
+import ast
 import difflib
+import functools
+import itertools
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -128,20 +132,26 @@ class Config:
     boilerplate_max_tokens: int = attrs.field(default=4, validator=_integer(0))
     """Blocks of at most this many tokens may be boilerplate (0 turns boilerplate off)."""
     boilerplate_min_docs: int = attrs.field(default=3, validator=_integer(2))
-    """A short block is boilerplate when it stands in at least this many documents..."""
+    """Documents a short block must stand in to be boilerplate (and ``boilerplate_min_share``
+    of all documents)."""
     boilerplate_min_share: float = attrs.field(default=0.01, validator=_number(0.0, 1.0))
-    """...and in at least this share of all documents (chrome recurs on most pages of a site)."""
+    """Share of all documents a short block must stand in to be boilerplate (chrome recurs on
+    most pages of a site)."""
     jobs: int = attrs.field(default=1, validator=_integer(1))
-    """Worker threads for signing, the index and verification."""
+    """Worker threads for reading, signing, the index, detection and decisions; the output is
+    the same for any number."""
     engine: Engine = attrs.field(default="local", validator=_one_of("local", "ray"))
-    """Where the stages run: threads on this machine, or Ray tasks (a cluster)."""
+    """Where the stages run: threads on this machine, or Ray tasks (on the cluster at
+    ``RAY_ADDRESS``, else on this machine); the output is the same."""
     work_dir: str | None = attrs.field(default=None, validator=_folder)
     """A folder for the signed batches (shared by all nodes with Ray): a rerun after a crash
     loads the batches already signed instead of signing them again."""
 
     max_memory: int | None = attrs.field(default=None, converter=parse_size, validator=_memory)
-    """Bytes of memory to stay near: the corpus is cleaned in batches, with its corpus-wide
-    arrays in files (in ``work_dir``, else beside the output). The output is the same."""
+    """Memory to stay near, in bytes or as a size (512M, 2G): the corpus is cleaned in batches,
+    with its corpus-wide arrays in files (in ``work_dir``, else beside the output); the output
+    is the same. Without it, a run whose inputs look too large to clean in memory is bounded
+    to half the memory available."""
 
     def __attrs_post_init__(self) -> None:
         if self.max_memory is not None and self.keep != "first":
@@ -166,6 +176,22 @@ class Config:
 
     def to_json(self) -> dict[str, object]:
         return attrs.asdict(self)
+
+
+@functools.cache
+def field_docs() -> dict[str, str]:
+    """Each field's docstring (the string below it), on one line, read from this module's
+    source (Python keeps no attribute docstrings): the command line's help is written once,
+    here."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Config").body
+    return {
+        field.target.id: " ".join(doc.value.value.split())
+        for field, doc in itertools.pairwise(body)
+        if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
+        if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
+        if isinstance(doc.value.value, str)
+    }
 
 
 def unknown_option(name: str) -> str:

@@ -1,4 +1,5 @@
-"""One error format for every command: ``dedupe-docs: error: <what>``, exit status 1.
+"""One error format for every command: ``dedupe-docs: error: <what>``, exit status 1 for a
+failure, 2 for a usage error (then followed by where to find help).
 
 Library messages name the library's parameters in backquotes (`` `max_memory` ``,
 `` `overwrite=True` ``); here they become the command's flags (``--max-memory``,
@@ -7,7 +8,9 @@ Library messages name the library's parameters in backquotes (`` `max_memory` ``
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -41,3 +44,33 @@ class Failure(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"dedupe-docs: error: {self.format_message()}", err=True)
+
+
+class Usage(click.UsageError):
+    """Exit 2 with ``dedupe-docs: error: <what click found wrong>`` and where the help is."""
+
+    def show(self, file: Any = None) -> None:
+        hint = f"\nTry '{self.ctx.command_path} -h' for help." if self.ctx is not None else ""
+        click.echo(f"dedupe-docs: error: {self.format_message()}{hint}", err=True)
+
+
+@contextlib.contextmanager
+def _as_usage() -> Iterator[None]:
+    try:
+        yield
+    except Usage:
+        raise
+    except click.UsageError as exc:
+        raise Usage(exc.format_message(), exc.ctx) from exc
+
+
+class Group(click.Group):
+    """A group of commands whose usage errors (its own and its commands') show as :class:`Usage`."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _as_usage():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _as_usage():
+            return super().invoke(ctx)

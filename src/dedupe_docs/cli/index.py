@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from dedupe_docs.cli.failure import Failure
+from dedupe_docs.cli.failure import Failure, Group
 from dedupe_docs.drivers.persist import compact, info
 from dedupe_docs.errors import DedupeError
 
 
-@click.group("index")
+@click.group("index", cls=Group)
 def index_command() -> None:
     """Inspect or compact a persisted index (built by clean --index)."""
 

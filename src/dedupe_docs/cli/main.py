@@ -12,7 +12,8 @@ from click.core import ParameterSource
 
 from dedupe_docs._version import __version__
 from dedupe_docs.cli import logs
-from dedupe_docs.cli.failure import Failure
+from dedupe_docs.cli.failure import Failure, Group
+from dedupe_docs.cli.options import GroupedCommand, config_option
 from dedupe_docs.cli.settings import load_config, read_settings
 from dedupe_docs.config import Config
 from dedupe_docs.errors import ConfigError, DedupeError
@@ -20,17 +21,48 @@ from dedupe_docs.pipeline import make_config, run
 from dedupe_docs.runtime.progress import StageBars
 from dedupe_docs.runtime.remote import is_url
 
-_DEFAULTS = Config()
 _SHOWN_ERRORS = 10
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedupe-docs")
 def main() -> None:
     """Find duplicate passages (exact and fuzzy) in a corpus and remove them, with provenance."""
 
 
+GROUPS = [
+    (
+        "Input",
+        ["text_field", "id_field", "encoding", "encoding_errors", "keep_going", "allow_empty"],
+    ),
+    (
+        "Matching",
+        [
+            "shingle_size",
+            "min_tokens",
+            "threshold",
+            "block_coverage",
+            "max_gap",
+            "unit",
+            "split_sentences",
+            "keep",
+            "reuse",
+            "boilerplate_max_tokens",
+            "boilerplate_min_docs",
+            "boilerplate_min_share",
+        ],
+    ),
+    ("Output", ["out", "overwrite", "output_parts", "dolma_attributes", "drop_empty", "as_json"]),
+    ("Performance", ["jobs", "max_memory"]),
+    ("Scale-out", ["engine", "work_dir", "index_dir", "batch", "storage_options"]),
+    ("Run", ["config_file", "progress", "quiet", "verbose", "debug", "help"]),
+]
+"""The headings of ``clean --help``, each with its options in order."""
+
+
 @main.command(
+    cls=GroupedCommand,
+    groups=GROUPS,
     epilog="""\b
 Examples:
   dedupe-docs clean corpus/ --out cleaned/
@@ -38,7 +70,7 @@ Examples:
   dedupe-docs clean a/ b/ --out cleaned/ --threshold 0.9 --overwrite
   dedupe-docs clean 'dolma/documents/*.json.gz' --out cleaned/ --dolma-attributes
   dedupe-docs clean s3://bucket/crawl/ --out s3://bucket/clean/ --output-parts 64
-"""
+""",
 )
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
@@ -82,111 +114,22 @@ Examples:
     is_flag=True,
     help="Succeed even when no documents are read from inputs that hold files.",
 )
-@click.option(
-    "--shingle-size",
-    type=int,
-    default=_DEFAULTS.shingle_size,
-    show_default=True,
-    help="Tokens per shingle.",
-)
-@click.option(
-    "--min-tokens",
-    type=int,
-    default=_DEFAULTS.min_tokens,
-    show_default=True,
-    help="Shortest duplicate passage, in aligned tokens.",
-)
-@click.option(
-    "--threshold",
-    type=float,
-    default=_DEFAULTS.threshold,
-    show_default=True,
-    help="Minimum similarity (0-1) between a removed block and its source.",
-)
-@click.option(
-    "--block-coverage",
-    type=float,
-    default=_DEFAULTS.block_coverage,
-    show_default=True,
-    help="Share of a block's tokens that must align with the source to remove it.",
-)
-@click.option(
-    "--max-gap",
-    type=int,
-    default=_DEFAULTS.max_gap,
-    show_default=True,
-    help="Largest gap (tokens) bridged inside one passage.",
-)
-@click.option(
-    "--unit",
-    type=click.Choice(["line", "paragraph"]),
-    default=_DEFAULTS.unit,
-    show_default=True,
-    help="Block that is kept or removed as a whole.",
-)
-@click.option(
-    "--split-sentences/--no-split-sentences",
-    default=_DEFAULTS.split_sentences,
-    show_default=True,
-    help="Cut only the duplicate sentences out of partly duplicate blocks.",
-)
-@click.option(
-    "--keep",
-    type=click.Choice(["first", "longest"]),
-    default=_DEFAULTS.keep,
-    show_default=True,
-    help="Which copy survives: first in corpus order, or most complete.",
-)
-@click.option(
-    "--reuse",
-    type=click.Choice(["exact", "paraphrase"]),
-    default=_DEFAULTS.reuse,
-    show_default=True,
-    help="Copies to find: exact or noisy, or also reworded (paraphrase; in memory only).",
-)
-@click.option(
-    "--boilerplate-max-tokens",
-    type=int,
-    default=_DEFAULTS.boilerplate_max_tokens,
-    show_default=True,
-    help="Longest block (tokens) that can be boilerplate; 0 disables.",
-)
-@click.option(
-    "--boilerplate-min-docs",
-    type=int,
-    default=_DEFAULTS.boilerplate_min_docs,
-    show_default=True,
-    help="Documents a short block must stand in to be boilerplate.",
-)
-@click.option(
-    "--boilerplate-min-share",
-    type=float,
-    default=_DEFAULTS.boilerplate_min_share,
-    show_default=True,
-    help="Share of all documents a short block must stand in to be boilerplate.",
-)
-@click.option(
-    "--jobs", "-j", type=int, default=_DEFAULTS.jobs, show_default=True, help="Worker threads."
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "ray"]),
-    default=_DEFAULTS.engine,
-    show_default=True,
-    help="Run the stages on this machine, or as Ray tasks (RAY_ADDRESS selects a cluster).",
-)
-@click.option(
-    "--work-dir",
-    type=click.Path(file_okay=False),
-    help="Keep the signed batches here (a path all nodes share, with Ray); a rerun after a "
-    "crash skips the batches already signed.",
-)
-@click.option(
-    "--max-memory",
-    help="Stay near this much memory (512M, 2G): clean in batches, with the corpus-wide "
-    "arrays in files in --work-dir or beside OUT. Same output. Without it, inputs too large "
-    "to clean in memory are cleaned in batches within half the memory available.",
-)
+@config_option("shingle_size")
+@config_option("min_tokens")
+@config_option("threshold")
+@config_option("block_coverage")
+@config_option("max_gap")
+@config_option("unit")
+@config_option("split_sentences")
+@config_option("keep")
+@config_option("reuse")
+@config_option("boilerplate_max_tokens")
+@config_option("boilerplate_min_docs")
+@config_option("boilerplate_min_share")
+@config_option("jobs", "-j")
+@config_option("engine")
+@config_option("work_dir", type=click.Path(file_okay=False))
+@config_option("max_memory", type=str, metavar="SIZE")
 @click.option(
     "--index",
     "index_dir",
