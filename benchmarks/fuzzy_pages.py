@@ -2,7 +2,7 @@
 
     python benchmarks/fuzzy_pages.py benchmarks/data/fuzzy-pages-200mb/docs --pages 320
 
-Each page joins the 400 planted documents of one seed (``tests/corpus.py``: prose paragraphs
+Each page joins the 400 planted documents of one seed (``tests/helpers/corpus.py``: prose paragraphs
 with noisy copies of each other), so every page repeats paragraphs of the others and a bounded
 run (``--max-memory``) finds the sources of every batch in every earlier one; pages of about
 640 KB also show what large documents cost. 320 pages make 210 MB.
@@ -14,10 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from conftest import prose_paragraphs
-from corpus import planted
+from tests.helpers.corpus import planted, prose_paragraphs
 
 
 def main() -> None:

@@ -21,12 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 import numpy as np
-from conftest import prose_paragraphs
-from corpus import planted
 
 import dedupe_docs
 from benchmarks import report
@@ -35,6 +32,7 @@ from dedupe_docs.config import Config
 from dedupe_docs.drivers.persist import Store, info
 from dedupe_docs.stages import sign
 from dedupe_docs.stages.read import read
+from tests.helpers.corpus import planted, prose_paragraphs
 
 
 def corpus(mb: float) -> list[tuple[str, str]]:

@@ -13,12 +13,12 @@ import re
 from pathlib import Path
 
 import pytest
-from clihelp import invoke
-from invariants import check
 
 import dedupe_docs
 from dedupe_docs import InputError
 from dedupe_docs.drivers import memory
+from tests.helpers.clihelp import invoke
+from tests.helpers.invariants import check
 
 PARA = (
     "The quick committee read the minutes of the last meeting twice, and then voted to "
@@ -394,4 +394,7 @@ def test_every_row_of_the_readme_table_names_existing_tests() -> None:
         module = None
         for ref in refs:
             module = ref[0] or module
-            assert module and hasattr(importlib.import_module(module), ref[1]), (row, ref)
+            assert module and hasattr(importlib.import_module(f"tests.{module}"), ref[1]), (
+                row,
+                ref,
+            )

@@ -3,7 +3,7 @@ holds ``input/`` (the documents), ``case.json`` (a label, the options, and the r
 each removed span in output order) and ``provenance.jsonl`` (the provenance a run writes, byte for
 byte).
 
-A new case: write ``input/`` and ``case.json``, then ``python tests/test_cases.py NAME`` writes
+A new case: write ``input/`` and ``case.json``, then ``python -m tests.test_cases NAME`` writes
 its ``provenance.jsonl``; read it before committing it (the test checks it against the reasons
 and rules of ``case.json``, and the output invariants).
 """
@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from invariants import check
 
 import dedupe_docs
+from tests.helpers.invariants import check
 
 CASES = Path(__file__).parent / "cases"
 
@@ -50,7 +50,7 @@ def test_there_are_cases_of_every_reason_and_rule() -> None:
     assert any(not spec["removed"] for spec in specs)  # and one where nothing goes
 
 
-if __name__ == "__main__":  # python tests/test_cases.py NAME...: write the cases' provenance
+if __name__ == "__main__":  # python -m tests.test_cases NAME...: write the cases' provenance
     import tempfile
 
     for name in sys.argv[1:]:

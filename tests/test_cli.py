@@ -10,14 +10,17 @@ from pathlib import Path
 
 import attrs
 import pytest
-from clihelp import digest, invoke  # invoke checks that every input is left byte-identical
-from conftest import SEEDS
 
 import dedupe_docs
 from dedupe_docs import Config
 from dedupe_docs.cli import main
 from dedupe_docs.cli.options import flag_name, help_text
 from dedupe_docs.pipeline import make_config
+from tests.helpers.clihelp import (  # invoke checks that every input is left byte-identical
+    digest,
+    invoke,
+)
+from tests.helpers.corpus import SEEDS
 
 CHECKER = Path(__file__).parents[2] / "shared" / "tools" / "check_output.py"
 

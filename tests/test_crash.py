@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
-from clihelp import check_output_folder, cli_command, digest, invoke, snapshot
-from conftest import prose_paragraphs
 
 from dedupe_docs.runtime import storage
 from dedupe_docs.stages import emit
+from tests.helpers.clihelp import check_output_folder, cli_command, digest, invoke, snapshot
+from tests.helpers.corpus import prose_paragraphs
 
 CHECKER = Path(__file__).parents[2] / "shared" / "tools" / "check_output.py"
 

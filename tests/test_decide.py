@@ -2,7 +2,7 @@
 
 The compiled kernels and the batched verification forms are checked against plain per-item
 references on random corpora and hostile text, and ``decide()`` as a whole against the per-block
-decide it replaced (tests/reference_decide.py) on planted corpora.
+decide it replaced (tests/reference/decide.py) on planted corpora.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import random
 
 import numpy as np
 import pytest
-import reference_decide
-from corpus import planted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
@@ -21,6 +19,8 @@ from rapidfuzz import fuzz
 from dedupe_docs.config import Config
 from dedupe_docs.stages import decide, detect, index, normalize, sign
 from dedupe_docs.stages.kernels import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
+from tests.helpers.corpus import planted
+from tests.reference import decide as reference_decide
 
 HOSTILE = st.lists(
     st.sampled_from(

@@ -6,14 +6,14 @@ import random
 
 import numpy as np
 import pytest
-import reference_detect
-from corpus import planted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedupe_docs.config import Config
 from dedupe_docs.stages import detect, sign
 from dedupe_docs.stages.index import first_occurrences
+from tests.helpers.corpus import planted
+from tests.reference import detect as reference_detect
 
 
 def _both(

@@ -10,11 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from clihelp import digest, invoke, run_cli
-from conftest import SEEDS, prose_paragraphs
 
 import dedupe_docs
 from dedupe_docs.drivers import memory
+from tests.helpers.clihelp import digest, invoke, run_cli
+from tests.helpers.corpus import SEEDS, prose_paragraphs
 
 
 def corpus(folder: Path, n: int = 60, seed: int = 3) -> list[str]:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 
 import dedupe_docs
 from dedupe_docs.cli import main
+from tests.helpers.corpus import SEEDS
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -118,7 +118,7 @@ def test_test_references_in_the_bad_input_docs_name_existing_tests() -> None:
     module = None
     for file, name in refs:
         module = file or module
-        assert module and hasattr(importlib.import_module(module), name), (module, name)
+        assert module and hasattr(importlib.import_module(f"tests.{module}"), name), (module, name)
     # The README's table is the short form of this page's: some of its rows, in its order.
     readme = README.split("## Bad input and failures", 1)[1].split("\n## ", 1)[0]
     shown = table_refs(readme)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clihelp import invoke
-from conftest import SEEDS
 
 import dedupe_docs
 from dedupe_docs.stages.index import first_occurrences, first_occurrences_by_range
+from tests.helpers.clihelp import invoke
+from tests.helpers.corpus import SEEDS
 
 
 @pytest.fixture

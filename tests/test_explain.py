@@ -10,7 +10,6 @@ from pathlib import Path
 import attrs
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from dedupe_docs.cli import main
 from dedupe_docs.report import diff
 from dedupe_docs.report.explain import Explanation, explain, explain_documents, read_provenance
 from dedupe_docs.report.render import render
+from tests.helpers.corpus import SEEDS
 
 LETTER_DOC = "000_44233688ec9489a4.txt"
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 
 import dedupe_docs
 from dedupe_docs import clean_records
 from dedupe_docs.cli import main
+from tests.helpers.corpus import SEEDS
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -12,14 +12,14 @@ import random
 from typing import Any
 
 import pytest
-from conftest import prose_paragraphs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from invariants import check
-from noise import KINDS
 
 import dedupe_docs
 from dedupe_docs import CleanedDocument
+from tests.helpers.corpus import prose_paragraphs
+from tests.helpers.invariants import check
+from tests.helpers.noise import KINDS
 
 WORDS = sorted({w for p in prose_paragraphs() for w in p.split()})
 # Pieces that break naive tools, each a list of "words".
@@ -71,7 +71,7 @@ def make_corpus(
     seed: int, n_docs: int, kinds: list[str], copy_rate: float
 ) -> list[tuple[str, str]]:
     """``n_docs`` documents of hostile lines; some lines and runs of lines are copies (exact,
-    or with the noise of ``tests/noise.py``) of earlier ones, in the same or another document."""
+    or with the noise of ``tests/helpers/noise.py``) of earlier ones, in the same or another document."""
     rng = random.Random(seed)
     lines_so_far: list[str] = []
     docs = []

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 
 from dedupe_docs.cli import main
 from dedupe_docs.report.explain import read_provenance
 from dedupe_docs.report.html import render_html
+from tests.helpers.corpus import SEEDS
 
 CHROMIUM = next(
     (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),

@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-from clihelp import invoke
 from hypothesis import given
 from hypothesis import strategies as st
 
 import dedupe_docs
 from dedupe_docs import Document, OutputError, safe_name
+from tests.helpers.clihelp import invoke
 
 HOSTILE = [
     "../../x",

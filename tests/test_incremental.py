@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
-from corpus import planted
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +16,7 @@ import dedupe_docs
 from dedupe_docs import pipeline
 from dedupe_docs.cli import main
 from dedupe_docs.stages.read import read
+from tests.helpers.corpus import SEEDS, planted
 
 
 def provenance(out: Path) -> list[dict]:

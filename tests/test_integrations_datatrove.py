@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from corpus import planted
-from invariants import check
+
+from tests.helpers.corpus import planted
+from tests.helpers.invariants import check
 
 pytest.importorskip(
     "datatrove", reason="datatrove is not installed: pip install 'dedupe-docs[datatrove]'"

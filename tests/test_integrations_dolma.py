@@ -15,9 +15,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from corpus import planted
 
 import dedupe_docs
+from tests.helpers.corpus import planted
 
 ROOT = Path(__file__).parent.parent
 

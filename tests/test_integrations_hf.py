@@ -8,8 +8,9 @@ import copy
 from pathlib import Path
 
 import pytest
-from corpus import planted
-from invariants import check
+
+from tests.helpers.corpus import planted
+from tests.helpers.invariants import check
 
 datasets = pytest.importorskip(
     "datasets", reason="Hugging Face datasets is not installed: pip install 'dedupe-docs[hf]'"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from invariants import check
-from noise import KINDS
 
 import dedupe_docs
+from tests.helpers.invariants import check
+from tests.helpers.noise import KINDS
 
 
 def run(docs: list[tuple[str, str]], **options):

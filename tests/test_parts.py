@@ -8,16 +8,16 @@ import json
 from pathlib import Path
 
 import pytest
-from clihelp import digest, invoke
-from conftest import SEEDS
 from hypothesis import given
 from hypothesis import strategies as st
-from test_shards import ORDER, SHARDS, files_below, read_jsonl, records, write_jsonl
 
 import dedupe_docs
 from dedupe_docs import OutputError
 from dedupe_docs.drivers import bounded
 from dedupe_docs.formats.parts import part_bounds
+from tests.helpers.clihelp import digest, invoke
+from tests.helpers.corpus import SEEDS
+from tests.test_shards import ORDER, SHARDS, files_below, read_jsonl, records, write_jsonl
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -17,9 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from clihelp import cli_command, digest
-from corpus import planted
-from test_crash import make_corpus
 
 import dedupe_docs
 from dedupe_docs import pipeline
@@ -28,6 +25,9 @@ from dedupe_docs.config import Config
 from dedupe_docs.drivers import persist, segments
 from dedupe_docs.stages import emit, sign
 from dedupe_docs.stages.index import partition
+from tests.helpers.clihelp import cli_command, digest
+from tests.helpers.corpus import planted
+from tests.test_crash import make_corpus
 
 NO_UNITS = np.zeros((0, 3), np.int64)
 NO_KEYS = (np.zeros(0, np.uint64), np.zeros(0, np.int64))

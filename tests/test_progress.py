@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
-from corpus import planted
 
 import dedupe_docs
 from dedupe_docs import Config
@@ -28,6 +26,7 @@ from dedupe_docs.drivers import memory as drivers_memory
 from dedupe_docs.drivers import warmup
 from dedupe_docs.runtime import memory, ray_engine
 from dedupe_docs.runtime.progress import DELAY_ENV, Clock, StageBars, ticks
+from tests.helpers.corpus import SEEDS, planted
 
 ENV = {**os.environ, DELAY_ENV: "0"}  # show bars at once, even for 5 documents
 

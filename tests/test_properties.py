@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import random
 
-from conftest import prose_paragraphs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from invariants import check
-from noise import KINDS
 
 import dedupe_docs
+from tests.helpers.corpus import prose_paragraphs
+from tests.helpers.invariants import check
+from tests.helpers.noise import KINDS
 
 PARAGRAPHS = prose_paragraphs()
 NEWLINES = ["\n", "\r\n", "\n\n", "\r", "\n   \n"]

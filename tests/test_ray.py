@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from clihelp import digest
-from conftest import SEEDS
-from corpus import planted
 
 import dedupe_docs
 from dedupe_docs.drivers import memory
 from dedupe_docs.stages import sign
 from dedupe_docs.stages.read import read
+from tests.helpers.clihelp import digest
+from tests.helpers.corpus import SEEDS, planted
 
 ray = pytest.importorskip("ray")
 T = TypeVar("T")

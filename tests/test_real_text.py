@@ -6,9 +6,8 @@ from __future__ import annotations
 import random
 import textwrap
 
-from conftest import SEEDS
-
 import dedupe_docs
+from tests.helpers.corpus import SEEDS
 
 P1 = (
     "Permission is hereby granted, free of charge, to any person obtaining a copy of this "

@@ -9,11 +9,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import prose_paragraphs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedupe_docs import Config, pipeline
+from tests.helpers.corpus import prose_paragraphs
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

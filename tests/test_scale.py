@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clihelp import check_output_folder, invoke
-from conftest import prose_paragraphs
-from invariants import check
 
 import dedupe_docs
+from tests.helpers.clihelp import check_output_folder, invoke
+from tests.helpers.corpus import prose_paragraphs
+from tests.helpers.invariants import check
 
 
 @pytest.mark.slow

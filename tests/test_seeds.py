@@ -5,10 +5,10 @@ from __future__ import annotations
 import collections
 
 import pytest
-from conftest import SEEDS
-from invariants import check
 
 import dedupe_docs
+from tests.helpers.corpus import SEEDS
+from tests.helpers.invariants import check
 
 CHROME = {"Reply", "Delete", "ReplyDelete", "Replies"}
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
 
 from dedupe_docs import ConfigError
 from dedupe_docs.cli import main
 from dedupe_docs.cli.settings import load_config, read_settings
+from tests.helpers.corpus import SEEDS
 
 
 def clean(tmp_path: Path, *args: str) -> tuple[int, str, dict]:
@@ -93,7 +93,9 @@ def test_library_api(tmp_path: Path) -> None:
 def test_output_parts_and_storage_options_from_a_file(tmp_path: Path) -> None:
     fsspec = pytest.importorskip("fsspec")
     conf = tmp_path / "dd.toml"
-    conf.write_text("[clean]\noutput-parts = 2\n[clean.storage-options]\nskip_instance_cache = true\n")
+    conf.write_text(
+        "[clean]\noutput-parts = 2\n[clean.storage-options]\nskip_instance_cache = true\n"
+    )
     out = f"memory://{tmp_path.name}/out"
     result = CliRunner().invoke(main, ["clean", str(SEEDS), "--out", out, "--config", str(conf)])
     assert result.exit_code == 0, result.stderr

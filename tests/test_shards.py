@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
-from clihelp import digest, invoke, unchanged
-from conftest import SEEDS
-from invariants import check
 
 import dedupe_docs
 from dedupe_docs import CleanedDocument, InputError, Kept, OutputError, Removal, SourceRef
+from tests.helpers.clihelp import digest, invoke, unchanged
+from tests.helpers.corpus import SEEDS
+from tests.helpers.invariants import check
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -447,7 +447,7 @@ def test_drop_empty_on_text_files_and_a_single_records_file(tmp_path: Path) -> N
 
 
 def test_input_guard_sees_the_files_a_glob_names(tmp_path: Path) -> None:
-    from clihelp import input_paths
+    from tests.helpers.clihelp import input_paths
 
     write_jsonl(tmp_path / "d" / "a.jsonl", records()[:1])
     assert input_paths(["clean", str(tmp_path / "d" / "*.jsonl"), "--out", "o"]) == [

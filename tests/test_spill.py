@@ -11,13 +11,8 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from clihelp import check_output_folder, cli_command, digest, invoke, peak_rss, run_cli
-from conftest import prose_paragraphs
-from corpus import planted
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from invariants import check
-from test_properties import corpora
 
 import dedupe_docs
 from dedupe_docs import Config, ConfigError
@@ -26,6 +21,17 @@ from dedupe_docs.pipeline import IN_MEMORY_BYTES
 from dedupe_docs.runtime import memory
 from dedupe_docs.stages.kernels import gather_tokens_kernel
 from dedupe_docs.stages.read import input_size, stream
+from tests.helpers.clihelp import (
+    check_output_folder,
+    cli_command,
+    digest,
+    invoke,
+    peak_rss,
+    run_cli,
+)
+from tests.helpers.corpus import planted, prose_paragraphs
+from tests.helpers.invariants import check
+from tests.test_properties import corpora
 
 PARAGRAPHS = prose_paragraphs()
 CORPUS = planted(PARAGRAPHS, 120, seed=7)

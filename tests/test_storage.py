@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clihelp import invoke
-from conftest import SEEDS
-from test_shards import records, write_jsonl
 
 import dedupe_docs
 from dedupe_docs import DedupeError, InputError, OutputError
 from dedupe_docs.runtime import remote
+from tests.helpers.clihelp import invoke
+from tests.helpers.corpus import SEEDS
+from tests.test_shards import records, write_jsonl
 
 s3fs = pytest.importorskip("s3fs")
 moto_server = pytest.importorskip("moto.server")

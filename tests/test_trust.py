@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from clihelp import invoke
+
+from tests.helpers.clihelp import invoke
 
 PARA = (
     "The quick committee read the minutes of the last meeting twice, and then voted to "

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus import planted
 
 import dedupe_docs
 from dedupe_docs.drivers import memory
 from dedupe_docs.stages import index, sign
+from tests.helpers.corpus import planted
 
 
 def dump(cleaned: list[dedupe_docs.CleanedDocument]) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
-import noise
+from tests.helpers import noise
 
 CHROME = ["Reply", "Share this", "Delete", "Posted by admin"]
 
@@ -30,3 +32,23 @@ def planted(paragraphs: list[str], n_docs: int, seed: int = 0) -> list[tuple[str
                 parts.append(rng.choice(CHROME))
         docs.append((f"doc{d:04d}", "\n\n".join(parts) + "\n"))
     return docs
+
+
+SEEDS = Path(__file__).parents[2] / "seeds"
+"""The five seed documents of the README example."""
+
+
+def prose_paragraphs() -> list[str]:
+    """Distinct English paragraphs of 40+ words from ``pydoc_data.topics``, unwrapped."""
+    from pydoc_data.topics import topics
+
+    seen, out = set(), []
+    for key in sorted(topics):
+        for para in re.split(r"\n\s*\n", topics[key]):
+            if para.startswith((" ", "*", "-")) or ">>>" in para:
+                continue
+            flat = " ".join(para.split())
+            if len(flat.split()) >= 40 and flat.lower() not in seen:
+                seen.add(flat.lower())
+                out.append(flat)
+    return out

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from click.testing import CliRunner
-from invariants import check
 
 import dedupe_docs
 from dedupe_docs.cli import main
 from dedupe_docs.types import CleanedDocument, Kept, Removal, SourceRef
+from tests.helpers.invariants import check
 
 SRC = str(Path(dedupe_docs.__file__).parents[1])
 

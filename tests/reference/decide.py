@@ -15,9 +15,9 @@ from rapidfuzz import fuzz
 from dedupe_docs.config import Config
 
 # The word-by-word test of a fuzzy copy itself (rapidfuzz opcodes over folded words).
-from dedupe_docs.stages.decide import passage_cuts, reworded
+from dedupe_docs.stages.decide import block_hashes, passage_cuts, reworded
 from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
-from dedupe_docs.stages.normalize import _POWERS, mix64, verification_form
+from dedupe_docs.stages.normalize import verification_form
 from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
 
@@ -43,23 +43,6 @@ class Units:
 
     def take(self, index: np.ndarray) -> Units:
         return Units(*(getattr(self, f.name)[index] for f in attrs.fields(Units)))
-
-
-def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Order-sensitive hash of each block's token sequence (0 for a block without tokens)."""
-    out = np.zeros(len(first), dtype=np.uint64)
-    nonempty = np.flatnonzero(last > first)
-    if len(nonempty) == 0:
-        return out
-    counts = (last - first)[nonempty]
-    offsets = np.cumsum(counts) - counts
-    position = np.arange(int(counts.sum())) - np.repeat(offsets, counts)
-    index = np.repeat(first[nonempty], counts) + position
-    with np.errstate(over="ignore"):
-        weighted = token_hashes[index] * _POWERS[np.minimum(position, len(_POWERS) - 1)]
-        sums = np.add.reduceat(weighted, offsets)
-    out[nonempty] = mix64(sums ^ counts.astype(np.uint64)) | np.uint64(1)
-    return out
 
 
 def decide(
