@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 import dedupe_docs
 from dedupe_docs.drivers import memory
-from dedupe_docs.stages import sign
 from dedupe_docs.stages.read import read
 from tests.helpers.clihelp import digest
 from tests.helpers.corpus import SEEDS, planted
+from tests.helpers.faults import crash_once
 
 ray = pytest.importorskip("ray")
-T = TypeVar("T")
-U = TypeVar("U")
-R = TypeVar("R")
 
 
 @pytest.fixture(scope="session")
@@ -53,28 +47,12 @@ def test_ray_equals_local(
     assert '"duplicate"' in local and '"boilerplate"' in local
 
 
-def crash_once(func: Callable[[T, U], R], flag: Path) -> Callable[[T, U], R]:
-    """``func`` as a Ray task whose first call, anywhere, kills its worker process: the call
-    that removes ``flag`` exits before it returns (Ray then runs the task again elsewhere).
-    A closure, so that Ray sends it by value to workers that cannot import the tests."""
-
-    def task(shared: T, item: U) -> R:
-        try:
-            flag.unlink()
-        except FileNotFoundError:
-            return func(shared, item)
-        os._exit(1)
-
-    return task
-
-
 def test_a_crashed_task_is_retried(
     ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = planted(paragraphs, 30, seed=7)
     flag = tmp_path / "fail-once"
-    flag.touch()
-    monkeypatch.setattr(sign, "sign_texts", crash_once(sign.sign_texts, flag))
+    crash_once(monkeypatch, flag, "sign_texts")
     monkeypatch.setattr(memory, "SIGN_BATCH_CHARS", 4000)
     retried = dump(dedupe_docs.clean(corpus, engine="ray"))
     assert not flag.exists()  # one worker did die
