@@ -189,6 +189,13 @@ def test_every_config_field_is_an_option_with_the_fields_own_help() -> None:
     assert params["unit"].type.choices == ("line", "paragraph")
 
 
+@pytest.mark.parametrize("args", [[], ["index"]])
+def test_a_group_without_arguments_shows_its_help(args: list[str]) -> None:
+    code, out, err = invoke(*args)
+    assert code == 2 and out == ""
+    assert err.startswith("Usage: dedupe-docs") and "Commands:" in err and "error" not in err
+
+
 @pytest.mark.parametrize(
     "args",
     [

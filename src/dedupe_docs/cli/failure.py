@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 _FLAGS = {"on_error": "keep-going", "inputs": "input"}
 _OPTION = re.compile(r"`(\w+)(?:=(\w+|\"[^\"]*\"|'[^']*'))?`")
@@ -58,7 +59,7 @@ class Usage(click.UsageError):
 def _as_usage() -> Iterator[None]:
     try:
         yield
-    except Usage:
+    except (Usage, NoArgsIsHelpError):  # no arguments: the help, as click shows it
         raise
     except click.UsageError as exc:
         raise Usage(exc.format_message(), exc.ctx) from exc
