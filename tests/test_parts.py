@@ -80,7 +80,7 @@ def test_the_same_parts_in_bounded_memory_on_threads_and_with_attributes(
 ) -> None:
     args = ("--output-parts", "3", "--dolma-attributes", "--drop-empty")
     assert invoke("clean", str(dataset), "--out", str(tmp_path / "a"), *args)[0] == 0
-    monkeypatch.setattr(bounded, "BATCH_CHARS", 20_000)  # several batches
+    monkeypatch.setattr(bounded, "CLEAN_BATCH_CHARS", 20_000)  # several batches
     more = ("--max-memory", "300M", "--jobs", "2", "--work-dir", str(tmp_path / "w"))
     code, _, err = invoke("clean", str(dataset), "--out", str(tmp_path / "b"), *args, *more)
     assert code == 0, err

@@ -79,7 +79,7 @@ def test_ray_writes_the_parts_of_the_local_engine(
     folder.mkdir()
     for doc_id, text in corpus:
         (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(memory, "BATCH_CHARS", 5000)
+    monkeypatch.setattr(memory, "SIGN_BATCH_CHARS", 5000)
     local = dedupe_docs.run([folder], tmp_path / "local", output_parts=3)
     config = dedupe_docs.Config(engine="ray", jobs=2)
     remote = dedupe_docs.run([folder], tmp_path / "ray", config, output_parts=3)
