@@ -8,14 +8,14 @@ import random
 from pathlib import Path
 
 import pytest
-from clihelp import invoke
-from conftest import prose_paragraphs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from invariants import check
 
 import dedupe_docs
 from dedupe_docs.stages import reworded
+from tests.helpers.clihelp import invoke
+from tests.helpers.corpus import prose_paragraphs
+from tests.helpers.invariants import check
 
 SOURCE = (
     "The archive keeps every letter that the branch committee received during the dispute, "
