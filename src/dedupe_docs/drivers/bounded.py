@@ -34,6 +34,8 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
+from dedupe_docs.drivers.texts import CODECS
+from dedupe_docs.drivers.texts import encode as _encode
 from dedupe_docs.errors import OutputError
 from dedupe_docs.runtime import memory, storage, workers
 from dedupe_docs.runtime.progress import Clock, Progress, stage
@@ -81,10 +83,6 @@ READ_GAP = 1024
 STAGING_ROWS = 1 << 18
 """Token rows (26 bytes each) of the staging buffer that stretches of the token file are read
 into before they are copied into place."""
-CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
-"""How the text file stores a document of each width (bytes a character): a fixed width, so
-that a passage of an earlier document is read from its character offsets alone (a document
-can be far larger than the passages cited from it)."""
 CLEAN_BATCH_CHARS: int | None = None
 """Characters of text per batch of documents cleaned together; None sizes the batches from
 ``max_memory`` (its budget over ``BYTES_PER_CHAR``, at least 1 Mi characters). The output does
@@ -535,19 +533,6 @@ class _Corpus:
         data = bytearray((end - start) * width)
         storage.pread_into(self._reader("texts"), data, int(self.text_at.values[d]) + start * width)
         return data.decode(CODECS[width], "surrogatepass")
-
-
-def _encode(text: str) -> tuple[int, bytes]:
-    """``text`` as the text file stores it (see ``CODECS``), and its width: the narrowest of
-    one byte (ASCII), two (UTF-16 of one unit a character: no lone surrogate, nothing beyond
-    the Basic Multilingual Plane) or four."""
-    if text.isascii():
-        return 1, text.encode("latin-1")
-    with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate
-        data = text.encode("utf-16-le")
-        if len(data) == 2 * len(text):  # else a character took two units
-            return 2, data
-    return 4, text.encode("utf-32-le", "surrogatepass")
 
 
 @attrs.frozen(eq=False)

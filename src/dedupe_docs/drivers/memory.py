@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
+from dedupe_docs.drivers.texts import TextStore
 from dedupe_docs.runtime import workers
 from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
 from dedupe_docs.stages import decide, emit, reworded, sign
@@ -84,10 +85,12 @@ def clean_chunks(
     docs = [*frozen, *docs]
     texts = [doc.text for doc in docs]
     files: list[Path] = []
+    # On Ray the texts go to the tasks once, as one array read by offset (see drivers/texts.py)
+    store = TextStore.of(texts) if config.engine == "ray" else None
     if prior is not None and prior.signed is not None:
         signed = prior.signed
     else:
-        signed, files, bases = _sign_stage(texts, config, progress)
+        signed, files, bases = _sign_stage(texts, config, progress, store)
     clock.lap("sign", documents=len(docs), tokens=len(signed.tok_start))
     stage(progress, "index")
     if files:  # the signed batches are files: index tasks read their hash range of each
@@ -111,7 +114,8 @@ def clean_chunks(
         boilerplate = prior.boilerplate_set(keys, blk_doc, config)
     else:
         boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
-    units = _decide(signed, texts, aligned, boilerplate, keys, config, progress)
+    units = _decide(signed, texts, aligned, boilerplate, keys, config, progress, store)
+    del store
     if config.reuse == "paraphrase":  # a stage of its own in the timings
         clock.lap("decide")
         units = reworded.find(signed, texts, units, config)
@@ -142,10 +146,14 @@ def sign_all(texts: list[str], config: Config, progress: Progress | None = None)
 
 
 def _sign_stage(
-    texts: list[str], config: Config, progress: Progress | None = None
+    texts: list[str],
+    config: Config,
+    progress: Progress | None = None,
+    store: TextStore | None = None,
 ) -> tuple[sign.Signed, list[Path], np.ndarray]:
     """:func:`sign_all`, the batch files in order when there is a ``work_dir``, and the first
-    token of each batch (plus the total)."""
+    token of each batch (plus the total). On Ray, tasks read their texts from ``store``
+    (the texts' own when not given)."""
     if config.work_dir is not None:  # every node resolves the same absolute path
         config = config.evolve(work_dir=str(Path(config.work_dir).absolute()))
         sign.remove_leftovers(config.work_dir)
@@ -161,13 +169,15 @@ def _sign_stage(
     signing = counted(sizes, "sign", progress, sum(sizes), int)  # as each batch is joined
     joiner = sign.Joiner(sum(chars))
     files: list[Path] = []
-    if config.engine == "ray":  # a task gets its own texts, not the whole corpus
-        items = [[texts[i] for i in batch] for batch in batches]
+    if config.engine == "ray":  # a task decodes its own documents of the shared store
+        shared = (store if store is not None else TextStore.of(texts), config)
+        items = [(batch.start, batch.stop) for batch in batches]
         if config.work_dir is None:
-            parts = workers.pmap(sign.sign_texts, items, config, 1, "ray")
+            parts = workers.pmap(_sign_stored, items, shared, 1, "ray")
         else:  # tasks hand over files in the shared work folder, not arrays
-            files = [Path(p) for p in workers.pmap(sign.sign_to_file, items, config, 1, "ray")]
+            files = [Path(p) for p in workers.pmap(_sign_stored_to_file, items, shared, 1, "ray")]
             parts = [sign.load(path) for path in files]
+        del shared
         for part, n, _ in zip(parts, chars, signing, strict=True):
             joiner.add(part, n)
         del parts
@@ -208,11 +218,21 @@ def _align(
 ) -> np.ndarray:
     """:func:`align` over the corpus, a part of its documents at a time (passages never leave
     their target document, so the parts' alignments are the corpus's); ``keep="longest"``
-    turns passages around across the corpus, so it aligns the corpus at once."""
+    turns passages around across the corpus, so it aligns the corpus at once. On Ray each part
+    is a task."""
     parts = _parts(s, 1) if config.keep == "first" else [(0, s.n_docs)]
     aligned = np.empty(len(first), dtype=position_dtype(len(first)))
     edges = _block_edges(s)
     stage(progress, "detect", 0, s.n_docs)
+    if config.engine == "ray" and config.keep == "first":
+        parts = _parts(s, 2 * config.jobs)
+        shared = (first, s.doc_tokens, s.tok_hash, edges, config.evolve(jobs=1))
+        for (d0, d1), part in zip(
+            parts, workers.pmap(_align_part, parts, shared, 1, "ray"), strict=True
+        ):
+            aligned[int(s.doc_tokens[d0]) : int(s.doc_tokens[d1])] = part
+        stage(progress, "detect", s.n_docs, s.n_docs)
+        return aligned
     for d0, d1 in parts:
         lo, hi = int(s.doc_tokens[d0]), int(s.doc_tokens[d1])
         aligned[lo:hi] = align(
@@ -239,14 +259,21 @@ def _decide(
     keys: np.ndarray,
     config: Config,
     progress: Progress | None = None,
+    store: TextStore | None = None,
 ) -> decide.Units:
     """:func:`decide.decide` over the corpus, in parts of consecutive documents (at least
-    ``2 * jobs`` with ``jobs`` above 1, on threads). Much of deciding is Python, but its
-    kernels, NumPy and rapidfuzz calls release the GIL, so parts overlap. A block's decision
-    reads only the corpus's arrays and texts, so the parts' units joined in order are the
-    corpus's."""
+    ``2 * jobs`` with ``jobs`` above 1, on threads; with a ``store``, as Ray tasks). Much of
+    deciding is Python, but its kernels, NumPy and rapidfuzz calls release the GIL, so parts
+    overlap. A block's decision reads only the corpus's arrays and texts, so the parts' units
+    joined in order are the corpus's."""
     parts = _parts(s, 2 * config.jobs if config.jobs > 1 else 1)
     stage(progress, "decide", 0, s.n_docs)
+    if store is not None:  # a task decodes its own documents and slices the passages it cites
+        parts = _parts(s, max(2 * config.jobs, 2))
+        shared = (s, store, aligned, boilerplate, keys, config.evolve(jobs=1))
+        done = workers.pmap(_decide_stored, parts, shared, 1, "ray")
+        stage(progress, "decide", s.n_docs, s.n_docs)
+        return decide.Units.concat(done)
     if len(parts) < 2:
         units = decide.decide(s, texts, aligned, boilerplate, keys, config)
         stage(progress, "decide", s.n_docs, s.n_docs)
@@ -276,6 +303,40 @@ def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units
         blk_t1=s.blk_t1[blocks],
     )
     return decide.decide(view, texts, aligned, boilerplate, keys[blocks], config)
+
+
+def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
+    """:func:`_decide_part` with the texts read from a :class:`TextStore`."""
+    s, store, *rest = shared
+    return _decide_part((s, store.view(*docs), *rest), docs)
+
+
+def _align_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> np.ndarray:
+    """:func:`align` of the tokens of documents ``d0..d1``."""
+    first, doc_tokens, tok_hash, edges, config = shared
+    lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
+    return align(
+        first[lo:hi],
+        doc_tokens,
+        tok_hash,
+        edges,
+        k=config.shingle_size,
+        min_tokens=config.min_tokens,
+        max_gap=config.max_gap,
+        keep=config.keep,
+        base=lo,
+        jobs=1,
+    )
+
+
+def _sign_stored(shared: tuple[TextStore, Config], docs: tuple[int, int]) -> sign.Signed:
+    store, config = shared
+    return sign.sign(store.texts(*docs), config)
+
+
+def _sign_stored_to_file(shared: tuple[TextStore, Config], docs: tuple[int, int]) -> Path:
+    store, config = shared
+    return sign.stored(config, store.texts(*docs))[0]
 
 
 def _block_edges(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:

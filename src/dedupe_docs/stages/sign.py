@@ -128,16 +128,6 @@ def sign_columns(tokens: Tokens, blocks: np.ndarray, doc_char: np.ndarray, k: in
     )
 
 
-def sign_texts(config: Config, texts: Sequence[str]) -> Signed:
-    """:func:`sign` with the arguments of a :func:`dedupe_docs.workers.pmap` task."""
-    return sign(texts, config)
-
-
-def sign_to_file(config: Config, texts: Sequence[str]) -> Path:
-    """:func:`stored` for a Ray task: the file, read by the driver from the shared folder."""
-    return stored(config, texts)[0]
-
-
 def stored(config: Config, texts: Sequence[str]) -> tuple[Path, Signed]:
     """The signed batch and its file in ``config.work_dir``, signed now unless a run (any
     engine, any worker) signed the same texts with the same options before.

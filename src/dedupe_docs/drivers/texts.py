@@ -1,0 +1,104 @@
+"""The texts of a corpus as one array of bytes, each document at a fixed width, for tasks that
+read them by offset.
+
+A Ray task that needs texts (signing a batch, deciding a range of documents) gets this array
+from the object store, where it is shared memory that every worker on a node maps without
+copying it, instead of a list of strings unpickled anew by every task. A task decodes its own
+documents whole and slices only the passages it cites of the others, the way the bounded
+driver reads its text file (the stage functions only slice texts they do not own).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+
+CODECS = {1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}
+"""How a document of each width (bytes a character) is stored: a fixed width, so that a
+passage of a document is read from its character offsets alone."""
+
+
+def encode(text: str) -> tuple[int, bytes]:
+    """``text`` as stored (see ``CODECS``), and its width: the narrowest of one byte (ASCII),
+    two (UTF-16 of one unit a character: no lone surrogate, nothing beyond the Basic
+    Multilingual Plane) or four."""
+    if text.isascii():
+        return 1, text.encode("latin-1")
+    with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate
+        data = text.encode("utf-16-le")
+        if len(data) == 2 * len(text):  # else a character took two units
+            return 2, data
+    return 4, text.encode("utf-32-le", "surrogatepass")
+
+
+@attrs.frozen(eq=False)
+class TextStore:
+    """Every document's text, ``data[at[d]:at[d + 1]]`` at ``width[d]`` bytes a character."""
+
+    data: np.ndarray
+    at: np.ndarray
+    width: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> TextStore:
+        widths, pieces = zip(*map(encode, texts), strict=True) if texts else ((), ())
+        at = np.zeros(len(pieces) + 1, np.int64)
+        np.cumsum([len(p) for p in pieces], out=at[1:])
+        data = np.frombuffer(b"".join(pieces), np.uint8)
+        return cls(data, at, np.array(widths, np.int8))
+
+    def __len__(self) -> int:
+        return len(self.width)
+
+    def texts(self, d0: int, d1: int) -> list[str]:
+        """The texts of documents ``d0..d1``."""
+        at = self.at[d0 : d1 + 1].tolist()
+        view = memoryview(self.data)
+        return [
+            str(view[a:b], CODECS[w], "surrogatepass")
+            for a, b, w in zip(at, at[1:], self.width[d0:d1].tolist(), strict=False)
+        ]
+
+    def chars(self, d: int, start: int, end: int) -> str:
+        """Characters ``start..end`` of document ``d``."""
+        width, at = int(self.width[d]), int(self.at[d])
+        data = memoryview(self.data)[at + start * width : at + end * width]
+        return str(data, CODECS[width], "surrogatepass")
+
+    def length(self, d: int) -> int:
+        return (int(self.at[d + 1]) - int(self.at[d])) // int(self.width[d])
+
+    def view(self, d0: int, d1: int) -> Texts:
+        """The texts as a task over documents ``d0..d1`` reads them."""
+        return Texts(self, d0, self.texts(d0, d1))
+
+
+class Texts(Sequence[str]):
+    """Document texts by corpus number: those of ``d0..`` whole, the others as
+    :class:`_Sliced` (read a passage at a time)."""
+
+    def __init__(self, store: TextStore, first: int, own: list[str]) -> None:
+        self.store, self.first, self.own = store, first, own
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def __getitem__(self, d: int) -> str:  # type: ignore[override]
+        if self.first <= d < self.first + len(self.own):
+            return self.own[d - self.first]
+        return _Sliced(self.store, d)  # type: ignore[return-value]
+
+
+@attrs.frozen
+class _Sliced:
+    """The text of a document a task does not own, read a slice at a time."""
+
+    store: TextStore
+    doc: int
+
+    def __getitem__(self, where: slice) -> str:
+        start, stop, _ = where.indices(self.store.length(self.doc))
+        return self.store.chars(self.doc, start, max(start, stop))
