@@ -123,6 +123,7 @@ def clean(python: str, env: dict[str, str], args: list[str]) -> dict[str, float]
         "worker_cpu_s": round(workers, 2),
         "ray_services_cpu_s": round(services, 2),
         "driver_cpu_share": round(own / max(own + workers + services, 1e-9), 3),
+        "busiest": [(round(cpu, 1), cmd[:70]) for cpu, cmd in sorted(seen.values())[-4:]],
     }
 
 

@@ -47,16 +47,46 @@ def test_ray_equals_local(
     assert '"duplicate"' in local and '"boilerplate"' in local
 
 
+def test_ray_equals_local_on_wide_text(ray_session: object, paragraphs: list[str]) -> None:
+    """Documents stored two and four bytes a character (see drivers/texts.py) decide alike."""
+    marks = ["é", "😀", "\u2014", ""]
+    corpus = [
+        (name, text.replace("e", marks[i % 4], 3))
+        for i, (name, text) in enumerate(planted(paragraphs, 40, seed=3))
+    ]
+    remote = dump(dedupe_docs.clean(corpus, engine="ray", jobs=2))
+    assert remote == dump(dedupe_docs.clean(corpus, jobs=2))
+    assert '"duplicate"' in remote
+
+
 def test_a_crashed_task_is_retried(
     ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus = planted(paragraphs, 30, seed=7)
     flag = tmp_path / "fail-once"
-    crash_once(monkeypatch, flag, "sign_texts")
+    crash_once(monkeypatch, flag, "_sign_stored")
     monkeypatch.setattr(memory, "SIGN_BATCH_CHARS", 4000)
     retried = dump(dedupe_docs.clean(corpus, engine="ray"))
     assert not flag.exists()  # one worker did die
     assert retried == dump(dedupe_docs.clean(corpus))
+
+
+@pytest.mark.parametrize("stage", ["_align_part", "_decide_stored", "_sign_stored"])
+def test_a_crashed_task_of_a_document_range_is_retried(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stage: str,
+) -> None:
+    corpus = planted(paragraphs, 40, seed=5)
+    flag = tmp_path / "fail-once"
+    crash_once(monkeypatch, flag, stage)
+    monkeypatch.setattr(memory, "SIGN_BATCH_CHARS", 4000)
+    retried = dump(dedupe_docs.clean(corpus, engine="ray", jobs=2))
+    assert not flag.exists()  # a worker running that stage did die
+    assert retried == dump(dedupe_docs.clean(corpus, jobs=2))
+    assert '"duplicate"' in retried
 
 
 def test_ray_tasks_hand_over_files_in_the_work_dir(
