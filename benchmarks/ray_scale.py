@@ -87,6 +87,18 @@ def _cpu(pid: int) -> tuple[float, str] | None:
     return (int(fields[11]) + int(fields[12])) / TICK, cmd  # utime, stime
 
 
+def _rss_anon(pid: int) -> int:
+    """``RssAnon`` of ``pid`` in kB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:  # noqa: PTH123
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def clean(python: str, env: dict[str, str], args: list[str]) -> dict[str, float]:
     """One run of the command line; its wall time, the driver's rusage and every descendant's
     CPU seconds (workers: Ray's task processes; services: the rest of Ray)."""
@@ -101,11 +113,13 @@ def clean(python: str, env: dict[str, str], args: list[str]) -> dict[str, float]
         text=True,
     )
     seen: dict[int, tuple[float, str]] = {}
+    anon = 0  # the driver's private memory: its peak RSS less the object store's pages it wrote
     while proc.poll() is None:
+        anon = max(anon, _rss_anon(proc.pid))
         for pid in _children(proc.pid):
             got = _cpu(pid)
-            if got is not None:
-                seen[pid] = got
+            if got is not None:  # a process's name as first seen (an exited one has none)
+                seen[pid] = (got[0], seen[pid][1] if pid in seen else got[1])
         time.sleep(0.2)
     wall = time.perf_counter() - started
     err = proc.stderr.read() if proc.stderr else ""
@@ -119,6 +133,7 @@ def clean(python: str, env: dict[str, str], args: list[str]) -> dict[str, float]
     return {
         "wall_s": round(wall, 2),
         "driver_peak_rss_mb": round(driver["peak_rss_mb"]),
+        "driver_peak_anon_mb": round(anon / 1024),
         "driver_cpu_s": round(own, 2),
         "worker_cpu_s": round(workers, 2),
         "ray_services_cpu_s": round(services, 2),
@@ -260,14 +275,16 @@ def _record(
         lines += ["", a.note]
     lines += [
         "",
-        "| MB | tree | engine | wall s | driver peak RSS MB | driver CPU s | Ray task CPU s "
-        "| Ray services CPU s | driver CPU share | outputs identical |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| MB | tree | engine | wall s | driver peak RSS MB | driver peak private MB "
+        "| driver CPU s | Ray task CPU s | Ray services CPU s | driver CPU share "
+        "| outputs identical |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['size_mb']:g} | {r['tree']} | {r['engine']} | {r['wall_s']} | "
-            f"{r['driver_peak_rss_mb']} | {r['driver_cpu_s']} | {r['worker_cpu_s']} | "
+            f"{r['driver_peak_rss_mb']} | {r['driver_peak_anon_mb']} | "
+            f"{r['driver_cpu_s']} | {r['worker_cpu_s']} | "
             f"{r['ray_services_cpu_s']} | {r['driver_cpu_share']:.1%} | {r.get('identical')} |"
         )
     with (ROOT / "benchmarks" / "RESULTS.md").open("a") as f:
