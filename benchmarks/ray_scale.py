@@ -10,8 +10,10 @@ engine with that source tree first on ``PYTHONPATH`` (another checkout's ``src``
 side, alternating). The command runs in a small wrapper that reports the driver's own
 ``getrusage`` (peak RSS, user and system CPU); the benchmark samples every process below the
 driver (Ray's workers and its own services) from ``/proc`` every 0.2 s, so that the driver's
-share of the run's CPU time can be told. Outputs of the two engines are compared byte for byte.
-The machine may be shared: compare numbers measured side by side only.
+share of the run's CPU time can be told, and the driver's private memory (``RssAnon``: its
+peak RSS also counts the pages of Ray's object store that it wrote). Outputs of the two
+engines are compared byte for byte. The machine may be shared: compare numbers measured side
+by side only.
 """
 
 from __future__ import annotations
