@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import dedupe_docs
+from dedupe_docs import pipeline
 from dedupe_docs.drivers import memory
 from dedupe_docs.stages.read import read
 from tests.helpers.clihelp import digest
@@ -115,3 +116,20 @@ def test_ray_writes_the_parts_of_the_local_engine(
     remote = dedupe_docs.run([folder], tmp_path / "ray", config, output_parts=3)
     assert remote["parts"] == local["parts"] and len(local["parts"]) == 3
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+
+
+def test_ray_equals_local_against_a_persisted_index(
+    ray_session: object, paragraphs: list[str], tmp_path: Path
+) -> None:
+    """A batch cleaned against earlier ones: the earlier documents it repeats are decided in
+    the tasks too (their texts in the same store)."""
+    docs = planted(paragraphs, 60, seed=13)
+    outputs = {}
+    for engine in ("local", "ray"):
+        config = dedupe_docs.Config(engine=engine, jobs=2)
+        for i, part in enumerate((docs[:30], docs[30:])):
+            out = tmp_path / f"{engine}{i}"
+            pipeline.run(part, out, config, index=tmp_path / f"{engine}.index")
+        outputs[engine] = [(out / n).read_bytes() for n in ("provenance.jsonl", "clean.jsonl")]
+    assert outputs["ray"] == outputs["local"]
+    assert b'"batch"' in outputs["ray"][0]
