@@ -85,8 +85,9 @@ def clean_chunks(
     docs = [*frozen, *docs]
     texts = [doc.text for doc in docs]
     files: list[Path] = []
-    # On Ray the texts go to the tasks once, as one array read by offset (see drivers/texts.py)
-    store = TextStore.of(texts) if config.engine == "ray" else None
+    # On Ray the texts go to the tasks once, as one array read by offset (see drivers/texts.py),
+    # put into the object store at once: the driver keeps only the reference
+    store = workers.share(TextStore.of(texts), "ray") if config.engine == "ray" else None
     if prior is not None and prior.signed is not None:
         signed = prior.signed
     else:
@@ -149,11 +150,11 @@ def _sign_stage(
     texts: list[str],
     config: Config,
     progress: Progress | None = None,
-    store: TextStore | None = None,
+    store: Any = None,
 ) -> tuple[sign.Signed, list[Path], np.ndarray]:
     """:func:`sign_all`, the batch files in order when there is a ``work_dir``, and the first
-    token of each batch (plus the total). On Ray, tasks read their texts from ``store``
-    (the texts' own when not given)."""
+    token of each batch (plus the total). On Ray, tasks read their texts from ``store`` (a
+    :class:`TextStore` shared by :func:`workers.share`; the texts' own when not given)."""
     if config.work_dir is not None:  # every node resolves the same absolute path
         config = config.evolve(work_dir=str(Path(config.work_dir).absolute()))
         sign.remove_leftovers(config.work_dir)
@@ -170,7 +171,7 @@ def _sign_stage(
     joiner = sign.Joiner(sum(chars))
     files: list[Path] = []
     if config.engine == "ray":  # a task decodes its own documents of the shared store
-        shared = (store if store is not None else TextStore.of(texts), config)
+        shared = (store if store is not None else workers.share(TextStore.of(texts), "ray"), config)
         items = [(batch.start, batch.stop) for batch in batches]
         if config.work_dir is None:
             parts = workers.pmap(_sign_stored, items, shared, 1, "ray")
@@ -259,10 +260,11 @@ def _decide(
     keys: np.ndarray,
     config: Config,
     progress: Progress | None = None,
-    store: TextStore | None = None,
+    store: Any = None,
 ) -> decide.Units:
     """:func:`decide.decide` over the corpus, in parts of consecutive documents (at least
-    ``2 * jobs`` with ``jobs`` above 1, on threads; with a ``store``, as Ray tasks). Much of
+    ``2 * jobs`` with ``jobs`` above 1, on threads; with a ``store``, a shared
+    :class:`TextStore`, as Ray tasks). Much of
     deciding is Python, but its kernels, NumPy and rapidfuzz calls release the GIL, so parts
     overlap. A block's decision reads only the corpus's arrays and texts, so the parts' units
     joined in order are the corpus's."""

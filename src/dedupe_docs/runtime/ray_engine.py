@@ -66,5 +66,25 @@ def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R
     return ray.get([_remote.remote(func, ref, item) for item in items])
 
 
+class Shared:
+    """A value put into the object store once (:func:`share`): passed inside a tuple of shared
+    arguments, a task gets the value itself; the driver keeps only the reference."""
+
+    def __init__(self, ref: Any) -> None:
+        self.ref = ref
+
+
+def share(value: Any) -> Shared:
+    """``value`` put into the object store once, for the tasks of several stages."""
+    return Shared(init().put(value))
+
+
+def _resolve(shared: Any) -> Any:
+    if isinstance(shared, tuple) and any(isinstance(v, Shared) for v in shared):
+        ray = _ray()
+        return tuple(ray.get(v.ref) if isinstance(v, Shared) else v for v in shared)
+    return shared
+
+
 def _task(func: Callable[[Any, Any], Any], shared: Any, item: Any) -> Any:
-    return func(shared, item)
+    return func(_resolve(shared), item)

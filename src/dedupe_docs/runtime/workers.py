@@ -34,6 +34,17 @@ def pmap(
     return tmap(func, items, shared, jobs)
 
 
+def share(value: Any, engine: str = "local") -> Any:
+    """``value`` as the shared argument of several :func:`pmap` calls: on Ray put into the
+    object store once (the caller may let its own copy go), a tuple element that tasks receive
+    as the value itself; locally the value."""
+    if engine == "ray":
+        from dedupe_docs.runtime import ray_engine
+
+        return ray_engine.share(value)
+    return value
+
+
 def tmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, jobs: int) -> list[R]:
     """``[func(shared, item) for item in items]`` on up to ``jobs`` threads."""
     if jobs <= 1 or len(items) <= 1:
