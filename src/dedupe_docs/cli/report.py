@@ -45,7 +45,7 @@ Examples:
     "--rule",
     type=click.Choice(list(RULES)),
     help="Only spans removed by this rule: passage, short-copy (a whole short line or "
-    "sentence), template (page chrome), repeat.",
+    "sentence), template (page chrome), repeat, reworded (--reuse paraphrase).",
 )
 @click.option(
     "--format",
