@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import dedupe_docs
-from dedupe_docs import CleanedDocument, InputError, Kept, OutputError, Removal, SourceRef
-from tests.helpers.clihelp import digest, invoke, unchanged
+from dedupe_docs import InputError, OutputError
+from tests.helpers.clihelp import as_cleaned, digest, invoke, unchanged
 from tests.helpers.corpus import SEEDS
 from tests.helpers.invariants import check
 
@@ -71,30 +71,6 @@ def report_of(out: Path) -> dict:
 
 def files_below(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-
-
-def as_cleaned(prov: list[dict], texts: dict[str, str]) -> list[CleanedDocument]:
-    """The CleanedDocuments that provenance and the cleaned texts describe (for invariants)."""
-    return [
-        CleanedDocument(
-            p["id"],
-            texts[p["id"]],
-            p["length"],
-            tuple(Kept(*k) for k in p["kept"]),
-            tuple(
-                Removal(
-                    x["start"],
-                    x["end"],
-                    x["reason"],
-                    SourceRef(**x["source"]) if x["source"] else None,
-                    x["similarity"],
-                    x.get("rule"),
-                )
-                for x in p["removed"]
-            ),
-        )
-        for p in prov
-    ]
 
 
 SHARDS = {  # relative path → the records it holds (a folder reads them sorted by path)

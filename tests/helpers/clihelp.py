@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 import dedupe_docs
 from dedupe_docs.cli import main
-from dedupe_docs.types import CleanedDocument, Kept, Removal, SourceRef
+from dedupe_docs.report.explain import Provenance
+from dedupe_docs.types import CleanedDocument
 from tests.helpers.invariants import check
 
 SRC = str(Path(dedupe_docs.__file__).parents[1])
@@ -128,26 +129,21 @@ def digest(folder: Path, *, report: bool = False) -> dict[str, str]:
     }
 
 
+def as_cleaned(records: list[dict], texts: dict[str, str]) -> list[CleanedDocument]:
+    """The CleanedDocuments that provenance records and the cleaned texts describe (for
+    ``invariants``), the records read as ``explain`` reads them."""
+    out = []
+    for record in records:
+        p = Provenance.from_json(record)
+        out.append(CleanedDocument(p.id, texts[p.id], p.length, p.kept, p.removed))
+    return out
+
+
 def load_output(out: Path) -> list[CleanedDocument]:
     """The CleanedDocuments an output folder of text-file input describes (for ``invariants``)."""
-    docs = []
-    for line in (out / "provenance.jsonl").read_bytes().splitlines():
-        r = json.loads(line)
-        removed = tuple(
-            Removal(
-                x["start"],
-                x["end"],
-                x["reason"],
-                SourceRef(**x["source"]) if x["source"] else None,
-                x["similarity"],
-                x.get("rule"),
-            )
-            for x in r["removed"]
-        )
-        kept = tuple(Kept(*k) for k in r["kept"])
-        text = (out / "clean" / r["id"]).read_bytes().decode("utf-8")
-        docs.append(CleanedDocument(r["id"], text, r["length"], kept, removed, r["id"]))
-    return docs
+    records = [json.loads(line) for line in (out / "provenance.jsonl").read_bytes().splitlines()]
+    texts = {r["id"]: (out / "clean" / r["id"]).read_bytes().decode("utf-8") for r in records}
+    return as_cleaned(records, texts)
 
 
 def check_output_folder(src: Path, out: Path, threshold: float = 0.8) -> None:
