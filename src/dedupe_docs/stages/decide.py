@@ -37,6 +37,7 @@ from dedupe_docs.stages.sign import Signed
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
+_SENTENCE_END = ".!?:;…。！？"  # marks after which a line's sentence is over
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED, REWORDED = 0, 1, 2, 3, 4, 5
 RULE_NAMES = {
@@ -140,13 +141,13 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
         joined = mix64(line[:-1] * np.uint64(0x9E3779B97F4A7C15) ^ line[1:])
         pair[1:n] = np.where((line[:-1] != 0) & (line[1:] != 0) & (lead[1:] > 0), joined, 0)
         keys[:, 0], keys[:, 1] = pair[:n], np.where(tail > 0, pair[1:], 0)
-        near_start = lead < TEMPLATE_EDGE
-        keys[:, 2] = np.where(near_start, mix64(line ^ (lead.astype(np.uint64) + 1)), 0)
-        near_end = tail < TEMPLATE_EDGE
-        keys[:, 3] = np.where(near_end, mix64(line ^ ~tail.astype(np.uint64)), 0)
+        from_start = mix64(line ^ (lead.astype(np.uint64) + 1))  # the line at its place
+        from_end = mix64(line ^ ~tail.astype(np.uint64))
+        keys[:, 2] = np.where(lead < TEMPLATE_EDGE, from_start, 0)
+        keys[:, 3] = np.where(tail < TEMPLATE_EDGE, from_end, 0)
         keys[:, 4] = np.where(_recurs_in_document(line, blk_doc), mix64(line ^ _MANY), 0)
-        keys[:, 5] = np.where(lead == TEMPLATE_EDGE, mix64(line ^ (lead.astype(np.uint64) + 1)), 0)
-        keys[:, 6] = np.where(tail == TEMPLATE_EDGE, mix64(line ^ ~tail.astype(np.uint64)), 0)
+        keys[:, 5] = np.where(lead == TEMPLATE_EDGE, from_start, 0)
+        keys[:, 6] = np.where(tail == TEMPLATE_EDGE, from_end, 0)
     keys[~(short & (line != 0))] = 0
     return keys
 
@@ -345,12 +346,12 @@ def decide(
     blocks = [_block_text(texts, s, blk_doc, b) for b in repeats]
     first_blocks = [_block_text(texts, s, blk_doc, p) for p in firsts]
     sims = _similarities(blocks, first_blocks, config).tolist()
+    # A block that differs only in its numbers or symbols (a table row, a counter, the
+    # operators ``<`` and ``>`` of a list) is not a repeat.
+    marks = _DIGITS_AND_MARKS.findall
     for b, p, block, first_block, sim in zip(
         repeats, firsts, blocks, first_blocks, sims, strict=True
     ):
-        # A block that differs only in its numbers or symbols (a table row, a counter, the
-        # operators ``<`` and ``>`` of a list) is not a repeat.
-        marks = _DIGITS_AND_MARKS.findall
         if not math.isnan(sim) and marks(block) == marks(first_block):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 REPEAT,
@@ -381,9 +382,6 @@ def decide(
     )
     in_cut = np.flatnonzero(np.isin(parts.block, cut))
     return _with_sentences(units, parts.block[in_cut], sentence_units.take(in_cut))
-
-
-_SENTENCE_END = ".!?:;…。！？"
 
 
 def wrapped_sentence_tokens(
@@ -621,7 +619,7 @@ def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bo
     word = _FIRST_WORD.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
     if b == 0 or blk_doc[b - 1] != blk_doc[b] or not word or not word.group().islower():
         return False
-    return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
+    return text[int(s.blk_end[b - 1]) - 1] not in _SENTENCE_END
 
 
 @attrs.frozen(eq=False)

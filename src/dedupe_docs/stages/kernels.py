@@ -279,7 +279,6 @@ def runs_kernel(first, k, base, hashes, doc_offsets):  # type: ignore[no-untyped
     for i in range(n):
         t = i + base
         s = first[i]
-        starts_run = i + 1 < n and first[i + 1] == s + 1  # a seed of a run of its own
         if s != t and i > 0 and source[i - 1] != t - 1 and s != source[i - 1] + 1:
             p = source[i - 1] + 1
             start = doc_offsets[np.searchsorted(doc_offsets, t, side="right") - 1]
@@ -287,6 +286,7 @@ def runs_kernel(first, k, base, hashes, doc_offsets):  # type: ignore[no-untyped
                 at = np.searchsorted(doc_offsets, p - 1, side="right")
                 source_doc = (doc_offsets[at - 1] <= s) and (s < doc_offsets[at])
                 own = start <= s  # the seed lies in the target's own document
+                starts_run = i + 1 < n and first[i + 1] == s + 1  # a seed of a run of its own
                 if (
                     source_doc  # the shingle stands earlier in the run's own source document
                     and not (own and starts_run)  # a paragraph said three times in a document
