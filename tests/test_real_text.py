@@ -56,6 +56,24 @@ def test_a_whole_short_line_copied_is_a_duplicate() -> None:
     assert "Second file" in out[1].text and "something else" in out[1].text
 
 
+def test_a_line_of_a_few_long_words_copied_is_a_duplicate() -> None:
+    # Five words, 47 characters: long enough to be a copy, though shorter than six tokens.
+    line = "Изменяет номер домашнего телефона пользователя."
+    a = f"Первая страница руководства.\n{line}\nЕщё одна строка первой страницы.\n"
+    b = f"Вторая страница о другом.\n{line.upper()}\nИ последняя строка второй.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert removed(out[1], b) == [(line.upper(), "a")]
+    assert out[1].removed[0].rule == "short-copy"
+
+
+def test_a_short_line_of_five_short_words_is_no_copy() -> None:
+    line = "Show the help and exit."  # five tokens, fewer than 40 characters
+    a = f"The first page opens here.\n{line}\nIt closes with its own words.\n"
+    b = f"The second page is about other things.\n{line}\nAnd ends its own way.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert out[1].removed == ()
+
+
 def test_a_short_line_with_one_other_word_is_not_a_copy() -> None:
     a = "Intro to clusterdb.\nShow help about clusterdb command line arguments, and exit.\n"
     b = "Intro to createdb.\nShow help about createdb command line arguments, and exit.\n"

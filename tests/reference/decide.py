@@ -16,7 +16,7 @@ from dedupe_docs.config import Config
 
 # The word-by-word test of a fuzzy copy itself (rapidfuzz opcodes over folded words).
 from dedupe_docs.stages.decide import block_hashes, passage_cuts, reworded
-from dedupe_docs.stages.kernels import SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
+from dedupe_docs.stages.kernels import SHORT_COPY_CHARS, SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
 from dedupe_docs.stages.normalize import verification_form
 from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
@@ -188,7 +188,8 @@ def decide(
                 0
             ]
         )
-        too_short = ntok[b] < SHORT_COPY_TOKENS or fold(target) not in (fold(source), fold(line))
+        few = ntok[b] < SHORT_COPY_TOKENS and len(fold(target)) < SHORT_COPY_CHARS
+        too_short = few or fold(target) not in (fold(source), fold(line))
         short = ntok[b] < config.min_tokens
         if changed or (short and short_run and too_short):
             not_copies.append(b)

@@ -17,7 +17,12 @@ import bisect
 
 import numpy as np
 
-from dedupe_docs.stages.kernels import FOLLOW_TOKENS, SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
+from dedupe_docs.stages.kernels import (
+    FOLLOW_TOKENS,
+    SHORT_COPY_TOKENS,
+    SHORT_LINE_TOKENS,
+    SHORT_SENTENCE_TOKENS,
+)
 
 
 def align(
@@ -77,7 +82,16 @@ def align(
         )
         near[1:] |= close & long_enough[:-1]
         near[:-1] |= close & long_enough[1:]
-    useful = long_enough | (near & (over == 0))
+    # A lone shingle that is a whole line on both sides may be a short copy of that line.
+    firsts, lasts = set(blocks[0].tolist()), set(blocks[1].tolist())
+    whole_line = np.array(
+        [
+            o == 0 and {ts, ss} <= firsts and {te, se} <= lasts
+            for o, ts, te, ss, se in zip(over, t_start, t_end, s_start, s_end, strict=True)
+        ],
+        dtype=bool,
+    )
+    useful = long_enough | whole_line | (near & (over == 0))
     table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
     shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
     chains = _passages(shared, (0, len(table)))
@@ -159,7 +173,7 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
             if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
                 strength = total
             elif (
-                total >= SHORT_COPY_TOKENS and _block_for_block(chain, block_starts, block_ends)
+                total >= SHORT_LINE_TOKENS and _block_for_block(chain, block_starts, block_ends)
             ) or _whole_blocks_inside(chain, block_starts, block_ends) >= SHORT_COPY_TOKENS:
                 strength = min_tokens
             elif total >= SHORT_SENTENCE_TOKENS:

@@ -24,6 +24,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from dedupe_docs.config import Config
 from dedupe_docs.stages.kernels import (
+    SHORT_COPY_CHARS,
     SHORT_COPY_TOKENS,
     SHORT_SENTENCE_TOKENS,
     block_copies_kernel,
@@ -476,22 +477,21 @@ def _unlike_short_copies(
 ) -> np.ndarray:
     """Those of the short duplicate ``blocks`` in a run of copied lines shorter than a passage
     (``in_short_run``) that are not copies after all: such lines are copies only line for line,
-    each at least ``SHORT_COPY_TOKENS`` long and the same text with case and spacing folded.
-    Folding symbols and marks away finds candidates, but ``Logging API¶`` (a heading) is not
-    the ``Logging API`` of a table of contents, and a signature of two words is not a copy of
-    another letter's.
+    each at least ``SHORT_COPY_TOKENS`` tokens or ``SHORT_COPY_CHARS`` characters long and the
+    same text with case and spacing folded. Folding symbols and marks away finds candidates,
+    but ``Logging API¶`` (a heading) is not the ``Logging API`` of a table of contents, and a
+    signature of two words is not a copy of another letter's.
     """
     src_doc, src_start, src_end = sources
     blocks = blocks[in_short_run[blocks]]
     wrong = np.zeros(len(blocks), dtype=bool)
     for i, b in enumerate(blocks.tolist()):
-        target = texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])]
+        target = _folded(texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])])
         source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
-        too_short = s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS
-        folded = _folded(target)
+        too_short = s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS and len(target) < SHORT_COPY_CHARS
         wrong[i] = too_short or (
-            folded != _folded(_with_marks(source, start, end))
-            and folded != _folded(_with_marks(source, start, end, _LINE_LEAD, _LINE_TAIL))
+            target != _folded(_with_marks(source, start, end))
+            and target != _folded(_with_marks(source, start, end, _LINE_LEAD, _LINE_TAIL))
         )
     return blocks[wrong]
 

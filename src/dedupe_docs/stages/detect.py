@@ -127,7 +127,11 @@ def _align(
         )
         near[1:] |= close & long_enough[:-1]
         near[:-1] |= close & long_enough[1:]
-    useful = long_enough | (near & (over == 0))
+    # A lone shingle that is a whole line on both sides may be a short copy of that line.
+    lead, tail = edges
+    whole_line = (over == 0) & (lead[t_start] == 0) & (tail[t_end - 1] == 0)
+    whole_line &= (lead[s_start] == 0) & (tail[s_end - 1] == 0)
+    useful = long_enough | whole_line | (near & (over == 0))
     table = np.stack([t_doc, s_doc, t_start, t_end, s_start, s_end], axis=1)[useful]
     run_chain, strength, first_segment, last_segment, closed = chain_kernel(table, max_gap, k)
     order = np.argsort(run_chain, kind="stable")  # runs grouped by passage, in target order

@@ -482,7 +482,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
             total = _aligned_count(runs[lo:hi])
             if total >= min_tokens and _copies_whole_blocks(runs[lo:hi], lead, tail):
                 best = total
-            elif (total >= SHORT_COPY_TOKENS and _block_for_block(runs[lo:hi], lead, tail)) or (
+            elif (total >= SHORT_LINE_TOKENS and _block_for_block(runs[lo:hi], lead, tail)) or (
                 _whole_blocks_inside(runs[lo:hi], lead, tail) >= SHORT_COPY_TOKENS
             ):
                 best = min_tokens
@@ -509,6 +509,12 @@ def _aligned_count(runs):  # type: ignore[no-untyped-def]
 SHORT_COPY_TOKENS = 6
 """Tokens from which a whole block copied as a whole block is a duplicate passage, however
 much shorter than ``min_tokens`` (a copied line of a few words; fewer are formulaic)."""
+SHORT_COPY_CHARS = 40
+"""Characters (a run of spaces counting one) from which a whole block copied as a whole block
+is a duplicate however few its tokens: a line of a few long words (Russian, German)."""
+SHORT_LINE_TOKENS = 5
+"""Tokens from which detection marks a whole block copied as a whole block (one shingle's
+worth); deciding keeps it a copy when it has ``SHORT_COPY_TOKENS`` or ``SHORT_COPY_CHARS``."""
 SHORT_SENTENCE_TOKENS = 12
 """Tokens from which a sentence copied on its own, out of other text, is a duplicate: such
 short passages are marked (below any passage that counts) and deciding keeps only whole
