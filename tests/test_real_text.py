@@ -74,6 +74,33 @@ def test_a_short_line_of_five_short_words_is_no_copy() -> None:
     assert out[1].removed == ()
 
 
+def test_the_end_of_a_sentence_whose_start_differs_is_no_short_copy() -> None:
+    # Parallel pages: the same example sentence about another object; cutting it would leave
+    # "To remove user joe" standing alone.
+    a = (
+        "Examples\nTo destroy the database demo using the server on host eden, port 5000, with "
+        "verification and a peek at the underlying command:\n$ dropdb -p 5000 -h eden -i demo\n"
+    )
+    b = (
+        "Examples\nTo remove user joe using the server on host eden, port 5000, with "
+        "verification and a peek at the underlying command:\n$ dropuser -p 5000 -h eden -i joe\n"
+    )
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert out[1].removed == ()
+
+
+def test_lines_that_differ_only_in_their_operators_are_not_copies() -> None:
+    listing = (
+        "The support function returns:\n"
+        "if !sub and less, return val <= (base + offset)\n"
+        "if !sub and !less, return val >= (base + offset)\n"
+        "if sub and less, return val <= (base - offset)\n"
+        "if sub and !less, return val >= (base - offset)\n"
+    )
+    out = dedupe_docs.clean([("btree", listing)])
+    assert out[0].removed == ()
+
+
 def test_a_short_line_with_one_other_word_is_not_a_copy() -> None:
     a = "Intro to clusterdb.\nShow help about clusterdb command line arguments, and exit.\n"
     b = "Intro to createdb.\nShow help about createdb command line arguments, and exit.\n"

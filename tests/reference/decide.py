@@ -5,6 +5,9 @@ call per comparison; otherwise the same rules.
 
 from __future__ import annotations
 
+import itertools
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import attrs
@@ -191,7 +194,10 @@ def decide(
         few = ntok[b] < SHORT_COPY_TOKENS and len(fold(target)) < SHORT_COPY_CHARS
         too_short = few or fold(target) not in (fold(source), fold(line))
         short = ntok[b] < config.min_tokens
-        if changed or (short and short_run and too_short):
+        unlike = similarity[b] == 1.0 and symbols_differ(
+            target, source_text[src_start[b] : src_end[b]]
+        )
+        if changed or unlike or (short and short_run and too_short):
             not_copies.append(b)
     for b in not_copies:
         reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = KEEP, -1, -1, -1, np.nan
@@ -391,7 +397,8 @@ class _Checker:
         """The sentences of one block, those kept that are no copies after all: in a run of
         copies shorter than a passage (``runs``: the tokens of the run each one is in), fewer
         than ``SHORT_SENTENCE_TOKENS`` tokens (``ntok``: with the rest of a sentence wrapped
-        onto the next line or from the line before), or reworded (strictly so in such a run)."""
+        onto the next line or from the line before) or not a whole sentence, reworded
+        (strictly so in such a run), or with other symbols than a word-for-word source."""
         out = list(found)
         for i, (r, ss, se, sd, s_start, s_end, sim) in enumerate(found):
             if r != DUPLICATE:
@@ -401,7 +408,10 @@ class _Checker:
             changed = (
                 sim < 1.0 and reworded([self.texts[d][ss:se]], [source], np.array([short_run]))[0]
             )
-            if changed or (short_run and ntok[i] < SHORT_SENTENCE_TOKENS):
+            piece = self.texts[d][ss:se]
+            unlike = sim == 1.0 and symbols_differ(piece, source)
+            fragment = short_run and not whole_sentence(self.texts[d], ss, se)
+            if changed or unlike or fragment or (short_run and ntok[i] < SHORT_SENTENCE_TOKENS):
                 out[i] = (KEEP, ss, se, -1, -1, -1, float("nan"))
         return out
 
@@ -463,3 +473,42 @@ def _similarity(target: str, source: str, threshold: float) -> float | None:
         return 1.0
     score = fuzz.ratio(a, b, processor=None, score_cutoff=threshold * 100)
     return round(score / 100, 4) if score and score >= threshold * 100 else None
+
+
+def symbols_differ(target: str, source: str) -> bool:
+    """Whether a word-for-word copy (``target``, trimmed to its first and last word) holds
+    other symbols (Unicode category S, doubled ones counted once) than a ``source`` of as many
+    words."""
+    if len(re.findall(r"\w+", target)) != len(re.findall(r"\w+", source)):
+        return False
+    words = [i for i, ch in enumerate(target) if ch.isalnum()]
+    if words:
+        target = target[words[0] : words[-1] + 1]
+
+    def symbols(text: str) -> list[str]:
+        found = [ch for ch in text if unicodedata.category(ch).startswith("S")]
+        return [ch for ch, _ in itertools.groupby(found)]
+
+    return symbols(target) != symbols(source)
+
+
+def whole_sentence(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` stands as a sentence (or runs from its line's start or to
+    its end): past the marks before it, a line starts or a sentence ends (spaces and tabs
+    skipped); and a sentence-ending mark ends it, or follows it, or its line ends after it."""
+    ends = ".!?:;…。！？"
+    i = start
+    while i > max(start - 8, 0) and not text[i - 1].isspace() and not text[i - 1].isalnum():
+        i -= 1
+    j = i
+    while j > max(start - 8, 0) and text[j - 1] in " \t":
+        j -= 1
+    opens = j == max(start - 8, 0) or text[j - 1] == "\n" or text[j - 1] in ends
+    k = end
+    while k > max(start, end - 8) and not text[k - 1].isspace() and not text[k - 1].isalnum():
+        k -= 1
+    m = end
+    while m < min(end + 8, len(text)) and not text[m].isspace() and not text[m].isalnum():
+        m += 1
+    rest = text[m : m + 8].lstrip(" \t")
+    return opens and (any(c in ends for c in text[k:m]) or rest[:1] in ("", "\n"))

@@ -11,6 +11,7 @@ restores any removal whose source did not survive, until nothing changes.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -294,24 +295,41 @@ def decide(
     fuzzy = np.flatnonzero((reason == DUPLICATE) & (similarity < 1.0))
     sources = (src_doc, src_start, src_end)
     locations = (blk_doc, s.blk_start, s.blk_end)
-    wrong = np.union1d(
-        fuzzy[_reworded_units(texts, fuzzy, locations, sources, in_short_run)],
-        _unlike_short_copies(s, texts, blk_doc, short, in_short_run, sources),
+    wrong = functools.reduce(
+        np.union1d,
+        (
+            fuzzy[_reworded_units(texts, fuzzy, locations, sources, in_short_run)],
+            _unlike_short_copies(s, texts, blk_doc, short, in_short_run, sources),
+            _unlike_symbols(texts, np.flatnonzero(similarity == 1.0), locations, sources),
+        ),
     )
     reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
     similarity[wrong] = math.nan
     # A block is cut into its sentences when at least one of them is a duplicate; a copied
     # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS of its own, with the
     # rest of it on the next or the line before where it is wrapped (``e.g.`` cuts a sentence
-    # short, and a fragment of a few words is no copy).
+    # short, and a fragment of a few words is no copy), and must be a whole sentence: the end
+    # of a sentence whose first words differ is parallel text (``createdb also accepts ...``
+    # beside ``clusterdb also accepts ...``), not a copy.
     part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
     whole_sentence = wrapped_sentence_tokens(texts, parts.block, sentence_units, part_tokens)
     fuzzy = np.flatnonzero(copied & (sentence_units.similarity < 1.0))
     part_sources = (sentence_units.src_doc, sentence_units.src_start, sentence_units.src_end)
     part_locations = (sentence_units.doc, sentence_units.start, sentence_units.end)
-    lone = np.union1d(
-        np.flatnonzero(copied & part_short & (whole_sentence < SHORT_SENTENCE_TOKENS)),
-        fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
+    short_pieces = np.flatnonzero(copied & part_short)
+    lone = functools.reduce(
+        np.union1d,
+        (
+            np.flatnonzero(copied & part_short & (whole_sentence < SHORT_SENTENCE_TOKENS)),
+            short_pieces[~_whole_sentences(texts, short_pieces, part_locations)],
+            fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
+            _unlike_symbols(
+                texts,
+                np.flatnonzero(copied & (sentence_units.similarity == 1.0)),
+                part_locations,
+                part_sources,
+            ),
+        ),
     )
     sentence_units.reason[lone], sentence_units.src_doc[lone] = KEEP, -1
     sentence_units.src_start[lone], sentence_units.src_end[lone] = -1, -1
@@ -519,6 +537,64 @@ def _with_marks(
     lead = leading.search(before)
     tail = trailing.match(after)
     return (lead.group() if lead else "") + text[start:end] + (tail.group() if tail else "")
+
+
+def _unlike_symbols(
+    texts: Sequence[str],
+    units: np.ndarray,
+    locations: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sources: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Those of the word-for-word copies ``units`` (rows of ``locations`` and ``sources``)
+    whose symbols between their first and last word differ from those of a source of as many
+    words (a source span that holds a dropped sentence is not compared): operators,
+    currency signs and the like, not punctuation, which copies change freely. ``val <= (base
+    + offset)`` is no copy of ``val >= (base - offset)``, though every word is the same."""
+    (doc, start, end), (src_doc, src_start, src_end) = locations, sources
+    wrong = []
+    for u in units.tolist():
+        target = texts[int(doc[u])][int(start[u]) : int(end[u])]
+        source = texts[int(src_doc[u])][int(src_start[u]) : int(src_end[u])]
+        if len(_WORDS.findall(target)) == len(_WORDS.findall(source)) and _symbols(
+            _EDGE_MARKS.sub("", target)
+        ) != _symbols(source):
+            wrong.append(u)
+    return np.array(wrong, dtype=np.int64)
+
+
+_EDGE_MARKS = regex.compile(r"^[\W_]+|[\W_]+$")
+_SYMBOL = regex.compile(r"\p{S}")
+_DOUBLED_SYMBOL = regex.compile(r"(\p{S})\1+")
+
+
+def _symbols(text: str) -> str:
+    """The symbols of ``text`` in order, doubled ones squeezed (a copy with every character
+    doubled)."""
+    return _DOUBLED_SYMBOL.sub(r"\1", "".join(_SYMBOL.findall(text)))
+
+
+def _whole_sentences(
+    texts: Sequence[str], units: np.ndarray, locations: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Per unit of ``units`` (rows of ``locations``): whether it is a sentence of its own, or
+    runs from a line's start or to its end: a line starts or a sentence ends just before it,
+    and a sentence ends at its end or with the marks after it, or its line does."""
+    doc, start, end = locations
+    out = np.zeros(len(units), dtype=bool)
+    for i, u in enumerate(units.tolist()):
+        text, a, b = texts[int(doc[u])], int(start[u]), int(end[u])
+        head = text[max(a - 8, 0) : a]
+        lead = _LEADING_MARKS.search(head)
+        before = head[: len(head) - len(lead.group())] if lead else head
+        opens = before.rstrip(" \t")[-1:] in ("", "\n", *_SENTENCE_END)
+        own = _LEADING_MARKS.search(text[max(a, b - 8) : b])  # the marks it ends with
+        tail = _TRAILING_MARKS.match(text[b : b + 8])
+        marks = tail.group() if tail else ""
+        after = text[b + len(marks) : b + len(marks) + 8].lstrip(" \t")
+        marks += own.group() if own else ""
+        closes = any(c in _SENTENCE_END for c in marks) or after[:1] in ("", "\n")
+        out[i] = opens and closes
+    return out
 
 
 def _folded(text: str) -> str:
