@@ -101,6 +101,18 @@ def test_lines_that_differ_only_in_their_operators_are_not_copies() -> None:
     assert out[0].removed == ()
 
 
+def test_a_paragraph_copied_with_typos_in_its_first_and_last_words_is_a_copy() -> None:
+    para = (
+        "Default implementation of mapping the log record into a dictionary that is sent as "
+        "the CGI data to the server; override it in your own class. Contributed by Glasner."
+    )
+    typed = para.replace("Default", "Defalut").replace("Glasner", "Glanser")
+    a = f"The handler of the first page.\n{para}\nIts own closing words follow here.\n"
+    b = f"Another page about logging.\n{typed}\nAnd different closing words.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert removed(out[1], b) == [(typed, "a")]
+
+
 def test_a_short_line_with_one_other_word_is_not_a_copy() -> None:
     a = "Intro to clusterdb.\nShow help about clusterdb command line arguments, and exit.\n"
     b = "Intro to createdb.\nShow help about createdb command line arguments, and exit.\n"

@@ -98,10 +98,11 @@ def align(
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
     weight = np.zeros(total, dtype=np.int32)
     longest = keep == "longest"
-    for strength, chain, back, forward in chains:
-        # Ranks 2 (short), 4 (a passage that counts), 6 (one that copies whole blocks whole).
+    for strength, chain, back, forward, edited in chains:
+        # Ranks 2 (short), 4 (a passage that counts), 6 (one that copies whole blocks whole,
+        # word for word at their edges).
         level = int(min_tokens <= strength)
-        level += level and _block_for_block(chain, *blocks)
+        level += level and not edited and _block_for_block(chain, *blocks)
         rank = 2 + 2 * level
         if longest and _target_is_longer(chain):
             turned = [(ss, se, ts, te) for ts, te, ss, se in sorted(chain, key=lambda r: r[2])]
@@ -166,7 +167,7 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
     out = []
     runs = table[piece[0] : piece[1]].tolist()
     for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
-        chain, back, forward = _extend(chain, hashes, bounds, max_gap, block_edges)
+        chain, back, forward, edited = _extend(chain, hashes, bounds, max_gap, block_edges)
         strength = max(strength, first_segment + back, last_segment + forward)
         if strength < min_tokens:
             total = _aligned_count(chain)
@@ -179,7 +180,7 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
             elif total >= SHORT_SENTENCE_TOKENS:
                 strength = -total  # marked below every passage that counts
         if strength >= min_tokens or strength < 0:
-            out.append((strength, chain, back, forward))
+            out.append((strength, chain, back, forward, edited))
     return out
 
 
@@ -317,11 +318,12 @@ def _extend(
     bounds: list[int],
     limit: int,
     edges: tuple[set[int], set[int]],
-) -> tuple[list[Run], int, int]:
+) -> tuple[list[Run], int, int, bool]:
     """Grow a passage past its outermost shingles, inside the blocks where it starts and ends
     (``edges``: the first token and the end of every block), while tokens match, stepping over
-    single mismatched tokens (typos near the edges of a copy). Returns the chain and the
-    growth."""
+    single mismatched tokens (typos near the edges of a copy) and a mismatched first or last
+    word of a block on both sides. Returns the chain, the growth and whether it stepped over
+    such a word."""
     firsts, ends = edges
     ts, te, ss, se = chain[0]
     t_doc, s_doc = bisect.bisect_right(bounds, ts) - 1, bisect.bisect_right(bounds, ss) - 1
@@ -339,6 +341,10 @@ def _extend(
             ts, ss, back = ts - 2, ss - 2, back + 2
         else:
             break
+    second = {ts - 1, ss - 1} <= firsts and not {ts, ss} & firsts
+    edited = back < limit and second and ts - 1 >= t_lo and ss - 1 >= s_lo
+    if edited:
+        ts, ss, back = ts - 1, ss - 1, back + 1
     first = (ts, te, ss, se)
     ts, te, ss, se = chain[-1] if len(chain) > 1 else first
     t_hi, s_hi = bounds[t_doc + 1], bounds[s_doc + 1]
@@ -357,9 +363,12 @@ def _extend(
             te, se, forward = te + 2, se + 2, forward + 2
         else:
             break
+    last_but_one = {te + 1, se + 1} <= ends and not {te, se} & ends
+    if forward < limit and last_but_one and te < t_hi and se < s_hi:
+        te, se, forward, edited = te + 1, se + 1, forward + 1, True
     if len(chain) == 1:
-        return [(first[0], te, first[2], se)], back, forward
-    return [first, *chain[1:-1], (ts, te, ss, se)], back, forward
+        return [(first[0], te, first[2], se)], back, forward, edited
+    return [first, *chain[1:-1], (ts, te, ss, se)], back, forward, edited
 
 
 def _mark(

@@ -496,8 +496,9 @@ def _unlike_short_copies(
     """Those of the short duplicate ``blocks`` in a run of copied lines shorter than a passage
     (``in_short_run``) that are not copies after all: such lines are copies only line for line,
     each at least ``SHORT_COPY_TOKENS`` tokens or ``SHORT_COPY_CHARS`` characters long and the
-    same text with case and spacing folded. Folding symbols and marks away finds candidates,
-    but ``Logging API¶`` (a heading) is not the ``Logging API`` of a table of contents, and a
+    same text with case and spacing folded (a line of parallel text differs from its like by
+    a typo's worth now and then). Folding symbols and marks away finds candidates, but
+    ``Logging API¶`` (a heading) is not the ``Logging API`` of a table of contents, and a
     signature of two words is not a copy of another letter's.
     """
     src_doc, src_start, src_end = sources

@@ -137,7 +137,7 @@ def _align(
     order = np.argsort(run_chain, kind="stable")  # runs grouped by passage, in target order
     runs = np.ascontiguousarray(table[order, 2:])
     bounds = np.searchsorted(run_chain[order], np.arange(len(strength) + 1))
-    strength, grown = extend_kernel(
+    strength, grown, edited = extend_kernel(
         runs,
         bounds,
         strength,
@@ -154,7 +154,9 @@ def _align(
     # Stronger passages are marked last, so they win where two overlap; ties in closing order.
     marked = marked[np.lexsort((closed[marked], strength[marked]))]
     strong = (strength[marked] >= min_tokens).astype(np.int64)
-    strong += strong & whole_lines_kernel(runs, bounds, marked, *edges)
+    # Whole blocks copied as whole blocks rank above, unless a first or last word differs: a
+    # parallel line (``autoconf ...`` for ``autoupdate ...``) gives way to the line it copies.
+    strong += strong & whole_lines_kernel(runs, bounds, marked, *edges) & ~edited[marked]
     mark_kernel(aligned, base, runs, bounds, marked, strong, grown, keep == "longest")
 
 

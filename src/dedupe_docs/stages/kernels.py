@@ -427,8 +427,11 @@ def extend_kernel(  # type: ignore[no-untyped-def]
 ):
     """Grow each passage past its outermost shingles, inside the blocks where it starts and
     ends, while tokens match, stepping over single mismatched tokens (typos near the edges of
-    a copy; a word that happens to follow both copies on the next line is no part of it).
-    Returns each passage's strength and how many tokens it grew at its start and at its end.
+    a copy; a word that happens to follow both copies on the next line is no part of it), and
+    over a mismatched first or last word of a block where the copy holds it too (a typo in
+    it: deciding tells a typo from another word).
+    Returns each passage's strength, how many tokens it grew at its start and at its end, and
+    whether it stepped over such a first or last word.
     A passage too weak to count that still aligns ``SHORT_SENTENCE_TOKENS`` gets minus that
     count: it may copy a sentence on its own.
 
@@ -437,6 +440,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
     """
     out = strength.copy()
     grown = np.zeros((len(bounds) - 1, 2), dtype=np.int64)
+    edited = np.zeros(len(bounds) - 1, dtype=np.bool_)
     for c in range(len(bounds) - 1):
         lo, hi = bounds[c], bounds[c + 1]
         ts, te, ss, se = runs[lo, 0], runs[lo, 1], runs[lo, 2], runs[lo, 3]
@@ -456,6 +460,9 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 ts, ss, back = ts - 2, ss - 2, back + 2
             else:
                 break
+        if back < limit and lead[ts] == 1 and lead[ss] == 1 and ts - 1 >= t_lo and ss - 1 >= s_lo:
+            ts, ss, back = ts - 1, ss - 1, back + 1  # the first word of both blocks differs
+            edited[c] = True
         runs[lo, 0], runs[lo, 2] = ts, ss
         first_ts = ts
         te, se = runs[hi - 1, 1], runs[hi - 1, 3]
@@ -475,6 +482,9 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 te, se, forward = te + 2, se + 2, forward + 2
             else:
                 break
+        if forward < limit and tail[te - 1] == 1 and tail[se - 1] == 1 and te < t_hi and se < s_hi:
+            te, se, forward = te + 1, se + 1, forward + 1  # the last word of both blocks differs
+            edited[c] = True
         runs[hi - 1, 1], runs[hi - 1, 3] = te, se
         grown[c, 0], grown[c, 1] = back, forward
         best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
@@ -489,7 +499,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
             elif total >= SHORT_SENTENCE_TOKENS:
                 best = -total  # a short copy: a sentence of its own, if deciding finds it whole
         out[c] = best
-    return out, grown
+    return out, grown, edited
 
 
 @njit(cache=True)
