@@ -113,6 +113,22 @@ def test_a_paragraph_copied_with_typos_in_its_first_and_last_words_is_a_copy() -
     assert removed(out[1], b) == [(typed, "a")]
 
 
+def test_a_short_wrapped_paragraph_copied_with_typos_is_a_copy() -> None:
+    # Three typos in 27 words leave one run of shingles, on the second line; the copy keeps
+    # its source's line breaks, so it runs on over the first line, typos and all.
+    para = (
+        "Any opinions, findings, and conclusions or recommendations expressed in this\n"
+        "material are those of the author(s) and do not necessarily reflect the\n"
+        "views of the sponsors.\n"
+    )
+    typed = para.replace("findings", "finings").replace("expressed", "expressde")
+    typed = typed.replace("material", "amterial")
+    a = f"Support of a foundation grant.\n\n{para}\nThe authors of the library.\n"
+    b = f"Where the keys are resource names.\n\n{typed}\nThe name of the resource.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert removed(out[1], b) == [(" ".join(typed.split()), "a")]
+
+
 def test_a_short_line_with_one_other_word_is_not_a_copy() -> None:
     a = "Intro to clusterdb.\nShow help about clusterdb command line arguments, and exit.\n"
     b = "Intro to createdb.\nShow help about createdb command line arguments, and exit.\n"

@@ -170,6 +170,12 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
         chain, back, forward, edited = _extend(chain, hashes, bounds, max_gap, block_edges)
         strength = max(strength, first_segment + back, last_segment + forward)
         if strength < min_tokens:
+            chain, back, forward, typos = _over_whole_blocks(
+                chain, hashes, bounds, (back, forward, max_gap), block_edges
+            )
+            edited = edited or typos
+            strength = max(strength, first_segment + back, last_segment + forward)
+        if strength < min_tokens:
             total = _aligned_count(chain)
             if total >= min_tokens and _copies_whole_blocks(chain, block_starts, block_ends):
                 strength = total
@@ -190,6 +196,72 @@ def _block_for_block(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> 
     s_first, s_last = min(r[2] for r in chain), max(r[3] for r in chain)
     firsts, lasts = set(starts.tolist()), set(ends.tolist())
     return {t_first, s_first} <= firsts and {t_last, s_last} <= lasts
+
+
+def _over_whole_blocks(
+    chain: list[Run],
+    hashes: np.ndarray,
+    bounds: list[int],
+    growth: tuple[int, int, int],
+    edges: tuple[set[int], set[int]],
+) -> tuple[list[Run], int, int, bool]:
+    """A weak passage that starts and ends at block edges on both sides grown over whole blocks
+    before and after it that match token for token but for typos (at most one in four: a
+    mismatched token between matching ones, or a first or last word), while its growth
+    (``growth``: so far at its start and end, and the limit) allows. Returns the chain, the
+    growth and whether it stepped over a typo."""
+    firsts, ends = edges
+    back, forward, limit = growth
+    ts, ss = chain[0][0], chain[0][2]
+    te, se = chain[-1][1], chain[-1][3]
+    t_doc, s_doc = bisect.bisect_right(bounds, ts) - 1, bisect.bisect_right(bounds, ss) - 1
+    t_lo, s_lo, t_hi, s_hi = bounds[t_doc], bounds[s_doc], bounds[t_doc + 1], bounds[s_doc + 1]
+    typos = False
+
+    def one_block(t: int, s: int, step: int, budget: int) -> tuple[int, int, int] | None:
+        """Positions one block on in direction ``step`` (-1 before, +1 after), and typos."""
+        pairs = []
+        for k in range(budget):
+            a, b = (t - 1 - k, s - 1 - k) if step < 0 else (t + k, s + k)
+            if not (t_lo <= a < t_hi and s_lo <= b < s_hi):
+                return None
+            edge_a = a in firsts if step < 0 else a + 1 in ends
+            edge_b = b in firsts if step < 0 else b + 1 in ends
+            if edge_a != edge_b:
+                return None
+            pairs.append(bool(hashes[a] == hashes[b]))
+            if edge_a:
+                break
+        else:
+            return None
+        n = len(pairs)
+        for k, ok in enumerate(pairs):
+            beside = [pairs[j] for j in (k - 1, k + 1) if 0 <= j < n]
+            if not ok and (n == 1 or not all(beside)):
+                return None
+        misses = pairs.count(False)
+        if 4 * misses > n:
+            return None
+        return (t + step * n, s + step * n, misses)
+
+    while back < limit and ts in firsts and ss in firsts and ts - 1 >= t_lo and ss - 1 >= s_lo:
+        found = one_block(ts, ss, -1, limit - back)
+        if found is None:
+            break
+        back, ts, ss = back + ts - found[0], found[0], found[1]
+        typos = typos or found[2] > 0
+    if s_doc == t_doc:
+        s_hi = min(s_hi, ts)
+    while forward < limit and te in ends and se in ends and te < t_hi and se < s_hi:
+        found = one_block(te, se, 1, limit - forward)
+        if found is None:
+            break
+        forward, te, se = forward + found[0] - te, found[0], found[1]
+        typos = typos or found[2] > 0
+    first = (ts, chain[0][1], ss, chain[0][3])
+    if len(chain) == 1:
+        return [(ts, te, ss, se)], back, forward, typos
+    return [first, *chain[1:-1], (chain[-1][0], te, chain[-1][2], se)], back, forward, typos
 
 
 def _whole_blocks_inside(chain: list[Run], starts: np.ndarray, ends: np.ndarray) -> int:

@@ -485,9 +485,26 @@ def extend_kernel(  # type: ignore[no-untyped-def]
         if forward < limit and tail[te - 1] == 1 and tail[se - 1] == 1 and te < t_hi and se < s_hi:
             te, se, forward = te + 1, se + 1, forward + 1  # the last word of both blocks differs
             edited[c] = True
+        best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
+        if best < min_tokens:  # too weak: typos may have cut it short at line breaks
+            while back < limit and lead[ts] == 0 and lead[ss] == 0:  # whole blocks before
+                t, s, typos = _block_before(hashes, lead, ts, ss, t_lo, s_lo, limit - back)
+                if t == ts:
+                    break
+                back, ts, ss = back + ts - t, t, s
+                edited[c] |= typos > 0
+            if s_doc == t_doc:
+                s_hi = min(s_hi, ts)
+            while forward < limit and tail[te - 1] == 0 and tail[se - 1] == 0:  # and after
+                t, s, typos = _block_after(hashes, tail, te, se, t_hi, s_hi, limit - forward)
+                if t == te:
+                    break
+                forward, te, se = forward + t - te, t, s
+                edited[c] |= typos > 0
+            runs[lo, 0], runs[lo, 2] = ts, ss
+            best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
         runs[hi - 1, 1], runs[hi - 1, 3] = te, se
         grown[c, 0], grown[c, 1] = back, forward
-        best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
         if best < min_tokens:
             total = _aligned_count(runs[lo:hi])
             if total >= min_tokens and _copies_whole_blocks(runs[lo:hi], lead, tail):
@@ -500,6 +517,57 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 best = -total  # a short copy: a sentence of its own, if deciding finds it whole
         out[c] = best
     return out, grown, edited
+
+
+@njit(cache=True)
+def _typos_only(same, n):  # type: ignore[no-untyped-def]
+    """Whether ``same[:n]`` (per token pair of two blocks, whether they match) differs only by
+    typos: at most one token in four, each mismatch between matching tokens (or at a block's
+    end, beside a matching one)."""
+    misses = 0
+    for k in range(n):
+        if not same[k]:
+            misses += 1
+            if n == 1 or (k > 0 and not same[k - 1]) or (k < n - 1 and not same[k + 1]):
+                return False
+    return 4 * misses <= n
+
+
+@njit(cache=True)
+def _block_before(hashes, lead, ts, ss, t_lo, s_lo, budget):  # type: ignore[no-untyped-def]
+    """From two block starts ``ts`` and ``ss``, the starts of the blocks before them when
+    those have as many tokens, at most ``budget``, and match but for typos
+    (:func:`_typos_only`): ``(start, start, typos)``, else ``(ts, ss, 0)``. A copy whose line
+    breaks fall where its source's do runs on over whole lines; a word that merely follows
+    both copies on the line before is no part of it."""
+    same = np.zeros(budget, dtype=np.bool_)
+    for k in range(budget):
+        t, s = ts - 1 - k, ss - 1 - k
+        if t < t_lo or s < s_lo or (lead[t] == 0) != (lead[s] == 0):
+            return ts, ss, 0
+        same[k] = hashes[t] == hashes[s]
+        if lead[t] == 0:
+            if not _typos_only(same, k + 1):
+                return ts, ss, 0
+            return t, s, k + 1 - np.count_nonzero(same[: k + 1])
+    return ts, ss, 0
+
+
+@njit(cache=True)
+def _block_after(hashes, tail, te, se, t_hi, s_hi, budget):  # type: ignore[no-untyped-def]
+    """:func:`_block_before` forward: from two block ends ``te`` and ``se``, the ends of the
+    blocks after them, ``(end, end, typos)``, else ``(te, se, 0)``."""
+    same = np.zeros(budget, dtype=np.bool_)
+    for k in range(budget):
+        t, s = te + k, se + k
+        if t >= t_hi or s >= s_hi or (tail[t] == 0) != (tail[s] == 0):
+            return te, se, 0
+        same[k] = hashes[t] == hashes[s]
+        if tail[t] == 0:
+            if not _typos_only(same, k + 1):
+                return te, se, 0
+            return t + 1, s + 1, k + 1 - np.count_nonzero(same[: k + 1])
+    return te, se, 0
 
 
 @njit(cache=True)
