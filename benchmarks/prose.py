@@ -1,9 +1,9 @@
 """A pool of real English prose paragraphs, found offline and made free of duplicates.
 
 Why: planted duplicates are only meaningful if the rest of the corpus has none. Real docs repeat
-themselves (licenses, changelog templates), so every paragraph that shares an 8-word run with an
-earlier one, or repeats one inside itself, is dropped here; what remain can be planted, used as
-unique text, or scanned for false removals.
+themselves (licenses, changelog templates), so every paragraph that shares an 8-word run or a
+whole line with an earlier one, or repeats one inside itself, is dropped here; what remains can be
+planted, used as unique text, or scanned for false removals.
 
 Sources, in a fixed order (paths sorted inside each), all installed by
 ``pip install -e '.[test,ray,datatrove,hf]'`` or present on a Debian base:
