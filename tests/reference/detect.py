@@ -167,13 +167,13 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
     out = []
     runs = table[piece[0] : piece[1]].tolist()
     for strength, first_segment, last_segment, chain in _chain(runs, max_gap, k):
-        chain, back, forward, edited = _extend(chain, hashes, bounds, max_gap, block_edges)
+        chain, back, forward = _extend(chain, hashes, bounds, max_gap, block_edges)
         strength = max(strength, first_segment + back, last_segment + forward)
+        edited = False
         if strength < min_tokens:
-            chain, back, forward, typos = _over_whole_blocks(
+            chain, back, forward, edited = _over_whole_blocks(
                 chain, hashes, bounds, (back, forward, max_gap), block_edges
             )
-            edited = edited or typos
             strength = max(strength, first_segment + back, last_segment + forward)
         if strength < min_tokens:
             total = _aligned_count(chain)
@@ -205,8 +205,9 @@ def _over_whole_blocks(
     growth: tuple[int, int, int],
     edges: tuple[set[int], set[int]],
 ) -> tuple[list[Run], int, int, bool]:
-    """A weak passage that starts and ends at block edges on both sides grown over whole blocks
-    before and after it that match token for token but for typos (at most one in four: a
+    """A weak passage grown over a mismatched first or last word of a block on both sides, and
+    then, where it starts and ends at block edges on both sides, over whole blocks before and
+    after it that match token for token but for typos (at most one in four: a
     mismatched token between matching ones, or a first or last word), while its growth
     (``growth``: so far at its start and end, and the limit) allows. Returns the chain, the
     growth and whether it stepped over a typo."""
@@ -217,6 +218,9 @@ def _over_whole_blocks(
     t_doc, s_doc = bisect.bisect_right(bounds, ts) - 1, bisect.bisect_right(bounds, ss) - 1
     t_lo, s_lo, t_hi, s_hi = bounds[t_doc], bounds[s_doc], bounds[t_doc + 1], bounds[s_doc + 1]
     typos = False
+    second = {ts - 1, ss - 1} <= firsts and not {ts, ss} & firsts  # first words differ
+    if back < limit and second and ts - 1 >= t_lo and ss - 1 >= s_lo:
+        ts, ss, back, typos = ts - 1, ss - 1, back + 1, True
 
     def one_block(t: int, s: int, step: int, budget: int) -> tuple[int, int, int] | None:
         """Positions one block on in direction ``step`` (-1 before, +1 after), and typos."""
@@ -252,6 +256,9 @@ def _over_whole_blocks(
         typos = typos or found[2] > 0
     if s_doc == t_doc:
         s_hi = min(s_hi, ts)
+    last_but_one = {te + 1, se + 1} <= ends and not {te, se} & ends  # last words differ
+    if forward < limit and last_but_one and te < t_hi and se < s_hi:
+        te, se, forward, typos = te + 1, se + 1, forward + 1, True
     while forward < limit and te in ends and se in ends and te < t_hi and se < s_hi:
         found = one_block(te, se, 1, limit - forward)
         if found is None:
@@ -390,12 +397,11 @@ def _extend(
     bounds: list[int],
     limit: int,
     edges: tuple[set[int], set[int]],
-) -> tuple[list[Run], int, int, bool]:
+) -> tuple[list[Run], int, int]:
     """Grow a passage past its outermost shingles, inside the blocks where it starts and ends
     (``edges``: the first token and the end of every block), while tokens match, stepping over
-    single mismatched tokens (typos near the edges of a copy) and a mismatched first or last
-    word of a block on both sides. Returns the chain, the growth and whether it stepped over
-    such a word."""
+    single mismatched tokens (typos near the edges of a copy). Returns the chain and the
+    growth."""
     firsts, ends = edges
     ts, te, ss, se = chain[0]
     t_doc, s_doc = bisect.bisect_right(bounds, ts) - 1, bisect.bisect_right(bounds, ss) - 1
@@ -413,10 +419,6 @@ def _extend(
             ts, ss, back = ts - 2, ss - 2, back + 2
         else:
             break
-    second = {ts - 1, ss - 1} <= firsts and not {ts, ss} & firsts
-    edited = back < limit and second and ts - 1 >= t_lo and ss - 1 >= s_lo
-    if edited:
-        ts, ss, back = ts - 1, ss - 1, back + 1
     first = (ts, te, ss, se)
     ts, te, ss, se = chain[-1] if len(chain) > 1 else first
     t_hi, s_hi = bounds[t_doc + 1], bounds[s_doc + 1]
@@ -435,12 +437,9 @@ def _extend(
             te, se, forward = te + 2, se + 2, forward + 2
         else:
             break
-    last_but_one = {te + 1, se + 1} <= ends and not {te, se} & ends
-    if forward < limit and last_but_one and te < t_hi and se < s_hi:
-        te, se, forward, edited = te + 1, se + 1, forward + 1, True
     if len(chain) == 1:
-        return [(first[0], te, first[2], se)], back, forward, edited
-    return [first, *chain[1:-1], (ts, te, ss, se)], back, forward, edited
+        return [(first[0], te, first[2], se)], back, forward
+    return [first, *chain[1:-1], (ts, te, ss, se)], back, forward
 
 
 def _mark(

@@ -552,14 +552,28 @@ def _unlike_symbols(
     currency signs and the like, not punctuation, which copies change freely. ``val <= (base
     + offset)`` is no copy of ``val >= (base - offset)``, though every word is the same."""
     (doc, start, end), (src_doc, src_start, src_end) = locations, sources
+    rows, targets, found = [], [], []
+    columns = [c[units].tolist() for c in (doc, start, end, src_doc, src_start, src_end)]
+    for u, d, a, b, sd, sa, sb in zip(units.tolist(), *columns, strict=True):
+        target, source = texts[d][a:b], texts[sd][sa:sb]
+        if source not in target:  # else the same text lies between the first and last word
+            rows.append(u)
+            targets.append(target)
+            found.append(source)
+    # Most other copies hold no symbol on either side: one scan of them all finds those that do.
+    pieces = [*targets, *found]
+    ends = np.cumsum([len(piece) + 1 for piece in pieces])
+    joined = "\x00".join(pieces)
+    at = np.array([m.start() for m in _SYMBOL.finditer(joined)], dtype=np.int64)
+    holds = np.zeros(len(pieces), dtype=bool)
+    holds[np.searchsorted(ends, at, side="right")] = True
     wrong = []
-    for u in units.tolist():
-        target = texts[int(doc[u])][int(start[u]) : int(end[u])]
-        source = texts[int(src_doc[u])][int(src_start[u]) : int(src_end[u])]
+    for i in np.flatnonzero(holds[: len(rows)] | holds[len(rows) :]).tolist():
+        target, source = targets[i], found[i]
         if len(_WORDS.findall(target)) == len(_WORDS.findall(source)) and _symbols(
             _EDGE_MARKS.sub("", target)
         ) != _symbols(source):
-            wrong.append(u)
+            wrong.append(rows[i])
     return np.array(wrong, dtype=np.int64)
 
 

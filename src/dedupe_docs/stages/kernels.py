@@ -427,9 +427,10 @@ def extend_kernel(  # type: ignore[no-untyped-def]
 ):
     """Grow each passage past its outermost shingles, inside the blocks where it starts and
     ends, while tokens match, stepping over single mismatched tokens (typos near the edges of
-    a copy; a word that happens to follow both copies on the next line is no part of it), and
-    over a mismatched first or last word of a block where the copy holds it too (a typo in
-    it: deciding tells a typo from another word).
+    a copy; a word that happens to follow both copies on the next line is no part of it). A
+    passage still too weak to count grows over a mismatched first or last word of a block
+    where the copy holds one too (a typo in it: deciding tells a typo from another word), and
+    over whole blocks before and after it that match but for typos.
     Returns each passage's strength, how many tokens it grew at its start and at its end, and
     whether it stepped over such a first or last word.
     A passage too weak to count that still aligns ``SHORT_SENTENCE_TOKENS`` gets minus that
@@ -460,9 +461,6 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 ts, ss, back = ts - 2, ss - 2, back + 2
             else:
                 break
-        if back < limit and lead[ts] == 1 and lead[ss] == 1 and ts - 1 >= t_lo and ss - 1 >= s_lo:
-            ts, ss, back = ts - 1, ss - 1, back + 1  # the first word of both blocks differs
-            edited[c] = True
         runs[lo, 0], runs[lo, 2] = ts, ss
         first_ts = ts
         te, se = runs[hi - 1, 1], runs[hi - 1, 3]
@@ -482,11 +480,11 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 te, se, forward = te + 2, se + 2, forward + 2
             else:
                 break
-        if forward < limit and tail[te - 1] == 1 and tail[se - 1] == 1 and te < t_hi and se < s_hi:
-            te, se, forward = te + 1, se + 1, forward + 1  # the last word of both blocks differs
-            edited[c] = True
         best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
-        if best < min_tokens:  # too weak: typos may have cut it short at line breaks
+        if best < min_tokens:  # too weak: typos may have cut it short at a line's edge
+            if back < limit and lead[ts] == 1 and lead[ss] == 1 and min(ts - t_lo, ss - s_lo) > 0:
+                ts, ss, back = ts - 1, ss - 1, back + 1  # the first word of both blocks differs
+                edited[c] = True
             while back < limit and lead[ts] == 0 and lead[ss] == 0:  # whole blocks before
                 t, s, typos = _block_before(hashes, lead, ts, ss, t_lo, s_lo, limit - back)
                 if t == ts:
@@ -495,6 +493,10 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 edited[c] |= typos > 0
             if s_doc == t_doc:
                 s_hi = min(s_hi, ts)
+            last = tail[te - 1] == 1 and tail[se - 1] == 1  # the last word of both differs
+            if forward < limit and last and te < t_hi and se < s_hi:
+                te, se, forward = te + 1, se + 1, forward + 1
+                edited[c] = True
             while forward < limit and tail[te - 1] == 0 and tail[se - 1] == 0:  # and after
                 t, s, typos = _block_after(hashes, tail, te, se, t_hi, s_hi, limit - forward)
                 if t == te:
