@@ -133,3 +133,64 @@ def test_ray_equals_local_against_a_persisted_index(
         outputs[engine] = (out / "provenance.jsonl").read_bytes()  # the cleaned text follows
     assert outputs["ray"] == outputs["local"]
     assert b'"batch"' in outputs["ray"]
+
+
+def _inputs(corpus: list[tuple[str, str]], tmp_path: Path, kind: str) -> list[object]:
+    """The corpus as one JSON lines file, a folder of text files, or documents in memory
+    (every third left with nothing but a copy, so that ``drop_empty`` drops some)."""
+    corpus = [*corpus, *((f"again-{i}", text) for i, (_, text) in enumerate(corpus[::3]))]
+    if kind == "memory":
+        return list(corpus)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    if kind == "jsonl":
+        lines = (json.dumps({"id": i, "text": t, "n": n}) for n, (i, t) in enumerate(corpus))
+        (folder / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return [folder / "in.jsonl"]
+    for doc_id, text in corpus:
+        (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    return [folder]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "text", "memory"])
+@pytest.mark.parametrize("options", [{}, {"drop_empty": True, "dolma_attributes": True}])
+def test_ray_tasks_write_the_output_of_the_local_engine(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    options: dict[str, bool],
+) -> None:
+    """Emit tasks write pieces of the output, which the driver joins: the local engine's
+    output folder, file for file, and the same report but for its timings."""
+    inputs = _inputs(planted(paragraphs, 40, seed=17), tmp_path, kind)
+    monkeypatch.setattr(memory, "EMIT_PIECE_CHARS", 3000)  # many pieces
+    pieces: list[int] = []
+    real = memory.emit_pieces
+    monkeypatch.setattr(memory, "emit_pieces", lambda *a: (pieces.append(1), *real(*a))[1:])
+    local = dedupe_docs.run(inputs, tmp_path / "local", **options)  # type: ignore[arg-type]
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    remote = dedupe_docs.run(inputs, tmp_path / "ray", config, **options)  # type: ignore[arg-type]
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+    for key in ("documents", "chars_out", "removed_chars", "dropped_empty", "outputs"):
+        assert remote[key] == local[key]
+    assert pieces and remote["timings"]["emit"] > 0  # written by emit tasks
+    assert not list((tmp_path / "ray").rglob(".pieces"))
+    assert remote["removed_spans"]["duplicate"] > 0
+    if options and kind != "memory":  # documents in memory have no output of their own
+        assert remote["dropped_empty"] > 0
+
+
+def test_a_crashed_emit_task_is_retried(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = _inputs(planted(paragraphs, 30, seed=19), tmp_path, "jsonl")
+    flag = tmp_path / "fail-once"
+    crash_once(monkeypatch, flag, "_emit_part")
+    monkeypatch.setattr(memory, "EMIT_PIECE_CHARS", 3000)
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    dedupe_docs.run(inputs, tmp_path / "ray", config)
+    assert not flag.exists()  # a worker writing a piece did die
+    dedupe_docs.run(inputs, tmp_path / "local")
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")

@@ -10,6 +10,7 @@ import gc
 import logging
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -17,7 +18,6 @@ from typing import Any, TypeVar
 
 import attrs
 
-from dedupe_docs._version import __version__
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import bounded, incremental, memory, warmup
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
@@ -29,6 +29,7 @@ from dedupe_docs.runtime import ray_engine, remote, storage
 from dedupe_docs.runtime.progress import Progress, Stages, counted, log_stage, stage, text_bytes
 from dedupe_docs.runtime.remote import RemotePath, is_url
 from dedupe_docs.stages import emit
+from dedupe_docs.stages.emit import Totals
 from dedupe_docs.stages.read import (
     DocumentLike,
     EncodingErrors,
@@ -40,7 +41,7 @@ from dedupe_docs.stages.read import (
     remote_listing,
     stream,
 )
-from dedupe_docs.types import REASONS, CleanedDocument, Document
+from dedupe_docs.types import CleanedDocument, Document
 
 log = logging.getLogger("dedupe_docs")
 
@@ -245,6 +246,7 @@ def run(
     }
     read_count = _Count()
     update: incremental.Update | None = None
+    made: memory.Decided | None = None  # with emit tasks: the decisions they write out
     batches: Iterable[list[CleanedDocument]]
     if config.max_memory is not None:  # read, clean and write batch by batch
         if index is not None:
@@ -263,6 +265,9 @@ def run(
         if index is not None:
             cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
             batches = [cleaned]
+        elif _emit_on_tasks(config, target, layout, read_shards, output_parts, docs):
+            made = memory.decisions(docs, config, timings, progress)
+            batches = []
         else:  # built a chunk at a time, written as they come
             batches = memory.clean_chunks(docs, config, timings, progress)
     totals = Totals(drop_empty)
@@ -299,6 +304,16 @@ def run(
         ):
             chunks = iter(batches)
             writing = 0.0  # seconds spent writing documents, not building them
+            if made is not None:  # tasks write pieces of the output, joined here in order
+                began = time.perf_counter()
+                writer.claim([d.path for d in docs if d.record is None and d.path is not None])
+                plan = emit.PiecePlan(str(tmp), text_field, drop_empty, dolma_attributes)
+                for piece in memory.emit_pieces(made, plan, config):
+                    writer.add_piece(piece)
+                    totals.merge(piece.totals)
+                    stage(progress, "write", totals.documents, n_docs)
+                shutil.rmtree(Path(tmp) / emit.PIECES, ignore_errors=True)
+                timings["emit"] = round(time.perf_counter() - began, 4)
             try:
                 for cleaned in chunks:
                     began = time.perf_counter()
@@ -343,6 +358,31 @@ def run(
     if progress is not None:
         progress.finish()
     return report
+
+
+def _emit_on_tasks(
+    config: Config,
+    target: Path | RemotePath,
+    layout: records.RecordLayout,
+    read_shards: Shards,
+    output_parts: int | None,
+    docs: list[Document],
+) -> bool:
+    """Whether Ray tasks write the output (:func:`memory.emit_pieces`), the driver only
+    joining their pieces: on Ray, into a local output folder (on a cluster, a path every node
+    shares), for the outputs that pieces join into by concatenation (provenance, a records
+    file of uncompressed JSON lines, Dolma attributes, ``clean/`` text files of distinct
+    paths). Records written back shard by shard, numbered parts, compressed or Parquet
+    records and outputs named by URL are written by the driver, as on the local engine."""
+    if config.engine != "ray" or isinstance(target, RemotePath) or output_parts is not None:
+        return False
+    if layout.shards:
+        if read_shards or any(d.record is not None and d.path is not None for d in docs):
+            return False
+    elif layout.kind != "jsonl" or layout.suffix:
+        return False
+    paths = [d.path for d in docs if d.record is None and d.path is not None]
+    return len(set(paths)) == len(paths)
 
 
 def _size(doc: Document) -> int:
@@ -525,43 +565,3 @@ class _Count:
         if not self.ended:  # a driver that writes before it has read every document
             raise RuntimeError("the number of documents is not known before they are all read")
         return self.n
-
-
-class Totals:
-    """What a run's report adds up over its documents, one batch at a time: documents,
-    characters in and out, removed spans and characters by reason, and with ``drop_empty``
-    the documents not written because cleaning left them empty."""
-
-    def __init__(self, drop_empty: bool = False) -> None:
-        self.drop_empty = drop_empty
-        self.documents = self.chars_in = self.chars_out = self.changed = self.dropped = 0
-        self.removed_chars = dict.fromkeys(REASONS, 0)
-        self.removed_spans = dict.fromkeys(REASONS, 0)
-
-    def add(self, cleaned: list[CleanedDocument]) -> None:
-        self.documents += len(cleaned)
-        for c in cleaned:
-            self.chars_in += c.length
-            self.chars_out += len(c.text)
-            self.changed += bool(c.removed)
-            # a document with an output (a record or a text file) that cleaning left empty
-            if self.drop_empty and (c.record is not None or c.path is not None):
-                self.dropped += shards.is_empty(c)
-            for r in c.removed:
-                self.removed_chars[r.reason] += r.end - r.start
-                self.removed_spans[r.reason] += 1
-
-    def report(self, config: Config, timings: dict[str, float]) -> dict[str, Any]:
-        """The totals, with the stage ``timings`` and the ``config``."""
-        return {
-            "version": __version__,
-            "documents": self.documents,
-            "chars_in": self.chars_in,
-            "chars_out": self.chars_out,
-            "removed_chars": self.removed_chars,
-            "removed_spans": self.removed_spans,
-            "documents_changed": self.changed,
-            "dropped_empty": self.dropped,
-            "timings": timings,
-            "config": config.to_json(),
-        }

@@ -80,6 +80,46 @@ def clean_chunks(
 ) -> Iterator[list[CleanedDocument]]:
     """:func:`clean`, its output built ``EMIT_CHUNK`` documents at a time (the time between
     chunks, which their consumer takes, is not counted in ``timings``)."""
+    made = decisions(docs, config, timings, progress, prior)
+    clock = Clock(timings)
+    ids = made.ids
+    for lo in range(made.first, len(made.docs), EMIT_CHUNK):
+        cleaned = made.assemble(lo, min(lo + EMIT_CHUNK, len(made.docs)), ids)
+        clock.lap("emit")
+        yield cleaned
+        clock.skip()
+
+
+@attrs.frozen(eq=False)
+class Decided:
+    """A corpus's decisions, all that building its output needs: the documents (the frozen
+    earlier ones of a persisted index first), the removed spans and kept spans of every
+    document, and the earlier batch of each frozen document. Documents ``first..`` come out."""
+
+    docs: list[Document]
+    first: int
+    removed: decide.Units
+    spans: decide.Spans
+    batches: list[str] | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        return [doc.id for doc in self.docs]
+
+    def assemble(self, d0: int, d1: int, ids: list[str] | None = None) -> list[CleanedDocument]:
+        """The cleaned documents ``d0..d1`` (``ids``: every document's, when known)."""
+        ids = self.ids if ids is None else ids
+        return emit.assemble(self.docs[d0:d1], d0, ids, self.removed, self.spans, self.batches)
+
+
+def decisions(
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+    prior: Prior | None = None,
+) -> Decided:
+    """The stages before emit over ``docs``, as :func:`clean` runs them."""
     clock = Clock(timings)
     frozen = prior.docs if prior is not None else []
     docs = [*frozen, *docs]
@@ -131,14 +171,8 @@ def clean_chunks(
         units, spans = decide.settle(units, lengths)
     removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide", blocks=len(units.doc), removed_spans=len(removed.doc))
-    ids = [doc.id for doc in docs]
     batches = prior.batches if prior is not None else None
-    for lo in range(len(frozen), len(docs), EMIT_CHUNK):
-        chunk = docs[lo : lo + EMIT_CHUNK]
-        cleaned = emit.assemble(chunk, lo, ids, removed, spans, batches)
-        clock.lap("emit")
-        yield cleaned
-        clock.skip()
+    return Decided(docs, len(frozen), removed, spans, batches)
 
 
 def sign_all(texts: list[str], config: Config, progress: Progress | None = None) -> sign.Signed:
@@ -352,3 +386,42 @@ def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | 
     if config.work_dir is None:
         return None, sign.sign(part, config)
     return sign.stored(config, part)
+
+
+EMIT_PIECE_CHARS = 1 << 24
+"""Characters of text per emit task on Ray (a task ends at a document's end; at least ``2 *
+jobs`` tasks). The output does not depend on it."""
+
+
+def emit_pieces(made: Decided, plan: emit.PiecePlan, config: Config) -> Iterator[emit.Piece]:
+    """The output of ``made`` written by Ray tasks over ranges of consecutive documents of
+    about as many characters each (:func:`emit.write_piece`), the pieces yielded in corpus
+    order as each is done, with at most ``2 * jobs`` tasks under way. A task gets its own
+    documents; the decisions and the ids are put into the object store once."""
+    n = len(made.docs)
+    sizes = np.fromiter((len(d.text) for d in made.docs[made.first :]), np.int64, n - made.first)
+    ranges = _ranges(np.cumsum(sizes), max(2 * config.jobs, int(sizes.sum()) // EMIT_PIECE_CHARS))
+    items = [(made.first + d0, made.docs[made.first + d0 : made.first + d1]) for d0, d1 in ranges]
+    shared = (plan, made.ids, made.removed, made.spans)
+    yield from workers.stream(_emit_part, items, shared, 2 * config.jobs, config.engine)
+
+
+def _ranges(ends: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """``n`` ranges (or fewer) of consecutive items of about equal total size, ``ends`` being
+    the cumulative sizes: each nonempty, together all of them.
+
+    >>> _ranges(np.array([1, 2, 3, 10]), 2), _ranges(np.array([], np.int64), 4)
+    ([(0, 3), (3, 4)], [])
+    """
+    if not len(ends):
+        return []
+    share = np.linspace(0, int(ends[-1]), max(n, 1) + 1)[1:-1]
+    cuts = np.unique(np.concatenate(([0], np.searchsorted(ends, share, "right"), [len(ends)])))
+    return list(itertools.pairwise(cuts.tolist()))
+
+
+def _emit_part(shared: tuple[Any, ...], item: tuple[int, list[Document]]) -> emit.Piece:
+    """:func:`emit.write_piece` of one range of documents."""
+    plan, ids, removed, spans = shared
+    first, docs = item
+    return emit.write_piece(plan, docs, first, ids, removed, spans)

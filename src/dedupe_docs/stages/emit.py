@@ -8,23 +8,34 @@ output keeps the document's paragraph shape and its own newline style.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import uuid
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
+from dedupe_docs._version import __version__
 from dedupe_docs.errors import OutputError
 from dedupe_docs.formats.parts import PartsPlan, PartWriter
-from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_writer
+from dedupe_docs.formats.records import (
+    RecordLayout,
+    dolma_attributes,
+    output_records,
+    record_writer,
+)
 from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
 from dedupe_docs.runtime import storage
 from dedupe_docs.runtime.remote import RemotePath
 from dedupe_docs.stages.decide import REASON_NAMES, RULE_NAMES, Spans, Units
-from dedupe_docs.types import CleanedDocument, Document, Kept, Removal, SourceRef
+from dedupe_docs.types import REASONS, CleanedDocument, Document, Kept, Removal, SourceRef
+
+if TYPE_CHECKING:
+    from dedupe_docs.config import Config
 
 
 def build(
@@ -167,6 +178,100 @@ def _breaks(whitespace: str) -> int:
     return whitespace.count("\n") + whitespace.count("\r") - whitespace.count("\r\n")
 
 
+PIECES = ".pieces"
+"""The folder, inside the output being written, where emit tasks leave their pieces."""
+
+
+@attrs.frozen
+class PiecePlan:
+    """What an emit task writes of its documents (:func:`write_piece`): into ``folder`` (the
+    output folder being written: a local path, on a cluster one every node shares), records
+    with ``text_field`` replaced, ``drop_empty`` and Dolma ``attributes`` as :class:`Writer`
+    takes them."""
+
+    folder: str
+    text_field: str = "text"
+    drop_empty: bool = False
+    attributes: bool = False
+
+
+@attrs.frozen
+class Piece:
+    """What an emit task wrote for documents ``first..first + documents``: its share of
+    ``provenance.jsonl``, of the records file and of ``attributes.jsonl`` as files of their
+    own in ``PIECES`` (None: it had no record, no attributes), the number of ``clean/`` text
+    files it wrote in place, and its totals for the report."""
+
+    first: int
+    documents: int
+    provenance: str
+    records: str | None
+    attributes: str | None
+    files: int
+    totals: Totals
+
+
+def write_piece(
+    plan: PiecePlan,
+    docs: Sequence[Document],
+    first: int,
+    ids: Sequence[str],
+    removed: Units,
+    spans: Spans,
+) -> Piece:
+    """Build the cleaned documents ``docs`` (numbered ``first`` on in the corpus) and write
+    them as :class:`Writer` would, except that the lines meant for ``provenance.jsonl``, the
+    records file and ``attributes.jsonl`` go to piece files, which the driver joins in corpus
+    order (:meth:`Writer.add_piece`): the joined files are those :class:`Writer` writes, byte
+    for byte. A text file goes to ``clean/`` in place. Only for outputs that join by
+    concatenation: records of one uncompressed JSON lines file, not written back shard by
+    shard. Each piece file is written under a name of its own, then renamed, so a task run
+    again (its worker lost) leaves the same files."""
+    cleaned = assemble(docs, first, ids, removed, spans)
+    totals = Totals(plan.drop_empty)
+    totals.add(cleaned)
+    base = f"{plan.folder}/{PIECES}/{first:012d}"
+    Path(base).parent.mkdir(parents=True, exist_ok=True)
+    provenance = _write_lines(f"{base}.provenance", [c.provenance() for c in cleaned])
+    records = [c for c in cleaned if c.record is not None]
+    lines = output_records(records, plan.text_field, drop_empty=plan.drop_empty)
+    records_piece = _write_lines(f"{base}.records", lines) if records else None
+    attributes = None
+    if plan.attributes and cleaned:
+        attributes = _write_lines(f"{base}.attributes", map(dolma_attributes, cleaned))
+    files = [c for c in cleaned if c.record is None and c.path is not None]
+    made: set[str] = set()
+    n_files = 0
+    for c in files:
+        if plan.drop_empty and is_empty(c):
+            continue
+        target = f"{plan.folder}/clean/{c.path}"
+        parent = target.rpartition("/")[0]
+        if parent not in made:
+            Path(parent).mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+        write_file(target, c.text.encode("utf-8", "surrogatepass"))
+        n_files += 1
+    return Piece(first, len(cleaned), provenance, records_piece, attributes, n_files, totals)
+
+
+def _write_lines(path: str, objects: Iterable[Any]) -> str:
+    """Write each object as a JSON line to ``path`` (whole: under another name, then renamed);
+    return ``path``."""
+    part = f"{path}.{uuid.uuid4().hex[:12]}"
+    with open(part, "wb") as f:  # noqa: PTH123
+        f.writelines(storage.dumps_line(o) for o in objects)
+    Path(part).replace(path)
+    return path
+
+
+def _append(target: IO[bytes], piece: str) -> None:
+    """Copy the file ``piece`` to the end of ``target``, then delete it."""
+    with open(piece, "rb") as f:  # noqa: PTH123
+        shutil.copyfileobj(f, target, 1 << 20)
+    Path(piece).unlink()
+
+
 class Writer:
     """Writes the output folder one batch of cleaned documents at a time, in corpus order, so
     a run need not hold the whole cleaned corpus: ``clean/`` files, the records file (or with
@@ -218,6 +323,7 @@ class Writer:
             )
             self.streams.callback(self.sharded.close)
         self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
+        self.records_file: IO[bytes] | None = None  # the records file pieces are joined into
         self.n_files = 0
         self.clean = f"{folder}/clean"
         self.made: set[str] = set()  # folders of clean/ made so far
@@ -240,6 +346,31 @@ class Writer:
         while len(self.pending) >= 2:  # at most two batches wait: memory stays bounded
             self.pending.popleft().result()
         self.pending.append(self.pool.submit(self._write, cleaned))
+
+    def claim(self, paths: Sequence[str]) -> None:
+        """Refuse, up front, ``clean/`` paths that :meth:`add` would refuse (see
+        :class:`_Paths`): emit tasks write their text files in place."""
+        self.paths.add(paths)
+
+    def add_piece(self, piece: Piece) -> None:
+        """Join the next piece of the corpus that an emit task wrote (:func:`write_piece`) to
+        the output, deleting its files: the output is what :meth:`add` writes of the same
+        documents. Only for a local folder, records of one uncompressed JSON lines file
+        (not numbered parts, not shard by shard)."""
+        while self.pending:
+            self.pending.popleft().result()
+        _append(self.provenance, piece.provenance)
+        if piece.records is not None:
+            if self.records_file is None:
+                target = self.folder / self.layout.name
+                self.records_file = self.streams.enter_context(target.open("wb"))
+            _append(self.records_file, piece.records)
+        if piece.attributes is not None:
+            if self.attributes is None:
+                attributes = (self.folder / "attributes.jsonl").open("wb")
+                self.attributes = self.streams.enter_context(attributes)
+            _append(self.attributes, piece.attributes)
+        self.n_files += piece.files
 
     def _write(self, cleaned: Sequence[CleanedDocument]) -> None:
         if self.parted is not None:
@@ -302,7 +433,7 @@ class Writer:
         written = [f"clean/ ({n_files} files)"] if n_files else []
         if n_parts:
             written.append(f"clean/ ({n_parts} part{'s' * (n_parts > 1)})")
-        if self.records is not None:
+        if self.records is not None or self.records_file is not None:
             written.append(self.layout.name)
         written += ["provenance.jsonl", "report.json"]
         if self.attributes is not None:
@@ -353,3 +484,54 @@ class _Paths:
             if path in self.folders:
                 inside = self.folders[path]
                 raise OutputError(f"clean/{inside}: {path} is both a file and a folder")
+
+
+class Totals:
+    """What a run's report adds up over its documents, one batch at a time: documents,
+    characters in and out, removed spans and characters by reason, and with ``drop_empty``
+    the documents not written because cleaning left them empty."""
+
+    def __init__(self, drop_empty: bool = False) -> None:
+        self.drop_empty = drop_empty
+        self.documents = self.chars_in = self.chars_out = self.changed = self.dropped = 0
+        self.removed_chars = dict.fromkeys(REASONS, 0)
+        self.removed_spans = dict.fromkeys(REASONS, 0)
+
+    def add(self, cleaned: list[CleanedDocument]) -> None:
+        self.documents += len(cleaned)
+        for c in cleaned:
+            self.chars_in += c.length
+            self.chars_out += len(c.text)
+            self.changed += bool(c.removed)
+            # a document with an output (a record or a text file) that cleaning left empty
+            if self.drop_empty and (c.record is not None or c.path is not None):
+                self.dropped += is_empty(c)
+            for r in c.removed:
+                self.removed_chars[r.reason] += r.end - r.start
+                self.removed_spans[r.reason] += 1
+
+    def report(self, config: Config, timings: dict[str, float]) -> dict[str, Any]:
+        """The totals, with the stage ``timings`` and the ``config``."""
+        return {
+            "version": __version__,
+            "documents": self.documents,
+            "chars_in": self.chars_in,
+            "chars_out": self.chars_out,
+            "removed_chars": self.removed_chars,
+            "removed_spans": self.removed_spans,
+            "documents_changed": self.changed,
+            "dropped_empty": self.dropped,
+            "timings": timings,
+            "config": config.to_json(),
+        }
+
+    def merge(self, other: Totals) -> None:
+        """Add the totals of another share of the documents (an emit task's)."""
+        self.documents += other.documents
+        self.chars_in += other.chars_in
+        self.chars_out += other.chars_out
+        self.changed += other.changed
+        self.dropped += other.dropped
+        for reason in REASONS:
+            self.removed_chars[reason] += other.removed_chars[reason]
+            self.removed_spans[reason] += other.removed_spans[reason]
