@@ -266,7 +266,8 @@ def run(
             cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
             batches = [cleaned]
         elif _emit_on_tasks(config, target, layout, read_shards, output_parts, docs):
-            made = memory.decisions(docs, config, timings, progress)
+            let_go = text_field if config.reuse == "exact" else None  # texts in the store only
+            made = memory.decisions(docs, config, timings, progress, let_go=let_go)
             batches = []
         else:  # built a chunk at a time, written as they come
             batches = memory.clean_chunks(docs, config, timings, progress)
