@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,49 +139,80 @@ def test_ray_equals_local_against_a_persisted_index(
 
 
 def _inputs(corpus: list[tuple[str, str]], tmp_path: Path, kind: str) -> list[object]:
-    """The corpus as one JSON lines file, a folder of text files, or documents in memory
-    (every third left with nothing but a copy, so that ``drop_empty`` drops some)."""
+    """The corpus as one JSON lines file (``jsonl``, ``gz``), a folder of three shards of JSON
+    lines, one compressed (``shards``), a folder of text files (``text``), or documents in
+    memory (``memory``); every third document again at the end with nothing but a copy, so
+    that ``drop_empty`` drops some."""
     corpus = [*corpus, *((f"again-{i}", text) for i, (_, text) in enumerate(corpus[::3]))]
     if kind == "memory":
         return list(corpus)
     folder = tmp_path / "corpus"
     folder.mkdir()
-    if kind == "jsonl":
-        lines = (json.dumps({"id": i, "text": t, "n": n}) for n, (i, t) in enumerate(corpus))
-        (folder / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return [folder / "in.jsonl"]
-    for doc_id, text in corpus:
-        (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-    return [folder]
+    if kind == "text":
+        for doc_id, text in corpus:
+            (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        return [folder]
+    lines = [json.dumps({"id": i, "text": t, "n": n}) + "\n" for n, (i, t) in enumerate(corpus)]
+    if kind == "shards":
+        third = len(lines) // 3
+        (folder / "a.jsonl").write_text("".join(lines[:third]), encoding="utf-8")
+        (folder / "b").mkdir()
+        (folder / "b" / "c.jsonl").write_text("".join(lines[third : 2 * third]), "utf-8")
+        with gzip.open(folder / "d.jsonl.gz", "wt", encoding="utf-8") as f:
+            f.write("".join(lines[2 * third :]))
+        return [folder]
+    name = "in.jsonl.gz" if kind == "gz" else "in.jsonl"
+    with (gzip.open if kind == "gz" else open)(folder / name, "wt", encoding="utf-8") as f:
+        f.write("".join(lines))
+    return [folder / name]
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "text", "memory"])
-@pytest.mark.parametrize("options", [{}, {"drop_empty": True, "dolma_attributes": True}])
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [
+        ("jsonl", {}),
+        ("jsonl", {"drop_empty": True, "dolma_attributes": True}),
+        ("gz", {"dolma_attributes": True}),
+        ("jsonl", {"output_parts": 5, "dolma_attributes": True}),
+        ("shards", {}),
+        ("shards", {"drop_empty": True, "dolma_attributes": True}),
+        ("text", {}),
+        ("text", {"drop_empty": True, "dolma_attributes": True}),
+        ("memory", {"dolma_attributes": True}),
+    ],
+)
 def test_ray_tasks_write_the_output_of_the_local_engine(
     ray_session: object,
     paragraphs: list[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     kind: str,
-    options: dict[str, bool],
+    options: dict[str, object],
 ) -> None:
     """Emit tasks write pieces of the output, which the driver joins: the local engine's
     output folder, file for file, and the same report but for its timings."""
     inputs = _inputs(planted(paragraphs, 40, seed=17), tmp_path, kind)
     monkeypatch.setattr(memory, "EMIT_PIECE_CHARS", 3000)  # many pieces
-    pieces: list[int] = []
+    pieces: list[object] = []
     real = memory.emit_pieces
-    monkeypatch.setattr(memory, "emit_pieces", lambda *a: (pieces.append(1), *real(*a))[1:])
+
+    def spy(*args: Any) -> Iterator[object]:
+        for piece in real(*args):
+            pieces.append(piece)
+            yield piece
+
+    monkeypatch.setattr(memory, "emit_pieces", spy)
     local = dedupe_docs.run(inputs, tmp_path / "local", **options)  # type: ignore[arg-type]
     config = dedupe_docs.Config(engine="ray", jobs=2)
     remote = dedupe_docs.run(inputs, tmp_path / "ray", config, **options)  # type: ignore[arg-type]
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")
-    for key in ("documents", "chars_out", "removed_chars", "dropped_empty", "outputs"):
-        assert remote[key] == local[key]
-    assert pieces and remote["timings"]["emit"] > 0  # written by emit tasks
+    for key in ("documents", "chars_out", "removed_chars", "dropped_empty", "outputs", "parts"):
+        assert remote.get(key) == local.get(key)
+    # written by emit tasks (one, when the records go to one compressed file)
+    assert len(pieces) > (kind != "gz") and remote["timings"]["emit"] > 0
     assert not list((tmp_path / "ray").rglob(".pieces"))
     assert remote["removed_spans"]["duplicate"] > 0
-    if options and kind != "memory":  # documents in memory have no output of their own
+    if options.get("drop_empty"):
         assert remote["dropped_empty"] > 0
 
 

@@ -5,6 +5,7 @@ in bounded memory (``max_memory``), or against a persisted index."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import gc
 import logging
@@ -17,12 +18,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
+import numpy as np
 
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import bounded, incremental, memory, warmup
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
 from dedupe_docs.formats import output, records, shards
-from dedupe_docs.formats.parts import PartsPlan
+from dedupe_docs.formats.parts import PartsPlan, part_bounds
 from dedupe_docs.formats.records import output_records, record_document
 from dedupe_docs.runtime import memory as process_memory
 from dedupe_docs.runtime import ray_engine, remote, storage
@@ -247,6 +249,7 @@ def run(
     read_count = _Count()
     update: incremental.Update | None = None
     made: memory.Decided | None = None  # with emit tasks: the decisions they write out
+    cuts = None
     batches: Iterable[list[CleanedDocument]]
     if config.max_memory is not None:  # read, clean and write batch by batch
         if index is not None:
@@ -262,10 +265,12 @@ def run(
         timings["read"] = round(time.perf_counter() - started, 4)
         log_stage("read", timings["read"], documents=len(docs))
         n_docs = len(docs)
+        if index is None:  # where Ray tasks may cut the output, if they write it
+            cuts = _emit_cuts(config, target, layout, read_shards, output_parts, docs)
         if index is not None:
             cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
             batches = [cleaned]
-        elif _emit_on_tasks(config, target, layout, read_shards, output_parts, docs):
+        elif cuts is not None:
             let_go = text_field if config.reuse == "exact" else None  # texts in the store only
             made = memory.decisions(docs, config, timings, progress, let_go=let_go)
             batches = []
@@ -307,12 +312,19 @@ def run(
             writing = 0.0  # seconds spent writing documents, not building them
             if made is not None:  # tasks write pieces of the output, joined here in order
                 began = time.perf_counter()
-                writer.claim([d.path for d in docs if d.record is None and d.path is not None])
-                plan = emit.PiecePlan(str(tmp), text_field, drop_empty, dolma_attributes)
-                for piece in memory.emit_pieces(made, plan, config):
-                    writer.add_piece(piece)
-                    totals.merge(piece.totals)
-                    stage(progress, "write", totals.documents, n_docs)
+                if parts is not None:  # known before the tasks write their parts
+                    parts.layout  # noqa: B018
+                else:
+                    writer.claim(_claims(docs, layout))
+                plan = emit.PiecePlan(
+                    str(tmp), text_field, drop_empty, dolma_attributes, layout, read_shards, parts
+                )
+                emitted = memory.emit_pieces(made, plan, config, cuts)
+                with contextlib.closing(emitted) as pieces:
+                    for piece in pieces:  # closed on a failure: the tasks under way cancelled
+                        writer.add_piece(piece)
+                        totals.merge(piece.totals)
+                        stage(progress, "write", totals.documents, n_docs)
                 shutil.rmtree(Path(tmp) / emit.PIECES, ignore_errors=True)
                 timings["emit"] = round(time.perf_counter() - began, 4)
             try:
@@ -361,29 +373,57 @@ def run(
     return report
 
 
-def _emit_on_tasks(
+def _emit_cuts(
     config: Config,
     target: Path | RemotePath,
     layout: records.RecordLayout,
     read_shards: Shards,
     output_parts: int | None,
     docs: list[Document],
-) -> bool:
-    """Whether Ray tasks write the output (:func:`memory.emit_pieces`), the driver only
-    joining their pieces: on Ray, into a local output folder (on a cluster, a path every node
-    shares), for the outputs that pieces join into by concatenation (provenance, a records
-    file of uncompressed JSON lines, Dolma attributes, ``clean/`` text files of distinct
-    paths). Records written back shard by shard, numbered parts, compressed or Parquet
-    records and outputs named by URL are written by the driver, as on the local engine."""
-    if config.engine != "ray" or isinstance(target, RemotePath) or output_parts is not None:
-        return False
-    if layout.shards:
-        if read_shards or any(d.record is not None and d.path is not None for d in docs):
-            return False
-    elif layout.kind != "jsonl" or layout.suffix:
-        return False
-    paths = [d.path for d in docs if d.record is None and d.path is not None]
-    return len(set(paths)) == len(paths)
+) -> np.ndarray | None:
+    """Where Ray tasks writing the output (:func:`memory.emit_pieces`) may cut the documents:
+    where no file spans the cut but the files of JSON lines the driver joins (provenance,
+    Dolma attributes, an uncompressed records file). So at part boundaries with
+    ``output_parts``, between shards (a ``clean/`` text file is a shard of its own), and
+    nowhere when the records go to one compressed or Parquet file. None when the driver
+    writes the output, as on the local engine: not on Ray, an output named by URL (the tasks
+    write into the output folder: on a cluster it must be a path every node shares), or
+    inputs the driver would refuse to write (two shards or text files at one output path,
+    a shard met twice), so that its error is the local engine's."""
+    if config.engine != "ray" or isinstance(target, RemotePath):
+        return None
+    n = len(docs)
+    if output_parts is not None:
+        return np.array(part_bounds(n, output_parts))
+    # the shard of each document whose record goes to its shard's output
+    rels = [d.path if layout.shards and d.record is not None else None for d in docs]
+    runs = [r for i, r in enumerate(rels) if r is not None and (i == 0 or rels[i - 1] != r)]
+    if len(runs) != len(set(runs)):  # a shard met twice
+        return None
+    for rel in runs:
+        if len({str(s.path.resolve()) for s in read_shards.get(rel, ())}) != 1:
+            return None
+    try:
+        emit._Paths().add(_claims(docs, layout))
+    except OutputError:
+        return None
+    files = [d.path for d in docs if d.record is None and d.path is not None]
+    if len({*files, *runs}) != len(files) + len(runs):
+        return None
+    one_file = not layout.shards and layout.name not in emit.JOINED  # compressed or Parquet
+    if one_file and any(d.record is not None for d in docs):
+        return np.array([0, n])
+    same = [i for i in range(1, n) if rels[i] is not None and rels[i] == rels[i - 1]]
+    allowed = np.ones(n + 1, dtype=bool)
+    allowed[same] = False
+    return np.flatnonzero(allowed)
+
+
+def _claims(docs: list[Document], layout: records.RecordLayout) -> list[str]:
+    """The paths below ``clean/`` that the documents' outputs take, as :class:`emit.Writer`
+    claims them: text files, and shards when records are written back shard by shard."""
+    taken = (d.path for d in docs if d.path is not None and (layout.shards or d.record is None))
+    return list(dict.fromkeys(taken))
 
 
 def _size(doc: Document) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from dedupe_docs.config import Config
 from dedupe_docs.drivers.texts import Lengths, TextStore
 from dedupe_docs.runtime import workers
+from dedupe_docs.runtime.memory import release_memory
 from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
 from dedupe_docs.stages import decide, emit, reworded, sign
 from dedupe_docs.stages.detect import align, block_edges
@@ -148,6 +149,7 @@ def decisions(
         caller[:] = [_without_text(doc, let_go) for doc in caller]
         docs = caller
         kept = store
+        release_memory()  # the texts' memory back to the system before the signed columns
     if prior is not None and prior.signed is not None:
         signed = prior.signed
     else:
@@ -429,14 +431,27 @@ EMIT_PIECE_CHARS = 1 << 24
 jobs`` tasks). The output does not depend on it."""
 
 
-def emit_pieces(made: Decided, plan: emit.PiecePlan, config: Config) -> Iterator[emit.Piece]:
-    """The output of ``made`` written by Ray tasks over ranges of consecutive documents of
-    about as many characters each (:func:`emit.write_piece`), the pieces yielded in corpus
-    order as each is done, with at most ``2 * jobs`` tasks under way. A task gets its own
-    documents; the decisions and the ids are put into the object store once."""
+def emit_pieces(
+    made: Decided, plan: emit.PiecePlan, config: Config, cuts: np.ndarray
+) -> Iterator[emit.Piece]:
+    """The output of ``made`` written by Ray tasks (:func:`emit.write_piece`) over ranges of
+    consecutive documents, each beginning at one of ``cuts`` (the documents where a task may
+    begin: no output file but those the driver joins spans them), of about as many characters
+    each where the cuts allow; the pieces yielded in corpus order as each is done, with at
+    most ``2 * jobs`` tasks under way. A task gets its own documents; the decisions and the
+    ids are put into the object store once."""
     sizes = made.lengths[made.first :]
-    ranges = _ranges(np.cumsum(sizes), max(2 * config.jobs, int(sizes.sum()) // EMIT_PIECE_CHARS))
-    items = [(made.first + d0, made.docs[made.first + d0 : made.first + d1]) for d0, d1 in ranges]
+    n = len(sizes)
+    if n == 0:
+        return
+    wanted = max(2 * config.jobs, int(sizes.sum()) // EMIT_PIECE_CHARS)
+    ends = [d1 for _, d1 in _ranges(np.cumsum(sizes), wanted)][:-1]
+    cuts = np.append(cuts[(cuts > 0) & (cuts < n)], n)
+    bounds = np.unique(np.concatenate(([0], cuts[np.searchsorted(cuts, ends)], [n])))
+    items = [
+        (made.first + d0, made.docs[made.first + d0 : made.first + d1])
+        for d0, d1 in itertools.pairwise(bounds.tolist())
+    ]
     shared = (plan, made.ids, made.removed, made.spans, made.store)
     yield from workers.stream(_emit_part, items, shared, 2 * config.jobs, config.engine)
 

@@ -77,18 +77,23 @@ def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R
 def imap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, window: int) -> Iterator[R]:
     """:func:`pmap`, each result yielded in item order as soon as it and those before it are
     done, with at most ``window`` tasks under way (so their arguments and results do not pile
-    up in the object store while the caller works through them)."""
+    up in the object store while the caller works through them). Closing the generator
+    cancels the tasks under way."""
     remote = _remote_task()
     ray = _ray()
     ref = ray.put(shared)
     waiting = iter(items)
     running = deque(remote.remote(func, ref, item) for item in itertools.islice(waiting, window))
-    while running:
-        result = ray.get(running.popleft())
-        for item in waiting:
-            running.append(remote.remote(func, ref, item))
-            break
-        yield result
+    try:
+        while running:
+            result = ray.get(running.popleft())
+            for item in waiting:
+                running.append(remote.remote(func, ref, item))
+                break
+            yield result
+    finally:  # the caller stopped early (a failure): the tasks under way are not wanted
+        for task in running:
+            ray.cancel(task)
 
 
 class Shared:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -25,7 +24,6 @@ from dedupe_docs.formats.parts import PartsPlan, PartWriter
 from dedupe_docs.formats.records import (
     RecordLayout,
     dolma_attributes,
-    output_records,
     record_writer,
 )
 from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
@@ -180,34 +178,42 @@ def _breaks(whitespace: str) -> int:
 
 PIECES = ".pieces"
 """The folder, inside the output being written, where emit tasks leave their pieces."""
+JOINED = ("provenance.jsonl", "attributes.jsonl", "clean.jsonl")
+"""The files of JSON lines that hold a line for every document of a run, whatever the batch:
+emit tasks write their share of each as a piece, which the driver joins."""
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class PiecePlan:
-    """What an emit task writes of its documents (:func:`write_piece`): into ``folder`` (the
-    output folder being written: a local path, on a cluster one every node shares), records
-    with ``text_field`` replaced, ``drop_empty`` and Dolma ``attributes`` as :class:`Writer`
-    takes them."""
+    """What an emit task writes of its documents (:func:`write_piece`), as :class:`Writer`
+    takes it: into ``folder`` (the output folder being written: a local path, on a cluster one
+    every node shares), with the records' ``layout``, the ``shards`` read and the numbered
+    ``parts`` (their boundaries and format already known)."""
 
     folder: str
     text_field: str = "text"
     drop_empty: bool = False
     attributes: bool = False
+    layout: RecordLayout | None = None
+    shards: Mapping[str, Sequence[Shard]] | None = None
+    parts: PartsPlan | None = None
 
 
 @attrs.frozen
 class Piece:
-    """What an emit task wrote for documents ``first..first + documents``: its share of
-    ``provenance.jsonl``, of the records file and of ``attributes.jsonl`` as files of their
-    own in ``PIECES`` (None: it had no record, no attributes), the number of ``clean/`` text
-    files it wrote in place, and its totals for the report."""
+    """What an emit task wrote for documents ``first..first + documents``: its share of each
+    file of ``joined`` (``provenance.jsonl``, ``attributes.jsonl``, an uncompressed records
+    file), at ``<base>.<name>``; whether it opened the records file; the ``clean/`` text files,
+    shards and last numbered part it wrote whole in place; its totals for the report."""
 
     first: int
     documents: int
-    provenance: str
-    records: str | None
-    attributes: str | None
+    base: str
+    joined: tuple[str, ...]
+    records: bool
     files: int
+    shards: frozenset[str]
+    last_part: int
     totals: Totals
 
 
@@ -220,49 +226,34 @@ def write_piece(
     spans: Spans,
 ) -> Piece:
     """Build the cleaned documents ``docs`` (numbered ``first`` on in the corpus) and write
-    them as :class:`Writer` would, except that the lines meant for ``provenance.jsonl``, the
-    records file and ``attributes.jsonl`` go to piece files, which the driver joins in corpus
-    order (:meth:`Writer.add_piece`): the joined files are those :class:`Writer` writes, byte
-    for byte. A text file goes to ``clean/`` in place. Only for outputs that join by
-    concatenation: records of one uncompressed JSON lines file, not written back shard by
-    shard. Each piece file is written under a name of its own, then renamed, so a task run
-    again (its worker lost) leaves the same files."""
+    them with a :class:`Writer` of the output folder, except that the lines it would add to
+    the files every document shares (``JOINED``) go to piece files, which the driver joins in
+    corpus order (:meth:`Writer.add_piece`). A text file, a shard's output and a numbered part
+    are written whole in place, so the documents must hold whole shards and parts (and all
+    the records when they go to one compressed or Parquet file): then the output is what one
+    :class:`Writer` writes of the corpus, byte for byte. A task run again (its worker lost)
+    writes the same files again."""
+    if not Path(plan.folder).is_dir():  # never made again: only the run's own folder is removed
+        raise OutputError(f"{plan.folder}: the output folder being written is gone")
     cleaned = assemble(docs, first, ids, removed, spans)
     totals = Totals(plan.drop_empty)
     totals.add(cleaned)
-    base = f"{plan.folder}/{PIECES}/{first:012d}"
-    Path(base).parent.mkdir(parents=True, exist_ok=True)
-    provenance = _write_lines(f"{base}.provenance", [c.provenance() for c in cleaned])
-    records = [c for c in cleaned if c.record is not None]
-    lines = output_records(records, plan.text_field, drop_empty=plan.drop_empty)
-    records_piece = _write_lines(f"{base}.records", lines) if records else None
-    attributes = None
-    if plan.attributes and cleaned:
-        attributes = _write_lines(f"{base}.attributes", map(dolma_attributes, cleaned))
-    files = [c for c in cleaned if c.record is None and c.path is not None]
-    made: set[str] = set()
-    n_files = 0
-    for c in files:
-        if plan.drop_empty and is_empty(c):
-            continue
-        target = f"{plan.folder}/clean/{c.path}"
-        parent = target.rpartition("/")[0]
-        if parent not in made:
-            Path(parent).mkdir(parents=True, exist_ok=True)
-            made.add(parent)
-        write_file(target, c.text.encode("utf-8", "surrogatepass"))
-        n_files += 1
-    return Piece(first, len(cleaned), provenance, records_piece, attributes, n_files, totals)
-
-
-def _write_lines(path: str, objects: Iterable[Any]) -> str:
-    """Write each object as a JSON line to ``path`` (whole: under another name, then renamed);
-    return ``path``."""
-    part = f"{path}.{uuid.uuid4().hex[:12]}"
-    with open(part, "wb") as f:  # noqa: PTH123
-        f.writelines(storage.dumps_line(o) for o in objects)
-    Path(part).replace(path)
-    return path
+    pieces = Path(plan.folder) / PIECES
+    pieces.mkdir(exist_ok=True)
+    base = f"{pieces}/{first:012d}"
+    with Writer(
+        Path(plan.folder),
+        text_field=plan.text_field,
+        layout=plan.layout,
+        dolma_attributes=plan.attributes,
+        drop_empty=plan.drop_empty,
+        shards=plan.shards,
+        parts=plan.parts,
+        piece=base,
+        first=first,
+    ) as writer:
+        writer.add(cleaned)
+        return writer.piece_done(first, len(cleaned), totals)
 
 
 def _append(target: IO[bytes], piece: str) -> None:
@@ -294,23 +285,28 @@ class Writer:
         drop_empty: bool = False,
         shards: Mapping[str, Sequence[Shard]] | None = None,
         parts: PartsPlan | None = None,
+        piece: str | None = None,
+        first: int = 0,
     ) -> None:
         self.folder, self.text_field = folder, text_field
         self.layout = layout or RecordLayout()
         self.drop_empty, self.dolma_attributes = drop_empty, dolma_attributes
         self.paths = _Paths()
         self.streams = contextlib.ExitStack()
-        self.provenance = self.streams.enter_context((folder / "provenance.jsonl").open("wb"))
+        self.piece = piece  # an emit task's: the JOINED files go to pieces named after it
+        self.joined: list[str] = []  # the JOINED files opened, in this order
+        self.provenance = self._open_joined("provenance.jsonl")
         self.attributes: IO[bytes] | None = None
         self.parted: PartWriter | None = None
         if parts is not None:  # every document to its numbered part
             self.parted = PartWriter(
                 folder, parts, text_field, attributes=dolma_attributes, drop_empty=drop_empty
             )
+            self.parted.resume(first)
             self.streams.callback(self.parted.close)
             self.layout = attrs.evolve(self.layout, shards=False)
         elif dolma_attributes and not self.layout.shards:  # with shards: once a document needs it
-            self.attributes = self.streams.enter_context((folder / "attributes.jsonl").open("wb"))
+            self.attributes = self._open_joined("attributes.jsonl")
         self.sharded: ShardWriter | None = None
         if self.layout.shards:
             self.sharded = ShardWriter(
@@ -324,6 +320,7 @@ class Writer:
             self.streams.callback(self.sharded.close)
         self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
         self.records_file: IO[bytes] | None = None  # the records file pieces are joined into
+        self.pieces_records = False  # whether an emit task opened the records file
         self.n_files = 0
         self.clean = f"{folder}/clean"
         self.made: set[str] = set()  # folders of clean/ made so far
@@ -347,30 +344,58 @@ class Writer:
             self.pending.popleft().result()
         self.pending.append(self.pool.submit(self._write, cleaned))
 
+    def _open_joined(self, name: str) -> IO[bytes]:
+        """Open ``name``, one of ``JOINED``: in an emit task, its piece instead."""
+        if self.piece is None:
+            return self.streams.enter_context((self.folder / name).open("wb"))
+        self.joined.append(name)
+        return self.streams.enter_context(open(f"{self.piece}.{name}", "wb"))  # noqa: PTH123
+
+    def piece_done(self, first: int, documents: int, totals: Totals) -> Piece:
+        """In an emit task, once its documents are added: close the files and say what was
+        written (:class:`Piece`)."""
+        self.streams.close()
+        return Piece(
+            first,
+            documents,
+            self.piece or "",
+            tuple(self.joined),
+            self.records is not None,
+            self.n_files,
+            frozenset(self.sharded.written) if self.sharded is not None else frozenset(),
+            self.parted.part if self.parted is not None else -1,
+            totals,
+        )
+
     def claim(self, paths: Sequence[str]) -> None:
         """Refuse, up front, ``clean/`` paths that :meth:`add` would refuse (see
-        :class:`_Paths`): emit tasks write their text files in place."""
+        :class:`_Paths`): emit tasks write their files in place."""
         self.paths.add(paths)
 
     def add_piece(self, piece: Piece) -> None:
         """Join the next piece of the corpus that an emit task wrote (:func:`write_piece`) to
         the output, deleting its files: the output is what :meth:`add` writes of the same
-        documents. Only for a local folder, records of one uncompressed JSON lines file
-        (not numbered parts, not shard by shard)."""
+        documents. Only for a local folder."""
         while self.pending:
             self.pending.popleft().result()
-        _append(self.provenance, piece.provenance)
-        if piece.records is not None:
-            if self.records_file is None:
-                target = self.folder / self.layout.name
-                self.records_file = self.streams.enter_context(target.open("wb"))
-            _append(self.records_file, piece.records)
-        if piece.attributes is not None:
-            if self.attributes is None:
-                attributes = (self.folder / "attributes.jsonl").open("wb")
-                self.attributes = self.streams.enter_context(attributes)
-            _append(self.attributes, piece.attributes)
+        for name in piece.joined:
+            if name == "provenance.jsonl":
+                target = self.provenance
+            elif name == "attributes.jsonl":
+                if self.attributes is None:
+                    self.attributes = self._open_joined(name)
+                target = self.attributes
+            else:
+                if self.records_file is None:
+                    self.records_file = self._open_joined(name)
+                target = self.records_file
+            _append(target, f"{piece.base}.{name}")
+        self.pieces_records |= piece.records
         self.n_files += piece.files
+        if self.sharded is not None:
+            self.sharded.written |= piece.shards
+        if self.parted is not None:
+            self.parted.part = max(self.parted.part, piece.last_part)
 
     def _write(self, cleaned: Sequence[CleanedDocument]) -> None:
         if self.parted is not None:
@@ -402,9 +427,13 @@ class Writer:
         self.n_files += len(files)
         if records:
             if self.records is None:
+                target = self.folder / self.layout.name
+                if self.piece is not None and self.layout.name in JOINED:  # uncompressed lines
+                    self.joined.append(self.layout.name)
+                    target = Path(f"{self.piece}.{self.layout.name}")
                 self.records = self.streams.enter_context(
                     record_writer(
-                        self.folder / self.layout.name,
+                        target,
                         self.text_field,
                         self.layout,
                         drop_empty=self.drop_empty,
@@ -414,8 +443,7 @@ class Writer:
         self.provenance.writelines(storage.dumps_line(c.provenance()) for c in cleaned)
         if self.dolma_attributes:
             if self.attributes is None and rest:
-                attributes = (self.folder / "attributes.jsonl").open("wb")
-                self.attributes = self.streams.enter_context(attributes)
+                self.attributes = self._open_joined("attributes.jsonl")
             if self.attributes is not None:
                 self.attributes.writelines(storage.dumps_line(dolma_attributes(c)) for c in rest)
 
@@ -433,7 +461,7 @@ class Writer:
         written = [f"clean/ ({n_files} files)"] if n_files else []
         if n_parts:
             written.append(f"clean/ ({n_parts} part{'s' * (n_parts > 1)})")
-        if self.records is not None or self.records_file is not None:
+        if self.records is not None or self.pieces_records:
             written.append(self.layout.name)
         written += ["provenance.jsonl", "report.json"]
         if self.attributes is not None:
