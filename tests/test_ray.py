@@ -13,6 +13,7 @@ import pytest
 import dedupe_docs
 from dedupe_docs import pipeline
 from dedupe_docs.drivers import memory
+from dedupe_docs.errors import OutputError
 from dedupe_docs.stages.read import read
 from tests.helpers.clihelp import digest
 from tests.helpers.corpus import SEEDS, planted
@@ -228,3 +229,20 @@ def test_a_crashed_emit_task_is_retried(
     assert not flag.exists()  # a worker writing a piece did die
     dedupe_docs.run(inputs, tmp_path / "local")
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+
+
+def test_a_failed_emit_task_leaves_no_output(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output task that fails (a full disk) fails the run as the driver's writing would:
+    nothing at ``out``, no temporary folder beside it."""
+    inputs = _inputs(planted(paragraphs, 20, seed=23), tmp_path, "jsonl")
+
+    def full(shared: object, item: object) -> object:  # a closure: sent to the workers by value
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(memory, "_emit_part", full)
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    with pytest.raises(OutputError, match="No space left on device"):
+        dedupe_docs.run(inputs, tmp_path / "out", config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
