@@ -21,11 +21,7 @@ import numpy as np
 from dedupe_docs._version import __version__
 from dedupe_docs.errors import OutputError
 from dedupe_docs.formats.parts import PartsPlan, PartWriter
-from dedupe_docs.formats.records import (
-    RecordLayout,
-    dolma_attributes,
-    record_writer,
-)
+from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_writer
 from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
 from dedupe_docs.runtime import storage
 from dedupe_docs.runtime.remote import RemotePath
@@ -179,7 +175,7 @@ def _breaks(whitespace: str) -> int:
 PIECES = ".pieces"
 """The folder, inside the output being written, where emit tasks leave their pieces."""
 JOINED = ("provenance.jsonl", "attributes.jsonl", "clean.jsonl")
-"""The files of JSON lines that hold a line for every document of a run, whatever the batch:
+"""The files of JSON lines (uncompressed) that take lines from every part of the corpus:
 emit tasks write their share of each as a piece, which the driver joins."""
 
 
