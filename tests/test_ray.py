@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import dedupe_docs
 from dedupe_docs import pipeline
 from dedupe_docs.drivers import memory
+from dedupe_docs.errors import OutputError
 from dedupe_docs.stages.read import read
 from tests.helpers.clihelp import digest
 from tests.helpers.corpus import SEEDS, planted
@@ -133,3 +137,112 @@ def test_ray_equals_local_against_a_persisted_index(
         outputs[engine] = (out / "provenance.jsonl").read_bytes()  # the cleaned text follows
     assert outputs["ray"] == outputs["local"]
     assert b'"batch"' in outputs["ray"]
+
+
+def _inputs(corpus: list[tuple[str, str]], tmp_path: Path, kind: str) -> list[object]:
+    """The corpus as one JSON lines file (``jsonl``, ``gz``), a folder of three shards of JSON
+    lines, one compressed (``shards``), a folder of text files (``text``), or documents in
+    memory (``memory``); every third document again at the end with nothing but a copy, so
+    that ``drop_empty`` drops some."""
+    corpus = [*corpus, *((f"again-{i}", text) for i, (_, text) in enumerate(corpus[::3]))]
+    if kind == "memory":
+        return list(corpus)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    if kind == "text":
+        for doc_id, text in corpus:
+            (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        return [folder]
+    lines = [json.dumps({"id": i, "text": t, "n": n}) + "\n" for n, (i, t) in enumerate(corpus)]
+    if kind == "shards":
+        third = len(lines) // 3
+        (folder / "a.jsonl").write_text("".join(lines[:third]), encoding="utf-8")
+        (folder / "b").mkdir()
+        (folder / "b" / "c.jsonl").write_text("".join(lines[third : 2 * third]), "utf-8")
+        with gzip.open(folder / "d.jsonl.gz", "wt", encoding="utf-8") as f:
+            f.write("".join(lines[2 * third :]))
+        return [folder]
+    name = "in.jsonl.gz" if kind == "gz" else "in.jsonl"
+    with (gzip.open if kind == "gz" else open)(folder / name, "wt", encoding="utf-8") as f:
+        f.write("".join(lines))
+    return [folder / name]
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [
+        ("jsonl", {}),
+        ("jsonl", {"drop_empty": True, "dolma_attributes": True}),
+        ("gz", {"dolma_attributes": True}),
+        ("jsonl", {"output_parts": 5, "dolma_attributes": True}),
+        ("shards", {}),
+        ("shards", {"drop_empty": True, "dolma_attributes": True}),
+        ("text", {}),
+        ("text", {"drop_empty": True, "dolma_attributes": True}),
+        ("memory", {"dolma_attributes": True}),
+    ],
+)
+def test_ray_tasks_write_the_output_of_the_local_engine(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    options: dict[str, object],
+) -> None:
+    """Emit tasks write pieces of the output, which the driver joins: the local engine's
+    output folder, file for file, and the same report but for its timings."""
+    inputs = _inputs(planted(paragraphs, 40, seed=17), tmp_path, kind)
+    monkeypatch.setattr(memory, "EMIT_PIECE_CHARS", 3000)  # many pieces
+    pieces: list[object] = []
+    real = memory.emit_pieces
+
+    def spy(*args: Any) -> Iterator[object]:
+        for piece in real(*args):
+            pieces.append(piece)
+            yield piece
+
+    monkeypatch.setattr(memory, "emit_pieces", spy)
+    local = dedupe_docs.run(inputs, tmp_path / "local", **options)  # type: ignore[arg-type]
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    remote = dedupe_docs.run(inputs, tmp_path / "ray", config, **options)  # type: ignore[arg-type]
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+    for key in ("documents", "chars_out", "removed_chars", "dropped_empty", "outputs", "parts"):
+        assert remote.get(key) == local.get(key)
+    # written by emit tasks (one, when the records go to one compressed file)
+    assert len(pieces) > (kind != "gz") and remote["timings"]["emit"] > 0
+    assert not list((tmp_path / "ray").rglob(".pieces"))
+    assert remote["removed_spans"]["duplicate"] > 0
+    if options.get("drop_empty"):
+        assert remote["dropped_empty"] > 0
+
+
+def test_a_crashed_emit_task_is_retried(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = _inputs(planted(paragraphs, 30, seed=19), tmp_path, "jsonl")
+    flag = tmp_path / "fail-once"
+    crash_once(monkeypatch, flag, "_emit_part")
+    monkeypatch.setattr(memory, "EMIT_PIECE_CHARS", 3000)
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    dedupe_docs.run(inputs, tmp_path / "ray", config)
+    assert not flag.exists()  # a worker writing a piece did die
+    dedupe_docs.run(inputs, tmp_path / "local")
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+
+
+def test_a_failed_emit_task_leaves_no_output(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output task that fails (a full disk) fails the run as the driver's writing would:
+    nothing at ``out``, no temporary folder beside it."""
+    inputs = _inputs(planted(paragraphs, 20, seed=23), tmp_path, "jsonl")
+
+    def full(shared: object, item: object) -> object:  # a closure: sent to the workers by value
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(memory, "_emit_part", full)
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    with pytest.raises(OutputError, match="No space left on device"):
+        dedupe_docs.run(inputs, tmp_path / "out", config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]

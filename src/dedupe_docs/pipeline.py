@@ -5,30 +5,33 @@ in bounded memory (``max_memory``), or against a persisted index."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import gc
 import logging
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
+import numpy as np
 
-from dedupe_docs._version import __version__
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import bounded, incremental, memory, warmup
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
 from dedupe_docs.formats import output, records, shards
-from dedupe_docs.formats.parts import PartsPlan
+from dedupe_docs.formats.parts import PartsPlan, part_bounds
 from dedupe_docs.formats.records import output_records, record_document
 from dedupe_docs.runtime import memory as process_memory
 from dedupe_docs.runtime import ray_engine, remote, storage
 from dedupe_docs.runtime.progress import Progress, Stages, counted, log_stage, stage, text_bytes
 from dedupe_docs.runtime.remote import RemotePath, is_url
 from dedupe_docs.stages import emit
+from dedupe_docs.stages.emit import Totals
 from dedupe_docs.stages.read import (
     DocumentLike,
     EncodingErrors,
@@ -40,7 +43,7 @@ from dedupe_docs.stages.read import (
     remote_listing,
     stream,
 )
-from dedupe_docs.types import REASONS, CleanedDocument, Document
+from dedupe_docs.types import CleanedDocument, Document
 
 log = logging.getLogger("dedupe_docs")
 
@@ -245,6 +248,8 @@ def run(
     }
     read_count = _Count()
     update: incremental.Update | None = None
+    made: memory.Decided | None = None  # with emit tasks: the decisions they write out
+    cuts = None
     batches: Iterable[list[CleanedDocument]]
     if config.max_memory is not None:  # read, clean and write batch by batch
         if index is not None:
@@ -260,9 +265,15 @@ def run(
         timings["read"] = round(time.perf_counter() - started, 4)
         log_stage("read", timings["read"], documents=len(docs))
         n_docs = len(docs)
+        if index is None:  # where Ray tasks may cut the output, if they write it
+            cuts = _emit_cuts(config, target, layout, read_shards, output_parts, docs)
         if index is not None:
             cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
             batches = [cleaned]
+        elif cuts is not None:
+            let_go = text_field if config.reuse == "exact" else None  # texts in the store only
+            made = memory.decisions(docs, config, timings, progress, let_go=let_go)
+            batches = []
         else:  # built a chunk at a time, written as they come
             batches = memory.clean_chunks(docs, config, timings, progress)
     totals = Totals(drop_empty)
@@ -299,6 +310,23 @@ def run(
         ):
             chunks = iter(batches)
             writing = 0.0  # seconds spent writing documents, not building them
+            if made is not None:  # tasks write pieces of the output, joined here in order
+                began = time.perf_counter()
+                if parts is not None:  # known before the tasks write their parts
+                    parts.layout  # noqa: B018
+                else:
+                    writer.claim(_claims(docs, layout))
+                plan = emit.PiecePlan(
+                    str(tmp), text_field, drop_empty, dolma_attributes, layout, read_shards, parts
+                )
+                emitted = memory.emit_pieces(made, plan, config, cuts)
+                with contextlib.closing(emitted) as pieces:
+                    for piece in pieces:  # closed on a failure: the tasks under way cancelled
+                        writer.add_piece(piece)
+                        totals.merge(piece.totals)
+                        stage(progress, "write", totals.documents, n_docs)
+                shutil.rmtree(Path(tmp) / emit.PIECES, ignore_errors=True)
+                timings["emit"] = round(time.perf_counter() - began, 4)
             try:
                 for cleaned in chunks:
                     began = time.perf_counter()
@@ -343,6 +371,59 @@ def run(
     if progress is not None:
         progress.finish()
     return report
+
+
+def _emit_cuts(
+    config: Config,
+    target: Path | RemotePath,
+    layout: records.RecordLayout,
+    read_shards: Shards,
+    output_parts: int | None,
+    docs: list[Document],
+) -> np.ndarray | None:
+    """Where Ray tasks writing the output (:func:`memory.emit_pieces`) may cut the documents:
+    where no file spans the cut but the files of JSON lines the driver joins (provenance,
+    Dolma attributes, an uncompressed records file). So at part boundaries with
+    ``output_parts``, between shards (a ``clean/`` text file is a shard of its own), and
+    nowhere when the records go to one compressed or Parquet file. None when the driver
+    writes the output, as on the local engine: not on Ray, an output named by URL (the tasks
+    write into the output folder: on a cluster it must be a path every node shares), or
+    inputs the driver would refuse to write (two shards or text files at one output path,
+    a shard met twice), so that its error is the local engine's."""
+    if config.engine != "ray" or isinstance(target, RemotePath):
+        return None
+    n = len(docs)
+    if output_parts is not None:
+        return np.array(part_bounds(n, output_parts))
+    # the shard of each document whose record goes to its shard's output
+    rels = [d.path if layout.shards and d.record is not None else None for d in docs]
+    runs = [r for i, r in enumerate(rels) if r is not None and (i == 0 or rels[i - 1] != r)]
+    if len(runs) != len(set(runs)):  # a shard met twice
+        return None
+    for rel in runs:
+        if len({str(s.path.resolve()) for s in read_shards.get(rel, ())}) != 1:
+            return None
+    try:
+        emit._Paths().add(_claims(docs, layout))
+    except OutputError:
+        return None
+    files = [d.path for d in docs if d.record is None and d.path is not None]
+    if len({*files, *runs}) != len(files) + len(runs):
+        return None
+    one_file = not layout.shards and layout.name not in emit.JOINED  # compressed or Parquet
+    if one_file and any(d.record is not None for d in docs):
+        return np.array([0, n])
+    same = [i for i in range(1, n) if rels[i] is not None and rels[i] == rels[i - 1]]
+    allowed = np.ones(n + 1, dtype=bool)
+    allowed[same] = False
+    return np.flatnonzero(allowed)
+
+
+def _claims(docs: list[Document], layout: records.RecordLayout) -> list[str]:
+    """The paths below ``clean/`` that the documents' outputs take, as :class:`emit.Writer`
+    claims them: text files, and shards when records are written back shard by shard."""
+    taken = (d.path for d in docs if d.path is not None and (layout.shards or d.record is None))
+    return list(dict.fromkeys(taken))
 
 
 def _size(doc: Document) -> int:
@@ -525,43 +606,3 @@ class _Count:
         if not self.ended:  # a driver that writes before it has read every document
             raise RuntimeError("the number of documents is not known before they are all read")
         return self.n
-
-
-class Totals:
-    """What a run's report adds up over its documents, one batch at a time: documents,
-    characters in and out, removed spans and characters by reason, and with ``drop_empty``
-    the documents not written because cleaning left them empty."""
-
-    def __init__(self, drop_empty: bool = False) -> None:
-        self.drop_empty = drop_empty
-        self.documents = self.chars_in = self.chars_out = self.changed = self.dropped = 0
-        self.removed_chars = dict.fromkeys(REASONS, 0)
-        self.removed_spans = dict.fromkeys(REASONS, 0)
-
-    def add(self, cleaned: list[CleanedDocument]) -> None:
-        self.documents += len(cleaned)
-        for c in cleaned:
-            self.chars_in += c.length
-            self.chars_out += len(c.text)
-            self.changed += bool(c.removed)
-            # a document with an output (a record or a text file) that cleaning left empty
-            if self.drop_empty and (c.record is not None or c.path is not None):
-                self.dropped += shards.is_empty(c)
-            for r in c.removed:
-                self.removed_chars[r.reason] += r.end - r.start
-                self.removed_spans[r.reason] += 1
-
-    def report(self, config: Config, timings: dict[str, float]) -> dict[str, Any]:
-        """The totals, with the stage ``timings`` and the ``config``."""
-        return {
-            "version": __version__,
-            "documents": self.documents,
-            "chars_in": self.chars_in,
-            "chars_out": self.chars_out,
-            "removed_chars": self.removed_chars,
-            "removed_spans": self.removed_spans,
-            "documents_changed": self.changed,
-            "dropped_empty": self.dropped,
-            "timings": timings,
-            "config": config.to_json(),
-        }

@@ -16,8 +16,9 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.drivers.texts import TextStore
+from dedupe_docs.drivers.texts import Lengths, TextStore
 from dedupe_docs.runtime import workers
+from dedupe_docs.runtime.memory import release_memory
 from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
 from dedupe_docs.stages import decide, emit, reworded, sign
 from dedupe_docs.stages.detect import align, block_edges
@@ -80,14 +81,75 @@ def clean_chunks(
 ) -> Iterator[list[CleanedDocument]]:
     """:func:`clean`, its output built ``EMIT_CHUNK`` documents at a time (the time between
     chunks, which their consumer takes, is not counted in ``timings``)."""
+    made = decisions(docs, config, timings, progress, prior)
+    clock = Clock(timings)
+    ids = made.ids
+    for lo in range(made.first, len(made.docs), EMIT_CHUNK):
+        cleaned = made.assemble(lo, min(lo + EMIT_CHUNK, len(made.docs)), ids)
+        clock.lap("emit")
+        yield cleaned
+        clock.skip()
+
+
+@attrs.frozen(eq=False)
+class Decided:
+    """A corpus's decisions, all that building its output needs: the documents (the frozen
+    earlier ones of a persisted index first), the removed spans and kept spans of every
+    document, and the earlier batch of each frozen document. Documents ``first..`` come out."""
+
+    docs: list[Document]
+    first: int
+    removed: decide.Units
+    spans: decide.Spans
+    batches: list[str] | None = None
+    lengths: np.ndarray = attrs.field(factory=lambda: np.zeros(0, np.int64))
+    """Each document's length in characters."""
+    store: Any = None
+    """The texts, shared in the object store, when the documents' own were let go."""
+
+    @property
+    def ids(self) -> list[str]:
+        return [doc.id for doc in self.docs]
+
+    def assemble(self, d0: int, d1: int, ids: list[str] | None = None) -> list[CleanedDocument]:
+        """The cleaned documents ``d0..d1`` (``ids``: every document's, when known)."""
+        ids = self.ids if ids is None else ids
+        return emit.assemble(self.docs[d0:d1], d0, ids, self.removed, self.spans, self.batches)
+
+
+def decisions(
+    docs: list[Document],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+    prior: Prior | None = None,
+    *,
+    let_go: str | None = None,
+) -> Decided:
+    """The stages before emit over ``docs``, as :func:`clean` runs them.
+
+    With ``let_go`` (on Ray, without ``prior``, ``reuse="exact"``: the name of the records'
+    text field), once the texts are in the object store the driver lets them go: each
+    document of ``docs`` is replaced in place by one with an empty text (a record's text field
+    None), so that the driver holds no text; :func:`emit_pieces` has its tasks read the texts
+    back from the store (``Decided.store``)."""
     clock = Clock(timings)
     frozen = prior.docs if prior is not None else []
+    caller = docs
     docs = [*frozen, *docs]
-    texts = [doc.text for doc in docs]
+    texts: list[str] | Lengths = [doc.text for doc in docs]
     files: list[Path] = []
     # On Ray the texts go to the tasks once, as one array read by offset (see drivers/texts.py),
     # put into the object store at once: the driver keeps only the reference
     store = workers.share(TextStore.of(texts), "ray") if config.engine == "ray" else None
+    kept = None
+    if let_go is not None:
+        assert store is not None and prior is None and config.reuse == "exact"
+        texts = Lengths([len(t) for t in texts], [text_bytes(t) for t in texts])
+        caller[:] = [_without_text(doc, let_go) for doc in caller]
+        docs = caller
+        kept = store
+        release_memory()  # the texts' memory back to the system before the signed columns
     if prior is not None and prior.signed is not None:
         signed = prior.signed
     else:
@@ -121,7 +183,8 @@ def clean_chunks(
         clock.lap("decide")
         units = reworded.find(signed, texts, units, config)
         clock.lap("reworded", removed_units=int(np.count_nonzero(units.rule == decide.REWORDED)))
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    chars = texts.chars if isinstance(texts, Lengths) else [len(t) for t in texts]
+    lengths = np.array(chars, dtype=np.int64)
     if prior is not None:
         units, schedule = prior.freeze(units)
         restored = np.empty(len(units.doc), dtype=np.int64)
@@ -131,14 +194,14 @@ def clean_chunks(
         units, spans = decide.settle(units, lengths)
     removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide", blocks=len(units.doc), removed_spans=len(removed.doc))
-    ids = [doc.id for doc in docs]
     batches = prior.batches if prior is not None else None
-    for lo in range(len(frozen), len(docs), EMIT_CHUNK):
-        chunk = docs[lo : lo + EMIT_CHUNK]
-        cleaned = emit.assemble(chunk, lo, ids, removed, spans, batches)
-        clock.lap("emit")
-        yield cleaned
-        clock.skip()
+    return Decided(docs, len(frozen), removed, spans, batches, lengths, kept)
+
+
+def _without_text(doc: Document, field: str) -> Document:
+    """``doc`` with an empty text, and its record (a copy) with None in the text field."""
+    record = None if doc.record is None else {**doc.record, field: None}
+    return attrs.evolve(doc, text="", record=record)
 
 
 def sign_all(texts: list[str], config: Config, progress: Progress | None = None) -> sign.Signed:
@@ -147,14 +210,15 @@ def sign_all(texts: list[str], config: Config, progress: Progress | None = None)
 
 
 def _sign_stage(
-    texts: list[str],
+    texts: list[str] | Lengths,
     config: Config,
     progress: Progress | None = None,
     store: Any = None,
 ) -> tuple[sign.Signed, list[Path], np.ndarray]:
     """:func:`sign_all`, the batch files in order when there is a ``work_dir``, and the first
     token of each batch (plus the total). On Ray, tasks read their texts from ``store`` (a
-    :class:`TextStore` shared by :func:`workers.share`; the texts' own when not given)."""
+    :class:`TextStore` shared by :func:`workers.share`; the texts' own when not given), and
+    ``texts`` may be only their :class:`Lengths`."""
     if config.work_dir is not None:  # every node resolves the same absolute path
         config = config.evolve(work_dir=str(Path(config.work_dir).absolute()))
         sign.remove_leftovers(config.work_dir)
@@ -163,15 +227,22 @@ def _sign_stage(
     # they reuse memory instead of faulting in new pages.
     # Batches that are files (a work folder) are larger: the index tasks open each of them.
     largest = 1 << 22 if config.work_dir is not None else 1 << 20
-    size = SIGN_BATCH_CHARS or min(largest, max(1 << 16, sum(map(len, texts)) // (4 * config.jobs)))
-    batches = sign.batches(texts, size)
-    chars = [sum(len(texts[i]) for i in batch) for batch in batches]
-    sizes = [sum(text_bytes(texts[i]) for i in batch) for batch in batches]
+    measured = texts if isinstance(texts, Lengths) else None
+    lengths = measured.chars if measured is not None else [len(t) for t in texts]  # type: ignore[union-attr]
+    size = SIGN_BATCH_CHARS or min(largest, max(1 << 16, sum(lengths) // (4 * config.jobs)))
+    batches = sign.batches(lengths, size)
+    chars = [sum(lengths[i] for i in batch) for batch in batches]
+    if measured is not None:
+        sizes = [sum(measured.utf8[i] for i in batch) for batch in batches]
+    else:
+        sizes = [sum(text_bytes(texts[i]) for i in batch) for batch in batches]  # type: ignore[arg-type]
     signing = counted(sizes, "sign", progress, sum(sizes), int)  # as each batch is joined
     joiner = sign.Joiner(sum(chars))
     files: list[Path] = []
     if config.engine == "ray":  # a task decodes its own documents of the shared store
-        shared = (store if store is not None else workers.share(TextStore.of(texts), "ray"), config)
+        if store is None:
+            store = workers.share(TextStore.of(texts), "ray")  # type: ignore[arg-type]
+        shared = (store, config)
         items = [(batch.start, batch.stop) for batch in batches]
         if config.work_dir is None:
             parts = workers.pmap(_sign_stored, items, shared, 1, "ray")
@@ -183,6 +254,7 @@ def _sign_stage(
             joiner.add(part, n)
         del parts
     else:  # each batch joined as it is done, then let go
+        assert measured is None, "the local engine signs the texts themselves"
         done = workers.imap(_sign_batch, batches, (texts, config), config.jobs)
         for (path, part), n, _ in zip(done, chars, signing, strict=True):
             files += [path] if path is not None else []
@@ -352,3 +424,58 @@ def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | 
     if config.work_dir is None:
         return None, sign.sign(part, config)
     return sign.stored(config, part)
+
+
+EMIT_PIECE_CHARS = 1 << 24
+"""Characters of text per emit task on Ray (a task ends at a document's end; at least ``2 *
+jobs`` tasks). The output does not depend on it."""
+
+
+def emit_pieces(
+    made: Decided, plan: emit.PiecePlan, config: Config, cuts: np.ndarray
+) -> Iterator[emit.Piece]:
+    """The output of ``made`` written by Ray tasks (:func:`emit.write_piece`) over ranges of
+    consecutive documents, each beginning at one of ``cuts`` (the documents where a task may
+    begin: no output file but those the driver joins spans them), of about as many characters
+    each where the cuts allow; the pieces yielded in corpus order as each is done, with at
+    most ``2 * jobs`` tasks under way. A task gets its own documents; the decisions and the
+    ids are put into the object store once."""
+    sizes = made.lengths[made.first :]
+    n = len(sizes)
+    if n == 0:
+        return
+    wanted = max(2 * config.jobs, int(sizes.sum()) // EMIT_PIECE_CHARS)
+    ends = [d1 for _, d1 in _ranges(np.cumsum(sizes), wanted)][:-1]
+    cuts = np.append(cuts[(cuts > 0) & (cuts < n)], n)
+    bounds = np.unique(np.concatenate(([0], cuts[np.searchsorted(cuts, ends)], [n])))
+    items = [
+        (made.first + d0, made.docs[made.first + d0 : made.first + d1])
+        for d0, d1 in itertools.pairwise(bounds.tolist())
+    ]
+    shared = (plan, made.ids, made.removed, made.spans, made.store)
+    yield from workers.stream(_emit_part, items, shared, 2 * config.jobs, config.engine)
+
+
+def _ranges(ends: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """``n`` ranges (or fewer) of consecutive items of about equal total size, ``ends`` being
+    the cumulative sizes: each nonempty, together all of them.
+
+    >>> _ranges(np.array([1, 2, 3, 10]), 2), _ranges(np.array([], np.int64), 4)
+    ([(0, 3), (3, 4)], [])
+    """
+    if not len(ends):
+        return []
+    share = np.linspace(0, int(ends[-1]), max(n, 1) + 1)[1:-1]
+    cuts = np.unique(np.concatenate(([0], np.searchsorted(ends, share, "right"), [len(ends)])))
+    return list(itertools.pairwise(cuts.tolist()))
+
+
+def _emit_part(shared: tuple[Any, ...], item: tuple[int, list[Document]]) -> emit.Piece:
+    """:func:`emit.write_piece` of one range of documents (their texts read from the store
+    when the driver let them go)."""
+    plan, ids, removed, spans, store = shared
+    first, docs = item
+    if store is not None:
+        texts = store.texts(first, first + len(docs))
+        docs = [attrs.evolve(d, text=t) for d, t in zip(docs, texts, strict=True)]
+    return emit.write_piece(plan, docs, first, ids, removed, spans)

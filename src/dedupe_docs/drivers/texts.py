@@ -35,6 +35,18 @@ def encode(text: str) -> tuple[int, bytes]:
 
 
 @attrs.frozen(eq=False)
+class Lengths:
+    """What a driver keeps of texts it let go once they were in a shared :class:`TextStore`:
+    each document's length in characters and in UTF-8 bytes (for progress)."""
+
+    chars: list[int]
+    utf8: list[int]
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+
+@attrs.frozen(eq=False)
 class TextStore:
     """Every document's text, ``data[at[d]:at[d + 1]]`` at ``width[d]`` bytes a character."""
 

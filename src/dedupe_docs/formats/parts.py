@@ -27,6 +27,7 @@ go to matching parts, ``attributes/dedupe_docs/part-00000.jsonl``.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -159,6 +160,11 @@ class PartWriter:
         self.stack = contextlib.ExitStack()
         self.add_records: Callable[[Sequence[CleanedDocument]], None] | None = None
         self.attributes_file: IO[bytes] | None = None
+
+    def resume(self, first: int) -> None:
+        """Write from document ``first`` on, the first of a part (an emit task's share)."""
+        self.part = bisect.bisect_right(self.plan.bounds, first) - 2 if first else -1
+        self.n = first
 
     def add(self, cleaned: Sequence[CleanedDocument]) -> None:
         """Write the next documents of the corpus, each to its part."""

@@ -8,9 +8,11 @@ are pure, so a lost worker is simply retried (``max_retries``). No Ray Data, no 
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from dedupe_docs.errors import ConfigError
@@ -56,14 +58,42 @@ def check() -> None:
         raise ConfigError(INSTALL_HINT, "engine")
 
 
-def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R]:
-    """``[func(shared, item) for item in items]`` as Ray tasks, results in item order."""
+def _remote_task() -> Any:
     global _remote
     ray = init()
     if _remote is None:
         _remote = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False)(_task)
+    return _remote
+
+
+def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R]:
+    """``[func(shared, item) for item in items]`` as Ray tasks, results in item order."""
+    remote = _remote_task()
+    ray = _ray()
     ref = ray.put(shared)
-    return ray.get([_remote.remote(func, ref, item) for item in items])
+    return ray.get([remote.remote(func, ref, item) for item in items])  # type: ignore[no-any-return]
+
+
+def imap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, window: int) -> Iterator[R]:
+    """:func:`pmap`, each result yielded in item order as soon as it and those before it are
+    done, with at most ``window`` tasks under way (so their arguments and results do not pile
+    up in the object store while the caller works through them). Closing the generator
+    cancels the tasks under way."""
+    remote = _remote_task()
+    ray = _ray()
+    ref = ray.put(shared)
+    waiting = iter(items)
+    running = deque(remote.remote(func, ref, item) for item in itertools.islice(waiting, window))
+    try:
+        while running:
+            result = ray.get(running.popleft())
+            for item in waiting:
+                running.append(remote.remote(func, ref, item))
+                break
+            yield result
+    finally:  # the caller stopped early (a failure): the tasks under way are not wanted
+        for task in running:
+            ray.cancel(task)
 
 
 class Shared:

@@ -71,3 +71,16 @@ def imap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, jobs: int
                 running.append(pool.submit(func, shared, item))
                 break
             yield result
+
+
+def stream(
+    func: Callable[[Any, T], R], items: Sequence[T], shared: Any, window: int, engine: str
+) -> Iterator[R]:
+    """:func:`imap` as Ray tasks (``engine="ray"``, at most ``window`` under way) or on
+    ``window // 2`` threads: each result yielded in order as soon as it and those before it
+    are done."""
+    if engine == "ray":
+        from dedupe_docs.runtime import ray_engine
+
+        return ray_engine.imap(func, items, shared, window)
+    return imap(func, items, shared, max(1, window // 2))

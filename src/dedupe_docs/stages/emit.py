@@ -8,15 +8,17 @@ output keeps the document's paragraph shape and its own newline style.
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
+from dedupe_docs._version import __version__
 from dedupe_docs.errors import OutputError
 from dedupe_docs.formats.parts import PartsPlan, PartWriter
 from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_writer
@@ -24,7 +26,10 @@ from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
 from dedupe_docs.runtime import storage
 from dedupe_docs.runtime.remote import RemotePath
 from dedupe_docs.stages.decide import REASON_NAMES, RULE_NAMES, Spans, Units
-from dedupe_docs.types import CleanedDocument, Document, Kept, Removal, SourceRef
+from dedupe_docs.types import REASONS, CleanedDocument, Document, Kept, Removal, SourceRef
+
+if TYPE_CHECKING:
+    from dedupe_docs.config import Config
 
 
 def build(
@@ -167,6 +172,93 @@ def _breaks(whitespace: str) -> int:
     return whitespace.count("\n") + whitespace.count("\r") - whitespace.count("\r\n")
 
 
+PIECES = ".pieces"
+"""The folder, inside the output being written, where emit tasks leave their pieces."""
+JOINED = ("provenance.jsonl", "attributes.jsonl", "clean.jsonl")
+"""The files of JSON lines (uncompressed) that take lines from every part of the corpus:
+emit tasks write their share of each as a piece, which the driver joins."""
+
+
+@attrs.frozen(eq=False)
+class PiecePlan:
+    """What an emit task writes of its documents (:func:`write_piece`), as :class:`Writer`
+    takes it: into ``folder`` (the output folder being written: a local path, on a cluster one
+    every node shares), with the records' ``layout``, the ``shards`` read and the numbered
+    ``parts`` (their boundaries and format already known)."""
+
+    folder: str
+    text_field: str = "text"
+    drop_empty: bool = False
+    attributes: bool = False
+    layout: RecordLayout | None = None
+    shards: Mapping[str, Sequence[Shard]] | None = None
+    parts: PartsPlan | None = None
+
+
+@attrs.frozen
+class Piece:
+    """What an emit task wrote for documents ``first..first + documents``: its share of each
+    file of ``joined`` (``provenance.jsonl``, ``attributes.jsonl``, an uncompressed records
+    file), at ``<base>.<name>``; whether it opened the records file; the ``clean/`` text files,
+    shards and last numbered part it wrote whole in place; its totals for the report."""
+
+    first: int
+    documents: int
+    base: str
+    joined: tuple[str, ...]
+    records: bool
+    files: int
+    shards: frozenset[str]
+    last_part: int
+    totals: Totals
+
+
+def write_piece(
+    plan: PiecePlan,
+    docs: Sequence[Document],
+    first: int,
+    ids: Sequence[str],
+    removed: Units,
+    spans: Spans,
+) -> Piece:
+    """Build the cleaned documents ``docs`` (numbered ``first`` on in the corpus) and write
+    them with a :class:`Writer` of the output folder, except that the lines it would add to
+    the files every document shares (``JOINED``) go to piece files, which the driver joins in
+    corpus order (:meth:`Writer.add_piece`). A text file, a shard's output and a numbered part
+    are written whole in place, so the documents must hold whole shards and parts (and all
+    the records when they go to one compressed or Parquet file): then the output is what one
+    :class:`Writer` writes of the corpus, byte for byte. A task run again (its worker lost)
+    writes the same files again."""
+    if not Path(plan.folder).is_dir():  # never made again: only the run's own folder is removed
+        raise OutputError(f"{plan.folder}: the output folder being written is gone")
+    cleaned = assemble(docs, first, ids, removed, spans)
+    totals = Totals(plan.drop_empty)
+    totals.add(cleaned)
+    pieces = Path(plan.folder) / PIECES
+    pieces.mkdir(exist_ok=True)
+    base = f"{pieces}/{first:012d}"
+    with Writer(
+        Path(plan.folder),
+        text_field=plan.text_field,
+        layout=plan.layout,
+        dolma_attributes=plan.attributes,
+        drop_empty=plan.drop_empty,
+        shards=plan.shards,
+        parts=plan.parts,
+        piece=base,
+        first=first,
+    ) as writer:
+        writer.add(cleaned)
+        return writer.piece_done(first, len(cleaned), totals)
+
+
+def _append(target: IO[bytes], piece: str) -> None:
+    """Copy the file ``piece`` to the end of ``target``, then delete it."""
+    with open(piece, "rb") as f:  # noqa: PTH123
+        shutil.copyfileobj(f, target, 1 << 20)
+    Path(piece).unlink()
+
+
 class Writer:
     """Writes the output folder one batch of cleaned documents at a time, in corpus order, so
     a run need not hold the whole cleaned corpus: ``clean/`` files, the records file (or with
@@ -189,23 +281,28 @@ class Writer:
         drop_empty: bool = False,
         shards: Mapping[str, Sequence[Shard]] | None = None,
         parts: PartsPlan | None = None,
+        piece: str | None = None,
+        first: int = 0,
     ) -> None:
         self.folder, self.text_field = folder, text_field
         self.layout = layout or RecordLayout()
         self.drop_empty, self.dolma_attributes = drop_empty, dolma_attributes
         self.paths = _Paths()
         self.streams = contextlib.ExitStack()
-        self.provenance = self.streams.enter_context((folder / "provenance.jsonl").open("wb"))
+        self.piece = piece  # an emit task's: the JOINED files go to pieces named after it
+        self.joined: list[str] = []  # the JOINED files opened, in this order
+        self.provenance = self._open_joined("provenance.jsonl")
         self.attributes: IO[bytes] | None = None
         self.parted: PartWriter | None = None
         if parts is not None:  # every document to its numbered part
             self.parted = PartWriter(
                 folder, parts, text_field, attributes=dolma_attributes, drop_empty=drop_empty
             )
+            self.parted.resume(first)
             self.streams.callback(self.parted.close)
             self.layout = attrs.evolve(self.layout, shards=False)
         elif dolma_attributes and not self.layout.shards:  # with shards: once a document needs it
-            self.attributes = self.streams.enter_context((folder / "attributes.jsonl").open("wb"))
+            self.attributes = self._open_joined("attributes.jsonl")
         self.sharded: ShardWriter | None = None
         if self.layout.shards:
             self.sharded = ShardWriter(
@@ -218,6 +315,8 @@ class Writer:
             )
             self.streams.callback(self.sharded.close)
         self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
+        self.records_file: IO[bytes] | None = None  # the records file pieces are joined into
+        self.pieces_records = False  # whether an emit task opened the records file
         self.n_files = 0
         self.clean = f"{folder}/clean"
         self.made: set[str] = set()  # folders of clean/ made so far
@@ -240,6 +339,59 @@ class Writer:
         while len(self.pending) >= 2:  # at most two batches wait: memory stays bounded
             self.pending.popleft().result()
         self.pending.append(self.pool.submit(self._write, cleaned))
+
+    def _open_joined(self, name: str) -> IO[bytes]:
+        """Open ``name``, one of ``JOINED``: in an emit task, its piece instead."""
+        if self.piece is None:
+            return self.streams.enter_context((self.folder / name).open("wb"))
+        self.joined.append(name)
+        return self.streams.enter_context(open(f"{self.piece}.{name}", "wb"))  # noqa: PTH123
+
+    def piece_done(self, first: int, documents: int, totals: Totals) -> Piece:
+        """In an emit task, once its documents are added: close the files and say what was
+        written (:class:`Piece`)."""
+        self.streams.close()
+        return Piece(
+            first,
+            documents,
+            self.piece or "",
+            tuple(self.joined),
+            self.records is not None,
+            self.n_files,
+            frozenset(self.sharded.written) if self.sharded is not None else frozenset(),
+            self.parted.part if self.parted is not None else -1,
+            totals,
+        )
+
+    def claim(self, paths: Sequence[str]) -> None:
+        """Refuse, up front, ``clean/`` paths that :meth:`add` would refuse (see
+        :class:`_Paths`): emit tasks write their files in place."""
+        self.paths.add(paths)
+
+    def add_piece(self, piece: Piece) -> None:
+        """Join the next piece of the corpus that an emit task wrote (:func:`write_piece`) to
+        the output, deleting its files: the output is what :meth:`add` writes of the same
+        documents. Only for a local folder."""
+        while self.pending:
+            self.pending.popleft().result()
+        for name in piece.joined:
+            if name == "provenance.jsonl":
+                target = self.provenance
+            elif name == "attributes.jsonl":
+                if self.attributes is None:
+                    self.attributes = self._open_joined(name)
+                target = self.attributes
+            else:
+                if self.records_file is None:
+                    self.records_file = self._open_joined(name)
+                target = self.records_file
+            _append(target, f"{piece.base}.{name}")
+        self.pieces_records |= piece.records
+        self.n_files += piece.files
+        if self.sharded is not None:
+            self.sharded.written |= piece.shards
+        if self.parted is not None:
+            self.parted.part = max(self.parted.part, piece.last_part)
 
     def _write(self, cleaned: Sequence[CleanedDocument]) -> None:
         if self.parted is not None:
@@ -271,9 +423,13 @@ class Writer:
         self.n_files += len(files)
         if records:
             if self.records is None:
+                target = self.folder / self.layout.name
+                if self.piece is not None and self.layout.name in JOINED:  # uncompressed lines
+                    self.joined.append(self.layout.name)
+                    target = Path(f"{self.piece}.{self.layout.name}")
                 self.records = self.streams.enter_context(
                     record_writer(
-                        self.folder / self.layout.name,
+                        target,
                         self.text_field,
                         self.layout,
                         drop_empty=self.drop_empty,
@@ -283,8 +439,7 @@ class Writer:
         self.provenance.writelines(storage.dumps_line(c.provenance()) for c in cleaned)
         if self.dolma_attributes:
             if self.attributes is None and rest:
-                attributes = (self.folder / "attributes.jsonl").open("wb")
-                self.attributes = self.streams.enter_context(attributes)
+                self.attributes = self._open_joined("attributes.jsonl")
             if self.attributes is not None:
                 self.attributes.writelines(storage.dumps_line(dolma_attributes(c)) for c in rest)
 
@@ -302,7 +457,7 @@ class Writer:
         written = [f"clean/ ({n_files} files)"] if n_files else []
         if n_parts:
             written.append(f"clean/ ({n_parts} part{'s' * (n_parts > 1)})")
-        if self.records is not None:
+        if self.records is not None or self.pieces_records:
             written.append(self.layout.name)
         written += ["provenance.jsonl", "report.json"]
         if self.attributes is not None:
@@ -353,3 +508,54 @@ class _Paths:
             if path in self.folders:
                 inside = self.folders[path]
                 raise OutputError(f"clean/{inside}: {path} is both a file and a folder")
+
+
+class Totals:
+    """What a run's report adds up over its documents, one batch at a time: documents,
+    characters in and out, removed spans and characters by reason, and with ``drop_empty``
+    the documents not written because cleaning left them empty."""
+
+    def __init__(self, drop_empty: bool = False) -> None:
+        self.drop_empty = drop_empty
+        self.documents = self.chars_in = self.chars_out = self.changed = self.dropped = 0
+        self.removed_chars = dict.fromkeys(REASONS, 0)
+        self.removed_spans = dict.fromkeys(REASONS, 0)
+
+    def add(self, cleaned: list[CleanedDocument]) -> None:
+        self.documents += len(cleaned)
+        for c in cleaned:
+            self.chars_in += c.length
+            self.chars_out += len(c.text)
+            self.changed += bool(c.removed)
+            # a document with an output (a record or a text file) that cleaning left empty
+            if self.drop_empty and (c.record is not None or c.path is not None):
+                self.dropped += is_empty(c)
+            for r in c.removed:
+                self.removed_chars[r.reason] += r.end - r.start
+                self.removed_spans[r.reason] += 1
+
+    def report(self, config: Config, timings: dict[str, float]) -> dict[str, Any]:
+        """The totals, with the stage ``timings`` and the ``config``."""
+        return {
+            "version": __version__,
+            "documents": self.documents,
+            "chars_in": self.chars_in,
+            "chars_out": self.chars_out,
+            "removed_chars": self.removed_chars,
+            "removed_spans": self.removed_spans,
+            "documents_changed": self.changed,
+            "dropped_empty": self.dropped,
+            "timings": timings,
+            "config": config.to_json(),
+        }
+
+    def merge(self, other: Totals) -> None:
+        """Add the totals of another share of the documents (an emit task's)."""
+        self.documents += other.documents
+        self.chars_in += other.chars_in
+        self.chars_out += other.chars_out
+        self.changed += other.changed
+        self.dropped += other.dropped
+        for reason in REASONS:
+            self.removed_chars[reason] += other.removed_chars[reason]
+            self.removed_spans[reason] += other.removed_spans[reason]

@@ -299,11 +299,12 @@ def concat(parts: list[Signed]) -> Signed:
     return joiner.signed()
 
 
-def batches(texts: Sequence[str], target_chars: int = 1 << 22) -> list[range]:
-    """Cut document indices into consecutive batches of about ``target_chars`` characters."""
+def batches(texts: Sequence[str] | Sequence[int], target_chars: int = 1 << 22) -> list[range]:
+    """Cut document indices into consecutive batches of about ``target_chars`` characters
+    (``texts``: the documents' texts, or their lengths)."""
     out, start, size = [], 0, 0
     for i, t in enumerate(texts):
-        size += len(t)
+        size += t if isinstance(t, int) else len(t)
         if size >= target_chars:
             out.append(range(start, i + 1))
             start, size = i + 1, 0
