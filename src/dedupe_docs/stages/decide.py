@@ -552,6 +552,10 @@ def _unlike_symbols(
     currency signs and the like, not punctuation, which copies change freely. ``val <= (base
     + offset)`` is no copy of ``val >= (base - offset)``, though every word is the same."""
     (doc, start, end), (src_doc, src_start, src_end) = locations, sources
+    # A source span far longer or shorter than its copy holds other words (a sentence of a
+    # long line whose words align all over it): no word-for-word copy, and too big to slice.
+    length, src_length = end[units] - start[units], src_end[units] - src_start[units]
+    units = units[(src_length <= 2 * length + 64) & (length <= 2 * src_length + 64)]
     rows, targets, found = [], [], []
     columns = [c[units].tolist() for c in (doc, start, end, src_doc, src_start, src_end)]
     for u, d, a, b, sd, sa, sb in zip(units.tolist(), *columns, strict=True):
