@@ -5,9 +5,12 @@ Why: precision and recall need a ground truth. Every planted copy is recorded in
 "trap" paragraphs that share short common phrases (gold: nothing to remove), and "mosaic"
 paragraphs assembled from sentences of earlier documents plus new ones (gold: each copied sentence
 is a duplicate of its source; the new sentences, kind ``mosaic_new``, must stay). Documents are
-written one at a time, so a 1 GB corpus never sits in memory. Past the ~16 MB of unique prose a
-machine offers, later "generations" remap content words through a seeded vocabulary
-permutation: same sentence shapes and word statistics, new (still unique) text.
+written one at a time, so a 1 GB corpus never sits in memory. Past the unique prose a machine
+offers (18.5 MB on the machine of ``RESULTS.md``, most of it Debian's docs; the installed
+packages alone give several MB, more than the 2 MB gate corpus needs), later "generations"
+remap content words through a seeded vocabulary permutation: same sentence shapes and word
+statistics, new (still unique) text. The unplanted corpus (``planted=False``) does not remap:
+it ends where the pool ends.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ NEGATIVE = ("trap", "mosaic_new")  # gold spans that must be kept: removing them
 MIN_WORDS = 25
 MOSAIC_WORDS = (12, 20)  # words in a sentence a mosaic copies
 VERSION = 4  # bump when the output of the generator changes
-POOL_VERSION = 2  # bump when prose.py's selection changes
+POOL_VERSION = 3  # bump when prose.py's selection changes (part of the corpus parameters)
 _WORD = re.compile(r"\w+")
 _ALPHA = re.compile(r"[^\W\d_]{4,}")
 _STOP_WORDS = (  # frequent long words kept as they are when remapping generations
@@ -303,7 +306,7 @@ def generate(out: Path, size: int, seed: int = 0, planted: bool = True, jsonl: b
     Reuses an existing corpus when ``meta.json`` says it was made with the same parameters.
     """
     params = {"size": size, "seed": seed, "planted": planted, "jsonl": jsonl, "version": VERSION,
-              "mosaics": mosaics}
+              "pool": POOL_VERSION, "mosaics": mosaics}
     meta_path = out / "meta.json"
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())

@@ -7,6 +7,7 @@ import random
 import textwrap
 
 import dedupe_docs
+from dedupe_docs.stages import decide
 from tests.helpers.corpus import SEEDS
 
 P1 = (
@@ -99,6 +100,67 @@ def test_lines_that_differ_only_in_their_operators_are_not_copies() -> None:
     )
     out = dedupe_docs.clean([("btree", listing)])
     assert out[0].removed == ()
+
+
+def test_a_paragraph_copied_with_typos_in_its_first_and_last_words_is_a_copy() -> None:
+    para = (
+        "Default implementation of mapping the log record into a dictionary that is sent as "
+        "the CGI data to the server; override it in your own class. Contributed by Glasner."
+    )
+    typed = para.replace("Default", "Defalut").replace("Glasner", "Glanser")
+    a = f"The handler of the first page.\n{para}\nIts own closing words follow here.\n"
+    b = f"Another page about logging.\n{typed}\nAnd different closing words.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert removed(out[1], b) == [(typed, "a")]
+
+
+HANDLERS = (
+    "Handlers are called in the order they have been registered.\n"
+    "Note handlers can also be registered with the first and the last hooks.\n"
+    "All handlers registered with the first hook are called before handlers registered\n"
+    "with the plain hook which are called before handlers registered\n"
+    "with the last hook of the chain.\n"
+)
+
+
+def test_a_copy_runs_on_over_lines_whose_typos_cut_its_shingles() -> None:
+    # Two typos side by side at a line's end stop the passage there; the lines after it hold
+    # as many words as the source's, each differing by a typo or not at all.
+    typed = HANDLERS.replace("registered\nwith the plain", "regisetred\nwith the plain")
+    typed = typed.replace("hook which are called", "hook whcih are clled")
+    typed = typed.replace("the last hook of", "the lats hook of")
+    a = f"Signals of the first application.\n\n{HANDLERS}\nThe end of the first page.\n"
+    b = f"Another page about signals.\n\n{typed}\nAnd a different ending here.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert removed(out[1], b) == [(" ".join(typed.split()), "a")]
+
+
+def test_only_typos_continue_a_copy() -> None:
+    # Words one edit from their source's, of letters, and not too many: typos. A version, a
+    # name with underscores, a word two edits away, a word added: other text.
+    def typos(a: str, b: str, rest_of_line: bool = False) -> list[str] | None:
+        return decide._typo_words(a.casefold().split(), b.casefold().split(), rest_of_line)
+
+    assert typos("with the plain hook whcih are clled", "with the plain hook which are called") == [
+        "whcih",
+        "clled",
+    ]
+    assert typos("New in version 1 0", "New in version 1 3") is None
+    assert typos("the row_indices of the table", "the row_index of the table") is None
+    assert typos("this relation already exists", "this collation already exists") is None
+    assert typos("the hook is called", "the hook is not called") is None
+    assert typos("registred", "registered") is None  # one word in one: a label, unless
+    assert typos("registred", "registered", rest_of_line=True) == ["registred"]  # a line's rest
+
+
+def test_a_word_that_stands_elsewhere_in_the_page_is_no_typo() -> None:
+    # ``whcih`` is one edit from ``which``, but the page writes it again: a word of its own.
+    typed = HANDLERS.replace("registered\nwith the plain", "regisetred\nwith the plain")
+    typed = typed.replace("hook which are called", "hook whcih are called")
+    a = f"Signals of the first application.\n\n{HANDLERS}\nThe end of the first page.\n"
+    b = f"Another page about signals.\n\n{typed}\nThe whcih hook is new.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert "with the plain hook whcih are called before handlers registered" in out[1].text
 
 
 def test_a_short_wrapped_paragraph_copied_with_typos_is_a_copy() -> None:

@@ -17,8 +17,9 @@ from rapidfuzz import fuzz
 
 from dedupe_docs.config import Config
 
-# The word-by-word test of a fuzzy copy itself (rapidfuzz opcodes over folded words).
-from dedupe_docs.stages.decide import block_hashes, passage_cuts, reworded
+# The word-by-word test of a fuzzy copy itself (rapidfuzz opcodes over folded words), and the
+# growth of copies over kept neighbours that differ by typos (a pass over finished units).
+from dedupe_docs.stages.decide import block_hashes, continue_over_typos, passage_cuts, reworded
 from dedupe_docs.stages.kernels import SHORT_COPY_CHARS, SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
 from dedupe_docs.stages.normalize import verification_form
 from dedupe_docs.stages.segment import sentences
@@ -285,6 +286,11 @@ def decide(
             )
         )
         units = units.take(np.lexsort((units.start, units.doc)))
+    # The block of each unit: the last block of its document starting at or before it.
+    doc_base = np.concatenate(([0], np.cumsum([len(x) + 1 for x in texts])))
+    block_keys = doc_base[blk_doc] + s.blk_start
+    blocks = np.searchsorted(block_keys, doc_base[units.doc] + units.start, side="right") - 1
+    continue_over_typos(texts, units, blocks)
     return units
 
 

@@ -12,10 +12,12 @@ restores any removal whose source did not survive, until nothing changes.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
@@ -400,7 +402,10 @@ def decide(
         rule,
     )
     in_cut = np.flatnonzero(np.isin(parts.block, cut))
-    return _with_sentences(units, parts.block[in_cut], sentence_units.take(in_cut))
+    units, unit_blocks = _with_sentences(units, parts.block[in_cut], sentence_units.take(in_cut))
+    for unit, neighbour in continue_over_typos(texts, units, unit_blocks).tolist():
+        units.rule[unit] = units.rule[neighbour]
+    return units
 
 
 def wrapped_sentence_tokens(
@@ -437,11 +442,14 @@ def _rules(reason: np.ndarray, run_tokens: np.ndarray, config: Config) -> np.nda
     return np.where(reason == REPEAT, REPEATED, rule).astype(np.int8)
 
 
-def _with_sentences(units: Units, blocks: np.ndarray, parts: Units) -> Units:
+def _with_sentences(units: Units, blocks: np.ndarray, parts: Units) -> tuple[Units, np.ndarray]:
     """New columns: ``units``, one per block, with every block of ``blocks`` (ascending, one
-    entry per sentence) replaced by its sentences ``parts``. Blocks and their sentences are in
-    corpus order, so each row's place is known without sorting by document and offset."""
+    entry per sentence) replaced by its sentences ``parts``; and the block of each row. Blocks
+    and their sentences are in corpus order, so each row's place is known without sorting by
+    document and offset."""
     kept, at_kept, at_part, n = _places(len(units.doc), blocks)
+    row_blocks = np.empty(n, dtype=np.int64)
+    row_blocks[at_kept], row_blocks[at_part] = kept, blocks
     columns = []
     for field in attrs.fields(Units):
         old, new = getattr(units, field.name), getattr(parts, field.name)
@@ -449,7 +457,7 @@ def _with_sentences(units: Units, blocks: np.ndarray, parts: Units) -> Units:
         column[at_kept] = old[kept]
         column[at_part] = new
         columns.append(column)
-    return Units(*columns)
+    return Units(*columns), row_blocks
 
 
 def _places(n_blocks: int, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -987,6 +995,212 @@ def _similarities(targets: Sequence[str], sources: Sequence[str], config: Config
         ],
         dtype=np.float64,
     )
+
+
+TYPO_EDGE_MAX_CHARS = 2_000
+"""Characters from which a kept unit beside a copy is not compared with its source's
+continuation (a line or a sentence is much shorter)."""
+TYPO_NAME_LETTERS = 6
+"""Letters up to which a word one edit from its source's may be a name of its own (``rpad``
+for ``lpad``, ``chfn`` for ``chsh``) and counts as a typo only where neither document holds it
+elsewhere; one edit in a longer word rarely makes another word."""
+TYPO_EDGE_MIN_WORDS = 3
+"""Words a kept line beside a copy needs to continue it over typos (a line of one or two words
+beside a copy is a label, not a line the copy ran on into; the rest of a copied line may be a
+word)."""
+
+
+def _gap_kind(gap: str) -> int:
+    """What separates two pieces of text: -1 for more than white space, else how many line
+    breaks (at most two: a blank line)."""
+    return min(gap.count("\n"), 2) if not gap.strip() else -1
+
+
+def _words_after(text: str, n: int) -> tuple[int, int] | None:
+    """The span of the first ``n`` words of ``text`` past its leading white space, with the
+    marks around them up to white space."""
+    start = len(text) - len(text.lstrip())
+    found = list(itertools.islice(_WORDS.finditer(text, start), n))
+    if len(found) < n:
+        return None
+    end = found[-1].end()
+    return start, end + len(_TRAILING_MARKS.match(text[end : end + 8])[0])
+
+
+_WORDS_BACKWARD = regex.compile(r"(?r)\w+")
+
+
+def _words_before(text: str, n: int) -> tuple[int, int] | None:
+    """The span of the last ``n`` words of ``text`` before its trailing white space, with the
+    marks around them up to white space; none where they would start at its first character
+    (``text`` is a window: a word there may be cut)."""
+    end = len(text.rstrip())
+    found = list(itertools.islice(_WORDS_BACKWARD.finditer(text, 0, end), n))
+    if len(found) < n or found[-1].start() == 0:
+        return None
+    start = found[-1].start()
+    return start - len(_LEADING_MARKS.search(text[max(0, start - 8) : start])[0]), end
+
+
+_LETTERS = regex.compile(
+    r"[^\W\d_\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]+"
+)
+"""A word of letters of a script written with spaces between words (a run of Chinese or Thai
+letters is a phrase, and one letter more or less in it is another word)."""
+
+
+def _typo_words(words: list[str], source: list[str], rest_of_line: bool) -> list[str] | None:
+    """The words of case-folded ``words`` that are typos of ``source``'s, if those are all that
+    differ: as many words, and each that differs a word of letters one edit away from its
+    source's (one of them three letters long), at most one word in three unless ``words`` are
+    the rest of a copied line. A name, a number or a version that differs (``1.3`` for
+    ``1.0``, ``row_index`` for ``row_indices``) is other text."""
+    if len(words) != len(source):
+        return None
+    typos = []
+    for a, b in zip(words, source, strict=True):
+        if a == b:
+            continue
+        if not (_LETTERS.fullmatch(a) and _LETTERS.fullmatch(b)) or max(len(a), len(b)) < 3:
+            return None
+        if OSA.distance(a, b) > 1:
+            return None
+        typos.append(a)
+    if not typos or (3 * len(typos) > len(words) and not rest_of_line):
+        return None
+    return typos
+
+
+def _kept_neighbours(
+    units: Any, rows: np.ndarray, fuzzy: np.ndarray, blocks: np.ndarray
+) -> np.ndarray:
+    """Rows ``(unit, neighbour, forward)``: the kept units of the same document right after
+    (``forward`` 1) and right before (0) each of ``rows``, at most
+    :data:`TYPO_EDGE_MAX_CHARS` long, beside a copy with typos (``fuzzy``) or in the same
+    block (``blocks``: a copy cut short inside a line)."""
+    out = []
+    for step in (1, -1):
+        v = rows + step
+        inside = (v >= 0) & (v < len(units.doc))
+        u, v = rows[inside], v[inside]
+        ok = (units.doc[v] == units.doc[u]) & (units.reason[v] == KEEP)
+        ok &= units.end[v] - units.start[v] <= TYPO_EDGE_MAX_CHARS
+        ok &= fuzzy[u] | (blocks[u] == blocks[v])
+        forward = np.full(int(ok.sum()), int(step > 0))
+        out.append(np.stack([u[ok], v[ok], forward], axis=1))
+    return np.concatenate(out)
+
+
+def _continuation(
+    texts: Sequence[str], units: Any, u: int, v: int, forward: bool
+) -> tuple[str, bool, int, int, int, str] | None:
+    """Kept unit ``v`` beside removed unit ``u``, and the words that continue ``u``'s source on
+    that side, as many as ``v`` has, where white space alone separates each pair alike:
+    ``(v's text, whether it shares u's line, its source document, start, end, source
+    text)``."""
+    text = texts[int(units.doc[u])]
+    start, end = int(units.start[v]), int(units.end[v])
+    gap = text[int(units.end[u]) : start] if forward else text[end : int(units.start[u])]
+    kind = _gap_kind(gap)
+    piece = text[start:end]
+    words = len(_WORDS.findall(piece))
+    if kind < 0 or words < (TYPO_EDGE_MIN_WORDS if kind else 1):
+        return None
+    s_doc = int(units.src_doc[u])
+    reach = 2 * len(piece) + 64  # as far as the source's continuation may run
+    if forward:
+        at = int(units.src_end[u])
+        stop = at + reach
+        if s_doc == int(units.doc[u]):  # the source may not run into its own copy
+            stop = min(stop, start)
+        window = texts[s_doc][at:stop]
+        span = _words_after(window, words)
+        s_gap = window[: span[0]] if span else ""
+    else:
+        at = max(int(units.src_start[u]) - reach, 0)
+        window = texts[s_doc][at : int(units.src_start[u])]
+        span = _words_before(window, words)
+        s_gap = window[span[1] :] if span else ""
+    if span is None or _gap_kind(s_gap) != kind:
+        return None
+    if s_doc == int(units.doc[u]) and at + span[1] > start:
+        return None
+    return piece, kind == 0, s_doc, at + span[0], at + span[1], window[span[0] : span[1]]
+
+
+def _fuzzy_copies(units: Any) -> np.ndarray:
+    """Per unit, whether it is a duplicate in a run of one source document (units one after
+    the other) that holds a unit with a similarity below 1: a copy typed with typos."""
+    copy = (units.reason == DUPLICATE) & (units.src_doc >= 0)
+    starts = np.ones(len(copy), dtype=bool)
+    starts[1:] = ~copy[:-1] | (units.src_doc[1:] != units.src_doc[:-1])
+    starts[1:] |= units.doc[1:] != units.doc[:-1]
+    run = np.cumsum(starts) - 1
+    fuzzy = np.zeros(int(run[-1]) + 1 if len(run) else 0, dtype=bool)
+    fuzzy[run[copy & (units.similarity < 1.0)]] = True
+    return copy & fuzzy[run]
+
+
+def continue_over_typos(texts: Sequence[str], units: Any, blocks: np.ndarray) -> np.ndarray:
+    """Remove kept units that continue a neighbouring copy but for typos; returns them, each
+    beside the unit it continues (rows ``(unit, neighbour)``, in the order they were found).
+    ``blocks``: the block of each unit.
+
+    A copy typed with typos loses the shingles of every word a typo hit, so where two or three
+    such words fall together at a line's or a sentence's edge its passage stops short and the
+    rest of the line stays. A kept unit (a line or a sentence) right beside a removed copy,
+    with white space between them as between the same places of the source, is compared with
+    the words that continue the source there, as many as it has: it goes as a copy of them
+    when it differs word for word by typos only (:func:`_typo_words`), each short one a word
+    that neither document holds anywhere else (the similarity threshold does not apply: a
+    word with a typo is less than 90 % like its source). Units equal to their source's
+    continuation were kept by the other rules on purpose (a short line is no copy), so only
+    units with typos go. Growing goes on from each unit removed, until no neighbour verifies.
+    """
+    removed: list[tuple[int, int]] = []
+    folded: dict[int, str] = {}  # documents case-folded, where asked
+
+    def elsewhere(word: str, d: int, count: int) -> bool:
+        """Whether ``word`` stands in document ``d`` more than ``count`` times."""
+        if d not in folded:
+            folded[d] = texts[d][:].casefold()
+        if folded[d].count(word) <= count:  # a word is found as a substring too
+            return False
+        pattern = regex.compile(rf"(?<!\w){regex.escape(word)}(?!\w)")
+        return sum(1 for _ in itertools.islice(pattern.finditer(folded[d]), count + 1)) > count
+
+    fuzzy = _fuzzy_copies(units)
+    frontier = np.flatnonzero((units.reason == DUPLICATE) & (units.src_doc >= 0))
+    while len(frontier):
+        found = []
+        for u, v, forward in _kept_neighbours(units, frontier, fuzzy, blocks).tolist():
+            pair = _continuation(texts, units, u, v, forward)
+            if pair is not None:
+                found.append((u, v, *pair))
+        pieces, sources = [f[2] for f in found], [f[7] for f in found]
+        forms = zip(verification_forms(pieces), verification_forms(sources), strict=True)
+        grown = []
+        for (u, v, piece, in_line, s_doc, s_start, s_end, source), (a, b) in zip(
+            found, forms, strict=True
+        ):
+            if a == b or units.reason[v] != KEEP:
+                continue
+            own = _WORDS.findall(piece.casefold())
+            typos = _typo_words(own, _WORDS.findall(source.casefold()), in_line)
+            if typos is None or any(
+                elsewhere(w, s_doc, 0) or elsewhere(w, int(units.doc[v]), own.count(w))
+                for w in typos
+                if len(w) <= TYPO_NAME_LETTERS
+            ):
+                continue
+            units.reason[v], units.src_doc[v] = DUPLICATE, s_doc
+            units.src_start[v], units.src_end[v] = s_start, s_end
+            units.similarity[v] = round(fuzz.ratio(a, b) / 100, 4)
+            removed.append((v, u))
+            grown.append(v)
+            fuzzy[v] = True
+        frontier = np.array(grown, dtype=np.int64)
+    return np.array(removed, dtype=np.int64).reshape(-1, 2)
 
 
 @attrs.frozen(eq=False)
