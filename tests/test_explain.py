@@ -294,3 +294,64 @@ def test_explain_json_lines_follow_the_schema(fuzzy_out: Path) -> None:
     assert [(e["was"], e["now"]) for e in typos["edits"]] == [("ay", "ya"), ("it", "ti")]
     code, out, _ = invoke("explain", str(fuzzy_out), "x.txt", "--format", "json")
     assert {json.loads(line)["id"] for line in out.splitlines()} == {"x.txt"}
+
+
+def edits_on_words(old: str, new: str, context: tuple[str, str] = ("", "")) -> list[tuple]:
+    """The edits of :func:`diff.word_differences` as ``(tag, source words, copy words)``."""
+    return [
+        (tag, old[a0:a1], new[b0:b1])
+        for tag, a0, a1, b0, b1 in diff.word_differences(old, new, context)
+        if tag != "equal"
+    ]
+
+
+def test_word_differences_mark_whole_words() -> None:
+    """A synonym is one replaced word, a shuffled word one moved word, and an inserted or
+    deleted word one edit each; case, quotes and doubled letters are no difference."""
+    old = "The archive keeps every letter that the committee received."
+    assert edits_on_words(old, old.replace("keeps", "retains")) == [("replace", "keeps", "retains")]
+    assert edits_on_words(old, old.replace("keeps every", "every keeps")) == [
+        ("move", "every", "every")
+    ]
+    assert edits_on_words(old, old.replace("that the", "that, later, the").upper()) == [
+        ("insert", "", ", LATER,")
+    ]
+    assert edits_on_words(old, old.replace("every ", "")) == [("delete", "every", "")]
+    # Two neighbouring words moved together are one edit; a replaced run of words is one.
+    assert edits_on_words("a b c d e f", "a d e b c f") == [("move", "d e", "d e")]
+    assert edits_on_words(old, old.replace("keeps every", "holds on to each")) == [
+        ("replace", "keeps every", "holds on to each")
+    ]
+    # The punctuation around a quoted span matches, but is never deleted.
+    assert edits_on_words("the letter", "The Letter.", ("", ".")) == []
+    assert edits_on_words("the letter", "the letter", (". ", ".")) == []
+
+
+@given(
+    st.lists(st.sampled_from(["a", "B", "b", "cc", "c", ",", "d'e", "é"]), max_size=12),
+    st.lists(st.sampled_from(["a", "b", "C", "c", ".", ",", "d'e", "e"]), max_size=12),
+    st.sampled_from([" ", "  ", "\n"]),
+)
+def test_word_differences_account_for_every_word_once(
+    old_words: list[str], new_words: list[str], sep: str
+) -> None:
+    """The copy's text is tiled in order; each word of either text lies in exactly one
+    opcode; edits hold whole words; an equal opcode holds the same words, folded."""
+    old, new = " ".join(old_words), sep.join(new_words)
+    ops = diff.word_differences(old, new)
+    assert "".join(new[b0:b1] for *_, b0, b1 in ops) == new
+    words = diff._WORD
+    for text, side in ((old, 1), (new, 3)):
+        for m in words.finditer(text):
+            holding = [op for op in ops if op[side] <= m.start() and m.end() <= op[side + 1]]
+            assert len(holding) == 1, (old, new, m.group(), ops)
+    for tag, a0, a1, b0, b1 in ops:
+        if tag == "equal":
+            assert [diff.fold(w).text for w in words.findall(old[a0:a1])] == [
+                diff.fold(w).text for w in words.findall(new[b0:b1])
+            ]
+        else:
+            for text, lo, hi in ((old, a0, a1), (new, b0, b1)):
+                spans = [m.span() for m in words.finditer(text)]
+                if hi > lo:  # from the start of a word to the end of a word
+                    assert lo in {s for s, _ in spans} and hi in {e for _, e in spans}

@@ -5,6 +5,7 @@ whole dataset through an index, also from several processes at once."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from tests.helpers.invariants import check
 datasets = pytest.importorskip(
     "datasets", reason="Hugging Face datasets is not installed: pip install 'dedupe-docs[hf]'"
 )
+
+from datasets.fingerprint import Hasher  # noqa: E402
 
 import dedupe_docs  # noqa: E402
 from dedupe_docs.integrations.hf import (  # noqa: E402
@@ -146,3 +149,43 @@ def test_bad_columns_and_calls_are_named(ds: datasets.Dataset) -> None:
         dedupe_batches(index="somewhere")
     with pytest.raises(dedupe_docs.ConfigError, match="min_tokens"):
         dedupe_batches(min_tokens=-1)
+
+
+def test_clean_dataset_of_a_text_column_alone(docs: list[tuple[str, str]]) -> None:
+    """A dataset whose only column is the text comes back with that column cleaned."""
+    only = datasets.Dataset.from_dict({"text": [t for _, t in docs]})
+    out = clean_dataset(only, provenance_column="p")
+    assert out.column_names == ["text", "p"]
+    assert out["text"][:] == [c.text for c in dedupe_docs.clean(numbered(docs))]
+
+
+def test_a_second_identical_map_with_an_index_reads_the_cache(
+    docs: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    """The map function is fingerprinted by its settings: ``map`` called again with an equal
+    function over the same dataset reads its cache instead of adding the batches to the index
+    a second time; other settings make another function, which the index refuses (its batches
+    are in it already)."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"url": i, "text": t}) + "\n" for i, t in docs), encoding="utf-8"
+    )
+    ds = datasets.load_dataset(
+        "json", data_files=str(corpus), split="train", cache_dir=str(tmp_path / "cache")
+    )
+    index = tmp_path / "index"
+
+    def dedupe(column: str = "p") -> datasets.Dataset:
+        fn = dedupe_batches(provenance_column=column, index=index, batch="ds")
+        features = provenance_features(ds.features, column)
+        return ds.map(fn, batched=True, batch_size=40, with_indices=True, features=features)
+
+    assert Hasher.hash(dedupe_batches(index=index, batch="ds")) == Hasher.hash(
+        dedupe_batches(index=str(index), batch="ds")
+    )
+    first = dedupe()
+    again = dedupe()
+    assert again.cache_files == first.cache_files
+    assert again["p"][:] == first["p"][:] and again["text"][:] == first["text"][:]
+    with pytest.raises(dedupe_docs.ConfigError, match="'ds-000000000' is already in the index"):
+        dedupe("q")

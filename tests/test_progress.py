@@ -25,7 +25,7 @@ from dedupe_docs.cli import main
 from dedupe_docs.drivers import memory as drivers_memory
 from dedupe_docs.drivers import warmup
 from dedupe_docs.runtime import memory, ray_engine
-from dedupe_docs.runtime.progress import DELAY_ENV, Clock, StageBars, ticks
+from dedupe_docs.runtime.progress import DELAY_ENV, UNITS, Clock, StageBars, ticks
 from tests.helpers.corpus import SEEDS, planted
 
 ENV = {**os.environ, DELAY_ENV: "0"}  # show bars at once, even for 5 documents
@@ -145,6 +145,19 @@ def test_detect_and_decide_report_each_part_with_the_same_output(
             assert steps[0] == 0 and steps[-1] == 40 and len(set(steps)) > 5, (name, steps)
             assert steps == sorted(steps)
         assert [c.provenance() for c in dedupe_docs.clean(corpus, jobs=jobs)] == whole
+
+
+def test_the_reworded_stage_reports_its_documents(tmp_path: Path, paragraphs: list[str]) -> None:
+    """With ``reuse="paraphrase"`` the reworded stage has a bar of its own between decide and
+    write, in documents, that moves on while it verifies and ends with all of them done."""
+    corpus = planted(paragraphs, 200, seed=3)
+    calls = calls_of(corpus, tmp_path / "o", Config(reuse="paraphrase"))
+    ends = last_of_each(calls)
+    assert list(ends) == ["read", "sign", "index", "detect", "decide", "reworded", "write"]
+    assert ends["reworded"] == (200, 200)
+    steps = [done for stage, done, total in calls if stage == "reworded" and total == 200]
+    assert steps[0] == 0 and steps == sorted(steps) and len(set(steps)) > 2, steps
+    assert "reworded" in UNITS
 
 
 def test_bounded_runs_report_sign_in_bytes_then_batches(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dedupe_docs
+from dedupe_docs.report.explain import explain_documents
+from dedupe_docs.report.render import render
 from dedupe_docs.stages import reworded
 from tests.helpers.clihelp import invoke
 from tests.helpers.corpus import prose_paragraphs
@@ -238,5 +241,95 @@ def test_the_command_line_option_and_explain(tmp_path: Path) -> None:
         assert len(rows[1]["removed"]) == removed
     (record,) = rows[1]["removed"]
     assert record["rule"] == "reworded" and record["source"]["id"] == "a.txt"
-    code, shown, _ = invoke("explain", str(tmp_path / "paraphrase"), "--rule", "reworded")
-    assert code == 0 and "reworded" in shown and "archive" in shown
+    out = str(tmp_path / "paraphrase")
+    code, shown, _ = invoke("explain", out, "--rule", "reworded")
+    assert code == 0, shown
+    head, body = shown.split("\n", 1)
+    assert head.startswith("b.txt:1 [") and "duplicate (reworded)" in head
+    assert head.endswith("of a.txt:2 [73:510] (7 word edits: 7 replaced)")
+    assert re.findall(r"\[-([^]]*)-\]\{\+([^}]*)\+\}", body) == SYNONYMS
+    assert "The archive [-keeps-]{+retains+} every letter" in body
+    code, shown, _ = invoke("explain", out, "--rule", "reworded", "--format", "line")
+    assert code == 0 and shown.count("\n") == 1
+    assert shown.rstrip().endswith(
+        ": 7 word edits: 7 replaced: The archive [-keeps-]{+retains+} every letter… | "
+        "…received during the [-dispute-]{+conflict+}, sorted by the… | "
+        "…Members who [-want-]{+wish+} to read the… (+4 more)"
+    )
+    code, shown, _ = invoke("explain", out, "--rule", "reworded", "--format", "json")
+    (row,) = [json.loads(line) for line in shown.splitlines()]
+    assert [(e["tag"], e["was"], e["now"]) for e in row["edits"]] == [
+        ("replace", was, now) for was, now in SYNONYMS
+    ]
+    source = (corpus / "a.txt").read_text(encoding="utf-8")
+    for edit in row["edits"]:
+        assert source[slice(*edit["source"])] == edit["was"]
+    # The HTML report's side-by-side pair marks the same whole words.
+    page = tmp_path / "report.html"
+    assert invoke("report", out, "--html", str(page))[0] == 0
+    data = page.read_text(encoding="utf-8").split('id="dd-data">', 1)[1].split("</script>")[0]
+    docs = json.loads(data)["docs"]
+    (span,) = docs[1]["removed"]
+    copy = (corpus / "b.txt").read_text(encoding="utf-8")[span[0] : span[1]]
+    quoted = source[span[4] : span[5]]
+    assert [(quoted[a0:a1], copy[b0:b1], moved) for a0, a1, b0, b1, moved in span[7]] == [
+        (was, now, 0) for was, now in SYNONYMS
+    ]
+
+
+SYNONYMS = [
+    ("keeps", "retains"),
+    ("dispute", "conflict"),
+    ("want", "wish"),
+    ("because", "since"),
+    ("fragile", "delicate"),
+    ("recorded", "logged"),
+    ("returned", "given back"),
+]
+"""The words the ``synonyms`` copy replaced, in order."""
+SHUFFLED = [
+    "every",
+    "committee",
+    "by",
+    "it",
+    "to",
+    "the",
+    "papers",
+    "leave",
+    "in",
+    "of",
+    "for",
+    "the",
+    "archive",
+]
+"""The words of the ``shuffled`` copy found at another place than in the source (of each pair
+of swapped words, the one the longest common run of words leaves out)."""
+
+
+@pytest.mark.parametrize("kind", sorted(COPIES))
+def test_explain_shows_a_reworded_copy_word_by_word(kind: str) -> None:
+    """``explain`` compares a reworded copy on words: a synonym is one replaced word, a word
+    moved a place or two one moved word, an inserted or a dropped word one edit; no edit cuts
+    a word, and the shuffled copy is all moves."""
+    texts = {"a": SOURCE_DOC, "b": BEFORE + COPIES[kind] + AFTER + "\n"}
+    (e,) = explain_documents(dedupe_docs.clean(list(texts.items()), reuse="paraphrase"), texts)
+    assert e.rule == "reworded" and e.by_words
+    edits = [(tag, e.source_text[a0:a1], e.text[b0:b1]) for tag, a0, a1, b0, b1 in e.differences()]
+    if kind == "synonyms":
+        assert edits == [("replace", was, now) for was, now in SYNONYMS]
+    elif kind == "shuffled":
+        assert edits == [("move", word, word) for word in SHUFFLED]
+        shown = render(e, color=False)
+        assert "(13 word edits: 13 moved)" in shown.split("\n")[0]
+        assert "The archive {~every~} keeps letter that the {~committee~} branch" in shown
+    else:
+        words = SOURCE.split()
+        dropped = [w.rstrip(".,") for i, w in enumerate(words) if i % 6 == 2]
+        dropped[3] = "arrived."  # the full stop after it goes with it
+        assert [was for tag, was, _ in edits if tag == "delete"] == dropped
+        extra = ["still", "really", "often", "later", "also", "quite"]
+        assert [now for tag, _, now in edits if tag == "insert"] == [
+            extra[i // 6 % 6] for i in range(len(words)) if i % 6 == 5
+        ]
+        assert {tag for tag, _, _ in edits} == {"insert", "delete"}
+        assert "sorted [-by-] the date" in render(e, color=False)

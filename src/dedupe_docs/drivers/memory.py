@@ -181,7 +181,7 @@ def decisions(
     del store
     if config.reuse == "paraphrase":  # a stage of its own in the timings
         clock.lap("decide")
-        units = reworded.find(signed, texts, units, config)
+        units = reworded.find(signed, texts, units, config, progress)
         clock.lap("reworded", removed_units=int(np.count_nonzero(units.rule == decide.REWORDED)))
     chars = texts.chars if isinstance(texts, Lengths) else [len(t) for t in texts]
     lengths = np.array(chars, dtype=np.int64)

@@ -9,7 +9,9 @@
   ``index`` each batch is cleaned against every batch before it and added to the index, so the
   scope is the whole dataset in row order; the index is locked while one batch reads and
   updates it, so ``num_proc > 1`` is safe, but which copy survives then depends on the order
-  the processes reach the index (``num_proc=1`` gives the same result on every run).
+  the processes reach the index (``num_proc=1`` gives the same result on every run). The
+  function is a :class:`BatchDedupe`, which pickles to its settings alone, so datasets can
+  fingerprint it: a second ``map`` with equal settings over the same dataset reads the cache.
 
 Rows are named by their ``id_column``, or by their row number when there is none; a removed
 span's ``source.id`` is that name.
@@ -18,8 +20,10 @@ span's ``source.id`` is that name.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
+
+import attrs
 
 try:
     import datasets
@@ -77,8 +81,13 @@ def clean_dataset(
     texts = list(ds[text_column])
     ids = _ids(list(ds[id_column]) if id_column else None, range(len(texts)))
     cleaned = dedupe_docs.clean(_documents(ids, texts), _config(config, overrides))
-    out = ds.remove_columns([text_column]).add_column(
-        text_column, [c.text for c in cleaned], feature=ds.features[text_column]
+    # The cleaned column goes in beside the text before the text goes: a dataset left with no
+    # column would have no rows to add a column to.
+    spare = "_" + "_".join(ds.column_names)
+    out = (
+        ds.add_column(spare, [c.text for c in cleaned], feature=ds.features[text_column])
+        .remove_columns([text_column])
+        .rename_column(spare, text_column)
     )
     if provenance_column is not None:
         records = [_provenance(c) for c in cleaned]
@@ -96,36 +105,66 @@ def dedupe_batches(
     index: str | os.PathLike[str] | None = None,
     batch: str | None = None,
     **overrides: Any,
-) -> Callable[..., dict[str, list[Any]]]:
+) -> BatchDedupe:
     """A function for ``ds.map(fn, batched=True, with_indices=True)`` that cleans each batch
     (see the module's documentation for the scope) and returns every column: the text column
     cleaned, the others as they came, and ``provenance_column`` when given (pass
     ``features=provenance_features(ds.features, column)`` to ``map`` to fix its type).
 
     With ``index`` (a folder) and ``batch`` (a name for this pass), each map batch is cleaned
-    against the index and added to it as batch ``NAME-FIRSTROW``.
+    against the index and added to it as batch ``NAME-FIRSTROW``. Equal settings give equal
+    functions, which datasets fingerprints alike (see :class:`BatchDedupe`).
     """
-    settings = _config(config, overrides)
     if (index is None) != (batch is None):
         raise ConfigError("`index` and `batch` go together: the folder and this pass's name")
+    return BatchDedupe(
+        _config(config, overrides),
+        text_column,
+        id_column,
+        provenance_column,
+        None if index is None else os.fspath(index),
+        batch,
+    )
 
-    def dedupe(rows: dict[str, list[Any]], indices: Sequence[int] | None = None) -> dict[str, Any]:
-        _check_columns(list(rows), text_column, id_column, provenance_column)
-        if indices is None and (index is not None or id_column is None):
+
+@attrs.frozen
+class BatchDedupe:
+    """The function :func:`dedupe_batches` gives ``map``: its settings, and a call that cleans
+    one batch.
+
+    It holds nothing but its settings and the dedupe_docs version, so it pickles (and datasets
+    hashes it) the same in every process and on every run: ``map`` finds the result of an
+    earlier call with equal settings over the same dataset in its cache instead of cleaning
+    again (with an index, cleaning again would add the same batches twice, which the index
+    refuses). A new dedupe_docs version is another function, so its results are not reused.
+    """
+
+    config: Config
+    text_column: str = "text"
+    id_column: str | None = None
+    provenance_column: str | None = None
+    index: str | None = None
+    batch: str | None = None
+    version: str = dedupe_docs.__version__
+
+    def __call__(
+        self, rows: dict[str, list[Any]], indices: Sequence[int] | None = None
+    ) -> dict[str, Any]:
+        """The batch ``rows`` (columns of values) cleaned; ``indices`` are their row numbers."""
+        _check_columns(list(rows), self.text_column, self.id_column, self.provenance_column)
+        if indices is None and (self.index is not None or self.id_column is None):
             raise ConfigError("call `map` with `with_indices=True`: rows are named by their number")
-        texts = rows[text_column]
-        docs = _documents(_ids(rows[id_column] if id_column else None, indices or ()), texts)
-        if index is None:
-            cleaned = dedupe_docs.clean(docs, settings)
+        given = rows[self.id_column] if self.id_column else None
+        docs = _documents(_ids(given, indices or ()), rows[self.text_column])
+        if self.index is None:
+            cleaned = dedupe_docs.clean(docs, self.config)
         else:
-            name = f"{batch}-{indices[0] if indices else 0:09d}"
-            cleaned = dedupe_docs.clean(docs, settings, index=index, batch=name)
-        out = {**rows, text_column: [c.text for c in cleaned]}
-        if provenance_column is not None:
-            out[provenance_column] = [_provenance(c) for c in cleaned]
+            name = f"{self.batch}-{indices[0] if indices else 0:09d}"
+            cleaned = dedupe_docs.clean(docs, self.config, index=self.index, batch=name)
+        out = {**rows, self.text_column: [c.text for c in cleaned]}
+        if self.provenance_column is not None:
+            out[self.provenance_column] = [_provenance(c) for c in cleaned]
         return out
-
-    return dedupe
 
 
 def provenance_features(features: datasets.Features, column: str) -> datasets.Features:

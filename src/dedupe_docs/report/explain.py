@@ -19,7 +19,7 @@ import attrs
 
 from dedupe_docs.errors import InputError
 from dedupe_docs.formats.shards import is_glob
-from dedupe_docs.report.diff import Opcode, differences
+from dedupe_docs.report.diff import Opcode, compare
 from dedupe_docs.runtime import storage
 from dedupe_docs.runtime.remote import is_url
 from dedupe_docs.stages.read import Hashes, read_all
@@ -70,10 +70,12 @@ class Explanation:
     ``line``/``end_line`` (and ``source_line``/``source_end_line``) are 1-based line numbers of
     the first and last character. ``diff`` holds the opcodes turning ``source_text`` into
     ``text`` (:func:`dedupe_docs.report.diff.differences`: computed on the folded texts, so case,
-    spacing, quotes and doubled letters are no difference; offsets into the original texts); it
-    is empty for boilerplate. ``identical``: the removed text is character for character the
-    text it repeats (a quoted span starts and ends with a word: the punctuation around it in
-    its document counts as part of it).
+    spacing, quotes and doubled letters are no difference; offsets into the original texts); for
+    a copy removed by the ``reworded`` rule it is on words
+    (:func:`dedupe_docs.report.diff.word_differences`: replaced, inserted, deleted and moved
+    words, see :attr:`by_words`); it is empty for boilerplate. ``identical``: the removed text
+    is character for character the text it repeats (a quoted span starts and ends with a word:
+    the punctuation around it in its document counts as part of it).
     """
 
     id: str
@@ -95,6 +97,12 @@ class Explanation:
     def differences(self) -> list[Opcode]:
         """The opcodes that are not ``equal``: the real edits."""
         return [op for op in self.diff if op[0] != "equal"]
+
+    @property
+    def by_words(self) -> bool:
+        """The differences are on whole words: the copy was reworded (shuffled, synonyms), so
+        a changed word is one edit, not a few changed letters."""
+        return self.rule == "reworded"
 
 
 def explain_documents(
@@ -153,7 +161,7 @@ def explain_documents(
                 src_line,
                 src_end,
                 r.similarity,
-                differences(quoted, removed, around),
+                compare(quoted, removed, around, words=r.rule == "reworded"),
                 _identical(quoted, removed, around),
                 r.rule,
             )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dedupe_docs._version import __version__
-from dedupe_docs.report.diff import differences
+from dedupe_docs.report.diff import compare
 from dedupe_docs.report.explain import (
     Provenance,
     punctuation_around,
@@ -34,7 +34,7 @@ from dedupe_docs.types import REASONS, RULES
 TOP = 20
 EXCERPT = 160
 MAX_DIFF_CHARS = 20_000
-"""Pairs longer than this (either side) get no character diff in the page."""
+"""Pairs longer than this (either side) get no diff in the page."""
 
 
 _RULE_NAMES = list(RULES)
@@ -115,9 +115,10 @@ def _data(provenance: Sequence[Provenance], texts: Mapping[str, str]) -> dict[st
                 new = text[r.start : r.end]
                 if old != new and max(len(old), len(new)) <= MAX_DIFF_CHARS:
                     around = punctuation_around(whole, r.source)
+                    ops = compare(old, new, around, words=r.rule == "reworded")
                     span[7] = [
-                        [a0, a1, b0, b1]
-                        for tag, a0, a1, b0, b1 in differences(old, new, around)
+                        [a0, a1, b0, b1, int(tag == "move")]
+                        for tag, a0, a1, b0, b1 in ops
                         if tag != "equal"
                     ]
             spans.append(span)
@@ -276,6 +277,7 @@ margin:.6em 0}
 padding:.5em;max-height:24em;overflow:auto;overflow-wrap:anywhere;min-width:0}
 .pair del{background:#ffcdd2;text-decoration:line-through}
 .pair ins{background:#a5d6a7;text-decoration:none}
+.pair .mv{background:#b3e5fc;text-decoration:none}
 .pager button{font:inherit;margin:0 .3em}
 """
 
@@ -346,9 +348,13 @@ function renderList() {
 function withDiff(text, ranges, tag) {
   const box = el("div");
   let pos = 0;
-  for (const [s, e] of ranges) {
+  for (const [s, e, moved] of ranges.slice().sort((x, y) => x[0] - y[0])) {
     if (s > pos) box.append(text.slice(pos, s));
-    if (e > s) box.append(el(tag, "", text.slice(s, e)));
+    if (e > s) {
+      const m = el(tag, moved ? "mv" : "", text.slice(s, e));
+      if (moved) m.title = "moved";
+      box.append(m);
+    }
     pos = Math.max(pos, e);
   }
   box.append(text.slice(pos));
@@ -393,8 +399,8 @@ function renderDoc(i, at) {
     sec.append(el("h3", "", "Fuzzy matches: removed copy beside its source"));
     for (const [s, e, why, src, ss, se, sim, ops] of fuzzy) {
       const pair = el("div", "pair");
-      const removed = withDiff(text.slice(s, e), ops.map(o => [o[2], o[3]]), "ins");
-      const source = withDiff(D.texts[src].slice(ss, se), ops.map(o => [o[0], o[1]]), "del");
+      const removed = withDiff(text.slice(s, e), ops.map(o => [o[2], o[3], o[4]]), "ins");
+      const source = withDiff(D.texts[src].slice(ss, se), ops.map(o => [o[0], o[1], o[4]]), "del");
       const head = "removed [" + s + ":" + e + "], similarity " + sim.toFixed(2) + "\\n";
       removed.prepend(el("b", "", head));
       source.prepend(el("b", "", "source " + D.docs[src].id + " [" + ss + ":" + se + "]\\n"));

@@ -51,7 +51,9 @@ def format_explanation(e: Explanation, form: Form, *, color: bool = False) -> st
 def render(e: Explanation, *, color: bool) -> str:
     """An explanation as text: a header line, then the removed text indented, with the
     edits from its source marked — ``[-source only-]{+removed copy only+}`` in plain text,
-    red struck-through and green underlined on a terminal."""
+    red struck-through and green underlined on a terminal. A reworded copy is compared word
+    by word, and a word of the source found at another place of the copy is marked there as
+    moved: ``{~word~}`` (cyan underlined on a terminal)."""
     head = _head(e, color)
     if e.source is not None:
         head += f" ({_sameness(e)})"
@@ -101,7 +103,9 @@ def to_json(e: Explanation) -> dict[str, Any]:
     ``identical`` is true when the removed text is its source character for character;
     ``edits`` are the real edits (case, spacing, quotes and doubled letters are none), each
     with its range in the source (``source``) and in the removed document (``text``), the
-    source's characters (``was``) and the copy's (``now``); ``text`` is the removed text.
+    source's characters (``was``) and the copy's (``now``); ``text`` is the removed text. For a
+    copy removed by the ``reworded`` rule the edits are whole words, and ``tag`` may also be
+    ``move``: the words ``was`` of the source stand at ``text`` in the copy.
     """
     source: dict[str, Any] | None = None
     if e.source is not None:
@@ -155,8 +159,16 @@ def _head(e: Explanation, color: bool) -> str:
     return head
 
 
+_WORD_EDITS = {"move": "moved", "replace": "replaced", "insert": "inserted", "delete": "deleted"}
+
+
 def _sameness(e: Explanation) -> str:
-    n = len(e.differences())
+    edits = e.differences()
+    n = len(edits)
+    if n and e.by_words:
+        tags = [op[0] for op in edits]
+        counts = ", ".join(f"{tags.count(t)} {v}" for t, v in _WORD_EDITS.items() if t in tags)
+        return f"{n} word edit{'s' * (n > 1)}: {counts}"
     if n:
         return f"{n} edit{'s' * (n > 1)}"
     if e.identical:
@@ -170,7 +182,8 @@ def _where(doc: str, line: int | None, end_line: int | None, start: int, end: in
 
 
 def _marked(e: Explanation, color: bool, lo: int, hi: int) -> str:
-    """The removed text from ``lo`` to ``hi`` with the edits that touch it marked."""
+    """The removed text from ``lo`` to ``hi`` with the edits that touch it marked (a deleted
+    word between two words of a reworded copy stands apart from them)."""
     old, new = e.source_text or "", e.text
     out = []
     for tag, a0, a1, b0, b1 in e.diff:
@@ -179,9 +192,18 @@ def _marked(e: Explanation, color: bool, lo: int, hi: int) -> str:
         if tag == "equal":
             out.append(new[max(b0, lo) : min(b1, hi)])
             continue
+        if tag == "move":
+            moved = new[b0:b1]
+            out.append(style(moved, fg="cyan", underline=True) if color else f"{{~{moved}~}}")
+            continue
         if a1 > a0:
             gone = old[a0:a1]
-            out.append(style(gone, fg="red", strikethrough=True) if color else f"[-{gone}-]")
+            marked = style(gone, fg="red", strikethrough=True) if color else f"[-{gone}-]"
+            if e.by_words and b0 == b1:
+                space_before = b0 > lo and not new[b0 - 1].isspace()
+                space_after = b0 < min(hi, len(new)) and not new[b0].isspace()
+                marked = " " * space_before + marked + " " * space_after
+            out.append(marked)
         if b1 > b0:
             added = new[b0:b1]
             out.append(

@@ -2,10 +2,11 @@
 
 The pipeline knows nothing about terminals. It calls ``progress(stage, done, total)`` as a stage
 goes on, in the stage's unit (:data:`UNITS`: bytes of text for ``read`` and ``sign``, documents
-for ``detect``, ``decide`` and ``write``); :class:`Stages` makes every stage end with
-``done == total``; :class:`StageBars` turns the calls into one tqdm bar per stage on stderr,
-shown only when stderr is a terminal and the run has lasted about a second. :class:`Clock`
-times the stages and logs each one's time and counts (``dedupe-docs -v`` shows them).
+for ``detect``, ``decide``, ``reworded`` (with ``reuse="paraphrase"``) and ``write``);
+:class:`Stages` makes every stage end with ``done == total``; :class:`StageBars` turns the
+calls into one tqdm bar per stage on stderr, shown only when stderr is a terminal and the run
+has lasted about a second. :class:`Clock` times the stages and logs each one's time and counts
+(``dedupe-docs -v`` shows them).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ UNITS = {
     "sign": "B",
     "detect": "doc",
     "decide": "doc",
+    "reworded": "doc",
     "write": "doc",
     "clean": "batch",
 }

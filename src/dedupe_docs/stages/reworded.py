@@ -48,6 +48,7 @@ import numpy as np
 import regex
 
 from dedupe_docs.config import Config
+from dedupe_docs.runtime.progress import BATCH, Progress, stage
 from dedupe_docs.stages.decide import DUPLICATE, KEEP, NO_RULE, REWORDED, Units
 from dedupe_docs.stages.sign import Signed
 
@@ -361,11 +362,19 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def passages(
-    s: Signed, texts: Sequence[str], units: Units, config: Config
+    s: Signed,
+    texts: Sequence[str],
+    units: Units,
+    config: Config,
+    progress: Progress | None = None,
 ) -> list[tuple[int, int, int, int, int, int, float]]:
     """Verified reworded passages, as ``(doc, start, end, source doc, source start, source
     end, similarity)`` in characters, sorted by document and start, not overlapping. A
-    passage needs ``MIN_WORDS`` content words that ``units`` keep."""
+    passage needs ``MIN_WORDS`` content words that ``units`` keep. ``progress`` hears of stage
+    ``reworded`` in documents: the candidates are verified document by document, which is
+    where the time goes."""
+    n_docs = len(texts)
+    stage(progress, "reworded", 0, n_docs)
     at, word = words(s, texts)
     if not len(at):
         return []
@@ -400,9 +409,13 @@ def passages(
     by_pair = itertools.groupby(
         pieces, key=lambda piece: int(np.searchsorted(bounds, piece[0], "right"))
     )
+    reported = 0
     for _, runs in by_pair:
         runs = list(runs)
         lo = int(runs[0][0])
+        if int(t_doc[lo]) >= reported + BATCH:  # the documents before this one are done
+            reported = int(t_doc[lo])
+            stage(progress, "reworded", reported, n_docs)
         doc_end = int(np.searchsorted(word_doc, word_doc[target[lo]], "right")) - 1
         src_end = int(np.searchsorted(word_doc, word_doc[source[lo]], "right")) - 1
         spans = sorted(
@@ -538,6 +551,15 @@ def _cut(
     return pieces
 
 
-def find(s: Signed, texts: Sequence[str], units: Units, config: Config) -> Units:
-    """``units`` with the corpus's reworded copies removed (see the module)."""
-    return apply(units, texts, passages(s, texts, units, config))
+def find(
+    s: Signed,
+    texts: Sequence[str],
+    units: Units,
+    config: Config,
+    progress: Progress | None = None,
+) -> Units:
+    """``units`` with the corpus's reworded copies removed (see the module); ``progress``
+    hears of stage ``reworded``, in documents, ending with all of them done."""
+    found = apply(units, texts, passages(s, texts, units, config, progress))
+    stage(progress, "reworded", len(texts), len(texts))
+    return found
