@@ -110,6 +110,77 @@ def test_overwrite_refuses_an_output_holding_a_foreign_file(tmp_path: Path) -> N
     assert report_of(out)["run_id"] != before
 
 
+def make_shards(tmp_path: Path) -> Path:
+    """A folder of JSON-lines shards, one in a nested folder."""
+    src = tmp_path / "shards"
+    (src / "sub").mkdir(parents=True, exist_ok=True)
+    for name in ("a.jsonl", "sub/b.jsonl"):
+        rows = [{"id": f"{name}{i}", "text": f"{PARA} Row {i}.\n"} for i in range(3)]
+        (src / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return src
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "clean/notes.md",
+        "clean/sub/notes.md",
+        "clean/sub/deeper/notes.md",
+        "attributes/notes.md",
+        "attributes/dedupe_docs/sub/notes.md",
+        "mine/notes.md",
+    ],
+)
+def test_overwrite_refuses_an_output_holding_a_nested_foreign_file(
+    tmp_path: Path, foreign: str
+) -> None:
+    """A file the user put anywhere below an output, not only at its top, is never deleted:
+    ``--overwrite`` compares the whole tree with the files ``report.json`` says the run wrote."""
+    src, out = make_shards(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out), "--dolma-attributes")[0] == 0
+    made = [p for p in (out / foreign).parents if not p.exists()]  # the user's folders
+    (out / foreign).parent.mkdir(parents=True, exist_ok=True)
+    (out / foreign).write_text("my notes\n")
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--overwrite", "--dolma-attributes")
+    assert code == 1 and err.count("\n") == 1
+    assert f"holds {foreign}, which dedupe-docs did not write" in err
+    assert (out / foreign).read_text() == "my notes\n"
+    (out / foreign).unlink()
+    for folder in made:
+        folder.rmdir()
+    assert invoke("clean", str(src), "--out", str(out), "--overwrite")[0] == 0
+    assert not (out / "attributes").exists()
+
+
+def test_overwrite_refuses_an_empty_folder_the_user_made_inside_an_output(tmp_path: Path) -> None:
+    src, out = make_shards(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out))[0] == 0
+    (out / "clean" / "drafts").mkdir()
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--overwrite")
+    assert code == 1 and "holds clean/drafts/, which dedupe-docs did not write" in err
+    assert (out / "clean" / "drafts").is_dir()
+
+
+def test_report_json_lists_the_files_the_run_wrote(tmp_path: Path) -> None:
+    src, out = make_shards(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out), "--dolma-attributes")[0] == 0
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert report_of(out)["files"] == [f for f in written if f != "report.json"]
+
+
+def test_overwrite_refuses_an_output_without_its_list_of_files(tmp_path: Path) -> None:
+    """An output whose report.json does not list its files (an older version wrote it, or
+    it was edited) cannot be checked file by file, so it is not replaced."""
+    src, out = make_input(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out))[0] == 0
+    report = report_of(out)
+    del report["files"]
+    (out / "report.json").write_text(json.dumps(report))
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--overwrite")
+    assert code == 1 and "does not list the files" in err and err.count("\n") == 1
+    assert (out / "clean" / "a.txt").exists()
+
+
 def test_overwrite_refuses_a_symlink_and_an_input_folder(tmp_path: Path) -> None:
     src = make_input(tmp_path)
     elsewhere = tmp_path / "elsewhere"
