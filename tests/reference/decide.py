@@ -1,4 +1,4 @@
-"""The per-block decide that :mod:`dedupe_docs.decide` batched and compiled: the reference its
+"""The per-block decide that :mod:`dedupe_docs.stages.decide` batched and compiled: the reference its
 batched slow path is tested against (tests/test_decide.py). One block at a time, one rapidfuzz
 call per comparison; otherwise the same rules.
 """
