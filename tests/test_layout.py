@@ -5,6 +5,8 @@ two modules together)."""
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -164,3 +166,50 @@ def test_each_folder_says_what_lives_there() -> None:
     for folder in ("runtime", "formats", "stages", "drivers", "report", "cli", "integrations"):
         doc = ast.get_docstring(ast.parse((PACKAGE / folder / "__init__.py").read_text()))
         assert doc, folder
+
+
+DOTTED = re.compile(r"(?<![\w/.])dedupe_docs(?:\.[A-Za-z_]\w*)+")
+"""A dotted name below the package, as docstrings and comments cite it."""
+MOD = re.compile(r":mod:`~?([\w.]+)`")
+
+
+def resolves(name: str) -> bool:
+    """Whether ``name`` (``dedupe_docs.stages.decide.settle``) is a module of the package or an
+    attribute of one."""
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            spec = importlib.util.find_spec(".".join(parts[:i]))
+        except ImportError:  # a parent is no package
+            spec = None
+        if spec is None:
+            continue
+        if i == len(parts):  # a module, not imported: an optional extra may be missing
+            return True
+        found: object = importlib.import_module(".".join(parts[:i]))
+        for part in parts[i:]:
+            if not hasattr(found, part):
+                return False
+            found = getattr(found, part)
+        return True
+    return False
+
+
+def test_every_module_named_in_docstrings_and_comments_exists() -> None:
+    """Every dotted name below the package and every :mod: reference (absolute, or relative with a
+    leading dot) in the sources and the tests names a real module or attribute: a module that
+    moved or went away leaves no stale pointer behind."""
+    tests = Path(__file__).parent
+    wrong = []
+    for path in sorted([*PACKAGE.rglob("*.py"), *tests.rglob("*.py")]):
+        inside = path.is_relative_to(PACKAGE)
+        package = ".".join(["dedupe_docs", *path.relative_to(PACKAGE).parts[:-1]]) if inside else ""
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            names = DOTTED.findall(line)
+            for target in MOD.findall(line):
+                if target.startswith("."):  # relative to the module's package
+                    names.append(package + target)
+                elif not target.startswith("dedupe_docs"):
+                    names.append(target)  # a bare name is not enough to find the module
+            wrong += [f"{path.name}:{n}: {name}" for name in names if not resolves(name)]
+    assert not wrong, wrong

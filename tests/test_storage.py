@@ -224,7 +224,11 @@ def test_overwrite_on_s3_replaces_only_an_output_of_dedupe_docs(s3: object, tmp_
     (few / "one.txt").write_text("A single document, alone in its folder.\n")
     dedupe_docs.run([few], out, overwrite=True)
     assert sorted(fetch(s3, "clean")) == ["clean/one.txt", "provenance.jsonl", "report.json"]
-    # a folder the user wrote to is never replaced
+    # a folder the user wrote to is never replaced, at any depth
+    s3.pipe_file(f"{BUCKET}/clean/clean/deep/notes.txt", b"mine")  # type: ignore[attr-defined]
+    with pytest.raises(OutputError, match=r"holds clean/deep/notes\.txt, which dedupe-docs did"):
+        dedupe_docs.run([texts], out, overwrite=True)
+    s3.rm_file(f"{BUCKET}/clean/clean/deep/notes.txt")  # type: ignore[attr-defined]
     s3.pipe_file(f"{BUCKET}/clean/notes.txt", b"mine")  # type: ignore[attr-defined]
     with pytest.raises(OutputError, match=r"holds notes\.txt, which dedupe-docs did not write"):
         dedupe_docs.run([texts], out, overwrite=True)
@@ -258,7 +262,8 @@ def test_a_commit_that_died_leaves_a_marked_folder_overwrite_replaces(s3: object
         (tmp / "provenance.jsonl").write_bytes(b"{}\n")
         raise RuntimeError("killed before the commit")
     assert not s3.exists(f"{BUCKET}/clean")  # type: ignore[attr-defined]
-    (out / "report.json").write_bytes(json.dumps({**mark, "state": "writing"}).encode())
+    placeholder = {**mark, "state": "writing", "files": ["clean/a.txt"]}  # the commit's first
+    (out / "report.json").write_bytes(json.dumps(placeholder).encode())
     (out / "clean" / "a.txt").write_bytes(b"half")
     dedupe_docs.run([SEEDS], str(out), overwrite=True)
     files = fetch(s3, "clean")

@@ -110,6 +110,77 @@ def test_overwrite_refuses_an_output_holding_a_foreign_file(tmp_path: Path) -> N
     assert report_of(out)["run_id"] != before
 
 
+def make_shards(tmp_path: Path) -> Path:
+    """A folder of JSON-lines shards, one in a nested folder."""
+    src = tmp_path / "shards"
+    (src / "sub").mkdir(parents=True, exist_ok=True)
+    for name in ("a.jsonl", "sub/b.jsonl"):
+        rows = [{"id": f"{name}{i}", "text": f"{PARA} Row {i}.\n"} for i in range(3)]
+        (src / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return src
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "clean/notes.md",
+        "clean/sub/notes.md",
+        "clean/sub/deeper/notes.md",
+        "attributes/notes.md",
+        "attributes/dedupe_docs/sub/notes.md",
+        "mine/notes.md",
+    ],
+)
+def test_overwrite_refuses_an_output_holding_a_nested_foreign_file(
+    tmp_path: Path, foreign: str
+) -> None:
+    """A file the user put anywhere below an output, not only at its top, is never deleted:
+    ``--overwrite`` compares the whole tree with the files ``report.json`` says the run wrote."""
+    src, out = make_shards(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out), "--dolma-attributes")[0] == 0
+    made = [p for p in (out / foreign).parents if not p.exists()]  # the user's folders
+    (out / foreign).parent.mkdir(parents=True, exist_ok=True)
+    (out / foreign).write_text("my notes\n")
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--overwrite", "--dolma-attributes")
+    assert code == 1 and err.count("\n") == 1
+    assert f"holds {foreign}, which dedupe-docs did not write" in err
+    assert (out / foreign).read_text() == "my notes\n"
+    (out / foreign).unlink()
+    for folder in made:
+        folder.rmdir()
+    assert invoke("clean", str(src), "--out", str(out), "--overwrite")[0] == 0
+    assert not (out / "attributes").exists()
+
+
+def test_overwrite_refuses_an_empty_folder_the_user_made_inside_an_output(tmp_path: Path) -> None:
+    src, out = make_shards(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out))[0] == 0
+    (out / "clean" / "drafts").mkdir()
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--overwrite")
+    assert code == 1 and "holds clean/drafts/, which dedupe-docs did not write" in err
+    assert (out / "clean" / "drafts").is_dir()
+
+
+def test_report_json_lists_the_files_the_run_wrote(tmp_path: Path) -> None:
+    src, out = make_shards(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out), "--dolma-attributes")[0] == 0
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert report_of(out)["files"] == [f for f in written if f != "report.json"]
+
+
+def test_overwrite_refuses_an_output_without_its_list_of_files(tmp_path: Path) -> None:
+    """An output whose report.json does not list its files (an older version wrote it, or
+    it was edited) cannot be checked file by file, so it is not replaced."""
+    src, out = make_input(tmp_path), tmp_path / "out"
+    assert invoke("clean", str(src), "--out", str(out))[0] == 0
+    report = report_of(out)
+    del report["files"]
+    (out / "report.json").write_text(json.dumps(report))
+    code, _, err = invoke("clean", str(src), "--out", str(out), "--overwrite")
+    assert code == 1 and "does not list the files" in err and err.count("\n") == 1
+    assert (out / "clean" / "a.txt").exists()
+
+
 def test_overwrite_refuses_a_symlink_and_an_input_folder(tmp_path: Path) -> None:
     src = make_input(tmp_path)
     elsewhere = tmp_path / "elsewhere"
@@ -275,13 +346,17 @@ def test_run_takes_str_and_pathlike_out_and_index(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("min_tokens = 3.5", "--min-tokens must be a whole number (got 3.5)"),
-        ("min-tokens = 3.0", "--min-tokens must be a whole number (got 3.0)"),
+        ("min_tokens = 3.5", "min_tokens must be a whole number (got 3.5)"),
+        ("min-tokens = 3.0", "min-tokens must be a whole number (got 3.0)"),
         ("threshhold = 0.9", "unknown option 'threshhold'; did you mean 'threshold'?"),
-        ("min_token = 3", "unknown option 'min_token'; did you mean 'min-tokens'?"),
+        ("min_token = 3", "unknown option 'min_token'; did you mean 'min_tokens'?"),
         ("text-field = 5", "text-field must be a string (got 5)"),
         ('dolma-attributes = "maybe"', "dolma-attributes must be true or false (got 'maybe')"),
-        ("unit = 5", "--unit must be one of 'line', 'paragraph' (got 5)"),
+        ("unit = 5", "unit must be one of 'line', 'paragraph' (got 5)"),
+        ("max_memory = 100", "max_memory must be at least 256M (got 100 bytes)"),
+        ('max-memory = "1G"\nkeep = "longest"', 'max-memory needs keep = "first" (keeping'),
+        ("output_parts = 0", "output_parts must be a whole number of 1 or more (got 0)"),
+        ('[clean]\nmin_tokens = 3\nunitt = "line"', "unknown option 'unitt'; did you mean 'unit'?"),
     ],
 )
 def test_config_file_errors_are_one_readable_line(tmp_path: Path, body: str, message: str) -> None:
@@ -289,7 +364,8 @@ def test_config_file_errors_are_one_readable_line(tmp_path: Path, body: str, mes
     conf.write_text(body + "\n", encoding="utf-8")
     src = make_input(tmp_path)
     code, _, err = invoke("clean", str(src), "--out", str(tmp_path / "out"), "--config", str(conf))
-    assert code == 1 and err == f"dedupe-docs: error: {conf}: {message}\n"
+    assert code == 1 and err.startswith(f"dedupe-docs: error: {conf}: {message}")
+    assert err.count("\n") == 1
 
 
 def test_clean_and_clean_records_name_what_is_not_an_input() -> None:
@@ -299,3 +375,83 @@ def test_clean_and_clean_records_name_what_is_not_an_input() -> None:
         dedupe_docs.clean(5)  # type: ignore[arg-type]
     with pytest.raises(dedupe_docs.InputError, match="record 1: int 5 is not a mapping"):
         dedupe_docs.clean_records([{"text": "x"}, 5], id_field=None)  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda d: d.Config(unitt="line"),
+            "ConfigError",
+            "unknown option 'unitt'; did you mean 'unit'?",
+        ),
+        (
+            lambda d: d.Config(min_token=3),
+            "ConfigError",
+            "unknown option 'min_token'; did you mean 'min_tokens'?",
+        ),
+        (lambda d: d.Config(5), "ConfigError", "`Config` takes its options by name"),
+        (lambda d: d.run([("a", PARA)], None), "ConfigError", "`out` must be a folder path"),
+        (
+            lambda d: d.run([("a", PARA)], 5),
+            "ConfigError",
+            "`out` must be a folder path or URL (a str or os.PathLike), not int 5",
+        ),
+        (lambda d: d.run(5, "never"), "InputError", "inputs: int 5 is not a path"),
+        (lambda d: d.clean_records(5), "InputError", "records: int 5 is not an iterable"),
+        (
+            lambda d: d.clean_records(5, id_field=None),
+            "InputError",
+            "records: int 5 is not an iterable",
+        ),
+        (
+            lambda d: d.clean([("a", PARA)], config=5),
+            "ConfigError",
+            "`config` must be a Config or a mapping of its options, not int 5",
+        ),
+        (
+            lambda d: d.clean([("a", PARA)], config={"unitt": "line"}),
+            "ConfigError",
+            "unknown option 'unitt'; did you mean 'unit'?",
+        ),
+        (
+            lambda d: d.run([("a", PARA)], "never", output_parts="3"),
+            "ConfigError",
+            "`output_parts` must be a whole number of 1 or more, not '3'",
+        ),
+        (
+            lambda d: d.run([("a", PARA)], "never", output_parts=2.5),
+            "ConfigError",
+            "`output_parts` must be a whole number",
+        ),
+    ],
+)
+def test_api_misuse_is_a_dedupe_error_of_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: object, error: str, message: str
+) -> None:
+    """Each mistake in calling the library is the DedupeError subclass a user catches, with a
+    message that names the parameter as written and, for a typo, the nearest real one."""
+    import dedupe_docs
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(getattr(dedupe_docs, error)) as caught:
+        call(dedupe_docs)  # type: ignore[operator]
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert not (tmp_path / "never").exists()
+
+
+def test_config_may_be_a_mapping_of_options(tmp_path: Path) -> None:
+    """``config={"unit": "paragraph"}`` is read as ``Config(unit="paragraph")``, as a TOML
+    table would be; keyword overrides still win."""
+    import dedupe_docs
+
+    text = PARA + "\n"
+    docs = [("a", text), ("b", text)]
+    by_map = dedupe_docs.clean(docs, config={"unit": "paragraph", "min_tokens": 3})
+    by_config = dedupe_docs.clean(docs, config=dedupe_docs.Config(unit="paragraph", min_tokens=3))
+    assert by_map == by_config and by_map[1].text == ""
+    rows = dedupe_docs.clean_records([{"id": "a", "text": text}], config={"min_tokens": 3})
+    assert rows == [{"id": "a", "text": text}]
+    report = dedupe_docs.run(docs, tmp_path / "out", {"min_tokens": 3})
+    assert report["config"]["min_tokens"] == 3

@@ -178,6 +178,25 @@ class Config:
         return attrs.asdict(self)
 
 
+_attrs_init = Config.__init__
+
+
+@functools.wraps(_attrs_init)
+def _init(self: Config, *args: Any, **options: Any) -> None:
+    """Config's own ``__init__`` behind a check that turns Python's TypeError for a positional
+    argument or an unknown option into a ConfigError that names it (and the nearest option)."""
+    if args:
+        msg = f"`Config` takes its options by name, such as Config(min_tokens=32) (got {args[0]!r})"
+        raise ConfigError(msg)
+    unknown = sorted(set(options) - {f.name for f in attrs.fields(Config)})
+    if unknown:
+        raise ConfigError(unknown_option(unknown[0]), unknown[0])
+    _attrs_init(self, **options)
+
+
+Config.__init__ = _init  # type: ignore[method-assign]
+
+
 @functools.cache
 def field_docs() -> dict[str, str]:
     """Each field's docstring (the string below it), on one line, read from this module's

@@ -38,6 +38,7 @@ from dedupe_docs.stages.read import (
     Hashes,
     OnError,
     Shards,
+    as_inputs,
     input_size,
     read,
     remote_listing,
@@ -70,9 +71,21 @@ def _without_gc(func: F) -> F:
     return paused  # type: ignore[return-value]
 
 
-def make_config(config: Config | None = None, **overrides: Any) -> Config:
-    """A Config from a base and keyword overrides, ready to run; a bad value raises
-    ConfigError, and so does ``engine="ray"`` without Ray installed."""
+ConfigLike = Config | Mapping[str, Any]
+"""A :class:`Config`, or a mapping of its options (``{"unit": "paragraph"}``, as in a TOML
+table), read as ``Config(**mapping)``."""
+
+
+def make_config(config: ConfigLike | None = None, **overrides: Any) -> Config:
+    """A Config from a base (a Config or a mapping of its options) and keyword overrides,
+    ready to run; a bad value, an unknown option or a base of another type raises ConfigError,
+    and so does ``engine="ray"`` without Ray installed."""
+    if isinstance(config, Mapping):
+        config = Config(**{str(k): v for k, v in config.items()})
+    elif config is not None and not isinstance(config, Config):
+        kind = type(config).__name__
+        msg = f"`config` must be a Config or a mapping of its options, not {kind} {config!r}"
+        raise ConfigError(msg, "config")
     try:
         made = (config or Config()).evolve(**overrides) if overrides else (config or Config())
     except ConfigError:
@@ -87,7 +100,7 @@ def make_config(config: Config | None = None, **overrides: Any) -> Config:
 @_without_gc
 def clean(
     documents: Iterable[DocumentLike] | DocumentLike,
-    config: Config | None = None,
+    config: ConfigLike | None = None,
     *,
     index: str | os.PathLike[str] | None = None,
     batch: str | None = None,
@@ -97,7 +110,8 @@ def clean(
 
     ``documents`` may be paths (files, folders and globs of ``.txt``, JSON lines and Parquet
     files), ``(id, text)`` pairs, dicts with ``id`` and ``text``, or :class:`Document` objects.
-    Options come from ``config`` and keyword overrides (any :class:`Config` field). With
+    Options come from ``config`` (a :class:`Config`, or a mapping of its options) and keyword
+    overrides (any :class:`Config` field). With
     ``index`` (a folder), the documents are cleaned against every batch in it and then added to
     it as batch ``batch``, as :func:`run` does; the index is locked meanwhile, so processes that
     share it take turns.
@@ -122,7 +136,7 @@ def clean(
 @_without_gc
 def clean_records(
     records: Iterable[Mapping[str, Any]],
-    config: Config | None = None,
+    config: ConfigLike | None = None,
     *,
     text_field: str = "text",
     id_field: str | None = "id",
@@ -138,6 +152,9 @@ def clean_records(
     >>> clean_records(rows, id_field=None, min_tokens=3)
     [{'text': 'Hello world, this is it.\\n', 'n': 1}, {'text': '', 'n': 2}]
     """
+    if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
+        kind = f"{type(records).__name__} {records!r}"[:200]
+        raise InputError("records", f"{kind} is not an iterable of records (mappings)")
     if id_field is None:
         key = "\0position"  # a field name no real record has
         records = list(records)
@@ -170,7 +187,7 @@ def _clean_all(docs: list[Document], config: Config) -> list[CleanedDocument]:
 def run(
     inputs: Iterable[DocumentLike],
     out: str | os.PathLike[str],
-    config: Config | None = None,
+    config: ConfigLike | None = None,
     *,
     overwrite: bool = False,
     text_field: str = "text",
@@ -215,15 +232,21 @@ def run(
     :mod:`dedupe_docs.formats.parts`); the provenance stays one file.
     """
     config = make_config(config)
+    if not isinstance(out, (str, os.PathLike)):
+        kind = f"{type(out).__name__} {out!r}"
+        msg = f"`out` must be a folder path or URL (a str or os.PathLike), not {kind}"
+        raise ConfigError(msg, "out")
+    if output_parts is not None and (
+        isinstance(output_parts, bool) or not isinstance(output_parts, int) or output_parts < 1
+    ):
+        msg = f"`output_parts` must be a whole number of 1 or more, not {output_parts!r}"
+        raise ConfigError(msg, "output_parts")
     remote_out = is_url(os.fspath(out))
     target = RemotePath.of(os.fspath(out), storage_options) if remote_out else Path(out)
     out = target  # type: ignore[assignment]
     index = None if index is None else Path(index)
     timings: dict[str, float] = {}
-    inputs = list(inputs)
-    if output_parts is not None and (isinstance(output_parts, bool) or output_parts < 1):
-        msg = f"`output_parts` must be a whole number of 1 or more, not {output_parts!r}"
-        raise ConfigError(msg, "output_parts")
+    inputs = list(as_inputs(inputs, pairs=False))  # a tuple of inputs, as the CLI gives
     _check_out(target, inputs, overwrite)
     progress = Stages(progress) if progress is not None else None
     warmup.compile_kernels(config, progress)

@@ -1,4 +1,4 @@
-"""The per-block decide that :mod:`dedupe_docs.decide` batched and compiled: the reference its
+"""The per-block decide that :mod:`dedupe_docs.stages.decide` batched and compiled: the reference its
 batched slow path is tested against (tests/test_decide.py). One block at a time, one rapidfuzz
 call per comparison; otherwise the same rules.
 """
@@ -17,24 +17,36 @@ from rapidfuzz import fuzz
 
 from dedupe_docs.config import Config
 
-# The word-by-word test of a fuzzy copy itself (rapidfuzz opcodes over folded words), and the
-# growth of copies over kept neighbours that differ by typos (a pass over finished units).
-from dedupe_docs.stages.decide import block_hashes, continue_over_typos, passage_cuts, reworded
+# The reason codes, the word-by-word test of a fuzzy copy (rapidfuzz opcodes over folded
+# words), and the growth of copies over kept neighbours that differ by typos (a pass over
+# finished units).
+from dedupe_docs.stages.decide import (
+    BOILERPLATE,
+    DUPLICATE,
+    KEEP,
+    REPEAT,
+    block_hashes,
+    continue_over_typos,
+    passage_cuts,
+    reworded,
+)
 from dedupe_docs.stages.kernels import SHORT_COPY_CHARS, SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
 from dedupe_docs.stages.normalize import verification_form
 from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
 
-KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
-REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 
 
 @attrs.frozen(eq=False)
 class Units:
     """Every block (or sentence of a split block) with its decision, sorted by document and
-    offset. Source columns are -1 and similarity NaN where there is no source."""
+    offset. Source columns are -1 and similarity NaN where there is no source.
+
+    The reference's own: :class:`dedupe_docs.stages.decide.Units` also records which rule
+    removed each unit, which this reference does not decide, so it is compared column by
+    column; the reason codes are the product's, imported above."""
 
     doc: np.ndarray
     start: np.ndarray

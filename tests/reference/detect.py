@@ -1,4 +1,4 @@
-"""The pure-Python passage detector that :mod:`dedupe_docs.detect` compiled: the reference its
+"""The pure-Python passage detector that :mod:`dedupe_docs.stages.detect` compiled: the reference its
 kernels are tested against (tests/test_detect.py). Same algorithm, one loop per run.
 
 (Original module docstring follows.)
@@ -8,7 +8,7 @@ with the target form a run (one diagonal); runs from the same source document ar
 across small gaps (a typo, a dropped or inserted sentence) into a passage. A passage that aligns
 at least ``min_tokens`` tokens marks each aligned target token with its source token; scattered
 common phrases never chain that far, so they align nothing. Verification happens per block, in
-:mod:`dedupe_docs.decide`.
+:mod:`dedupe_docs.stages.decide`.
 """
 
 from __future__ import annotations

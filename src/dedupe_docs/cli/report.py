@@ -1,5 +1,6 @@
-"""The ``explain`` and ``report`` commands: thin layers over :mod:`explain` and
-:mod:`html_report`, registered on the ``dedupe-docs`` group by :mod:`cli`."""
+"""The ``explain`` and ``report`` commands: thin layers over :mod:`dedupe_docs.report.explain` and
+:mod:`dedupe_docs.report.html`, registered on the ``dedupe-docs`` group by
+:mod:`dedupe_docs.cli.main`."""
 
 from __future__ import annotations
 

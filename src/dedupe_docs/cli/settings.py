@@ -10,6 +10,7 @@ it. Options given explicitly on the command line override the file.
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CONFIG_FIELDS = frozenset(f.name for f in attrs.fields(Config))
+_OPTION = re.compile(r"`(\w+)(?:=(\w+|\"[^\"]*\"|'[^']*'))?`")
+"""An option named in a library message: `` `max_memory` `` or `` `keep="first"` ``."""
 RUN_OPTIONS = frozenset(
     {
         "text_field",
@@ -44,7 +47,12 @@ def read_settings(path: str | Path) -> dict[str, Any]:
     A ``[clean]`` table, if present, is read instead of the top level, so one file can hold
     the options of several tools.
     """
-    path = Path(path)
+    return _read(Path(path))[0]
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """:func:`read_settings`, and each option's key as the file writes it (``min-tokens`` or
+    ``min_tokens``), by which its errors name it."""
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
@@ -55,27 +63,43 @@ def read_settings(path: str | Path) -> dict[str, Any]:
     if isinstance(data.get("clean"), dict):
         data = data["clean"]
     settings: dict[str, Any] = {}
+    keys: dict[str, str] = {}
     for key, value in data.items():
         name = key.replace("-", "_")
         if name not in CONFIG_FIELDS | RUN_OPTIONS:
-            raise ConfigError(f"{path}: unknown option {key!r}{_nearest(name)}")
+            raise ConfigError(f"{path}: unknown option {key!r}{_nearest(key)}")
         if name in settings:
             raise ConfigError(f"{path}: option {key!r} is given twice")
-        _check_run_option(path, name, value)
-        settings[name] = value
-    return settings
+        _check_run_option(path, name, key, value)
+        settings[name], keys[name] = value, key
+    return settings, keys
 
 
-def _nearest(name: str) -> str:
-    """``; did you mean 'min-tokens'?`` for the known option nearest ``name``, else the list."""
-    known = sorted(k.replace("_", "-") for k in CONFIG_FIELDS | RUN_OPTIONS)
-    near = difflib.get_close_matches(name.replace("_", "-"), known, n=1, cutoff=0.6)
+def _nearest(key: str) -> str:
+    """``; did you mean 'min-tokens'?`` for the known option nearest ``key``, spelt with
+    underscores where ``key`` is, else with dashes; else the list of options."""
+    sep = "_" if "_" in key else "-"
+    known = sorted(k.replace("_", sep) for k in CONFIG_FIELDS | RUN_OPTIONS)
+    near = difflib.get_close_matches(key.replace("-", "_").replace("_", sep), known, n=1)
     return f"; did you mean {near[0]!r}?" if near else f" (known: {', '.join(known)})"
 
 
-def _check_run_option(path: Path, name: str, value: Any) -> None:
-    """Refuse a run option of the wrong TOML type (Config checks its own fields)."""
-    flag = name.replace("_", "-")
+def _as_written(message: str, keys: dict[str, str]) -> str:
+    """``message`` with each option it names in backquotes (`` `max_memory` ``,
+    `` `keep="first"` ``) spelt as the file writes its key (``max-memory``,
+    ``keep = "first"``): a message about the file names what the user wrote there."""
+
+    def key(match: re.Match[str]) -> str:
+        name, value = match.groups()
+        written = keys.get(name, name)
+        return written if value is None else f"{written} = {value}"
+
+    return _OPTION.sub(key, message)
+
+
+def _check_run_option(path: Path, name: str, flag: str, value: Any) -> None:
+    """Refuse a run option of the wrong TOML type (Config checks its own fields); ``flag`` is
+    its key as the file writes it."""
     if name in ("text_field", "id_field", "encoding") and not isinstance(value, str):
         raise ConfigError(f"{path}: {flag} must be a string (got {value!r})", name)
     if name in ("dolma_attributes", "drop_empty") and not isinstance(value, bool):
@@ -100,9 +124,9 @@ def load_config(path: str | Path, base: Config | None = None) -> Config:
     >>> c.min_tokens, c.unit
     (12, 'paragraph')
     """
-    settings = read_settings(path)
+    settings, keys = _read(Path(path))
     fields = {k: v for k, v in settings.items() if k in CONFIG_FIELDS}
     try:
         return (base or Config()).evolve(**fields)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{path}: {_as_written(str(exc), keys)}") from exc

@@ -61,8 +61,8 @@ TOKEN = np.dtype(
     ]
 )
 """A row of the token file: what sources are looked up in (``lead`` and ``tail``: see
-:func:`dedupe_docs.detect.block_edges`). Rows rather than a file per column, so that a stretch
-of tokens is one page fault to read, not six."""
+:func:`dedupe_docs.stages.detect.block_edges`). Rows rather than a file per column, so that a
+stretch of tokens is one page fault to read, not six."""
 BASELINE = 256 << 20
 """Bytes a run holds beside its batch: Python, NumPy, the compiled kernels, rapidfuzz, the
 command line and what the driver keeps per document (benchmarks/bounded.py measures it)."""

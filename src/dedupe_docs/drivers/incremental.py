@@ -1,10 +1,10 @@
-"""Cleaning a new batch against a persisted index (:mod:`dedupe_docs.persist`).
+"""Cleaning a new batch against a persisted index (:mod:`dedupe_docs.drivers.persist`).
 
 The new batch is cleaned as if it came after every earlier batch in one run: its shingles are
 looked up in the index, the earlier documents holding their first occurrences are re-signed
 from their stored text and put first, and the usual stages run over [those + the batch] with
 the earlier documents' decisions frozen (their stored units): they are never cleaned
-again, and :func:`dedupe_docs.decide.settle` replays their recorded history (which units were
+again, and :func:`dedupe_docs.stages.decide.settle` replays their recorded history (which units were
 kept from the start, which restored in which round), so the batch's removals are restored
 exactly as in one run. Boilerplate counts documents over
 all batches. Only ``keep="first"`` allows this (an earlier, published copy cannot give way).
@@ -66,7 +66,7 @@ class Prior:
     def freeze(self, units: Units) -> tuple[Units, np.ndarray]:
         """The earlier documents' units as they were stored, pinned to their recorded history
         (never a source of a restoration), then the new batch's units; and the schedule for
-        :func:`dedupe_docs.decide.settle`."""
+        :func:`dedupe_docs.stages.decide.settle`."""
         n0 = len(self.docs)
         rows = [np.c_[np.full(len(u), d), u] for d, u in enumerate(self.units)]
         old = np.concatenate(rows) if rows else np.zeros((0, 4), np.int64)

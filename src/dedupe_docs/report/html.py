@@ -84,7 +84,7 @@ def write_html(
     """Write the HTML report of the output folder ``out_dir`` to ``html_path``.
 
     Source texts come from ``texts``, else from ``inputs``, else from the input paths recorded
-    in ``report.json`` (see :func:`dedupe_docs.explain.source_texts`).
+    in ``report.json`` (see :func:`dedupe_docs.report.explain.source_texts`).
     """
     provenance = read_provenance(out_dir)
     if texts is None:

@@ -377,27 +377,29 @@ def atomic_folder(
 
     Each file is written whole under the temporary prefix (an object store shows an object
     only once its upload is complete). When the block succeeds, :func:`check_replace` is
-    asked again, then ``out/report.json`` is replaced by a placeholder holding ``mark`` and
-    ``"state": "writing"`` (so a folder whose commit died is still recognised as a run's
-    output, which ``overwrite`` may replace), the other files ``out`` held are deleted, the new
-    files are moved in, and ``report.json`` last. A reader sees a finished output once
-    ``report.json`` has no ``"state"``. A run that fails before the commit leaves ``out`` as it
-    was and removes its temporary prefix; one killed leaves the prefix (object stores have
-    no locks to tell a dead run's from a live one's): remove it, or let a lifecycle rule
-    expire it.
+    asked again, then ``out/report.json`` is replaced by a placeholder holding ``mark``,
+    ``"state": "writing"`` and ``files``, the old files and the new (so a folder whose commit
+    died is still recognised as a run's output, which ``overwrite`` may replace), the other
+    files ``out`` held are deleted, the new files are moved in, and ``report.json`` last. A
+    reader sees a finished output once ``report.json`` has no ``"state"``. A run that fails
+    before the commit leaves ``out`` as it was and removes its temporary prefix; one killed
+    leaves the prefix (object stores have no locks to tell a dead run's from a live one's):
+    remove it, or let a lifecycle rule expire it.
     """
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:12]}")
     try:
         yield tmp
         check_replace(out, overwrite=overwrite, owned=owned)
         new = tmp.files()
-        placeholder = json.dumps({**mark, "state": "writing"}, indent=2) + "\n"
-        (out / MARKER).write_bytes(placeholder.encode("utf-8"))
         kept = {rel for rel, _, _ in new}
         try:
-            old = [f for rel, f, _ in out.files() if rel not in kept and rel != MARKER]
+            before = [(rel, f) for rel, f, _ in out.files() if rel != MARKER]
         except StorageError:  # a missing folder has nothing to delete
-            old = []
+            before = []
+        files = sorted(kept.union(rel for rel, _ in before) - {MARKER})
+        placeholder = {**mark, "state": "writing", "files": files}
+        (out / MARKER).write_bytes((json.dumps(placeholder, indent=2) + "\n").encode("utf-8"))
+        old = [f for rel, f in before if rel not in kept]
         out.remove_files(old)
         out.move_files([(file, out / rel) for rel, file, _ in new if rel != MARKER])
         for rel, file, _ in new:

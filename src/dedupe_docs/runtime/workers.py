@@ -2,8 +2,8 @@
 
 Locally the pieces run on threads (:func:`tmap`): their work is compiled kernels and NumPy
 calls that release the GIL, so nothing is copied or pickled. With ``engine="ray"`` the same
-pieces run as Ray tasks (:mod:`dedupe_docs.ray_engine`), so a stage never knows where it runs
-and the output cannot depend on it.
+pieces run as Ray tasks (:mod:`dedupe_docs.runtime.ray_engine`), so a stage never knows where
+it runs and the output cannot depend on it.
 """
 
 from __future__ import annotations

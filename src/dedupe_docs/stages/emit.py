@@ -20,6 +20,7 @@ import numpy as np
 
 from dedupe_docs._version import __version__
 from dedupe_docs.errors import OutputError
+from dedupe_docs.formats import output
 from dedupe_docs.formats.parts import PartsPlan, PartWriter
 from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_writer
 from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
@@ -444,12 +445,15 @@ class Writer:
                 self.attributes.writelines(storage.dumps_line(dolma_attributes(c)) for c in rest)
 
     def finish(self, report: dict[str, Any]) -> list[str]:
-        """Write ``report.json`` and close the streams; return the names of the outputs."""
+        """Close the streams and write ``report.json`` with ``files``, every file the folder
+        holds then (what a later run with ``overwrite`` may delete); return the names of the
+        outputs."""
         while self.pending:
             self.pending.popleft().result()
         n_shards = self.sharded.finish() if self.sharded is not None else 0
         n_parts = self.parted.finish() if self.parted is not None else 0
         self.streams.close()
+        report["files"] = output.listing(self.folder)
         (self.folder / "report.json").write_bytes(
             (storage.dumps(report, indent=2) + "\n").encode("utf-8")
         )

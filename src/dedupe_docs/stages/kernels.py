@@ -2,7 +2,7 @@
 cannot express without a Python loop.
 
 The tokeniser does in one pass over the code points what
-:func:`dedupe_docs.normalize.tokenize_numpy` does with a few dozen NumPy passes; the line
+:func:`dedupe_docs.stages.normalize.tokenize_numpy` does with a few dozen NumPy passes; the line
 splitter and the first-occurrence table also have NumPy references (used when
 ``DEDUPE_DOCS_PURE_NUMPY`` is set). Each kernel is tested against a reference that gives the same
 result bit for bit (tests/test_kernel.py, test_detect.py, test_decide.py). Compiled functions are
@@ -17,7 +17,7 @@ from numba import njit
 _SEPARATOR, _WORD, _CHAR_TOKEN, _MARK = 0, 1, 2, 3
 
 
-# Sign and index (dedupe_docs.normalize, segment, index).
+# Sign and index (dedupe_docs.stages.normalize, segment, index).
 
 
 @njit(cache=True, nogil=True)
@@ -221,7 +221,7 @@ def gather_tokens_kernel(  # type: ignore[no-untyped-def]
     source, ranges, at, tok_hash, tok_exact, tok_start, tok_end, lead, tail
 ):
     """Copy the rows ``start..end`` of each row ``i`` of ``ranges`` of the token file
-    (``dedupe_docs.spill.TOKEN``) into the columns from ``at[i]`` on, and zero the columns
+    (``dedupe_docs.drivers.bounded.TOKEN``) into the columns from ``at[i]`` on, and zero the columns
     from the end of that copy to ``at[i + 1]``."""
     for r in range(ranges.shape[0]):
         a, b, to = ranges[r, 0], ranges[r, 1], at[r]
@@ -248,9 +248,9 @@ def window_positions_kernel(tokens, starts, ends, at):  # type: ignore[no-untype
     return out
 
 
-# Detect (dedupe_docs.detect): a passage is a handful of runs, and a Python loop over millions
-# of them was half the run time. A run is a row of (target start, target end, source start,
-# source end) token indices; a passage's runs are a slice of the runs array.
+# Detect (dedupe_docs.stages.detect): a passage is a handful of runs, and a Python loop over
+# millions of them was half the run time. A run is a row of (target start, target end, source
+# start, source end) token indices; a passage's runs are a slice of the runs array.
 
 
 FOLLOW_TOKENS = 32
@@ -736,7 +736,7 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
                 prev_te, prev_se = te, se
 
 
-# Decide (dedupe_docs.decide).
+# Decide (dedupe_docs.stages.decide).
 
 
 @njit(cache=True, nogil=True)

@@ -223,16 +223,26 @@ def stream(
         msg = f"`encoding_errors` must be one of {ENCODING_ERRORS}, not {encoding_errors!r}"
         raise ConfigError(msg, "encoding_errors")
     check_encoding(encoding)
-    if isinstance(inputs, (str, os.PathLike, Document, tuple, Mapping)):
-        inputs = [inputs]
-    elif not isinstance(inputs, Iterable):
-        kinds = "a path, a document or an iterable of them"
-        raise InputError("inputs", f"{type(inputs).__name__} {inputs!r} is not {kinds}")
+    inputs = as_inputs(inputs)
     reader = _Reader(
         text_field, id_field, on_error, encoding_errors, jobs, hashes, encoding, shards
     )
     reader.storage_options = storage_options
     return reader.documents(inputs), reader.errors
+
+
+def as_inputs(inputs: Any, *, pairs: bool = True) -> Iterable[Any]:
+    """``inputs`` as an iterable of inputs: one path or document alone (a tuple is one
+    ``(id, text)`` pair, unless ``pairs`` is false) becomes a list of it; anything else that
+    is not iterable is an InputError naming its type."""
+    if isinstance(inputs, (str, os.PathLike, Document, Mapping)) or (
+        pairs and isinstance(inputs, tuple)
+    ):
+        return [inputs]
+    if not isinstance(inputs, Iterable):
+        kinds = "a path, a document or an iterable of them"
+        raise InputError("inputs", f"{type(inputs).__name__} {inputs!r} is not {kinds}")
+    return inputs  # type: ignore[no-any-return]
 
 
 def check_encoding(encoding: str) -> None:

@@ -134,9 +134,9 @@ def stored(config: Config, texts: Sequence[str]) -> tuple[Path, Signed]:
 
     The name is a hash of the texts, the options that shape the arrays and this code, so a file
     is never reused for anything else. Beside it, ``NAME.rows.npy`` holds the shingles grouped
-    by hash range for :func:`dedupe_docs.index.first_occurrences_from_files`. Both are written
-    under temporary names, flushed to disk and renamed, the rows first: a batch file that exists
-    means both are complete, which makes tasks idempotent and a rerun after a crash skip the
+    by hash range for :func:`dedupe_docs.stages.index.first_occurrences_from_files`. Both are
+    written under temporary names, flushed to disk and renamed, the rows first: a batch file that
+    exists means both are complete, which makes tasks idempotent and a rerun after a crash skip the
     batches already done. A file that does not check out is signed again.
     """
     assert config.work_dir is not None
