@@ -397,3 +397,27 @@ def test_a_copied_sentence_that_a_line_break_cuts_in_two_is_one_sentence() -> No
     out = dedupe_docs.clean([source, target])
     assert "harbour" not in out[1].text and "vessel" not in out[1].text
     assert "brand new opening" in out[1].text and "new closing line" in out[1].text
+
+
+def test_short_lines_of_a_source_joined_into_a_paragraph_are_a_copy() -> None:
+    # Two lines of 8 and 12 tokens stand one after the other in the source; joined into a
+    # paragraph among new sentences they are a copy of 20 tokens, though each is short.
+    lines = (
+        "See the checkpoint consistency mode class for more details.\n"
+        "timeout_s: Timeout in seconds to collecting checkpoint and validation information.\n"
+    )
+    a = f"Defaults to the validated mode.\n{lines}Defaults to None to wait forever.\n"
+    joined = " ".join(lines.split("\n")).strip()
+    b = f"Ensures all trials get a fair share of time. {joined}\n\nThis enables the scheduler.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert removed(out[1], b) == [(joined, "a")]
+
+
+def test_short_sentences_side_by_side_in_a_line_of_the_source_are_no_copy() -> None:
+    # The same two sentences, side by side inside a line of the source (phrases that recur
+    # together), stay: too short on their own, and not lines that were joined.
+    pair = "Listed above that you can take. Not all methods are tested but we aim to."
+    a = f"The first page holds many words of its own and then: {pair} And more of them.\n"
+    b = f"Another page with its own sentence to begin with. {pair} Then it ends here.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert out[1].removed == ()

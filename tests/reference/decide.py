@@ -131,22 +131,34 @@ def decide(
         (b, i) for b in range(n_blocks) for i in (range(len(pieces[b])) if b in pieces else [-1])
     ]
 
-    def copy_of(b: int, i: int) -> tuple[bool, int, int]:
+    def copy_of(b: int, i: int) -> tuple[bool, int, int, int, int]:
+        """Whether a unit is a copy, its source document, tokens and source span."""
         if i < 0:
-            return reason[b] == DUPLICATE, int(src_doc[b]), int(ntok[b])
-        r, _, _, sd, _, _, _ = pieces[b][i]
-        return r == DUPLICATE, sd, piece_tokens[b][i]
+            return (
+                reason[b] == DUPLICATE,
+                int(src_doc[b]),
+                int(ntok[b]),
+                int(src_start[b]),
+                int(src_end[b]),
+            )
+        r, _, _, sd, ss, se, _ = pieces[b][i]
+        return r == DUPLICATE, sd, piece_tokens[b][i], ss, se
 
-    def runs() -> dict[tuple[int, int], int]:
+    def runs(contiguous: bool = False) -> dict[tuple[int, int], int]:
+        """Tokens of each unit's run of copies of one source; ``contiguous``: whose sources
+        stand on consecutive lines there (a line break and at most two spaces or marks apart)."""
         run_of: dict[tuple[int, int], int] = {}
         j = 0
         while j < len(order):
-            is_copy, m, _ = copy_of(*order[j])
+            is_copy, m, _, _, end = copy_of(*order[j])
             k = j + 1
             while is_copy and k < len(order) and blk_doc[order[k][0]] == blk_doc[order[j][0]]:
-                nxt, nm, _ = copy_of(*order[k])
-                if not nxt or nm != m:
+                nxt, nm, _, n_start, n_end = copy_of(*order[k])
+                between = texts[m][end:n_start] if 0 < n_start - end <= 3 else "x"
+                lines_apart = "\n" in between and not any(c.isalnum() for c in between)
+                if not nxt or nm != m or (contiguous and not lines_apart):
                     break
+                end = n_end
                 k += 1
             total = sum(copy_of(*order[x])[2] for x in range(j, k)) if is_copy else 0
             for x in range(j, k):
@@ -218,9 +230,13 @@ def decide(
     extra: list[tuple[int, int, int, int, int, int, int, float]] = []
     split: list[int] = []
     sentence_tokens = _wrapped(texts, pieces, piece_tokens, blk_doc)
+    follow_of = runs(contiguous=True)
     for b, found in pieces.items():
-        runs = [run_of[(b, i)] for i in range(len(found))]
-        found = checker.copies_on_their_own(int(blk_doc[b]), found, sentence_tokens[b], runs)
+        runs_here = [run_of[(b, i)] for i in range(len(found))]
+        follows = [follow_of[(b, i)] for i in range(len(found))]
+        found = checker.copies_on_their_own(
+            int(blk_doc[b]), found, sentence_tokens[b], runs_here, follows
+        )
         if any(f[0] != KEEP for f in found):
             d = int(blk_doc[b])
             split.append(b)
@@ -410,12 +426,13 @@ class _Checker:
         return out if any(f[0] != KEEP for f in out) else None
 
     def copies_on_their_own(
-        self, d: int, found: list[Found], ntok: list[int], runs: list[int]
+        self, d: int, found: list[Found], ntok: list[int], runs: list[int], follows: list[int]
     ) -> list[Found]:
         """The sentences of one block, those kept that are no copies after all: in a run of
         copies shorter than a passage (``runs``: the tokens of the run each one is in), fewer
-        than ``SHORT_SENTENCE_TOKENS`` tokens (``ntok``: with the rest of a sentence wrapped
-        onto the next line or from the line before) or not a whole sentence, reworded
+        than ``SHORT_SENTENCE_TOKENS`` tokens of its own (``ntok``: with the rest of a sentence
+        wrapped onto the next line or from the line before) and in its run of copies whose
+        sources stand on consecutive lines (``follows``), or not a whole sentence, reworded
         (strictly so in such a run), or with other symbols than a word-for-word source."""
         out = list(found)
         for i, (r, ss, se, sd, s_start, s_end, sim) in enumerate(found):
@@ -429,7 +446,8 @@ class _Checker:
             piece = self.texts[d][ss:se]
             unlike = sim == 1.0 and symbols_differ(piece, source)
             fragment = short_run and not whole_sentence(self.texts[d], ss, se)
-            if changed or unlike or fragment or (short_run and ntok[i] < SHORT_SENTENCE_TOKENS):
+            few = max(ntok[i], follows[i]) < SHORT_SENTENCE_TOKENS
+            if changed or unlike or fragment or (short_run and few):
                 out[i] = (KEEP, ss, se, -1, -1, -1, float("nan"))
         return out
 

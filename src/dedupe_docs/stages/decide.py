@@ -308,12 +308,28 @@ def decide(
     reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
     similarity[wrong] = math.nan
     # A block is cut into its sentences when at least one of them is a duplicate; a copied
-    # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS of its own, with the
-    # rest of it on the next or the line before where it is wrapped (``e.g.`` cuts a sentence
-    # short, and a fragment of a few words is no copy), and must be a whole sentence: the end
+    # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS, its own with the
+    # rest of it on the next or the line before where it is wrapped, or its run's (sentences
+    # copied one after the other from consecutive lines of one source: short lines joined into
+    # a paragraph), as ``e.g.`` cuts a sentence short and a fragment of a few words is no copy;
+    # and it must be a whole sentence: the end
     # of a sentence whose first words differ is parallel text (``createdb also accepts ...``
     # beside ``clusterdb also accepts ...``), not a copy.
     part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
+    unit_columns = (
+        in_order(reason == DUPLICATE, copied),
+        in_order(blk_doc, sentence_units.doc),
+        in_order(src_doc, sentence_units.src_doc),
+        in_order(ntok, part_tokens),
+    )
+    source_spans = (
+        unit_columns[2],
+        in_order(src_start, sentence_units.src_start),
+        in_order(src_end, sentence_units.src_end),
+    )
+    part_run = _run_tokens(
+        *unit_columns, _next_line_copies(texts, *unit_columns[:3], *source_spans[1:])
+    )[at_part]
     whole_sentence = wrapped_sentence_tokens(texts, parts.block, sentence_units, part_tokens)
     fuzzy = np.flatnonzero(copied & (sentence_units.similarity < 1.0))
     part_sources = (sentence_units.src_doc, sentence_units.src_start, sentence_units.src_end)
@@ -322,7 +338,9 @@ def decide(
     lone = functools.reduce(
         np.union1d,
         (
-            np.flatnonzero(copied & part_short & (whole_sentence < SHORT_SENTENCE_TOKENS)),
+            np.flatnonzero(
+                copied & part_short & (np.maximum(whole_sentence, part_run) < SHORT_SENTENCE_TOKENS)
+            ),
             short_pieces[~_whole_sentences(texts, short_pieces, part_locations)],
             fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
             _unlike_symbols(
@@ -481,16 +499,44 @@ _SPACE = regex.compile(r"\s+")
 
 
 def _run_tokens(
-    duplicate: np.ndarray, blk_doc: np.ndarray, src_doc: np.ndarray, ntok: np.ndarray
+    duplicate: np.ndarray,
+    blk_doc: np.ndarray,
+    src_doc: np.ndarray,
+    ntok: np.ndarray,
+    follows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per unit (in document order), the tokens of the run of consecutive duplicate units of
-    one document that copy one source document, which the unit belongs to (0 if kept)."""
+    one document that copy one source document, which the unit belongs to (0 if kept). With
+    ``follows`` (per unit, whether its source follows the one before's), only such units run
+    on."""
     link = np.zeros(len(duplicate), dtype=bool)
     link[1:] = duplicate[1:] & duplicate[:-1] & (blk_doc[1:] == blk_doc[:-1])
     link[1:] &= src_doc[1:] == src_doc[:-1]
+    if follows is not None:
+        link &= follows
     run = np.cumsum(~link) - 1
     totals = np.bincount(run, weights=np.where(duplicate, ntok, 0))
     return np.where(duplicate, totals[run], 0).astype(np.int64)
+
+
+def _next_line_copies(
+    texts: Sequence[str],
+    duplicate: np.ndarray,
+    doc: np.ndarray,
+    src_doc: np.ndarray,
+    src_start: np.ndarray,
+    src_end: np.ndarray,
+) -> np.ndarray:
+    """Per unit (in document order), whether it and the unit before are copies of one source
+    document whose sources stand on consecutive lines there (a line break and at most two
+    spaces or marks between them): short lines of a source joined into one paragraph."""
+    out = np.zeros(len(duplicate), dtype=bool)
+    gap = src_start[1:] - src_end[:-1]
+    maybe = duplicate[1:] & duplicate[:-1] & (doc[1:] == doc[:-1]) & (src_doc[1:] == src_doc[:-1])
+    for i in (np.flatnonzero(maybe & (gap >= 1) & (gap <= 3)) + 1).tolist():
+        between = texts[int(src_doc[i])][int(src_end[i - 1]) : int(src_start[i])]
+        out[i] = "\n" in between and not any(c.isalnum() for c in between)
+    return out
 
 
 def _unlike_short_copies(
