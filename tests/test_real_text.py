@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import textwrap
+from pathlib import Path
 
 import dedupe_docs
 from dedupe_docs.stages import decide
@@ -421,3 +422,18 @@ def test_short_sentences_side_by_side_in_a_line_of_the_source_are_no_copy() -> N
     b = f"Another page with its own sentence to begin with. {pair} Then it ends here.\n"
     out = dedupe_docs.clean([("a", a), ("b", b)])
     assert out[1].removed == ()
+
+
+PARALLEL_PAGES = Path(__file__).parent / "data" / "parallel-pages"
+"""Three reference pages of PostgreSQL's client programs (``clusterdb``, ``createdb``,
+``dropdb``) as a crawler reads them from the ``postgresql-doc`` package's HTML (PostgreSQL
+Licence)."""
+
+
+def test_a_parallel_page_keeps_its_heading_when_its_run_of_copies_falls_short() -> None:
+    # The option lists share most lines; those that name the program differ in that name and
+    # are no copies. What is left of the heading's run of copies is then shorter than a
+    # passage, where ``dropdb accepts ...`` is no copy of ``clusterdb accepts ...`` either.
+    out = dedupe_docs.clean([PARALLEL_PAGES])
+    assert "dropdb accepts the following command-line arguments:" in out[2].text
+    assert "Echo the commands that dropdb generates and sends to the server." in out[2].text

@@ -166,77 +166,100 @@ def decide(
             j = k
         return run_of
 
-    run_of = runs()
-    # Short duplicates that are not copies: a changed word, or a lone line that differs.
+    # Copies that are no copies go, blocks and then their sentences: a changed word, or a
+    # short line or sentence that differs. What goes may leave runs shorter than a passage
+    # behind, where the copies left must meet the tests of short runs: rounds go on until
+    # none goes. After the first round the tests of short lines and sentences apply to exact
+    # copies only; a fuzzy copy is held to its words.
     template_set = set(boilerplate.tolist())
-    verdicts = reason.copy()
-    not_copies: list[int] = []
-    for b in range(n_blocks):
-        if verdicts[b] != DUPLICATE:
-            continue
-        d, m = int(blk_doc[b]), int(src_doc[b])
-        target = texts[d][int(s.blk_start[b]) : int(s.blk_end[b])]
-        start, end = int(src_start[b]), int(src_end[b])
-        source_text = texts[m]
-        while (
-            start > 0
-            and not source_text[start - 1].isspace()
-            and not source_text[start - 1].isalnum()
-            and source_text[start - 1] != "_"
-        ):
-            start -= 1
-        while (
-            end < len(source_text)
-            and not source_text[end].isspace()
-            and not source_text[end].isalnum()
-            and source_text[end] != "_"
-        ):
-            end += 1
-        source = source_text[start:end]
-        # Marks and spaces out to the source line's ends (up to 8 characters each side).
-        line_start, line_end = src_start[b], src_end[b]
-        while (
-            line_start > max(src_start[b] - 8, 0)
-            and source_text[line_start - 1] != "\n"
-            and not (source_text[line_start - 1].isalnum() or source_text[line_start - 1] == "_")
-        ):
-            line_start -= 1
-        while (
-            line_end < min(src_end[b] + 8, len(source_text))
-            and source_text[line_end] != "\n"
-            and not (source_text[line_end].isalnum() or source_text[line_end] == "_")
-        ):
-            line_end += 1
-        line = source_text[line_start:line_end]
-        short_run = run_of[(b, -1)] < config.min_tokens
-        fold = lambda x: " ".join(x.casefold().split())  # noqa: E731
-        changed = (
-            similarity[b] < 1.0
-            and reworded([target], [source_text[src_start[b] : src_end[b]]], np.array([short_run]))[
-                0
-            ]
-        )
-        few = ntok[b] < SHORT_COPY_TOKENS and len(fold(target)) < SHORT_COPY_CHARS
-        too_short = few or fold(target) not in (fold(source), fold(line))
-        short = ntok[b] < config.min_tokens
-        unlike = similarity[b] == 1.0 and symbols_differ(
-            target, source_text[src_start[b] : src_end[b]]
-        )
-        if changed or unlike or (short and short_run and too_short):
-            not_copies.append(b)
-    for b in not_copies:
-        reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = KEEP, -1, -1, -1, np.nan
-    run_of = runs()  # with the blocks that stayed copies
+    first = True
+    while True:
+        removed_any = False
+        run_of = runs()
+        verdicts = reason.copy()
+        not_copies: list[int] = []
+        for b in range(n_blocks):
+            if verdicts[b] != DUPLICATE:
+                continue
+            d, m = int(blk_doc[b]), int(src_doc[b])
+            target = texts[d][int(s.blk_start[b]) : int(s.blk_end[b])]
+            start, end = int(src_start[b]), int(src_end[b])
+            source_text = texts[m]
+            while (
+                start > 0
+                and not source_text[start - 1].isspace()
+                and not source_text[start - 1].isalnum()
+                and source_text[start - 1] != "_"
+            ):
+                start -= 1
+            while (
+                end < len(source_text)
+                and not source_text[end].isspace()
+                and not source_text[end].isalnum()
+                and source_text[end] != "_"
+            ):
+                end += 1
+            source = source_text[start:end]
+            # Marks and spaces out to the source line's ends (up to 8 characters each side).
+            line_start, line_end = src_start[b], src_end[b]
+            while (
+                line_start > max(src_start[b] - 8, 0)
+                and source_text[line_start - 1] != "\n"
+                and not (
+                    source_text[line_start - 1].isalnum() or source_text[line_start - 1] == "_"
+                )
+            ):
+                line_start -= 1
+            while (
+                line_end < min(src_end[b] + 8, len(source_text))
+                and source_text[line_end] != "\n"
+                and not (source_text[line_end].isalnum() or source_text[line_end] == "_")
+            ):
+                line_end += 1
+            line = source_text[line_start:line_end]
+            short_run = run_of[(b, -1)] < config.min_tokens
+            fold = lambda x: " ".join(x.casefold().split())  # noqa: E731
+            changed = (
+                similarity[b] < 1.0
+                and reworded(
+                    [target], [source_text[src_start[b] : src_end[b]]], np.array([short_run])
+                )[0]
+            )
+            few = ntok[b] < SHORT_COPY_TOKENS and len(fold(target)) < SHORT_COPY_CHARS
+            too_short = few or fold(target) not in (fold(source), fold(line))
+            short = ntok[b] < config.min_tokens
+            unlike = similarity[b] == 1.0 and symbols_differ(
+                target, source_text[src_start[b] : src_end[b]]
+            )
+            strict = first or similarity[b] == 1.0
+            if changed or unlike or (strict and short and short_run and too_short):
+                not_copies.append(b)
+        removed_any = bool(not_copies)
+        for b in not_copies:
+            reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
+                KEEP,
+                -1,
+                -1,
+                -1,
+                np.nan,
+            )
+        run_of = runs()  # with the blocks that stayed copies
+        sentence_tokens = _wrapped(texts, pieces, piece_tokens, blk_doc)
+        follow_of = runs(contiguous=True)
+        for b, found in pieces.items():
+            runs_here = [run_of[(b, i)] for i in range(len(found))]
+            follows = [follow_of[(b, i)] for i in range(len(found))]
+            now = checker.copies_on_their_own(
+                int(blk_doc[b]), found, sentence_tokens[b], runs_here, follows, first
+            )
+            if [f[0] for f in now] != [f[0] for f in found]:
+                pieces[b], removed_any = now, True
+        first = False
+        if not removed_any:
+            break
     extra: list[tuple[int, int, int, int, int, int, int, float]] = []
     split: list[int] = []
-    sentence_tokens = _wrapped(texts, pieces, piece_tokens, blk_doc)
-    follow_of = runs(contiguous=True)
     for b, found in pieces.items():
-        runs_here = [run_of[(b, i)] for i in range(len(found))]
-        follows = [follow_of[(b, i)] for i in range(len(found))]
-        found = checker.copies_on_their_own(
-            int(blk_doc[b]), found, sentence_tokens[b], runs_here, follows
-        )
         if any(f[0] != KEEP for f in found):
             d = int(blk_doc[b])
             split.append(b)
@@ -426,13 +449,20 @@ class _Checker:
         return out if any(f[0] != KEEP for f in out) else None
 
     def copies_on_their_own(
-        self, d: int, found: list[Found], ntok: list[int], runs: list[int], follows: list[int]
+        self,
+        d: int,
+        found: list[Found],
+        ntok: list[int],
+        runs: list[int],
+        follows: list[int],
+        first: bool,
     ) -> list[Found]:
         """The sentences of one block, those kept that are no copies after all: in a run of
         copies shorter than a passage (``runs``: the tokens of the run each one is in), fewer
         than ``SHORT_SENTENCE_TOKENS`` tokens of its own (``ntok``: with the rest of a sentence
         wrapped onto the next line or from the line before) and in its run of copies whose
-        sources stand on consecutive lines (``follows``), or not a whole sentence, reworded
+        sources stand on consecutive lines (``follows``), or not a whole sentence (these two
+        for exact copies only after the ``first`` round), reworded
         (strictly so in such a run), or with other symbols than a word-for-word source."""
         out = list(found)
         for i, (r, ss, se, sd, s_start, s_end, sim) in enumerate(found):
@@ -447,7 +477,8 @@ class _Checker:
             unlike = sim == 1.0 and symbols_differ(piece, source)
             fragment = short_run and not whole_sentence(self.texts[d], ss, se)
             few = max(ntok[i], follows[i]) < SHORT_SENTENCE_TOKENS
-            if changed or unlike or fragment or (short_run and few):
+            strict = first or sim == 1.0
+            if changed or unlike or (strict and (fragment or (short_run and few))):
                 out[i] = (KEEP, ss, se, -1, -1, -1, float("nan"))
         return out
 

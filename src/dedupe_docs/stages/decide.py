@@ -282,78 +282,96 @@ def decide(
         out[at_row], out[at_part] = column[rows], part_column
         return out
 
-    def runs() -> np.ndarray:
-        return _run_tokens(
-            in_order(reason == DUPLICATE, copied),
+    def runs(follows: bool = False) -> np.ndarray:
+        """Per unit, the tokens of its run of copies of one source (``follows``: of copies
+        whose sources stand on consecutive lines there)."""
+        columns = (
+            in_order(reason == DUPLICATE, sentence_units.reason == DUPLICATE),
             in_order(blk_doc, sentence_units.doc),
             in_order(src_doc, sentence_units.src_doc),
             in_order(ntok, part_tokens),
         )
+        if not follows:
+            return _run_tokens(*columns)
+        spans = (
+            in_order(src_start, sentence_units.src_start),
+            in_order(src_end, sentence_units.src_end),
+        )
+        return _run_tokens(*columns, _next_line_copies(texts, *columns[:3], *spans))
 
-    block_run = np.zeros(n_blocks, dtype=np.int64)
-    block_run[rows] = runs()[at_row]
-    short = np.flatnonzero((reason == DUPLICATE) & (ntok < config.min_tokens))
-    in_short_run = block_run < config.min_tokens
-    fuzzy = np.flatnonzero((reason == DUPLICATE) & (similarity < 1.0))
     sources = (src_doc, src_start, src_end)
     locations = (blk_doc, s.blk_start, s.blk_end)
-    wrong = functools.reduce(
-        np.union1d,
-        (
-            fuzzy[_reworded_units(texts, fuzzy, locations, sources, in_short_run)],
-            _unlike_short_copies(s, texts, blk_doc, short, in_short_run, sources),
-            _unlike_symbols(texts, np.flatnonzero(similarity == 1.0), locations, sources),
-        ),
-    )
-    reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
-    similarity[wrong] = math.nan
-    # A block is cut into its sentences when at least one of them is a duplicate; a copied
-    # sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS, its own with the
-    # rest of it on the next or the line before where it is wrapped, or its run's (sentences
-    # copied one after the other from consecutive lines of one source: short lines joined into
-    # a paragraph), as ``e.g.`` cuts a sentence short and a fragment of a few words is no copy;
-    # and it must be a whole sentence: the end
-    # of a sentence whose first words differ is parallel text (``createdb also accepts ...``
-    # beside ``clusterdb also accepts ...``), not a copy.
-    part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
-    unit_columns = (
-        in_order(reason == DUPLICATE, copied),
-        in_order(blk_doc, sentence_units.doc),
-        in_order(src_doc, sentence_units.src_doc),
-        in_order(ntok, part_tokens),
-    )
-    source_spans = (
-        unit_columns[2],
-        in_order(src_start, sentence_units.src_start),
-        in_order(src_end, sentence_units.src_end),
-    )
-    part_run = _run_tokens(
-        *unit_columns, _next_line_copies(texts, *unit_columns[:3], *source_spans[1:])
-    )[at_part]
-    whole_sentence = wrapped_sentence_tokens(texts, parts.block, sentence_units, part_tokens)
-    fuzzy = np.flatnonzero(copied & (sentence_units.similarity < 1.0))
     part_sources = (sentence_units.src_doc, sentence_units.src_start, sentence_units.src_end)
     part_locations = (sentence_units.doc, sentence_units.start, sentence_units.end)
-    short_pieces = np.flatnonzero(copied & part_short)
-    lone = functools.reduce(
-        np.union1d,
-        (
-            np.flatnonzero(
-                copied & part_short & (np.maximum(whole_sentence, part_run) < SHORT_SENTENCE_TOKENS)
-            ),
-            short_pieces[~_whole_sentences(texts, short_pieces, part_locations)],
-            fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
-            _unlike_symbols(
-                texts,
-                np.flatnonzero(copied & (sentence_units.similarity == 1.0)),
-                part_locations,
-                part_sources,
-            ),
-        ),
+    # Copies that are no copies go: a changed word, other symbols, a short line that differs.
+    # A copied sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS, its own
+    # with the rest of it on the next or the line before where it is wrapped, or its run's
+    # (sentences copied one after the other from consecutive lines of one source: short lines
+    # joined into a paragraph), as ``e.g.`` cuts a sentence short and a fragment of a few
+    # words is no copy; and it must be a whole sentence: the end of a sentence whose first
+    # words differ is parallel text (``createdb also accepts ...`` beside ``clusterdb also
+    # accepts ...``), not a copy. What goes may leave runs shorter than a passage behind,
+    # where the copies left must meet the tests of short runs: rounds go on until none goes
+    # (a parallel page's option list leaves its heading with another program's name alone).
+    # After the first round a fuzzy copy is held to its words only, not to the tests of short
+    # lines and sentences, which only exact text passes (a copy typed with typos would lose
+    # line after line as one with a mangled word goes). A verdict depends only on its unit's
+    # run figures, which only shrink: after the first, a round checks the units whose
+    # figures changed.
+    blocks = np.flatnonzero(reason == DUPLICATE)
+    pieces = np.flatnonzero(sentence_units.reason == DUPLICATE)
+    wrong = _unlike_symbols(texts, blocks[similarity[blocks] == 1.0], locations, sources)
+    lone = _unlike_symbols(
+        texts, pieces[sentence_units.similarity[pieces] == 1.0], part_locations, part_sources
     )
-    sentence_units.reason[lone], sentence_units.src_doc[lone] = KEEP, -1
-    sentence_units.src_start[lone], sentence_units.src_end[lone] = -1, -1
-    sentence_units.similarity[lone] = math.nan
+    block_run = np.zeros(n_blocks, dtype=np.int64)
+    block_run[rows] = runs()[at_row]
+    in_short_run = block_run < config.min_tokens
+    checked_short = np.zeros(len(part_tokens), dtype=bool)  # the figures a piece was checked with
+    checked_few = np.zeros(len(part_tokens), dtype=bool)
+    first = True
+    while True:
+        fuzzy = blocks[similarity[blocks] < 1.0]
+        short = blocks[(ntok[blocks] < config.min_tokens) & (first | (similarity[blocks] == 1))]
+        wrong = functools.reduce(
+            np.union1d,
+            (
+                wrong,
+                fuzzy[_reworded_units(texts, fuzzy, locations, sources, in_short_run)],
+                _unlike_short_copies(s, texts, blk_doc, short, in_short_run, sources),
+            ),
+        )
+        reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
+        similarity[wrong] = math.nan
+        part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
+        whole_sentence = wrapped_sentence_tokens(texts, parts.block, sentence_units, part_tokens)
+        few = np.maximum(whole_sentence, runs(follows=True)[at_part]) < SHORT_SENTENCE_TOKENS
+        copied = sentence_units.reason == DUPLICATE
+        changed = (part_short != checked_short) | (few != checked_few)
+        pieces = np.flatnonzero(copied & (changed | first))
+        checked_short[pieces], checked_few[pieces] = part_short[pieces], few[pieces]
+        fuzzy = pieces[sentence_units.similarity[pieces] < 1.0]
+        exact = sentence_units.similarity[pieces] == 1.0
+        short_pieces = pieces[part_short[pieces] & (first | exact)]
+        lone = functools.reduce(
+            np.union1d,
+            (
+                lone,
+                short_pieces[few[short_pieces]],
+                short_pieces[~_whole_sentences(texts, short_pieces, part_locations)],
+                fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
+            ),
+        )
+        sentence_units.reason[lone], sentence_units.src_doc[lone] = KEEP, -1
+        sentence_units.src_start[lone], sentence_units.src_end[lone] = -1, -1
+        sentence_units.similarity[lone] = math.nan
+        block_run[rows] = runs()[at_row]
+        now_short = (block_run < config.min_tokens) & ~in_short_run & (reason == DUPLICATE)
+        in_short_run |= now_short
+        blocks, first = np.flatnonzero(now_short), False
+        if not len(wrong) and not len(lone):
+            break
+        wrong, lone = wrong[:0], lone[:0]
     cut = np.unique(parts.block[sentence_units.reason == DUPLICATE])
     # Page templates go whatever else they repeat; then repeats, where no duplicate was found.
     undecided = reason == KEEP
@@ -1046,6 +1064,9 @@ def _similarities(targets: Sequence[str], sources: Sequence[str], config: Config
 TYPO_EDGE_MAX_CHARS = 2_000
 """Characters from which a kept unit beside a copy is not compared with its source's
 continuation (a line or a sentence is much shorter)."""
+TYPO_EDGE_LIKENESS = 70
+"""rapidfuzz ratio below which a kept unit beside a copy is not compared word by word with as
+many characters of its source's continuation (a copy with typos scores above 90)."""
 TYPO_NAME_LETTERS = 6
 """Letters up to which a word one edit from its source's may be a name of its own (``rpad``
 for ``lpad``, ``chfn`` for ``chsh``) and counts as a typo only where neither document holds it
@@ -1148,10 +1169,9 @@ def _continuation(
     start, end = int(units.start[v]), int(units.end[v])
     gap = text[int(units.end[u]) : start] if forward else text[end : int(units.start[u])]
     kind = _gap_kind(gap)
-    piece = text[start:end]
-    words = len(_WORDS.findall(piece))
-    if kind < 0 or words < (TYPO_EDGE_MIN_WORDS if kind else 1):
+    if kind < 0:
         return None
+    piece = text[start:end]
     s_doc = int(units.src_doc[u])
     reach = 2 * len(piece) + 64  # as far as the source's continuation may run
     if forward:
@@ -1160,11 +1180,20 @@ def _continuation(
         if s_doc == int(units.doc[u]):  # the source may not run into its own copy
             stop = min(stop, start)
         window = texts[s_doc][at:stop]
-        span = _words_after(window, words)
-        s_gap = window[: span[0]] if span else ""
+        near = window.lstrip()[: len(piece)]
     else:
         at = max(int(units.src_start[u]) - reach, 0)
         window = texts[s_doc][at : int(units.src_start[u])]
+        near = window.rstrip()[-len(piece) :]
+    if fuzz.ratio(piece, near) < TYPO_EDGE_LIKENESS:  # most neighbours are other text
+        return None
+    words = len(_WORDS.findall(piece))
+    if words < (TYPO_EDGE_MIN_WORDS if kind else 1):
+        return None
+    if forward:
+        span = _words_after(window, words)
+        s_gap = window[: span[0]] if span else ""
+    else:
         span = _words_before(window, words)
         s_gap = window[span[1] :] if span else ""
     if span is None or _gap_kind(s_gap) != kind:
