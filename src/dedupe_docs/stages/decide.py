@@ -1071,6 +1071,9 @@ TYPO_NAME_LETTERS = 6
 """Letters up to which a word one edit from its source's may be a name of its own (``rpad``
 for ``lpad``, ``chfn`` for ``chsh``) and counts as a typo only where neither document holds it
 elsewhere; one edit in a longer word rarely makes another word."""
+TYPO_NAME_REACH = 20_000
+"""Characters on either side of a unit in which a short word counts as written elsewhere (the
+names of one family stand in one page's section)."""
 TYPO_EDGE_MIN_WORDS = 3
 """Words a kept line beside a copy needs to continue it over typos (a line of one or two words
 beside a copy is a label, not a line the copy ran on into; the rest of a copied line may be a
@@ -1227,22 +1230,21 @@ def continue_over_typos(texts: Sequence[str], units: Any, blocks: np.ndarray) ->
     with white space between them as between the same places of the source, is compared with
     the words that continue the source there, as many as it has: it goes as a copy of them
     when it differs word for word by typos only (:func:`_typo_words`), each short one a word
-    that neither document holds anywhere else (the similarity threshold does not apply: a
+    that neither document holds anywhere else near (the similarity threshold does not apply: a
     word with a typo is less than 90 % like its source). Units equal to their source's
     continuation were kept by the other rules on purpose (a short line is no copy), so only
     units with typos go. Growing goes on from each unit removed, until no neighbour verifies.
     """
     removed: list[tuple[int, int]] = []
-    folded: dict[int, str] = {}  # documents case-folded, where asked
 
-    def elsewhere(word: str, d: int, count: int) -> bool:
-        """Whether ``word`` stands in document ``d`` more than ``count`` times."""
-        if d not in folded:
-            folded[d] = texts[d][:].casefold()
-        if folded[d].count(word) <= count:  # a word is found as a substring too
+    def elsewhere(word: str, d: int, at: int, count: int) -> bool:
+        """Whether ``word`` stands more than ``count`` times in document ``d`` within
+        :data:`TYPO_NAME_REACH` characters of ``at``."""
+        near = texts[d][max(at - TYPO_NAME_REACH, 0) : at + TYPO_NAME_REACH].casefold()
+        if near.count(word) <= count:  # a word is found as a substring too
             return False
         pattern = regex.compile(rf"(?<!\w){regex.escape(word)}(?!\w)")
-        return sum(1 for _ in itertools.islice(pattern.finditer(folded[d]), count + 1)) > count
+        return sum(1 for _ in itertools.islice(pattern.finditer(near), count + 1)) > count
 
     fuzzy = _fuzzy_copies(units)
     frontier = np.flatnonzero((units.reason == DUPLICATE) & (units.src_doc >= 0))
@@ -1263,7 +1265,8 @@ def continue_over_typos(texts: Sequence[str], units: Any, blocks: np.ndarray) ->
             own = _WORDS.findall(piece.casefold())
             typos = _typo_words(own, _WORDS.findall(source.casefold()), in_line)
             if typos is None or any(
-                elsewhere(w, s_doc, 0) or elsewhere(w, int(units.doc[v]), own.count(w))
+                elsewhere(w, s_doc, s_start, 0)
+                or elsewhere(w, int(units.doc[v]), int(units.start[v]), own.count(w))
                 for w in typos
                 if len(w) <= TYPO_NAME_LETTERS
             ):
