@@ -12,8 +12,9 @@ import pytest
 
 import dedupe_docs
 from dedupe_docs import pipeline
-from dedupe_docs.drivers import memory
-from dedupe_docs.errors import OutputError
+from dedupe_docs.drivers import memory, reads
+from dedupe_docs.errors import InputError, OutputError
+from dedupe_docs.stages import read as read_module
 from dedupe_docs.stages.read import read
 from tests.helpers.clihelp import digest
 from tests.helpers.corpus import SEEDS, planted
@@ -194,6 +195,7 @@ def test_ray_tasks_write_the_output_of_the_local_engine(
     output folder, file for file, and the same report but for its timings."""
     inputs = _inputs(planted(paragraphs, 40, seed=17), tmp_path, kind)
     monkeypatch.setattr(memory, "EMIT_PIECE_CHARS", 3000)  # many pieces
+    monkeypatch.setattr(reads, "PART_BYTES", 5000)  # many read tasks, ranges of a file
     pieces: list[object] = []
     real = memory.emit_pieces
 
@@ -204,10 +206,13 @@ def test_ray_tasks_write_the_output_of_the_local_engine(
 
     monkeypatch.setattr(memory, "emit_pieces", spy)
     local = dedupe_docs.run(inputs, tmp_path / "local", **options)  # type: ignore[arg-type]
+    if kind != "memory":
+        _driver_reads_no_file(monkeypatch)
     config = dedupe_docs.Config(engine="ray", jobs=2)
     remote = dedupe_docs.run(inputs, tmp_path / "ray", config, **options)  # type: ignore[arg-type]
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")
-    for key in ("documents", "chars_out", "removed_chars", "dropped_empty", "outputs", "parts"):
+    keys = ("documents", "chars_out", "removed_chars", "dropped_empty", "outputs", "parts")
+    for key in (*keys, "inputs"):  # the inputs' content hashes too
         assert remote.get(key) == local.get(key)
     # written by emit tasks (one, when the records go to one compressed file)
     assert len(pieces) > (kind != "gz") and remote["timings"]["emit"] > 0
@@ -246,3 +251,93 @@ def test_a_failed_emit_task_leaves_no_output(
     with pytest.raises(OutputError, match="No space left on device"):
         dedupe_docs.run(inputs, tmp_path / "out", config)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
+
+
+def _driver_reads_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, the driver process fails if it reads an input file (the Ray workers,
+    other processes, import the reader as it is)."""
+
+    def refused(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the driver read an input file")
+
+    for name in ("records", "parquet", "text_file", "contents"):
+        monkeypatch.setattr(read_module._Reader, name, refused)
+    monkeypatch.setattr(read_module, "decode_file", refused)
+
+
+def _bad_inputs(paragraphs: list[str], tmp_path: Path) -> list[object]:
+    """A JSON lines file of many read ranges with a malformed line, a line that is not UTF-8,
+    a record without text and an id met again in another range, all past the first range; and
+    a folder of text files, one not UTF-8."""
+    corpus = planted(paragraphs, 40, seed=29)
+    lines = [json.dumps({"id": i, "text": t}).encode() + b"\n" for i, t in corpus]
+    lines[9] = b'{"id": "x", "text": \n'
+    lines[15] = (
+        json.dumps({"id": "y", "text": "caf\u00e9 " + corpus[15][1]})
+        .encode()
+        .replace(b"\\u00e9", b"\xe9")
+        + b"\n"
+    )
+    lines[22] = json.dumps({"id": "z"}).encode() + b"\n"
+    lines[30] = json.dumps({"id": corpus[3][0], "text": corpus[30][1]}).encode() + b"\n"
+    (tmp_path / "in.jsonl").write_bytes(b"".join(lines))
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    for i, (_, text) in enumerate(corpus[:12]):
+        (folder / f"t{i:02d}.txt").write_text(text, encoding="utf-8")
+    (folder / "t05.txt").write_bytes(b"caf\xe9 " + corpus[5][1].encode())
+    return [tmp_path / "in.jsonl", folder]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"on_error": "skip"},
+        {"on_error": "skip", "encoding_errors": "replace"},
+        {"on_error": "skip", "encoding_errors": "skip-file"},
+        {"encoding_errors": "skip-file"},
+    ],
+)
+def test_ray_tasks_read_bad_inputs_as_the_local_engine(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: dict[str, object],
+) -> None:
+    """The read tasks meet the errors the local reader meets, reported alike (file, line,
+    byte), the first raised or every one skipped as ``on_error`` says; a duplicate id in a
+    later range is refused by the driver, which sees every range."""
+    inputs = _bad_inputs(paragraphs, tmp_path)
+    monkeypatch.setattr(reads, "PART_BYTES", 3000)
+    results = {}
+    for engine in ("local", "ray"):
+        if engine == "ray":
+            _driver_reads_no_file(monkeypatch)
+        config = dedupe_docs.Config(engine=engine, jobs=2)
+        try:
+            report = dedupe_docs.run(inputs, tmp_path / engine, config, **options)  # type: ignore[arg-type]
+        except InputError as exc:
+            results[engine] = str(exc)
+        else:
+            results[engine] = (digest(tmp_path / engine), report["errors"], report["inputs"])
+    assert results["ray"] == results["local"]
+    if options.get("on_error") == "skip":
+        assert len(results["ray"][1]) >= 2
+    else:
+        assert isinstance(results["ray"], str) and "in.jsonl:" in results["ray"]
+
+
+def test_a_crashed_read_task_is_retried(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = _inputs(planted(paragraphs, 30, seed=31), tmp_path, "jsonl")
+    flag = tmp_path / "fail-once"
+    crash_once(monkeypatch, flag, "_read_part")
+    monkeypatch.setattr(reads, "PART_BYTES", 4000)
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    dedupe_docs.run(inputs, tmp_path / "ray", config)
+    assert not flag.exists()  # a worker reading a partition did die
+    dedupe_docs.run(inputs, tmp_path / "local")
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")

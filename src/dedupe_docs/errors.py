@@ -7,6 +7,9 @@ with the file they are about and end with the fix, if any.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 
 class DedupeError(Exception):
     """Base of every error dedupe_docs raises on purpose."""
@@ -31,6 +34,11 @@ class InputError(DedupeError, ValueError):
         if row is not None:
             where = f"{path} row {row}"
         super().__init__(f"{where}: {reason}" + (f" ({hint})" if hint else ""))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its fields (a Ray read task returns the errors it met)."""
+        fields = {"line": self.line, "byte": self.byte, "hint": self.hint, "row": self.row}
+        return functools.partial(InputError, **fields), (self.path, self.reason)
 
     def to_json(self) -> dict[str, object]:
         """The entry of ``report.json`` ``errors`` for an input skipped with ``on_error="skip"``."""

@@ -21,7 +21,7 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.drivers import bounded, incremental, memory, warmup
+from dedupe_docs.drivers import bounded, incremental, memory, reads, warmup
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
 from dedupe_docs.formats import output, records, shards
 from dedupe_docs.formats.parts import PartsPlan, part_bounds
@@ -282,6 +282,20 @@ def run(
         spill = None if remote_out else target.absolute().parent  # type: ignore[union-attr]
         batches = bounded.clean_batches(documents, config, timings, progress, spill)
         n_docs = None
+    elif index is None and reads.applies(inputs, config):  # tasks read, sign and share
+        corpus = reads.read(inputs, options, config, progress, size)
+        docs, errors = corpus.docs, corpus.errors  # the documents without their text
+        timings["read"] = round(time.perf_counter() - started, 4)  # signing included
+        log_stage("read", timings["read"], documents=len(docs))
+        n_docs = len(docs)
+        cuts = _emit_cuts(config, target, layout, read_shards, output_parts, docs)
+        made = memory.read_decisions(
+            docs, corpus.lengths, corpus.signed, corpus.store, config, timings, progress
+        )
+        del corpus
+        batches = []
+        if cuts is None:  # the driver writes the output, reading the texts from the store
+            batches, made = memory.chunks(made, timings), None
     else:
         documents, errors = _read(inputs, options)
         docs = list(counted(documents, "read", progress, size, _size))

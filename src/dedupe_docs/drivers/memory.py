@@ -81,7 +81,11 @@ def clean_chunks(
 ) -> Iterator[list[CleanedDocument]]:
     """:func:`clean`, its output built ``EMIT_CHUNK`` documents at a time (the time between
     chunks, which their consumer takes, is not counted in ``timings``)."""
-    made = decisions(docs, config, timings, progress, prior)
+    yield from chunks(decisions(docs, config, timings, progress, prior), timings)
+
+
+def chunks(made: Decided, timings: dict[str, float]) -> Iterator[list[CleanedDocument]]:
+    """The output of ``made`` built on the driver ``EMIT_CHUNK`` documents at a time."""
     clock = Clock(timings)
     ids = made.ids
     for lo in range(made.first, len(made.docs), EMIT_CHUNK):
@@ -114,7 +118,11 @@ class Decided:
     def assemble(self, d0: int, d1: int, ids: list[str] | None = None) -> list[CleanedDocument]:
         """The cleaned documents ``d0..d1`` (``ids``: every document's, when known)."""
         ids = self.ids if ids is None else ids
-        return emit.assemble(self.docs[d0:d1], d0, ids, self.removed, self.spans, self.batches)
+        docs = self.docs[d0:d1]
+        if self.store is not None:  # the driver let the texts go: read back from the store
+            texts = workers.value(self.store, "ray").texts(d0, d1)
+            docs = [attrs.evolve(d, text=t) for d, t in zip(docs, texts, strict=True)]
+        return emit.assemble(docs, d0, ids, self.removed, self.spans, self.batches)
 
 
 def decisions(
@@ -152,9 +160,59 @@ def decisions(
         release_memory()  # the texts' memory back to the system before the signed columns
     if prior is not None and prior.signed is not None:
         signed = prior.signed
+        bases = np.zeros(0, np.int64)
     else:
         signed, files, bases = _sign_stage(texts, config, progress, store)
     clock.lap("sign", documents=len(docs), tokens=len(signed.tok_start))
+    made = _signed_decisions(
+        docs, len(frozen), texts, signed, (files, bases), config, timings, progress, prior, store
+    )
+    return attrs.evolve(made, store=kept)
+
+
+def read_decisions(
+    docs: list[Document],
+    lengths: Lengths,
+    signed: sign.Signed,
+    store: Any,
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+) -> Decided:
+    """:func:`decisions` of a corpus that tasks read and signed (``drivers/reads.py``): the
+    documents without their text, their lengths, the joined signatures, and the texts shared
+    in the object store (which the output tasks read too)."""
+    made = _signed_decisions(
+        docs,
+        0,
+        lengths,
+        signed,
+        ([], np.zeros(0, np.int64)),
+        config,
+        timings,
+        progress,
+        None,
+        store,
+    )
+    return attrs.evolve(made, store=store)
+
+
+def _signed_decisions(
+    docs: list[Document],
+    n_frozen: int,
+    texts: list[str] | Lengths,
+    signed: sign.Signed,
+    files: tuple[list[Path], np.ndarray],
+    config: Config,
+    timings: dict[str, float],
+    progress: Progress | None,
+    prior: Prior | None,
+    store: Any,
+) -> Decided:
+    """The stages of :func:`decisions` after signing (``files``: the signed batches' files,
+    if any, and their first tokens)."""
+    clock = Clock(timings)
+    files, bases = files
     stage(progress, "index")
     if files:  # the signed batches are files: index tasks read their hash range of each
         first = first_occurrences_from_files(files, bases, config.jobs, config.engine)
@@ -195,7 +253,7 @@ def decisions(
     removed = decide.merge_removals(units, spans, lengths)
     clock.lap("decide", blocks=len(units.doc), removed_spans=len(removed.doc))
     batches = prior.batches if prior is not None else None
-    return Decided(docs, len(frozen), removed, spans, batches, lengths, kept)
+    return Decided(docs, n_frozen, removed, spans, batches, lengths)
 
 
 def _without_text(doc: Document, field: str) -> Document:

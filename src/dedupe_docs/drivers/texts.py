@@ -114,3 +114,50 @@ class _Sliced:
     def __getitem__(self, where: slice) -> str:
         start, stop, _ = where.indices(self.store.length(self.doc))
         return self.store.chars(self.doc, start, max(start, stop))
+
+
+@attrs.frozen(eq=False)
+class TextStores:
+    """The texts of a corpus held in several :class:`TextStore`\\ s, a read task's each (on Ray
+    each its own object: no process ever joins them), read as one: documents
+    ``first[p]..first[p + 1]`` are those of ``parts[p]``, its documents ``kept[p]`` (None: all
+    of them; the driver may drop a document whose id is a duplicate)."""
+
+    parts: list[TextStore]
+    first: np.ndarray
+    kept: list[np.ndarray | None]
+
+    def __len__(self) -> int:
+        return int(self.first[-1])
+
+    def _where(self, d: int) -> tuple[TextStore, int]:
+        p = int(np.searchsorted(self.first, d, "right")) - 1
+        kept, local = self.kept[p], d - int(self.first[p])
+        return self.parts[p], local if kept is None else int(kept[local])
+
+    def texts(self, d0: int, d1: int) -> list[str]:
+        """The texts of documents ``d0..d1``."""
+        texts: list[str] = []
+        p = int(np.searchsorted(self.first, d0, "right")) - 1
+        while d0 < d1:
+            lo, hi = d0 - int(self.first[p]), min(d1, int(self.first[p + 1])) - int(self.first[p])
+            kept, part = self.kept[p], self.parts[p]
+            if kept is None:
+                texts += part.texts(lo, hi)
+            else:
+                texts += [part.texts(k, k + 1)[0] for k in kept[lo:hi].tolist()]
+            d0, p = d0 + hi - lo, p + 1
+        return texts
+
+    def chars(self, d: int, start: int, end: int) -> str:
+        """Characters ``start..end`` of document ``d``."""
+        part, local = self._where(d)
+        return part.chars(local, start, end)
+
+    def length(self, d: int) -> int:
+        part, local = self._where(d)
+        return part.length(local)
+
+    def view(self, d0: int, d1: int) -> Texts:
+        """The texts as a task over documents ``d0..d1`` reads them."""
+        return Texts(self, d0, self.texts(d0, d1))  # type: ignore[arg-type]

@@ -96,12 +96,46 @@ def imap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, window: i
             ray.cancel(task)
 
 
-class Shared:
-    """A value put into the object store once (:func:`share`): passed inside a tuple of shared
-    arguments, a task gets the value itself; the driver keeps only the reference."""
+def imap_kept(
+    func: Callable[[Any, T], tuple[R, Any]], items: Sequence[T], shared: Any, window: int
+) -> Iterator[tuple[R, Shared]]:
+    """:func:`imap` of a ``func`` that returns a pair, each its own object: the first is
+    yielded, the second stays in the object store, yielded as a :class:`Shared` (the driver
+    never fetches it; the task that made it is run again if it is lost)."""
+    remote = _remote_task().options(num_returns=2)
+    ray = _ray()
+    ref = ray.put(shared)
+    waiting = iter(items)
+    running = deque(remote.remote(func, ref, item) for item in itertools.islice(waiting, window))
+    try:
+        while running:
+            first, kept = running.popleft()
+            result = ray.get(first)
+            for item in waiting:
+                running.append(remote.remote(func, ref, item))
+                break
+            yield result, Shared(kept)
+    finally:  # the caller stopped early (a failure): the tasks under way are not wanted
+        for task in running:
+            ray.cancel(task[0])
 
-    def __init__(self, ref: Any) -> None:
-        self.ref = ref
+
+class Shared:
+    """A value put into the object store once (:func:`share`), or several (a list of
+    references, the values given to ``make``): passed inside a tuple of shared arguments, a
+    task gets the value itself; the driver keeps only the reference."""
+
+    def __init__(self, ref: Any, make: Callable[[Any], Any] | None = None) -> None:
+        self.ref, self.make = ref, make
+
+    def value(self) -> Any:
+        value = _ray().get(self.ref)
+        return value if self.make is None else self.make(value)
+
+
+def joined(parts: Sequence[Shared], make: Callable[[list[Any]], Any]) -> Shared:
+    """The values of ``parts`` (each one object) as one shared value, ``make`` of the list."""
+    return Shared([part.ref for part in parts], make)
 
 
 def share(value: Any) -> Shared:
@@ -111,8 +145,7 @@ def share(value: Any) -> Shared:
 
 def _resolve(shared: Any) -> Any:
     if isinstance(shared, tuple) and any(isinstance(v, Shared) for v in shared):
-        ray = _ray()
-        return tuple(ray.get(v.ref) if isinstance(v, Shared) else v for v in shared)
+        return tuple(v.value() if isinstance(v, Shared) else v for v in shared)
     return shared
 
 

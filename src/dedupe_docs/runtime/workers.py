@@ -45,6 +45,41 @@ def share(value: Any, engine: str = "local") -> Any:
     return value
 
 
+def stream_kept(
+    func: Callable[[Any, T], tuple[R, Any]],
+    items: Sequence[T],
+    shared: Any,
+    window: int,
+    engine: str,
+) -> Iterator[tuple[R, Any]]:
+    """:func:`stream` of a ``func`` that returns a pair: on Ray the second of each stays in
+    the object store, yielded as a handle that :func:`joined` and tasks take (the driver
+    never holds it); locally the pairs themselves."""
+    if engine == "ray":
+        from dedupe_docs.runtime import ray_engine
+
+        return ray_engine.imap_kept(func, items, shared, window)
+    return imap(func, items, shared, max(1, window // 2))
+
+
+def joined(parts: Sequence[Any], make: Callable[[list[Any]], Any], engine: str = "local") -> Any:
+    """``make`` of the list of ``parts`` (second values of :func:`stream_kept`), as a shared
+    argument: on Ray a handle the tasks receive as the made value, the driver holding only
+    references (:func:`value` makes it there); locally the value."""
+    if engine == "ray":
+        from dedupe_docs.runtime import ray_engine
+
+        return ray_engine.joined(parts, make)
+    return make(list(parts))
+
+
+def value(shared: Any, engine: str = "local") -> Any:
+    """The value of a shared argument (:func:`share`, :func:`joined`) on the driver."""
+    if engine == "ray":
+        return shared.value()
+    return shared
+
+
 def tmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, jobs: int) -> list[R]:
     """``[func(shared, item) for item in items]`` on up to ``jobs`` threads."""
     if jobs <= 1 or len(items) <= 1:

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import attrs
+
 from dedupe_docs.errors import ConfigError, InputError, StorageError
 from dedupe_docs.formats.records import record_document
 from dedupe_docs.formats.shards import (
@@ -502,16 +504,28 @@ class _Reader:
             return None
         return Document(rel, text, path=rel)
 
-    def records(self, shard: Shard) -> Iterator[tuple[Document, str]]:
+    def records(
+        self, shard: Shard, lines: tuple[int, int | None, int] = (0, None, 0)
+    ) -> Iterator[tuple[Document, str]]:
         """Records of a JSON lines file, one at a time; ``skip-file`` drops the whole file on
-        a bad byte (so its records are held until the file has been read)."""
+        a bad byte (so its records are held until the file has been read). ``lines`` (first
+        byte, end byte or None, newlines before the byte before the first) reads only the
+        lines of an uncompressed file that start in that range of bytes, numbered as when the
+        whole file is read."""
         path = shard.path
         hold = self.encoding_errors == "skip-file"
         docs: list[tuple[Document, str]] = []
-        line_no, offset = 0, 0
+        first, end, before = lines
+        line_no, offset = before, 0
         try:
             with storage.open_binary(path) as stream:
-                for line_no, raw in enumerate(storage.iter_lines(stream), 1):
+                if first > 0:  # the line under way at ``first - 1`` is the range before's
+                    stream.seek(first - 1)
+                    offset, line_no = first - 1 + len(stream.readline()), before + 1
+                numbered = enumerate(storage.iter_lines(stream), line_no + 1)
+                for line_no, raw in numbered:
+                    if end is not None and offset >= end:
+                        break
                     start, offset = offset, offset + len(raw)
                     if not raw.strip():
                         continue
@@ -584,6 +598,161 @@ class _Reader:
     ) -> Document:
         fields = (self.text_field, self.id_field, made_id, shard)
         return record_document(record, where, line, *fields)
+
+
+@attrs.frozen
+class Piece:
+    """What a read task reads of one input file (see :func:`listing`): the whole shard, or
+    with ``end`` or ``start`` the lines of an uncompressed JSON lines file that start in bytes
+    ``start..end`` (``end`` None: to the end), ``before`` being the number of newlines before
+    byte ``start - 1`` (so that the lines are numbered as when the whole file is read)."""
+
+    shard: Shard
+    input: int
+    """The position of the input the shard belongs to."""
+    folder: bool
+    """Whether that input is a folder or a glob (its hashes are kept by relative path)."""
+    start: int = 0
+    end: int | None = None
+    before: int = 0
+
+    @property
+    def whole(self) -> bool:
+        return self.start == 0 and self.end is None
+
+
+@attrs.frozen
+class Failed:
+    """An error met reading the inputs, in its place; ``fatal`` when the reader raises it
+    (``on_error="raise"``, and not a file skipped by ``encoding_errors="skip-file"``)."""
+
+    error: InputError
+    fatal: bool
+
+
+@attrs.frozen(eq=False)
+class PiecesRead:
+    """What :func:`read_pieces` found: the documents and where each is (``file:line``), the
+    errors met, each with the number of documents read before it, and for each piece read the
+    documents and errors it gave and its file's content hash (None: none taken)."""
+
+    docs: list[Document]
+    wheres: list[str]
+    events: list[tuple[int, Failed]]
+    pieces: list[tuple[int, int, str | None]]
+
+
+def listing(inputs: list[DocumentLike], options: Mapping[str, Any]) -> list[Piece | Failed]:
+    """The shards of ``inputs`` (paths, globs and URLs) in the order :func:`stream` reads
+    them, without reading them, and the errors met (a missing file, a broken link) in their
+    place, up to the first that :func:`stream` raises. ``options`` are :func:`stream`'s;
+    ``hashes`` gets the entry of each folder and glob (the files' hashes are taken as they
+    are read)."""
+    lister = _Lister(**_reader_options(options))
+    lister.storage_options = options.get("storage_options")
+    with contextlib.suppress(_Stop):
+        for n, item in enumerate(inputs):
+            lister.n = n
+            for _ in lister.read_one(item, n):
+                pass
+    return lister.steps
+
+
+def read_pieces(pieces: Iterable[Piece | Failed], options: Mapping[str, Any]) -> PiecesRead:
+    """The documents of ``pieces`` (of :func:`listing`), read as :func:`stream` reads their
+    files, with the errors it would meet; reading stops at the first it would raise. A
+    duplicate id is not looked for: the caller, who sees every piece, does that."""
+    reader = _PieceReader(**{**_reader_options(options), "hashes": None, "shards": None})
+    found: list[tuple[int, int, str | None]] = []
+    with contextlib.suppress(_Stop):
+        for piece in pieces:
+            if isinstance(piece, Failed):
+                reader.events.append((len(reader.docs), piece))
+                if piece.fatal:
+                    break
+                continue
+            docs, errors = len(reader.docs), len(reader.events)
+            reader.digest = None
+            for doc, where in reader.piece(piece):
+                reader.docs.append(doc)
+                reader.wheres.append(where)
+            found.append((len(reader.docs) - docs, len(reader.events) - errors, reader.digest))
+    return PiecesRead(reader.docs, reader.wheres, reader.events, found)
+
+
+def _reader_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of :class:`_Reader` among ``options`` (:func:`stream`'s), checked."""
+    on_error, encoding_errors = options.get("on_error", "raise"), options.get("encoding_errors")
+    if on_error not in ON_ERROR:
+        raise ConfigError(f"`on_error` must be one of {ON_ERROR}, not {on_error!r}", "on_error")
+    if encoding_errors not in ENCODING_ERRORS:
+        msg = f"`encoding_errors` must be one of {ENCODING_ERRORS}, not {encoding_errors!r}"
+        raise ConfigError(msg, "encoding_errors")
+    check_encoding(options.get("encoding", "utf-8"))
+    names = ("text_field", "id_field", "on_error", "encoding_errors", "hashes", "encoding")
+    return {name: options[name] for name in names if name in options}
+
+
+class _Stop(Exception):
+    """Reading stops here: the local reader would raise the error just recorded."""
+
+
+class _Lister(_Reader):
+    """A reader that lists the shards it would read (:func:`listing`) and records the errors
+    it meets instead of raising them."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.steps: list[Piece | Failed] = []
+
+    def fail(self, error: InputError, *, skippable: bool = False) -> None:
+        fatal = self.on_error == "raise" and not skippable
+        self.steps.append(Failed(error, fatal))
+        if fatal:
+            raise _Stop
+
+    def many(self, shards: list[Shard]) -> Iterator[tuple[Document, str]]:
+        if self.hashes is not None:
+            self.hashes[self.n] = {}
+        self.steps += [Piece(shard, self.n, True) for shard in shards]
+        yield from ()
+
+    def shard(
+        self, shard: Shard, data: bytes | OSError | None, folder: dict[str, str] | None
+    ) -> Iterator[tuple[Document, str]]:
+        self.steps.append(Piece(shard, self.n, folder is not None))
+        yield from ()
+
+
+class _PieceReader(_Reader):
+    """A reader of :class:`Piece`s (:func:`read_pieces`) that records the errors it meets,
+    after how many documents, and the content hash of the file it reads."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.docs: list[Document] = []
+        self.wheres: list[str] = []
+        self.events: list[tuple[int, Failed]] = []
+        self.digest: str | None = None
+
+    def fail(self, error: InputError, *, skippable: bool = False) -> None:
+        fatal = self.on_error == "raise" and not skippable
+        self.events.append((len(self.docs), Failed(error, fatal)))
+        if fatal:
+            raise _Stop
+
+    def hash(self, shard: Shard, folder: dict[str, str] | None, digest: Callable[[], str]) -> None:
+        with contextlib.suppress(OSError):  # reading it has reported it
+            self.digest = digest()
+
+    def piece(self, piece: Piece) -> Iterator[tuple[Document, str]]:
+        shard = piece.shard
+        if piece.whole:
+            yield from self.shard(shard, None, None)
+            return
+        yield from self.records(shard, (piece.start, piece.end, piece.before))
+        if piece.start == 0 and isinstance(shard.path, Path):  # one range hashes the file
+            self.hash(shard, None, lambda: file_hash(shard.path))  # type: ignore[arg-type]
 
 
 def _located(error: InputError, path: str) -> InputError:

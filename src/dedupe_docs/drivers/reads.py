@@ -1,0 +1,335 @@
+"""Inputs read by the engine's tasks, a partition each: on Ray the driver never holds the
+corpus's texts.
+
+The driver lists the inputs (paths and sizes, not contents: :func:`read.listing`) and cuts
+them into partitions of consecutive shards of about ``PART_BYTES``; an uncompressed JSON lines
+file larger than that is cut into ranges of bytes, a partition each (a range holds the lines
+that start in it; tasks first count the newlines before each range, so that its records are
+numbered as the local engine numbers them). A task reads its partition as the local reader
+reads those files (the same errors, ``on_error`` and ``encoding_errors``), signs its
+documents, and returns two objects: what the driver needs (the documents without their text,
+their lengths, the errors met and after which document, the signed arrays) and the texts as a
+:class:`TextStore`, which on Ray stays in the object store (the driver holds a reference, the
+decide and output tasks read it). The driver goes through the partitions in corpus order as the
+local reader goes through the documents: it raises the first error that one raises, refuses
+duplicate ids, fills the hashes and shards read, and joins the signed arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from dedupe_docs.config import Config
+from dedupe_docs.drivers.texts import Lengths, TextStore, TextStores
+from dedupe_docs.errors import InputError
+from dedupe_docs.formats.shards import COMPRESSIONS
+from dedupe_docs.runtime import storage, workers
+from dedupe_docs.runtime.progress import Progress, stage, text_bytes
+from dedupe_docs.runtime.remote import RemotePath
+from dedupe_docs.stages import sign
+from dedupe_docs.stages.read import DocumentLike, Failed, Piece, PiecesRead, listing, read_pieces
+from dedupe_docs.types import Document
+
+PART_BYTES: int | None = None
+"""Bytes of input per read task; None sizes the partitions from the inputs and ``jobs`` (a
+quarter of a job's share, within 1 MiB and 64 MiB). The output does not depend on it."""
+SIGN_CHARS = 1 << 20
+"""Characters a read task signs at a time (see ``memory._sign_stage``)."""
+
+Partition = tuple[Piece | Failed, ...]
+
+
+@attrs.frozen(eq=False)
+class Corpus:
+    """The inputs as the tasks read them: the documents without their text, each one's
+    length, the joined signatures, the texts (shared: a handle on Ray) and the errors of the
+    inputs skipped."""
+
+    docs: list[Document]
+    lengths: Lengths
+    signed: sign.Signed
+    store: Any
+    errors: list[InputError]
+
+
+@attrs.frozen(eq=False)
+class Part:
+    """What a read task hands the driver: what it read (the documents without their text),
+    each document's length in characters and UTF-8 bytes, and the signed arrays."""
+
+    read: PiecesRead
+    chars: list[int]
+    utf8: list[int]
+    signed: sign.Signed
+
+
+def applies(inputs: Sequence[DocumentLike], config: Config) -> bool:
+    """Whether tasks read ``inputs`` (on Ray, files only, ``reuse="exact"`` and no work
+    folder; the caller checks that there is no persisted index and no ``max_memory``)."""
+    files = all(isinstance(item, (str, os.PathLike)) for item in inputs)
+    return config.engine == "ray" and files and config.work_dir is None and config.reuse == "exact"
+
+
+def read(
+    inputs: list[DocumentLike],
+    options: Mapping[str, Any],
+    config: Config,
+    progress: Progress | None = None,
+    size: int = 0,
+) -> Corpus:
+    """Read, sign and share ``inputs`` on the engine's tasks (``options``: those of
+    :func:`read.stream`, whose ``hashes`` and ``shards`` are filled as reading fills them)."""
+    steps = listing(inputs, options)
+    sizes = [_file_size(s.shard.path) if isinstance(s, Piece) else 0 for s in steps]
+    target = PART_BYTES or min(1 << 26, max(1 << 20, sum(sizes) // (4 * config.jobs)))
+    split = options.get("encoding_errors") != "skip-file"  # else a bad byte drops a whole file
+    parts = _numbered(_partitions(steps, sizes, target, split), config)
+    text_field = options.get("text_field", "text")
+    shared = (dict(options, hashes=None, shards=None), text_field, config.evolve(jobs=1))
+    done = workers.stream_kept(_read_part, parts, shared, 2 * config.jobs, config.engine)
+    gather = _Gather(options, sum(sizes), progress, max(size, 1))
+    stores = []
+    with contextlib.closing(done):  # closed on a failure: the tasks under way cancelled
+        for (part, texts), pieces in zip(done, parts, strict=False):
+            gather.add(part, pieces)
+            stores.append(texts)
+    first = np.zeros(len(stores) + 1, np.int64)
+    np.cumsum([len(k) if k is not None else n for k, n in gather.kept], out=first[1:])
+    kept = [k for k, _ in gather.kept]
+    make = functools.partial(TextStores, first=first, kept=kept)
+    store = workers.joined(stores, make, config.engine)
+    stage(progress, "sign", gather.read, gather.read)
+    lengths = Lengths(gather.chars, gather.utf8)
+    return Corpus(gather.docs, lengths, gather.joiner.signed(), store, gather.errors)
+
+
+def _file_size(path: Path | RemotePath) -> int:
+    try:
+        return path.size() if isinstance(path, RemotePath) else path.stat().st_size
+    except OSError:  # reading it reports it
+        return 0
+
+
+def _splits(piece: Piece, size: int, target: int, split: bool) -> bool:
+    name = piece.shard.path.name
+    return (
+        split
+        and piece.shard.kind == "jsonl"
+        and not name.endswith(COMPRESSIONS)
+        and (size > target)
+    )
+
+
+def _partitions(
+    steps: list[Piece | Failed], sizes: list[int], target: int, split: bool
+) -> list[Partition]:
+    """``steps`` cut into partitions of about ``target`` bytes, in order: consecutive shards,
+    or a range of bytes of a large JSON lines file (``before`` not yet known)."""
+    parts: list[Partition] = []
+    current: list[Piece | Failed] = []
+    held = 0
+    for step, size in zip(steps, sizes, strict=True):
+        if isinstance(step, Piece) and _splits(step, size, target, split):
+            if current:
+                parts.append(tuple(current))
+                current, held = [], 0
+            cuts = [*range(0, size, target), None]  # the last range reads to the end
+            parts += [(attrs.evolve(step, start=a, end=b),) for a, b in itertools.pairwise(cuts)]
+            continue
+        current.append(step)
+        held += size
+        if held >= target:
+            parts.append(tuple(current))
+            current, held = [], 0
+    if current:
+        parts.append(tuple(current))
+    return parts
+
+
+def _numbered(parts: list[Partition], config: Config) -> list[Partition]:
+    """``parts`` with the newlines before each range of a file counted by tasks (a range's
+    ``before``: those of its file's ranges before it)."""
+    ranges = [p[0] for p in parts if isinstance(p[0], Piece) and not p[0].whole]
+    items = [(r.shard.path, max(r.start - 1, 0), r.end - 1) for r in ranges if r.end is not None]
+    counts = iter(workers.pmap(_newlines, items, None, config.jobs, config.engine))
+    numbered: list[Partition] = []
+    before = 0
+    for part in parts:
+        piece = part[0]
+        if isinstance(piece, Piece) and not piece.whole:
+            before = 0 if piece.start == 0 else before
+            numbered.append((attrs.evolve(piece, before=before),))
+            before += next(counts) if piece.end is not None else 0
+        else:
+            numbered.append(part)
+    return numbered
+
+
+def _newlines(_: None, item: tuple[Path | RemotePath, int, int]) -> int:
+    """The newlines in bytes ``start..end`` of a file."""
+    path, start, end = item
+    count = 0
+    with storage.open_binary(path) as stream:
+        stream.seek(start)
+        left = end - start
+        while left > 0:
+            chunk = stream.read(min(left, 1 << 22))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            left -= len(chunk)
+    return count
+
+
+def _read_part(
+    shared: tuple[Mapping[str, Any], str, Config], pieces: Partition
+) -> tuple[Part, TextStore]:
+    """Read, sign and store one partition: the read task."""
+    options, text_field, config = shared
+    found = read_pieces(pieces, options)
+    texts = [doc.text for doc in found.docs]
+    chars = [len(t) for t in texts]
+    signed = (
+        sign.concat(
+            [sign.sign(texts[b.start : b.stop], config) for b in sign.batches(chars, SIGN_CHARS)]
+        )
+        if texts
+        else sign.sign([], config)
+    )
+    store = TextStore.of(texts)
+    utf8 = [text_bytes(t) for t in texts]
+    del texts
+    docs = [_without_text(doc, text_field) for doc in found.docs]
+    read = attrs.evolve(found, docs=docs)
+    return Part(read, chars, utf8, signed), store
+
+
+def _without_text(doc: Document, field: str) -> Document:
+    """``doc`` with an empty text, and its record (a copy) with None in the text field."""
+    record = None if doc.record is None else {**doc.record, field: None}
+    return attrs.evolve(doc, text="", record=record)
+
+
+class _Gather:
+    """Goes through the partitions' results in corpus order as :func:`read.stream` goes
+    through the documents (see the module's docstring)."""
+
+    def __init__(
+        self, options: Mapping[str, Any], total: int, progress: Progress | None, size: int
+    ) -> None:
+        self.on_error = options.get("on_error", "raise")
+        self.hashes, self.shards = options.get("hashes"), options.get("shards")
+        self.docs: list[Document] = []
+        self.chars: list[int] = []
+        self.utf8: list[int] = []
+        self.errors: list[InputError] = []
+        self.kept: list[tuple[np.ndarray | None, int]] = []
+        self.seen: dict[str, str] = {}
+        self.joiner = sign.Joiner(max(total, 1))
+        self.file: tuple[str, int, int] | None = None  # the records file read: docs, errors
+        self.progress, self.size, self.read = progress, size, 0
+
+    def fail(self, error: InputError) -> None:
+        if self.on_error == "raise":
+            raise error
+        self.errors.append(error)
+
+    def add(self, part: Part, pieces: Partition) -> None:
+        found = part.read
+        events = iter(found.events)
+        event = next(events, None)
+        kept: list[int] = []
+        for i in range(len(found.docs) + 1):
+            while event is not None and event[0] == i:
+                if event[1].fatal:
+                    raise event[1].error
+                self.errors.append(event[1].error)
+                event = next(events, None)
+            if i == len(found.docs):
+                break
+            doc, where = found.docs[i], found.wheres[i]
+            also = self.seen.get(doc.id)
+            if also is not None:
+                msg = f"duplicate document id {doc.id!r} (also in {also})"
+                hint = "ids must be unique across all inputs" if doc.path else None
+                self.fail(InputError(where, msg, hint=hint))
+                continue
+            self.seen[doc.id] = where
+            kept.append(i)
+        self.files(pieces, found.pieces)
+        every = len(kept) == len(found.docs)
+        self.kept.append((None if every else np.array(kept, np.int64), len(found.docs)))
+        self.docs += [found.docs[i] for i in kept]
+        self.chars += [part.chars[i] for i in kept]
+        self.utf8 += [part.utf8[i] for i in kept]
+        for a, b in _runs(kept) if not every else [(0, len(found.docs))] * bool(kept):
+            n_chars = sum(part.chars[a:b])
+            self.joiner.add(_docs(part.signed, a, b), n_chars)
+        self.read += sum(part.utf8)
+        stage(self.progress, "read", self.read, max(self.size, self.read))
+
+    def files(self, pieces: Partition, counts: list[tuple[int, int, str | None]]) -> None:
+        """The hashes and shards of the files read, as the local reader records them."""
+        read = [p for p in pieces if isinstance(p, Piece)]
+        for piece, (n_docs, n_errors, digest) in zip(read, counts, strict=False):
+            shard = piece.shard
+            if digest is not None and self.hashes is not None:
+                if piece.folder:
+                    self.hashes[piece.input][shard.rel] = digest
+                else:
+                    self.hashes[piece.input] = digest
+            if shard.kind == "text" or self.shards is None:
+                continue
+            if piece.start == 0:
+                self.shards.setdefault(shard.rel, []).append(shard)
+                self.file = (shard.rel, 0, 0)
+            assert self.file is not None
+            rel, docs, errors = self.file
+            self.file = (rel, docs + n_docs, errors + n_errors)
+            last = piece.end is None
+            if last and docs + n_docs == 0 and errors + n_errors > 0:  # all skipped: no output
+                self.shards[rel].remove(shard)
+                if not self.shards[rel]:
+                    del self.shards[rel]
+
+
+def _runs(kept: list[int]) -> Iterator[tuple[int, int]]:
+    """The runs of consecutive numbers in ``kept``, as ranges.
+
+    >>> list(_runs([0, 1, 3, 4, 5, 8]))
+    [(0, 2), (3, 6), (8, 9)]
+    """
+    for _, run in itertools.groupby(enumerate(kept), lambda x: x[1] - x[0]):
+        found = [k for _, k in run]
+        yield found[0], found[-1] + 1
+
+
+def _docs(s: sign.Signed, d0: int, d1: int) -> sign.Signed:
+    """The signatures of documents ``d0..d1`` of ``s``."""
+    if (d0, d1) == (0, s.n_docs):
+        return s
+    t0, t1 = int(s.doc_tokens[d0]), int(s.doc_tokens[d1])
+    b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
+    tokens, blocks = slice(t0, t1), slice(b0, b1)
+    return sign.Signed(
+        doc_tokens=s.doc_tokens[d0 : d1 + 1] - t0,
+        doc_blocks=s.doc_blocks[d0 : d1 + 1] - b0,
+        tok_start=s.tok_start[tokens],
+        tok_end=s.tok_end[tokens],
+        tok_hash=s.tok_hash[tokens],
+        tok_exact=s.tok_exact[tokens],
+        blk_start=s.blk_start[blocks],
+        blk_end=s.blk_end[blocks],
+        blk_t0=s.blk_t0[blocks] - t0,
+        blk_t1=s.blk_t1[blocks] - t0,
+        shingles=s.shingles[tokens],
+    )
