@@ -250,6 +250,8 @@ def run(
     _check_out(target, inputs, overwrite)
     progress = Stages(progress) if progress is not None else None
     warmup.compile_kernels(config, progress)
+    if config.engine == "ray":  # started here: ray.init keeps the frames under way alive (a
+        ray_engine.init()  # cycle), and this one holds nothing that the run lets go
     started = time.perf_counter()
     sized = progress is not None or (index is None and config.max_memory is None)
     size = input_size(inputs, text_field, storage_options) if sized else 0
@@ -283,16 +285,11 @@ def run(
         batches = bounded.clean_batches(documents, config, timings, progress, spill)
         n_docs = None
     elif index is None and reads.applies(inputs, config):  # tasks read, sign and share
-        corpus = reads.read(inputs, options, config, progress, size)
-        docs, errors = corpus.docs, corpus.errors  # the documents without their text
-        timings["read"] = round(time.perf_counter() - started, 4)  # signing included
-        log_stage("read", timings["read"], documents=len(docs))
+        held = [reads.read(inputs, options, config, timings, progress, size)]
+        docs, errors = held[0].docs, held[0].errors  # the documents without their text
         n_docs = len(docs)
         cuts = _emit_cuts(config, target, layout, read_shards, output_parts, docs)
-        made = memory.read_decisions(
-            docs, corpus.lengths, corpus.signed, corpus.store, config, timings, progress
-        )
-        del corpus
+        made = memory.read_decisions(held, config, timings, progress)  # empties held
         batches = []
         if cuts is None:  # the driver writes the output, reading the texts from the store
             batches, made = memory.chunks(made, timings), None

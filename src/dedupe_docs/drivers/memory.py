@@ -164,6 +164,8 @@ def decisions(
     else:
         signed, files, bases = _sign_stage(texts, config, progress, store)
     clock.lap("sign", documents=len(docs), tokens=len(signed.tok_start))
+    if store is not None and prior is None:
+        signed = set_aside(signed, config)
     made = _signed_decisions(
         docs, len(frozen), texts, signed, (files, bases), config, timings, progress, prior, store
     )
@@ -171,30 +173,43 @@ def decisions(
 
 
 def read_decisions(
-    docs: list[Document],
-    lengths: Lengths,
-    signed: sign.Signed,
-    store: Any,
-    config: Config,
-    timings: dict[str, float],
-    progress: Progress | None = None,
+    held: list[Any], config: Config, timings: dict[str, float], progress: Progress | None = None
 ) -> Decided:
-    """:func:`decisions` of a corpus that tasks read and signed (``drivers/reads.py``): the
-    documents without their text, their lengths, the joined signatures, and the texts shared
-    in the object store (which the output tasks read too)."""
+    """:func:`decisions` of a corpus that tasks read, signed and indexed
+    (:class:`~dedupe_docs.drivers.reads.Corpus`: the documents without their text, their
+    lengths, the signatures, the index, and the texts shared in the object store, which the
+    output tasks read too). ``held`` is a list of the one corpus, emptied: no reference is
+    left to what the driver lets go on the way (the index after detection, the token
+    columns it does not read)."""
+    corpus = held.pop()
+    args = (corpus.docs, 0, corpus.lengths, corpus.signed)
+    first, store = [corpus.first], corpus.store
+    del corpus
     made = _signed_decisions(
-        docs,
-        0,
-        lengths,
-        signed,
-        ([], np.zeros(0, np.int64)),
-        config,
-        timings,
-        progress,
-        None,
-        store,
+        *args, ([], np.zeros(0, np.int64)), config, timings, progress, None, store, first
     )
     return attrs.evolve(made, store=store)
+
+
+ASIDE = ("tok_start", "tok_end", "tok_hash")
+"""The token columns that only the tasks read (detect and decide): on Ray, with
+``keep="first"`` and ``reuse="exact"``, put into the object store once signed, so that the
+driver does not hold them (the index and the boilerplate it computes read other columns)."""
+
+
+def set_aside(s: sign.Signed, config: Config) -> sign.Signed:
+    """``s`` with the columns of ``ASIDE`` put into the object store, handles in their place
+    (tasks take them back: :func:`_taken_back`), when the driver never reads them."""
+    if config.engine != "ray" or config.keep != "first" or config.reuse != "exact":
+        return s
+    columns = {n: getattr(s, n) for n in ASIDE if isinstance(getattr(s, n), np.ndarray)}
+    return attrs.evolve(s, **{n: workers.share(v, "ray") for n, v in columns.items()})
+
+
+def _taken_back(s: sign.Signed) -> sign.Signed:
+    """``s`` with the columns set aside (:func:`set_aside`) read from the object store."""
+    aside = {n: getattr(s, n) for n in ASIDE if not isinstance(getattr(s, n), np.ndarray)}
+    return attrs.evolve(s, **{n: workers.value(v, "ray") for n, v in aside.items()})
 
 
 def _signed_decisions(
@@ -208,23 +223,19 @@ def _signed_decisions(
     progress: Progress | None,
     prior: Prior | None,
     store: Any,
+    index: list[np.ndarray] | None = None,
 ) -> Decided:
     """The stages of :func:`decisions` after signing (``files``: the signed batches' files,
-    if any, and their first tokens)."""
+    if any, and their first tokens), or after the index when given (a list of it, emptied)."""
     clock = Clock(timings)
     files, bases = files
-    stage(progress, "index")
-    if files:  # the signed batches are files: index tasks read their hash range of each
-        first = first_occurrences_from_files(files, bases, config.jobs, config.engine)
-    elif config.engine == "ray":
-        first = first_occurrences_by_range(
-            signed.shingles, RAY_INDEX_BITS, config.jobs, config.engine
-        )
+    if index:
+        first = index.pop()
     else:
-        first = first_occurrences(signed.shingles, config.jobs)
-    if prior is not None:
-        prior.observe(signed, first)
-    clock.lap("index", shingles=len(signed.shingles))
+        first = _index(signed, files, bases, config, progress)
+        if prior is not None:
+            prior.observe(signed, first)
+        clock.lap("index", shingles=len(signed.shingles))
     signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))  # not needed past the index
     aligned = _align(first, signed, config, progress)
     del first
@@ -254,6 +265,24 @@ def _signed_decisions(
     clock.lap("decide", blocks=len(units.doc), removed_spans=len(removed.doc))
     batches = prior.batches if prior is not None else None
     return Decided(docs, n_frozen, removed, spans, batches, lengths)
+
+
+def _index(
+    signed: sign.Signed,
+    files: list[Path],
+    bases: np.ndarray,
+    config: Config,
+    progress: Progress | None,
+) -> np.ndarray:
+    """The index stage: where each token's shingle first occurs."""
+    stage(progress, "index")
+    if files:  # the signed batches are files: index tasks read their hash range of each
+        return first_occurrences_from_files(files, bases, config.jobs, config.engine)
+    if config.engine == "ray":
+        return first_occurrences_by_range(
+            signed.shingles, RAY_INDEX_BITS, config.jobs, config.engine
+        )
+    return first_occurrences(signed.shingles, config.jobs)
 
 
 def _without_text(doc: Document, field: str) -> Document:
@@ -338,7 +367,7 @@ through those stages in parts, so that their progress can be told."""
 def _parts(s: sign.Signed, least: int) -> list[tuple[int, int]]:
     """Ranges of consecutive documents, ``least`` or more (one per ``PART_TOKENS`` tokens),
     of about as many tokens each."""
-    n_docs, n_tokens = s.n_docs, len(s.tok_start)
+    n_docs, n_tokens = s.n_docs, int(s.doc_tokens[-1])
     share = np.linspace(0, n_tokens, max(least, n_tokens // PART_TOKENS, 1) + 1)[1:-1]
     cuts = np.unique(np.concatenate(([0], np.searchsorted(s.doc_tokens, share), [n_docs])))
     return list(itertools.pairwise(cuts.tolist()))
@@ -440,7 +469,7 @@ def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units
 def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
     """:func:`_decide_part` with the texts read from a :class:`TextStore`."""
     s, store, *rest = shared
-    return _decide_part((s, store.view(*docs), *rest), docs)
+    return _decide_part((_taken_back(s), store.view(*docs), *rest), docs)
 
 
 def _align_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> np.ndarray:
@@ -473,7 +502,7 @@ def _sign_stored_to_file(shared: tuple[TextStore, Config], docs: tuple[int, int]
 
 def _block_edges(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
     nonempty = s.blk_t1 > s.blk_t0
-    return block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start))
+    return block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, int(s.doc_tokens[-1]))
 
 
 def _sign_batch(shared: tuple[list[str], Config], batch: range) -> tuple[Path | None, sign.Signed]:

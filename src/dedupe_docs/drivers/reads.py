@@ -21,6 +21,7 @@ import contextlib
 import functools
 import itertools
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,15 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
+from dedupe_docs.drivers import memory
 from dedupe_docs.drivers.texts import Lengths, TextStore, TextStores
 from dedupe_docs.errors import InputError
 from dedupe_docs.formats.shards import COMPRESSIONS
 from dedupe_docs.runtime import storage, workers
-from dedupe_docs.runtime.progress import Progress, stage, text_bytes
+from dedupe_docs.runtime.progress import Clock, Progress, log_stage, stage, text_bytes
 from dedupe_docs.runtime.remote import RemotePath
 from dedupe_docs.stages import sign
+from dedupe_docs.stages.index import TASK_BITS, first_occurrences_from_parts, part_groups
 from dedupe_docs.stages.read import DocumentLike, Failed, Piece, PiecesRead, listing, read_pieces
 from dedupe_docs.types import Document
 
@@ -57,6 +60,10 @@ class Corpus:
     docs: list[Document]
     lengths: Lengths
     signed: sign.Signed
+    """Without shingles (the index tasks took them from the read tasks), the columns the
+    driver does not read set aside in the object store (``memory.set_aside``)."""
+    first: np.ndarray
+    """Where each token's shingle first occurs (the index)."""
     store: Any
     errors: list[InputError]
 
@@ -64,7 +71,8 @@ class Corpus:
 @attrs.frozen(eq=False)
 class Part:
     """What a read task hands the driver: what it read (the documents without their text),
-    each document's length in characters and UTF-8 bytes, and the signed arrays."""
+    each document's length in characters and UTF-8 bytes, and the signed arrays but the
+    shingles."""
 
     read: PiecesRead
     chars: list[int]
@@ -74,8 +82,12 @@ class Part:
 
 def applies(inputs: Sequence[DocumentLike], config: Config) -> bool:
     """Whether tasks read ``inputs`` (on Ray, files only, ``reuse="exact"`` and no work
-    folder; the caller checks that there is no persisted index and no ``max_memory``)."""
-    files = all(isinstance(item, (str, os.PathLike)) for item in inputs)
+    folder; the caller checks that there is no persisted index and no ``max_memory``). A
+    ``memory://`` file lives in the driver's process only: the driver reads it."""
+    files = all(
+        isinstance(item, (str, os.PathLike)) and not os.fspath(item).startswith("memory://")
+        for item in inputs
+    )
     return config.engine == "ray" and files and config.work_dir is None and config.reuse == "exact"
 
 
@@ -83,11 +95,14 @@ def read(
     inputs: list[DocumentLike],
     options: Mapping[str, Any],
     config: Config,
+    timings: dict[str, float],
     progress: Progress | None = None,
     size: int = 0,
 ) -> Corpus:
-    """Read, sign and share ``inputs`` on the engine's tasks (``options``: those of
-    :func:`read.stream`, whose ``hashes`` and ``shards`` are filled as reading fills them)."""
+    """Read, sign, share and index ``inputs`` on the engine's tasks (``options``: those of
+    :func:`read.stream`, whose ``hashes`` and ``shards`` are filled as reading fills them;
+    ``size``: about how many bytes they hold, for progress)."""
+    started = time.perf_counter()
     steps = listing(inputs, options)
     sizes = [_file_size(s.shard.path) if isinstance(s, Piece) else 0 for s in steps]
     target = PART_BYTES or min(1 << 26, max(1 << 20, sum(sizes) // (4 * config.jobs)))
@@ -95,21 +110,34 @@ def read(
     parts = _numbered(_partitions(steps, sizes, target, split), config)
     text_field = options.get("text_field", "text")
     shared = (dict(options, hashes=None, shards=None), text_field, config.evolve(jobs=1))
-    done = workers.stream_kept(_read_part, parts, shared, 2 * config.jobs, config.engine)
+    window, groups = 2 * config.jobs, 1 << TASK_BITS
+    done = workers.stream_kept(_read_part, parts, shared, window, config.engine, 1 + groups)
     gather = _Gather(options, sum(sizes), progress, max(size, 1))
-    stores = []
+    stores, rows = [], []
     with contextlib.closing(done):  # closed on a failure: the tasks under way cancelled
-        for (part, texts), pieces in zip(done, parts, strict=False):
+        for (part, (texts, *grouped)), pieces in zip(done, parts, strict=False):
             gather.add(part, pieces)
             stores.append(texts)
-    first = np.zeros(len(stores) + 1, np.int64)
-    np.cumsum([len(k) if k is not None else n for k, n in gather.kept], out=first[1:])
+            rows.append(grouped)
+    signed = memory.set_aside(gather.joiner.signed(), config)  # before the index's arrays
+    timings["read"] = round(time.perf_counter() - started, 4)  # signing included
+    log_stage("read", timings["read"], documents=len(gather.docs))
+    clock = Clock(timings)
+    stage(progress, "index")
+    by_group = [workers.joined([r[g] for r in rows], list, config.engine) for g in range(groups)]
+    del rows
+    first = first_occurrences_from_parts(
+        by_group, gather.bases, gather.remaps, gather.joiner.tokens, config
+    )
+    del by_group
+    starts = np.zeros(len(stores) + 1, np.int64)
+    np.cumsum([len(k) if k is not None else n for k, n in gather.kept], out=starts[1:])
     kept = [k for k, _ in gather.kept]
-    make = functools.partial(TextStores, first=first, kept=kept)
+    make = functools.partial(TextStores, first=starts, kept=kept)
     store = workers.joined(stores, make, config.engine)
-    stage(progress, "sign", gather.read, gather.read)
+    clock.lap("index", shingles=gather.joiner.tokens)
     lengths = Lengths(gather.chars, gather.utf8)
-    return Corpus(gather.docs, lengths, gather.joiner.signed(), store, gather.errors)
+    return Corpus(gather.docs, lengths, signed, first, store, gather.errors)
 
 
 def _file_size(path: Path | RemotePath) -> int:
@@ -190,10 +218,9 @@ def _newlines(_: None, item: tuple[Path | RemotePath, int, int]) -> int:
     return count
 
 
-def _read_part(
-    shared: tuple[Mapping[str, Any], str, Config], pieces: Partition
-) -> tuple[Part, TextStore]:
-    """Read, sign and store one partition: the read task."""
+def _read_part(shared: tuple[Mapping[str, Any], str, Config], pieces: Partition) -> tuple[Any, ...]:
+    """Read, sign and store one partition: the read task. Returns what the driver needs, the
+    texts, and the shingle rows of each group of hash ranges (:func:`part_groups`)."""
     options, text_field, config = shared
     found = read_pieces(pieces, options)
     texts = [doc.text for doc in found.docs]
@@ -210,7 +237,9 @@ def _read_part(
     del texts
     docs = [_without_text(doc, text_field) for doc in found.docs]
     read = attrs.evolve(found, docs=docs)
-    return Part(read, chars, utf8, signed), store
+    groups = part_groups(signed.shingles)
+    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))
+    return Part(read, chars, utf8, signed), store, *groups
 
 
 def _without_text(doc: Document, field: str) -> Document:
@@ -234,7 +263,9 @@ class _Gather:
         self.errors: list[InputError] = []
         self.kept: list[tuple[np.ndarray | None, int]] = []
         self.seen: dict[str, str] = {}
-        self.joiner = sign.Joiner(max(total, 1))
+        self.joiner = sign.Joiner(max(total, 1), shingles=False)
+        self.bases: list[int] = []  # each part's first token in the corpus
+        self.remaps: list[np.ndarray | None] = []  # or each of its tokens' (-1: dropped)
         self.file: tuple[str, int, int] | None = None  # the records file read: docs, errors
         self.progress, self.size, self.read = progress, size, 0
 
@@ -271,9 +302,15 @@ class _Gather:
         self.docs += [found.docs[i] for i in kept]
         self.chars += [part.chars[i] for i in kept]
         self.utf8 += [part.utf8[i] for i in kept]
+        s = part.signed
+        self.bases.append(self.joiner.tokens)
+        remap = None if every else np.full(int(s.doc_tokens[-1]), -1, np.int64)
         for a, b in _runs(kept) if not every else [(0, len(found.docs))] * bool(kept):
-            n_chars = sum(part.chars[a:b])
-            self.joiner.add(_docs(part.signed, a, b), n_chars)
+            if remap is not None:
+                t0, t1 = int(s.doc_tokens[a]), int(s.doc_tokens[b])
+                remap[t0:t1] = np.arange(self.joiner.tokens, self.joiner.tokens + t1 - t0)
+            self.joiner.add(_docs(s, a, b), sum(part.chars[a:b]))
+        self.remaps.append(remap)
         self.read += sum(part.utf8)
         stage(self.progress, "read", self.read, max(self.size, self.read))
 

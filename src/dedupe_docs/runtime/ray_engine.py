@@ -97,24 +97,29 @@ def imap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, window: i
 
 
 def imap_kept(
-    func: Callable[[Any, T], tuple[R, Any]], items: Sequence[T], shared: Any, window: int
-) -> Iterator[tuple[R, Shared]]:
-    """:func:`imap` of a ``func`` that returns a pair, each its own object: the first is
-    yielded, the second stays in the object store, yielded as a :class:`Shared` (the driver
-    never fetches it; the task that made it is run again if it is lost)."""
-    remote = _remote_task().options(num_returns=2)
+    func: Callable[[Any, T], tuple[Any, ...]],
+    items: Sequence[T],
+    shared: Any,
+    window: int,
+    kept: int,
+) -> Iterator[tuple[Any, list[Shared]]]:
+    """:func:`imap` of a ``func`` that returns ``1 + kept`` values, each its own object: the
+    first is yielded with the others, which stay in the object store, as :class:`Shared`
+    handles (the driver never fetches them; the task that made them is run again if they
+    are lost)."""
+    remote = _remote_task().options(num_returns=1 + kept)
     ray = _ray()
     ref = ray.put(shared)
     waiting = iter(items)
     running = deque(remote.remote(func, ref, item) for item in itertools.islice(waiting, window))
     try:
         while running:
-            first, kept = running.popleft()
+            first, *rest = running.popleft()
             result = ray.get(first)
             for item in waiting:
                 running.append(remote.remote(func, ref, item))
                 break
-            yield result, Shared(kept)
+            yield result, [Shared(r) for r in rest]
     finally:  # the caller stopped early (a failure): the tasks under way are not wanted
         for task in running:
             ray.cancel(task[0])
@@ -150,4 +155,4 @@ def _resolve(shared: Any) -> Any:
 
 
 def _task(func: Callable[[Any, Any], Any], shared: Any, item: Any) -> Any:
-    return func(_resolve(shared), item)
+    return func(_resolve(shared), item.value() if isinstance(item, Shared) else item)

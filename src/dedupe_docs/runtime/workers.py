@@ -46,20 +46,22 @@ def share(value: Any, engine: str = "local") -> Any:
 
 
 def stream_kept(
-    func: Callable[[Any, T], tuple[R, Any]],
+    func: Callable[[Any, T], tuple[Any, ...]],
     items: Sequence[T],
     shared: Any,
     window: int,
     engine: str,
-) -> Iterator[tuple[R, Any]]:
-    """:func:`stream` of a ``func`` that returns a pair: on Ray the second of each stays in
-    the object store, yielded as a handle that :func:`joined` and tasks take (the driver
-    never holds it); locally the pairs themselves."""
+    kept: int = 1,
+) -> Iterator[tuple[Any, list[Any]]]:
+    """:func:`stream` of a ``func`` that returns ``1 + kept`` values: each first value
+    yielded with the others, which on Ray stay in the object store, as handles that
+    :func:`joined` and tasks (an item may be one) take: the driver never holds them."""
     if engine == "ray":
         from dedupe_docs.runtime import ray_engine
 
-        return ray_engine.imap_kept(func, items, shared, window)
-    return imap(func, items, shared, max(1, window // 2))
+        return ray_engine.imap_kept(func, items, shared, window, kept)
+    done = imap(func, items, shared, max(1, window // 2))
+    return ((first, list(rest)) for first, *rest in done)
 
 
 def joined(parts: Sequence[Any], make: Callable[[list[Any]], Any], engine: str = "local") -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -147,6 +148,55 @@ def _first_in_group(
     shared: tuple[list[str], list[np.ndarray], list[int]], group: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray]:
     return first_in_rows(*shared, *group)
+
+
+def first_occurrences_from_parts(
+    groups: Sequence[Any],
+    bases: Sequence[int],
+    remaps: Sequence[np.ndarray | None],
+    total: int,
+    config: Any,
+) -> np.ndarray:
+    """:func:`first_occurrences` of a corpus signed in parts (the Ray engine's read tasks),
+    each having grouped its shingle rows by hash range (:func:`part_groups`): one task per
+    group, taking that group's rows of every part (``groups``: per group, the rows of every
+    part, shared by :func:`workers.joined`), the part's positions moved by its first token
+    (``bases``) or through ``remaps`` (a part whose documents the driver dropped: each token's
+    corpus position, -1 for a dropped one). The driver never holds the shingles."""
+    found = workers.pmap(_first_in_parts, groups, (bases, remaps), config.jobs, config.engine)
+    first = np.arange(total, dtype=position_dtype(total))
+    for positions, firsts in found:
+        first[positions] = firsts
+    return first
+
+
+def part_groups(shingles: np.ndarray) -> list[np.ndarray]:
+    """The ``(hash, position)`` rows of a part's shingles (:func:`range_rows`) cut into the
+    ``2**TASK_BITS`` groups of hash ranges that index tasks take."""
+    rows, bounds = range_rows(shingles)
+    step = 1 << (RANGE_BITS - TASK_BITS)
+    return [rows[bounds[lo] : bounds[lo + step]] for lo in range(0, 1 << RANGE_BITS, step)]
+
+
+def _first_in_parts(
+    shared: tuple[Sequence[int], Sequence[np.ndarray | None]], parts: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus positions of the shingles of one group of hash ranges in every part (in
+    part order, ascending in each), and where each first occurs."""
+    bases, remaps = shared
+    hashes = np.concatenate([rows[:, 0] for rows in parts]) if parts else np.zeros(0, np.uint64)
+    at = np.empty(len(hashes), np.int64)
+    filled = 0
+    for rows, base, remap in zip(parts, bases, remaps, strict=True):
+        local = rows[:, 1].astype(np.int64)
+        at[filled : filled + len(rows)] = local + base if remap is None else remap[local]
+        filled += len(rows)
+    kept = at >= 0  # not a token of a dropped document
+    if not kept.all():
+        hashes, at = hashes[kept], at[kept]
+    first = first_occurrences(hashes)
+    del hashes
+    return at, at[first]
 
 
 def first_in_rows(
