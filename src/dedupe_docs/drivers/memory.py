@@ -166,8 +166,13 @@ def decisions(
     clock.lap("sign", documents=len(docs), tokens=len(signed.tok_start))
     if store is not None and prior is None:
         signed = set_aside(signed, config)
+    index = [_index(signed, files, bases, config, progress)]
+    if prior is not None:
+        prior.observe(signed, index[0])
+    clock.lap("index", shingles=len(signed.shingles))
+    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))  # not needed past the index
     made = _signed_decisions(
-        docs, len(frozen), texts, signed, (files, bases), config, timings, progress, prior, store
+        docs, len(frozen), texts, signed, index, config, timings, progress, prior, store
     )
     return attrs.evolve(made, store=kept)
 
@@ -182,12 +187,10 @@ def read_decisions(
     left to what the driver lets go on the way (the index after detection, the token
     columns it does not read)."""
     corpus = held.pop()
-    args = (corpus.docs, 0, corpus.lengths, corpus.signed)
-    first, store = [corpus.first], corpus.store
+    args = (corpus.docs, 0, corpus.lengths, corpus.signed, [corpus.first])
+    store = corpus.store
     del corpus
-    made = _signed_decisions(
-        *args, ([], np.zeros(0, np.int64)), config, timings, progress, None, store, first
-    )
+    made = _signed_decisions(*args, config, timings, progress, None, store)
     return attrs.evolve(made, store=store)
 
 
@@ -217,26 +220,17 @@ def _signed_decisions(
     n_frozen: int,
     texts: list[str] | Lengths,
     signed: sign.Signed,
-    files: tuple[list[Path], np.ndarray],
+    index: list[np.ndarray],
     config: Config,
     timings: dict[str, float],
     progress: Progress | None,
     prior: Prior | None,
     store: Any,
-    index: list[np.ndarray] | None = None,
 ) -> Decided:
-    """The stages of :func:`decisions` after signing (``files``: the signed batches' files,
-    if any, and their first tokens), or after the index when given (a list of it, emptied)."""
+    """The stages of :func:`decisions` after the index (``index``: a list of it, emptied, so
+    that it is let go after detection)."""
     clock = Clock(timings)
-    files, bases = files
-    if index:
-        first = index.pop()
-    else:
-        first = _index(signed, files, bases, config, progress)
-        if prior is not None:
-            prior.observe(signed, first)
-        clock.lap("index", shingles=len(signed.shingles))
-    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))  # not needed past the index
+    first = index.pop()
     aligned = _align(first, signed, config, progress)
     del first
     clock.lap("detect", aligned_tokens=int(np.count_nonzero(aligned >= 0)))
