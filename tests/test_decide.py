@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from dedupe_docs.config import Config
 from dedupe_docs.stages import decide, detect, index, normalize, sign
+from dedupe_docs.stages.boilerplate import boilerplate_keys, boilerplate_set, key_doc_counts
 from dedupe_docs.stages.kernels import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
 from tests.helpers.corpus import planted
 from tests.reference import decide as reference_decide
@@ -217,7 +218,7 @@ def test_span_tokens_kernel_matches_searchsorted(seed: int, data: st.DataObject)
 def test_key_doc_counts_count_distinct_documents(rows: list[tuple[int, int]]) -> None:
     keys = np.array([k for k, _ in rows], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     docs = np.array([d for _, d in rows], dtype=np.int64)
-    values, counts = decide.key_doc_counts(keys, docs)
+    values, counts = key_doc_counts(keys, docs)
     want = sorted({int(k) for k in keys if k})
     assert values.dtype == np.uint64 and counts.dtype == np.int64
     assert values.tolist() == want
@@ -258,9 +259,9 @@ def test_decide_matches_the_per_block_reference(
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
     )
-    keys = decide.boilerplate_keys(s, config)
+    keys = boilerplate_keys(s, config)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    boilerplate = decide.boilerplate_set(keys, blk_doc, s.n_docs, config)
+    boilerplate = boilerplate_set(keys, blk_doc, s.n_docs, config)
     new = decide.decide(s, texts, aligned, boilerplate, keys, config)
     old = reference_decide.decide(s, texts, aligned, boilerplate, keys, config)
     for field in ("doc", "start", "end", "reason", "src_doc", "src_start", "src_end"):

@@ -174,7 +174,7 @@ MOD = re.compile(r":mod:`~?([\w.]+)`")
 
 
 def resolves(name: str) -> bool:
-    """Whether ``name`` (``dedupe_docs.stages.decide.settle``) is a module of the package or an
+    """Whether ``name`` (``dedupe_docs.stages.settle.settle``) is a module of the package or an
     attribute of one."""
     parts = name.split(".")
     for i in range(len(parts), 0, -1):

@@ -39,8 +39,7 @@ from dedupe_docs.drivers.texts import encode as _encode
 from dedupe_docs.errors import OutputError
 from dedupe_docs.runtime import memory, storage, workers
 from dedupe_docs.runtime.progress import Clock, Progress, stage
-from dedupe_docs.stages import decide, emit, sign
-from dedupe_docs.stages.decide import Spans
+from dedupe_docs.stages import boilerplate, decide, emit, settle, sign
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import RANGE_BITS, first_in_rows, range_rows
 from dedupe_docs.stages.kernels import (
@@ -48,6 +47,7 @@ from dedupe_docs.stages.kernels import (
     gather_tokens_kernel,
     window_positions_kernel,
 )
+from dedupe_docs.stages.settle import Spans
 from dedupe_docs.types import CleanedDocument, Document
 
 TOKEN = np.dtype(
@@ -325,10 +325,10 @@ class _Corpus:
         rows, bounds = range_rows(s.shingles)
         np.save(self.path(f"rows-{b}.npy"), rows)
         del rows
-        keys = decide.boilerplate_keys(s, config)
+        keys = boilerplate.boilerplate_keys(s, config)
         blk_doc = np.repeat(np.arange(len(docs)), np.diff(s.doc_blocks))
-        self.key_counts.add(*decide.key_doc_counts(keys, blk_doc))
-        self.inner_keys.add(*decide.key_doc_counts(keys[:, decide.INNER], blk_doc))
+        self.key_counts.add(*boilerplate.key_doc_counts(keys, blk_doc))
+        self.inner_keys.add(*boilerplate.key_doc_counts(keys[:, boilerplate.INNER], blk_doc))
         blocks = {
             n: getattr(s, n) for n in ("doc_blocks", "blk_start", "blk_end", "blk_t0", "blk_t1")
         }
@@ -361,7 +361,7 @@ class _Corpus:
             self.inner_keys.merge()
             counts = self.key_counts
             inner = self.inner_keys.keys
-            self.boilerplate = decide.template_keys(
+            self.boilerplate = boilerplate.template_keys(
                 counts.keys, counts.counts, inner, len(self.ids), config
             )
         self.key_counts, self.inner_keys = _KeyCounts(), _KeyCounts()
@@ -443,11 +443,11 @@ class _Corpus:
         units = decide.decide(view, sources, aligned, self.boilerplate, batch["keys"], config, base)
         del view, aligned, sources
         lengths = self.lengths.values[:d1]
-        initial = decide.kept_spans(units)
+        initial = settle.kept_spans(units)
         cited = np.unique(units.src_doc[(units.src_doc >= 0) & (units.src_doc < d0)])
-        units, spans = decide.settle(units, lengths, earlier=self.initial.of(cited))
+        units, spans = settle.settle(units, lengths, earlier=self.initial.of(cited))
         self.initial.add(initial)
-        removed = decide.merge_removals(units, Spans.concat([self.final.of(cited), spans]), lengths)
+        removed = settle.merge_removals(units, Spans.concat([self.final.of(cited), spans]), lengths)
         self.final.add(spans)
         clock.lap("decide")
         cleaned = emit.assemble(docs, d0, self.ids, removed, spans)

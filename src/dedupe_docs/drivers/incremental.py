@@ -4,7 +4,7 @@ The new batch is cleaned as if it came after every earlier batch in one run: its
 looked up in the index, the earlier documents holding their first occurrences are re-signed
 from their stored text and put first, and the usual stages run over [those + the batch] with
 the earlier documents' decisions frozen (their stored units): they are never cleaned
-again, and :func:`dedupe_docs.stages.decide.settle` replays their recorded history (which units were
+again, and :func:`dedupe_docs.stages.settle.settle` replays their recorded history (which units were
 kept from the start, which restored in which round), so the batch's removals are restored
 exactly as in one run. Boilerplate counts documents over
 all batches. Only ``keep="first"`` allows this (an earlier, published copy cannot give way).
@@ -23,7 +23,7 @@ from dedupe_docs.drivers import memory
 from dedupe_docs.drivers.persist import Store
 from dedupe_docs.runtime.arrays import distinct
 from dedupe_docs.runtime.progress import Progress
-from dedupe_docs.stages import decide, sign
+from dedupe_docs.stages import boilerplate, sign
 from dedupe_docs.stages.decide import BOILERPLATE, KEEP, NO_RULE, TEMPLATE, Units
 from dedupe_docs.types import CleanedDocument, Document
 
@@ -54,19 +54,19 @@ class Prior:
     def boilerplate_set(self, keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
         """Short-block keys that stand in enough documents of all batches, this one included."""
         new = blk_doc >= len(self.docs)
-        values, counts = self.counts = decide.key_doc_counts(keys[new], blk_doc[new])
+        values, counts = self.counts = boilerplate.key_doc_counts(keys[new], blk_doc[new])
         if config.boilerplate_max_tokens == 0:
             return np.zeros(0, dtype=np.uint64)
         seen = distinct(keys[keys != 0])  # only the run's own keys can match a block
         total = self.earlier_counts(seen)
         total[np.searchsorted(seen, values)] += counts
         n_docs = self.index_docs + self.new_docs
-        return decide.template_keys(seen, total, keys[:, decide.INNER], n_docs, config)
+        return boilerplate.template_keys(seen, total, keys[:, boilerplate.INNER], n_docs, config)
 
     def freeze(self, units: Units) -> tuple[Units, np.ndarray]:
         """The earlier documents' units as they were stored, pinned to their recorded history
         (never a source of a restoration), then the new batch's units; and the schedule for
-        :func:`dedupe_docs.stages.decide.settle`."""
+        :func:`dedupe_docs.stages.settle.settle`."""
         n0 = len(self.docs)
         rows = [np.c_[np.full(len(u), d), u] for d, u in enumerate(self.units)]
         old = np.concatenate(rows) if rows else np.zeros((0, 4), np.int64)

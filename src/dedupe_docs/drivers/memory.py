@@ -20,7 +20,8 @@ from dedupe_docs.drivers.texts import Lengths, TextStore
 from dedupe_docs.runtime import workers
 from dedupe_docs.runtime.memory import release_memory
 from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
-from dedupe_docs.stages import decide, emit, reworded, sign
+from dedupe_docs.stages import decide, emit, reworded, settle, sign
+from dedupe_docs.stages.boilerplate import boilerplate_keys, boilerplate_set
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import (
     first_occurrences,
@@ -49,7 +50,7 @@ class Prior(Protocol):
 
     def freeze(self, units: decide.Units) -> tuple[decide.Units, np.ndarray]:
         """The earlier documents' stored units joined with the batch's, and the schedule of
-        :func:`decide.settle`."""
+        :func:`settle.settle`."""
         ...
 
     def record(self, units: decide.Units, restored: np.ndarray) -> None:
@@ -104,7 +105,7 @@ class Decided:
     docs: list[Document]
     first: int
     removed: decide.Units
-    spans: decide.Spans
+    spans: settle.Spans
     batches: list[str] | None = None
     lengths: np.ndarray = attrs.field(factory=lambda: np.zeros(0, np.int64))
     """Each document's length in characters."""
@@ -234,12 +235,12 @@ def _signed_decisions(
     aligned = _align(first, signed, config, progress)
     del first
     clock.lap("detect", aligned_tokens=int(np.count_nonzero(aligned >= 0)))
-    keys = decide.boilerplate_keys(signed, config)
+    keys = boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
     if prior is not None:
         boilerplate = prior.boilerplate_set(keys, blk_doc, config)
     else:
-        boilerplate = decide.boilerplate_set(keys, blk_doc, len(docs), config)
+        boilerplate = boilerplate_set(keys, blk_doc, len(docs), config)
     units = _decide(signed, texts, aligned, boilerplate, keys, config, progress, store)
     del store
     if config.reuse == "paraphrase":  # a stage of its own in the timings
@@ -251,11 +252,11 @@ def _signed_decisions(
     if prior is not None:
         units, schedule = prior.freeze(units)
         restored = np.empty(len(units.doc), dtype=np.int64)
-        units, spans = decide.settle(units, lengths, schedule, restored)
+        units, spans = settle.settle(units, lengths, schedule, restored)
         prior.record(units, restored)
     else:
-        units, spans = decide.settle(units, lengths)
-    removed = decide.merge_removals(units, spans, lengths)
+        units, spans = settle.settle(units, lengths)
+    removed = settle.merge_removals(units, spans, lengths)
     clock.lap("decide", blocks=len(units.doc), removed_spans=len(removed.doc))
     batches = prior.batches if prior is not None else None
     return Decided(docs, n_frozen, removed, spans, batches, lengths)

@@ -215,7 +215,7 @@ class Store:
     def documents(self, nums: Sequence[int]) -> list[tuple[int, str, str, str, np.ndarray]]:
         """``(num, id, batch name, text, units)`` of documents ``nums``, in index order; units
         are ``(start, end, kept from round)`` rows (see
-        :func:`dedupe_docs.stages.decide.settle`)."""
+        :func:`dedupe_docs.stages.settle.settle`)."""
         rows = []
         for i in range(0, len(nums), 500):
             part = [int(n) for n in nums[i : i + 500]]

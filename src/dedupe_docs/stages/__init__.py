@@ -1,2 +1,3 @@
 """One cleaning, in data order: read, normalize, segment, shingle, sign, index, detect,
-decide, emit."""
+boilerplate (page-template keys), decide, reworded, settle (restore removals whose source was
+removed, join neighbouring ones), emit; kernels holds the compiled loops they share."""

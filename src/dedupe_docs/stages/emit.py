@@ -26,7 +26,8 @@ from dedupe_docs.formats.records import RecordLayout, dolma_attributes, record_w
 from dedupe_docs.formats.shards import ATTRIBUTES, Shard, ShardWriter, is_empty
 from dedupe_docs.runtime import storage
 from dedupe_docs.runtime.remote import RemotePath
-from dedupe_docs.stages.decide import REASON_NAMES, RULE_NAMES, Spans, Units
+from dedupe_docs.stages.decide import REASON_NAMES, RULE_NAMES, Units
+from dedupe_docs.stages.settle import Spans
 from dedupe_docs.types import REASONS, CleanedDocument, Document, Kept, Removal, SourceRef
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ that does, in the shape of the text-alignment systems that do well on reworded c
    the blocks the exact stages kept, at the white space nearest its edges inside a line, and
    removed as a duplicate citing the source span with its score as its similarity.
 
-Nothing that the exact stages decided changes; :func:`dedupe_docs.stages.decide.settle`
+Nothing that the exact stages decided changes; :func:`dedupe_docs.stages.settle.settle`
 then restores any removal whose source did not survive, as for every other removal.
 """
 

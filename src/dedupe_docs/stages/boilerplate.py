@@ -1,0 +1,142 @@
+"""Page templates: the keys under which a short block recurs as part of a site's chrome, and
+which of them stand in enough documents to make a template.
+
+A navigation bar, a footer or a ``Reply`` under every comment is no duplicate of one source:
+it is a run of short lines that keeps its order or its place from page to page. Each short
+block gets keys (:func:`boilerplate_keys`), the keys that stand in enough documents make the
+template set (:func:`boilerplate_set`; a persisted or bounded run adds the counts of
+:func:`key_doc_counts` up over batches and picks with :func:`template_keys`), and
+:func:`dedupe_docs.stages.decide.decide` removes the blocks with a key in that set.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dedupe_docs.config import Config
+from dedupe_docs.stages.decide import block_hashes
+from dedupe_docs.stages.normalize import mix64
+from dedupe_docs.stages.sign import Signed
+
+TEMPLATE_EDGE = 1
+"""Blocks this close to the start or the end of a document (the first and the last line) may
+anchor a template by their place alone (a navigation bar under the title, a footer)."""
+INNER_SHARE = 0.6
+"""The share of all documents in which a short line one in from the start or the end keeps
+its place (the ``Prev Up Next`` bar above a page's last line) to be part of the template: a
+line there that a few pages share (``Note`` above a page's last sentence) is content."""
+INNER = slice(5, 7)
+"""The key columns of a place one in from the start and from the end (:data:`INNER_SHARE`)."""
+
+
+def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
+    """Per block, the keys under which a short block recurs as part of a page template (0:
+    none), one column each: the block with the block before it, with the block after it, its
+    place from the start and from the end of its document (at the edges), the block as one
+    that stands many times in its document, and its place one in from the start and from the
+    end (:data:`INNER`, which must recur in most documents).
+
+    A site's chrome is a run of lines that recurs in the same order from page to page, or a
+    line that keeps its place (a navigation bar, a footer); a short line that recurs alone
+    inside unique text (``Note``, ``else:``) is content, and never gets a key that recurs.
+    Lines are compared exactly (case folded, digits and punctuation kept: ``dict¶`` is not
+    ``dict``), through the hash of their exact tokens and their length.
+    """
+    n = len(s.blk_t0)
+    size = s.blk_t1 - s.blk_t0
+    keys = np.zeros((n, 7), dtype=np.uint64)
+    if n == 0 or config.boilerplate_max_tokens == 0:
+        return keys
+    short = (size > 0) & (size <= config.boilerplate_max_tokens)
+    needed = short.copy()  # short blocks and their neighbours: only they enter a key
+    needed[1:] |= short[:-1]
+    needed[:-1] |= short[1:]
+    at_needed = np.flatnonzero(needed)
+    line = np.zeros(n, dtype=np.uint64)
+    line[at_needed] = block_hashes(s.tok_exact, s.blk_t0[at_needed], s.blk_t1[at_needed])
+    with np.errstate(over="ignore"):
+        line = np.where(line != 0, mix64(line ^ (s.blk_end - s.blk_start).astype(np.uint64)), 0)
+    blk_doc = np.repeat(np.arange(len(s.doc_blocks) - 1), np.diff(s.doc_blocks))
+    at = np.arange(n)
+    lead = at - s.doc_blocks[blk_doc]
+    tail = s.doc_blocks[blk_doc + 1] - 1 - at
+    pair = np.zeros(n + 1, dtype=np.uint64)  # pair[b]: blocks b - 1 and b
+    with np.errstate(over="ignore"):
+        joined = mix64(line[:-1] * np.uint64(0x9E3779B97F4A7C15) ^ line[1:])
+        pair[1:n] = np.where((line[:-1] != 0) & (line[1:] != 0) & (lead[1:] > 0), joined, 0)
+        keys[:, 0], keys[:, 1] = pair[:n], np.where(tail > 0, pair[1:], 0)
+        from_start = mix64(line ^ (lead.astype(np.uint64) + 1))  # the line at its place
+        from_end = mix64(line ^ ~tail.astype(np.uint64))
+        keys[:, 2] = np.where(lead < TEMPLATE_EDGE, from_start, 0)
+        keys[:, 3] = np.where(tail < TEMPLATE_EDGE, from_end, 0)
+        keys[:, 4] = np.where(_recurs_in_document(line, blk_doc), mix64(line ^ _MANY), 0)
+        keys[:, 5] = np.where(lead == TEMPLATE_EDGE, from_start, 0)
+        keys[:, 6] = np.where(tail == TEMPLATE_EDGE, from_end, 0)
+    keys[~(short & (line != 0))] = 0
+    return keys
+
+
+_MANY = np.uint64(0x5BD1E9955BD1E995)
+TEMPLATE_REPEATS = 3
+"""A short line that stands this many times in one document (``Reply`` under every comment)
+is that document's chrome when enough documents share the habit."""
+
+
+def _recurs_in_document(line: np.ndarray, blk_doc: np.ndarray) -> np.ndarray:
+    """Per block, whether its line stands at least ``TEMPLATE_REPEATS`` times in its document."""
+    order = np.lexsort((line, blk_doc))
+    a, b = line[order], blk_doc[order]
+    new = np.ones(len(a), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    group = np.cumsum(new) - 1
+    out = np.empty(len(a), dtype=bool)
+    out[order] = np.bincount(group)[group] >= TEMPLATE_REPEATS
+    return out
+
+
+def boilerplate_set(
+    keys: np.ndarray, blk_doc: np.ndarray, n_docs: int, config: Config
+) -> np.ndarray:
+    """Sorted template keys (:func:`boilerplate_keys`) that stand in at least
+    ``boilerplate_min_docs`` documents and in at least ``boilerplate_min_share`` of all
+    documents."""
+    if config.boilerplate_max_tokens == 0:
+        return np.zeros(0, dtype=np.uint64)
+    values, counts = key_doc_counts(keys, blk_doc)
+    return template_keys(values, counts, keys[:, INNER], n_docs, config)
+
+
+def template_keys(
+    values: np.ndarray, counts: np.ndarray, inner: np.ndarray, n_docs: int, config: Config
+) -> np.ndarray:
+    """Those of the keys ``values`` (with the documents ``counts`` each stands in, out of
+    ``n_docs``) that make a template: ``boilerplate_needed`` documents, and for the keys of a
+    place one in from an edge (any of ``inner``) ``INNER_SHARE`` of all documents too."""
+    needed = np.full(len(values), boilerplate_needed(n_docs, config))
+    inner_needed = max(boilerplate_needed(n_docs, config), math.ceil(INNER_SHARE * n_docs))
+    needed[np.isin(values, inner[inner != 0])] = inner_needed
+    return values[counts >= needed]
+
+
+def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct non-zero keys (of every column of ``keys``) and the number of documents
+    each stands in (a persisted index adds these up over batches)."""
+    if keys.ndim == 2:
+        keys, blk_doc = keys.ravel(), np.repeat(blk_doc, keys.shape[1])
+    has = keys != 0
+    # One lexsort of (key, document): several times faster than np.unique of the pairs' rows.
+    order = np.lexsort((blk_doc[has], keys[has]))
+    key, doc = keys[has][order], blk_doc[has][order]
+    new_key = np.ones(len(key), dtype=bool)
+    new_key[1:] = key[1:] != key[:-1]
+    new_pair = new_key.copy()
+    new_pair[1:] |= doc[1:] != doc[:-1]
+    group = np.cumsum(new_key) - 1
+    return key[new_key], np.bincount(group[new_pair], minlength=int(new_key.sum()))
+
+
+def boilerplate_needed(n_docs: int, config: Config) -> int:
+    """Documents a short block must stand in, out of ``n_docs``, to be boilerplate."""
+    return max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
