@@ -106,3 +106,26 @@ def test_no_kept_run_repeats_surviving_text_in_20_000_corpora(
     docs: list[tuple[str, str]],
 ) -> None:
     check_no_kept_copy(docs)
+
+
+def test_short_words_one_letter_apart_do_not_continue_a_copy() -> None:
+    # ``dix dox`` before a copy of d0's ``duq ...`` are one letter from d0's ``diq doq``: words
+    # of three letters that all differ are other words, not typos; taken as typos they went,
+    # and d2's copy of d1's line, now citing removed text, came back whole (found by the
+    # 20,000-corpus run).
+    check_no_kept_copy(
+        [
+            (
+                "d0",
+                "baq beq biq boq buq caq ceq ciq coq cuq daq deq diq doq duq faq feq fiq foq fuq gaq geq.\n",
+            ),
+            (
+                "d1",
+                "bax bex bix box bux cax cex cix cox cux dax dex. dix dox duq faq feq fiq foq fuq gaq geq.\n",
+            ),
+            (
+                "d2",
+                "bax bex bix box bux cax cex cix cox cux dax dex dix baz bez biz boz buz caz cez ciz coz cuz.\n",
+            ),
+        ]
+    )

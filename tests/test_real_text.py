@@ -437,3 +437,23 @@ def test_a_parallel_page_keeps_its_heading_when_its_run_of_copies_falls_short() 
     out = dedupe_docs.clean([PARALLEL_PAGES])
     assert "dropdb accepts the following command-line arguments:" in out[2].text
     assert "Echo the commands that dropdb generates and sends to the server." in out[2].text
+
+
+def test_a_copy_of_a_line_that_starts_with_a_removed_copy_cites_what_survives() -> None:
+    # d1's line copies P1's first 30 words (removed, citing d0) and goes on with its own Q;
+    # d3 copies d1's line from P1's word 10 on. Q survives in d1 only, so d3's copy is
+    # trimmed to Q and cites it there, instead of being restored whole (Q kept twice).
+    rng = random.Random(3)
+
+    def words(n: int) -> list[str]:
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        return ["".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(n)]
+
+    p1, q, z = words(40), " ".join(words(30)), " ".join(words(30))
+    d0 = " ".join(p1) + ".\n"
+    d1 = " ".join(p1[:30]) + " " + q + ".\n"
+    d3 = z + " " + " ".join(p1[10:30]) + " " + q + ".\n"
+    out = dedupe_docs.clean([("d0", d0), ("d1", d1), ("d3", d3)])
+    assert [(d3[r.start : r.end], r.source and r.source.id) for r in out[2].removed] == [
+        (q + ".", "d1")
+    ]

@@ -341,7 +341,7 @@ def decide(
     doc_base = np.concatenate(([0], np.cumsum([len(x) + 1 for x in texts])))
     block_keys = doc_base[blk_doc] + s.blk_start
     blocks = np.searchsorted(block_keys, doc_base[units.doc] + units.start, side="right") - 1
-    continue_over_typos(texts, units, blocks)
+    continue_over_typos(texts, units, blocks, config.threshold)
     return units
 
 

@@ -318,7 +318,8 @@ def decide(
     )
     in_cut = np.flatnonzero(np.isin(parts.block, cut))
     units, unit_blocks = _with_sentences(units, parts.block[in_cut], sentence_units.take(in_cut))
-    for unit, neighbour in continue_over_typos(texts, units, unit_blocks).tolist():
+    grown = continue_over_typos(texts, units, unit_blocks, config.threshold)
+    for unit, neighbour in grown.tolist():
         units.rule[unit] = units.rule[neighbour]
     return units
 
@@ -950,6 +951,9 @@ TYPO_NAME_LETTERS = 6
 """Letters up to which a word one edit from its source's may be a name of its own (``rpad``
 for ``lpad``, ``chfn`` for ``chsh``) and counts as a typo only where neither document holds it
 elsewhere; one edit in a longer word rarely makes another word."""
+TYPO_LONG_WORD = 5
+"""Letters from which a word one edit from its source's is a typo however few words stand
+beside it (the rest of a copied line may be one mistyped word)."""
 TYPO_NAME_REACH = 20_000
 """Characters on either side of a unit in which a short word counts as written elsewhere (the
 names of one family stand in one page's section)."""
@@ -1002,8 +1006,9 @@ def _typo_words(words: list[str], source: list[str], rest_of_line: bool) -> list
     """The words of case-folded ``words`` that are typos of ``source``'s, if those are all that
     differ: as many words, and each that differs a word of letters one edit away from its
     source's (one of them three letters long), at most one word in three unless ``words`` are
-    the rest of a copied line. A name, a number or a version that differs (``1.3`` for
-    ``1.0``, ``row_index`` for ``row_indices``) is other text."""
+    the rest of a copied line and each typo is a long word (``Defalut``: in a word of three
+    letters, one letter more or less is as likely another word). A name, a number or a version
+    that differs (``1.3`` for ``1.0``, ``row_index`` for ``row_indices``) is other text."""
     if len(words) != len(source):
         return None
     typos = []
@@ -1015,9 +1020,10 @@ def _typo_words(words: list[str], source: list[str], rest_of_line: bool) -> list
         if OSA.distance(a, b) > 1:
             return None
         typos.append(a)
-    if not typos or (3 * len(typos) > len(words) and not rest_of_line):
+    if not typos:
         return None
-    return typos
+    long_typos = rest_of_line and min(len(w) for w in typos) >= TYPO_LONG_WORD
+    return typos if 3 * len(typos) <= len(words) or long_typos else None
 
 
 def _kept_neighbours(
@@ -1098,10 +1104,34 @@ def _fuzzy_copies(units: Any) -> np.ndarray:
     return copy & fuzzy[run]
 
 
-def continue_over_typos(texts: Sequence[str], units: Any, blocks: np.ndarray) -> np.ndarray:
+NEIGHBOUR_CHARS = 400
+"""Characters of the copy beside it that a unit grown over typos is scored with."""
+
+
+def _with_neighbour(
+    texts: Sequence[str], units: Any, u: int, pair: tuple[str, str], after: bool
+) -> float:
+    """The similarity of a unit grown over typos, scored with (the nearest
+    :data:`NEIGHBOUR_CHARS` of) the copy ``u`` it continues, both sides joined alike: a word
+    with a typo alone is less than 90 % like its source, the copy it ends is not."""
+    piece, source = pair
+    own = texts[int(units.doc[u])][int(units.start[u]) : int(units.end[u])]
+    cited = texts[int(units.src_doc[u])][int(units.src_start[u]) : int(units.src_end[u])]
+    if after:
+        a, b = f"{own[-NEIGHBOUR_CHARS:]} {piece}", f"{cited[-NEIGHBOUR_CHARS:]} {source}"
+    else:
+        a, b = f"{piece} {own[:NEIGHBOUR_CHARS]}", f"{source} {cited[:NEIGHBOUR_CHARS]}"
+    x, y = verification_forms([a, b])
+    return round(fuzz.ratio(x, y) / 100, 4)
+
+
+def continue_over_typos(
+    texts: Sequence[str], units: Any, blocks: np.ndarray, threshold: float
+) -> np.ndarray:
     """Remove kept units that continue a neighbouring copy but for typos; returns them, each
     beside the unit it continues (rows ``(unit, neighbour)``, in the order they were found).
-    ``blocks``: the block of each unit.
+    ``blocks``: the block of each unit; a unit grown goes with a similarity of at least
+    ``threshold`` (:func:`_with_neighbour`).
 
     A copy typed with typos loses the shingles of every word a typo hit, so where two or three
     such words fall together at a line's or a sentence's edge its passage stops short and the
@@ -1109,8 +1139,7 @@ def continue_over_typos(texts: Sequence[str], units: Any, blocks: np.ndarray) ->
     with white space between them as between the same places of the source, is compared with
     the words that continue the source there, as many as it has: it goes as a copy of them
     when it differs word for word by typos only (:func:`_typo_words`), each short one a word
-    that neither document holds anywhere else near (the similarity threshold does not apply: a
-    word with a typo is less than 90 % like its source). Units equal to their source's
+    that neither document holds anywhere else near. Units equal to their source's
     continuation were kept by the other rules on purpose (a short line is no copy), so only
     units with typos go. Growing goes on from each unit removed, until no neighbour verifies.
     """
@@ -1150,9 +1179,12 @@ def continue_over_typos(texts: Sequence[str], units: Any, blocks: np.ndarray) ->
                 if len(w) <= TYPO_NAME_LETTERS
             ):
                 continue
+            similarity = _with_neighbour(texts, units, u, (piece, source), v > u)
+            if similarity < threshold:
+                continue
             units.reason[v], units.src_doc[v] = DUPLICATE, s_doc
             units.src_start[v], units.src_end[v] = s_start, s_end
-            units.similarity[v] = round(fuzz.ratio(a, b) / 100, 4)
+            units.similarity[v] = similarity
             removed.append((v, u))
             grown.append(v)
             fuzzy[v] = True

@@ -79,7 +79,14 @@ def settle(
     """
     doc_base = np.concatenate(([0], np.cumsum(doc_lengths + 1)))
     reason = units.reason.copy()
-    units = attrs.evolve(units, reason=reason)
+    units = attrs.evolve(
+        units,
+        reason=reason,
+        start=units.start.copy(),
+        end=units.end.copy(),
+        src_start=units.src_start.copy(),
+        src_end=units.src_end.copy(),
+    )
     pinned = np.flatnonzero(schedule >= -1) if schedule is not None else np.zeros(0, np.int64)
     when = schedule[pinned] if schedule is not None else pinned
     last = int(when.max(initial=0))
@@ -90,14 +97,18 @@ def settle(
         spans = kept_spans(units)
         sourced = np.flatnonzero(units.src_doc >= 0)
         sourced = sourced[reason[sourced] != KEEP]
+        surviving = spans if earlier is None else Spans.concat([earlier, spans])
         ok = _survives(
-            spans if earlier is None else Spans.concat([earlier, spans]),
+            surviving,
             units.src_doc[sourced],
             units.src_start[sourced],
             units.src_end[sourced],
             doc_base,
         )
         lost = sourced[~ok]
+        free = lost if schedule is None else lost[schedule[lost] == -2]
+        if len(free) and _trim(units, free, surviving, doc_base).any():
+            continue  # trimmed: the kept spans grew, and what survives is found again
         if len(lost) == 0 and rounds >= last:
             if restored is not None:
                 restored[:] = history
@@ -105,6 +116,56 @@ def settle(
         reason[lost] = KEEP
         rounds += 1
         history[lost] = rounds
+
+
+TRIMMED_CHARS = 100
+"""Characters a removal must keep of a source that survives only in part to be trimmed to it,
+rather than restored whole."""
+
+
+def _trim(units: Units, rows: np.ndarray, spans: Spans, doc_base: np.ndarray) -> np.ndarray:
+    """Trim removals ``rows`` whose source survives only at one end to that end; returns which
+    were. A copy of a line that a removed copy starts (``P1 Q``, where ``P1`` went as a copy of
+    an earlier page and ``Q`` stays) cites the text that survives (``Q``) and goes, where
+    restoring it whole would keep ``Q`` twice; what is trimmed off joins the kept unit beside
+    it (none there: restored whole). Only a copy equal to its source word for word
+    (similarity 1) and as long as it but for a mark or two at its end is trimmed, so that an
+    offset from its start is the same in both."""
+    out = np.zeros(len(rows), dtype=bool)
+    if len(rows) == 0 or len(spans.doc) == 0:
+        return out
+    keys = doc_base[spans.doc] + spans.start
+    for i, u in enumerate(rows.tolist()):
+        s_doc, ss, se = int(units.src_doc[u]), int(units.src_start[u]), int(units.src_end[u])
+        if (
+            units.similarity[u] != 1.0
+            or abs(int(units.end[u]) - int(units.start[u]) - (se - ss)) > 2
+        ):
+            continue
+        for at in (se - 1, ss):  # the span that holds the source's last, or first, character
+            k = int(np.searchsorted(keys, doc_base[s_doc] + at, side="right")) - 1
+            if k < 0 or spans.doc[k] != s_doc or not spans.start[k] <= at < spans.end[k]:
+                continue
+            k_start, k_end = max(int(spans.start[k]), ss), min(int(spans.end[k]), se)
+            # What is trimmed off joins the kept unit beside it, which must be there.
+            beside = u - 1 if k_start > ss else u + 1
+            if k_end - k_start < TRIMMED_CHARS or not _kept_beside(units, u, beside):
+                continue
+            if k_end < se:
+                units.end[u] = units.start[u] + k_end - ss
+                units.start[beside] = units.end[u]
+            else:
+                units.start[u] += k_start - ss
+                units.end[beside] = units.start[u]
+            units.src_start[u], units.src_end[u] = k_start, k_end
+            out[i] = True
+            break
+    return out
+
+
+def _kept_beside(units: Units, u: int, v: int) -> bool:
+    """Whether unit ``v`` is a kept unit of ``u``'s document."""
+    return 0 <= v < len(units.doc) and units.doc[v] == units.doc[u] and units.reason[v] == KEEP
 
 
 def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units:
