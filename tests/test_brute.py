@@ -20,12 +20,11 @@ _TOKEN = regex.compile(r"\w+")
 
 
 @st.composite
-def corpora(draw: st.DrawFn) -> list[tuple[str, str]]:
+def corpora(draw: st.DrawFn, copies_of_copies: bool = True) -> list[tuple[str, str]]:
     """3-6 documents of lines of words ending in full stops; into some, a run of an earlier
-    document's own words is pasted. Left out, as known limits: a copy of text that was itself
-    pasted from elsewhere, a copy beside its own source in one document, and a copy of words
-    that a paste split in its source (a removal cites one stretch of its source; where that
-    stretch did not survive whole, the copy stays)."""
+    document's words is pasted, what was pasted there included (a copy of a copy, or of words
+    that a paste split in its source), or only its own words (``copies_of_copies`` False).
+    Left out, as a known limit: a copy beside its own source in one document."""
     words: list[list[str]] = []
     own: list[list[str]] = []  # stretches of the documents' own words, copies left out
     for d in range(draw(st.integers(3, 6))):
@@ -33,8 +32,8 @@ def corpora(draw: st.DrawFn) -> list[tuple[str, str]]:
         # are the copies; periodic text ("ha ha ha") is no copy by design.
         mine = [f"{word}{'qxzvwy'[d]}" for word in WORDS]
         doc = draw(st.permutations(mine))[: draw(st.integers(10, len(mine)))]
-        if own and draw(st.booleans()):
-            source = draw(st.sampled_from(own))
+        if words and draw(st.booleans()):
+            source = draw(st.sampled_from(words if copies_of_copies else own))
             start = draw(st.integers(0, max(len(source) - 8, 0)))
             run = source[start : start + draw(st.integers(8, 30))]
             at = draw(st.integers(0, len(doc)))
@@ -101,11 +100,52 @@ def test_no_kept_run_repeats_surviving_text(docs: list[tuple[str, str]]) -> None
     derandomize=True,  # the same 20,000 corpora on every run: CI checks what was checked here
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(docs=corpora())
+@given(docs=corpora(copies_of_copies=False))
 def test_no_kept_run_repeats_surviving_text_in_20_000_corpora(
     docs: list[tuple[str, str]],
 ) -> None:
     check_no_kept_copy(docs)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=3_000,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(docs=corpora())
+def test_no_kept_run_repeats_surviving_text_in_3_000_corpora_with_copies_of_copies(
+    docs: list[tuple[str, str]],
+) -> None:
+    check_no_kept_copy(docs)
+
+
+@pytest.mark.xfail(strict=True, reason="a known limit: a copy of a kept copy assembled of pieces")
+def test_a_copy_of_a_copy_assembled_from_pieces_of_other_sources() -> None:
+    # d2 pastes d1's ``bux cax baq ...`` (itself d0's ``baq ...`` pasted into d1) between its
+    # own words: each piece goes there, citing d1 and d0. d3 copies d2's run: its pieces'
+    # shingles point at d1 and d0 (the index keeps first occurrences), each piece too short
+    # to go, so d3 keeps the run whole; d4's copy of it finds no way to d3 (found in 20,000
+    # corpora with copies of copies).
+    check_no_kept_copy(
+        [
+            ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
+            ("d1", "bax bex bix box bux cax baq beq biq boq buq caq ceq ciq cex cix cox cux.\n"),
+            (
+                "d2",
+                "baz bez biz caz buz boz cez coz ciz cuz daz diz dez fez duz doz faz bux cax baq beq biq boq buq caq ceq fiz foz gez.\n",
+            ),
+            (
+                "d3",
+                "caz buz boz cez coz ciz cuz daz diz dez fez duz doz faz bux cax baq beq biq boq buq caq ceq fiz foz gez bav buv bov cav bev civ biv cuv cov div.\n",
+            ),
+            (
+                "d4",
+                "baw bew buw bow biw caw daw ciw cow cuz daz diz dez fez duz doz faz bux cax baq beq biq boq buq caq ceq fiz foz gez cuw.\n",
+            ),
+        ]
+    )
 
 
 def test_short_words_one_letter_apart_do_not_continue_a_copy() -> None:
@@ -126,6 +166,79 @@ def test_short_words_one_letter_apart_do_not_continue_a_copy() -> None:
             (
                 "d2",
                 "bax bex bix box bux cax cex cix cox cux dax dex dix baz bez biz boz buz caz cez ciz coz cuz.\n",
+            ),
+        ]
+    )
+
+
+def test_rest_of_a_line_first_seen_elsewhere_goes_with_the_copy_it_continues() -> None:
+    # d2 holds d0's first words cut by its line break (a copy too short to go there); d5's line
+    # copies d2 on and on, but its middle's shingles first stood in d0, so its passage from d2
+    # was cut before them and the rest of the line stayed, word for word d2's.
+    check_no_kept_copy(
+        [
+            ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
+            ("d1", "bax bex bix box bux cax cex cix cox cux.\n"),
+            (
+                "d2",
+                "baz bez biz boz buz caz cez ciz coz cuz daz baq beq\n biq boq buq caq ceq ciq coq dez diz doz.\n",
+            ),
+            (
+                "d5",
+                "baz bez biz boz buz caz cez ciz coz cuz daz baq beq biq boq buq caq ceq\n ciq coq dez diz doz bay bey biy boy buy cay cey ciy coy cuy.\n",
+            ),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "baq beq biq boq buq caq ceq ciq baz bez biz boz buz caz cez ciz coz cuz daz dez.\n",
+        # The same words with other marks and line breaks than the copy's.
+        "baq. beq biq boq. buq caq ceq ciq.\n baz bez biz boz buz caz cez ciz coz cuz daz dez.\n",
+    ],
+)
+def test_a_copy_of_a_line_whose_source_went_in_part_cites_each_part(source: str) -> None:
+    # d3's line copies d2 from ``beq`` on; d2's first words went as a copy of d0, so only
+    # d2's ``baz ...`` survives: d3's copy cites d0 for those first words and d2 for the rest.
+    docs = [
+        ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
+        ("d1", "bax bex bix box bux cax cex cix cox cux.\n"),
+        ("d2", source),
+        (
+            "d3",
+            "beq biq boq buq caq ceq ciq baz bez biz boz buz caz cez ciz coz cuz daz dez bav bev biv bov buv cav cev civ cov cuv.\n",
+        ),
+    ]
+    check_no_kept_copy(docs)
+    d3 = docs[3][1]
+    cited = [
+        (d3[r.start : r.end].strip(), r.source.id if r.source else None)
+        for r in dedupe_docs.clean(docs, CONFIG)[3].removed
+    ]
+    assert cited == [
+        ("beq biq boq buq caq ceq ciq", "d0"),
+        ("baz bez biz boz buz caz cez ciz coz cuz daz dez", "d2"),
+    ]
+
+
+def test_a_copy_of_a_copy_whose_source_a_removal_splits_cites_it_through_that_removal() -> None:
+    # d1 = P + Q, where P went as a copy of d0; d2 and d4 copy the end of P and Q's start,
+    # aligned to d1, whose text does not survive whole there: each cites d0 for P's part and
+    # d1 for Q's, instead of being restored (which kept d4's copy of d2's words).
+    check_no_kept_copy(
+        [
+            ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
+            ("d1", "baq beq biq boq buq caq ceq ciq bax bex bix box bux cax cex cix cox cux.\n"),
+            (
+                "d2",
+                "beq biq boq buq caq ceq ciq bax bex baz bez biz boz buz caz cez ciz coz cuz.\n",
+            ),
+            ("d3", "bav bev biv bov buv cav cev civ cov cuv.\n"),
+            (
+                "d4",
+                "beq biq boq buq caq ceq ciq bax bex baz bez biz baw bew biw bow buw caw cew ciw cow cuw.\n",
             ),
         ]
     )

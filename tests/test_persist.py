@@ -255,10 +255,39 @@ def test_an_output_that_cannot_be_written_closes_the_index_unchanged(
 def test_an_index_of_a_newer_layout_is_refused(tmp_path: Path) -> None:
     pipeline.run([("a", "some text\n")], tmp_path / "a", index=tmp_path / "i")
     with sqlite3.connect(tmp_path / "i" / "index.sqlite") as db:
-        db.execute("update meta set value = '3' where key = 'format'")
+        db.execute("update meta set value = ? where key = 'format'", (str(persist.FORMAT + 1),))
     db.close()
     with pytest.raises(dedupe_docs.ConfigError, match=r"newer dedupe-docs.*upgrade"):
         pipeline.run([("b", "x\n")], tmp_path / "b", index=tmp_path / "i")
+
+
+def narrow_units(db: sqlite3.Connection) -> None:
+    """Store the units as layout 2 did: three columns, no sources of copies."""
+    for num, blob in db.execute("select num, units from documents").fetchall():
+        narrow = np.frombuffer(blob, np.int64).reshape(-1, persist.UNIT_COLUMNS)[:, :3]
+        db.execute("update documents set units = ? where num = ?", (narrow.tobytes(), num))
+
+
+def test_an_index_of_layout_2_gets_source_columns(paragraphs: list[str], tmp_path: Path) -> None:
+    """Layout 2 stored three columns per unit: they are widened in place, the sources unknown
+    (copies of its copies are restored, not cited through them), and the index goes on."""
+    docs = planted(paragraphs, 40, seed=3)
+    pipeline.run(docs[:20], tmp_path / "a", index=tmp_path / "i")
+    with sqlite3.connect(tmp_path / "i" / "index.sqlite") as db:
+        narrow_units(db)
+        db.execute("update meta set value = '2' where key = 'format'")
+    db.close()
+    pipeline.run(docs[20:], tmp_path / "b", index=tmp_path / "i")
+    store = persist.Store(tmp_path / "i")
+    try:
+        (units,) = [u for *_, u in store.documents([0])]
+        assert units.shape[1] == persist.UNIT_COLUMNS and (units[:, 3:] == -1).all()
+        meta = dict(store.db.execute("select key, value from meta"))
+        assert meta["format"] == str(persist.FORMAT)
+    finally:
+        store.close()
+    lines = (tmp_path / "b" / "provenance.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [i for i, _ in docs[20:]]
 
 
 def write_previous_layout(index: Path) -> None:
@@ -289,6 +318,7 @@ def write_previous_layout(index: Path) -> None:
         for num, total in enumerate(totals.tolist(), start=1):
             db.execute("update batches set shingles = ? where num = ?", (total, num))
         db.execute("drop table segments")
+        narrow_units(db)
         db.execute("delete from meta where key = 'format'")
         db.execute("update meta set value = ? where key = 'generation'", (str(n),))
     db.close()
@@ -299,7 +329,15 @@ def test_an_index_written_before_segments_is_read_then_compacted(
 ) -> None:
     docs = planted(paragraphs, 80, seed=5)
     bounds = [0, 30, 50, 65, 80]
-    run_batches(docs, bounds, tmp_path / "new", set())
+    # The old layout stored no sources of copies: the new index forgets them too, to compare.
+    run_batches(docs, bounds[:3], tmp_path / "new", set())
+    with sqlite3.connect(tmp_path / "new" / "index" / "index.sqlite") as db:
+        narrow_units(db)
+        db.execute("update meta set value = '2' where key = 'format'")
+    db.close()
+    for i, (lo, hi) in enumerate(itertools.pairwise(bounds[2:]), start=2):
+        new = tmp_path / "new"
+        pipeline.run(docs[lo:hi], new / f"out{i}", index=new / "index", batch=f"b{i}")
     run_batches(docs, bounds[:3], tmp_path / "old", set())
     index = tmp_path / "old" / "index"
     numbers = persist.info(index)

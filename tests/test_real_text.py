@@ -441,8 +441,9 @@ def test_a_parallel_page_keeps_its_heading_when_its_run_of_copies_falls_short() 
 
 def test_a_copy_of_a_line_that_starts_with_a_removed_copy_cites_what_survives() -> None:
     # d1's line copies P1's first 30 words (removed, citing d0) and goes on with its own Q;
-    # d3 copies d1's line from P1's word 10 on. Q survives in d1 only, so d3's copy is
-    # trimmed to Q and cites it there, instead of being restored whole (Q kept twice).
+    # d3 copies d1's line from P1's word 10 on. Q survives in d1 only, so d3's copy cites
+    # d0 for P1's words (through d1's removal) and d1 for Q, instead of being restored whole
+    # (Q kept twice).
     rng = random.Random(3)
 
     def words(n: int) -> list[str]:
@@ -455,5 +456,6 @@ def test_a_copy_of_a_line_that_starts_with_a_removed_copy_cites_what_survives() 
     d3 = z + " " + " ".join(p1[10:30]) + " " + q + ".\n"
     out = dedupe_docs.clean([("d0", d0), ("d1", d1), ("d3", d3)])
     assert [(d3[r.start : r.end], r.source and r.source.id) for r in out[2].removed] == [
-        (q + ".", "d1")
+        (" ".join(p1[10:30]) + " ", "d0"),
+        (q + ".", "d1"),
     ]

@@ -341,7 +341,13 @@ def decide(
     doc_base = np.concatenate(([0], np.cumsum([len(x) + 1 for x in texts])))
     block_keys = doc_base[blk_doc] + s.blk_start
     blocks = np.searchsorted(block_keys, doc_base[units.doc] + units.start, side="right") - 1
-    continue_over_typos(texts, units, blocks, config.threshold)
+
+    def copies_elsewhere(unit: int, source: int) -> bool:
+        inside = (tok_doc == units.doc[unit]) & (s.tok_start >= units.start[unit])
+        inside &= s.tok_start < units.end[unit]
+        return any(tok_doc[t] != source for t in aligned[inside].tolist() if t >= 0)
+
+    continue_over_typos(texts, units, blocks, config.threshold, copies_elsewhere)
     return units
 
 

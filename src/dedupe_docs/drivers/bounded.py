@@ -47,7 +47,7 @@ from dedupe_docs.stages.kernels import (
     gather_tokens_kernel,
     window_positions_kernel,
 )
-from dedupe_docs.stages.settle import Spans
+from dedupe_docs.stages.settle import Copies, Spans
 from dedupe_docs.types import CleanedDocument, Document
 
 TOKEN = np.dtype(
@@ -179,30 +179,31 @@ class _Column:
         return self.data[: self.n]
 
 
-class _SpanFile:
-    """Kept spans of the batches settled so far, appended to a file as ``(doc, start, end)``
-    rows in corpus order (a few per document: too many to hold for a corpus larger than
-    memory), and read back for the documents cited."""
+class _RowFile:
+    """Rows of ``width`` integers, the document first, of the batches settled so far, appended
+    to a file in corpus order (a few per document: too many to hold for a corpus larger than
+    memory), and read back for the documents cited: kept spans ``(doc, start, end)``, and
+    word-for-word copies with their sources."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.rows = path, 0
+    def __init__(self, path: Path, width: int) -> None:
+        self.path, self.width, self.rows = path, width, 0
         path.touch()
 
-    def add(self, spans: Spans) -> None:
+    def add(self, *columns: np.ndarray) -> None:
         with self.path.open("ab") as f:
-            np.stack([spans.doc, spans.start, spans.end], axis=1).astype(np.int64).tofile(f)
-        self.rows += len(spans.doc)
+            np.stack(columns, axis=1).astype(np.int64).tofile(f)
+        self.rows += len(columns[0])
 
-    def of(self, docs: np.ndarray) -> Spans:
-        """The spans of ``docs`` (ascending)."""
+    def of(self, docs: np.ndarray) -> list[np.ndarray]:
+        """The columns of the rows of ``docs`` (ascending)."""
         if not self.rows or not len(docs):
-            return Spans(*np.zeros((3, 0), np.int64))
-        table = np.memmap(self.path, np.int64, "r", shape=(self.rows, 3))
+            return list(np.zeros((self.width, 0), np.int64))
+        table = np.memmap(self.path, np.int64, "r", shape=(self.rows, self.width))
         lo = np.searchsorted(table[:, 0], docs, "left")
         hi = np.searchsorted(table[:, 0], docs, "right")
         counts = hi - lo
         rows = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        return Spans(*np.array(table[rows].T))
+        return list(np.array(table[rows].T))
 
 
 class _KeyCounts:
@@ -280,7 +281,11 @@ class _Corpus:
         self.group_bounds: list[np.ndarray] = []  # per index group: its rows of each batch
         self.columns: dict[str, np.ndarray] = {}  # reused from batch to batch
         self.staging: np.ndarray | None = None
-        self.initial, self.final = _SpanFile(root / "initial.bin"), _SpanFile(root / "final.bin")
+        self.initial, self.final = (
+            _RowFile(root / "initial.bin", 3),
+            _RowFile(root / "final.bin", 3),
+        )
+        self.copies = _RowFile(root / "copies.bin", 6)
         self.readers: dict[str, BinaryIO] = {}  # the token and text files, after pass 1
         self.boilerplate = np.zeros(0, np.uint64)
 
@@ -441,14 +446,27 @@ class _Corpus:
         docs = [attrs.evolve(doc, text=text) for doc, text in zip(docs, texts, strict=True)]
         sources = _Texts(self, d0, texts)
         units = decide.decide(view, sources, aligned, self.boilerplate, batch["keys"], config, base)
-        del view, aligned, sources
+        del view, aligned
         lengths = self.lengths.values[:d1]
         initial = settle.kept_spans(units)
         cited = np.unique(units.src_doc[(units.src_doc >= 0) & (units.src_doc < d0)])
-        units, spans = settle.settle(units, lengths, earlier=self.initial.of(cited))
-        self.initial.add(initial)
-        removed = settle.merge_removals(units, Spans.concat([self.final.of(cited), spans]), lengths)
-        self.final.add(spans)
+        copies = Copies(*self.copies.of(cited))  # cited through, where a source went in part
+        cited = np.union1d(cited, copies.src_doc)
+        units, spans, _ = settle.settle(
+            units,
+            lengths,
+            config.min_tokens,
+            lambda d, start, end: sources[d][start:end],
+            earlier=Spans(*self.initial.of(cited)),
+            earlier_copies=copies,
+        )
+        self.initial.add(initial.doc, initial.start, initial.end)
+        self.copies.add(*attrs.astuple(Copies.of(units), recurse=False))
+        cited = np.unique(units.src_doc[(units.src_doc >= 0) & (units.src_doc < d0)])
+        removed = settle.merge_removals(
+            units, Spans.concat([Spans(*self.final.of(cited)), spans]), lengths
+        )
+        self.final.add(spans.doc, spans.start, spans.end)
         clock.lap("decide")
         cleaned = emit.assemble(docs, d0, self.ids, removed, spans)
         clock.lap("emit")

@@ -20,11 +20,12 @@ import numpy as np
 
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import memory
-from dedupe_docs.drivers.persist import Store
+from dedupe_docs.drivers.persist import UNIT_COLUMNS, Store
 from dedupe_docs.runtime.arrays import distinct
 from dedupe_docs.runtime.progress import Progress
 from dedupe_docs.stages import boilerplate, sign
 from dedupe_docs.stages.decide import BOILERPLATE, KEEP, NO_RULE, TEMPLATE, Units
+from dedupe_docs.stages.settle import Copies
 from dedupe_docs.types import CleanedDocument, Document
 
 
@@ -34,7 +35,8 @@ class Prior:
 
     docs: list[Document]
     batches: list[str]
-    units: list[np.ndarray]  # per earlier document: (start, end, kept from round) rows
+    nums: list[int]  # each earlier document's number in the index
+    units: list[np.ndarray]  # per earlier document: persist.UNIT_COLUMNS rows
     signed: sign.Signed | None
     index_docs: int
     new_docs: int
@@ -63,13 +65,25 @@ class Prior:
         n_docs = self.index_docs + self.new_docs
         return boilerplate.template_keys(seen, total, keys[:, boilerplate.INNER], n_docs, config)
 
-    def freeze(self, units: Units) -> tuple[Units, np.ndarray]:
+    def freeze(self, units: Units) -> tuple[Units, np.ndarray, Copies]:
         """The earlier documents' units as they were stored, pinned to their recorded history
-        (never a source of a restoration), then the new batch's units; and the schedule for
-        :func:`dedupe_docs.stages.settle.settle`."""
+        (never a source of a restoration), then the new batch's units; the schedule for
+        :func:`dedupe_docs.stages.settle.settle`; and the earlier documents' word-for-word
+        copies with their sources (which documents are among the earlier ones)."""
         n0 = len(self.docs)
         rows = [np.c_[np.full(len(u), d), u] for d, u in enumerate(self.units)]
-        old = np.concatenate(rows) if rows else np.zeros((0, 4), np.int64)
+        old = np.concatenate(rows) if rows else np.zeros((0, 1 + UNIT_COLUMNS), np.int64)
+        position = {num: d for d, num in enumerate(self.nums)}
+        # Copies of documents that were not loaded cite nothing a copy of the batch cites.
+        cites = np.flatnonzero([n in position for n in old[:, 4].tolist()])
+        copies = Copies(
+            old[cites, 0],
+            old[cites, 1],
+            old[cites, 2],
+            np.array([position[n] for n in old[cites, 4].tolist()], dtype=np.int64),
+            old[cites, 5],
+            old[cites, 6],
+        )
         own = units.take(np.flatnonzero(units.doc >= n0))
         n = len(old)
         frozen = Units(
@@ -92,13 +106,29 @@ class Prior:
                 for f in attrs.fields(Units)
             )
         )
-        return joined, schedule
+        return joined, schedule, copies
 
     def record(self, units: Units, restored: np.ndarray) -> None:
-        """Keep the new documents' units and their history for the index."""
+        """Keep the new documents' units, their history and the sources of their word-for-word
+        copies (by number in the index) for the index."""
         n0 = len(self.docs)
         at = np.searchsorted(units.doc, np.arange(n0, n0 + self.new_docs + 1))
-        table = np.stack([units.start, units.end, restored], axis=1).astype(np.int64)
+        copy = (units.reason != KEEP) & (units.src_doc >= 0) & (units.similarity == 1.0)
+        nums = np.concatenate(
+            [np.array(self.nums, np.int64), self.index_docs + np.arange(self.new_docs)]
+        )
+        source = np.where(copy, nums[np.maximum(units.src_doc, 0)], -1)
+        table = np.stack(
+            [
+                units.start,
+                units.end,
+                restored,
+                source,
+                np.where(copy, units.src_start, -1),
+                np.where(copy, units.src_end, -1),
+            ],
+            axis=1,
+        ).astype(np.int64)
         self.history = [table[at[i] : at[i + 1]] for i in range(self.new_docs)]
 
 
@@ -119,12 +149,16 @@ def clean(
         signed = memory.sign_all([d.text for d in docs], config, progress)
         owners = store.lookup(distinct(signed.shingles[signed.shingles != 0]))
         rows = store.documents(distinct(owners[owners >= 0]).tolist())
+        # The sources of their copies too: a copy of a copy may cite them through it.
+        cited = {int(n) for *_, units in rows for n in units[:, 3] if n >= 0}
+        rows = sorted(rows + store.documents(sorted(cited - {n for n, *_ in rows})))
         earlier = [Document(i, text) for _, i, _, text, _ in rows]
         if earlier:
             signed = sign.concat([memory.sign_all([d.text for d in earlier], config), signed])
         prior = Prior(
             earlier,
             [b for _, _, b, _, _ in rows],
+            [n for n, *_ in rows],
             [s for *_, s in rows],
             signed,
             store.n_docs,

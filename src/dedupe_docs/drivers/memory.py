@@ -8,7 +8,7 @@ the bounded driver runs the same stage functions batch by batch over files.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,9 +48,9 @@ class Prior(Protocol):
         """The boilerplate keys, counted over every batch."""
         ...
 
-    def freeze(self, units: decide.Units) -> tuple[decide.Units, np.ndarray]:
-        """The earlier documents' stored units joined with the batch's, and the schedule of
-        :func:`settle.settle`."""
+    def freeze(self, units: decide.Units) -> tuple[decide.Units, np.ndarray, settle.Copies]:
+        """The earlier documents' stored units joined with the batch's, the schedule of
+        :func:`settle.settle` and the earlier documents' word-for-word copies."""
         ...
 
     def record(self, units: decide.Units, restored: np.ndarray) -> None:
@@ -242,24 +242,34 @@ def _signed_decisions(
     else:
         boilerplate = boilerplate_set(keys, blk_doc, len(docs), config)
     units = _decide(signed, texts, aligned, boilerplate, keys, config, progress, store)
-    del store
     if config.reuse == "paraphrase":  # a stage of its own in the timings
         clock.lap("decide")
         units = reworded.find(signed, texts, units, config, progress)
         clock.lap("reworded", removed_units=int(np.count_nonzero(units.rule == decide.REWORDED)))
     chars = texts.chars if isinstance(texts, Lengths) else [len(t) for t in texts]
     lengths = np.array(chars, dtype=np.int64)
+    read = _reader(texts, store)
+    del store
     if prior is not None:
-        units, schedule = prior.freeze(units)
-        restored = np.empty(len(units.doc), dtype=np.int64)
-        units, spans = settle.settle(units, lengths, schedule, restored)
+        units, schedule, copies = prior.freeze(units)
+        units, spans, restored = settle.settle(
+            units, lengths, config.min_tokens, read, schedule, earlier_copies=copies
+        )
         prior.record(units, restored)
     else:
-        units, spans = settle.settle(units, lengths)
+        units, spans, _ = settle.settle(units, lengths, config.min_tokens, read)
     removed = settle.merge_removals(units, spans, lengths)
     clock.lap("decide", blocks=len(units.doc), removed_spans=len(removed.doc))
     batches = prior.batches if prior is not None else None
     return Decided(docs, n_frozen, removed, spans, batches, lengths)
+
+
+def _reader(texts: list[str] | Lengths, store: Any) -> Callable[[int, int, int], str]:
+    """``read(doc, start, end)``: characters of a text, from the object store where the driver
+    let the texts go."""
+    if isinstance(texts, Lengths):
+        return lambda d, start, end: workers.value(store, "ray").chars(d, start, end)
+    return lambda d, start, end: texts[d][start:end]
 
 
 def _index(

@@ -41,9 +41,12 @@ try:
 except ImportError:  # pragma: no cover - Windows: writers are not serialised
     fcntl = None  # type: ignore[assignment]
 
-FORMAT = 2
+FORMAT = 3
 """The layout version in ``meta.format``: 2 = segments (an index without it is the layout
-before segments)."""
+before segments), 3 = each document's units with the sources of its word-for-word copies."""
+UNIT_COLUMNS = 6
+"""A stored unit: ``(start, end, kept from round, source document, start, end)``, the source
+given for a removed word-for-word copy (-1 otherwise); layout 2 stored the first three."""
 _OLD_READERS = f"format {FORMAT}: segments; this index needs a newer dedupe-docs"
 """Stored as ``meta.generation``, which versions before segments read as a number: they stop
 with this text instead of taking the index for an empty one."""
@@ -115,6 +118,8 @@ class Store:
                     f"{self.folder}: index written by a newer dedupe-docs (layout "
                     f"{layout[0]}; this one reads {FORMAT}): upgrade dedupe-docs"
                 )
+            if int(layout[0]) < FORMAT:
+                self._widen_units()
             return
         self.db.execute("begin immediate")
         try:
@@ -137,6 +142,33 @@ class Store:
                 self.db.execute(
                     "insert into segments values (1, ?, 1, ?, ?, 16, ?, 1)",
                     (folder.name, last, len(shingles), len(boilerplate)),
+                )
+            self.db.executemany(
+                "insert or replace into meta values (?, ?)",
+                [("format", "2"), ("generation", _OLD_READERS)],
+            )
+            self.db.execute("commit")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("rollback")
+            raise
+        self._widen_units()
+
+    def _widen_units(self) -> None:
+        """Take a layout-2 index in: its units get source columns, unknown (-1), so copies of
+        its documents' copies are restored rather than cited through them."""
+        self.db.execute("begin immediate")
+        try:
+            layout = self.db.execute("select value from meta where key = 'format'").fetchone()
+            if layout is not None and int(layout[0]) >= FORMAT:  # another process did it
+                self.db.execute("rollback")
+                return
+            for num, blob in self.db.execute("select num, units from documents").fetchall():
+                old = np.frombuffer(blob, np.int64).reshape(-1, 3)
+                wide = np.full((len(old), UNIT_COLUMNS), -1, np.int64)
+                wide[:, :3] = old
+                self.db.execute(
+                    "update documents set units = ? where num = ?", (wide.tobytes(), num)
                 )
             self.db.executemany(
                 "insert or replace into meta values (?, ?)",
@@ -214,8 +246,7 @@ class Store:
 
     def documents(self, nums: Sequence[int]) -> list[tuple[int, str, str, str, np.ndarray]]:
         """``(num, id, batch name, text, units)`` of documents ``nums``, in index order; units
-        are ``(start, end, kept from round)`` rows (see
-        :func:`dedupe_docs.stages.settle.settle`)."""
+        are :data:`UNIT_COLUMNS` rows (see :func:`dedupe_docs.stages.settle.settle`)."""
         rows = []
         for i in range(0, len(nums), 500):
             part = [int(n) for n in nums[i : i + 500]]
@@ -225,7 +256,13 @@ class Store:
                 part,
             ).fetchall()
         return [
-            (n, i, b, zlib.decompress(t).decode("utf-8"), np.frombuffer(u, np.int64).reshape(-1, 3))
+            (
+                n,
+                i,
+                b,
+                zlib.decompress(t).decode("utf-8"),
+                np.frombuffer(u, np.int64).reshape(-1, UNIT_COLUMNS),
+            )
             for n, i, b, t, u in sorted(rows)
         ]
 

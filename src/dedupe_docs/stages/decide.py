@@ -17,7 +17,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -318,7 +318,18 @@ def decide(
     )
     in_cut = np.flatnonzero(np.isin(parts.block, cut))
     units, unit_blocks = _with_sentences(units, parts.block[in_cut], sentence_units.take(in_cut))
-    grown = continue_over_typos(texts, units, unit_blocks, config.threshold)
+
+    def copies_elsewhere(unit: int, source: int) -> bool:
+        """Whether a token of ``unit`` is aligned with a document other than ``source``."""
+        d = int(units.doc[unit])
+        lo = int(s.doc_tokens[d])
+        at = lo + np.searchsorted(s.tok_start[lo : s.doc_tokens[d + 1]], units.start[unit])
+        to = lo + np.searchsorted(s.tok_start[lo : s.doc_tokens[d + 1]], units.end[unit])
+        tokens = aligned[at - base : to - base]
+        tokens = tokens[tokens >= 0]
+        return bool((np.searchsorted(s.doc_tokens, tokens, side="right") - 1 != source).any())
+
+    grown = continue_over_typos(texts, units, unit_blocks, config.threshold, copies_elsewhere)
     for unit, neighbour in grown.tolist():
         units.rule[unit] = units.rule[neighbour]
     return units
@@ -1091,6 +1102,13 @@ def _continuation(
     return piece, kind == 0, s_doc, at + span[0], at + span[1], window[span[0] : span[1]]
 
 
+def _ends_block(v: int, u: int, blocks: np.ndarray) -> bool:
+    """Whether unit ``v``, beside ``u``, is the end of its block on the side away from
+    ``u``."""
+    w = v + 1 if v > u else v - 1
+    return not 0 <= w < len(blocks) or blocks[w] != blocks[v]
+
+
 def _fuzzy_copies(units: Any) -> np.ndarray:
     """Per unit, whether it is a duplicate in a run of one source document (units one after
     the other) that holds a unit with a similarity below 1: a copy typed with typos."""
@@ -1126,12 +1144,17 @@ def _with_neighbour(
 
 
 def continue_over_typos(
-    texts: Sequence[str], units: Any, blocks: np.ndarray, threshold: float
+    texts: Sequence[str],
+    units: Any,
+    blocks: np.ndarray,
+    threshold: float,
+    copies_elsewhere: Callable[[int, int], bool],
 ) -> np.ndarray:
     """Remove kept units that continue a neighbouring copy but for typos; returns them, each
     beside the unit it continues (rows ``(unit, neighbour)``, in the order they were found).
     ``blocks``: the block of each unit; a unit grown goes with a similarity of at least
-    ``threshold`` (:func:`_with_neighbour`).
+    ``threshold`` (:func:`_with_neighbour`); ``copies_elsewhere(unit, document)``: whether a
+    token of ``unit`` is aligned with another document than ``document``.
 
     A copy typed with typos loses the shingles of every word a typo hit, so where two or three
     such words fall together at a line's or a sentence's edge its passage stops short and the
@@ -1141,7 +1164,10 @@ def continue_over_typos(
     when it differs word for word by typos only (:func:`_typo_words`), each short one a word
     that neither document holds anywhere else near. Units equal to their source's
     continuation were kept by the other rules on purpose (a short line is no copy), so only
-    units with typos go. Growing goes on from each unit removed, until no neighbour verifies.
+    units with typos go, but for the rest of a line whose copy was cut short inside it where
+    the rest's words were first seen in another document (too short a copy of that one to go)
+    and the line goes on copying this source word for word. Growing goes on from each unit
+    removed, until no neighbour verifies.
     """
     removed: list[tuple[int, int]] = []
 
@@ -1168,10 +1194,14 @@ def continue_over_typos(
         for (u, v, piece, in_line, s_doc, s_start, s_end, source), (a, b) in zip(
             found, forms, strict=True
         ):
-            if a == b or units.reason[v] != KEEP:
+            if units.reason[v] != KEEP:
+                continue
+            if a == b and not (
+                in_line and _ends_block(v, u, blocks) and copies_elsewhere(v, s_doc)
+            ):
                 continue
             own = _WORDS.findall(piece.casefold())
-            typos = _typo_words(own, _WORDS.findall(source.casefold()), in_line)
+            typos = [] if a == b else _typo_words(own, _WORDS.findall(source.casefold()), in_line)
             if typos is None or any(
                 elsewhere(w, s_doc, s_start, 0)
                 or elsewhere(w, int(units.doc[v]), int(units.start[v]), own.count(w))

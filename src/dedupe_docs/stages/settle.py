@@ -9,12 +9,13 @@ then joins neighbouring removals of one reason and source where the joined sourc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
+import regex
 
-from dedupe_docs.stages.decide import BOILERPLATE, KEEP, Units
+from dedupe_docs.stages.decide import BOILERPLATE, KEEP, NO_RULE, Units
 
 
 @attrs.frozen(eq=False)
@@ -30,6 +31,37 @@ class Spans:
         return Spans(
             *(np.concatenate([getattr(p, f.name) for p in parts]) for f in attrs.fields(Spans))
         )
+
+
+@attrs.frozen(eq=False)
+class Copies:
+    """Removed word-for-word copies whose source survives, as ``(doc, start, end)`` cites
+    ``(src_doc, src_start, src_end)``, sorted: a copy of one of them cites, for that part, what
+    it copied (:func:`settle`)."""
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    src_doc: np.ndarray
+    src_start: np.ndarray
+    src_end: np.ndarray
+
+    @staticmethod
+    def concat(parts: Sequence[Copies]) -> Copies:
+        return Copies(
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in attrs.fields(Copies))
+        )
+
+    @staticmethod
+    def of(units: Units, rows: np.ndarray | None = None) -> Copies:
+        """The word-for-word copies among ``units`` (``rows`` of them), all taken as sound."""
+        pick = (units.reason != KEEP) & (units.src_doc >= 0) & (units.similarity == 1.0)
+        if rows is not None:
+            keep = np.zeros(len(pick), dtype=bool)
+            keep[rows] = True
+            pick &= keep
+        at = np.flatnonzero(pick)
+        return Copies(*(getattr(units, f.name)[at].astype(np.int64) for f in attrs.fields(Copies)))
 
 
 def kept_spans(units: Units) -> Spans:
@@ -60,43 +92,48 @@ def _survives(
 def settle(
     units: Units,
     doc_lengths: np.ndarray,
+    min_tokens: int,
+    chars: Callable[[int, int, int], str],
     schedule: np.ndarray | None = None,
-    restored: np.ndarray | None = None,
     earlier: Spans | None = None,
-) -> tuple[Units, Spans]:
-    """Restore removals whose source does not survive inside one kept span, until none is left.
+    earlier_copies: Copies | None = None,
+) -> tuple[Units, Spans, np.ndarray]:
+    """Restore removals whose source does not survive inside one kept span, until none is left;
+    returns the units, their kept spans and each unit's history (the round from which it is
+    kept: 0 from the start, -1 never).
 
     Restoring only adds kept text, so the loop ends; the result satisfies the contract's
-    invariant that every removed duplicate points at text in the cleaned corpus. Without a
+    invariant that every removed duplicate points at text in the cleaned corpus. A
+    word-for-word copy whose source survives only at one end is trimmed to that end
+    (:func:`_trim`; ``chars(doc, start, end)`` reads the texts) rather than restored, when what
+    survives holds about a passage (``min_tokens`` tokens). Without a
     ``schedule`` one round does it: a source that survives keeps surviving as text is restored.
     ``earlier`` adds the kept spans of documents before ``units`` that sources may lie in, as
     they were before any settling (restored text would let a source split by a removal
-    survive, which the joint round does not).
+    survive, which the joint round does not), and ``earlier_copies`` their word-for-word
+    copies as settled: a copy whose source went in part as such a copy cites that part's
+    source instead (:func:`_recite`), where it would be restored.
 
     A persisted index replays earlier batches: ``schedule`` pins units to their recorded
     history (per unit: -2 where the rules apply, else the round from which it is kept, -1 for
-    never), and ``restored`` receives each unit's own history (0: kept from the start).
+    never).
     """
     doc_base = np.concatenate(([0], np.cumsum(doc_lengths + 1)))
-    reason = units.reason.copy()
     units = attrs.evolve(
-        units,
-        reason=reason,
-        start=units.start.copy(),
-        end=units.end.copy(),
-        src_start=units.src_start.copy(),
-        src_end=units.src_end.copy(),
+        units, **{f.name: getattr(units, f.name).copy() for f in attrs.fields(Units)}
     )
-    pinned = np.flatnonzero(schedule >= -1) if schedule is not None else np.zeros(0, np.int64)
-    when = schedule[pinned] if schedule is not None else pinned
-    last = int(when.max(initial=0))
-    history = np.where(reason == KEEP, 0, -1)
+    plan = np.full(len(units.doc), -2, np.int64) if schedule is None else schedule.copy()
+    last = int(plan.max(initial=0))
+    history = np.where(units.reason == KEEP, 0, -1)
+    min_chars = TRIM_CHARS_PER_TOKEN * min_tokens
     rounds = 0
     while True:
-        reason[pinned] = np.where((when >= 0) & (when <= rounds), KEEP, BOILERPLATE)
+        pinned = np.flatnonzero(plan >= -1)
+        when = plan[pinned]
+        units.reason[pinned] = np.where((when >= 0) & (when <= rounds), KEEP, BOILERPLATE)
         spans = kept_spans(units)
         sourced = np.flatnonzero(units.src_doc >= 0)
-        sourced = sourced[reason[sourced] != KEEP]
+        sourced = sourced[units.reason[sourced] != KEEP]
         surviving = spans if earlier is None else Spans.concat([earlier, spans])
         ok = _survives(
             surviving,
@@ -106,66 +143,263 @@ def settle(
             doc_base,
         )
         lost = sourced[~ok]
-        free = lost if schedule is None else lost[schedule[lost] == -2]
-        if len(free) and _trim(units, free, surviving, doc_base).any():
-            continue  # trimmed: the kept spans grew, and what survives is found again
+        free = lost[plan[lost] == -2]
+        copies = Copies.of(units, sourced[ok])
+        if earlier_copies is not None:
+            copies = Copies.concat([earlier_copies, copies])
+        recited, rest = _recite(units, free, copies, surviving, doc_base, chars)
+        if recited:  # cited through their sources' own removals: what survives is found again
+            units, plan, history = _insert(units, plan, history, rest, -1)
+            continue
+        pieces = _trim(units, free, surviving, doc_base, min_chars, chars)
+        if len(pieces):  # trimmed: the kept spans grew, and what survives is found again
+            kept = _kept_rows(units, pieces)
+            units, plan, history = _insert(units, plan, history, kept, rounds)
+            continue
         if len(lost) == 0 and rounds >= last:
-            if restored is not None:
-                restored[:] = history
-            return units, spans
-        reason[lost] = KEEP
+            return units, spans, history
+        units.reason[lost] = KEEP
         rounds += 1
         history[lost] = rounds
 
 
-TRIMMED_CHARS = 100
-"""Characters a removal must keep of a source that survives only in part to be trimmed to it,
-rather than restored whole."""
+TRIM_CHARS_PER_TOKEN = 4
+"""Characters per token of the part of a source a removal is trimmed to: it must hold about a
+passage (``min_tokens`` tokens) for the removal to be trimmed rather than restored whole."""
 
 
-def _trim(units: Units, rows: np.ndarray, spans: Spans, doc_base: np.ndarray) -> np.ndarray:
-    """Trim removals ``rows`` whose source survives only at one end to that end; returns which
-    were. A copy of a line that a removed copy starts (``P1 Q``, where ``P1`` went as a copy of
-    an earlier page and ``Q`` stays) cites the text that survives (``Q``) and goes, where
-    restoring it whole would keep ``Q`` twice; what is trimmed off joins the kept unit beside
-    it (none there: restored whole). Only a copy equal to its source word for word
-    (similarity 1) and as long as it but for a mark or two at its end is trimmed, so that an
-    offset from its start is the same in both."""
-    out = np.zeros(len(rows), dtype=bool)
+def _trim(
+    units: Units,
+    rows: np.ndarray,
+    spans: Spans,
+    doc_base: np.ndarray,
+    min_chars: int,
+    chars: Callable[[int, int, int], str],
+) -> np.ndarray:
+    """Trim removals ``rows`` whose source survives only at one end, ``min_chars`` of it at
+    least, to that end; returns what is trimmed off (rows ``(unit, start, end)``), text to keep
+    beside each. A copy of a line that a removed copy starts (``P1 Q``, where ``P1`` went as a
+    copy of an earlier page and ``Q`` stays) cites the text that survives (``Q``) and goes,
+    where restoring it whole would keep ``Q`` twice. Only a copy equal to its source word for
+    word is trimmed, where as many words stand before the cut in both (``chars(doc, start,
+    end)`` reads the texts)."""
+    pieces: list[tuple[int, int, int]] = []
     if len(rows) == 0 or len(spans.doc) == 0:
-        return out
+        return np.zeros((0, 3), dtype=np.int64)
     keys = doc_base[spans.doc] + spans.start
-    for i, u in enumerate(rows.tolist()):
+    for u in rows.tolist():
         s_doc, ss, se = int(units.src_doc[u]), int(units.src_start[u]), int(units.src_end[u])
-        if (
-            units.similarity[u] != 1.0
-            or abs(int(units.end[u]) - int(units.start[u]) - (se - ss)) > 2
-        ):
+        start, end = int(units.start[u]), int(units.end[u])
+        if units.similarity[u] != 1.0:
             continue
         for at in (se - 1, ss):  # the span that holds the source's last, or first, character
             k = int(np.searchsorted(keys, doc_base[s_doc] + at, side="right")) - 1
             if k < 0 or spans.doc[k] != s_doc or not spans.start[k] <= at < spans.end[k]:
                 continue
             k_start, k_end = max(int(spans.start[k]), ss), min(int(spans.end[k]), se)
-            # What is trimmed off joins the kept unit beside it, which must be there.
-            beside = u - 1 if k_start > ss else u + 1
-            if k_end - k_start < TRIMMED_CHARS or not _kept_beside(units, u, beside):
+            if k_end - k_start < min_chars:
                 continue
-            if k_end < se:
-                units.end[u] = units.start[u] + k_end - ss
-                units.start[beside] = units.end[u]
+            cut = _cut(
+                chars(int(units.doc[u]), start, end),
+                chars(s_doc, ss, se),
+                k_end - ss if k_end < se else k_start - ss,
+            )
+            if cut is None:
+                continue
+            if k_end < se:  # the copy's start stays removed, its end is kept
+                pieces.append((u, start + cut, end))
+                units.end[u] = start + cut
             else:
-                units.start[u] += k_start - ss
-                units.end[beside] = units.start[u]
+                pieces.append((u, start, start + cut))
+                units.start[u] = start + cut
             units.src_start[u], units.src_end[u] = k_start, k_end
-            out[i] = True
             break
-    return out
+    return np.array(pieces, dtype=np.int64).reshape(-1, 3)
 
 
-def _kept_beside(units: Units, u: int, v: int) -> bool:
-    """Whether unit ``v`` is a kept unit of ``u``'s document."""
-    return 0 <= v < len(units.doc) and units.doc[v] == units.doc[u] and units.reason[v] == KEEP
+_WORD = regex.compile(r"\w+")
+
+
+def _cut(copy: str, source: str, at: int) -> int | None:
+    """Where in ``copy`` to cut it as ``source`` is cut at ``at``, between the same two words
+    (right after the first where ``at`` is, else right before the second); None where the
+    words differ or ``at`` falls inside a word."""
+    words = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(copy)]
+    model = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(source)]
+    if [w for *_, w in words] != [w for *_, w in model]:
+        return None
+    before = sum(1 for _, e, _ in model if e <= at)
+    if not 0 < before < len(model) or model[before][0] < at:
+        return None
+    return words[before - 1][1] if model[before - 1][1] == at else words[before][0]
+
+
+def _kept_rows(units: Units, pieces: np.ndarray) -> Units:
+    """A kept unit for each piece trimmed off (rows ``(unit, start, end)``)."""
+    u, n = pieces[:, 0], len(pieces)
+    return Units(
+        units.doc[u],
+        pieces[:, 1],
+        pieces[:, 2],
+        np.full(n, KEEP, units.reason.dtype),
+        np.full(n, -1, units.src_doc.dtype),
+        np.full(n, -1, units.src_start.dtype),
+        np.full(n, -1, units.src_end.dtype),
+        np.full(n, np.nan, units.similarity.dtype),
+        np.full(n, NO_RULE, units.rule.dtype),
+    )
+
+
+def _insert(
+    units: Units, plan: np.ndarray, history: np.ndarray, rows: Units, rounds: int
+) -> tuple[Units, np.ndarray, np.ndarray]:
+    """``units`` with ``rows`` in place (sorted by document and offset), and ``plan`` and
+    ``history`` to match (``rounds``: the history of the rows)."""
+    keys = units.doc.astype(np.int64) * (1 << 40) + units.start
+    at = np.searchsorted(keys, rows.doc.astype(np.int64) * (1 << 40) + rows.start, side="right")
+    grown = Units(
+        *(np.insert(getattr(units, f.name), at, getattr(rows, f.name)) for f in attrs.fields(Units))
+    )
+    return grown, np.insert(plan, at, -2), np.insert(history, at, rounds)
+
+
+def _recite(
+    units: Units,
+    rows: np.ndarray,
+    copies: Copies,
+    spans: Spans,
+    doc_base: np.ndarray,
+    chars: Callable[[int, int, int], str],
+) -> tuple[int, Units]:
+    """Removals ``rows`` (word for word copies) whose source did not survive because parts of
+    it went as word-for-word copies themselves (``copies``), cited part by part: each part of
+    the source that survives (``spans``) cites itself, each that went as a copy what it copied.
+    Changes each of ``rows`` so cited into its first part; returns how many were, and the
+    other parts."""
+    out: list[tuple[int, int, int, int, int, int]] = []  # (unit, start, end, doc, start, end)
+    recited = 0
+    keys = doc_base[copies.doc] + copies.start
+    span_keys = doc_base[spans.doc] + spans.start
+    for u in rows.tolist():
+        if units.similarity[u] != 1.0:
+            continue
+        d, start, end = int(units.doc[u]), int(units.start[u]), int(units.end[u])
+        s_doc, ss, se = int(units.src_doc[u]), int(units.src_start[u]), int(units.src_end[u])
+        words = [(m.start(), m.group().casefold()) for m in _WORD.finditer(chars(d, start, end))]
+        model = [
+            (m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(chars(s_doc, ss, se))
+        ]
+        if [w for _, w in words] != [w for *_, w in model]:
+            continue
+        parts = _source_parts(
+            [(ss + a, ss + b) for a, b, _ in model],
+            s_doc,
+            copies,
+            keys,
+            spans,
+            span_keys,
+            doc_base,
+            chars,
+        )
+        if parts is None:
+            continue
+        cuts, first = [], 0
+        for n, doc, a, b in parts:
+            cuts.append((start + words[first][0], doc, a, b))
+            first += n
+        pieces = [
+            (c[0] if i else start, cuts[i + 1][0] if i + 1 < len(cuts) else end, *c[1:])
+            for i, c in enumerate(cuts)
+        ]
+        (_, head_end, doc, a, b), rest = pieces[0], pieces[1:]
+        units.end[u], units.src_doc[u], units.src_start[u], units.src_end[u] = head_end, doc, a, b
+        out += [(u, *p) for p in rest]
+        recited += 1
+    table = np.array(out, dtype=np.int64).reshape(-1, 6)
+    u, n = table[:, 0], len(table)
+    return recited, Units(
+        units.doc[u],
+        table[:, 1],
+        table[:, 2],
+        units.reason[u],
+        table[:, 3],
+        table[:, 4],
+        table[:, 5],
+        np.ones(n),
+        units.rule[u],
+    )
+
+
+def _source_parts(
+    words: list[tuple[int, int]],
+    s_doc: int,
+    copies: Copies,
+    keys: np.ndarray,
+    spans: Spans,
+    span_keys: np.ndarray,
+    doc_base: np.ndarray,
+    chars: Callable[[int, int, int], str],
+) -> list[tuple[int, int, int, int]] | None:
+    """The parts of a source whose ``words`` (character spans in ``s_doc``) each lie in a kept
+    span or in one of ``copies``: ``(words, doc, start, end)`` each, what the part cites
+    (itself where it is kept, else the source of the copy, word for word); None where a word
+    lies in neither, or all are kept in one span."""
+    parts: list[tuple[int, int, int, int]] = []
+    where: tuple[str, int] | None = None
+    mapped: dict[int, dict[int, tuple[int, int]] | None] = {}
+    for a, b in words:
+        k = int(np.searchsorted(span_keys, doc_base[s_doc] + a, side="right")) - 1
+        if k >= 0 and spans.doc[k] == s_doc and spans.start[k] <= a and b <= spans.end[k]:
+            if where == ("kept", k):
+                n, doc, p0, _ = parts[-1]
+                parts[-1] = (n + 1, doc, p0, b)
+            else:
+                parts.append((1, s_doc, a, b))
+            where = ("kept", k)
+            continue
+        c = int(np.searchsorted(keys, doc_base[s_doc] + a, side="right")) - 1
+        if c < 0 or copies.doc[c] != s_doc or not (copies.start[c] <= a and b <= copies.end[c]):
+            return None
+        if c not in mapped:
+            mapped[c] = _word_map(copies, c, chars)
+        pairs = mapped[c]
+        if pairs is None or a not in pairs:
+            return None
+        x0, x1 = pairs[a]
+        if where == ("copy", c):
+            n, doc, p0, _ = parts[-1]
+            parts[-1] = (n + 1, doc, p0, x1)
+        else:
+            parts.append((1, int(copies.src_doc[c]), x0, x1))
+        where = ("copy", c)
+    if not parts or (len(parts) == 1 and where is not None and where[0] == "kept"):
+        return None
+    docs = np.array([p[1] for p in parts], dtype=np.int64)
+    starts = np.array([p[2] for p in parts], dtype=np.int64)
+    ends = np.array([p[3] for p in parts], dtype=np.int64)
+    return parts if _survives(spans, docs, starts, ends, doc_base).all() else None
+
+
+def _word_spans(text: str, at: int) -> list[tuple[int, int]]:
+    """The character spans of the words of ``text``, which starts at ``at``."""
+    return [(at + m.start(), at + m.end()) for m in _WORD.finditer(text)]
+
+
+def _word_map(
+    copies: Copies, c: int, chars: Callable[[int, int, int], str]
+) -> dict[int, tuple[int, int]] | None:
+    """Where each word of copy ``c`` starts, and the source's span of that word, word for word
+    (None where the words differ)."""
+    c0 = int(copies.start[c])
+    own = _word_spans(chars(int(copies.doc[c]), c0, int(copies.end[c])), c0)
+    s0 = int(copies.src_start[c])
+    source = chars(int(copies.src_doc[c]), s0, int(copies.src_end[c]))
+    spans = _word_spans(source, s0)
+    c_doc = int(copies.doc[c])
+    words = [chars(c_doc, x, y).casefold() for x, y in own]
+    if words != [source[x - s0 : y - s0].casefold() for x, y in spans]:
+        return None
+    return {x: span for (x, _), span in zip(own, spans, strict=True)}
 
 
 def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units:
