@@ -18,7 +18,12 @@ from rapidfuzz import fuzz
 
 from dedupe_docs.config import Config
 from dedupe_docs.stages import decide, detect, index, normalize, sign
-from dedupe_docs.stages.boilerplate import boilerplate_keys, boilerplate_set, key_doc_counts
+from dedupe_docs.stages.boilerplate import (
+    boilerplate_keys,
+    boilerplate_set,
+    key_doc_counts,
+    template_blocks,
+)
 from dedupe_docs.stages.kernels import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
 from tests.helpers.corpus import planted
 from tests.reference import decide as reference_decide
@@ -262,8 +267,9 @@ def test_decide_matches_the_per_block_reference(
     keys = boilerplate_keys(s, config)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
     boilerplate = boilerplate_set(keys, blk_doc, s.n_docs, config)
-    new = decide.decide(s, texts, aligned, boilerplate, keys, config)
-    old = reference_decide.decide(s, texts, aligned, boilerplate, keys, config)
+    template = template_blocks(keys, boilerplate, s.blk_t1 - s.blk_t0, config)
+    new = decide.decide(s, texts, aligned, template, config)
+    old = reference_decide.decide(s, texts, aligned, template, config)
     for field in ("doc", "start", "end", "reason", "src_doc", "src_start", "src_end"):
         assert np.array_equal(getattr(new, field), getattr(old, field)), field
     assert np.array_equal(new.similarity, old.similarity, equal_nan=True)

@@ -226,6 +226,53 @@ def test_a_site_template_goes_and_lone_frequent_lines_stay() -> None:
     assert all("else:" in t for t in odd)
 
 
+def prose(i: int, n: int = 3) -> list[str]:
+    """``n`` lines of prose of page ``i`` that no other page holds."""
+    rng = random.Random(i)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "zu", "pe", "da", "gi"]
+    words = ["".join(rng.choices(syllables, k=3)) for _ in range(12 * n)]
+    return [" ".join(words[j : j + 12]) + "." for j in range(0, 12 * n, 12)]
+
+
+def test_short_lines_that_recur_together_or_many_times_in_a_few_pages_are_content() -> None:
+    """A code listing's ``Filename: src/main.rs`` above ``fn main() {``, a table header, or
+    ``Note`` three times in a page, in a few pages of many: a pair of lines or a line that
+    recurs inside unique text is no template (it hangs on no navigation, no edge of a page)."""
+    pages = []
+    for i in range(12):
+        body = prose(i, 4)
+        if i % 4 == 0:
+            body[1:1] = ["Filename: src/main.rs", "fn main() {", f"    run_{i}();", "}"]
+            body[6:6] = ["Column", "Type", f"value_{i}", "integer"]
+        if i % 5 == 0:
+            body = [line for part in body for line in ("Note", part)]
+        pages.append((f"p{i}", "\n".join([f"Chapter {i}", *body, f"Page {i} of 12"]) + "\n"))
+    out = dedupe_docs.clean(pages)
+    for doc, (_, text) in zip(out, pages, strict=True):
+        assert doc.text == text, [r.rule for r in doc.removed]
+
+
+def test_a_sidebar_goes_with_the_lines_only_a_few_pages_expand_in_it() -> None:
+    """The sidebar of most pages hangs together; on the pages of one section it lists that
+    section's pages too, some of them longer than a short line, and each such page's
+    breadcrumbs name it between two lines of the template: all of it is the template's, but
+    for a title that no other page holds."""
+    sidebar = ["Site navigation", "Get started", "User guides", "Reference", "Changelog"]
+    long = "Writing your first extension for the site, step by step"  # a copied line on later pages
+    section = ["Hooks", long, "Events", "Roles"]
+    pages = []
+    for i in range(10):
+        inside = i < 4
+        title = section[2 * (i % 2)] if inside else f"Topic {i}"
+        side = [*sidebar[:3], *section, *sidebar[3:]] if inside else sidebar
+        crumbs = ["Navigation", "Docs »", title, "Quick search"]
+        pages.append((f"p{i}", "\n".join([*crumbs, *side, *prose(i)]) + "\n"))
+    out = dedupe_docs.clean(pages)
+    for i, doc in enumerate(out):  # a title that no other page holds stays
+        kept = [long] * (i == 0) + [f"Topic {i}"] * (i >= 4)
+        assert doc.text.splitlines() == kept + prose(i), doc.text
+
+
 def test_a_later_exact_copy_keeps_nothing_of_a_surviving_first_copy(
     paragraphs: list[str],
 ) -> None:

@@ -65,8 +65,7 @@ def decide(
     s: Signed,
     texts: Sequence[str],
     aligned: np.ndarray,
-    boilerplate: np.ndarray,
-    keys: np.ndarray,
+    template: np.ndarray,
     config: Config,
 ) -> Units:
     """Decide every block of the corpus ``s`` (``aligned`` indexes its tokens)."""
@@ -171,7 +170,6 @@ def decide(
     # behind, where the copies left must meet the tests of short runs: rounds go on until
     # none goes. After the first round the tests of short lines and sentences apply to exact
     # copies only; a fuzzy copy is held to its words.
-    template_set = set(boilerplate.tolist())
     first = True
     while True:
         removed_any = False
@@ -269,7 +267,7 @@ def decide(
     if len(split):
         undecided[split] = False
     for b in range(n_blocks):
-        if b in split or not any(int(k) in template_set for k in keys[b] if k):
+        if b in split or not template[b]:
             continue
         if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (

@@ -63,7 +63,8 @@ class Prior:
         total = self.earlier_counts(seen)
         total[np.searchsorted(seen, values)] += counts
         n_docs = self.index_docs + self.new_docs
-        return boilerplate.template_keys(seen, total, keys[:, boilerplate.INNER], n_docs, config)
+        inner, many = keys[:, boilerplate.INNER], keys[:, boilerplate.MANY]
+        return boilerplate.template_keys(seen, total, inner, many, n_docs, config)
 
     def freeze(self, units: Units) -> tuple[Units, np.ndarray, Copies]:
         """The earlier documents' units as they were stored, pinned to their recorded history

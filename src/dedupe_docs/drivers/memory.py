@@ -21,7 +21,7 @@ from dedupe_docs.runtime import workers
 from dedupe_docs.runtime.memory import release_memory
 from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
 from dedupe_docs.stages import decide, emit, reworded, settle, sign
-from dedupe_docs.stages.boilerplate import boilerplate_keys, boilerplate_set
+from dedupe_docs.stages.boilerplate import boilerplate_keys, boilerplate_set, template_blocks
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import (
     first_occurrences,
@@ -241,7 +241,9 @@ def _signed_decisions(
         boilerplate = prior.boilerplate_set(keys, blk_doc, config)
     else:
         boilerplate = boilerplate_set(keys, blk_doc, len(docs), config)
-    units = _decide(signed, texts, aligned, boilerplate, keys, config, progress, store)
+    template = template_blocks(keys, boilerplate, signed.blk_t1 - signed.blk_t0, config)
+    del keys
+    units = _decide(signed, texts, aligned, template, config, progress, store)
     if config.reuse == "paraphrase":  # a stage of its own in the timings
         clock.lap("decide")
         units = reworded.find(signed, texts, units, config, progress)
@@ -420,8 +422,7 @@ def _decide(
     s: sign.Signed,
     texts: list[str],
     aligned: np.ndarray,
-    boilerplate: np.ndarray,
-    keys: np.ndarray,
+    template: np.ndarray,
     config: Config,
     progress: Progress | None = None,
     store: Any = None,
@@ -436,15 +437,15 @@ def _decide(
     stage(progress, "decide", 0, s.n_docs)
     if store is not None:  # a task decodes its own documents and slices the passages it cites
         parts = _parts(s, max(2 * config.jobs, 2))
-        shared = (s, store, aligned, boilerplate, keys, config.evolve(jobs=1))
+        shared = (s, store, aligned, template, config.evolve(jobs=1))
         done = workers.pmap(_decide_stored, parts, shared, 1, "ray")
         stage(progress, "decide", s.n_docs, s.n_docs)
         return decide.Units.concat(done)
     if len(parts) < 2:
-        units = decide.decide(s, texts, aligned, boilerplate, keys, config)
+        units = decide.decide(s, texts, aligned, template, config)
         stage(progress, "decide", s.n_docs, s.n_docs)
         return units
-    shared = (s, texts, aligned, boilerplate, keys, config.evolve(jobs=1))
+    shared = (s, texts, aligned, template, config.evolve(jobs=1))
     done = []
     decided = workers.imap(_decide_part, parts, shared, config.jobs)
     for (_, d1), units in zip(parts, decided, strict=True):
@@ -456,7 +457,7 @@ def _decide(
 def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
     """:func:`decide.decide` of documents ``d0..d1``: their blocks, seen through the corpus's
     token columns."""
-    s, texts, aligned, boilerplate, keys, config = shared
+    s, texts, aligned, template, config = shared
     d0, d1 = docs
     b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
     blocks = slice(b0, b1)
@@ -468,7 +469,7 @@ def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units
         blk_t0=s.blk_t0[blocks],
         blk_t1=s.blk_t1[blocks],
     )
-    return decide.decide(view, texts, aligned, boilerplate, keys[blocks], config)
+    return decide.decide(view, texts, aligned, template[blocks], config)
 
 
 def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:

@@ -2,11 +2,12 @@
 which of them stand in enough documents to make a template.
 
 A navigation bar, a footer or a ``Reply`` under every comment is no duplicate of one source:
-it is a run of short lines that keeps its order or its place from page to page. Each short
-block gets keys (:func:`boilerplate_keys`), the keys that stand in enough documents make the
+it is a run of lines that keeps its order or its place from page to page. Each short block
+gets keys (:func:`boilerplate_keys`), the keys that stand in enough documents make the
 template set (:func:`boilerplate_set`; a persisted or bounded run adds the counts of
-:func:`key_doc_counts` up over batches and picks with :func:`template_keys`), and
-:func:`dedupe_docs.stages.decide.decide` removes the blocks with a key in that set.
+:func:`key_doc_counts` up over batches and picks with :func:`template_keys`),
+:func:`template_blocks` finds the short blocks that stand in a template's run of lines, and
+:func:`dedupe_docs.stages.decide.decide` removes them.
 """
 
 from __future__ import annotations
@@ -26,9 +27,21 @@ anchor a template by their place alone (a navigation bar under the title, a foot
 INNER_SHARE = 0.6
 """The share of all documents in which a short line one in from the start or the end keeps
 its place (the ``Prev Up Next`` bar above a page's last line) to be part of the template: a
-line there that a few pages share (``Note`` above a page's last sentence) is content."""
+line there that a few pages share (``Note`` above a page's last sentence) is content. A key
+that stands in this share of all documents anchors a run of a template."""
+MANY_SHARE = 0.5
+"""The share of all documents in which a short line must stand many times each to be part of
+the template: ``Reply`` under every comment of half the pages is chrome, ``Note`` standing
+three times in some pages of a manual is content."""
+PREV, MANY = 0, 4
+"""The key columns of a line with the line before it, and of a line that stands many times
+in its document."""
 INNER = slice(5, 7)
 """The key columns of a place one in from the start and from the end (:data:`INNER_SHARE`)."""
+ANYWHERE = 7
+"""The key column of a line wherever it stands: a page's own line inside a template goes only
+when it stands in other pages too (a title in the breadcrumbs that the sidebar lists)."""
+_STRONG = np.uint64(0x2545F4914F6CDD1D)
 
 
 def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
@@ -36,7 +49,10 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     none), one column each: the block with the block before it, with the block after it, its
     place from the start and from the end of its document (at the edges), the block as one
     that stands many times in its document, and its place one in from the start and from the
-    end (:data:`INNER`, which must recur in most documents).
+    end (:data:`INNER`, which must recur in most documents), and the block wherever it stands
+    (:data:`ANYWHERE`, which anchors nothing). The first column is filled for
+    every block, long ones too: it links a line to the line before it, and the links that
+    recur make the runs of a template (:func:`template_blocks`).
 
     A site's chrome is a run of lines that recurs in the same order from page to page, or a
     line that keeps its place (a navigation bar, a footer); a short line that recurs alone
@@ -46,16 +62,11 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     """
     n = len(s.blk_t0)
     size = s.blk_t1 - s.blk_t0
-    keys = np.zeros((n, 7), dtype=np.uint64)
+    keys = np.zeros((n, 8), dtype=np.uint64)
     if n == 0 or config.boilerplate_max_tokens == 0:
         return keys
     short = (size > 0) & (size <= config.boilerplate_max_tokens)
-    needed = short.copy()  # short blocks and their neighbours: only they enter a key
-    needed[1:] |= short[:-1]
-    needed[:-1] |= short[1:]
-    at_needed = np.flatnonzero(needed)
-    line = np.zeros(n, dtype=np.uint64)
-    line[at_needed] = block_hashes(s.tok_exact, s.blk_t0[at_needed], s.blk_t1[at_needed])
+    line = block_hashes(s.tok_exact, s.blk_t0, s.blk_t1)
     with np.errstate(over="ignore"):
         line = np.where(line != 0, mix64(line ^ (s.blk_end - s.blk_start).astype(np.uint64)), 0)
     blk_doc = np.repeat(np.arange(len(s.doc_blocks) - 1), np.diff(s.doc_blocks))
@@ -74,11 +85,15 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
         keys[:, 4] = np.where(_recurs_in_document(line, blk_doc), mix64(line ^ _MANY), 0)
         keys[:, 5] = np.where(lead == TEMPLATE_EDGE, from_start, 0)
         keys[:, 6] = np.where(tail == TEMPLATE_EDGE, from_end, 0)
+        keys[:, ANYWHERE] = mix64(line ^ _ANYWHERE)
+    link = keys[:, PREV].copy()
     keys[~(short & (line != 0))] = 0
+    keys[:, PREV] = link
     return keys
 
 
 _MANY = np.uint64(0x5BD1E9955BD1E995)
+_ANYWHERE = np.uint64(0x94D049BB133111EB)
 TEMPLATE_REPEATS = 3
 """A short line that stands this many times in one document (``Reply`` under every comment)
 is that document's chrome when enough documents share the habit."""
@@ -105,19 +120,77 @@ def boilerplate_set(
     if config.boilerplate_max_tokens == 0:
         return np.zeros(0, dtype=np.uint64)
     values, counts = key_doc_counts(keys, blk_doc)
-    return template_keys(values, counts, keys[:, INNER], n_docs, config)
+    return template_keys(values, counts, keys[:, INNER], keys[:, MANY], n_docs, config)
 
 
 def template_keys(
-    values: np.ndarray, counts: np.ndarray, inner: np.ndarray, n_docs: int, config: Config
+    values: np.ndarray,
+    counts: np.ndarray,
+    inner: np.ndarray,
+    many: np.ndarray,
+    n_docs: int,
+    config: Config,
 ) -> np.ndarray:
     """Those of the keys ``values`` (with the documents ``counts`` each stands in, out of
-    ``n_docs``) that make a template: ``boilerplate_needed`` documents, and for the keys of a
-    place one in from an edge (any of ``inner``) ``INNER_SHARE`` of all documents too."""
-    needed = np.full(len(values), boilerplate_needed(n_docs, config))
-    inner_needed = max(boilerplate_needed(n_docs, config), math.ceil(INNER_SHARE * n_docs))
+    ``n_docs``) that make a template: ``boilerplate_needed`` documents, for the keys of a
+    place one in from an edge (any of ``inner``) ``INNER_SHARE`` of all documents too, and
+    for the keys of a line that stands many times in its document (any of ``many``)
+    ``MANY_SHARE``. Each key that stands in ``INNER_SHARE`` of all documents is there a
+    second time, marked (:func:`_strong`): it anchors a run of a template
+    (:func:`template_blocks`)."""
+    base = boilerplate_needed(n_docs, config)
+    needed = np.full(len(values), base)
+    inner_needed = max(base, math.ceil(INNER_SHARE * n_docs))
     needed[np.isin(values, inner[inner != 0])] = inner_needed
-    return values[counts >= needed]
+    needed[np.isin(values, many[many != 0])] = max(base, math.ceil(MANY_SHARE * n_docs))
+    strong = _strong(values[counts >= inner_needed])
+    return np.union1d(values[counts >= needed], strong)
+
+
+def _strong(keys: np.ndarray) -> np.ndarray:
+    """The marked form of ``keys`` (0 stays 0): in the template set when the key stands in
+    ``INNER_SHARE`` of all documents."""
+    with np.errstate(over="ignore"):
+        return np.where(keys != 0, mix64(keys ^ _STRONG), 0)
+
+
+def template_blocks(
+    keys: np.ndarray, template: np.ndarray, tokens: np.ndarray, config: Config
+) -> np.ndarray:
+    """Per block (:func:`boilerplate_keys` of whole documents, ``tokens`` tokens each), whether
+    it is a short block that stands in a run of a page template, for ``template``
+    (:func:`template_keys`).
+
+    A run is a stretch of lines of one document each linked to the line before it by a pair
+    of lines that recurs (a key of the first column in ``template``). A run is a template's
+    when it holds an anchor: a line at its place at an edge or one in from it, a line that
+    stands many times in its documents, or any key that stands in ``INNER_SHARE`` of all
+    documents (a site's navigation, sidebar, breadcrumbs and footer hang together and touch
+    the page's edges or recur on most pages). Two short lines that recur together in a few
+    pages (a table header, ``Filename: src/main.rs`` above ``fn main() {``, a list of
+    options) are content, not chrome. One line of a page's own between two linked stretches
+    (its title in the breadcrumbs or the sidebar) does not break a run, and is part of it
+    when it stands in other pages too (:data:`ANYWHERE`).
+    """
+    n = len(keys)
+    if n == 0 or len(template) == 0:
+        return np.zeros(n, dtype=bool)
+    hit = np.isin(keys, template) & (keys != 0)
+    anchor = hit[:, 2:ANYWHERE].any(axis=1) | np.isin(_strong(keys[:, :ANYWHERE]), template).any(
+        axis=1
+    )
+    link = hit[:, PREV].copy()
+    own = np.zeros(n, dtype=bool)  # both its links broken, the stretches around it linked
+    if n > 3:
+        own[1:-2] = (keys[1:-2, PREV] != 0) & (keys[2:-1, PREV] != 0) & link[:-3] & link[3:]
+    link[own] = True
+    link[1:][own[:-1]] = True
+    run = np.cumsum(~link) - 1  # a new run wherever the link to the line before breaks
+    anchored = np.zeros(int(run[-1]) + 1, dtype=bool)
+    anchored[run[anchor]] = True
+    short = (tokens > 0) & (tokens <= config.boilerplate_max_tokens)
+    in_run = hit[:, :ANYWHERE].any(axis=1) | (own & hit[:, ANYWHERE])
+    return short & in_run & anchored[run]
 
 
 def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -5,9 +5,10 @@ verifies: when every token is aligned, in order, and equal with digits kept, tha
 the hashes alone (one compiled pass over the corpus); otherwise rapidfuzz compares the folded
 texts, every such passage of the corpus in one batch. A block that is only partly a duplicate
 is split into sentences and only the duplicate sentences go. A block equal to the block before
-it is a repeat; a short block that stands in many documents as part of a page template (its keys:
-:mod:`dedupe_docs.stages.boilerplate`) is boilerplate. :func:`dedupe_docs.stages.settle.settle`
-then restores any removal whose source did not survive, until nothing changes.
+it is a repeat; a short block that stands in a run of a page template
+(:func:`dedupe_docs.stages.boilerplate.template_blocks`) is boilerplate.
+:func:`dedupe_docs.stages.settle.settle` then restores any removal whose source did not
+survive, until nothing changes.
 """
 
 from __future__ import annotations
@@ -103,12 +104,13 @@ def decide(
     s: Signed,
     texts: Sequence[str],
     aligned: np.ndarray,
-    boilerplate: np.ndarray,
-    keys: np.ndarray,
+    template: np.ndarray,
     config: Config,
     base: int = 0,
 ) -> Units:
-    """Decide every block of ``s`` (``aligned`` covers its tokens from ``base`` on).
+    """Decide every block of ``s`` (``aligned`` covers its tokens from ``base`` on;
+    ``template``: whether each block stands in a page template, from
+    :func:`dedupe_docs.stages.boilerplate.template_blocks`).
 
     ``s`` may be a batch seen through corpus-wide token columns: its blocks index those
     columns, ``doc_blocks`` counts no block for the documents before the batch, and ``texts``
@@ -255,7 +257,7 @@ def decide(
     # Page templates go whatever else they repeat; then repeats, where no duplicate was found.
     undecided = reason == KEEP
     undecided[cut] = False
-    in_template = (np.isin(keys, boilerplate) & (keys != 0)).any(axis=1)
+    in_template = template.copy()
     in_template[cut] = False
     for b in np.flatnonzero(in_template).tolist():
         if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
