@@ -284,6 +284,18 @@ def test_reworded_reads_texts_that_hold_nul_characters() -> None:
     assert decide.reworded(targets, sources, np.array([True, True])).tolist() == [False, False]
 
 
+def test_a_long_name_with_a_part_added_is_another_word_not_a_typo() -> None:
+    """Two edits at most make a typo of a word, however long: a name with a part added names
+    something else. A run of Chinese text is one word, held to its length only."""
+    line = "{} takes a key of type bigint and waits until the lock is granted to the session"
+    source = line.format("advisory_lock_shared")
+    targets = [line.format("advisory_xact_lock_shared"), line.format("advisroy_lock_shraed")]
+    cjk = "这个函数在当前会话中获取一个共享的咨询锁并且一直等待直到可以获得该锁为止"
+    typed = cjk.replace("会话", "会活").replace("等待", "等侍").replace("为止", "为上")
+    out = decide.reworded([*targets, typed], [source, source, cjk], np.array([False] * 3))
+    assert out.tolist() == [True, False, False]
+
+
 def test_spans_too_long_to_align_word_by_word_are_left_to_their_similarity() -> None:
     """A fuzzy copy whose source span is huge (its aligned words lie all over a long line) is
     not sliced and aligned word by word: that cost memory that grows with both lengths."""

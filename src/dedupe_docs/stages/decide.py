@@ -42,6 +42,8 @@ from dedupe_docs.stages.sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
+_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+"""Letters of the scripts that write no spaces between words (a word there is a clause)."""
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 _SENTENCE_END = ".!?:;…。！？"  # marks after which a line's sentence is over
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
@@ -617,11 +619,14 @@ def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) 
     """Which fuzzy copies say something else than their source, word by word.
 
     A typo, doubled letters, case and spacing keep a copy; another word does not: ``setup``
-    for ``cleanup``, ``five`` for ``three``, ``2020`` for ``2019`` (a word is a typo of another
-    when at most one edit in three characters, and at least one, tells them apart). A short
-    copy (``short``: in a run of copies shorter than a passage) may not drop or add words; a
-    longer one may (a sentence left out). Other words are allowed one in 50, and one for each
-    typo: a copy typed with many typos mangles a word beyond recognition now and then,
+    for ``cleanup``, ``five`` for ``three``, ``2020`` for ``2019``. A word is a typo of another
+    when at least one edit tells them apart and at most one in three characters, and two at
+    most: ``pg_advisory_xact_lock_shared`` names another function than
+    ``pg_advisory_lock_shared`` (a run of Chinese, Japanese or Thai text, written without
+    spaces, is one word held to its length only). A short copy (``short``: in a run of copies
+    shorter than a passage) may not drop or add words; a longer one may (a sentence left
+    out). Other words are allowed one in 50, and one for each typo: a copy typed with many
+    typos mangles a word beyond recognition now and then,
     while a sentence of parallel documentation differs in its few other words only.
     """
     folded = _folded_words([*targets, *sources])
@@ -633,7 +638,10 @@ def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) 
             if tag == "equal" or (tag != "replace" and not short[i]):
                 continue
             x, y = "".join(a[i1:i2]), "".join(b[j1:j2])  # a word split in two is the same word
-            if OSA.distance(x, y) <= max(1, max(len(x), len(y)) // 3):
+            edits = max(1, max(len(x), len(y)) // 3)
+            if not _UNSPACED.search(x + y):  # words of a script that spaces them
+                edits = min(edits, 2 * max(i2 - i1, j2 - j1))
+            if OSA.distance(x, y) <= edits:
                 typos += 1
             else:
                 other += max(i2 - i1, j2 - j1)
