@@ -50,9 +50,9 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     place from the start and from the end of its document (at the edges), the block as one
     that stands many times in its document, and its place one in from the start and from the
     end (:data:`INNER`, which must recur in most documents), and the block wherever it stands
-    (:data:`ANYWHERE`, which anchors nothing). The first column is filled for
-    every block, long ones too: it links a line to the line before it, and the links that
-    recur make the runs of a template (:func:`template_blocks`).
+    (:data:`ANYWHERE`, which anchors nothing). The first column is filled for longer lines too:
+    it links a line to the line before it, and the links that recur make the runs of a
+    template (:func:`template_blocks`).
 
     A site's chrome is a run of lines that recurs in the same order from page to page, or a
     line that keeps its place (a navigation bar, a footer); a short line that recurs alone
@@ -66,7 +66,9 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     if n == 0 or config.boilerplate_max_tokens == 0:
         return keys
     short = (size > 0) & (size <= config.boilerplate_max_tokens)
-    line = block_hashes(s.tok_exact, s.blk_t0, s.blk_t1)
+    at_short = np.flatnonzero(short)
+    line = _sums(s.tok_exact, s.blk_t0, s.blk_t1)  # longer lines only link: their tokens' sum
+    line[at_short] = block_hashes(s.tok_exact, s.blk_t0[at_short], s.blk_t1[at_short])
     with np.errstate(over="ignore"):
         line = np.where(line != 0, mix64(line ^ (s.blk_end - s.blk_start).astype(np.uint64)), 0)
     blk_doc = np.repeat(np.arange(len(s.doc_blocks) - 1), np.diff(s.doc_blocks))
@@ -90,6 +92,17 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     keys[~(short & (line != 0))] = 0
     keys[:, PREV] = link
     return keys
+
+
+def _sums(tokens: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Per block, the sum of its token hashes with its token count mixed in (0 for a block
+    without tokens): a line's key where only the line before and after it read it, one
+    cumulative sum for the whole corpus where :func:`block_hashes` costs one pass per token."""
+    with np.errstate(over="ignore"):
+        total = np.concatenate([np.zeros(1, np.uint64), np.cumsum(tokens, dtype=np.uint64)])
+        count = (last - first).astype(np.uint64)
+        sums = mix64((total[last] - total[first]) ^ (count * np.uint64(0xD6E8FEB86659FD93)))
+    return np.where(last > first, sums | np.uint64(1), 0)
 
 
 _MANY = np.uint64(0x5BD1E9955BD1E995)
