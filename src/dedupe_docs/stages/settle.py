@@ -344,40 +344,41 @@ def _source_parts(
     span or in one of ``copies``: ``(words, doc, start, end)`` each, what the part cites
     (itself where it is kept, else the source of the copy, word for word); None where a word
     lies in neither, or all are kept in one span."""
-    parts: list[tuple[int, int, int, int]] = []
-    where: tuple[str, int] | None = None
-    mapped: dict[int, dict[int, tuple[int, int]] | None] = {}
-    for a, b in words:
-        k = int(np.searchsorted(span_keys, doc_base[s_doc] + a, side="right")) - 1
-        if k >= 0 and spans.doc[k] == s_doc and spans.start[k] <= a and b <= spans.end[k]:
-            if where == ("kept", k):
-                n, doc, p0, _ = parts[-1]
-                parts[-1] = (n + 1, doc, p0, b)
-            else:
-                parts.append((1, s_doc, a, b))
-            where = ("kept", k)
-            continue
-        c = int(np.searchsorted(keys, doc_base[s_doc] + a, side="right")) - 1
-        if c < 0 or copies.doc[c] != s_doc or not (copies.start[c] <= a and b <= copies.end[c]):
-            return None
-        if c not in mapped:
-            mapped[c] = _word_map(copies, c, chars)
-        pairs = mapped[c]
-        if pairs is None or a not in pairs:
-            return None
-        x0, x1 = pairs[a]
-        if where == ("copy", c):
-            n, doc, p0, _ = parts[-1]
-            parts[-1] = (n + 1, doc, p0, x1)
-        else:
-            parts.append((1, int(copies.src_doc[c]), x0, x1))
-        where = ("copy", c)
-    if not parts or (len(parts) == 1 and where is not None and where[0] == "kept"):
+    if not words:
         return None
+    starts, ends = np.array(words, dtype=np.int64).T
+    at = doc_base[s_doc] + starts
+    k = np.searchsorted(span_keys, at, side="right") - 1
+    kept = np.zeros(len(at), dtype=bool)
+    if len(span_keys):
+        ks = np.maximum(k, 0)
+        kept = (k >= 0) & (spans.doc[ks] == s_doc) & (spans.start[ks] <= starts)
+        kept &= ends <= spans.end[ks]
+    c = np.searchsorted(keys, at, side="right") - 1
+    copied = np.zeros(len(at), dtype=bool)
+    if len(keys):
+        cs = np.maximum(c, 0)
+        copied = ~kept & (c >= 0) & (copies.doc[cs] == s_doc) & (copies.start[cs] <= starts)
+        copied &= ends <= copies.end[cs]
+    if not (kept | copied).all() or (kept.all() and (k == k[0]).all()):
+        return None
+    group = np.where(kept, 2 * k, 2 * c + 1)
+    firsts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    lasts = np.r_[firsts[1:], len(group)] - 1
+    parts: list[tuple[int, int, int, int]] = []
+    for f, e in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        if kept[f]:
+            parts.append((e - f + 1, s_doc, int(starts[f]), int(ends[e])))
+            continue
+        pairs = _word_map(copies, int(c[f]), chars)
+        a, b = int(starts[f]), int(starts[e])
+        if pairs is None or a not in pairs or b not in pairs:
+            return None
+        parts.append((e - f + 1, int(copies.src_doc[c[f]]), pairs[a][0], pairs[b][1]))
     docs = np.array([p[1] for p in parts], dtype=np.int64)
-    starts = np.array([p[2] for p in parts], dtype=np.int64)
-    ends = np.array([p[3] for p in parts], dtype=np.int64)
-    return parts if _survives(spans, docs, starts, ends, doc_base).all() else None
+    begin = np.array([p[2] for p in parts], dtype=np.int64)
+    finish = np.array([p[3] for p in parts], dtype=np.int64)
+    return parts if _survives(spans, docs, begin, finish, doc_base).all() else None
 
 
 def _word_spans(text: str, at: int) -> list[tuple[int, int]]:
