@@ -175,18 +175,43 @@ def test_copy_sources_kernel_matches_one_request_at_a_time(seed: int, data: st.D
         a = data.draw(st.integers(int(doc_tokens[d]), int(doc_tokens[d + 1])))
         requests.append((d, a, data.draw(st.integers(a, int(doc_tokens[d + 1])))))
     doc, t0, t1 = np.array(requests, dtype=np.int64).reshape(-1, 3).T
+    hashes = c["tok_exact"]
     src_doc, src_start, src_end, piece_at, piece_start, piece_end = copy_sources_kernel(
-        aligned, 0, c["tok_start"], c["tok_end"], doc_tokens, doc, t0, t1
+        aligned, 0, c["tok_start"], c["tok_end"], hashes, doc_tokens, doc, t0, t1
     )
     for k, (d, a, b) in enumerate(requests):
-        # What decide did per passage with NumPy before the batch.
+        # What decide did per passage with NumPy before the batch, and the growth over equal
+        # tokens beside a source that advances with the request.
         sources = aligned[a:b][aligned[a:b] >= 0]
+        places = np.flatnonzero(aligned[a:b] >= 0) + a
         want: tuple[int, int, int, list[tuple[int, int]]] = (-1, -1, -1, [])
         if len(sources):
             values, counts = np.unique(tok_doc[sources], return_counts=True)
             m = int(values[np.argmax(counts)])
-            tokens = np.unique(sources[tok_doc[sources] == m])
+            places, sources = places[tok_doc[sources] == m], sources[tok_doc[sources] == m]
+            tokens = np.unique(sources)
             if not (m == d and tokens[-1] >= a and tokens[0] < b):
+                if m != d and (np.diff(sources) > 0).all():
+                    lo, hi = int(doc_tokens[m]), int(doc_tokens[m + 1])
+                    head = [
+                        t
+                        for t in range(1, places[0] - a + 1)
+                        if tokens[0] - t < lo or hashes[places[0] - t] != hashes[tokens[0] - t]
+                    ]
+                    tail = [
+                        t
+                        for t in range(1, b - places[-1])
+                        if tokens[-1] + t >= hi or hashes[places[-1] + t] != hashes[tokens[-1] + t]
+                    ]
+                    grow_back = (head[0] if head else places[0] - a + 1) - 1
+                    grow_on = (tail[0] if tail else b - places[-1]) - 1
+                    tokens = np.concatenate(
+                        (
+                            np.arange(tokens[0] - grow_back, tokens[0]),
+                            tokens,
+                            np.arange(tokens[-1] + 1, tokens[-1] + grow_on + 1),
+                        )
+                    )
                 cuts = np.flatnonzero(np.diff(tokens) != 1)
                 firsts = [int(tokens[0]), *tokens[cuts + 1].tolist()]
                 lasts = [*tokens[cuts].tolist(), int(tokens[-1])]

@@ -143,9 +143,31 @@ def decide(
         r, _, _, sd, ss, se, _ = pieces[b][i]
         return r == DUPLICATE, sd, piece_tokens[b][i], ss, se
 
-    def runs(contiguous: bool = False) -> dict[tuple[int, int], int]:
+    def text_of(b: int, i: int) -> tuple[str, int, int]:
+        """A unit's document text and its span there."""
+        if i < 0:
+            return texts[int(blk_doc[b])], int(s.blk_start[b]), int(s.blk_end[b])
+        return texts[int(blk_doc[b])], pieces[b][i][1], pieces[b][i][2]
+
+    def one_passage(
+        before: tuple[int, int], unit: tuple[int, int], between: str, lines: bool
+    ) -> bool:
+        """Whether two copies whose sources follow each other make one passage: their
+        sources stand on consecutive lines (``lines``), or they are one sentence of the copy
+        (without ``lines``, one that the source does not break there)."""
+        text, start, end = text_of(*before)
+        last = text[start:end].rstrip().rstrip("\"'”’»)]")[-1:]
+        text, start, end = text_of(*unit)
+        word = _FIRST_WORD.search(text, start, end)
+        one_sentence = last not in ".!?:;…。！？" or (word is not None and word.group().islower())
+        if lines:
+            return "\n" in between or one_sentence
+        return one_sentence and "\n" not in between
+
+    def runs(contiguous: bool = False, lines: bool = True) -> dict[tuple[int, int], int]:
         """Tokens of each unit's run of copies of one source; ``contiguous``: whose sources
-        stand on consecutive lines there (a line break and at most two spaces or marks apart)."""
+        follow each other there (at most three spaces or marks apart) and that make one
+        passage (:func:`one_passage`, with ``lines``)."""
         run_of: dict[tuple[int, int], int] = {}
         j = 0
         while j < len(order):
@@ -153,9 +175,11 @@ def decide(
             k = j + 1
             while is_copy and k < len(order) and blk_doc[order[k][0]] == blk_doc[order[j][0]]:
                 nxt, nm, _, n_start, n_end = copy_of(*order[k])
-                between = texts[m][end:n_start] if 0 < n_start - end <= 3 else "x"
-                lines_apart = "\n" in between and not any(c.isalnum() for c in between)
-                if not nxt or nm != m or (contiguous and not lines_apart):
+                between = texts[m][end:n_start] if 0 <= n_start - end <= 3 else "x"
+                follows = not any(c.isalnum() for c in between) and (
+                    one_passage(order[k - 1], order[k], between, lines)
+                )
+                if not nxt or nm != m or (contiguous and not follows):
                     break
                 end = n_end
                 k += 1
@@ -174,6 +198,7 @@ def decide(
     while True:
         removed_any = False
         run_of = runs()
+        sentence_of = runs(contiguous=True, lines=False)
         verdicts = reason.copy()
         not_copies: list[int] = []
         for b in range(n_blocks):
@@ -224,6 +249,8 @@ def decide(
                 )[0]
             )
             few = ntok[b] < SHORT_COPY_TOKENS and len(fold(target)) < SHORT_COPY_CHARS
+            # The rest of a copied sentence wrapped over lines is no short line of its own.
+            few = few and sentence_of[(b, -1)] < SHORT_SENTENCE_TOKENS
             too_short = few or fold(target) not in (fold(source), fold(line))
             short = ntok[b] < config.min_tokens
             unlike = similarity[b] == 1.0 and symbols_differ(
@@ -242,13 +269,12 @@ def decide(
                 np.nan,
             )
         run_of = runs()  # with the blocks that stayed copies
-        sentence_tokens = _wrapped(texts, pieces, piece_tokens, blk_doc)
         follow_of = runs(contiguous=True)
         for b, found in pieces.items():
             runs_here = [run_of[(b, i)] for i in range(len(found))]
             follows = [follow_of[(b, i)] for i in range(len(found))]
             now = checker.copies_on_their_own(
-                int(blk_doc[b]), found, sentence_tokens[b], runs_here, follows, first
+                int(blk_doc[b]), found, piece_tokens[b], runs_here, follows, first
             )
             if [f[0] for f in now] != [f[0] for f in found]:
                 pieces[b], removed_any = now, True
@@ -364,31 +390,6 @@ def _verify_blocks(
     return out
 
 
-def _wrapped(
-    texts: Sequence[str],
-    pieces: dict[int, list],
-    piece_tokens: dict[int, list[int]],
-    blk_doc: np.ndarray,
-) -> dict[int, list[int]]:
-    """Per block's pieces, their tokens with the rest of a sentence that a line break cuts: the
-    last piece of a block that ends mid-sentence and the first piece of the next block, both
-    copies of one source sentence, count together."""
-    out = {b: list(tokens) for b, tokens in piece_tokens.items()}
-    for b, found in pieces.items():
-        if b + 1 not in pieces or blk_doc[b + 1] != blk_doc[b]:
-            continue
-        r, start, end, sd, _, s_end, _ = found[-1]
-        r2, _, _, sd2, s_start2, _, _ = pieces[b + 1][0]
-        if r != DUPLICATE or r2 != DUPLICATE or sd != sd2 or not 0 <= s_start2 - s_end <= 3:
-            continue
-        text = texts[int(blk_doc[b])][start:end].rstrip()
-        if text and text[-1] not in ".!?:;…。！？":
-            joined = piece_tokens[b][-1] + piece_tokens[b + 1][0]
-            out[b][-1] = max(out[b][-1], joined)
-            out[b + 1][0] = max(out[b + 1][0], joined)
-    return out
-
-
 def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
     """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
     such as ``is returned.`` recurs in many documents without being boilerplate): its first
@@ -427,16 +428,19 @@ class _Checker:
     ) -> list[Found] | None:
         """The block as one duplicate, or its sentences each kept or removed, or None.
 
-        A block whose every sentence is aligned goes whole; otherwise, when sentences may be
-        split, only the aligned sentences go (an inserted sentence is new text and stays).
+        A block whose every sentence is aligned to one source document goes whole;
+        otherwise, when sentences may be split, only the aligned sentences go (an inserted
+        sentence is new text and stays), each with its own source.
         """
         config = self.config
         whole = covered >= config.block_coverage * (b - a)
+        sources = self.aligned[a:b]
+        mixed = whole and len(set(self.tok_doc[sources[sources >= 0]].tolist())) > 1
         parts: list[tuple[int, int, int, int]] = []
-        if config.split_sentences and covered < b - a:
+        if config.split_sentences and (covered < b - a or mixed):
             parts = self.sentence_parts(d, bs, be, a, b)
         ok = [self.aligned_enough(sa, sb) for _, _, sa, sb in parts]
-        if whole and (len(parts) < 2 or all(ok)):
+        if whole and (len(parts) < 2 or (all(ok) and not mixed)):
             found = self.verified(d, bs, be, a, b)
             if found or not config.split_sentences:
                 return [found] if found else None
@@ -463,10 +467,9 @@ class _Checker:
     ) -> list[Found]:
         """The sentences of one block, those kept that are no copies after all: in a run of
         copies shorter than a passage (``runs``: the tokens of the run each one is in), fewer
-        than ``SHORT_SENTENCE_TOKENS`` tokens of its own (``ntok``: with the rest of a sentence
-        wrapped onto the next line or from the line before) and in its run of copies whose
-        sources stand on consecutive lines (``follows``), or not a whole sentence (these two
-        for exact copies only after the ``first`` round), reworded
+        than ``SHORT_SENTENCE_TOKENS`` tokens of its own (``ntok``) and in its run of copies
+        that make one passage (``follows``: a sentence wrapped over lines counts whole), or not
+        a whole sentence (these two for exact copies only after the ``first`` round), reworded
         (strictly so in such a run), or with other symbols than a word-for-word source."""
         out = list(found)
         for i, (r, ss, se, sd, s_start, s_end, sim) in enumerate(found):
@@ -516,16 +519,41 @@ class _Checker:
     def verified(self, d: int, bs: int, be: int, a: int, b: int) -> Found | None:
         """A duplicate of text[bs:be] (tokens a..b) if its majority source verifies."""
         sources = self.aligned[a:b]
+        places = np.flatnonzero(sources >= 0) + a
         sources = sources[sources >= 0]
         docs = self.tok_doc[sources]
         m = int(docs[0])
         if docs[-1] != m or not (docs == m).all():
             values, counts = np.unique(docs, return_counts=True)
             m = int(values[np.argmax(counts)])
-            sources = sources[docs == m]
-        tokens = sources if (np.diff(sources) > 0).all() else np.unique(sources)
+            sources, places = sources[docs == m], places[docs == m]
+        increasing = bool((np.diff(sources) > 0).all())
+        tokens = sources if increasing else np.unique(sources)
         if m == d and tokens[-1] >= a and tokens[0] < b:
             return None  # a block cannot repeat itself
+        if increasing and m != d:
+            # The source grows over the block's tokens beside it that equal its neighbours.
+            h, lo, hi = self.s.tok_hash, self.s.doc_tokens[m], self.s.doc_tokens[m + 1]
+            head = tail = 0
+            while (
+                places[0] - head > a
+                and tokens[0] - head > lo
+                and h[places[0] - head - 1] == h[tokens[0] - head - 1]
+            ):
+                head += 1
+            while (
+                places[-1] + tail + 1 < b
+                and tokens[-1] + tail + 1 < hi
+                and h[places[-1] + tail + 1] == h[tokens[-1] + tail + 1]
+            ):
+                tail += 1
+            tokens = np.concatenate(
+                (
+                    np.arange(tokens[0] - head, tokens[0]),
+                    tokens,
+                    np.arange(tokens[-1] + 1, tokens[-1] + tail + 1),
+                )
+            )
         starts, ends = self.s.tok_start, self.s.tok_end
         s_start, s_end = int(starts[tokens[0]]), int(ends[tokens[-1]])
         cuts = np.flatnonzero(np.diff(tokens) != 1)

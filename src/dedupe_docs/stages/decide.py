@@ -165,9 +165,9 @@ def decide(
         out[at_row], out[at_part] = column[rows], part_column
         return out
 
-    def runs(follows: bool = False) -> np.ndarray:
+    def runs(follows: bool = False, lines: bool = True) -> np.ndarray:
         """Per unit, the tokens of its run of copies of one source (``follows``: of copies
-        whose sources stand on consecutive lines there)."""
+        that make one passage there, see :func:`_following_copies`, with ``lines``)."""
         columns = (
             in_order(reason == DUPLICATE, sentence_units.reason == DUPLICATE),
             in_order(blk_doc, sentence_units.doc),
@@ -177,10 +177,12 @@ def decide(
         if not follows:
             return _run_tokens(*columns)
         spans = (
+            in_order(s.blk_start, sentence_units.start),
+            in_order(s.blk_end, sentence_units.end),
             in_order(src_start, sentence_units.src_start),
             in_order(src_end, sentence_units.src_end),
         )
-        return _run_tokens(*columns, _next_line_copies(texts, *columns[:3], *spans))
+        return _run_tokens(*columns, _following_copies(texts, *columns[:3], *spans, lines))
 
     sources = (src_doc, src_start, src_end)
     locations = (blk_doc, s.blk_start, s.blk_end)
@@ -212,23 +214,32 @@ def decide(
     in_short_run = block_run < config.min_tokens
     checked_short = np.zeros(len(part_tokens), dtype=bool)  # the figures a piece was checked with
     checked_few = np.zeros(len(part_tokens), dtype=bool)
+    sentence_run = np.zeros(n_blocks, dtype=np.int64)
+    checked_in_sentence = np.zeros(n_blocks, dtype=bool)  # the figure a line was checked with
     first = True
     while True:
+        sentence_run[rows] = runs(follows=True, lines=False)[at_row]
+        in_sentence = sentence_run >= SHORT_SENTENCE_TOKENS
+        if not first:  # a line held up by its sentence is checked again when that goes
+            left = checked_in_sentence & ~in_sentence & (reason == DUPLICATE)
+            blocks = np.union1d(blocks, np.flatnonzero(left))
         fuzzy = blocks[similarity[blocks] < 1.0]
         short = blocks[(ntok[blocks] < config.min_tokens) & (first | (similarity[blocks] == 1))]
+        checked_in_sentence[short] = in_sentence[short]
         wrong = functools.reduce(
             np.union1d,
             (
                 wrong,
                 fuzzy[_reworded_units(texts, fuzzy, locations, sources, in_short_run)],
-                _unlike_short_copies(s, texts, blk_doc, short, in_short_run, sources),
+                _unlike_short_copies(
+                    s, texts, blk_doc, short, (in_short_run, in_sentence), sources
+                ),
             ),
         )
         reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
         similarity[wrong] = math.nan
         part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
-        whole_sentence = wrapped_sentence_tokens(texts, parts.block, sentence_units, part_tokens)
-        few = np.maximum(whole_sentence, runs(follows=True)[at_part]) < SHORT_SENTENCE_TOKENS
+        few = runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS
         copied = sentence_units.reason == DUPLICATE
         changed = (part_short != checked_short) | (few != checked_few)
         pieces = np.flatnonzero(copied & (changed | first))
@@ -339,32 +350,6 @@ def decide(
     return units
 
 
-def wrapped_sentence_tokens(
-    texts: Sequence[str], blocks: np.ndarray, pieces: Units, tokens: np.ndarray
-) -> np.ndarray:
-    """Per sentence piece (``pieces``, of ``blocks``, ``tokens`` each), its tokens with those of
-    the rest of its sentence where a line break cuts it: the last piece of a block that ends
-    mid-sentence and the first piece of the next block, both copies of one source sentence
-    (their sources one line break apart), count together."""
-    out = tokens.astype(np.int64)
-    copied = pieces.reason == DUPLICATE
-    pairs = np.flatnonzero(
-        (blocks[1:] == blocks[:-1] + 1)
-        & (pieces.doc[1:] == pieces.doc[:-1])
-        & copied[1:]
-        & copied[:-1]
-        & (pieces.src_doc[1:] == pieces.src_doc[:-1])
-        & (pieces.src_start[1:] - pieces.src_end[:-1] >= 0)
-        & (pieces.src_start[1:] - pieces.src_end[:-1] <= 3)
-    )
-    for i in pairs.tolist():
-        piece = texts[int(pieces.doc[i])][int(pieces.start[i]) : int(pieces.end[i])].rstrip()
-        if piece and piece[-1] not in _SENTENCE_END:
-            joined = int(tokens[i]) + int(tokens[i + 1])
-            out[i], out[i + 1] = max(out[i], joined), max(out[i + 1], joined)
-    return out
-
-
 def _rules(reason: np.ndarray, run_tokens: np.ndarray, config: Config) -> np.ndarray:
     """Per unit, the rule that removed it, from its reason and its run's tokens."""
     passage = np.where(run_tokens >= config.min_tokens, PASSAGE, SHORT_COPY)
@@ -432,24 +417,43 @@ def _run_tokens(
     return np.where(duplicate, totals[run], 0).astype(np.int64)
 
 
-def _next_line_copies(
+def _following_copies(
     texts: Sequence[str],
     duplicate: np.ndarray,
     doc: np.ndarray,
     src_doc: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
     src_start: np.ndarray,
     src_end: np.ndarray,
+    lines: bool = True,
 ) -> np.ndarray:
     """Per unit (in document order), whether it and the unit before are copies of one source
-    document whose sources stand on consecutive lines there (a line break and at most two
-    spaces or marks between them): short lines of a source joined into one paragraph."""
+    document that follow each other there (at most three spaces or marks between them) and
+    make one passage: their sources stand on consecutive lines (short lines of a source joined
+    into one paragraph; not without ``lines``), or they are one sentence of the copy (a
+    sentence wrapped over two lines, or cut short at ``e.g.``; without ``lines``, one that the
+    source does not break there): the unit before ends without a mark that ends a sentence,
+    or this one starts with a word in lower case. Two formulaic sentences that happen to
+    stand together in both places stay apart."""
     out = np.zeros(len(duplicate), dtype=bool)
     gap = src_start[1:] - src_end[:-1]
     maybe = duplicate[1:] & duplicate[:-1] & (doc[1:] == doc[:-1]) & (src_doc[1:] == src_doc[:-1])
-    for i in (np.flatnonzero(maybe & (gap >= 1) & (gap <= 3)) + 1).tolist():
+    for i in (np.flatnonzero(maybe & (gap >= 0) & (gap <= 3)) + 1).tolist():
         between = texts[int(src_doc[i])][int(src_end[i - 1]) : int(src_start[i])]
-        out[i] = "\n" in between and not any(c.isalnum() for c in between)
+        if any(c.isalnum() for c in between):
+            continue
+        text = texts[int(doc[i])]
+        word = _FIRST_WORD.search(text, int(start[i]), int(end[i]))
+        last = text[int(start[i - 1]) : int(end[i - 1])].rstrip().rstrip(_CLOSING)[-1:]
+        one_sentence = last not in _SENTENCE_END or (word is not None and word.group().islower())
+        broken = "\n" in between
+        out[i] = (broken or one_sentence) if lines else (one_sentence and not broken)
     return out
+
+
+_CLOSING = "\"'”’»)]"
+"""Marks that may close a sentence after its full stop."""
 
 
 def _unlike_short_copies(
@@ -457,25 +461,28 @@ def _unlike_short_copies(
     texts: Sequence[str],
     blk_doc: np.ndarray,
     blocks: np.ndarray,
-    in_short_run: np.ndarray,
+    runs: tuple[np.ndarray, np.ndarray],
     sources: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """Those of the short duplicate ``blocks`` in a run of copied lines shorter than a passage
-    (``in_short_run``) that are not copies after all: such lines are copies only line for line,
-    each at least ``SHORT_COPY_TOKENS`` tokens or ``SHORT_COPY_CHARS`` characters long and the
-    same text with case and spacing folded (a line of parallel text differs from its like by
-    a typo's worth now and then). Folding symbols and marks away finds candidates, but
-    ``Logging API¶`` (a heading) is not the ``Logging API`` of a table of contents, and a
-    signature of two words is not a copy of another letter's.
+    (``runs``: whether in such a run, and whether in a sentence wrapped over lines whose copy
+    counts ``SHORT_SENTENCE_TOKENS``) that are not copies after all: such lines are copies only
+    line for line, each at least ``SHORT_COPY_TOKENS`` tokens or ``SHORT_COPY_CHARS``
+    characters long or the rest of such a sentence (``node as root.``), and the same text with
+    case and spacing folded (a line of parallel text differs from its like by a typo's worth
+    now and then). Folding symbols and marks away finds candidates, but ``Logging API¶`` (a
+    heading) is not the ``Logging API`` of a table of contents, and a signature of two words
+    is not a copy of another letter's.
     """
     src_doc, src_start, src_end = sources
+    in_short_run, in_sentence = runs
     blocks = blocks[in_short_run[blocks]]
     wrong = np.zeros(len(blocks), dtype=bool)
     for i, b in enumerate(blocks.tolist()):
         target = _folded(texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])])
         source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
         too_short = s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS and len(target) < SHORT_COPY_CHARS
-        wrong[i] = too_short or (
+        wrong[i] = (too_short and not in_sentence[b]) or (
             target != _folded(_with_marks(source, start, end))
             and target != _folded(_with_marks(source, start, end, _LINE_LEAD, _LINE_TAIL))
         )
@@ -725,12 +732,18 @@ def _requests(
     """What to verify of the candidate blocks: blocks verified whole, and the sentences of
     blocks verified sentence by sentence, with which of those sentences to check.
 
-    A block whose every sentence is aligned goes whole; otherwise, when sentences may be
-    split, only the aligned sentences go (an inserted sentence is new text and stays).
+    A block whose every sentence is aligned to one source document goes whole; otherwise,
+    when sentences may be split, only the aligned sentences go (an inserted sentence is new
+    text and stays), each with its own source (a line of sentences from several documents).
     """
     ntok, aligned_count = s.blk_t1[candidates] - s.blk_t0[candidates], covered[candidates]
     whole = aligned_count >= config.block_coverage * ntok
-    partial = candidates[aligned_count < ntok] if config.split_sentences else candidates[:0]
+    mixed = np.zeros(len(candidates), dtype=bool)
+    if config.split_sentences:
+        mixed[whole] = _several_sources(s, aligned, candidates[whole])
+    partial = (
+        candidates[(aligned_count < ntok) | mixed] if config.split_sentences else candidates[:0]
+    )
     parts, parts_aligned = _sentences(
         s, texts, aligned, blk_doc, partial, (config.min_tokens, config.shingle_size)
     )
@@ -739,7 +752,7 @@ def _requests(
     owner = np.searchsorted(candidates, parts.block)
     n_parts = np.bincount(owner, minlength=len(candidates))
     n_good = np.bincount(owner[good], minlength=len(candidates))
-    goes_whole = whole & ((n_parts < 2) | (n_good == n_parts))
+    goes_whole = whole & ((n_parts < 2) | ((n_good == n_parts) & ~mixed))
     by_sentence = ~goes_whole & (n_parts >= 2) & (n_good > 0)
     blocks = candidates[goes_whole]
     whole_requests = _Requests(
@@ -752,6 +765,21 @@ def _requests(
     )
     rows = np.flatnonzero(by_sentence[owner])
     return whole_requests, parts.take(rows), good[rows]
+
+
+def _several_sources(s: Signed, aligned: Aligned, blocks: np.ndarray) -> np.ndarray:
+    """Per block of ``blocks`` (each with tokens), whether its aligned tokens point into more
+    than one document."""
+    array, base = aligned
+    first, last = s.blk_t0[blocks], s.blk_t1[blocks]
+    counts = last - first
+    offsets = np.cumsum(counts) - counts
+    index = np.repeat(first - base - offsets, counts) + np.arange(int(counts.sum()))
+    sources = array[index].astype(np.int64)
+    docs = np.searchsorted(s.doc_tokens, sources, side="right") - 1
+    lowest = np.minimum.reduceat(np.where(sources >= 0, docs, len(s.doc_tokens)), offsets)
+    highest = np.maximum.reduceat(np.where(sources >= 0, docs, -1), offsets)
+    return (highest >= 0) & (lowest != highest)
 
 
 def _sentence_requests(
@@ -904,6 +932,7 @@ def _verify(
         *aligned,
         s.tok_start,
         s.tok_end,
+        s.tok_hash,
         s.doc_tokens,
         requests.doc[rows],
         requests.t0[rows],

@@ -809,7 +809,7 @@ def span_tokens_kernel(tok_start, aligned, base, t0, t1, starts, ends):  # type:
 
 @njit(cache=True, nogil=True)
 def copy_sources_kernel(  # type: ignore[no-untyped-def]
-    aligned, base, tok_start, tok_end, doc_tokens, doc, t0, t1
+    aligned, base, tok_start, tok_end, tok_hash, doc_tokens, doc, t0, t1
 ):
     """The source of each request: tokens ``t0..t1`` of document ``doc`` (``aligned`` covers
     the tokens from ``base`` on).
@@ -819,6 +819,11 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
     consecutive tokens, as character spans ``piece_start``/``piece_end`` (those of request
     ``k`` at ``piece_at[k]:piece_at[k + 1]``). The document is -1 where no token is aligned or
     the source overlaps the request itself (a passage cannot repeat itself).
+
+    Where the source tokens advance one by one with the request's, the source grows over the
+    request's tokens before and after them that equal (``tok_hash``) the source's own
+    neighbours: a word that two copies share at a sentence's edge (``This``, ``If``) may be
+    aligned to the copy beside it, and it is still part of this one.
     """
     n = len(doc)
     src_doc = np.full(n, -1, dtype=np.int64)
@@ -832,6 +837,7 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
     piece_end = np.empty_like(piece_start)
     sources = np.empty(width, dtype=np.int64)
     docs = np.empty(width, dtype=np.int64)
+    places = np.empty(width, dtype=np.int64)
     pieces = 0
     d = 0  # the document of the last source token: most runs stay in one
     for k in range(n):
@@ -842,7 +848,7 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
             if j >= 0:
                 if not doc_tokens[d] <= j < doc_tokens[d + 1]:
                     d = _doc_of(doc_tokens, j)
-                sources[count], docs[count] = j, d
+                sources[count], docs[count], places[count] = j, d, i
                 count += 1
         if count == 0:
             piece_at[k + 1] = pieces
@@ -853,20 +859,37 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
         for i in range(count):
             if docs[i] == m:
                 increasing = increasing and (kept == 0 or sources[i] > sources[kept - 1])
-                sources[kept] = sources[i]
+                sources[kept], places[kept] = sources[i], places[i]
                 kept += 1
         tokens = sources[:kept] if increasing else np.unique(sources[:kept])
         if m == doc[k] and tokens[-1] >= a and tokens[0] < b:
             piece_at[k + 1] = pieces
             continue
-        src_doc[k], src_start[k], src_end[k] = m, tok_start[tokens[0]], tok_end[tokens[-1]]
-        run = tokens[0]
+        head = tail = 0
+        if increasing and m != doc[k]:
+            first, last = places[0], places[kept - 1]
+            while (
+                first - head > a
+                and tokens[0] - head > doc_tokens[m]
+                and tok_hash[first - head - 1] == tok_hash[tokens[0] - head - 1]
+            ):
+                head += 1
+            while (
+                last + tail + 1 < b
+                and tokens[-1] + tail + 1 < doc_tokens[m + 1]
+                and tok_hash[last + tail + 1] == tok_hash[tokens[-1] + tail + 1]
+            ):
+                tail += 1
+        src_doc[k] = m
+        src_start[k], src_end[k] = tok_start[tokens[0] - head], tok_end[tokens[-1] + tail]
+        run = tokens[0] - head
         for i in range(1, len(tokens) + 1):
             if i == len(tokens) or tokens[i] != tokens[i - 1] + 1:
                 if pieces == len(piece_start):
                     piece_start = np.concatenate((piece_start, np.empty_like(piece_start)))
                     piece_end = np.concatenate((piece_end, np.empty_like(piece_end)))
-                piece_start[pieces], piece_end[pieces] = tok_start[run], tok_end[tokens[i - 1]]
+                end = tokens[i - 1] + (tail if i == len(tokens) else 0)
+                piece_start[pieces], piece_end[pieces] = tok_start[run], tok_end[end]
                 pieces += 1
                 if i < len(tokens):
                     run = tokens[i]
