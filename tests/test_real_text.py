@@ -471,6 +471,92 @@ def test_short_sentences_side_by_side_in_a_line_of_the_source_are_no_copy() -> N
     assert out[1].removed == ()
 
 
+def test_a_sentence_wrapped_otherwise_than_its_source_goes_with_its_short_last_line() -> None:
+    """A copied sentence whose copy breaks its lines elsewhere: its first words end a line of
+    other text, a whole line holds its middle and its last words stand alone on a short line
+    (``node as root.``, a line too short to be a copy of its own). Together they are the
+    sentence, which goes; the new sentences on its lines stay."""
+    copied = "The cofactor is the number of arborescences with the specified node as root."
+    source = ("d1", f"Nothing else in this file repeats anywhere.\n{copied} It closes here.\n")
+    target = (
+        "d2",
+        "A brand new opening that no file holds. The cofactor\n"
+        "is the number of arborescences with the specified\n"
+        "node as root.\n"
+        "Another new closing line ends it.\n",
+    )
+    out = dedupe_docs.clean([source, target])
+    assert [r.source and r.source.id for r in out[1].removed] == ["d1"]
+    assert " ".join(out[1].text.split()) == (
+        "A brand new opening that no file holds. Another new closing line ends it."
+    )
+
+
+def test_a_copied_sentence_cut_short_at_an_abbreviation_is_one_sentence() -> None:
+    # ``e.g.`` ends a sentence for the splitter; the words after it start in lower case, so
+    # the two parts are one copied sentence of 12 words, neither a copy on its own.
+    copied = "This is useful e.g. for field validators which are initially class methods."
+    source = ("d1", f"Nothing else in this file repeats anywhere. {copied} It closes here.\n")
+    target = ("d2", f"A brand new opening that no file holds. {copied} New words end it.\n")
+    out = dedupe_docs.clean([source, target])
+    assert out[1].text == "A brand new opening that no file holds. New words end it.\n"
+
+
+def test_a_line_of_sentences_from_two_documents_loses_each_citing_its_own() -> None:
+    """A line that holds the end of one copied sentence and the start of another from another
+    document is verified sentence by sentence, each against its own source (as a whole it
+    would be a poor copy of either)."""
+    s1 = "This function can be removed once we return text streams instead of byte streams."
+    s2 = "Matches the URL and returns the return value of the view or error handler."
+    docs = [
+        ("d1", f"Nothing else in this file repeats anywhere at all. {s1} It closes here.\n"),
+        ("d2", f"Facts about the weather fill the second file. {s2} One more remark ends it.\n"),
+        (
+            "d3",
+            "See the linked docs for most of the available arguments. This function\n"
+            "can be removed once we return text streams instead of byte streams. Matches the\n"
+            "URL and returns the return value of the view or error handler.\n",
+        ),
+    ]
+    out = dedupe_docs.clean(docs)
+    text = docs[2][1]
+    assert [(text[r.start : r.end], r.source and r.source.id) for r in out[2].removed] == [
+        (
+            "This function\ncan be removed once we return text streams instead of byte streams.",
+            "d1",
+        ),
+        ("Matches the\nURL and returns the return value of the view or error handler.", "d2"),
+    ]
+
+
+def test_a_copied_sentence_keeps_its_first_word_that_the_copy_before_it_shares() -> None:
+    """The sentence before the copied one was copied from a document where ``This`` follows
+    it too: the word is aligned to that copy, and still belongs to the sentence after it."""
+    s1 = "Whether the messages should first pass through a queue before reaching the sink."
+    s2 = "This method should parse the individual lines of the block and append them."
+    docs = [
+        ("d1", f"Nothing else in this file repeats anywhere at all. {s1} This is all.\n"),
+        ("d2", f"Facts about the weather fill the second file. {s2} One more remark ends it.\n"),
+        ("d3", f"A brand new opening that no file holds. {s1} {s2} New words end it.\n"),
+    ]
+    out = dedupe_docs.clean(docs)
+    text = docs[2][1]
+    assert [(text[r.start : r.end], r.source and r.source.id) for r in out[2].removed] == [
+        (s1, "d1"),
+        (s2, "d2"),
+    ]
+
+
+def test_short_sentences_side_by_side_and_wrapped_in_the_copy_are_no_copy() -> None:
+    # Formulaic sentences that stand together in the source stay apart when a line break of
+    # the copy falls between them: each ends a sentence, and the next starts a new one.
+    pair = "Listed above that you can take.\nNot all methods are tested but we aim to."
+    a = f"The first page holds many words of its own and then: {pair.replace(chr(10), ' ')} Ok.\n"
+    b = f"Another page with its own sentence to begin with. {pair} Then it ends here.\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert out[1].removed == ()
+
+
 PARALLEL_PAGES = Path(__file__).parent / "data" / "parallel-pages"
 """Three reference pages of PostgreSQL's client programs (``clusterdb``, ``createdb``,
 ``dropdb``) as a crawler reads them from the ``postgresql-doc`` package's HTML (PostgreSQL

@@ -158,7 +158,7 @@ def decide(
         text, start, end = text_of(*before)
         last = text[start:end].rstrip().rstrip("\"'”’»)]")[-1:]
         text, start, end = text_of(*unit)
-        word = _FIRST_WORD.search(text, start, end)
+        word = regex.search(r"\w", text[start:end])
         one_sentence = last not in ".!?:;…。！？" or (word is not None and word.group().islower())
         if lines:
             return "\n" in between or one_sentence

@@ -434,7 +434,7 @@ def _following_copies(
     into one paragraph; not without ``lines``), or they are one sentence of the copy (a
     sentence wrapped over two lines, or cut short at ``e.g.``; without ``lines``, one that the
     source does not break there): the unit before ends without a mark that ends a sentence,
-    or this one starts with a word in lower case. Two formulaic sentences that happen to
+    or this one starts with a letter in lower case. Two formulaic sentences that happen to
     stand together in both places stay apart."""
     out = np.zeros(len(duplicate), dtype=bool)
     gap = src_start[1:] - src_end[:-1]
@@ -444,7 +444,7 @@ def _following_copies(
         if any(c.isalnum() for c in between):
             continue
         text = texts[int(doc[i])]
-        word = _FIRST_WORD.search(text, int(start[i]), int(end[i]))
+        word = _WORD_CHARACTER.search(text, int(start[i]), int(end[i]))
         last = text[int(start[i - 1]) : int(end[i - 1])].rstrip().rstrip(_CLOSING)[-1:]
         one_sentence = last not in _SENTENCE_END or (word is not None and word.group().islower())
         broken = "\n" in between
@@ -454,6 +454,7 @@ def _following_copies(
 
 _CLOSING = "\"'”’»)]"
 """Marks that may close a sentence after its full stop."""
+_WORD_CHARACTER = regex.compile(r"\w")
 
 
 def _unlike_short_copies(
