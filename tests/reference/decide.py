@@ -149,44 +149,66 @@ def decide(
             return texts[int(blk_doc[b])], int(s.blk_start[b]), int(s.blk_end[b])
         return texts[int(blk_doc[b])], pieces[b][i][1], pieces[b][i][2]
 
-    def one_passage(
-        before: tuple[int, int], unit: tuple[int, int], between: str, lines: bool
-    ) -> bool:
-        """Whether two copies whose sources follow each other make one passage: their
-        sources stand on consecutive lines (``lines``), or they are one sentence of the copy
-        (without ``lines``, one that the source does not break there)."""
+    def links(before: tuple[int, int], unit: tuple[int, int], between: str) -> tuple[bool, bool]:
+        """For two copies whose sources follow each other: whether their sources stand on
+        consecutive lines, and whether they are one sentence of the copy that the source does
+        not break there."""
         text, start, end = text_of(*before)
         last = text[start:end].rstrip().rstrip("\"'”’»)]")[-1:]
         text, start, end = text_of(*unit)
         word = regex.search(r"\w", text[start:end])
         one_sentence = last not in ".!?:;…。！？" or (word is not None and word.group().islower())
-        if lines:
-            return "\n" in between or one_sentence
-        return one_sentence and "\n" not in between
+        return "\n" in between, one_sentence and "\n" not in between
+
+    def closes(unit: tuple[int, int]) -> bool:
+        """Whether a sentence ends where ``unit`` does: a mark that ends sentences, or the end
+        of its line where the next line does not go on in lower case."""
+        text, _, end = text_of(*unit)
+        if text[max(end - 8, 0) : end].rstrip().rstrip("\"'”’»)]")[-1:] in ".!?:;…。！？":
+            return True
+        marks = regex.match(r"[^\w\s]*", text[end:]).group()
+        if any(c in ".!?:;…。！？" for c in marks):
+            return True
+        rest = text[end + len(marks) : end + len(marks) + 200]
+        if rest.lstrip(" \t")[:1] not in ("", "\n", "\r"):
+            return False
+        word = regex.search(r"\w", rest)
+        return word is None or not word.group().islower()
 
     def runs(contiguous: bool = False, lines: bool = True) -> dict[tuple[int, int], int]:
         """Tokens of each unit's run of copies of one source; ``contiguous``: whose sources
         follow each other there (at most three spaces or marks apart) and that make one
-        passage (:func:`one_passage`, with ``lines``)."""
+        passage: on consecutive lines of the source (with ``lines``), or one sentence of the
+        copy, which must end where the run does."""
+        link = [False] * len(order)
+        sentence = [False] * len(order)
+        for k in range(1, len(order)):
+            is_copy, m, _, _, end = copy_of(*order[k - 1])
+            nxt, nm, _, n_start, _ = copy_of(*order[k])
+            if not (
+                is_copy and nxt and nm == m and blk_doc[order[k][0]] == blk_doc[order[k - 1][0]]
+            ):
+                continue
+            if not contiguous:
+                link[k] = True
+                continue
+            between = texts[m][end:n_start] if 0 <= n_start - end <= 3 else "x"
+            if any(c.isalnum() for c in between):
+                continue
+            on_lines, sentence[k] = links(order[k - 1], order[k], between)
+            link[k] = sentence[k] or (lines and on_lines)
+        starts = [k for k in range(len(order)) if not link[k]] + [len(order)]
+        for j, k in itertools.pairwise(starts):
+            if any(sentence[j + 1 : k]) and not closes(order[k - 1]):
+                for x in range(j + 1, k):
+                    link[x] = link[x] and not sentence[x]
         run_of: dict[tuple[int, int], int] = {}
-        j = 0
-        while j < len(order):
-            is_copy, m, _, _, end = copy_of(*order[j])
-            k = j + 1
-            while is_copy and k < len(order) and blk_doc[order[k][0]] == blk_doc[order[j][0]]:
-                nxt, nm, _, n_start, n_end = copy_of(*order[k])
-                between = texts[m][end:n_start] if 0 <= n_start - end <= 3 else "x"
-                follows = not any(c.isalnum() for c in between) and (
-                    one_passage(order[k - 1], order[k], between, lines)
-                )
-                if not nxt or nm != m or (contiguous and not follows):
-                    break
-                end = n_end
-                k += 1
+        starts = [k for k in range(len(order)) if not link[k]] + [len(order)]
+        for j, k in itertools.pairwise(starts):
+            is_copy = copy_of(*order[j])[0]
             total = sum(copy_of(*order[x])[2] for x in range(j, k)) if is_copy else 0
             for x in range(j, k):
                 run_of[order[x]] = total
-            j = k
         return run_of
 
     # Copies that are no copies go, blocks and then their sentences: a changed word, or a
@@ -435,7 +457,11 @@ class _Checker:
         config = self.config
         whole = covered >= config.block_coverage * (b - a)
         sources = self.aligned[a:b]
-        mixed = whole and len(set(self.tok_doc[sources[sources >= 0]].tolist())) > 1
+        mixed = (
+            whole
+            and b - a < config.min_tokens
+            and len(set(self.tok_doc[sources[sources >= 0]].tolist())) > 1
+        )
         parts: list[tuple[int, int, int, int]] = []
         if config.split_sentences and (covered < b - a or mixed):
             parts = self.sentence_parts(d, bs, be, a, b)
@@ -452,7 +478,7 @@ class _Checker:
             return None
         out = []
         for (ss, se, sa, sb), good in zip(parts, ok, strict=True):
-            found = self.verified(d, ss, se, sa, sb) if good else None
+            found = self.verified(d, ss, se, sa, sb, sentence=True) if good else None
             out.append(found or (KEEP, ss, se, -1, -1, -1, float("nan")))
         return out if any(f[0] != KEEP for f in out) else None
 
@@ -516,8 +542,11 @@ class _Checker:
         covered = np.count_nonzero(self.aligned[sa:sb] >= 0)
         return sb > sa and covered >= self.config.block_coverage * (sb - sa)
 
-    def verified(self, d: int, bs: int, be: int, a: int, b: int) -> Found | None:
-        """A duplicate of text[bs:be] (tokens a..b) if its majority source verifies."""
+    def verified(
+        self, d: int, bs: int, be: int, a: int, b: int, sentence: bool = False
+    ) -> Found | None:
+        """A duplicate of text[bs:be] (tokens a..b) if its majority source verifies (a
+        ``sentence``'s source grows over equal tokens at its edges)."""
         sources = self.aligned[a:b]
         places = np.flatnonzero(sources >= 0) + a
         sources = sources[sources >= 0]
@@ -531,7 +560,7 @@ class _Checker:
         tokens = sources if increasing else np.unique(sources)
         if m == d and tokens[-1] >= a and tokens[0] < b:
             return None  # a block cannot repeat itself
-        if increasing and m != d:
+        if sentence and increasing and m != d:
             # The source grows over the block's tokens beside it that equal its neighbours.
             h, lo, hi = self.s.tok_hash, self.s.doc_tokens[m], self.s.doc_tokens[m + 1]
             head = tail = 0

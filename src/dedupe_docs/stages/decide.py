@@ -134,7 +134,9 @@ def decide(
         s, texts, (aligned, base), blk_doc, covered, candidates, config
     )
     check = np.concatenate([np.ones(len(whole.block), dtype=bool), check_parts])
-    found = _verify(s, texts, (aligned, base), _Requests.concat([whole, parts]), check, config)
+    sentence = np.concatenate([np.zeros(len(whole.block), dtype=bool), np.ones_like(check_parts)])
+    requests = _Requests.concat([whole, parts])
+    found = _verify(s, texts, (aligned, base), requests, (check, sentence), config)
     hit = np.flatnonzero(found.reason[: len(whole.block)] == DUPLICATE)
     copies = whole.block[hit]
     reason[copies], src_doc[copies], src_start[copies], src_end[copies], similarity[copies] = (
@@ -150,7 +152,9 @@ def decide(
     missed = whole.block[found.reason[: len(whole.block)] != DUPLICATE]
     if config.split_sentences and len(missed):
         more, more_check = _sentence_requests(s, texts, (aligned, base), blk_doc, missed, config)
-        more_units = _verify(s, texts, (aligned, base), more, more_check, config)
+        more_units = _verify(
+            s, texts, (aligned, base), more, (more_check, np.ones_like(more_check)), config
+        )
         order = np.argsort(np.concatenate([parts.block, more.block]), kind="stable")
         parts = _Requests.concat([parts, more]).take(order)
         sentence_units = Units.concat([sentence_units, more_units]).take(order)
@@ -434,9 +438,12 @@ def _following_copies(
     into one paragraph; not without ``lines``), or they are one sentence of the copy (a
     sentence wrapped over two lines, or cut short at ``e.g.``; without ``lines``, one that the
     source does not break there): the unit before ends without a mark that ends a sentence,
-    or this one starts with a letter in lower case. Two formulaic sentences that happen to
-    stand together in both places stay apart."""
+    or this one starts with a letter in lower case. Such a sentence must end where the units
+    that make it up do (:func:`_closes_sentence`): the start of a sentence whose end differs
+    is parallel text. Two formulaic sentences that happen to stand together in both places
+    stay apart."""
     out = np.zeros(len(duplicate), dtype=bool)
+    in_sentence = np.zeros(len(duplicate), dtype=bool)  # joined as one sentence of the copy
     gap = src_start[1:] - src_end[:-1]
     maybe = duplicate[1:] & duplicate[:-1] & (doc[1:] == doc[:-1]) & (src_doc[1:] == src_doc[:-1])
     for i in (np.flatnonzero(maybe & (gap >= 0) & (gap <= 3)) + 1).tolist():
@@ -447,9 +454,30 @@ def _following_copies(
         word = _WORD_CHARACTER.search(text, int(start[i]), int(end[i]))
         last = text[int(start[i - 1]) : int(end[i - 1])].rstrip().rstrip(_CLOSING)[-1:]
         one_sentence = last not in _SENTENCE_END or (word is not None and word.group().islower())
-        broken = "\n" in between
-        out[i] = (broken or one_sentence) if lines else (one_sentence and not broken)
+        in_sentence[i] = one_sentence and "\n" not in between
+        out[i] = in_sentence[i] or (lines and "\n" in between)
+    chain = np.cumsum(~out) - 1
+    for c in np.unique(chain[in_sentence]).tolist():
+        first, last = np.searchsorted(chain, [c, c + 1]).tolist()
+        if not _closes_sentence(texts[int(doc[last - 1])], int(end[last - 1])):
+            out[first + 1 : last] &= ~in_sentence[first + 1 : last]
     return out
+
+
+def _closes_sentence(text: str, end: int) -> bool:
+    """Whether a sentence ends at ``end`` of ``text``: a mark that ends sentences stands at
+    ``end`` (or right after it, with the quotes or brackets that close it), or the line ends
+    there and the next line does not go on in lower case."""
+    if text[max(end - 8, 0) : end].rstrip().rstrip(_CLOSING)[-1:] in _SENTENCE_END:
+        return True
+    marks = _TRAILING_MARKS.match(text, end).group()
+    if any(c in _SENTENCE_END for c in marks):
+        return True
+    rest = text[end + len(marks) : end + len(marks) + 200]
+    if rest.lstrip(" \t")[:1] not in ("", "\n", "\r"):
+        return False
+    word = _WORD_CHARACTER.search(rest)
+    return word is None or not word.group().islower()
 
 
 _CLOSING = "\"'”’»)]"
@@ -741,7 +769,8 @@ def _requests(
     whole = aligned_count >= config.block_coverage * ntok
     mixed = np.zeros(len(candidates), dtype=bool)
     if config.split_sentences:
-        mixed[whole] = _several_sources(s, aligned, candidates[whole])
+        short = whole & (ntok < config.min_tokens)
+        mixed[short] = _several_sources(s, aligned, candidates[short])
     partial = (
         candidates[(aligned_count < ntok) | mixed] if config.split_sentences else candidates[:0]
     )
@@ -911,11 +940,14 @@ def _verify(
     texts: Sequence[str],
     aligned: Aligned,
     requests: _Requests,
-    check: np.ndarray,
+    checks: tuple[np.ndarray, np.ndarray],
     config: Config,
 ) -> Units:
     """Each request as a unit: a duplicate of its majority source document where ``check`` is
-    set and the source text, its aligned pieces joined, verifies; else kept."""
+    set and the source text, its aligned pieces joined, verifies; else kept. ``checks``:
+    ``check``, and whether each request is a sentence (its source may grow over equal words
+    at its edges, see :func:`copy_sources_kernel`)."""
+    check, sentence = checks
     n = len(requests.doc)
     units = Units(
         requests.doc,
@@ -938,6 +970,7 @@ def _verify(
         requests.doc[rows],
         requests.t0[rows],
         requests.t1[rows],
+        sentence[rows],
     )
     sourced = np.flatnonzero(src_doc >= 0)
     rows = rows[sourced]

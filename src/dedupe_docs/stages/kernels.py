@@ -809,7 +809,7 @@ def span_tokens_kernel(tok_start, aligned, base, t0, t1, starts, ends):  # type:
 
 @njit(cache=True, nogil=True)
 def copy_sources_kernel(  # type: ignore[no-untyped-def]
-    aligned, base, tok_start, tok_end, tok_hash, doc_tokens, doc, t0, t1
+    aligned, base, tok_start, tok_end, tok_hash, doc_tokens, doc, t0, t1, grow
 ):
     """The source of each request: tokens ``t0..t1`` of document ``doc`` (``aligned`` covers
     the tokens from ``base`` on).
@@ -820,10 +820,11 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
     ``k`` at ``piece_at[k]:piece_at[k + 1]``). The document is -1 where no token is aligned or
     the source overlaps the request itself (a passage cannot repeat itself).
 
-    Where the source tokens advance one by one with the request's, the source grows over the
-    request's tokens before and after them that equal (``tok_hash``) the source's own
-    neighbours: a word that two copies share at a sentence's edge (``This``, ``If``) may be
-    aligned to the copy beside it, and it is still part of this one.
+    Where ``grow`` is set (a sentence) and the source tokens advance one by one with the
+    request's, the source grows over the request's tokens before and after them that equal
+    (``tok_hash``) the source's own neighbours: a word that two copies share at a sentence's
+    edge (``This``, ``If``) may be aligned to the copy beside it, and it is still part of this
+    one.
     """
     n = len(doc)
     src_doc = np.full(n, -1, dtype=np.int64)
@@ -866,7 +867,7 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
             piece_at[k + 1] = pieces
             continue
         head = tail = 0
-        if increasing and m != doc[k]:
+        if grow[k] and increasing and m != doc[k]:
             first, last = places[0], places[kept - 1]
             while (
                 first - head > a
