@@ -182,7 +182,7 @@ def test_copy_sources_kernel_matches_one_request_at_a_time(seed: int, data: st.D
     )
     for k, (d, a, b) in enumerate(requests):
         # What decide did per passage with NumPy before the batch, and the growth over equal
-        # tokens beside a source that advances with the request.
+        # tokens aligned elsewhere beside a source that advances with the request.
         sources = aligned[a:b][aligned[a:b] >= 0]
         places = np.flatnonzero(aligned[a:b] >= 0) + a
         want: tuple[int, int, int, list[tuple[int, int]]] = (-1, -1, -1, [])
@@ -197,12 +197,16 @@ def test_copy_sources_kernel_matches_one_request_at_a_time(seed: int, data: st.D
                     head = [
                         t
                         for t in range(1, places[0] - a + 1)
-                        if tokens[0] - t < lo or hashes[places[0] - t] != hashes[tokens[0] - t]
+                        if tokens[0] - t < lo
+                        or aligned[places[0] - t] < 0
+                        or hashes[places[0] - t] != hashes[tokens[0] - t]
                     ]
                     tail = [
                         t
                         for t in range(1, b - places[-1])
-                        if tokens[-1] + t >= hi or hashes[places[-1] + t] != hashes[tokens[-1] + t]
+                        if tokens[-1] + t >= hi
+                        or aligned[places[-1] + t] < 0
+                        or hashes[places[-1] + t] != hashes[tokens[-1] + t]
                     ]
                     grow_back = (head[0] if head else places[0] - a + 1) - 1
                     grow_on = (tail[0] if tail else b - places[-1]) - 1

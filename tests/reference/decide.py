@@ -561,18 +561,21 @@ class _Checker:
         if m == d and tokens[-1] >= a and tokens[0] < b:
             return None  # a block cannot repeat itself
         if sentence and increasing and m != d:
-            # The source grows over the block's tokens beside it that equal its neighbours.
+            # The source grows over the sentence's tokens beside it aligned elsewhere that
+            # equal its neighbours.
             h, lo, hi = self.s.tok_hash, self.s.doc_tokens[m], self.s.doc_tokens[m + 1]
             head = tail = 0
             while (
                 places[0] - head > a
                 and tokens[0] - head > lo
+                and self.aligned[places[0] - head - 1] >= 0
                 and h[places[0] - head - 1] == h[tokens[0] - head - 1]
             ):
                 head += 1
             while (
                 places[-1] + tail + 1 < b
                 and tokens[-1] + tail + 1 < hi
+                and self.aligned[places[-1] + tail + 1] >= 0
                 and h[places[-1] + tail + 1] == h[tokens[-1] + tail + 1]
             ):
                 tail += 1

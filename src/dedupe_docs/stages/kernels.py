@@ -821,10 +821,10 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
     the source overlaps the request itself (a passage cannot repeat itself).
 
     Where ``grow`` is set (a sentence) and the source tokens advance one by one with the
-    request's, the source grows over the request's tokens before and after them that equal
-    (``tok_hash``) the source's own neighbours: a word that two copies share at a sentence's
-    edge (``This``, ``If``) may be aligned to the copy beside it, and it is still part of this
-    one.
+    request's, the source grows over the request's tokens before and after them that are
+    aligned to another source and equal (``tok_hash``) the source's own neighbours: a word
+    that two copies share at a sentence's edge (``This``, ``If``) may be aligned to the copy
+    beside it, and it is still part of this one.
     """
     n = len(doc)
     src_doc = np.full(n, -1, dtype=np.int64)
@@ -872,12 +872,14 @@ def copy_sources_kernel(  # type: ignore[no-untyped-def]
             while (
                 first - head > a
                 and tokens[0] - head > doc_tokens[m]
+                and aligned[first - head - 1 - base] >= 0
                 and tok_hash[first - head - 1] == tok_hash[tokens[0] - head - 1]
             ):
                 head += 1
             while (
                 last + tail + 1 < b
                 and tokens[-1] + tail + 1 < doc_tokens[m + 1]
+                and aligned[last + tail + 1 - base] >= 0
                 and tok_hash[last + tail + 1] == tok_hash[tokens[-1] + tail + 1]
             ):
                 tail += 1
