@@ -154,7 +154,7 @@ def decide(
         consecutive lines, and whether they are one sentence of the copy that the source does
         not break there."""
         text, start, end = text_of(*before)
-        last = text[start:end].rstrip().rstrip("\"'”’»)]")[-1:]
+        last = text[max(end - 8, start) : end].rstrip().rstrip("\"'”’»)]")[-1:]
         text, start, end = text_of(*unit)
         word = regex.search(r"\w", text[start:end])
         one_sentence = last not in ".!?:;…。！？" or (word is not None and word.group().islower())

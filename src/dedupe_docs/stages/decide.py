@@ -186,7 +186,12 @@ def decide(
             in_order(src_start, sentence_units.src_start),
             in_order(src_end, sentence_units.src_end),
         )
-        return _run_tokens(*columns, _following_copies(texts, *columns[:3], *spans, lines))
+        # Only sentences and lines too short to be copies of their own, in runs shorter than
+        # a passage, are held to these figures: links are looked for in such runs alone.
+        few = in_order(ntok < SHORT_COPY_TOKENS, np.ones(len(part_tokens), dtype=bool))
+        duplicate = columns[0] & _in_short_runs(*columns, few, config.min_tokens)
+        follows = _following_copies(texts, duplicate, *columns[1:3], *spans, lines)
+        return _run_tokens(*columns, follows)
 
     sources = (src_doc, src_start, src_end)
     locations = (blk_doc, s.blk_start, s.blk_end)
@@ -194,19 +199,21 @@ def decide(
     part_locations = (sentence_units.doc, sentence_units.start, sentence_units.end)
     # Copies that are no copies go: a changed word, other symbols, a short line that differs.
     # A copied sentence in a run shorter than a passage needs SHORT_SENTENCE_TOKENS, its own
-    # with the rest of it on the next or the line before where it is wrapped, or its run's
-    # (sentences copied one after the other from consecutive lines of one source: short lines
-    # joined into a paragraph), as ``e.g.`` cuts a sentence short and a fragment of a few
-    # words is no copy; and it must be a whole sentence: the end of a sentence whose first
-    # words differ is parallel text (``createdb also accepts ...`` beside ``clusterdb also
-    # accepts ...``), not a copy. What goes may leave runs shorter than a passage behind,
-    # where the copies left must meet the tests of short runs: rounds go on until none goes
-    # (a parallel page's option list leaves its heading with another program's name alone).
-    # After the first round a fuzzy copy is held to its words only, not to the tests of short
-    # lines and sentences, which only exact text passes (a copy typed with typos would lose
-    # line after line as one with a mangled word goes). A verdict depends only on its unit's
-    # run figures, which only shrink: after the first, a round checks the units whose
-    # figures changed.
+    # with the rest of it where the copy wraps it over lines or ``e.g.`` cuts it short, or its
+    # run's (sentences copied one after the other from consecutive lines of one source: short
+    # lines joined into a paragraph; see _following_copies), as a fragment of a few words is
+    # no copy; the rest of such a sentence on a line of its own is no short line either (a
+    # mosaic's sentence wrapped otherwise than its source); and it must be a whole sentence:
+    # the end of a sentence whose first words differ is parallel text (``createdb also
+    # accepts ...`` beside ``clusterdb also accepts ...``), not a copy. What goes may leave
+    # runs shorter than a passage behind, where the copies left must meet the tests of short
+    # runs: rounds go on until none goes (a parallel page's option list leaves its heading
+    # with another program's name alone). After the first round a fuzzy copy is held to its
+    # words only, not to the tests of short lines and sentences, which only exact text passes
+    # (a copy typed with typos would lose line after line as one with a mangled word goes).
+    # A verdict depends only on its unit's run figures, which only shrink: after the first, a
+    # round checks the units whose figures changed (a short line held up by its sentence,
+    # when that sentence goes).
     blocks = np.flatnonzero(reason == DUPLICATE)
     pieces = np.flatnonzero(sentence_units.reason == DUPLICATE)
     wrong = _unlike_symbols(texts, blocks[similarity[blocks] == 1.0], locations, sources)
@@ -421,6 +428,25 @@ def _run_tokens(
     return np.where(duplicate, totals[run], 0).astype(np.int64)
 
 
+def _in_short_runs(
+    duplicate: np.ndarray,
+    doc: np.ndarray,
+    src_doc: np.ndarray,
+    ntok: np.ndarray,
+    wanted: np.ndarray,
+    min_tokens: int,
+) -> np.ndarray:
+    """Per unit (in document order), whether its run of copies of one source (see
+    :func:`_run_tokens`) is shorter than ``min_tokens`` and holds a ``wanted`` copy."""
+    link = np.zeros(len(duplicate), dtype=bool)
+    link[1:] = duplicate[1:] & duplicate[:-1] & (doc[1:] == doc[:-1])
+    link[1:] &= src_doc[1:] == src_doc[:-1]
+    run = np.cumsum(~link) - 1
+    totals = np.bincount(run, weights=np.where(duplicate, ntok, 0))
+    holds = np.bincount(run, weights=duplicate & wanted) > 0
+    return (totals[run] < min_tokens) & holds[run]
+
+
 def _following_copies(
     texts: Sequence[str],
     duplicate: np.ndarray,
@@ -450,12 +476,17 @@ def _following_copies(
         between = texts[int(src_doc[i])][int(src_end[i - 1]) : int(src_start[i])]
         if any(c.isalnum() for c in between):
             continue
+        if "\n" in between:
+            out[i] = lines
+            continue
         text = texts[int(doc[i])]
         word = _WORD_CHARACTER.search(text, int(start[i]), int(end[i]))
-        last = text[int(start[i - 1]) : int(end[i - 1])].rstrip().rstrip(_CLOSING)[-1:]
-        one_sentence = last not in _SENTENCE_END or (word is not None and word.group().islower())
-        in_sentence[i] = one_sentence and "\n" not in between
-        out[i] = in_sentence[i] or (lines and "\n" in between)
+        last_end = int(end[i - 1])
+        last = text[max(last_end - 8, int(start[i - 1])) : last_end].rstrip().rstrip(_CLOSING)
+        one_sentence = last[-1:] not in _SENTENCE_END or (
+            word is not None and word.group().islower()
+        )
+        in_sentence[i] = out[i] = one_sentence
     chain = np.cumsum(~out) - 1
     for c in np.unique(chain[in_sentence]).tolist():
         first, last = np.searchsorted(chain, [c, c + 1]).tolist()
