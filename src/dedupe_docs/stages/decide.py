@@ -188,8 +188,8 @@ def decide(
         )
         # Only sentences and lines too short to be copies of their own, in runs shorter than
         # a passage, are held to these figures: links are looked for in such runs alone.
-        few = in_order(ntok < SHORT_COPY_TOKENS, np.ones(len(part_tokens), dtype=bool))
-        duplicate = columns[0] & _in_short_runs(*columns, few, config.min_tokens)
+        alone = in_order(ntok < SHORT_COPY_TOKENS, np.ones(len(part_tokens), dtype=bool))
+        duplicate = columns[0] & _in_short_runs(*columns, alone, config.min_tokens)
         follows = _following_copies(texts, duplicate, *columns[1:3], *spans, lines)
         return _run_tokens(*columns, follows)
 
@@ -481,9 +481,9 @@ def _following_copies(
             continue
         text = texts[int(doc[i])]
         word = _WORD_CHARACTER.search(text, int(start[i]), int(end[i]))
-        last_end = int(end[i - 1])
-        last = text[max(last_end - 8, int(start[i - 1])) : last_end].rstrip().rstrip(_CLOSING)
-        one_sentence = last[-1:] not in _SENTENCE_END or (
+        before = int(end[i - 1])
+        tail = text[max(before - 8, int(start[i - 1])) : before].rstrip().rstrip(_CLOSING)
+        one_sentence = tail[-1:] not in _SENTENCE_END or (
             word is not None and word.group().islower()
         )
         in_sentence[i] = out[i] = one_sentence
