@@ -88,7 +88,7 @@ def check_no_kept_copy(docs: list[tuple[str, str]]) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(docs=corpora())
+@given(docs=corpora(copies_of_copies=False))
 def test_no_kept_run_repeats_surviving_text(docs: list[tuple[str, str]]) -> None:
     check_no_kept_copy(docs)
 

