@@ -144,6 +144,10 @@ def settle(
         )
         lost = sourced[~ok]
         free = lost[plan[lost] == -2]
+        free = free[
+            (units.end[free] - units.start[free] <= WORDS_READ)
+            & (units.src_end[free] - units.src_start[free] <= WORDS_READ)
+        ]
         copies = Copies.of(units, sourced[ok])
         if earlier_copies is not None:
             copies = Copies.concat([earlier_copies, copies])
@@ -162,6 +166,11 @@ def settle(
         rounds += 1
         history[lost] = rounds
 
+
+WORDS_READ = 20_000
+"""Characters of a copy and of its source, each, up to which settling reads their words to cite
+the copy through its source's copies or trim it (a longer one, a run of lines without a
+break, is restored: reading it for each round would cost more than the rest of the run)."""
 
 TRIM_CHARS_PER_TOKEN = 4
 """Characters per token of the part of a source a removal is trimmed to: it must hold about a
