@@ -349,8 +349,10 @@ def decide(
         """Whether a token of ``unit`` is aligned with a document other than ``source``."""
         d = int(units.doc[unit])
         lo = int(s.doc_tokens[d])
-        at = lo + np.searchsorted(s.tok_start[lo : s.doc_tokens[d + 1]], units.start[unit])
-        to = lo + np.searchsorted(s.tok_start[lo : s.doc_tokens[d + 1]], units.end[unit])
+        starts = s.tok_start[lo : s.doc_tokens[d + 1]]
+        # One search in the column's own dtype: a scalar of another casts the whole column.
+        bounds = np.array([units.start[unit], units.end[unit]], dtype=starts.dtype)
+        at, to = (lo + np.searchsorted(starts, bounds)).tolist()
         tokens = aligned[at - base : to - base]
         tokens = tokens[tokens >= 0]
         return bool((np.searchsorted(s.doc_tokens, tokens, side="right") - 1 != source).any())
