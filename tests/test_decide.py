@@ -289,6 +289,7 @@ def test_decide_matches_the_per_block_reference(
         first,
         s.doc_tokens,
         s.tok_hash,
+        s.tok_exact,
         detect.block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start)),
         k=config.shingle_size,
         min_tokens=config.min_tokens,

@@ -34,8 +34,8 @@ def _both(
         "keep": keep,
     }
     edges = detect.block_edges(*blocks, 0, len(s.tok_start))
-    fast = detect.align(first, s.doc_tokens, s.tok_hash, edges, jobs=jobs, **kwargs)
-    reference = (positions, first[positions], s.doc_tokens, s.tok_hash, blocks)
+    fast = detect.align(first, s.doc_tokens, s.tok_hash, s.tok_exact, edges, jobs=jobs, **kwargs)
+    reference = (positions, first[positions], s.doc_tokens, s.tok_hash, s.tok_exact, blocks)
     return fast, reference_detect.align(*reference, **kwargs)
 
 
@@ -111,7 +111,14 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
     blocks = (s.blk_t0[s.blk_t1 > s.blk_t0], s.blk_t1[s.blk_t1 > s.blk_t0])
     edges = detect.block_edges(*blocks, 0, len(s.tok_start))
     aligned = detect.align(
-        first, s.doc_tokens, s.tok_hash, edges, k=k, min_tokens=config.min_tokens, max_gap=30
+        first,
+        s.doc_tokens,
+        s.tok_hash,
+        s.tok_exact,
+        edges,
+        k=k,
+        min_tokens=config.min_tokens,
+        max_gap=30,
     )
     positions = np.flatnonzero(s.shingles != 0)
     reference = reference_detect.align(
@@ -119,6 +126,7 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
         first[positions],
         s.doc_tokens,
         s.tok_hash,
+        s.tok_exact,
         blocks,
         k=k,
         min_tokens=config.min_tokens,

@@ -18,6 +18,7 @@ import bisect
 import numpy as np
 
 from dedupe_docs.stages.kernels import (
+    CONTINUE_TOKENS,
     FOLLOW_TOKENS,
     SHORT_COPY_TOKENS,
     SHORT_LINE_TOKENS,
@@ -30,6 +31,7 @@ def align(
     sources: np.ndarray,
     doc_offsets: np.ndarray,
     token_hashes: np.ndarray,
+    exact_hashes: np.ndarray,
     blocks: tuple[np.ndarray, np.ndarray],
     *,
     k: int,
@@ -42,7 +44,8 @@ def align(
     ``positions`` holds the global token index of each shingle's first token, ascending;
     ``sources`` the global token index of that shingle's first occurrence; ``doc_offsets`` the
     first global token index of each document (plus the total at the end); ``token_hashes``
-    lets passages grow token by token past their outermost shingles; ``blocks`` holds the first
+    lets passages grow token by token past their outermost shingles, ``exact_hashes`` (digits
+    kept) a short run go on along its neighbour's source; ``blocks`` holds the first
     and end token of every non-empty block, ascending. With
     ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
     later, more complete copy is the one that survives.
@@ -111,7 +114,67 @@ def align(
             _mark(aligned, weight, chain, (back, forward), None if longest else rank)
     if keep == "longest":
         _follow(aligned)
+    else:
+        _continue_short_runs(aligned, exact_hashes, doc_offsets, firsts, min_tokens)
     return aligned
+
+
+def _continue_short_runs(
+    aligned: np.ndarray,
+    exact: np.ndarray,
+    doc_offsets: np.ndarray,
+    firsts: set[int],
+    min_tokens: int,
+) -> None:
+    """Short runs (one diagonal, fewer than ``min_tokens`` and at most ``CONTINUE_TOKENS``
+    tokens each) that follow each other inside blocks (``firsts``: the first token of every
+    block) for ``min_tokens`` tokens or more go on, one by one, along the source of the token
+    before them, or else back along that of the token after them, where that source, in one
+    document and before them, holds the same words."""
+    offsets = doc_offsets.tolist()
+
+    def doc_of(t: int) -> int:
+        return bisect.bisect_right(offsets, t) - 1
+
+    runs = []  # (start, end) of each diagonal of aligned tokens, in one document
+    t = 0
+    while t < len(aligned):
+        end = t + 1
+        if aligned[t] >= 0:
+            while end < offsets[doc_of(t) + 1] and aligned[end] == aligned[end - 1] + 1:
+                end += 1
+            runs.append((t, end))
+        t = end
+    groups: list[list[tuple[int, int]]] = []
+    for start, end in runs:
+        short = end - start < min_tokens and end - start <= CONTINUE_TOKENS
+        if not short:
+            groups.append([])
+            continue
+        if groups and groups[-1]:
+            last = groups[-1][-1]
+            if last[1] == start and start not in firsts:
+                groups[-1].append((start, end))
+                continue
+        groups.append([(start, end)])
+    for group in groups:
+        if sum(end - start for start, end in group) < min_tokens:
+            continue
+        for start, end in group:
+            m, doc = end - start, doc_of(start)
+            options = []
+            if start - 1 >= offsets[doc] and aligned[start - 1] >= 0:
+                options.append((int(aligned[start - 1]), int(aligned[start - 1]) + 1))
+            if end < offsets[doc + 1] and aligned[end] >= 0:
+                options.append((int(aligned[end]), int(aligned[end]) - m))
+            for neighbour, at in options:
+                if at == aligned[start]:
+                    break
+                src = doc_of(neighbour)
+                inside = offsets[src] <= at and at + m <= offsets[src + 1] and at + m <= start
+                if inside and (exact[at : at + m] == exact[start:end]).all():
+                    aligned[start:end] = np.arange(at, at + m)
+                    break
 
 
 def _follow_diagonals(

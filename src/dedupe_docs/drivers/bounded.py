@@ -43,6 +43,7 @@ from dedupe_docs.stages import boilerplate, decide, emit, settle, sign
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import RANGE_BITS, first_in_rows, range_rows
 from dedupe_docs.stages.kernels import (
+    CONTINUE_TOKENS,
     FOLLOW_TOKENS,
     gather_tokens_kernel,
     window_positions_kernel,
@@ -423,6 +424,7 @@ class _Corpus:
             first,
             doc_tokens,
             columns["tok_hash"],
+            columns["tok_exact"],
             (columns.pop("lead"), columns.pop("tail")),
             k=config.shingle_size,
             min_tokens=config.min_tokens,
@@ -616,7 +618,7 @@ def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
     reach = config.max_gap + 4  # how far passages grow past their seeds, and then some
     follow = FOLLOW_TOKENS  # how far a run follows its diagonal past its last seed
     return _union(
-        np.append(first[starts] - reach, t0).clip(0, t1),
+        np.append(first[starts] - reach - CONTINUE_TOKENS, t0).clip(0, t1),
         np.append(first[ends] + config.shingle_size + reach + follow, t1).clip(0, t1),
         gap=GAP_TOKENS,
     )

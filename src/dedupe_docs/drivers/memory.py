@@ -393,7 +393,7 @@ def _align(
     stage(progress, "detect", 0, s.n_docs)
     if config.engine == "ray" and config.keep == "first":
         parts = _parts(s, 2 * config.jobs)
-        shared = (first, s.doc_tokens, s.tok_hash, edges, config.evolve(jobs=1))
+        shared = (first, s.doc_tokens, s.tok_hash, s.tok_exact, edges, config.evolve(jobs=1))
         for (d0, d1), part in zip(
             parts, workers.pmap(_align_part, parts, shared, 1, "ray"), strict=True
         ):
@@ -406,6 +406,7 @@ def _align(
             first[lo:hi],
             s.doc_tokens,
             s.tok_hash,
+            s.tok_exact,
             edges,
             k=config.shingle_size,
             min_tokens=config.min_tokens,
@@ -480,12 +481,13 @@ def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Uni
 
 def _align_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> np.ndarray:
     """:func:`align` of the tokens of documents ``d0..d1``."""
-    first, doc_tokens, tok_hash, edges, config = shared
+    first, doc_tokens, tok_hash, tok_exact, edges, config = shared
     lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
     return align(
         first[lo:hi],
         doc_tokens,
         tok_hash,
+        tok_exact,
         edges,
         k=config.shingle_size,
         min_tokens=config.min_tokens,

@@ -19,6 +19,7 @@ from dedupe_docs.stages.index import position_dtype
 from dedupe_docs.stages.kernels import (
     block_edges_kernel,
     chain_kernel,
+    continue_kernel,
     extend_kernel,
     mark_kernel,
     runs_kernel,
@@ -41,6 +42,7 @@ def align(
     first: np.ndarray,
     doc_offsets: np.ndarray,
     token_hashes: np.ndarray,
+    exact_hashes: np.ndarray,
     edges: tuple[np.ndarray, np.ndarray],
     *,
     k: int,
@@ -55,8 +57,9 @@ def align(
     ``first`` holds, per token from ``base`` on, the token where the shingle starting there
     first occurs (the token itself when it is the first, or starts no shingle); ``doc_offsets``
     the first token of each document (plus the total at the end); ``token_hashes`` lets
-    passages grow token by token past their outermost shingles; ``edges`` holds
-    :func:`block_edges` of every token. The last three cover the corpus up to the end of
+    passages grow token by token past their outermost shingles, and ``exact_hashes`` (digits
+    kept) a short run go on along its neighbour's source; ``edges`` holds
+    :func:`block_edges` of every token. The last four cover the corpus up to the end of
     ``first``: a batch of it needs its sources, which come before it. With
     ``keep="longest"`` (the whole corpus only) a passage whose later copy spans more tokens is
     turned around, so the later, more complete copy is the one that survives.
@@ -73,7 +76,7 @@ def align(
 
     def part(_: None, cut: tuple[int, int]) -> None:
         lo, hi = cut[0] - base, cut[1] - base
-        columns = (doc_offsets, token_hashes, edges, k, min_tokens, max_gap, keep)
+        columns = (doc_offsets, token_hashes, exact_hashes, edges, k, min_tokens, max_gap, keep)
         _align(aligned[lo:hi], first[lo:hi], cut[0], *columns)
 
     workers.tmap(part, list(itertools.pairwise(cuts)), None, jobs)
@@ -96,6 +99,7 @@ def _align(
     base: int,
     doc_offsets: np.ndarray,
     token_hashes: np.ndarray,
+    exact_hashes: np.ndarray,
     edges: tuple[np.ndarray, np.ndarray],
     k: int,
     min_tokens: int,
@@ -158,6 +162,8 @@ def _align(
     # parallel line (``autoconf ...`` for ``autoupdate ...``) gives way to the line it copies.
     strong += strong & whole_lines_kernel(runs, bounds, marked, *edges) & ~edited[marked]
     mark_kernel(aligned, base, runs, bounds, marked, strong, grown, keep == "longest")
+    if keep == "first":
+        continue_kernel(aligned, base, exact_hashes, lead, doc_offsets, min_tokens)
 
 
 def _follow(aligned: np.ndarray, rounds: int = 8) -> None:

@@ -736,6 +736,89 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
                 prev_te, prev_se = te, se
 
 
+CONTINUE_TOKENS = 32
+"""Tokens a short run may hold to be pointed on along its neighbour's source (see
+:func:`continue_kernel`); a batch's window of sources reaches this much further before its
+seeds for it."""
+
+
+@njit(cache=True, nogil=True)
+def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # type: ignore[no-untyped-def]
+    """Where short runs of aligned tokens (each one diagonal of fewer than ``min_tokens`` and at
+    most ``CONTINUE_TOKENS`` tokens) follow each other inside blocks for ``min_tokens`` tokens
+    or more, point each on along the source of the tokens before it, or else back along that
+    of the tokens after it, where that source holds the same words there (``exact``: token
+    hashes with digits kept; ``lead``: 0 at the first token of a block).
+
+    Marking points each token at the earliest source of its words, so a copy of text that was
+    itself made of pieces of earlier text (its own words, then a pasted sentence) is aligned in
+    pieces, each maybe too short to count on its own, though the whole run stands word for word
+    in one document. Pointed along that document, it is one passage (settling cites the pieces
+    of it that went through their own sources). Runs that meet where a block starts stay as
+    they are: the lines of an evolving code listing, each kept from an earlier version, are
+    lines reused, not text pasted together. A source before the target only (``aligned``
+    covers the tokens from ``base`` on; ``exact``, ``lead`` and ``doc_offsets`` the corpus).
+    """
+    n = len(aligned)
+    starts = np.empty(n, dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    n_runs = 0
+    i = 0
+    while i < n:
+        if aligned[i] < 0:
+            i += 1
+            continue
+        t_hi = doc_offsets[_doc_of(doc_offsets, base + i) + 1]
+        j = i + 1
+        while j < n and base + j < t_hi and aligned[j] == aligned[j - 1] + 1:
+            j += 1
+        starts[n_runs], ends[n_runs] = i, j
+        n_runs += 1
+        i = j
+    g = 0
+    while g < n_runs:
+        h, total = g, 0
+        while h < n_runs and ends[h] - starts[h] < min_tokens:
+            if ends[h] - starts[h] > CONTINUE_TOKENS:
+                break
+            if h > g and (starts[h] != ends[h - 1] or lead[base + starts[h]] == 0):
+                break  # not next to the run before, or a block (or a document) starts there
+            total += ends[h] - starts[h]
+            h += 1
+        if total >= min_tokens:
+            for r in range(g, h):
+                i, m = starts[r], ends[r] - starts[r]
+                t_doc = _doc_of(doc_offsets, base + i)
+                t_lo, t_hi = doc_offsets[t_doc], doc_offsets[t_doc + 1]
+                moved = False
+                args = (aligned, base, exact, doc_offsets, i, m)
+                if base + i - 1 >= t_lo and aligned[i - 1] >= 0:
+                    moved = _continue_run(*args, aligned[i - 1], 1)
+                if not moved and base + i + m < t_hi and aligned[i + m] >= 0:
+                    _continue_run(*args, aligned[i + m], -m)
+        g = max(h, g + 1)
+
+
+@njit(cache=True, nogil=True)
+def _continue_run(aligned, base, exact, doc_offsets, i, m, neighbour, step):  # type: ignore[no-untyped-def]
+    """Point the ``m`` tokens from ``i`` at ``neighbour + step`` on, if that stretch of the
+    neighbour's document, before the target, holds the same words; whether they point there
+    now."""
+    c = neighbour + step
+    if c == aligned[i]:
+        return True  # they go on along it already (the run before them was pointed on)
+    s_doc = _doc_of(doc_offsets, neighbour)
+    t = base + i
+    if c < doc_offsets[s_doc] or c + m > doc_offsets[s_doc + 1] or c + m > t:
+        return False
+    for x in range(m):
+        if exact[c + x] != exact[t + x]:
+            return False
+    for x in range(m):
+        aligned[i + x] = c + x
+    return True
+
+
 # Decide (dedupe_docs.stages.decide).
 
 

@@ -414,7 +414,9 @@ def _word_map(
 
 def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units:
     """Join neighbouring removals of one reason and one source document, where the joined source
-    still lies inside one kept span. Returns only the removals, sorted."""
+    still lies inside one kept span; where it does not, those whose sources do not go back
+    there (a copied line, then a paragraph from before it in the same source), where theirs
+    does. Returns only the removals, sorted."""
     removed = units.take(np.flatnonzero(units.reason != KEEP))
     rows = np.flatnonzero(units.reason != KEEP)
     if len(rows) == 0:
@@ -428,14 +430,10 @@ def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units
         & (removed.rule[1:] == removed.rule[:-1])
         & (removed.src_doc[1:] == removed.src_doc[:-1])
     )
-    group = np.cumsum(~joins) - 1
-    first = np.flatnonzero(~joins)
-    src_start = np.minimum.reduceat(removed.src_start, first)
-    src_end = np.maximum.reduceat(removed.src_end, first)
-    sourced = removed.src_doc[first] >= 0
-    ok = ~sourced | _survives(spans, removed.src_doc[first], src_start, src_end, doc_base)
-    single = ~ok[group]  # groups whose joined source would not survive stay apart
-    joins &= ~single
+    onward = np.zeros(len(rows), dtype=bool)
+    onward[1:] = removed.src_start[1:] >= removed.src_start[:-1]
+    joins &= onward | _joined_survive(removed, joins, spans, doc_base)
+    joins &= _joined_survive(removed, joins, spans, doc_base)  # else they stay apart
     group = np.cumsum(~joins) - 1
     first = np.flatnonzero(~joins)
     n = len(first)
@@ -456,3 +454,17 @@ def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units
         similarity,
         removed.rule[first],
     )
+
+
+def _joined_survive(
+    removed: Units, joins: np.ndarray, spans: Spans, doc_base: np.ndarray
+) -> np.ndarray:
+    """Per removal: whether the joined source of its group (``joins``: the removal joins the
+    one before it) lies inside one kept span, or the group cites nothing."""
+    group = np.cumsum(~joins) - 1
+    first = np.flatnonzero(~joins)
+    src_start = np.minimum.reduceat(removed.src_start, first)
+    src_end = np.maximum.reduceat(removed.src_end, first)
+    sourced = removed.src_doc[first] >= 0
+    ok = ~sourced | _survives(spans, removed.src_doc[first], src_start, src_end, doc_base)
+    return ok[group]  # type: ignore[no-any-return]
