@@ -267,7 +267,10 @@ def decide(
             changed = (
                 similarity[b] < 1.0
                 and reworded(
-                    [target], [source_text[src_start[b] : src_end[b]]], np.array([short_run])
+                    [target],
+                    [source_text[src_start[b] : src_end[b]]],
+                    np.array([short_run]),
+                    np.array([m == d]),
                 )[0]
             )
             few = ntok[b] < SHORT_COPY_TOKENS and len(fold(target)) < SHORT_COPY_CHARS
@@ -317,7 +320,7 @@ def decide(
     for b in range(n_blocks):
         if b in split or not template[b]:
             continue
-        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
+        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc, template):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 BOILERPLATE,
                 -1,
@@ -412,13 +415,18 @@ def _verify_blocks(
     return out
 
 
-def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
+def _continues_sentence(
+    text: str, s: Signed, b: int, blk_doc: np.ndarray, template: np.ndarray
+) -> bool:
     """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
     such as ``is returned.`` recurs in many documents without being boilerplate): its first
     word is in lower case (``reStructuredText`` is a name), and the line before ends
-    mid-sentence."""
+    mid-sentence, and is no line of a page ``template`` itself (no sentence runs on from
+    ``Command-Line Tools`` in a sidebar into ``sphinx-build`` under it)."""
     word = _FIRST_WORD.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
     if b == 0 or blk_doc[b - 1] != blk_doc[b] or not word or not word.group().islower():
+        return False
+    if template[b - 1]:
         return False
     return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
 
@@ -504,7 +512,10 @@ class _Checker:
             short_run = runs[i] < self.config.min_tokens
             source = self.texts[sd][s_start:s_end]
             changed = (
-                sim < 1.0 and reworded([self.texts[d][ss:se]], [source], np.array([short_run]))[0]
+                sim < 1.0
+                and reworded(
+                    [self.texts[d][ss:se]], [source], np.array([short_run]), np.array([sd == d])
+                )[0]
             )
             piece = self.texts[d][ss:se]
             unlike = sim == 1.0 and symbols_differ(piece, source)
