@@ -622,10 +622,12 @@ def test_a_page_s_own_longer_title_in_its_breadcrumbs_goes_with_them() -> None:
     between two stretches of the template, it is the template's too, longer or not."""
     titles = [f"Chapter {w} of the reference manual" for w in ("one", "two", "three", "four")]
     titles += [f"Appendix {w} of the reference manual" for w in ("one", "two", "three")]
+    parts = ["Intro", "Usage", "Tools", "Themes", "Builders", "Domains", "Roles"]
+    sidebar = [line for part, title in zip(parts, titles, strict=True) for line in (part, title)]
     docs = []
     for i, title in enumerate(titles):
         crumbs = ["Navigation", "Docs »", title, "Quick search", "Site navigation"]
-        docs.append((f"p{i}", "\n".join([*crumbs, *titles, "Changelog", *prose(i)]) + "\n"))
+        docs.append((f"p{i}", "\n".join([*crumbs, *sidebar, "Changelog", *prose(i)]) + "\n"))
     for i, doc in enumerate(dedupe_docs.clean(docs)):
         assert doc.text.splitlines() == prose(i), doc.text
 
@@ -672,3 +674,39 @@ def test_the_numbered_items_of_a_list_in_one_page_are_not_copies_of_each_other()
     out = dedupe_docs.clean([("manual", page), ("copy", copy)])
     assert out[0].text == page
     assert out[1].text.splitlines() == ["A later page", *prose(3), *prose(4)]
+
+
+NAMES = ["Lantern", "Harbor", "Meadow", "Violin", "Copper", "Saddle", "Orchid", "Falcon"]
+
+
+def test_a_licence_notice_wrapped_into_lines_of_ten_words_ending_many_files_is_a_copy() -> None:
+    """A licence notice wrapped into lines of about ten words closes many files: lines that
+    recur in order at the files' ends, under short lines of a template, but prose, not a
+    template (each longer line runs on into the next, in lower case): the first file keeps it
+    and the later ones lose it as copies of it."""
+    notice = [
+        "END OF TERMS AND CONDITIONS",
+        "APPENDIX: How to apply",
+        "Copyright [yyyy] [name]",
+        "Apache License 2.0",
+        'Licensed under the Apache License, Version 2.0 (the "License");',
+        "you may not use this file except in compliance with the License.",
+        "You may obtain a copy of the License at",
+        "    http://www.apache.org/licenses/LICENSE-2.0",
+        "Unless required by applicable law or agreed to in writing, software",
+        'distributed under the License is distributed on an "AS IS" BASIS,',
+        "WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.",
+        "See the License for the specific language governing permissions and",
+        "limitations under the License.",
+    ]
+    docs = [
+        (f"f{i}", "\n".join([f"Copyright the {name} authors", *notice]) + "\n")
+        for i, name in enumerate(NAMES)
+    ]
+    out = dedupe_docs.clean(docs)
+    prose_lines = notice[4:]  # the short lines above it go as a template's, in every file
+    assert out[0].text.splitlines()[-len(prose_lines) :] == prose_lines
+    for d, (_, text) in zip(out[1:], docs[1:], strict=True):
+        assert not set(prose_lines) & set(d.text.splitlines()), d.text
+        gone = [r for r in d.removed if r.end > text.index(prose_lines[0])]
+        assert gone and all(r.reason == "duplicate" for r in gone), gone

@@ -320,7 +320,14 @@ def decide(
     for b in range(n_blocks):
         if b in split or not template[b]:
             continue
-        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc, template):
+        if not _continues_sentence(
+            texts[int(blk_doc[b])],
+            s,
+            b,
+            blk_doc,
+            reason,
+            bool(ntok[b] > config.boilerplate_max_tokens),
+        ):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 BOILERPLATE,
                 -1,
@@ -416,17 +423,26 @@ def _verify_blocks(
 
 
 def _continues_sentence(
-    text: str, s: Signed, b: int, blk_doc: np.ndarray, template: np.ndarray
+    text: str, s: Signed, b: int, blk_doc: np.ndarray, reason: np.ndarray, longer: bool
 ) -> bool:
-    """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
-    such as ``is returned.`` recurs in many documents without being boilerplate): its first
-    word is in lower case (``reStructuredText`` is a name), and the line before ends
-    mid-sentence, and is no line of a page ``template`` itself (no sentence runs on from
-    ``Command-Line Tools`` in a sidebar into ``sphinx-build`` under it)."""
-    word = _FIRST_WORD.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+    """Whether block ``b`` is part of a sentence wrapped over lines, not a line of a page
+    template: the tail of a sentence from the line before (a fragment such as ``is
+    returned.`` recurs in many documents without being boilerplate): its first word is in
+    lower case (``reStructuredText`` is a name), the line before ends mid-sentence and did not
+    go as a template line itself (no sentence runs on from ``Command-Line Tools`` in a sidebar
+    into ``sphinx-build`` under it); or, for a line ``longer`` than a short one (a title
+    in a sidebar), the head of a sentence that the next line continues in lower case (``See
+    the License for the specific language governing permissions and``, or a clause that ends
+    in ``;``)."""
+    end = int(s.blk_end[b])
+    if longer and b + 1 < len(blk_doc) and blk_doc[b + 1] == blk_doc[b]:
+        after = _FIRST_WORD.search(text, int(s.blk_start[b + 1]), int(s.blk_end[b + 1]))
+        if after and after.group().islower() and text[end - 1] not in ".!?…。！？":
+            return True
+    word = _FIRST_WORD.search(text, int(s.blk_start[b]), end)
     if b == 0 or blk_doc[b - 1] != blk_doc[b] or not word or not word.group().islower():
         return False
-    if template[b - 1]:
+    if reason[b - 1] == BOILERPLATE:
         return False
     return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
 

@@ -225,15 +225,20 @@ def template_blocks(
     short = (tokens > 0) & (tokens <= config.boilerplate_max_tokens)
     in_run = short & (hit[:, :ANYWHERE].any(axis=1) | (own & hit[:, ANYWHERE]))
     titled = (tokens > config.boilerplate_max_tokens) & (tokens <= TITLE_TOKENS)
-    wide = np.isin(_strong(keys[:, PREV], _WIDE), template)
+    wide = np.isin(_strong(keys[:, [PREV, ANYWHERE]], _WIDE), template)
     both = np.zeros(n, dtype=bool)  # linked to the line before and to the line after
-    both[:-1] = wide[:-1] & wide[1:]
+    both[:-1] = wide[:-1, 0] & wide[1:, 0]
     alone = own & ~hit[:, PREV]  # its own line: the links on both sides broken
     alone[:-1] &= ~hit[1:, PREV]
-    longer = titled & (both | (alone & hit[:, ANYWHERE]))
-    # A run of navigation is mostly short lines; a text wrapped into lines of a few words each
-    # (a licence copied into many files) is not a template for its longer lines.
+    longer = titled & (both | (alone & wide[:, 1]))
+    # A run of navigation is mostly short lines, and a title in it stands beside one; a text
+    # wrapped into lines of a few words each (a licence copied into many files) is not a
+    # template for its longer lines.
     in_run &= anchored[run]
+    beside = np.zeros(n, dtype=bool)
+    beside[1:] = in_run[:-1] & (keys[1:, PREV] != 0)  # the line before, of the same document
+    beside[:-1] |= in_run[1:] & (keys[1:, PREV] != 0)
+    longer &= beside
     shorts = np.bincount(run, weights=in_run, minlength=len(anchored))
     longs = np.bincount(run, weights=longer, minlength=len(anchored))
     in_run |= longer & (shorts[run] >= longs[run])

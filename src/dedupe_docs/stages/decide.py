@@ -47,6 +47,7 @@ _UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Kh
 """Letters of the scripts that write no spaces between words (a word there is a clause)."""
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 _SENTENCE_END = ".!?:;…。！？"  # marks after which a line's sentence is over
+_FULL_STOP = ".!?…。！？"  # marks that end a sentence (not a clause, as ``;`` and ``:`` do)
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED, REWORDED = 0, 1, 2, 3, 4, 5
 RULE_NAMES = {
@@ -285,7 +286,14 @@ def decide(
     in_template = template.copy()
     in_template[cut] = False
     for b in np.flatnonzero(in_template).tolist():
-        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc, template):
+        if not _continues_sentence(
+            texts[int(blk_doc[b])],
+            s,
+            b,
+            blk_doc,
+            reason,
+            bool(ntok[b] > config.boilerplate_max_tokens),
+        ):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 BOILERPLATE,
                 -1,
@@ -765,17 +773,26 @@ def _block_text(texts: Sequence[str], s: Signed, blk_doc: np.ndarray, b: int) ->
 
 
 def _continues_sentence(
-    text: str, s: Signed, b: int, blk_doc: np.ndarray, template: np.ndarray
+    text: str, s: Signed, b: int, blk_doc: np.ndarray, reason: np.ndarray, longer: bool
 ) -> bool:
-    """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
-    such as ``is returned.`` recurs in many documents without being boilerplate): its first
-    word is in lower case (``reStructuredText`` is a name), and the line before ends
-    mid-sentence, and is no line of a page ``template`` itself (no sentence runs on from
-    ``Command-Line Tools`` in a sidebar into ``sphinx-build`` under it)."""
-    word = _FIRST_WORD.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+    """Whether block ``b`` is part of a sentence wrapped over lines, not a line of a page
+    template: the tail of a sentence from the line before (a fragment such as ``is
+    returned.`` recurs in many documents without being boilerplate): its first word is in
+    lower case (``reStructuredText`` is a name), the line before ends mid-sentence and did not
+    go as a template line itself (no sentence runs on from ``Command-Line Tools`` in a sidebar
+    into ``sphinx-build`` under it); or, for a line ``longer`` than a short one (a title
+    in a sidebar), the head of a sentence that the next line continues in lower case (``See
+    the License for the specific language governing permissions and``, or a clause that ends
+    in ``;``)."""
+    end = int(s.blk_end[b])
+    if longer and b + 1 < len(blk_doc) and blk_doc[b + 1] == blk_doc[b]:
+        after = _FIRST_WORD.search(text, int(s.blk_start[b + 1]), int(s.blk_end[b + 1]))
+        if after and after.group().islower() and text[end - 1] not in _FULL_STOP:
+            return True
+    word = _FIRST_WORD.search(text, int(s.blk_start[b]), end)
     if b == 0 or blk_doc[b - 1] != blk_doc[b] or not word or not word.group().islower():
         return False
-    if template[b - 1]:
+    if reason[b - 1] == BOILERPLATE:
         return False
     return text[int(s.blk_end[b - 1]) - 1] not in _SENTENCE_END
 
