@@ -45,13 +45,15 @@ when it stands in other pages too (a title in the breadcrumbs that the sidebar l
 TITLE_TOKENS = 16
 """A line longer than a short line, up to this many tokens (a page's title in a sidebar or its
 breadcrumbs: ``Where to go from here``), is the template's when the template holds it on both
-sides: the lines before and after it recur with it, or it is the page's own line between two
-linked stretches and stands in other pages too. A longer line is a passage of its own."""
+sides (the lines before and after it recur with it, or it is the page's own line between two
+linked stretches and stands in other pages too), beside a short line of the template, in a run
+of mostly short lines (:func:`template_blocks`). A longer line is a sentence: it links no
+run."""
 TITLE_DOCS = 2
-"""A longer line's links to the lines on both sides must stand in this many times the
-documents a short line's need (:func:`boilerplate_needed`): the entries of a table of contents
-that a few pages list in their text, in the same order as a page's own contents in its sidebar,
-are content."""
+"""A longer line's links to the lines on both sides (or, for a page's own line, the line
+itself) must stand in this many times the documents a short line's need
+(:func:`boilerplate_needed`): the entries of a table of contents that a few pages list in
+their text, in the same order as a page's own contents in its sidebar, are content."""
 _STRONG = np.uint64(0x2545F4914F6CDD1D)
 _WIDE = np.uint64(0x3C6EF372FE94F82B)
 
@@ -204,7 +206,11 @@ def template_blocks(
     when it stands in other pages too (:data:`ANYWHERE`). A longer line up to
     :data:`TITLE_TOKENS` (a title in a sidebar) is part of a run when its links on both sides
     stand in :data:`TITLE_DOCS` times the documents a key needs, or when it is a page's own line
-    (both its links broken) between two linked stretches that stands in other pages too.
+    (both its links broken) between two linked stretches that stands in that many documents
+    too; and only beside a short line of the run, in a run with at least as many short lines
+    as longer ones (a licence wrapped into lines of ten words, copied into many files, is no
+    template: its first copy stays). Whether a longer line runs on into the next as a sentence
+    is decide's to read (:func:`dedupe_docs.stages.decide.decide`).
     """
     n = len(keys)
     if n == 0 or len(template) == 0:
