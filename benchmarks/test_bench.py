@@ -122,3 +122,26 @@ def test_a_measured_run_reports_its_memory_cpu_time_and_page_faults(tmp_path: Pa
     assert m["peak_rss_mb"] >= 64
     assert m["page_faults"] > 0
     assert m["user_s"] + m["system_s"] > 0
+
+
+def test_a_footnote_or_a_sidebar_directive_inside_the_main_content_is_body() -> None:
+    """Sphinx writes footnotes as ``<aside class="footnote">`` inside ``role="main"``: the
+    page's own text, not the site's; an ``aside`` outside the main content stays chrome."""
+    from benchmarks.real.scrape import scrape
+
+    html = (
+        '<div class="sphinxsidebar"><p>Site navigation</p></div>'
+        '<div class="body" role="main"><p>Text.</p>'
+        '<aside class="footnote brackets" role="note"><span>[1]</span><p>A note.</p></aside>'
+        '<aside class="sidebar"><p>Directives</p></aside></div><aside><p>Related</p></aside>'
+    )
+    text, gold = scrape(html)
+    labels = {text[s:e]: label for s, e, label in gold}
+    assert labels == {
+        "Site navigation": "chrome",
+        "Text.": "body",
+        "[1]": "body",
+        "A note.": "body",
+        "Directives": "body",
+        "Related": "chrome",
+    }

@@ -337,3 +337,15 @@ def test_spans_too_long_to_align_word_by_word_are_left_to_their_similarity() -> 
     sources = (np.array([1]), np.array([0]), np.array([len(long)]))
     found = decide._reworded_units(texts, units, locations, sources, np.array([False]))
     assert found.tolist() == [False]
+
+
+def test_a_number_that_differs_in_a_copy_from_its_own_page_is_another_word() -> None:
+    """``stage 2`` is no typo of ``stage 1`` where a line and its source stand in one page (the
+    items of a numbered list); between pages the old rule holds (the first occurrence a copy
+    points at may be a parallel page, its true source a later one)."""
+    target, source = "<m2> The octal file mode in stage 2.", "<m1> The octal file mode in stage 1."
+    short = np.array([True, True])
+    out = decide.reworded([target, target], [source, source], short, np.array([True, False]))
+    assert out.tolist() == [True, False]
+    doubled = "<<mm11>>  TThhee  ooccttaall  ffiillee  mmooddee  iinn  ssttaaggee  11.."
+    assert decide.reworded([doubled], [source], short[:1], np.array([True])).tolist() == [False]

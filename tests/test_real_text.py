@@ -592,3 +592,121 @@ def test_a_copy_of_a_line_that_starts_with_a_removed_copy_cites_what_survives() 
         (" ".join(p1[10:30]) + " ", "d0"),
         (q + ".", "d1"),
     ]
+
+
+def test_a_sidebar_goes_with_its_longer_titles_and_the_names_in_lower_case_under_a_heading() -> (
+    None
+):
+    """A sidebar on every page lists a title longer than a short line and, under a section's
+    heading, tools named in lower case: the longer title is the template's (both lines beside
+    it recur with it), and no sentence runs on from ``Command-Line Tools`` into
+    ``sphinx-build``."""
+    sidebar = [
+        "Site navigation",
+        "Get started",
+        "Where to go from here",
+        "Organization of the whole project",
+        "User guides",
+        "Command-Line Tools",
+        "sphinx-build",
+        "sphinx-apidoc",
+        "Changelog",
+    ]
+    docs = [(f"p{i}", "\n".join([f"Topic {i}", *sidebar, *prose(i)]) + "\n") for i in range(8)]
+    for i, doc in enumerate(dedupe_docs.clean(docs)):
+        assert doc.text.splitlines() == [f"Topic {i}", *prose(i)], doc.text
+
+
+def test_a_page_s_own_longer_title_in_its_breadcrumbs_goes_with_them() -> None:
+    """Each page's breadcrumbs end in its own title, which the sidebar of every page lists:
+    between two stretches of the template, it is the template's too, longer or not."""
+    titles = [f"Chapter {w} of the reference manual" for w in ("one", "two", "three", "four")]
+    titles += [f"Appendix {w} of the reference manual" for w in ("one", "two", "three")]
+    parts = ["Intro", "Usage", "Tools", "Themes", "Builders", "Domains", "Roles"]
+    sidebar = [line for part, title in zip(parts, titles, strict=True) for line in (part, title)]
+    docs = []
+    for i, title in enumerate(titles):
+        crumbs = ["Navigation", "Docs »", title, "Quick search", "Site navigation"]
+        docs.append((f"p{i}", "\n".join([*crumbs, *sidebar, "Changelog", *prose(i)]) + "\n"))
+    for i, doc in enumerate(dedupe_docs.clean(docs)):
+        assert doc.text.splitlines() == prose(i), doc.text
+
+
+def test_a_section_included_above_the_footer_of_a_few_pages_is_a_copy_not_the_template() -> None:
+    """Several manual pages include the same section (short lines between sentences) right
+    above the footer that every page ends with: the section is content, its first copy stays
+    and the later ones go as copies of it. A sentence links no run of a template."""
+    section = [
+        "Raw output format",
+        "diff --combined file",
+        "It is followed by one or more extended header lines that show the modes of the files "
+        "and the hashes of the objects they hold in the index.",
+        "a tab;",
+        "the number of deleted lines;",
+        "a newline.",
+        "The extra character before the path in the renamed case lets scripts that read this "
+        "output tell the old name and the new name apart without any further guessing.",
+    ]
+    footer = ["GIT", "Part of the git(1) suite"]
+    docs = []
+    for i in range(8):
+        body = prose(i) + (section if i in (2, 4, 6) else [])
+        docs.append((f"p{i}", "\n".join([f"git-topic-{i}(1)", *body, *footer]) + "\n"))
+    out = dedupe_docs.clean(docs)
+    assert all("Part of the git" not in d.text for d in out[1:])
+    assert out[2].text.splitlines() == ["git-topic-2(1)", *prose(2), *section]
+    for i in (4, 6):
+        assert out[i].text.splitlines() == [f"git-topic-{i}(1)", *prose(i)]
+        cited = {s for t, s in removed(out[i], docs[i][1]) if t not in footer}
+        assert cited == {"p2"}
+
+
+def test_the_numbered_items_of_a_list_in_one_page_are_not_copies_of_each_other() -> None:
+    """Lines of one page that differ only in their numbers (``stage 1``, ``stage 2``) are the
+    items of a list, not copies: typing mangles letters, not numbers. A copy in another page
+    still goes."""
+    items = [
+        f"$ git diff -{i} file.txt   # show the differences against stage {i} of the merge here"
+        for i in (1, 2, 3, 4)
+    ]
+    page = "\n".join(["Resolving a merge", *prose(1), *items, *prose(2)]) + "\n"
+    copy = "\n".join(["A later page", *prose(3), *items[:3], *prose(4)]) + "\n"
+    out = dedupe_docs.clean([("manual", page), ("copy", copy)])
+    assert out[0].text == page
+    assert out[1].text.splitlines() == ["A later page", *prose(3), *prose(4)]
+
+
+NAMES = ["Lantern", "Harbor", "Meadow", "Violin", "Copper", "Saddle", "Orchid", "Falcon"]
+
+
+def test_a_licence_notice_wrapped_into_lines_of_ten_words_ending_many_files_is_a_copy() -> None:
+    """A licence notice wrapped into lines of about ten words closes many files: lines that
+    recur in order at the files' ends, under short lines of a template, but prose, not a
+    template (each longer line runs on into the next, in lower case): the first file keeps it
+    and the later ones lose it as copies of it."""
+    notice = [
+        "END OF TERMS AND CONDITIONS",
+        "APPENDIX: How to apply",
+        "Copyright [yyyy] [name]",
+        "Apache License 2.0",
+        'Licensed under the Apache License, Version 2.0 (the "License");',
+        "you may not use this file except in compliance with the License.",
+        "You may obtain a copy of the License at",
+        "    http://www.apache.org/licenses/LICENSE-2.0",
+        "Unless required by applicable law or agreed to in writing, software",
+        'distributed under the License is distributed on an "AS IS" BASIS,',
+        "WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.",
+        "See the License for the specific language governing permissions and",
+        "limitations under the License.",
+    ]
+    docs = [
+        (f"f{i}", "\n".join([f"Copyright the {name} authors", *notice]) + "\n")
+        for i, name in enumerate(NAMES)
+    ]
+    out = dedupe_docs.clean(docs)
+    prose_lines = notice[4:]  # the short lines above it go as a template's, in every file
+    assert out[0].text.splitlines()[-len(prose_lines) :] == prose_lines
+    for d, (_, text) in zip(out[1:], docs[1:], strict=True):
+        assert not set(prose_lines) & set(d.text.splitlines()), d.text
+        gone = [r for r in d.removed if r.end > text.index(prose_lines[0])]
+        assert gone and all(r.reason == "duplicate" for r in gone), gone

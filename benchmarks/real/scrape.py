@@ -145,8 +145,17 @@ CHROME_NAMES = frozenset(
 _SPACE = re.compile(r"\s+")
 
 
-def is_chrome(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-    """Whether an element is site chrome, by its tag, role, or class/id names."""
+def is_main(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether an element holds the page's main content (``<main>``, ``role="main"``)."""
+    return tag == "main" or any(k == "role" and (v or "").strip() == "main" for k, v in attrs)
+
+
+def is_chrome(tag: str, attrs: list[tuple[str, str | None]], in_main: bool = False) -> bool:
+    """Whether an element is site chrome, by its tag, role, or class/id names. Inside the
+    page's main content (``in_main``), an ``aside`` is the page's own: a footnote (Sphinx
+    writes ``<aside class="footnote">``) or a reST ``sidebar`` directive, not the site's."""
+    if in_main and tag == "aside":
+        return False
     if tag in CHROME_TAGS:
         return True
     names: set[str] = set()
@@ -165,7 +174,8 @@ class _Scraper(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []  # open elements: (tag, chrome here)
+        # open elements: (tag, chrome here, inside the page's main content)
+        self.stack: list[tuple[str, bool, bool]] = []
         self.drop = 0
         self.pre = 0
         self.pieces: list[tuple[str, bool]] = []
@@ -174,6 +184,10 @@ class _Scraper(HTMLParser):
     @property
     def chrome(self) -> bool:
         return bool(self.stack) and self.stack[-1][1]
+
+    @property
+    def in_main(self) -> bool:
+        return bool(self.stack) and self.stack[-1][2]
 
     def flush(self) -> None:
         """End the current line (if it has any text)."""
@@ -196,7 +210,7 @@ class _Scraper(HTMLParser):
         if tag in DROP:
             if tag not in VOID:
                 self.drop += 1
-                self.stack.append((tag, self.chrome))
+                self.stack.append((tag, self.chrome, self.in_main))
             return
         if tag in BLOCK or tag == "br":
             self.flush()
@@ -206,7 +220,8 @@ class _Scraper(HTMLParser):
             return
         if tag == "pre":
             self.pre += 1
-        self.stack.append((tag, self.chrome or is_chrome(tag, attrs)))
+        in_main = self.in_main or is_main(tag, attrs)
+        self.stack.append((tag, self.chrome or is_chrome(tag, attrs, in_main), in_main))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -214,10 +229,10 @@ class _Scraper(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if not any(open_tag == tag for open_tag, _ in self.stack):
+        if not any(open_tag == tag for open_tag, _, _ in self.stack):
             return  # a stray end tag
         while self.stack:
-            open_tag, _ = self.stack.pop()
+            open_tag, _, _ = self.stack.pop()
             if open_tag in DROP:
                 self.drop -= 1
             if open_tag == "pre":

@@ -267,7 +267,10 @@ def decide(
             changed = (
                 similarity[b] < 1.0
                 and reworded(
-                    [target], [source_text[src_start[b] : src_end[b]]], np.array([short_run])
+                    [target],
+                    [source_text[src_start[b] : src_end[b]]],
+                    np.array([short_run]),
+                    np.array([m == d]),
                 )[0]
             )
             few = ntok[b] < SHORT_COPY_TOKENS and len(fold(target)) < SHORT_COPY_CHARS
@@ -317,7 +320,14 @@ def decide(
     for b in range(n_blocks):
         if b in split or not template[b]:
             continue
-        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
+        if not _continues_sentence(
+            texts[int(blk_doc[b])],
+            s,
+            b,
+            blk_doc,
+            reason,
+            bool(ntok[b] > config.boilerplate_max_tokens),
+        ):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 BOILERPLATE,
                 -1,
@@ -412,13 +422,27 @@ def _verify_blocks(
     return out
 
 
-def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
-    """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
-    such as ``is returned.`` recurs in many documents without being boilerplate): its first
-    word is in lower case (``reStructuredText`` is a name), and the line before ends
-    mid-sentence."""
-    word = _FIRST_WORD.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+def _continues_sentence(
+    text: str, s: Signed, b: int, blk_doc: np.ndarray, reason: np.ndarray, longer: bool
+) -> bool:
+    """Whether block ``b`` is part of a sentence wrapped over lines, not a line of a page
+    template: the tail of a sentence from the line before (a fragment such as ``is
+    returned.`` recurs in many documents without being boilerplate): its first word is in
+    lower case (``reStructuredText`` is a name), the line before ends mid-sentence and did not
+    go as a template line itself (no sentence runs on from ``Command-Line Tools`` in a sidebar
+    into ``sphinx-build`` under it); or, for a line ``longer`` than a short one (a title
+    in a sidebar), the head of a sentence that the next line continues in lower case (``See
+    the License for the specific language governing permissions and``, or a clause that ends
+    in ``;``)."""
+    end = int(s.blk_end[b])
+    if longer and b + 1 < len(blk_doc) and blk_doc[b + 1] == blk_doc[b]:
+        after = _FIRST_WORD.search(text, int(s.blk_start[b + 1]), int(s.blk_end[b + 1]))
+        if after and after.group().islower() and text[end - 1] not in ".!?…。！？":
+            return True
+    word = _FIRST_WORD.search(text, int(s.blk_start[b]), end)
     if b == 0 or blk_doc[b - 1] != blk_doc[b] or not word or not word.group().islower():
+        return False
+    if reason[b - 1] == BOILERPLATE:
         return False
     return text[int(s.blk_end[b - 1]) - 1] not in ".!?:;…。！？"
 
@@ -504,7 +528,10 @@ class _Checker:
             short_run = runs[i] < self.config.min_tokens
             source = self.texts[sd][s_start:s_end]
             changed = (
-                sim < 1.0 and reworded([self.texts[d][ss:se]], [source], np.array([short_run]))[0]
+                sim < 1.0
+                and reworded(
+                    [self.texts[d][ss:se]], [source], np.array([short_run]), np.array([sd == d])
+                )[0]
             )
             piece = self.texts[d][ss:se]
             unlike = sim == 1.0 and symbols_differ(piece, source)

@@ -12,6 +12,7 @@ template set (:func:`boilerplate_set`; a persisted or bounded run adds the count
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -41,7 +42,20 @@ INNER = slice(5, 7)
 ANYWHERE = 7
 """The key column of a line wherever it stands: a page's own line inside a template goes only
 when it stands in other pages too (a title in the breadcrumbs that the sidebar lists)."""
+TITLE_TOKENS = 16
+"""A line longer than a short line, up to this many tokens (a page's title in a sidebar or its
+breadcrumbs: ``Where to go from here``), is the template's when the template holds it on both
+sides (the lines before and after it recur with it, or it is the page's own line between two
+linked stretches and stands in other pages too), beside a short line of the template, in a run
+of mostly short lines (:func:`template_blocks`). A longer line is a sentence: it links no
+run."""
+TITLE_DOCS = 2
+"""A longer line's links to the lines on both sides (or, for a page's own line, the line
+itself) must stand in this many times the documents a short line's need
+(:func:`boilerplate_needed`): the entries of a table of contents that a few pages list in
+their text, in the same order as a page's own contents in its sidebar, are content."""
 _STRONG = np.uint64(0x2545F4914F6CDD1D)
+_WIDE = np.uint64(0x3C6EF372FE94F82B)
 
 
 def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
@@ -50,9 +64,10 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     place from the start and from the end of its document (at the edges), the block as one
     that stands many times in its document, and its place one in from the start and from the
     end (:data:`INNER`, which must recur in most documents), and the block wherever it stands
-    (:data:`ANYWHERE`, which anchors nothing). The first column is filled for longer lines too:
-    it links a line to the line before it, and the links that recur make the runs of a
-    template (:func:`template_blocks`).
+    (:data:`ANYWHERE`, which anchors nothing). The first column is filled for longer lines too,
+    up to :data:`TITLE_TOKENS` (a title; a sentence links nothing): it links a line to the line
+    before it, and the links that recur make the runs of a template (:func:`template_blocks`);
+    such a line gets the last column too.
 
     A site's chrome is a run of lines that recurs in the same order from page to page, or a
     line that keeps its place (a navigation bar, a footer); a short line that recurs alone
@@ -69,6 +84,7 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     at_short = np.flatnonzero(short)
     line = _sums(s.tok_exact, s.blk_t0, s.blk_t1)  # longer lines only link: their tokens' sum
     line[at_short] = block_hashes(s.tok_exact, s.blk_t0[at_short], s.blk_t1[at_short])
+    line[size > max(TITLE_TOKENS, config.boilerplate_max_tokens)] = 0  # a sentence links none
     with np.errstate(over="ignore"):
         line = np.where(line != 0, mix64(line ^ (s.blk_end - s.blk_start).astype(np.uint64)), 0)
     blk_doc = np.repeat(np.arange(len(s.doc_blocks) - 1), np.diff(s.doc_blocks))
@@ -88,9 +104,11 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
         keys[:, 5] = np.where(lead == TEMPLATE_EDGE, from_start, 0)
         keys[:, 6] = np.where(tail == TEMPLATE_EDGE, from_end, 0)
         keys[:, ANYWHERE] = mix64(line ^ _ANYWHERE)
-    link = keys[:, PREV].copy()
+    link, anywhere = keys[:, PREV].copy(), keys[:, ANYWHERE].copy()
     keys[~(short & (line != 0))] = 0
     keys[:, PREV] = link
+    titled = (size > config.boilerplate_max_tokens) & (size <= TITLE_TOKENS) & (line != 0)
+    keys[titled, ANYWHERE] = anywhere[titled]
     return keys
 
 
@@ -157,14 +175,16 @@ def template_keys(
     needed[np.isin(values, inner[inner != 0])] = inner_needed
     needed[np.isin(values, many[many != 0])] = max(base, math.ceil(MANY_SHARE * n_docs))
     strong = _strong(values[counts >= inner_needed])
-    return np.union1d(values[counts >= needed], strong)
+    wide = _strong(values[counts >= TITLE_DOCS * base], _WIDE)
+    return functools.reduce(np.union1d, (values[counts >= needed], strong, wide))
 
 
-def _strong(keys: np.ndarray) -> np.ndarray:
+def _strong(keys: np.ndarray, mark: np.uint64 = _STRONG) -> np.ndarray:
     """The marked form of ``keys`` (0 stays 0): in the template set when the key stands in
-    ``INNER_SHARE`` of all documents."""
+    ``INNER_SHARE`` of all documents (or, marked ``_WIDE``, in ``TITLE_DOCS`` times the
+    documents a key needs)."""
     with np.errstate(over="ignore"):
-        return np.where(keys != 0, mix64(keys ^ _STRONG), 0)
+        return np.where(keys != 0, mix64(keys ^ mark), 0)
 
 
 def template_blocks(
@@ -183,7 +203,14 @@ def template_blocks(
     pages (a table header, ``Filename: src/main.rs`` above ``fn main() {``, a list of
     options) are content, not chrome. One line of a page's own between two linked stretches
     (its title in the breadcrumbs or the sidebar) does not break a run, and is part of it
-    when it stands in other pages too (:data:`ANYWHERE`).
+    when it stands in other pages too (:data:`ANYWHERE`). A longer line up to
+    :data:`TITLE_TOKENS` (a title in a sidebar) is part of a run when its links on both sides
+    stand in :data:`TITLE_DOCS` times the documents a key needs, or when it is a page's own line
+    (both its links broken) between two linked stretches that stands in that many documents
+    too; and only beside a short line of the run, in a run with at least as many short lines
+    as longer ones (a licence wrapped into lines of ten words, copied into many files, is no
+    template: its first copy stays). Whether a longer line runs on into the next as a sentence
+    is decide's to read (:func:`dedupe_docs.stages.decide.decide`).
     """
     n = len(keys)
     if n == 0 or len(template) == 0:
@@ -202,8 +229,26 @@ def template_blocks(
     anchored = np.zeros(int(run[-1]) + 1, dtype=bool)
     anchored[run[anchor]] = True
     short = (tokens > 0) & (tokens <= config.boilerplate_max_tokens)
-    in_run = hit[:, :ANYWHERE].any(axis=1) | (own & hit[:, ANYWHERE])
-    return short & in_run & anchored[run]
+    in_run = short & (hit[:, :ANYWHERE].any(axis=1) | (own & hit[:, ANYWHERE]))
+    titled = (tokens > config.boilerplate_max_tokens) & (tokens <= TITLE_TOKENS)
+    wide = np.isin(_strong(keys[:, [PREV, ANYWHERE]], _WIDE), template)
+    both = np.zeros(n, dtype=bool)  # linked to the line before and to the line after
+    both[:-1] = wide[:-1, 0] & wide[1:, 0]
+    alone = own & ~hit[:, PREV]  # its own line: the links on both sides broken
+    alone[:-1] &= ~hit[1:, PREV]
+    longer = titled & (both | (alone & wide[:, 1]))
+    # A run of navigation is mostly short lines, and a title in it stands beside one; a text
+    # wrapped into lines of a few words each (a licence copied into many files) is not a
+    # template for its longer lines.
+    in_run &= anchored[run]
+    beside = np.zeros(n, dtype=bool)
+    beside[1:] = in_run[:-1] & (keys[1:, PREV] != 0)  # the line before, of the same document
+    beside[:-1] |= in_run[1:] & (keys[1:, PREV] != 0)
+    longer &= beside
+    shorts = np.bincount(run, weights=in_run, minlength=len(anchored))
+    longs = np.bincount(run, weights=longer, minlength=len(anchored))
+    in_run |= longer & (shorts[run] >= longs[run])
+    return in_run & anchored[run]
 
 
 def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

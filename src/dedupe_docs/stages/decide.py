@@ -42,10 +42,12 @@ from dedupe_docs.stages.sign import Signed
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
+_DIGIT_RUNS = regex.compile(r"\d+")
 _UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 """Letters of the scripts that write no spaces between words (a word there is a clause)."""
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 _SENTENCE_END = ".!?:;…。！？"  # marks after which a line's sentence is over
+_FULL_STOP = ".!?…。！？"  # marks that end a sentence (not a clause, as ``;`` and ``:`` do)
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED, REWORDED = 0, 1, 2, 3, 4, 5
 RULE_NAMES = {
@@ -284,7 +286,14 @@ def decide(
     in_template = template.copy()
     in_template[cut] = False
     for b in np.flatnonzero(in_template).tolist():
-        if not _continues_sentence(texts[int(blk_doc[b])], s, b, blk_doc):
+        if not _continues_sentence(
+            texts[int(blk_doc[b])],
+            s,
+            b,
+            blk_doc,
+            reason,
+            bool(ntok[b] > config.boilerplate_max_tokens),
+        ):
             reason[b], src_doc[b], src_start[b], src_end[b], similarity[b] = (
                 BOILERPLATE,
                 -1,
@@ -675,7 +684,8 @@ def _reworded_units(
     targets = [texts[int(doc[u])][int(start[u]) : int(end[u])] for u in rows]
     found = [texts[int(src_doc[u])][int(src_start[u]) : int(src_end[u])] for u in rows]
     out = np.zeros(len(units), dtype=bool)
-    out[small] = reworded(targets, found, short[units][small])
+    same = (doc[units] == src_doc[units])[small]
+    out[small] = reworded(targets, found, short[units][small], same)
     return out
 
 
@@ -684,7 +694,12 @@ REWORDED_MAX_CHARS = 50_000
 words costs memory that grows with the product of the two lengths."""
 
 
-def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) -> np.ndarray:
+def reworded(
+    targets: Sequence[str],
+    sources: Sequence[str],
+    short: np.ndarray,
+    numbered: np.ndarray | None = None,
+) -> np.ndarray:
     """Which fuzzy copies say something else than their source, word by word.
 
     A typo, doubled letters, case and spacing keep a copy; another word does not: ``setup``
@@ -696,10 +711,16 @@ def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) 
     shorter than a passage) may not drop or add words; a longer one may (a sentence left
     out). Other words are allowed one in 50, and one for each typo: a copy typed with many
     typos mangles a word beyond recognition now and then,
-    while a sentence of parallel documentation differs in its few other words only.
+    while a sentence of parallel documentation differs in its few other words only. Where
+    ``numbered`` (a copy from its own document: the items of a list, numbered), a word whose
+    numbers differ is another word however close: ``stage 2`` is not ``stage 1``, ``<m2>``
+    not ``<m1>`` (typing mangles letters, not numbers; between documents the first
+    occurrence a copy points at may be parallel text of another page, the true source later).
     """
     folded = _folded_words([*targets, *sources])
     n = len(targets)
+    if numbered is None:
+        numbered = np.zeros(n, dtype=bool)
     out = np.zeros(n, dtype=bool)
     for i, (a, b) in enumerate(zip(folded[:n], folded[n:], strict=True)):
         typos = other = 0
@@ -708,9 +729,12 @@ def reworded(targets: Sequence[str], sources: Sequence[str], short: np.ndarray) 
                 continue
             x, y = "".join(a[i1:i2]), "".join(b[j1:j2])  # a word split in two is the same word
             edits = max(1, max(len(x), len(y)) // 3)
-            if not _UNSPACED.search(x + y):  # words of a script that spaces them
+            spaced = not _UNSPACED.search(x + y)  # words of a script that spaces them
+            if spaced:
                 edits = min(edits, 2 * max(i2 - i1, j2 - j1))
-            if OSA.distance(x, y) <= edits:
+            if numbered[i] and spaced and _DIGIT_RUNS.findall(x) != _DIGIT_RUNS.findall(y):
+                other += max(i2 - i1, j2 - j1)  # another number: ``stage 2`` for ``stage 1``
+            elif OSA.distance(x, y) <= edits:
                 typos += 1
             else:
                 other += max(i2 - i1, j2 - j1)
@@ -748,13 +772,27 @@ def _block_text(texts: Sequence[str], s: Signed, blk_doc: np.ndarray, b: int) ->
     return texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])]
 
 
-def _continues_sentence(text: str, s: Signed, b: int, blk_doc: np.ndarray) -> bool:
-    """Whether block ``b`` is the tail of a sentence wrapped from the line before (a fragment
-    such as ``is returned.`` recurs in many documents without being boilerplate): its first
-    word is in lower case (``reStructuredText`` is a name), and the line before ends
-    mid-sentence."""
-    word = _FIRST_WORD.search(text, int(s.blk_start[b]), int(s.blk_end[b]))
+def _continues_sentence(
+    text: str, s: Signed, b: int, blk_doc: np.ndarray, reason: np.ndarray, longer: bool
+) -> bool:
+    """Whether block ``b`` is part of a sentence wrapped over lines, not a line of a page
+    template: the tail of a sentence from the line before (a fragment such as ``is
+    returned.`` recurs in many documents without being boilerplate): its first word is in
+    lower case (``reStructuredText`` is a name), the line before ends mid-sentence and did not
+    go as a template line itself (no sentence runs on from ``Command-Line Tools`` in a sidebar
+    into ``sphinx-build`` under it); or, for a line ``longer`` than a short one (a title
+    in a sidebar), the head of a sentence that the next line continues in lower case (``See
+    the License for the specific language governing permissions and``, or a clause that ends
+    in ``;``)."""
+    end = int(s.blk_end[b])
+    if longer and b + 1 < len(blk_doc) and blk_doc[b + 1] == blk_doc[b]:
+        after = _FIRST_WORD.search(text, int(s.blk_start[b + 1]), int(s.blk_end[b + 1]))
+        if after and after.group().islower() and text[end - 1] not in _FULL_STOP:
+            return True
+    word = _FIRST_WORD.search(text, int(s.blk_start[b]), end)
     if b == 0 or blk_doc[b - 1] != blk_doc[b] or not word or not word.group().islower():
+        return False
+    if reason[b - 1] == BOILERPLATE:
         return False
     return text[int(s.blk_end[b - 1]) - 1] not in _SENTENCE_END
 
