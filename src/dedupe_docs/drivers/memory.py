@@ -27,6 +27,7 @@ from dedupe_docs.stages.index import (
     first_occurrences,
     first_occurrences_by_range,
     first_occurrences_from_files,
+    first_slice,
     position_dtype,
 )
 from dedupe_docs.types import CleanedDocument, Document
@@ -188,11 +189,58 @@ def read_decisions(
     left to what the driver lets go on the way (the index after detection, the token
     columns it does not read)."""
     corpus = held.pop()
-    args = (corpus.docs, 0, corpus.lengths, corpus.signed, [corpus.first])
-    store = corpus.store
-    del corpus
-    made = _signed_decisions(*args, config, timings, progress, None, store)
-    return attrs.evolve(made, store=store)
+    clock = Clock(timings)
+    s = corpus.signed
+    n_docs = s.n_docs
+    parts = _parts(s, 2 * config.jobs) if config.keep == "first" else [(0, n_docs)]
+    stage(progress, "detect", 0, n_docs)
+    shared = (corpus.first, s.doc_tokens, s.tok_hash, corpus.edges, config.evolve(jobs=1))
+    done = workers.stream_kept(_align_kept, parts, shared, 2 * config.jobs, config.engine)
+    counts, aligned = [], []
+    for count, (part,) in done:
+        counts.append(count)
+        aligned.append(part)
+    stage(progress, "detect", n_docs, n_docs)
+    clock.lap("detect", aligned_tokens=sum(counts))
+    if config.keep == "first":  # each decision task takes its documents' alignment
+        items = [(d, a, int(s.doc_tokens[d[0]])) for d, a in zip(parts, aligned, strict=True)]
+    else:  # one alignment of the whole corpus
+        items = [(d, aligned[0], 0) for d in _parts(s, max(2 * config.jobs, 2))]
+    stage(progress, "decide", 0, n_docs)
+    shared = (s, corpus.store, corpus.boilerplate, config.evolve(jobs=1))
+    units = [decide.Units.concat(workers.pmap(_decide_kept, items, shared, 1, config.engine))]
+    stage(progress, "decide", n_docs, n_docs)
+    lengths = np.array(corpus.lengths.chars, np.int64)
+    read = _reader(corpus.lengths, corpus.store)
+    made = _settled(corpus.docs, 0, units, lengths, read, None, config, clock)
+    return attrs.evolve(made, store=corpus.store)
+
+
+def _align_kept(shared: tuple[Any, ...], docs: tuple[int, int]) -> tuple[int, np.ndarray]:
+    """:func:`_align_part` with the index read from its groups (``first_occurrence_groups``):
+    how many tokens it aligned, and their alignment."""
+    groups, doc_tokens, *rest = shared
+    lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
+    first = first_slice(groups, lo, hi, int(doc_tokens[-1]))
+    aligned = _align_part((first, doc_tokens, *rest), docs, base=lo)
+    return int(np.count_nonzero(aligned >= 0)), aligned
+
+
+def _decide_kept(
+    shared: tuple[Any, ...], item: tuple[tuple[int, int], np.ndarray, int]
+) -> decide.Units:
+    """:func:`decide.decide` of documents ``d0..d1`` of a corpus whose columns all stay in the
+    object store, given their alignment (from token ``base`` on); their blocks' template keys
+    made here (a block's keys depend on its own document only). Its runs of kept units come
+    back joined (:func:`settle.joined_kept`): the driver only settles them."""
+    s, store, boilerplate, config = shared
+    docs, aligned, base = item
+    view = _blocks_of(_taken_back(s), *docs)
+    keys = boilerplate_keys(view, config)
+    template = template_blocks(keys, boilerplate, view.blk_t1 - view.blk_t0, config)
+    del keys
+    units = decide.decide(view, store.view(*docs), aligned, template, config, base)
+    return settle.joined_kept(units)
 
 
 ASIDE = ("tok_start", "tok_end", "tok_hash")
@@ -211,8 +259,10 @@ def set_aside(s: sign.Signed, config: Config) -> sign.Signed:
 
 
 def _taken_back(s: sign.Signed) -> sign.Signed:
-    """``s`` with the columns set aside (:func:`set_aside`) read from the object store."""
-    aside = {n: getattr(s, n) for n in ASIDE if not isinstance(getattr(s, n), np.ndarray)}
+    """``s`` with the columns left in the object store (:func:`set_aside`, the read tasks')
+    read from it."""
+    names = [f.name for f in attrs.fields(sign.Signed)]
+    aside = {n: getattr(s, n) for n in names if not isinstance(getattr(s, n), np.ndarray)}
     return attrs.evolve(s, **{n: workers.value(v, "ray") for n, v in aside.items()})
 
 
@@ -249,9 +299,28 @@ def _signed_decisions(
         units = reworded.find(signed, texts, units, config, progress)
         clock.lap("reworded", removed_units=int(np.count_nonzero(units.rule == decide.REWORDED)))
     chars = texts.chars if isinstance(texts, Lengths) else [len(t) for t in texts]
-    lengths = np.array(chars, dtype=np.int64)
+    held = [units]
+    del units
     read = _reader(texts, store)
     del store
+    lengths = np.array(chars, dtype=np.int64)
+    return _settled(docs, n_frozen, held, lengths, read, prior, config, clock)
+
+
+def _settled(
+    docs: list[Document],
+    n_frozen: int,
+    held: list[decide.Units],
+    lengths: np.ndarray,
+    read: Callable[[int, int, int], str],
+    prior: Prior | None,
+    config: Config,
+    clock: Clock,
+) -> Decided:
+    """The decisions of the units in ``held`` settled (:func:`settle.settle`, ``read``
+    reading the texts), the removals merged. ``held`` is emptied, so that the units as
+    decided are let go once settled."""
+    units = held.pop()
     if prior is not None:
         units, schedule, copies = prior.freeze(units)
         units, spans, restored = settle.settle(
@@ -389,7 +458,7 @@ def _align(
     is a task."""
     parts = _parts(s, 1) if config.keep == "first" else [(0, s.n_docs)]
     aligned = np.empty(len(first), dtype=position_dtype(len(first)))
-    edges = _block_edges(s)
+    edges = edges_of(s)
     stage(progress, "detect", 0, s.n_docs)
     if config.engine == "ray" and config.keep == "first":
         parts = _parts(s, 2 * config.jobs)
@@ -458,10 +527,17 @@ def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units
     """:func:`decide.decide` of documents ``d0..d1``: their blocks, seen through the corpus's
     token columns."""
     s, texts, aligned, template, config = shared
-    d0, d1 = docs
+    b0, b1 = int(s.doc_blocks[docs[0]]), int(s.doc_blocks[docs[1]])
+    view = _blocks_of(s, *docs)
+    return decide.decide(view, texts, aligned, template[b0:b1], config)
+
+
+def _blocks_of(s: sign.Signed, d0: int, d1: int) -> sign.Signed:
+    """``s`` seen as the blocks of documents ``d0..d1`` (the other documents have none),
+    through the corpus's token columns."""
     b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
     blocks = slice(b0, b1)
-    view = attrs.evolve(  # the other documents have no blocks
+    return attrs.evolve(
         s,
         doc_blocks=np.clip(s.doc_blocks - b0, 0, b1 - b0),
         blk_start=s.blk_start[blocks],
@@ -469,7 +545,6 @@ def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units
         blk_t0=s.blk_t0[blocks],
         blk_t1=s.blk_t1[blocks],
     )
-    return decide.decide(view, texts, aligned, template[blocks], config)
 
 
 def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
@@ -478,12 +553,13 @@ def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Uni
     return _decide_part((_taken_back(s), store.view(*docs), *rest), docs)
 
 
-def _align_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> np.ndarray:
-    """:func:`align` of the tokens of documents ``d0..d1``."""
+def _align_part(shared: tuple[Any, ...], docs: tuple[int, int], base: int = 0) -> np.ndarray:
+    """:func:`align` of the tokens of documents ``d0..d1`` (``first`` covering the corpus's
+    tokens from ``base`` on)."""
     first, doc_tokens, tok_hash, edges, config = shared
     lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
     return align(
-        first[lo:hi],
+        first[lo - base : hi - base],
         doc_tokens,
         tok_hash,
         edges,
@@ -506,7 +582,8 @@ def _sign_stored_to_file(shared: tuple[TextStore, Config], docs: tuple[int, int]
     return sign.stored(config, store.texts(*docs))[0]
 
 
-def _block_edges(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
+def edges_of(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`block_edges` of every token of ``s``."""
     nonempty = s.blk_t1 > s.blk_t0
     return block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, int(s.doc_tokens[-1]))
 
