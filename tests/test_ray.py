@@ -329,15 +329,33 @@ def test_ray_tasks_read_bad_inputs_as_the_local_engine(
         assert isinstance(results["ray"], str) and "in.jsonl:" in results["ray"]
 
 
-def test_a_crashed_read_task_is_retried(
-    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "stage",
+    [
+        "_read_part",
+        "_join_column",
+        "_edges",
+        "_first_in_parts_sorted",
+        "_group_templates",
+        "_align_kept",
+        "_decide_kept",
+    ],
+)
+def test_a_crashed_task_of_a_corpus_read_by_tasks_is_retried(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stage: str,
 ) -> None:
+    """Every stage of a run whose inputs the tasks read: the driver holds only handles on what
+    the tasks made, so a lost worker's task is run again."""
     inputs = _inputs(planted(paragraphs, 30, seed=31), tmp_path, "jsonl")
     flag = tmp_path / "fail-once"
-    crash_once(monkeypatch, flag, "_read_part")
+    crash_once(monkeypatch, flag, stage)
     monkeypatch.setattr(reads, "PART_BYTES", 4000)
     config = dedupe_docs.Config(engine="ray", jobs=2)
     dedupe_docs.run(inputs, tmp_path / "ray", config)
-    assert not flag.exists()  # a worker reading a partition did die
+    assert not flag.exists()  # a worker running that stage did die
     dedupe_docs.run(inputs, tmp_path / "local")
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")

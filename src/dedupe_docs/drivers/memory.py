@@ -458,7 +458,7 @@ def _align(
     is a task."""
     parts = _parts(s, 1) if config.keep == "first" else [(0, s.n_docs)]
     aligned = np.empty(len(first), dtype=position_dtype(len(first)))
-    edges = edges_of(s)
+    edges = _block_edges(s)
     stage(progress, "detect", 0, s.n_docs)
     if config.engine == "ray" and config.keep == "first":
         parts = _parts(s, 2 * config.jobs)
@@ -582,8 +582,7 @@ def _sign_stored_to_file(shared: tuple[TextStore, Config], docs: tuple[int, int]
     return sign.stored(config, store.texts(*docs))[0]
 
 
-def edges_of(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`block_edges` of every token of ``s``."""
+def _block_edges(s: sign.Signed) -> tuple[np.ndarray, np.ndarray]:
     nonempty = s.blk_t1 > s.blk_t0
     return block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, int(s.doc_tokens[-1]))
 

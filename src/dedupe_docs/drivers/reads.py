@@ -30,7 +30,6 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.drivers import memory
 from dedupe_docs.drivers.texts import Lengths, TextStore, TextStores
 from dedupe_docs.errors import InputError
 from dedupe_docs.formats.shards import COMPRESSIONS
@@ -38,6 +37,7 @@ from dedupe_docs.runtime import storage, workers
 from dedupe_docs.runtime.progress import Clock, Progress, log_stage, stage, text_bytes
 from dedupe_docs.runtime.remote import RemotePath
 from dedupe_docs.stages import boilerplate, sign
+from dedupe_docs.stages.detect import block_edges
 from dedupe_docs.stages.index import TASK_BITS, first_occurrence_groups, part_groups
 from dedupe_docs.stages.read import DocumentLike, Failed, Piece, PiecesRead, listing, read_pieces
 from dedupe_docs.types import Document
@@ -64,7 +64,7 @@ class Corpus:
     (:func:`workers.stream_kept`) on the joined columns, which the driver never fetches, and
     no shingles (the index tasks took them from the read tasks)."""
     edges: Any
-    """A handle on the block edges of every token (``memory.edges_of``)."""
+    """A handle on the block edges of every token (:func:`block_edges`)."""
     first: Any
     """A handle on the index, by groups of hash ranges (:func:`first_occurrence_groups`)."""
     boilerplate: np.ndarray
@@ -155,34 +155,55 @@ SIGNED = (*sign.TOKEN_COLUMNS[:-1], *sign.BLOCK_COLUMNS)
 
 
 def _joined(signs: list[Any], gather: _Gather, config: Config) -> tuple[sign.Signed, Any]:
-    """The read tasks' signatures (``signs``: handles) joined by a task, its columns and the
-    block edges left in the object store: the driver's :class:`sign.Signed` holds only where
-    each document's tokens and blocks start, and handles."""
-    shared = (gather.runs, sum(gather.chars))
-    item = workers.joined(signs, list, config.engine)
-    done = workers.stream_kept(_join, [item], shared, 1, config.engine, len(SIGNED) + 1)
-    (_, (*columns, edges)), *_ = list(done)
+    """The read tasks' signatures (``signs``: handles) joined by tasks, a column each (so that
+    no task holds more than one joined column), the columns and the block edges left in the
+    object store: the driver's :class:`sign.Signed` holds only where each document's tokens
+    and blocks start, and handles."""
+    shared = (workers.joined(signs, list, config.engine), gather.runs)
+    window = 2 * config.jobs
+    done = workers.stream_kept(_join_column, list(SIGNED), shared, window, config.engine)
+    columns = dict(zip(SIGNED, [k for _, (k,) in done], strict=True))
+    edges_of = (columns["blk_t0"], columns["blk_t1"], gather.tokens)
+    (_, (edges,)), *_ = list(workers.stream_kept(_edges, [edges_of], None, 1, config.engine))
     signed = sign.Signed(
         doc_tokens=np.array([*gather.doc_tokens, gather.tokens], np.int64),
         doc_blocks=np.array([*gather.doc_blocks, gather.blocks], np.int64),
         shingles=np.zeros(0, np.uint64),
-        **dict(zip(SIGNED, columns, strict=True)),
+        **columns,
     )
     return signed, edges
 
 
-def _join(
-    shared: tuple[list[list[tuple[int, int, int]]], int], parts: list[sign.Signed]
-) -> tuple[Any, ...]:
-    """The join task: the runs of documents kept of every part, joined in order; its columns
-    (:data:`SIGNED`) and the block edges of its tokens, an object each."""
-    runs, chars = shared
-    joiner = sign.Joiner(max(chars, 1), shingles=False)
+def _join_column(
+    shared: tuple[list[sign.Signed], list[list[tuple[int, int]]]], name: str
+) -> tuple[None, np.ndarray]:
+    """A join task: column ``name`` of the runs of documents kept of every part, joined in
+    order (block token ranges re-based)."""
+    parts, runs = shared
+    pieces = [getattr(sign.sign([], Config()), name)]  # its dtype, when nothing is kept
+    tokens = 0
     for part, kept in zip(parts, runs, strict=True):
-        for a, b, n in kept:
-            joiner.add(_docs(part, a, b), n)
-    signed = joiner.signed()
-    return None, *(getattr(signed, n) for n in SIGNED), memory.edges_of(signed)
+        column = getattr(part, name)
+        for a, b in kept:
+            t0, t1 = int(part.doc_tokens[a]), int(part.doc_tokens[b])
+            if name.startswith("tok_"):
+                pieces.append(column[t0:t1])
+            else:
+                piece = column[int(part.doc_blocks[a]) : int(part.doc_blocks[b])]
+                moved = name in ("blk_t0", "blk_t1")
+                pieces.append((piece + (tokens - t0)).astype(piece.dtype) if moved else piece)
+            tokens += t1 - t0
+    return None, np.concatenate(pieces)
+
+
+def _edges(
+    _: None, item: tuple[np.ndarray, np.ndarray, int]
+) -> tuple[None, tuple[np.ndarray, np.ndarray]]:
+    """The block edges of every token of the corpus (``memory.edges_of``), from its joined
+    block token ranges."""
+    blk_t0, blk_t1, tokens = item
+    nonempty = blk_t1 > blk_t0
+    return None, block_edges(blk_t0[nonempty], blk_t1[nonempty], 0, tokens)
 
 
 def _templates(keys: list[list[Any]], gather: _Gather, config: Config) -> np.ndarray:
@@ -339,7 +360,7 @@ class _Gather:
         self.tokens = self.blocks = 0  # joined so far
         self.doc_tokens: list[int] = []  # where each document's tokens start in the corpus
         self.doc_blocks: list[int] = []
-        self.runs: list[list[tuple[int, int, int]]] = []  # each part's runs of documents kept
+        self.runs: list[list[tuple[int, int]]] = []  # each part's runs of documents kept
         self.bases: list[int] = []  # each part's first token in the corpus
         self.remaps: list[np.ndarray | None] = []  # or each of its tokens' (-1: dropped)
         self.file: tuple[str, int, int] | None = None  # the records file read: docs, errors
@@ -390,7 +411,7 @@ class _Gather:
             self.doc_blocks += (doc_blocks[a:b] - doc_blocks[a] + self.blocks).tolist()
             self.tokens += t1 - t0
             self.blocks += int(doc_blocks[b] - doc_blocks[a])
-            runs.append((a, b, sum(part.chars[a:b])))
+            runs.append((a, b))
         self.runs.append(runs)
         self.remaps.append(remap)
         self.read += sum(part.utf8)
@@ -430,25 +451,3 @@ def _runs(kept: list[int]) -> Iterator[tuple[int, int]]:
     for _, run in itertools.groupby(enumerate(kept), lambda x: x[1] - x[0]):
         found = [k for _, k in run]
         yield found[0], found[-1] + 1
-
-
-def _docs(s: sign.Signed, d0: int, d1: int) -> sign.Signed:
-    """The signatures of documents ``d0..d1`` of ``s``."""
-    if (d0, d1) == (0, s.n_docs):
-        return s
-    t0, t1 = int(s.doc_tokens[d0]), int(s.doc_tokens[d1])
-    b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
-    tokens, blocks = slice(t0, t1), slice(b0, b1)
-    return sign.Signed(
-        doc_tokens=s.doc_tokens[d0 : d1 + 1] - t0,
-        doc_blocks=s.doc_blocks[d0 : d1 + 1] - b0,
-        tok_start=s.tok_start[tokens],
-        tok_end=s.tok_end[tokens],
-        tok_hash=s.tok_hash[tokens],
-        tok_exact=s.tok_exact[tokens],
-        blk_start=s.blk_start[blocks],
-        blk_end=s.blk_end[blocks],
-        blk_t0=s.blk_t0[blocks] - t0,
-        blk_t1=s.blk_t1[blocks] - t0,
-        shingles=s.shingles[tokens],
-    )
