@@ -339,6 +339,9 @@ def test_ray_tasks_read_bad_inputs_as_the_local_engine(
         "_group_templates",
         "_align_kept",
         "_decide_kept",
+        "_copies_of",
+        "_settle_pass",
+        "_merge_part",
     ],
 )
 def test_a_crashed_task_of_a_corpus_read_by_tasks_is_retried(

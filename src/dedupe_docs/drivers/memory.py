@@ -107,6 +107,7 @@ class Decided:
     first: int
     removed: decide.Units
     spans: settle.Spans
+    """(Both handles when tasks settled them: :func:`read_decisions`.)"""
     batches: list[str] | None = None
     lengths: np.ndarray = attrs.field(factory=lambda: np.zeros(0, np.int64))
     """Each document's length in characters."""
@@ -124,7 +125,10 @@ class Decided:
         if self.store is not None:  # the driver let the texts go: read back from the store
             texts = workers.value(self.store, "ray").texts(d0, d1)
             docs = [attrs.evolve(d, text=t) for d, t in zip(docs, texts, strict=True)]
-        return emit.assemble(docs, d0, ids, self.removed, self.spans, self.batches)
+        removed, spans = self.removed, self.spans
+        if not isinstance(removed, decide.Units):  # left in the object store by the tasks
+            removed, spans = workers.value(removed, "ray"), workers.value(spans, "ray")
+        return emit.assemble(docs, d0, ids, removed, spans, self.batches)
 
 
 def decisions(
@@ -208,12 +212,103 @@ def read_decisions(
         items = [(d, aligned[0], 0) for d in _parts(s, max(2 * config.jobs, 2))]
     stage(progress, "decide", 0, n_docs)
     shared = (s, corpus.store, corpus.boilerplate, config.evolve(jobs=1))
-    units = [decide.Units.concat(workers.pmap(_decide_kept, items, shared, 1, config.engine))]
+    decided = workers.stream_kept(_decide_kept, items, shared, 2 * config.jobs, config.engine)
+    blocks, units = 0, []
+    for n, (part,) in decided:
+        blocks += n
+        units.append(part)
     stage(progress, "decide", n_docs, n_docs)
     lengths = np.array(corpus.lengths.chars, np.int64)
-    read = _reader(corpus.lengths, corpus.store)
-    made = _settled(corpus.docs, 0, units, lengths, read, None, config, clock)
-    return attrs.evolve(made, store=corpus.store)
+    n_removed, removed, spans = _settle_parts(units, lengths, corpus.store, config)
+    clock.lap("decide", blocks=blocks, removed_spans=n_removed)
+    return Decided(corpus.docs, 0, removed, spans, None, lengths, corpus.store)
+
+
+def _settle_parts(
+    parts: list[Any], lengths: np.ndarray, texts: Any, config: Config
+) -> tuple[int, Any, Any]:
+    """:func:`settle.settle` and :func:`settle.merge_removals` of the units of consecutive
+    ranges of whole documents (``parts``: handles, the units left in the object store), by
+    tasks over the ranges, pass by pass (:func:`settle.settle_pass`, given the kept spans and
+    the :func:`settle.surviving_copies` of the whole corpus, joined in the object store;
+    ``texts``: a handle on what has ``chars(doc, start, end)``): the driver holds only handles
+    and counts. Returns how many removals there are, and the merged removals and the kept
+    spans of the whole corpus, each joined into one object (handles on Ray)."""
+    engine, window = config.engine, 2 * config.jobs
+    parts = list(parts)
+
+    def kept(func: Any, items: list[Any], shared: Any, n: int = 1) -> list[Any]:
+        return [k for _, k in workers.stream_kept(func, items, shared, window, engine, n)]
+
+    spans = [k for (k,) in kept(_spans_of, parts, None)]
+    while True:
+        every = workers.joined(spans, settle.Spans.concat, engine)
+        found = [k for (k,) in kept(_copies_of, parts, (every, lengths))]
+        copies = workers.joined(found, settle.Copies.concat, engine)
+        shared = (every, copies, lengths, config.min_tokens, texts)
+        done = list(workers.stream_kept(_settle_pass, parts, shared, window, engine, 3))
+        recited = [r > 0 for (r, _, _), _ in done]
+        trimmed = [n > 0 for (_, n, _), _ in done]
+        if any(recited) or any(trimmed):  # the ranges that changed take their new units
+            changed = recited if any(recited) else trimmed
+            for i, ((_, _, _), (units, part_spans, _)) in enumerate(done):
+                if changed[i]:
+                    parts[i], spans[i] = units, part_spans
+            continue
+        lost = [i for i, ((_, _, n), _) in enumerate(done) if n]
+        if not lost:
+            break
+        items = [(parts[i], done[i][1][2]) for i in lost]
+        for i, (units, part_spans) in zip(lost, kept(_restore, items, None, 2), strict=True):
+            parts[i], spans[i] = units, part_spans
+    merged = list(workers.stream_kept(_merge_part, parts, (every, lengths), window, engine))
+    removed = workers.joined([k for _, (k,) in merged], list, engine)
+    every_span = workers.joined(spans, list, engine)
+    items = [(decide.Units.concat, removed), (settle.Spans.concat, every_span)]
+    (removed, spans_all) = [k for (k,) in kept(_concat, items, None)]
+    return sum(n for n, _ in merged), removed, spans_all
+
+
+def _concat(_: None, item: tuple[Any, list[Any]]) -> tuple[None, Any]:
+    """A task: ``concat`` of the values of ``parts`` (``item``), as one object."""
+    concat, parts = item
+    return None, concat(parts)
+
+
+def _spans_of(_: None, units: decide.Units) -> tuple[None, settle.Spans]:
+    return None, settle.kept_spans(units)
+
+
+def _copies_of(
+    shared: tuple[settle.Spans, np.ndarray], units: decide.Units
+) -> tuple[None, settle.Copies]:
+    return None, settle.surviving_copies(units, *shared)
+
+
+def _settle_pass(
+    shared: tuple[settle.Spans, settle.Copies, np.ndarray, int, Any], units: decide.Units
+) -> tuple[tuple[int, int, int], decide.Units, settle.Spans, np.ndarray]:
+    """:func:`settle.settle_pass` of a range's units: how many it cited through copies, trimmed
+    and lost; the units so changed, their kept spans, and the removals lost."""
+    spans, copies, lengths, min_tokens, texts = shared
+    recited, trimmed, units, lost = settle.settle_pass(
+        units, spans, copies, lengths, min_tokens, texts.chars
+    )
+    return (recited, trimmed, len(lost)), units, settle.kept_spans(units), lost
+
+
+def _restore(
+    _: None, item: tuple[decide.Units, np.ndarray]
+) -> tuple[None, decide.Units, settle.Spans]:
+    units = settle.restored(*item)
+    return None, units, settle.kept_spans(units)
+
+
+def _merge_part(
+    shared: tuple[settle.Spans, np.ndarray], units: decide.Units
+) -> tuple[int, decide.Units]:
+    removed = settle.merge_removals(units, *shared)
+    return len(removed.doc), removed
 
 
 def _align_kept(shared: tuple[Any, ...], docs: tuple[int, int]) -> tuple[int, np.ndarray]:
@@ -228,11 +323,12 @@ def _align_kept(shared: tuple[Any, ...], docs: tuple[int, int]) -> tuple[int, np
 
 def _decide_kept(
     shared: tuple[Any, ...], item: tuple[tuple[int, int], np.ndarray, int]
-) -> decide.Units:
+) -> tuple[int, decide.Units]:
     """:func:`decide.decide` of documents ``d0..d1`` of a corpus whose columns all stay in the
     object store, given their alignment (from token ``base`` on); their blocks' template keys
-    made here (a block's keys depend on its own document only). Its runs of kept units come
-    back joined (:func:`settle.joined_kept`): the driver only settles them."""
+    made here (a block's keys depend on its own document only, and a template's run never
+    crosses a document's edge). Returns how many units it decided, and the units with their
+    runs of kept units joined (:func:`settle.joined_kept`: they are only settled)."""
     s, store, boilerplate, config = shared
     docs, aligned, base = item
     view = _blocks_of(_taken_back(s), *docs)
@@ -240,7 +336,7 @@ def _decide_kept(
     template = template_blocks(keys, boilerplate, view.blk_t1 - view.blk_t0, config)
     del keys
     units = decide.decide(view, store.view(*docs), aligned, template, config, base)
-    return settle.joined_kept(units)
+    return len(units.doc), settle.joined_kept(units)
 
 
 ASIDE = ("tok_start", "tok_end", "tok_hash")
