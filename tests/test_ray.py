@@ -362,3 +362,54 @@ def test_a_crashed_task_of_a_corpus_read_by_tasks_is_retried(
     assert not flag.exists()  # a worker running that stage did die
     dedupe_docs.run(inputs, tmp_path / "local")
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+
+
+_A = "baq beq biq boq buq caq ceq ciq coq cuq daq deq diq doq duq"
+_Q = "bax bex bix box bux cax cex cix cox cux dax dex dix dox dux"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"boilerplate_max_tokens": 0},
+        {"keep": "longest"},
+        {"min_tokens": 8, "shingle_size": 3},
+        {"min_tokens": 8, "shingle_size": 3, "boilerplate_max_tokens": 0, "keep": "longest"},
+    ],
+)
+def test_ray_tasks_settle_and_find_templates_as_the_local_engine(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: dict[str, object],
+) -> None:
+    """A corpus the tasks read, by many read, decision and settling tasks: a site's pages (a
+    template anchored by lines that stand many times in a page and in most pages), copies of
+    copies cited through copies, a copy trimmed to what survives of its source, with page
+    templates on and off and either policy: the local engine's output."""
+    corpus = planted(paragraphs, 20, seed=5)
+    corpus += [
+        (
+            f"page-{i}",
+            f"Home | News\nSite menu\n{paragraphs[i % len(paragraphs)]}\n"
+            "Reply\nReply\nReply\nAbout\nFooter\n",
+        )
+        for i in range(40)
+    ]
+    corpus += [
+        ("c0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
+        ("c1", "baq beq biq boq buq caq ceq ciq bax bex bix box bux cax cex cix cox cux.\n"),
+        ("c2", "beq biq boq buq caq ceq ciq bax bex baz bez biz boz buz caz cez ciz coz cuz.\n"),
+        ("c3", f"{_A}.\n"),
+        ("c4", f"{_A.replace('boq', 'bog')} {_Q}.\n"),
+        ("c5", f"{_A.replace('boq', 'bog')} {_Q}.\n"),
+    ]
+    inputs = _inputs(corpus, tmp_path, "jsonl")
+    monkeypatch.setattr(reads, "PART_BYTES", 4000)
+    dedupe_docs.run(inputs, tmp_path / "local", dedupe_docs.Config(**options))  # type: ignore[arg-type]
+    _driver_reads_no_file(monkeypatch)
+    config = dedupe_docs.Config(engine="ray", jobs=2, **options)  # type: ignore[arg-type]
+    dedupe_docs.run(inputs, tmp_path / "ray", config)
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")
