@@ -15,6 +15,7 @@ from dedupe_docs import pipeline
 from dedupe_docs.drivers import memory, reads
 from dedupe_docs.errors import InputError, OutputError
 from dedupe_docs.stages import read as read_module
+from dedupe_docs.stages import settle
 from dedupe_docs.stages.read import read
 from tests.helpers.clihelp import digest
 from tests.helpers.corpus import SEEDS, planted
@@ -410,6 +411,37 @@ def test_ray_tasks_settle_and_find_templates_as_the_local_engine(
     monkeypatch.setattr(reads, "PART_BYTES", 4000)
     dedupe_docs.run(inputs, tmp_path / "local", dedupe_docs.Config(**options))  # type: ignore[arg-type]
     _driver_reads_no_file(monkeypatch)
+    config = dedupe_docs.Config(engine="ray", jobs=2, **options)  # type: ignore[arg-type]
+    dedupe_docs.run(inputs, tmp_path / "ray", config)
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+
+
+def test_ray_tasks_trim_a_copy_as_the_local_engine(
+    ray_session: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last document copies the second, whose start went as a fuzzy copy of the first: a
+    settling task trims the copy to the end of its source that survives in another range."""
+    typo = _A.replace("boq", "bog")
+    corpus = [
+        ("d0", f"{_A}.\n"),
+        ("d1", f"{typo} {_Q}.\n"),
+        ("d2", "zzz yyy.\n"),
+        ("d3", f"{typo} {_Q}.\n"),
+    ]
+    options = {"min_tokens": 8, "shingle_size": 3, "boilerplate_max_tokens": 0}
+    inputs = _inputs(corpus, tmp_path, "jsonl")
+    monkeypatch.setattr(reads, "PART_BYTES", 100)
+    trimmed: list[int] = []
+    real = settle._trim
+
+    def spy(*args: Any) -> Any:
+        pieces = real(*args)
+        trimmed.append(len(pieces))
+        return pieces
+
+    monkeypatch.setattr(settle, "_trim", spy)
+    dedupe_docs.run(inputs, tmp_path / "local", dedupe_docs.Config(**options))  # type: ignore[arg-type]
+    assert sum(trimmed)  # the local engine trims (the Ray tasks' trims are not seen here)
     config = dedupe_docs.Config(engine="ray", jobs=2, **options)  # type: ignore[arg-type]
     dedupe_docs.run(inputs, tmp_path / "ray", config)
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")
