@@ -196,14 +196,12 @@ def main() -> None:
     load = os.getloadavg()[0]
     warm = a.data / "ray-warm"
     generate(warm, 1_000_000, seed=1, jsonl=True)
-    for _, src in trees:  # compiles and caches each tree's kernels: not timed
+    for _, src in trees:  # compiles and caches each tree's kernels, as each engine calls them
         env = _env(src)
-        with tempfile.TemporaryDirectory() as tmp:
-            clean(
-                sys.executable,
-                env,
-                ["clean", str(warm / "corpus.jsonl"), "--out", tmp, "--overwrite", "-q"],
-            )
+        for engine in a.engines.split(","):
+            with tempfile.TemporaryDirectory() as tmp:
+                args = ["clean", str(warm / "corpus.jsonl"), "--out", tmp, "--overwrite", "-q"]
+                clean(sys.executable, env, [*args, "--engine", engine, "--jobs", str(a.jobs)])
     for mb in [float(s) for s in a.sizes.split(",")]:
         folder = a.data / f"ray-{mb:g}"
         meta = generate(folder, int(mb * 1e6), seed=0, jsonl=True)

@@ -15,6 +15,7 @@ from dedupe_docs import pipeline
 from dedupe_docs.drivers import memory, reads
 from dedupe_docs.errors import InputError, OutputError
 from dedupe_docs.stages import read as read_module
+from dedupe_docs.stages import settle
 from dedupe_docs.stages.read import read
 from tests.helpers.clihelp import digest
 from tests.helpers.corpus import SEEDS, planted
@@ -329,15 +330,118 @@ def test_ray_tasks_read_bad_inputs_as_the_local_engine(
         assert isinstance(results["ray"], str) and "in.jsonl:" in results["ray"]
 
 
-def test_a_crashed_read_task_is_retried(
-    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "stage",
+    [
+        "_read_part",
+        "_join_column",
+        "_edges",
+        "_first_in_parts_sorted",
+        "_group_templates",
+        "_align_kept",
+        "_decide_kept",
+        "_copies_of",
+        "_settle_pass",
+        "_merge_part",
+    ],
+)
+def test_a_crashed_task_of_a_corpus_read_by_tasks_is_retried(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stage: str,
 ) -> None:
+    """Every stage of a run whose inputs the tasks read: the driver holds only handles on what
+    the tasks made, so a lost worker's task is run again."""
     inputs = _inputs(planted(paragraphs, 30, seed=31), tmp_path, "jsonl")
     flag = tmp_path / "fail-once"
-    crash_once(monkeypatch, flag, "_read_part")
+    crash_once(monkeypatch, flag, stage)
     monkeypatch.setattr(reads, "PART_BYTES", 4000)
     config = dedupe_docs.Config(engine="ray", jobs=2)
     dedupe_docs.run(inputs, tmp_path / "ray", config)
-    assert not flag.exists()  # a worker reading a partition did die
+    assert not flag.exists()  # a worker running that stage did die
     dedupe_docs.run(inputs, tmp_path / "local")
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+
+
+_A = "baq beq biq boq buq caq ceq ciq coq cuq daq deq diq doq duq"
+_Q = "bax bex bix box bux cax cex cix cox cux dax dex dix dox dux"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"boilerplate_max_tokens": 0},
+        {"keep": "longest"},
+        {"min_tokens": 8, "shingle_size": 3},
+        {"min_tokens": 8, "shingle_size": 3, "boilerplate_max_tokens": 0, "keep": "longest"},
+    ],
+)
+def test_ray_tasks_settle_and_find_templates_as_the_local_engine(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: dict[str, object],
+) -> None:
+    """A corpus the tasks read, by many read, decision and settling tasks: a site's pages (a
+    template anchored by lines that stand many times in a page and in most pages), copies of
+    copies cited through copies, a copy trimmed to what survives of its source, with page
+    templates on and off and either policy: the local engine's output."""
+    corpus = planted(paragraphs, 20, seed=5)
+    corpus += [
+        (
+            f"page-{i}",
+            f"Home | News\nSite menu\n{paragraphs[i % len(paragraphs)]}\n"
+            "Reply\nReply\nReply\nAbout\nFooter\n",
+        )
+        for i in range(40)
+    ]
+    corpus += [
+        ("c0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
+        ("c1", "baq beq biq boq buq caq ceq ciq bax bex bix box bux cax cex cix cox cux.\n"),
+        ("c2", "beq biq boq buq caq ceq ciq bax bex baz bez biz boz buz caz cez ciz coz cuz.\n"),
+        ("c3", f"{_A}.\n"),
+        ("c4", f"{_A.replace('boq', 'bog')} {_Q}.\n"),
+        ("c5", f"{_A.replace('boq', 'bog')} {_Q}.\n"),
+    ]
+    inputs = _inputs(corpus, tmp_path, "jsonl")
+    monkeypatch.setattr(reads, "PART_BYTES", 4000)
+    dedupe_docs.run(inputs, tmp_path / "local", dedupe_docs.Config(**options))  # type: ignore[arg-type]
+    _driver_reads_no_file(monkeypatch)
+    config = dedupe_docs.Config(engine="ray", jobs=2, **options)  # type: ignore[arg-type]
+    dedupe_docs.run(inputs, tmp_path / "ray", config)
+    assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+
+
+def test_ray_tasks_trim_a_copy_as_the_local_engine(
+    ray_session: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last document copies the second, whose start went as a fuzzy copy of the first: a
+    settling task trims the copy to the end of its source that survives in another range."""
+    typo = _A.replace("boq", "bog")
+    corpus = [
+        ("d0", f"{_A}.\n"),
+        ("d1", f"{typo} {_Q}.\n"),
+        ("d2", "zzz yyy.\n"),
+        ("d3", f"{typo} {_Q}.\n"),
+    ]
+    options = {"min_tokens": 8, "shingle_size": 3, "boilerplate_max_tokens": 0}
+    inputs = _inputs(corpus, tmp_path, "jsonl")
+    monkeypatch.setattr(reads, "PART_BYTES", 100)
+    trimmed: list[int] = []
+    real = settle._trim
+
+    def spy(*args: Any) -> Any:
+        pieces = real(*args)
+        trimmed.append(len(pieces))
+        return pieces
+
+    monkeypatch.setattr(settle, "_trim", spy)
+    dedupe_docs.run(inputs, tmp_path / "local", dedupe_docs.Config(**options))  # type: ignore[arg-type]
+    assert sum(trimmed)  # the local engine trims (the Ray tasks' trims are not seen here)
+    config = dedupe_docs.Config(engine="ray", jobs=2, **options)  # type: ignore[arg-type]
+    dedupe_docs.run(inputs, tmp_path / "ray", config)
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")

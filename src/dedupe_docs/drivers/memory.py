@@ -27,6 +27,7 @@ from dedupe_docs.stages.index import (
     first_occurrences,
     first_occurrences_by_range,
     first_occurrences_from_files,
+    first_slice,
     position_dtype,
 )
 from dedupe_docs.types import CleanedDocument, Document
@@ -106,6 +107,7 @@ class Decided:
     first: int
     removed: decide.Units
     spans: settle.Spans
+    """(Both handles when tasks settled them: :func:`read_decisions`.)"""
     batches: list[str] | None = None
     lengths: np.ndarray = attrs.field(factory=lambda: np.zeros(0, np.int64))
     """Each document's length in characters."""
@@ -123,7 +125,10 @@ class Decided:
         if self.store is not None:  # the driver let the texts go: read back from the store
             texts = workers.value(self.store, "ray").texts(d0, d1)
             docs = [attrs.evolve(d, text=t) for d, t in zip(docs, texts, strict=True)]
-        return emit.assemble(docs, d0, ids, self.removed, self.spans, self.batches)
+        removed, spans = self.removed, self.spans
+        if not isinstance(removed, decide.Units):  # left in the object store by the tasks
+            removed, spans = workers.value(removed, "ray"), workers.value(spans, "ray")
+        return emit.assemble(docs, d0, ids, removed, spans, self.batches)
 
 
 def decisions(
@@ -188,11 +193,152 @@ def read_decisions(
     left to what the driver lets go on the way (the index after detection, the token
     columns it does not read)."""
     corpus = held.pop()
-    args = (corpus.docs, 0, corpus.lengths, corpus.signed, [corpus.first])
-    store = corpus.store
-    del corpus
-    made = _signed_decisions(*args, config, timings, progress, None, store)
-    return attrs.evolve(made, store=store)
+    clock = Clock(timings)
+    s = corpus.signed
+    n_docs = s.n_docs
+    parts = _parts(s, 2 * config.jobs) if config.keep == "first" else [(0, n_docs)]
+    stage(progress, "detect", 0, n_docs)
+    shared = (
+        corpus.first, s.doc_tokens, s.tok_hash, s.tok_exact, corpus.edges, config.evolve(jobs=1)
+    )
+    done = workers.stream_kept(_align_kept, parts, shared, 2 * config.jobs, config.engine)
+    counts, aligned = [], []
+    for count, (part,) in done:
+        counts.append(count)
+        aligned.append(part)
+    stage(progress, "detect", n_docs, n_docs)
+    clock.lap("detect", aligned_tokens=sum(counts))
+    if config.keep == "first":  # each decision task takes its documents' alignment
+        items = [(d, a, int(s.doc_tokens[d[0]])) for d, a in zip(parts, aligned, strict=True)]
+    else:  # one alignment of the whole corpus
+        items = [(d, aligned[0], 0) for d in _parts(s, max(2 * config.jobs, 2))]
+    stage(progress, "decide", 0, n_docs)
+    shared = (s, corpus.store, corpus.boilerplate, config.evolve(jobs=1))
+    decided = workers.stream_kept(_decide_kept, items, shared, 2 * config.jobs, config.engine)
+    blocks, units = 0, []
+    for n, (part,) in decided:
+        blocks += n
+        units.append(part)
+    stage(progress, "decide", n_docs, n_docs)
+    lengths = np.array(corpus.lengths.chars, np.int64)
+    n_removed, removed, spans = _settle_parts(units, lengths, corpus.store, config)
+    clock.lap("decide", blocks=blocks, removed_spans=n_removed)
+    return Decided(corpus.docs, 0, removed, spans, None, lengths, corpus.store)
+
+
+def _settle_parts(
+    parts: list[Any], lengths: np.ndarray, texts: Any, config: Config
+) -> tuple[int, Any, Any]:
+    """:func:`settle.settle` and :func:`settle.merge_removals` of the units of consecutive
+    ranges of whole documents (``parts``: handles, the units left in the object store), by
+    tasks over the ranges, pass by pass (:func:`settle.settle_pass`, given the kept spans and
+    the :func:`settle.surviving_copies` of the whole corpus, joined in the object store;
+    ``texts``: a handle on what has ``chars(doc, start, end)``): the driver holds only handles
+    and counts. Returns how many removals there are, and the merged removals and the kept
+    spans of the whole corpus, each joined into one object (handles on Ray)."""
+    engine, window = config.engine, 2 * config.jobs
+    parts = list(parts)
+
+    def kept(func: Any, items: list[Any], shared: Any, n: int = 1) -> list[Any]:
+        return [k for _, k in workers.stream_kept(func, items, shared, window, engine, n)]
+
+    spans = [k for (k,) in kept(_spans_of, parts, None)]
+    while True:
+        every = workers.joined(spans, settle.Spans.concat, engine)
+        found = [k for (k,) in kept(_copies_of, parts, (every, lengths))]
+        copies = workers.joined(found, settle.Copies.concat, engine)
+        shared = (every, copies, lengths, config.min_tokens, texts)
+        done = list(workers.stream_kept(_settle_pass, parts, shared, window, engine, 3))
+        recited = [r > 0 for (r, _, _), _ in done]
+        trimmed = [n > 0 for (_, n, _), _ in done]
+        if any(recited) or any(trimmed):  # the ranges that changed take their new units
+            changed = recited if any(recited) else trimmed
+            for i, ((_, _, _), (units, part_spans, _)) in enumerate(done):
+                if changed[i]:
+                    parts[i], spans[i] = units, part_spans
+            continue
+        lost = [i for i, ((_, _, n), _) in enumerate(done) if n]
+        if not lost:
+            break
+        items = [(parts[i], done[i][1][2]) for i in lost]
+        for i, (units, part_spans) in zip(lost, kept(_restore, items, None, 2), strict=True):
+            parts[i], spans[i] = units, part_spans
+    merged = list(workers.stream_kept(_merge_part, parts, (every, lengths), window, engine))
+    removed = workers.joined([k for _, (k,) in merged], list, engine)
+    every_span = workers.joined(spans, list, engine)
+    items = [(decide.Units.concat, removed), (settle.Spans.concat, every_span)]
+    (removed, spans_all) = [k for (k,) in kept(_concat, items, None)]
+    return sum(n for n, _ in merged), removed, spans_all
+
+
+def _concat(_: None, item: tuple[Any, list[Any]]) -> tuple[None, Any]:
+    """A task: ``concat`` of the values of ``parts`` (``item``), as one object."""
+    concat, parts = item
+    return None, concat(parts)
+
+
+def _spans_of(_: None, units: decide.Units) -> tuple[None, settle.Spans]:
+    return None, settle.kept_spans(units)
+
+
+def _copies_of(
+    shared: tuple[settle.Spans, np.ndarray], units: decide.Units
+) -> tuple[None, settle.Copies]:
+    return None, settle.surviving_copies(units, *shared)
+
+
+def _settle_pass(
+    shared: tuple[settle.Spans, settle.Copies, np.ndarray, int, Any], units: decide.Units
+) -> tuple[tuple[int, int, int], decide.Units, settle.Spans, np.ndarray]:
+    """:func:`settle.settle_pass` of a range's units: how many it cited through copies, trimmed
+    and lost; the units so changed, their kept spans, and the removals lost."""
+    spans, copies, lengths, min_tokens, texts = shared
+    recited, trimmed, units, lost = settle.settle_pass(
+        units, spans, copies, lengths, min_tokens, texts.chars
+    )
+    return (recited, trimmed, len(lost)), units, settle.kept_spans(units), lost
+
+
+def _restore(
+    _: None, item: tuple[decide.Units, np.ndarray]
+) -> tuple[None, decide.Units, settle.Spans]:
+    units = settle.restored(*item)
+    return None, units, settle.kept_spans(units)
+
+
+def _merge_part(
+    shared: tuple[settle.Spans, np.ndarray], units: decide.Units
+) -> tuple[int, decide.Units]:
+    removed = settle.merge_removals(units, *shared)
+    return len(removed.doc), removed
+
+
+def _align_kept(shared: tuple[Any, ...], docs: tuple[int, int]) -> tuple[int, np.ndarray]:
+    """:func:`_align_part` with the index read from its groups (``first_occurrence_groups``):
+    how many tokens it aligned, and their alignment."""
+    groups, doc_tokens, *rest = shared
+    lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
+    first = first_slice(groups, lo, hi, int(doc_tokens[-1]))
+    aligned = _align_part((first, doc_tokens, *rest), docs, base=lo)
+    return int(np.count_nonzero(aligned >= 0)), aligned
+
+
+def _decide_kept(
+    shared: tuple[Any, ...], item: tuple[tuple[int, int], np.ndarray, int]
+) -> tuple[int, decide.Units]:
+    """:func:`decide.decide` of documents ``d0..d1`` of a corpus whose columns all stay in the
+    object store, given their alignment (from token ``base`` on); their blocks' template keys
+    made here (a block's keys depend on its own document only, and a template's run never
+    crosses a document's edge). Returns how many units it decided, and the units with their
+    runs of kept units joined (:func:`settle.joined_kept`: they are only settled)."""
+    s, store, boilerplate, config = shared
+    docs, aligned, base = item
+    view = _blocks_of(_taken_back(s), *docs)
+    keys = boilerplate_keys(view, config)
+    template = template_blocks(keys, boilerplate, view.blk_t1 - view.blk_t0, config)
+    del keys
+    units = decide.decide(view, store.view(*docs), aligned, template, config, base)
+    return len(units.doc), settle.joined_kept(units)
 
 
 ASIDE = ("tok_start", "tok_end", "tok_hash")
@@ -211,8 +357,10 @@ def set_aside(s: sign.Signed, config: Config) -> sign.Signed:
 
 
 def _taken_back(s: sign.Signed) -> sign.Signed:
-    """``s`` with the columns set aside (:func:`set_aside`) read from the object store."""
-    aside = {n: getattr(s, n) for n in ASIDE if not isinstance(getattr(s, n), np.ndarray)}
+    """``s`` with the columns left in the object store (:func:`set_aside`, the read tasks')
+    read from it."""
+    names = [f.name for f in attrs.fields(sign.Signed)]
+    aside = {n: getattr(s, n) for n in names if not isinstance(getattr(s, n), np.ndarray)}
     return attrs.evolve(s, **{n: workers.value(v, "ray") for n, v in aside.items()})
 
 
@@ -249,9 +397,28 @@ def _signed_decisions(
         units = reworded.find(signed, texts, units, config, progress)
         clock.lap("reworded", removed_units=int(np.count_nonzero(units.rule == decide.REWORDED)))
     chars = texts.chars if isinstance(texts, Lengths) else [len(t) for t in texts]
-    lengths = np.array(chars, dtype=np.int64)
+    held = [units]
+    del units
     read = _reader(texts, store)
     del store
+    lengths = np.array(chars, dtype=np.int64)
+    return _settled(docs, n_frozen, held, lengths, read, prior, config, clock)
+
+
+def _settled(
+    docs: list[Document],
+    n_frozen: int,
+    held: list[decide.Units],
+    lengths: np.ndarray,
+    read: Callable[[int, int, int], str],
+    prior: Prior | None,
+    config: Config,
+    clock: Clock,
+) -> Decided:
+    """The decisions of the units in ``held`` settled (:func:`settle.settle`, ``read``
+    reading the texts), the removals merged. ``held`` is emptied, so that the units as
+    decided are let go once settled."""
+    units = held.pop()
     if prior is not None:
         units, schedule, copies = prior.freeze(units)
         units, spans, restored = settle.settle(
@@ -459,10 +626,17 @@ def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units
     """:func:`decide.decide` of documents ``d0..d1``: their blocks, seen through the corpus's
     token columns."""
     s, texts, aligned, template, config = shared
-    d0, d1 = docs
+    b0, b1 = int(s.doc_blocks[docs[0]]), int(s.doc_blocks[docs[1]])
+    view = _blocks_of(s, *docs)
+    return decide.decide(view, texts, aligned, template[b0:b1], config)
+
+
+def _blocks_of(s: sign.Signed, d0: int, d1: int) -> sign.Signed:
+    """``s`` seen as the blocks of documents ``d0..d1`` (the other documents have none),
+    through the corpus's token columns."""
     b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
     blocks = slice(b0, b1)
-    view = attrs.evolve(  # the other documents have no blocks
+    return attrs.evolve(
         s,
         doc_blocks=np.clip(s.doc_blocks - b0, 0, b1 - b0),
         blk_start=s.blk_start[blocks],
@@ -470,7 +644,6 @@ def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units
         blk_t0=s.blk_t0[blocks],
         blk_t1=s.blk_t1[blocks],
     )
-    return decide.decide(view, texts, aligned, template[blocks], config)
 
 
 def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
@@ -479,12 +652,13 @@ def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Uni
     return _decide_part((_taken_back(s), store.view(*docs), *rest), docs)
 
 
-def _align_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> np.ndarray:
-    """:func:`align` of the tokens of documents ``d0..d1``."""
+def _align_part(shared: tuple[Any, ...], docs: tuple[int, int], base: int = 0) -> np.ndarray:
+    """:func:`align` of the tokens of documents ``d0..d1`` (``first`` covering the corpus's
+    tokens from ``base`` on)."""
     first, doc_tokens, tok_hash, tok_exact, edges, config = shared
     lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
     return align(
-        first[lo:hi],
+        first[lo - base : hi - base],
         doc_tokens,
         tok_hash,
         tok_exact,

@@ -30,15 +30,15 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.drivers import memory
 from dedupe_docs.drivers.texts import Lengths, TextStore, TextStores
 from dedupe_docs.errors import InputError
 from dedupe_docs.formats.shards import COMPRESSIONS
 from dedupe_docs.runtime import storage, workers
 from dedupe_docs.runtime.progress import Clock, Progress, log_stage, stage, text_bytes
 from dedupe_docs.runtime.remote import RemotePath
-from dedupe_docs.stages import sign
-from dedupe_docs.stages.index import TASK_BITS, first_occurrences_from_parts, part_groups
+from dedupe_docs.stages import boilerplate, sign
+from dedupe_docs.stages.detect import block_edges
+from dedupe_docs.stages.index import TASK_BITS, first_occurrence_groups, part_groups
 from dedupe_docs.stages.read import DocumentLike, Failed, Piece, PiecesRead, listing, read_pieces
 from dedupe_docs.types import Document
 
@@ -54,16 +54,21 @@ Partition = tuple[Piece | Failed, ...]
 @attrs.frozen(eq=False)
 class Corpus:
     """The inputs as the tasks read them: the documents without their text, each one's
-    length, the joined signatures, the texts (shared: a handle on Ray) and the errors of the
-    inputs skipped."""
+    length, the joined signatures, the index, the page templates, the texts (shared: a handle
+    on Ray) and the errors of the inputs skipped."""
 
     docs: list[Document]
     lengths: Lengths
     signed: sign.Signed
-    """Without shingles (the index tasks took them from the read tasks), the columns the
-    driver does not read set aside in the object store (``memory.set_aside``)."""
-    first: np.ndarray
-    """Where each token's shingle first occurs (the index)."""
+    """Where each document's tokens and blocks start; the other columns are handles
+    (:func:`workers.stream_kept`) on the joined columns, which the driver never fetches, and
+    no shingles (the index tasks took them from the read tasks)."""
+    edges: Any
+    """A handle on the block edges of every token (:func:`block_edges`)."""
+    first: Any
+    """A handle on the index, by groups of hash ranges (:func:`first_occurrence_groups`)."""
+    boilerplate: np.ndarray
+    """The page templates' keys, sorted (:func:`boilerplate.boilerplate_set`)."""
     store: Any
     errors: list[InputError]
 
@@ -71,13 +76,14 @@ class Corpus:
 @attrs.frozen(eq=False)
 class Part:
     """What a read task hands the driver: what it read (the documents without their text),
-    each document's length in characters and UTF-8 bytes, and the signed arrays but the
-    shingles."""
+    each document's length in characters and UTF-8 bytes, and where each document's tokens and
+    blocks start (its other signed arrays stay in the object store)."""
 
     read: PiecesRead
     chars: list[int]
     utf8: list[int]
-    signed: sign.Signed
+    doc_tokens: np.ndarray
+    doc_blocks: np.ndarray
 
 
 def applies(inputs: Sequence[DocumentLike], config: Config) -> bool:
@@ -111,23 +117,26 @@ def read(
     text_field = options.get("text_field", "text")
     shared = (dict(options, hashes=None, shards=None), text_field, config.evolve(jobs=1))
     window, groups = 2 * config.jobs, 1 << TASK_BITS
-    done = workers.stream_kept(_read_part, parts, shared, window, config.engine, 1 + groups)
-    gather = _Gather(options, sum(sizes), progress, max(size, 1))
-    stores, rows = [], []
+    done = workers.stream_kept(_read_part, parts, shared, window, config.engine, 2 + 2 * groups)
+    gather = _Gather(options, progress, max(size, 1))
+    stores, signs, rows, keys = [], [], [], []
     with contextlib.closing(done):  # closed on a failure: the tasks under way cancelled
-        for (part, (texts, *grouped)), pieces in zip(done, parts, strict=False):
+        for (part, (texts, signed, *grouped)), pieces in zip(done, parts, strict=False):
             gather.add(part, pieces)
             stores.append(texts)
-            rows.append(grouped)
-    signed = memory.set_aside(gather.joiner.signed(), config)  # before the index's arrays
+            signs.append(signed)
+            rows.append(grouped[:groups])
+            keys.append(grouped[groups:])
+    signed, edges = _joined(signs, gather, config)
+    del signs
     timings["read"] = round(time.perf_counter() - started, 4)  # signing included
     log_stage("read", timings["read"], documents=len(gather.docs))
     clock = Clock(timings)
     stage(progress, "index")
     by_group = [workers.joined([r[g] for r in rows], list, config.engine) for g in range(groups)]
     del rows
-    first = first_occurrences_from_parts(
-        by_group, gather.bases, gather.remaps, gather.joiner.tokens, config
+    first = workers.joined(
+        first_occurrence_groups(by_group, gather.bases, gather.remaps, config), list, config.engine
     )
     del by_group
     starts = np.zeros(len(stores) + 1, np.int64)
@@ -135,9 +144,91 @@ def read(
     kept = [k for k, _ in gather.kept]
     make = functools.partial(TextStores, first=starts, kept=kept)
     store = workers.joined(stores, make, config.engine)
-    clock.lap("index", shingles=gather.joiner.tokens)
+    clock.lap("index", shingles=gather.tokens)
+    boilerplate = _templates(keys, gather, config)
     lengths = Lengths(gather.chars, gather.utf8)
-    return Corpus(gather.docs, lengths, signed, first, store, gather.errors)
+    return Corpus(gather.docs, lengths, signed, edges, first, boilerplate, store, gather.errors)
+
+
+SIGNED = (*sign.TOKEN_COLUMNS[:-1], *sign.BLOCK_COLUMNS)
+"""The joined columns that stay in the object store, an object each."""
+
+
+def _joined(signs: list[Any], gather: _Gather, config: Config) -> tuple[sign.Signed, Any]:
+    """The read tasks' signatures (``signs``: handles) joined by tasks, a column each (so that
+    no task holds more than one joined column), the columns and the block edges left in the
+    object store: the driver's :class:`sign.Signed` holds only where each document's tokens
+    and blocks start, and handles."""
+    shared = (workers.joined(signs, list, config.engine), gather.runs)
+    window = 2 * config.jobs
+    done = workers.stream_kept(_join_column, list(SIGNED), shared, window, config.engine)
+    columns = dict(zip(SIGNED, [k for _, (k,) in done], strict=True))
+    edges_of = (columns["blk_t0"], columns["blk_t1"], gather.tokens)
+    (_, (edges,)), *_ = list(workers.stream_kept(_edges, [edges_of], None, 1, config.engine))
+    signed = sign.Signed(
+        doc_tokens=np.array([*gather.doc_tokens, gather.tokens], np.int64),
+        doc_blocks=np.array([*gather.doc_blocks, gather.blocks], np.int64),
+        shingles=np.zeros(0, np.uint64),
+        **columns,
+    )
+    return signed, edges
+
+
+def _join_column(
+    shared: tuple[list[sign.Signed], list[list[tuple[int, int]]]], name: str
+) -> tuple[None, np.ndarray]:
+    """A join task: column ``name`` of the runs of documents kept of every part, joined in
+    order (block token ranges re-based)."""
+    parts, runs = shared
+    pieces = [getattr(sign.sign([], Config()), name)]  # its dtype, when nothing is kept
+    tokens = 0
+    for part, kept in zip(parts, runs, strict=True):
+        column = getattr(part, name)
+        for a, b in kept:
+            t0, t1 = int(part.doc_tokens[a]), int(part.doc_tokens[b])
+            if name.startswith("tok_"):
+                pieces.append(column[t0:t1])
+            else:
+                piece = column[int(part.doc_blocks[a]) : int(part.doc_blocks[b])]
+                moved = name in ("blk_t0", "blk_t1")
+                pieces.append((piece + (tokens - t0)).astype(piece.dtype) if moved else piece)
+            tokens += t1 - t0
+    return None, np.concatenate(pieces)
+
+
+def _edges(
+    _: None, item: tuple[np.ndarray, np.ndarray, int]
+) -> tuple[None, tuple[np.ndarray, np.ndarray]]:
+    """The block edges of every token of the corpus (``memory.edges_of``), from its joined
+    block token ranges."""
+    blk_t0, blk_t1, tokens = item
+    nonempty = blk_t1 > blk_t0
+    return None, block_edges(blk_t0[nonempty], blk_t1[nonempty], 0, tokens)
+
+
+def _templates(keys: list[list[Any]], gather: _Gather, config: Config) -> np.ndarray:
+    """The page templates' keys, counted by tasks over groups of their top bits (each group
+    taking its keys of every part: ``keys``, handles), a part's documents numbered as in the
+    corpus (-1: dropped)."""
+    numbers, base = [], 0
+    for kept, n in gather.kept:
+        at = np.arange(n) if kept is None else kept
+        number = np.full(n, -1, np.int64)
+        number[at] = np.arange(base, base + len(at))
+        base += len(at)
+        numbers.append(number)
+    shared = (numbers, len(gather.docs), config)
+    groups = range(1 << TASK_BITS)
+    items = [workers.joined([k[g] for k in keys], list, config.engine) for g in groups]
+    found = workers.pmap(_group_templates, items, shared, config.jobs, config.engine)
+    return boilerplate.joined_templates(found)
+
+
+def _group_templates(
+    shared: tuple[list[np.ndarray], int, Config], runs: list[boilerplate.KeyRows]
+) -> np.ndarray:
+    numbers, n_docs, config = shared
+    return boilerplate.group_templates(runs, numbers, n_docs, config)
 
 
 def _file_size(path: Path | RemotePath) -> int:
@@ -220,7 +311,9 @@ def _newlines(_: None, item: tuple[Path | RemotePath, int, int]) -> int:
 
 def _read_part(shared: tuple[Mapping[str, Any], str, Config], pieces: Partition) -> tuple[Any, ...]:
     """Read, sign and store one partition: the read task. Returns what the driver needs, the
-    texts, and the shingle rows of each group of hash ranges (:func:`part_groups`)."""
+    texts, the signed arrays but the shingles, the shingle rows of each group of hash ranges
+    (:func:`part_groups`) and the page template keys of each group of their top bits
+    (:func:`boilerplate.key_groups`)."""
     options, text_field, config = shared
     found = read_pieces(pieces, options)
     texts = [doc.text for doc in found.docs]
@@ -239,7 +332,10 @@ def _read_part(shared: tuple[Mapping[str, Any], str, Config], pieces: Partition)
     read = attrs.evolve(found, docs=docs)
     groups = part_groups(signed.shingles)
     signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))
-    return Part(read, chars, utf8, signed), store, *groups
+    blk_doc = np.repeat(np.arange(signed.n_docs), np.diff(signed.doc_blocks))
+    keys = boilerplate.key_groups(boilerplate.boilerplate_keys(signed, config), blk_doc, TASK_BITS)
+    part = Part(read, chars, utf8, signed.doc_tokens, signed.doc_blocks)
+    return part, store, signed, *groups, *keys
 
 
 def _without_text(doc: Document, field: str) -> Document:
@@ -252,9 +348,7 @@ class _Gather:
     """Goes through the partitions' results in corpus order as :func:`read.stream` goes
     through the documents (see the module's docstring)."""
 
-    def __init__(
-        self, options: Mapping[str, Any], total: int, progress: Progress | None, size: int
-    ) -> None:
+    def __init__(self, options: Mapping[str, Any], progress: Progress | None, size: int) -> None:
         self.on_error = options.get("on_error", "raise")
         self.hashes, self.shards = options.get("hashes"), options.get("shards")
         self.docs: list[Document] = []
@@ -263,7 +357,10 @@ class _Gather:
         self.errors: list[InputError] = []
         self.kept: list[tuple[np.ndarray | None, int]] = []
         self.seen: dict[str, str] = {}
-        self.joiner = sign.Joiner(max(total, 1), shingles=False)
+        self.tokens = self.blocks = 0  # joined so far
+        self.doc_tokens: list[int] = []  # where each document's tokens start in the corpus
+        self.doc_blocks: list[int] = []
+        self.runs: list[list[tuple[int, int]]] = []  # each part's runs of documents kept
         self.bases: list[int] = []  # each part's first token in the corpus
         self.remaps: list[np.ndarray | None] = []  # or each of its tokens' (-1: dropped)
         self.file: tuple[str, int, int] | None = None  # the records file read: docs, errors
@@ -302,14 +399,20 @@ class _Gather:
         self.docs += [found.docs[i] for i in kept]
         self.chars += [part.chars[i] for i in kept]
         self.utf8 += [part.utf8[i] for i in kept]
-        s = part.signed
-        self.bases.append(self.joiner.tokens)
-        remap = None if every else np.full(int(s.doc_tokens[-1]), -1, np.int64)
+        doc_tokens, doc_blocks = part.doc_tokens, part.doc_blocks
+        self.bases.append(self.tokens)
+        remap = None if every else np.full(int(doc_tokens[-1]), -1, np.int64)
+        runs = []
         for a, b in _runs(kept) if not every else [(0, len(found.docs))] * bool(kept):
+            t0, t1 = int(doc_tokens[a]), int(doc_tokens[b])
             if remap is not None:
-                t0, t1 = int(s.doc_tokens[a]), int(s.doc_tokens[b])
-                remap[t0:t1] = np.arange(self.joiner.tokens, self.joiner.tokens + t1 - t0)
-            self.joiner.add(_docs(s, a, b), sum(part.chars[a:b]))
+                remap[t0:t1] = np.arange(self.tokens, self.tokens + t1 - t0)
+            self.doc_tokens += (doc_tokens[a:b] - t0 + self.tokens).tolist()
+            self.doc_blocks += (doc_blocks[a:b] - doc_blocks[a] + self.blocks).tolist()
+            self.tokens += t1 - t0
+            self.blocks += int(doc_blocks[b] - doc_blocks[a])
+            runs.append((a, b))
+        self.runs.append(runs)
         self.remaps.append(remap)
         self.read += sum(part.utf8)
         stage(self.progress, "read", self.read, max(self.size, self.read))
@@ -348,25 +451,3 @@ def _runs(kept: list[int]) -> Iterator[tuple[int, int]]:
     for _, run in itertools.groupby(enumerate(kept), lambda x: x[1] - x[0]):
         found = [k for _, k in run]
         yield found[0], found[-1] + 1
-
-
-def _docs(s: sign.Signed, d0: int, d1: int) -> sign.Signed:
-    """The signatures of documents ``d0..d1`` of ``s``."""
-    if (d0, d1) == (0, s.n_docs):
-        return s
-    t0, t1 = int(s.doc_tokens[d0]), int(s.doc_tokens[d1])
-    b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
-    tokens, blocks = slice(t0, t1), slice(b0, b1)
-    return sign.Signed(
-        doc_tokens=s.doc_tokens[d0 : d1 + 1] - t0,
-        doc_blocks=s.doc_blocks[d0 : d1 + 1] - b0,
-        tok_start=s.tok_start[tokens],
-        tok_end=s.tok_end[tokens],
-        tok_hash=s.tok_hash[tokens],
-        tok_exact=s.tok_exact[tokens],
-        blk_start=s.blk_start[blocks],
-        blk_end=s.blk_end[blocks],
-        blk_t0=s.blk_t0[blocks] - t0,
-        blk_t1=s.blk_t1[blocks] - t0,
-        shingles=s.shingles[tokens],
-    )

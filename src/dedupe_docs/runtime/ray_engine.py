@@ -127,8 +127,9 @@ def imap_kept(
 
 class Shared:
     """A value put into the object store once (:func:`share`), or several (a list of
-    references, the values given to ``make``): passed inside a tuple of shared arguments, a
-    task gets the value itself; the driver keeps only the reference."""
+    references, the values given to ``make``): passed as an item, or inside a tuple of shared
+    arguments or an item's tuple, a task gets the value itself; the driver keeps only the
+    reference."""
 
     def __init__(self, ref: Any, make: Callable[[Any], Any] | None = None) -> None:
         self.ref, self.make = ref, make
@@ -155,4 +156,4 @@ def _resolve(shared: Any) -> Any:
 
 
 def _task(func: Callable[[Any, Any], Any], shared: Any, item: Any) -> Any:
-    return func(_resolve(shared), item.value() if isinstance(item, Shared) else item)
+    return func(_resolve(shared), item.value() if isinstance(item, Shared) else _resolve(item))

@@ -13,8 +13,11 @@ template set (:func:`boilerplate_set`; a persisted or bounded run adds the count
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+from collections.abc import Sequence
 
+import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
@@ -266,6 +269,74 @@ def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, n
     new_pair[1:] |= doc[1:] != doc[:-1]
     group = np.cumsum(new_key) - 1
     return key[new_key], np.bincount(group[new_pair], minlength=int(new_key.sum()))
+
+
+def key_groups(keys: np.ndarray, blk_doc: np.ndarray, bits: int) -> list[KeyRows]:
+    """The non-zero keys of a run of documents (:func:`boilerplate_keys`, each block's
+    document in ``blk_doc``) cut into ``2**bits`` groups by their top bits, in order: what a
+    task that counts one group (:func:`group_templates`) takes of every run. The template keys
+    of each group, joined in group order, are :func:`boilerplate_set`'s."""
+    docs = np.repeat(blk_doc, keys.shape[1])
+    inner_docs = np.repeat(blk_doc, INNER.stop - INNER.start)
+    flat, inner, many = keys.ravel(), keys[:, INNER].ravel(), keys[:, MANY]
+    has, inner_has, many_has = flat != 0, inner != 0, many != 0
+    rows = _by_top_bits(flat[has], docs[has], bits)
+    inner_rows = _by_top_bits(inner[inner_has], inner_docs[inner_has], bits)
+    many_rows = _by_top_bits(many[many_has], blk_doc[many_has], bits)
+    return [KeyRows(*a, *b, *c) for a, b, c in zip(rows, inner_rows, many_rows, strict=True)]
+
+
+@attrs.frozen(eq=False)
+class KeyRows:
+    """The keys of one group of top bits in a run of documents, each with its document in
+    the run: every key, the keys of a place one in from an edge (:data:`INNER`) and the keys
+    of a line that stands many times in its document (:data:`MANY`)."""
+
+    keys: np.ndarray
+    docs: np.ndarray
+    inner: np.ndarray
+    inner_docs: np.ndarray
+    many: np.ndarray
+    many_docs: np.ndarray
+
+
+def _by_top_bits(
+    keys: np.ndarray, docs: np.ndarray, bits: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    top = (keys >> np.uint64(64 - bits)).astype(np.int64) if bits else np.zeros(len(keys), int)
+    order = np.argsort(top, kind="stable")
+    bounds = np.searchsorted(top[order], np.arange((1 << bits) + 1))
+    keys, docs = keys[order], docs[order]
+    return [(keys[a:b], docs[a:b]) for a, b in itertools.pairwise(bounds.tolist())]
+
+
+def group_templates(
+    runs: Sequence[KeyRows], docs: Sequence[np.ndarray], n_docs: int, config: Config
+) -> np.ndarray:
+    """The template keys (sorted) among one group's keys of every run of documents
+    (:func:`key_groups`), ``docs`` giving each run's documents their number in the corpus
+    (-1: a document left out of it), out of ``n_docs``. A key's group holds its marked form
+    (:func:`_strong`) only by chance: the marked keys are put back with their own group by
+    :func:`joined_templates`."""
+    if config.boilerplate_max_tokens == 0:
+        return np.zeros(0, dtype=np.uint64)
+    empty = np.zeros(0, np.uint64)
+    keys, at, inner, many = [empty], [np.zeros(0, np.int64)], [empty], [empty]
+    for run, number in zip(runs, docs, strict=True):
+        doc, inner_doc, many_doc = number[run.docs], number[run.inner_docs], number[run.many_docs]
+        keys.append(run.keys[doc >= 0])
+        at.append(doc[doc >= 0])
+        inner.append(run.inner[inner_doc >= 0])
+        many.append(run.many[many_doc >= 0])
+    values, counts = key_doc_counts(np.concatenate(keys), np.concatenate(at))
+    inner_keys, many_keys = np.concatenate(inner), np.concatenate(many)
+    return template_keys(values, counts, inner_keys, many_keys, n_docs, config)
+
+
+def joined_templates(groups: Sequence[np.ndarray]) -> np.ndarray:
+    """The template keys of every group (:func:`group_templates`) as one sorted set: a key's
+    marked form falls in any group."""
+    return np.unique(np.concatenate([np.zeros(0, np.uint64), *groups]))
 
 
 def boilerplate_needed(n_docs: int, config: Config) -> int:

@@ -150,23 +150,44 @@ def _first_in_group(
     return first_in_rows(*shared, *group)
 
 
-def first_occurrences_from_parts(
+def first_occurrence_groups(
     groups: Sequence[Any],
     bases: Sequence[int],
     remaps: Sequence[np.ndarray | None],
-    total: int,
     config: Any,
-) -> np.ndarray:
+) -> list[Any]:
     """:func:`first_occurrences` of a corpus signed in parts (the Ray engine's read tasks),
     each having grouped its shingle rows by hash range (:func:`part_groups`): one task per
     group, taking that group's rows of every part (``groups``: per group, the rows of every
     part, shared by :func:`workers.joined`), the part's positions moved by its first token
     (``bases``) or through ``remaps`` (a part whose documents the driver dropped: each token's
-    corpus position, -1 for a dropped one). The driver never holds the shingles."""
-    found = workers.pmap(_first_in_parts, groups, (bases, remaps), config.jobs, config.engine)
-    first = np.arange(total, dtype=position_dtype(total))
-    for positions, firsts in found:
-        first[positions] = firsts
+    corpus position, -1 for a dropped one). The result stays in the tasks: per group, the
+    corpus positions of its shingles, ascending, and where each first occurs, as handles
+    (:func:`workers.stream_kept`) that :func:`first_slice` reads. The driver never holds the
+    shingles nor the index."""
+    done = workers.stream_kept(
+        _first_in_parts_sorted, groups, (bases, remaps), 2 * config.jobs, config.engine
+    )
+    return [kept for _, (kept,) in done]
+
+
+def _first_in_parts_sorted(
+    shared: tuple[Sequence[int], Sequence[np.ndarray | None]], parts: Sequence[np.ndarray]
+) -> tuple[None, tuple[np.ndarray, np.ndarray]]:
+    at, firsts = _first_in_parts(shared, parts)
+    order = np.argsort(at)
+    return None, (at[order], firsts[order])
+
+
+def first_slice(
+    groups: Sequence[tuple[np.ndarray, np.ndarray]], lo: int, hi: int, total: int
+) -> np.ndarray:
+    """Where the shingles of tokens ``lo..hi`` of a corpus of ``total`` tokens first occur
+    (each token itself where none starts), from :func:`first_occurrence_groups`."""
+    first = np.arange(lo, hi, dtype=position_dtype(total))
+    for at, firsts in groups:
+        a, b = np.searchsorted(at, [lo, hi])
+        first[at[a:b] - lo] = firsts[a:b]
     return first
 
 

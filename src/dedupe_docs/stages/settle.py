@@ -76,6 +76,21 @@ def kept_spans(units: Units) -> Spans:
     return Spans(units.doc[first], units.start[first], units.end[last])
 
 
+def joined_kept(units: Units) -> Units:
+    """``units`` with each run of consecutive kept units of a document joined into one, from
+    the first one's start to the last one's end. :func:`settle` and :func:`merge_removals`
+    read nothing else of kept units (their runs are the kept spans), so they give the same
+    from far fewer units: what a decision task hands back when the driver settles."""
+    kept = units.reason == KEEP
+    joins = np.zeros(len(kept), dtype=bool)
+    joins[1:] = kept[1:] & kept[:-1] & (units.doc[1:] == units.doc[:-1])
+    if not joins.any():
+        return units
+    first = np.flatnonzero(~joins)
+    last = np.append(first[1:], len(kept)) - 1
+    return attrs.evolve(units.take(first), end=units.end[last])
+
+
 def _survives(
     spans: Spans, doc: np.ndarray, start: np.ndarray, end: np.ndarray, doc_base: np.ndarray
 ) -> np.ndarray:
@@ -165,6 +180,78 @@ def settle(
         units.reason[lost] = KEEP
         rounds += 1
         history[lost] = rounds
+
+
+def _lost_and_kept(
+    units: Units, spans: Spans, doc_base: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The removals with a source, split into those whose source does not lie inside one of
+    ``spans`` (lost) and those whose source does."""
+    sourced = np.flatnonzero(units.src_doc >= 0)
+    sourced = sourced[units.reason[sourced] != KEEP]
+    ok = _survives(
+        spans, units.src_doc[sourced], units.src_start[sourced], units.src_end[sourced], doc_base
+    )
+    return sourced[~ok], sourced[ok]
+
+
+def surviving_copies(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Copies:
+    """The word-for-word copies among ``units`` (a range of whole documents) whose source lies
+    inside one of ``spans`` (the kept spans of the whole corpus): the range's part of the
+    copies that a pass of :func:`settle` cites through (joined in corpus order, the ranges'
+    parts are the corpus's)."""
+    _, ok = _lost_and_kept(units, spans, np.concatenate(([0], np.cumsum(doc_lengths + 1))))
+    return Copies.of(units, ok)
+
+
+def settle_pass(
+    units: Units,
+    spans: Spans,
+    copies: Copies,
+    doc_lengths: np.ndarray,
+    min_tokens: int,
+    chars: Callable[[int, int, int], str],
+) -> tuple[int, int, Units, np.ndarray]:
+    """A pass of :func:`settle`'s loop (without a schedule, ``earlier`` or ``earlier_copies``)
+    over the units of a range of whole documents, given the kept spans of the whole corpus
+    (``spans``) and its :func:`surviving_copies` (``copies``). Returns how many removals were
+    cited through copies (:func:`_recite`) and, where none was, how many pieces were trimmed
+    off (:func:`_trim`; else 0), the units so changed (else ``units``), and the removals whose
+    source is lost (rows of ``units``).
+
+    Each removal's pass reads only itself, the kept spans, the copies and the texts, so the
+    corpus's pass is the ranges' passes: it cites through copies where any range does (the
+    ranges that cite none stay as they were), else trims where any range trims, else keeps
+    every removal lost (:func:`restored`) where any is, else it is settled."""
+    doc_base = np.concatenate(([0], np.cumsum(doc_lengths + 1)))
+    lost, _ = _lost_and_kept(units, spans, doc_base)
+    free = lost[
+        (units.end[lost] - units.start[lost] <= WORDS_READ)
+        & (units.src_end[lost] - units.src_start[lost] <= WORDS_READ)
+    ]
+    if len(free) == 0:
+        return 0, 0, units, lost
+    changed = attrs.evolve(
+        units, **{f.name: getattr(units, f.name).copy() for f in attrs.fields(Units)}
+    )
+    plan = np.full(len(units.doc), -2, np.int64)
+    history = np.zeros(len(units.doc), np.int64)
+    recited, rest = _recite(changed, free, copies, spans, doc_base, chars)
+    if recited:
+        return recited, 0, _insert(changed, plan, history, rest, -1)[0], lost
+    pieces = _trim(changed, free, spans, doc_base, TRIM_CHARS_PER_TOKEN * min_tokens, chars)
+    if len(pieces):
+        kept = _kept_rows(changed, pieces)
+        return 0, len(pieces), _insert(changed, plan, history, kept, 0)[0], lost
+    return 0, 0, units, lost
+
+
+def restored(units: Units, lost: np.ndarray) -> Units:
+    """``units`` with the removals ``lost`` kept (a pass of :func:`settle` that neither cites
+    through copies nor trims anywhere)."""
+    reason = units.reason.copy()
+    reason[lost] = KEEP
+    return attrs.evolve(units, reason=reason)
 
 
 WORDS_READ = 20_000

@@ -231,11 +231,8 @@ class Joiner:
     never written cost no memory) and grow by half when a later batch needs more.
     """
 
-    def __init__(self, corpus_chars: int, *, shingles: bool = True) -> None:
-        """``shingles=False``: the batches' shingles are not joined (the index gets them
-        elsewhere); the joined batches have none."""
+    def __init__(self, corpus_chars: int) -> None:
         self.corpus_chars = corpus_chars
-        self.token_columns = TOKEN_COLUMNS if shingles else TOKEN_COLUMNS[:-1]
         self.columns: dict[str, np.ndarray] = {}
         self.doc_tokens: list[np.ndarray] = []
         self.doc_blocks: list[np.ndarray] = []
@@ -250,7 +247,7 @@ class Joiner:
             self._reserve(part, int(1.25 * n_tok * scale) + 64, int(1.25 * n_blk * scale) + 64)
         self._reserve(part, self.tokens + n_tok, self.blocks + n_blk)
         t, b = self.tokens, self.blocks
-        for name in self.token_columns:
+        for name in TOKEN_COLUMNS:
             self.columns[name][t : t + n_tok] = getattr(part, name)
         for name in BLOCK_COLUMNS:
             self.columns[name][b : b + n_blk] = getattr(part, name)
@@ -263,7 +260,7 @@ class Joiner:
 
     def _reserve(self, like: Signed, tokens: int, blocks: int) -> None:
         for names, need, used in (
-            (self.token_columns, tokens, self.tokens),
+            (TOKEN_COLUMNS, tokens, self.tokens),
             (BLOCK_COLUMNS, blocks, self.blocks),
         ):
             for name in names:
@@ -284,9 +281,8 @@ class Joiner:
         return Signed(
             doc_tokens=np.concatenate([*self.doc_tokens, np.array([self.tokens])]),
             doc_blocks=np.concatenate([*self.doc_blocks, np.array([self.blocks])]),
-            **{n: columns[n][: self.tokens] for n in self.token_columns},
+            **{n: columns[n][: self.tokens] for n in TOKEN_COLUMNS},
             **{n: columns[n][: self.blocks] for n in BLOCK_COLUMNS},
-            **{n: np.zeros(0, np.uint64) for n in TOKEN_COLUMNS if n not in self.token_columns},
         )
 
 
