@@ -31,6 +31,7 @@ from dedupe_docs.config import Config
 from dedupe_docs.stages.kernels import (
     SHORT_COPY_CHARS,
     SHORT_COPY_TOKENS,
+    SHORT_SENTENCE_CHARS,
     SHORT_SENTENCE_TOKENS,
     block_copies_kernel,
     copy_sources_kernel,
@@ -56,6 +57,9 @@ RULE_NAMES = {
     REWORDED: "reworded",
 }
 """Which rule removed a unit (see :data:`dedupe_docs.types.RULES`)."""
+TEMPLATE_BLOCK, FORMULAIC_BLOCK = 1, 2
+"""Flags of a block (:func:`dedupe_docs.stages.boilerplate.block_flags`): it stands in a page
+template; it holds a formulaic short sentence (one that stands in many documents)."""
 Aligned = tuple[np.ndarray, int]
 """The source token of each token from a base token on (-1: none), and that base."""
 
@@ -111,13 +115,15 @@ def decide(
     base: int = 0,
 ) -> Units:
     """Decide every block of ``s`` (``aligned`` covers its tokens from ``base`` on;
-    ``template``: whether each block stands in a page template, from
-    :func:`dedupe_docs.stages.boilerplate.template_blocks`).
+    ``template``: whether each block stands in a page template, or its flags from
+    :func:`dedupe_docs.stages.boilerplate.block_flags`: ``TEMPLATE_BLOCK``, and
+    ``FORMULAIC_BLOCK`` where it holds a short sentence that stands in many documents).
 
     ``s`` may be a batch seen through corpus-wide token columns: its blocks index those
     columns, ``doc_blocks`` counts no block for the documents before the batch, and ``texts``
     looks up any document by its number in the corpus."""
     n_blocks = len(s.blk_start)
+    template, formulaic = _flags(template)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
     t0, t1 = s.blk_t0, s.blk_t1
     ntok = t1 - t0
@@ -169,29 +175,35 @@ def decide(
         out[at_row], out[at_part] = column[rows], part_column
         return out
 
-    def runs(follows: bool = False, lines: bool = True) -> np.ndarray:
+    def spans_of() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return (
+            in_order(s.blk_start, sentence_units.start),
+            in_order(s.blk_end, sentence_units.end),
+            in_order(src_start, sentence_units.src_start),
+            in_order(src_end, sentence_units.src_end),
+        )
+
+    def runs(follows: bool = False, lines: bool = True, chars: bool = False) -> np.ndarray:
         """Per unit, the tokens of its run of copies of one source (``follows``: of copies
-        that make one passage there, see :func:`_following_copies`, with ``lines``)."""
+        that make one passage there, see :func:`_following_copies`, with ``lines``; ``chars``:
+        its characters instead, a run of spaces counting one, for the units of fewer than
+        ``SHORT_SENTENCE_TOKENS`` tokens)."""
         columns = (
             in_order(reason == DUPLICATE, sentence_units.reason == DUPLICATE),
             in_order(blk_doc, sentence_units.doc),
             in_order(src_doc, sentence_units.src_doc),
             in_order(ntok, part_tokens),
         )
+        weights = _unit_chars(texts, *columns[:2], columns[3], spans_of()) if chars else columns[3]
         if not follows:
-            return _run_tokens(*columns)
-        spans = (
-            in_order(s.blk_start, sentence_units.start),
-            in_order(s.blk_end, sentence_units.end),
-            in_order(src_start, sentence_units.src_start),
-            in_order(src_end, sentence_units.src_end),
-        )
+            return _run_tokens(*columns[:3], weights)
+        spans = spans_of()
         # Only sentences and lines too short to be copies of their own, in runs shorter than
         # a passage, are held to these figures: links are looked for in such runs alone.
         alone = in_order(ntok < SHORT_COPY_TOKENS, np.ones(len(part_tokens), dtype=bool))
         duplicate = columns[0] & _in_short_runs(*columns, alone, config.min_tokens)
         follows = _following_copies(texts, duplicate, *columns[1:3], *spans, lines)
-        return _run_tokens(*columns, follows)
+        return _run_tokens(*columns[:3], weights, follows)
 
     sources = (src_doc, src_start, src_end)
     locations = (blk_doc, s.blk_start, s.blk_end)
@@ -226,11 +238,15 @@ def decide(
     checked_short = np.zeros(len(part_tokens), dtype=bool)  # the figures a piece was checked with
     checked_few = np.zeros(len(part_tokens), dtype=bool)
     sentence_run = np.zeros(n_blocks, dtype=np.int64)
+    sentence_chars = np.zeros(n_blocks, dtype=np.int64)
     checked_in_sentence = np.zeros(n_blocks, dtype=bool)  # the figure a line was checked with
     first = True
     while True:
         sentence_run[rows] = runs(follows=True, lines=False)[at_row]
-        in_sentence = sentence_run >= SHORT_SENTENCE_TOKENS
+        sentence_chars[rows] = runs(follows=True, lines=False, chars=True)[at_row]
+        in_sentence = (sentence_run >= SHORT_SENTENCE_TOKENS) | (
+            (sentence_chars >= SHORT_SENTENCE_CHARS) & ~formulaic
+        )
         if not first:  # a line held up by its sentence is checked again when that goes
             left = checked_in_sentence & ~in_sentence & (reason == DUPLICATE)
             blocks = np.union1d(blocks, np.flatnonzero(left))
@@ -250,7 +266,10 @@ def decide(
         reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
         similarity[wrong] = math.nan
         part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
-        few = runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS
+        few = (runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS) & (
+            (runs(follows=True, chars=True)[at_part] < SHORT_SENTENCE_CHARS)
+            | formulaic[parts.block]
+        )
         copied = sentence_units.reason == DUPLICATE
         changed = (part_short != checked_short) | (few != checked_few)
         pieces = np.flatnonzero(copied & (changed | first))
@@ -363,6 +382,14 @@ def decide(
     return units
 
 
+def _flags(template: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per block, whether it stands in a page template and whether it holds a formulaic short
+    sentence, from ``template`` (booleans: the first only; else ``block_flags``)."""
+    if template.dtype == bool:
+        return template, np.zeros(len(template), dtype=bool)
+    return (template & TEMPLATE_BLOCK) != 0, (template & FORMULAIC_BLOCK) != 0
+
+
 def _rules(reason: np.ndarray, run_tokens: np.ndarray, config: Config) -> np.ndarray:
     """Per unit, the rule that removed it, from its reason and its run's tokens."""
     passage = np.where(run_tokens >= config.min_tokens, PASSAGE, SHORT_COPY)
@@ -407,6 +434,25 @@ _ASCII_WORD_CHAR = np.array([chr(c).isalnum() or chr(c) == "_" for c in range(25
 _ASCII_WORD_OR_JOINT = re.compile(r"\w+|\x00")
 _MARKS = regex.compile(r"\p{M}+")
 _SPACE = regex.compile(r"\s+")
+
+
+def _unit_chars(
+    texts: Sequence[str],
+    duplicate: np.ndarray,
+    doc: np.ndarray,
+    ntok: np.ndarray,
+    spans: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Per unit (in document order), its characters with each run of spaces counting one,
+    for the duplicates of fewer than ``SHORT_SENTENCE_TOKENS`` tokens (their length for the
+    others: their tokens decide)."""
+    start, end = spans[0], spans[1]
+    out = (end - start).astype(np.int64)
+    for u in np.flatnonzero(duplicate & (ntok < SHORT_SENTENCE_TOKENS)).tolist():
+        a, b = int(start[u]), int(end[u])
+        if b - a <= 4 * SHORT_SENTENCE_CHARS:
+            out[u] = len(_SPACE.sub(" ", texts[int(doc[u])][a:b]).strip())
+    return out
 
 
 def _run_tokens(
