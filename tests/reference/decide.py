@@ -23,21 +23,14 @@ from dedupe_docs.config import Config
 from dedupe_docs.stages.decide import (
     BOILERPLATE,
     DUPLICATE,
-    FORMULAIC_BLOCK,
     KEEP,
-    TEMPLATE_BLOCK,
     REPEAT,
     block_hashes,
     continue_over_typos,
     passage_cuts,
     reworded,
 )
-from dedupe_docs.stages.kernels import (
-    SHORT_COPY_CHARS,
-    SHORT_COPY_TOKENS,
-    SHORT_SENTENCE_CHARS,
-    SHORT_SENTENCE_TOKENS,
-)
+from dedupe_docs.stages.kernels import SHORT_COPY_CHARS, SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
 from dedupe_docs.stages.normalize import verification_form
 from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
@@ -75,14 +68,8 @@ def decide(
     template: np.ndarray,
     config: Config,
 ) -> Units:
-    """Decide every block of the corpus ``s`` (``aligned`` indexes its tokens; ``template``:
-    whether each block stands in a page template, or its flags: ``TEMPLATE_BLOCK``,
-    ``FORMULAIC_BLOCK``)."""
+    """Decide every block of the corpus ``s`` (``aligned`` indexes its tokens)."""
     n_blocks = len(s.blk_start)
-    if template.dtype == bool:
-        formulaic = np.zeros(n_blocks, dtype=bool)
-    else:
-        template, formulaic = template & TEMPLATE_BLOCK != 0, template & FORMULAIC_BLOCK != 0
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
     tok_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_tokens))
     t0, t1 = s.blk_t0, s.blk_t1
@@ -188,21 +175,11 @@ def decide(
         word = regex.search(r"\w", rest)
         return word is None or not word.group().islower()
 
-    def chars_of(unit: tuple[int, int]) -> int:
-        """A unit's characters, a run of spaces counting one where it has fewer than
-        ``SHORT_SENTENCE_TOKENS`` tokens (and at most four times ``SHORT_SENTENCE_CHARS``)."""
-        text, start, end = text_of(*unit)
-        if copy_of(*unit)[2] >= SHORT_SENTENCE_TOKENS or end - start > 4 * SHORT_SENTENCE_CHARS:
-            return end - start
-        return len(" ".join(text[start:end].split()))
-
-    def runs(
-        contiguous: bool = False, lines: bool = True, chars: bool = False
-    ) -> dict[tuple[int, int], int]:
-        """Tokens of each unit's run of copies of one source (``chars``: characters, see
-        ``chars_of``); ``contiguous``: whose sources follow each other there (at most three
-        spaces or marks apart) and that make one passage: on consecutive lines of the source
-        (with ``lines``), or one sentence of the copy, which must end where the run does."""
+    def runs(contiguous: bool = False, lines: bool = True) -> dict[tuple[int, int], int]:
+        """Tokens of each unit's run of copies of one source; ``contiguous``: whose sources
+        follow each other there (at most three spaces or marks apart) and that make one
+        passage: on consecutive lines of the source (with ``lines``), or one sentence of the
+        copy, which must end where the run does."""
         link = [False] * len(order)
         sentence = [False] * len(order)
         for k in range(1, len(order)):
@@ -229,8 +206,7 @@ def decide(
         starts = [k for k in range(len(order)) if not link[k]] + [len(order)]
         for j, k in itertools.pairwise(starts):
             is_copy = copy_of(*order[j])[0]
-            weight = chars_of if chars else lambda unit: copy_of(*unit)[2]
-            total = sum(weight(order[x]) for x in range(j, k)) if is_copy else 0
+            total = sum(copy_of(*order[x])[2] for x in range(j, k)) if is_copy else 0
             for x in range(j, k):
                 run_of[order[x]] = total
         return run_of
@@ -245,7 +221,6 @@ def decide(
         removed_any = False
         run_of = runs()
         sentence_of = runs(contiguous=True, lines=False)
-        sentence_chars = runs(contiguous=True, lines=False, chars=True)
         verdicts = reason.copy()
         not_copies: list[int] = []
         for b in range(n_blocks):
@@ -298,7 +273,6 @@ def decide(
             few = ntok[b] < SHORT_COPY_TOKENS and len(fold(target)) < SHORT_COPY_CHARS
             # The rest of a copied sentence wrapped over lines is no short line of its own.
             few = few and sentence_of[(b, -1)] < SHORT_SENTENCE_TOKENS
-            few = few and (sentence_chars[(b, -1)] < SHORT_SENTENCE_CHARS or formulaic[b])
             too_short = few or fold(target) not in (fold(source), fold(line))
             short = ntok[b] < config.min_tokens
             unlike = similarity[b] == 1.0 and symbols_differ(
@@ -318,15 +292,9 @@ def decide(
             )
         run_of = runs()  # with the blocks that stayed copies
         follow_of = runs(contiguous=True)
-        follow_chars = runs(contiguous=True, chars=True)
         for b, found in pieces.items():
             runs_here = [run_of[(b, i)] for i in range(len(found))]
             follows = [follow_of[(b, i)] for i in range(len(found))]
-            if not formulaic[b]:  # long enough in characters
-                follows = [
-                    max(f, SHORT_SENTENCE_TOKENS * (follow_chars[(b, i)] >= SHORT_SENTENCE_CHARS))
-                    for i, f in enumerate(follows)
-                ]
             now = checker.copies_on_their_own(
                 int(blk_doc[b]), found, piece_tokens[b], runs_here, follows, first
             )
@@ -540,7 +508,14 @@ class _Checker:
             )
             piece = self.texts[d][ss:se]
             unlike = sim == 1.0 and symbols_differ(piece, source)
-            fragment = short_run and not whole_sentence(self.texts[d], ss, se)
+            opens, closes = sentence_edges(self.texts[d], ss, se)
+            # A sentence pasted after text that ends without a mark is whole where its source,
+            # in another document, is a whole sentence.
+            pasted = closes and not opens and sd != d
+            whole = (opens and closes) or (
+                pasted and whole_sentence(self.texts[sd], s_start, s_end)
+            )
+            fragment = short_run and not whole
             few = max(ntok[i], follows[i]) < SHORT_SENTENCE_TOKENS
             strict = first or sim == 1.0
             if changed or unlike or (strict and (fragment or (short_run and few))):
@@ -659,6 +634,13 @@ def whole_sentence(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` stands as a sentence (or runs from its line's start or to
     its end): past the marks before it, a line starts or a sentence ends (spaces and tabs
     skipped); and a sentence-ending mark ends it, or follows it, or its line ends after it."""
+    opens, closes = sentence_edges(text, start, end)
+    return opens and closes
+
+
+def sentence_edges(text: str, start: int, end: int) -> tuple[bool, bool]:
+    """Whether a sentence opens where ``text[start:end]`` starts, and whether one closes where
+    it ends (see :func:`whole_sentence`)."""
     ends = ".!?:;…。！？"
     i = start
     while i > max(start - 8, 0) and not text[i - 1].isspace() and not text[i - 1].isalnum():
@@ -674,4 +656,4 @@ def whole_sentence(text: str, start: int, end: int) -> bool:
     while m < min(end + 8, len(text)) and not text[m].isspace() and not text[m].isalnum():
         m += 1
     rest = text[m : m + 8].lstrip(" \t")
-    return opens and (any(c in ends for c in text[k:m]) or rest[:1] in ("", "\n"))
+    return opens, any(c in ends for c in text[k:m]) or rest[:1] in ("", "\n")

@@ -21,7 +21,7 @@ from dedupe_docs.stages.kernels import (
     FOLLOW_TOKENS,
     SHORT_COPY_TOKENS,
     SHORT_LINE_TOKENS,
-    SHORT_PASSAGE_TOKENS,
+    SHORT_SENTENCE_TOKENS,
 )
 
 
@@ -183,7 +183,7 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
                 total >= SHORT_LINE_TOKENS and _block_for_block(chain, block_starts, block_ends)
             ) or _whole_blocks_inside(chain, block_starts, block_ends) >= SHORT_COPY_TOKENS:
                 strength = min_tokens
-            elif total >= SHORT_PASSAGE_TOKENS:
+            elif total >= SHORT_SENTENCE_TOKENS:
                 strength = -total  # marked below every passage that counts
         if strength >= min_tokens or strength < 0:
             out.append((strength, chain, back, forward, edited))

@@ -279,7 +279,6 @@ class _Corpus:
         self.key_counts = _KeyCounts()
         self.inner_keys = _KeyCounts()  # the keys of a place one in from an edge
         self.many_keys = _KeyCounts()  # the keys of a line many times in its document
-        self.sentence_keys = _KeyCounts()  # the keys of short sentences
         self.group_bounds: list[np.ndarray] = []  # per index group: its rows of each batch
         self.columns: dict[str, np.ndarray] = {}  # reused from batch to batch
         self.staging: np.ndarray | None = None
@@ -332,14 +331,11 @@ class _Corpus:
         rows, bounds = range_rows(s.shingles)
         np.save(self.path(f"rows-{b}.npy"), rows)
         del rows
-        sentences = boilerplate.sentence_keys(s, texts.__getitem__)
-        keys = np.hstack([boilerplate.boilerplate_keys(s, config), sentences])
+        keys = boilerplate.boilerplate_keys(s, config)
         blk_doc = np.repeat(np.arange(len(docs)), np.diff(s.doc_blocks))
         self.key_counts.add(*boilerplate.key_doc_counts(keys, blk_doc))
         self.inner_keys.add(*boilerplate.key_doc_counts(keys[:, boilerplate.INNER], blk_doc))
         self.many_keys.add(*boilerplate.key_doc_counts(keys[:, boilerplate.MANY], blk_doc))
-        sentence = keys[:, boilerplate.ANYWHERE + 1 :]
-        self.sentence_keys.add(*boilerplate.key_doc_counts(sentence, blk_doc))
         blocks = {
             n: getattr(s, n) for n in ("doc_blocks", "blk_start", "blk_end", "blk_t0", "blk_t1")
         }
@@ -368,16 +364,15 @@ class _Corpus:
         self.streams.close()
         config = self.config
         self.key_counts.merge()
-        self.inner_keys.merge()
-        self.many_keys.merge()
-        self.sentence_keys.merge()
-        counts = self.key_counts
-        inner, many = self.inner_keys.keys, self.many_keys.keys
-        self.boilerplate = boilerplate.template_keys(
-            counts.keys, counts.counts, inner, many, len(self.ids), config, self.sentence_keys.keys
-        )
+        if config.boilerplate_max_tokens:
+            self.inner_keys.merge()
+            self.many_keys.merge()
+            counts = self.key_counts
+            inner, many = self.inner_keys.keys, self.many_keys.keys
+            self.boilerplate = boilerplate.template_keys(
+                counts.keys, counts.counts, inner, many, len(self.ids), config
+            )
         self.key_counts, self.inner_keys, self.many_keys = _KeyCounts(), _KeyCounts(), _KeyCounts()
-        self.sentence_keys = _KeyCounts()
         if not self.n_batches:
             return
         per_range = np.sum([np.diff(b) for b in self.range_bounds], axis=0, dtype=np.int64)
@@ -454,7 +449,7 @@ class _Corpus:
         docs = [attrs.evolve(doc, text=text) for doc, text in zip(docs, texts, strict=True)]
         sources = _Texts(self, d0, texts)
         tokens = batch["blk_t1"] - batch["blk_t0"]
-        template = boilerplate.block_flags(batch["keys"], self.boilerplate, tokens, config)
+        template = boilerplate.template_blocks(batch["keys"], self.boilerplate, tokens, config)
         units = decide.decide(view, sources, aligned, template, config, base)
         del view, aligned
         lengths = self.lengths.values[:d1]

@@ -57,13 +57,14 @@ class Prior:
         """Short-block keys that stand in enough documents of all batches, this one included."""
         new = blk_doc >= len(self.docs)
         values, counts = self.counts = boilerplate.key_doc_counts(keys[new], blk_doc[new])
+        if config.boilerplate_max_tokens == 0:
+            return np.zeros(0, dtype=np.uint64)
         seen = distinct(keys[keys != 0])  # only the run's own keys can match a block
         total = self.earlier_counts(seen)
         total[np.searchsorted(seen, values)] += counts
         n_docs = self.index_docs + self.new_docs
         inner, many = keys[:, boilerplate.INNER], keys[:, boilerplate.MANY]
-        sentence = keys[:, boilerplate.ANYWHERE + 1 :]
-        return boilerplate.template_keys(seen, total, inner, many, n_docs, config, sentence)
+        return boilerplate.template_keys(seen, total, inner, many, n_docs, config)
 
     def freeze(self, units: Units) -> tuple[Units, np.ndarray, Copies]:
         """The earlier documents' units as they were stored, pinned to their recorded history

@@ -21,12 +21,7 @@ from dedupe_docs.runtime import workers
 from dedupe_docs.runtime.memory import release_memory
 from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
 from dedupe_docs.stages import decide, emit, reworded, settle, sign
-from dedupe_docs.stages.boilerplate import (
-    block_flags,
-    boilerplate_keys,
-    boilerplate_set,
-    sentence_keys,
-)
+from dedupe_docs.stages.boilerplate import boilerplate_keys, boilerplate_set, template_blocks
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import (
     first_occurrences,
@@ -240,24 +235,22 @@ def _signed_decisions(
     aligned = _align(first, signed, config, progress)
     del first
     clock.lap("detect", aligned_tokens=int(np.count_nonzero(aligned >= 0)))
-    read = _reader(texts, store)
-    chars = texts.chars if isinstance(texts, Lengths) else [len(t) for t in texts]
-    keys = np.hstack(
-        [boilerplate_keys(signed, config), sentence_keys(signed, lambda d: read(d, 0, chars[d]))]
-    )
+    keys = boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
     if prior is not None:
         boilerplate = prior.boilerplate_set(keys, blk_doc, config)
     else:
         boilerplate = boilerplate_set(keys, blk_doc, len(docs), config)
-    template = block_flags(keys, boilerplate, signed.blk_t1 - signed.blk_t0, config)
+    template = template_blocks(keys, boilerplate, signed.blk_t1 - signed.blk_t0, config)
     del keys
     units = _decide(signed, texts, aligned, template, config, progress, store)
     if config.reuse == "paraphrase":  # a stage of its own in the timings
         clock.lap("decide")
         units = reworded.find(signed, texts, units, config, progress)
         clock.lap("reworded", removed_units=int(np.count_nonzero(units.rule == decide.REWORDED)))
+    chars = texts.chars if isinstance(texts, Lengths) else [len(t) for t in texts]
     lengths = np.array(chars, dtype=np.int64)
+    read = _reader(texts, store)
     del store
     if prior is not None:
         units, schedule, copies = prior.freeze(units)

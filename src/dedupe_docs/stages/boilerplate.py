@@ -12,22 +12,13 @@ template set (:func:`boilerplate_set`; a persisted or bounded run adds the count
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 
 import numpy as np
-import regex
 
 from dedupe_docs.config import Config
-from dedupe_docs.stages.decide import FORMULAIC_BLOCK, block_hashes
-from dedupe_docs.stages.kernels import (
-    SHORT_PASSAGE_TOKENS,
-    SHORT_SENTENCE_CHARS,
-    SHORT_SENTENCE_TOKENS,
-)
+from dedupe_docs.stages.decide import block_hashes
 from dedupe_docs.stages.normalize import mix64
-from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
 
 TEMPLATE_EDGE = 1
@@ -139,9 +130,10 @@ def boilerplate_set(
     """Sorted template keys (:func:`boilerplate_keys`) that stand in at least
     ``boilerplate_min_docs`` documents and in at least ``boilerplate_min_share`` of all
     documents."""
+    if config.boilerplate_max_tokens == 0:
+        return np.zeros(0, dtype=np.uint64)
     values, counts = key_doc_counts(keys, blk_doc)
-    inner, many, sentence = keys[:, INNER], keys[:, MANY], keys[:, ANYWHERE + 1 :]
-    return template_keys(values, counts, inner, many, n_docs, config, sentence)
+    return template_keys(values, counts, keys[:, INNER], keys[:, MANY], n_docs, config)
 
 
 def template_keys(
@@ -151,7 +143,6 @@ def template_keys(
     many: np.ndarray,
     n_docs: int,
     config: Config,
-    sentence: np.ndarray | None = None,
 ) -> np.ndarray:
     """Those of the keys ``values`` (with the documents ``counts`` each stands in, out of
     ``n_docs``) that make a template: ``boilerplate_needed`` documents, for the keys of a
@@ -159,22 +150,14 @@ def template_keys(
     for the keys of a line that stands many times in its document (any of ``many``)
     ``MANY_SHARE``. Each key that stands in ``INNER_SHARE`` of all documents is there a
     second time, marked (:func:`_strong`): it anchors a run of a template
-    (:func:`template_blocks`). The keys of short sentences (any of ``sentence``,
-    :func:`sentence_keys`) are there when they stand in :func:`formulaic_needed` documents,
-    with the template off too (``boilerplate_max_tokens`` 0)."""
-    words = np.zeros(0, dtype=np.uint64) if sentence is None else sentence[sentence != 0]
-    is_sentence = np.isin(values, words)
-    formulaic = values[is_sentence & (counts >= formulaic_needed(n_docs))]
-    if config.boilerplate_max_tokens == 0:
-        return np.unique(formulaic)
+    (:func:`template_blocks`)."""
     base = boilerplate_needed(n_docs, config)
     needed = np.full(len(values), base)
     inner_needed = max(base, math.ceil(INNER_SHARE * n_docs))
     needed[np.isin(values, inner[inner != 0])] = inner_needed
     needed[np.isin(values, many[many != 0])] = max(base, math.ceil(MANY_SHARE * n_docs))
-    template = values[(counts >= needed) & ~is_sentence]
-    strong = _strong(values[(counts >= inner_needed) & ~is_sentence])
-    return functools.reduce(np.union1d, (template, strong, formulaic))
+    strong = _strong(values[counts >= inner_needed])
+    return np.union1d(values[counts >= needed], strong)
 
 
 def _strong(keys: np.ndarray) -> np.ndarray:
@@ -243,93 +226,3 @@ def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, n
 def boilerplate_needed(n_docs: int, config: Config) -> int:
     """Documents a short block must stand in, out of ``n_docs``, to be boilerplate."""
     return max(config.boilerplate_min_docs, math.ceil(config.boilerplate_min_share * n_docs))
-
-
-SENTENCE_KEYS = 4
-"""Key columns, after the template's, of a block's short sentences (:func:`sentence_keys`):
-a block holds at most this many of them that count."""
-FORMULAIC_MIN_DOCS = 5
-"""Documents from which a short sentence is formulaic (and ``FORMULAIC_SHARE`` of all)."""
-FORMULAIC_SHARE = 0.05
-"""The share of all documents a short sentence must stand in to be formulaic: a sentence
-copied from one page into a few others is a copy, one that recurs inside the unique text of
-one page in twenty (``See the documentation for details.``) is a set phrase."""
-_SENTENCE_SALT = np.uint64(0x8CB92BA72F3D8DD7)
-_INNER_MARK = regex.compile(r"[.!?;:…。！？；]")
-
-
-def sentence_keys(s: Signed, text_of: Callable[[int], str]) -> np.ndarray:
-    """Per block, the keys of its short sentences (0: none), :data:`SENTENCE_KEYS` columns:
-    the sentences that only their characters can make copies of their own (at least
-    ``SHORT_PASSAGE_TOKENS`` tokens, fewer than ``SHORT_SENTENCE_TOKENS``, at least
-    ``SHORT_SENTENCE_CHARS`` characters long), keyed by their exact tokens (case and spacing
-    folded, digits kept). Counted over documents like the template's keys, they tell a
-    formulaic sentence (:func:`formulaic_needed` documents) from a copied one."""
-    n = len(s.blk_t0)
-    keys = np.zeros((n, SENTENCE_KEYS), dtype=np.uint64)
-    size = s.blk_t1 - s.blk_t0
-    maybe = np.flatnonzero(
-        (size >= SHORT_PASSAGE_TOKENS) & (s.blk_end - s.blk_start >= SHORT_SENTENCE_CHARS)
-    )
-    if len(maybe) == 0:
-        return keys
-    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    rows: list[int] = []
-    cols: list[int] = []
-    first: list[int] = []
-    last: list[int] = []
-    doc = -1
-    text = ""
-    for b, d in zip(maybe.tolist(), blk_doc[maybe].tolist(), strict=True):
-        if d != doc:
-            doc, text = d, text_of(d)
-            lo, hi = int(s.doc_tokens[d]), int(s.doc_tokens[d + 1])
-            starts = s.tok_start[lo:hi]
-        start, end = int(s.blk_start[b]), int(s.blk_end[b])
-        if _INNER_MARK.search(text, start, end - 1) is None:
-            spans = [(start, end)]
-        else:
-            spans = sentences(text, start, end)
-        col = 0
-        for a, e in spans:
-            if e - a < SHORT_SENTENCE_CHARS:
-                continue
-            t0, t1 = (lo + np.searchsorted(starts, [a, e])).tolist()
-            if SHORT_PASSAGE_TOKENS <= t1 - t0 < SHORT_SENTENCE_TOKENS and col < SENTENCE_KEYS:
-                rows.append(b)
-                cols.append(col)
-                first.append(t0)
-                last.append(t1)
-                col += 1
-    if rows:
-        found = block_hashes(s.tok_exact, np.array(first), np.array(last))
-        with np.errstate(over="ignore"):
-            keys[rows, cols] = mix64(found ^ _SENTENCE_SALT) | np.uint64(1)
-    return keys
-
-
-def formulaic_needed(n_docs: int) -> int:
-    """Documents a short sentence must stand in, out of ``n_docs``, to be formulaic."""
-    return max(FORMULAIC_MIN_DOCS, math.ceil(FORMULAIC_SHARE * n_docs))
-
-
-def formulaic_blocks(keys: np.ndarray, template: np.ndarray) -> np.ndarray:
-    """Per block (keys of :func:`boilerplate_keys` and :func:`sentence_keys` side by side),
-    whether it holds a formulaic short sentence: one of its sentence keys in ``template``
-    (:func:`template_keys` with the sentence keys)."""
-    sentence = keys[:, ANYWHERE + 1 :]
-    if sentence.shape[1] == 0 or len(template) == 0:
-        return np.zeros(len(keys), dtype=bool)
-    return (np.isin(sentence, template) & (sentence != 0)).any(axis=1)
-
-
-def block_flags(
-    keys: np.ndarray, template: np.ndarray, tokens: np.ndarray, config: Config
-) -> np.ndarray:
-    """Per block, int8 flags for deciding (:func:`dedupe_docs.stages.decide.decide`'s
-    ``template``): ``TEMPLATE_BLOCK`` where it stands in a run of a
-    page template (:func:`template_blocks`), ``FORMULAIC_BLOCK`` where it holds a formulaic
-    short sentence (:func:`formulaic_blocks`)."""
-    flags = template_blocks(keys, template, tokens, config).astype(np.int8)
-    flags[formulaic_blocks(keys, template)] |= FORMULAIC_BLOCK
-    return flags

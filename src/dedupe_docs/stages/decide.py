@@ -31,8 +31,6 @@ from dedupe_docs.config import Config
 from dedupe_docs.stages.kernels import (
     SHORT_COPY_CHARS,
     SHORT_COPY_TOKENS,
-    SHORT_PASSAGE_TOKENS,
-    SHORT_SENTENCE_CHARS,
     SHORT_SENTENCE_TOKENS,
     block_copies_kernel,
     copy_sources_kernel,
@@ -58,9 +56,6 @@ RULE_NAMES = {
     REWORDED: "reworded",
 }
 """Which rule removed a unit (see :data:`dedupe_docs.types.RULES`)."""
-TEMPLATE_BLOCK, FORMULAIC_BLOCK = 1, 2
-"""Flags of a block (:func:`dedupe_docs.stages.boilerplate.block_flags`): it stands in a page
-template; it holds a formulaic short sentence (one that stands in many documents)."""
 Aligned = tuple[np.ndarray, int]
 """The source token of each token from a base token on (-1: none), and that base."""
 
@@ -116,15 +111,13 @@ def decide(
     base: int = 0,
 ) -> Units:
     """Decide every block of ``s`` (``aligned`` covers its tokens from ``base`` on;
-    ``template``: whether each block stands in a page template, or its flags from
-    :func:`dedupe_docs.stages.boilerplate.block_flags`: ``TEMPLATE_BLOCK``, and
-    ``FORMULAIC_BLOCK`` where it holds a short sentence that stands in many documents).
+    ``template``: whether each block stands in a page template, from
+    :func:`dedupe_docs.stages.boilerplate.template_blocks`).
 
     ``s`` may be a batch seen through corpus-wide token columns: its blocks index those
     columns, ``doc_blocks`` counts no block for the documents before the batch, and ``texts``
     looks up any document by its number in the corpus."""
     n_blocks = len(s.blk_start)
-    template, formulaic = _flags(template)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
     t0, t1 = s.blk_t0, s.blk_t1
     ntok = t1 - t0
@@ -176,35 +169,29 @@ def decide(
         out[at_row], out[at_part] = column[rows], part_column
         return out
 
-    def spans_of() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        return (
-            in_order(s.blk_start, sentence_units.start),
-            in_order(s.blk_end, sentence_units.end),
-            in_order(src_start, sentence_units.src_start),
-            in_order(src_end, sentence_units.src_end),
-        )
-
-    def runs(follows: bool = False, lines: bool = True, chars: bool = False) -> np.ndarray:
+    def runs(follows: bool = False, lines: bool = True) -> np.ndarray:
         """Per unit, the tokens of its run of copies of one source (``follows``: of copies
-        that make one passage there, see :func:`_following_copies`, with ``lines``; ``chars``:
-        its characters instead, a run of spaces counting one, for the units of fewer than
-        ``SHORT_SENTENCE_TOKENS`` tokens)."""
+        that make one passage there, see :func:`_following_copies`, with ``lines``)."""
         columns = (
             in_order(reason == DUPLICATE, sentence_units.reason == DUPLICATE),
             in_order(blk_doc, sentence_units.doc),
             in_order(src_doc, sentence_units.src_doc),
             in_order(ntok, part_tokens),
         )
-        weights = _unit_chars(texts, *columns[:2], columns[3], spans_of()) if chars else columns[3]
         if not follows:
-            return _run_tokens(*columns[:3], weights)
-        spans = spans_of()
+            return _run_tokens(*columns)
+        spans = (
+            in_order(s.blk_start, sentence_units.start),
+            in_order(s.blk_end, sentence_units.end),
+            in_order(src_start, sentence_units.src_start),
+            in_order(src_end, sentence_units.src_end),
+        )
         # Only sentences and lines too short to be copies of their own, in runs shorter than
         # a passage, are held to these figures: links are looked for in such runs alone.
         alone = in_order(ntok < SHORT_COPY_TOKENS, np.ones(len(part_tokens), dtype=bool))
         duplicate = columns[0] & _in_short_runs(*columns, alone, config.min_tokens)
         follows = _following_copies(texts, duplicate, *columns[1:3], *spans, lines)
-        return _run_tokens(*columns[:3], weights, follows)
+        return _run_tokens(*columns, follows)
 
     sources = (src_doc, src_start, src_end)
     locations = (blk_doc, s.blk_start, s.blk_end)
@@ -239,15 +226,11 @@ def decide(
     checked_short = np.zeros(len(part_tokens), dtype=bool)  # the figures a piece was checked with
     checked_few = np.zeros(len(part_tokens), dtype=bool)
     sentence_run = np.zeros(n_blocks, dtype=np.int64)
-    sentence_chars = np.zeros(n_blocks, dtype=np.int64)
     checked_in_sentence = np.zeros(n_blocks, dtype=bool)  # the figure a line was checked with
     first = True
     while True:
         sentence_run[rows] = runs(follows=True, lines=False)[at_row]
-        sentence_chars[rows] = runs(follows=True, lines=False, chars=True)[at_row]
-        in_sentence = (sentence_run >= SHORT_SENTENCE_TOKENS) | (
-            (sentence_chars >= SHORT_SENTENCE_CHARS) & ~formulaic
-        )
+        in_sentence = sentence_run >= SHORT_SENTENCE_TOKENS
         if not first:  # a line held up by its sentence is checked again when that goes
             left = checked_in_sentence & ~in_sentence & (reason == DUPLICATE)
             blocks = np.union1d(blocks, np.flatnonzero(left))
@@ -267,10 +250,7 @@ def decide(
         reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
         similarity[wrong] = math.nan
         part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
-        few = (runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS) & (
-            (runs(follows=True, chars=True)[at_part] < SHORT_SENTENCE_CHARS)
-            | formulaic[parts.block]
-        )
+        few = runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS
         copied = sentence_units.reason == DUPLICATE
         changed = (part_short != checked_short) | (few != checked_few)
         pieces = np.flatnonzero(copied & (changed | first))
@@ -283,9 +263,7 @@ def decide(
             (
                 lone,
                 short_pieces[few[short_pieces]],
-                short_pieces[
-                    ~_whole_sentences(texts, short_pieces, part_locations, part_sources)
-                ],
+                short_pieces[~_whole_sentences(texts, short_pieces, part_locations, part_sources)],
                 fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
             ),
         )
@@ -385,14 +363,6 @@ def decide(
     return units
 
 
-def _flags(template: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per block, whether it stands in a page template and whether it holds a formulaic short
-    sentence, from ``template`` (booleans: the first only; else ``block_flags``)."""
-    if template.dtype == bool:
-        return template, np.zeros(len(template), dtype=bool)
-    return (template & TEMPLATE_BLOCK) != 0, (template & FORMULAIC_BLOCK) != 0
-
-
 def _rules(reason: np.ndarray, run_tokens: np.ndarray, config: Config) -> np.ndarray:
     """Per unit, the rule that removed it, from its reason and its run's tokens."""
     passage = np.where(run_tokens >= config.min_tokens, PASSAGE, SHORT_COPY)
@@ -437,25 +407,6 @@ _ASCII_WORD_CHAR = np.array([chr(c).isalnum() or chr(c) == "_" for c in range(25
 _ASCII_WORD_OR_JOINT = re.compile(r"\w+|\x00")
 _MARKS = regex.compile(r"\p{M}+")
 _SPACE = regex.compile(r"\s+")
-
-
-def _unit_chars(
-    texts: Sequence[str],
-    duplicate: np.ndarray,
-    doc: np.ndarray,
-    ntok: np.ndarray,
-    spans: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-) -> np.ndarray:
-    """Per unit (in document order), its characters with each run of spaces counting one,
-    for the duplicates of fewer than ``SHORT_SENTENCE_TOKENS`` tokens (their length for the
-    others: their tokens decide)."""
-    start, end = spans[0], spans[1]
-    out = (end - start).astype(np.int64)
-    for u in np.flatnonzero(duplicate & (ntok < SHORT_SENTENCE_TOKENS)).tolist():
-        a, b = int(start[u]), int(end[u])
-        if b - a <= 4 * SHORT_SENTENCE_CHARS:
-            out[u] = len(_SPACE.sub(" ", texts[int(doc[u])][a:b]).strip())
-    return out
 
 
 def _run_tokens(
@@ -686,13 +637,15 @@ def _whole_sentences(
     """Per unit of ``units`` (rows of ``locations``): whether it is a sentence of its own, or
     runs from a line's start or to its end: a line starts or a sentence ends just before it,
     and a sentence ends at its end or with the marks after it, or its line does. With
-    ``sources``, a unit that ends a sentence is whole too where its source is a whole
-    sentence: a sentence pasted after text that ends without a mark (a line's label, a
-    sentence cut short), not the end of a sentence whose first words differ."""
+    ``sources``, a unit that ends a sentence but starts after text that does not end one is
+    whole too where its source, in another document, is a whole sentence: a sentence pasted
+    after a label or a line that ends without a mark, not the end of a sentence whose first
+    words differ (whose source starts inside a sentence too)."""
     opens, closes = _sentence_edges(texts, units, locations)
     whole = opens & closes
     if sources is not None:
-        maybe = np.flatnonzero(closes & ~opens)
+        pasted = closes & ~opens & (sources[0][units] != locations[0][units])
+        maybe = np.flatnonzero(pasted)
         source_opens, source_closes = _sentence_edges(texts, units[maybe], sources)
         whole[maybe] = source_opens & source_closes
     return whole
@@ -701,8 +654,8 @@ def _whole_sentences(
 def _sentence_edges(
     texts: Sequence[str], units: np.ndarray, locations: tuple[np.ndarray, np.ndarray, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit of ``units``: whether a sentence opens where it starts and whether one closes
-    where it ends (see :func:`_whole_sentences`)."""
+    """Per unit of ``units`` (rows of ``locations``): whether a sentence opens where it starts
+    and whether one closes where it ends (see :func:`_whole_sentences`)."""
     doc, start, end = locations
     opened = np.zeros(len(units), dtype=bool)
     closed = np.zeros(len(units), dtype=bool)
@@ -999,10 +952,11 @@ def passage_cuts(
     tokens aligned to one document (gaps of up to two tokens bridged), at least ``min_tokens``
     long, or ``shingle_size`` where it runs on contiguously from the block before or into the
     block after (``lengths``: those two; fewer are the tail of a shingle across the line break:
-    the word that happens to follow both copies), or ``SHORT_PASSAGE_TOKENS`` where it runs to
-    the block's end (a sentence pasted after text that ends without a mark). A cut is made
-    only at white space between two tokens, so punctuation stays with its word, or right
-    before a token beside a letter of a script written without spaces."""
+    the word that happens to follow both copies), or ``SHORT_SENTENCE_TOKENS`` where it runs
+    to the block's end (a sentence pasted after text that ends without a mark). A cut is made
+    at white space between two tokens, so punctuation stays with its word, or, where no space
+    separates them, right before a token beside a letter of a script written without spaces
+    (Chinese, Japanese: the marks before it stay with the text before)."""
     min_tokens, shingle_size = lengths
     docs = (np.searchsorted(doc_tokens, sources, "right") - 1).tolist()
     source = sources.tolist()
@@ -1021,9 +975,9 @@ def passage_cuts(
         runs_on = (first == 0 and before >= 0 and abs(source[1] - before - 1) <= 2) or (
             last == n - 1 and after >= 0 and abs(after - source[n] - 1) <= 2
         )
-        # A short run to the block's end may be a sentence pasted after text that ends
-        # without a mark: cut where it starts (deciding keeps only whole source sentences).
-        needed = min(min_tokens, SHORT_PASSAGE_TOKENS) if last == n - 1 else min_tokens
+        # A shorter run to the block's end may be a sentence pasted after text that ends
+        # without a mark: it is cut where it starts (deciding keeps only a whole sentence).
+        needed = min(min_tokens, SHORT_SENTENCE_TOKENS) if last == n - 1 else min_tokens
         if last - first + 1 < (shingle_size if runs_on else needed):
             continue
         for t in (first, last + 1):  # the edge before token t
@@ -1033,7 +987,7 @@ def passage_cuts(
                 if space:
                     cuts.append(space.span())
                 elif _UNSPACED.match(text, at) or _UNSPACED.match(text, int(ends[t - 1]) - 1):
-                    cuts.append((at, at))  # no spaces in Chinese or Japanese: before the word
+                    cuts.append((at, at))  # Chinese, Japanese: right before the token
     if not cuts:
         return spans
     out = []

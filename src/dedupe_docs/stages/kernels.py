@@ -515,7 +515,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 _whole_blocks_inside(runs[lo:hi], lead, tail) >= SHORT_COPY_TOKENS
             ):
                 best = min_tokens
-            elif total >= SHORT_PASSAGE_TOKENS:
+            elif total >= SHORT_SENTENCE_TOKENS:
                 best = -total  # a short copy: a sentence of its own, if deciding finds it whole
         out[c] = best
     return out, grown, edited
@@ -599,12 +599,6 @@ SHORT_SENTENCE_TOKENS = 12
 """Tokens from which a sentence copied on its own, out of other text, is a duplicate: such
 short passages are marked (below any passage that counts) and deciding keeps only whole
 sentences of them."""
-SHORT_SENTENCE_CHARS = 40
-"""Characters (a run of spaces counting one) from which a sentence copied on its own is a
-duplicate however few its tokens: a sentence of a few long words (Russian, Greek)."""
-SHORT_PASSAGE_TOKENS = 6
-"""Tokens from which detection marks a short passage (two shingles on one diagonal): deciding
-keeps it only as whole sentences of ``SHORT_SENTENCE_TOKENS`` or ``SHORT_SENTENCE_CHARS``."""
 
 
 @njit(cache=True)
