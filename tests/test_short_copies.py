@@ -13,11 +13,38 @@ import pytest
 import dedupe_docs
 from tests.helpers import invariants
 
-RU_WORDS = (
-    "система файл каталог пользователь параметр значение строка команда вывод запись "
-    "процесс сигнал память устройство раздел ключ журнал сеть адрес порт служба ядро "
-    "модуль буфер очередь таблица поле индекс запрос ответ"
-).split()
+RU_WORDS = [
+    "система",
+    "файл",
+    "каталог",
+    "пользователь",
+    "параметр",
+    "значение",
+    "строка",
+    "команда",
+    "вывод",
+    "запись",
+    "процесс",
+    "сигнал",
+    "память",
+    "устройство",
+    "раздел",
+    "ключ",
+    "журнал",
+    "сеть",
+    "адрес",
+    "порт",
+    "служба",
+    "ядро",
+    "модуль",
+    "буфер",
+    "очередь",
+    "таблица",
+    "поле",
+    "индекс",
+    "запрос",
+    "ответ",
+]
 RU_SENTENCE = (
     "Пользователь, чья учётная запись была заблокирована, должен обратиться к системному "
     "администратору, если хочет снова работать с системой."
@@ -102,13 +129,27 @@ def test_a_set_phrase_in_many_documents_stays() -> None:
     documents is no copy of its first occurrence."""
     phrase = "See the manual page of the tool itself."
     rng = random.Random(3)
-    words = "alpha beta gamma delta omega sigma kappa lambda theta zeta iota rho tau".split()
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "omega",
+        "sigma",
+        "kappa",
+        "lambda",
+        "theta",
+        "zeta",
+        "iota",
+        "rho",
+        "tau",
+    ]
     docs = []
     for _ in range(12):
         text = [" ".join(rng.choice(words) for _ in range(12)) + "." for _ in range(4)]
         text.insert(2, phrase)
         docs.append([" ".join(text)])
-    texts, cleaned = run(docs)
+    _, cleaned = run(docs)
     assert all(not c.removed for c in cleaned.values())
 
 
@@ -120,5 +161,5 @@ def test_the_end_of_a_sentence_whose_start_differs_stays() -> None:
     docs = corpus(lambda r: ru_line(r), n_docs=4, seed=rng.randrange(100))
     docs[0][2] = "clusterdb " + tail
     docs[2][4] = "createdb " + tail
-    texts, cleaned = run(docs)
+    _, cleaned = run(docs)
     assert not cleaned["d2"].removed
