@@ -6,11 +6,14 @@ unique text stays, and so does the end of a sentence whose first words differ.""
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import pytest
 
 import dedupe_docs
+from dedupe_docs import pipeline
 from tests.helpers import invariants
 
 RU_WORDS = [
@@ -163,3 +166,30 @@ def test_the_end_of_a_sentence_whose_start_differs_stays() -> None:
     docs[2][4] = "createdb " + tail
     _, cleaned = run(docs)
     assert not cleaned["d2"].removed
+
+
+@pytest.mark.parametrize("lang", sorted(CASES))
+def test_a_pasted_sentence_goes_in_a_later_batch_of_a_persisted_index(
+    lang: str, tmp_path: Path
+) -> None:
+    """Cleaned against a persisted index, the later batch removes what one run removes."""
+    make_line, sentence, sep, spaced = CASES[lang]
+    docs = corpus(make_line)
+    docs[1].insert(3, sentence)
+    docs[4][5] = docs[4][5] + sep + fuzz(sentence, spaced)
+    named = [(f"d{i}", "\n".join(lines) + "\n") for i, lines in enumerate(docs)]
+    config = dedupe_docs.Config()
+    for i, part in enumerate((named[:3], named[3:])):
+        pipeline.run(part, tmp_path / f"out{i}", config, index=tmp_path / "index")
+    lines = (tmp_path / "out1" / "provenance.jsonl").read_text(encoding="utf-8").splitlines()
+    batch = {p["id"]: p for p in map(json.loads, lines)}
+    joint = {c.id: c.provenance() for c in dedupe_docs.clean(named, config)}
+    for doc in ("d3", "d4", "d5"):
+        mine = [
+            (r["start"], r["end"], r["source"] and r["source"]["id"]) for r in batch[doc]["removed"]
+        ]
+        theirs = [
+            (r["start"], r["end"], r["source"] and r["source"]["id"]) for r in joint[doc]["removed"]
+        ]
+        assert mine == theirs
+    assert [r["source"]["id"] for r in batch["d4"]["removed"]] == ["d1"]
