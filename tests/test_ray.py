@@ -54,6 +54,22 @@ def test_ray_equals_local(
     assert '"duplicate"' in local and '"boilerplate"' in local
 
 
+def test_ray_equals_local_on_pasted_sentences(ray_session: object) -> None:
+    """Sentences pasted after unmarked text, in Russian, Chinese and Japanese: the Ray
+    engine removes what the local one does."""
+    from tests.test_short_copies import CASES, corpus, fuzz
+
+    named = []
+    for lang, (make_line, sentence, sep, spaced) in sorted(CASES.items()):
+        docs = corpus(make_line)
+        docs[1].insert(3, sentence)
+        docs[4][5] = docs[4][5] + sep + fuzz(sentence, spaced)
+        named += [(f"{lang}{i}", "\n".join(lines) + "\n") for i, lines in enumerate(docs)]
+    local = dedupe_docs.clean(named)
+    assert sum(len(c.removed) for c in local) == 3
+    assert dump(dedupe_docs.clean(named, engine="ray", jobs=2)) == dump(local)
+
+
 def test_ray_equals_local_on_wide_text(ray_session: object, paragraphs: list[str]) -> None:
     """Documents stored two and four bytes a character (see drivers/texts.py) decide alike."""
     marks = ["é", "😀", "\u2014", ""]

@@ -535,7 +535,14 @@ class _Checker:
             )
             piece = self.texts[d][ss:se]
             unlike = sim == 1.0 and symbols_differ(piece, source)
-            fragment = short_run and not whole_sentence(self.texts[d], ss, se)
+            opens, closes = sentence_edges(self.texts[d], ss, se)
+            # A sentence pasted after text that ends without a mark is whole where its source,
+            # in another document, is a whole sentence.
+            pasted = closes and not opens and sd != d
+            whole = (opens and closes) or (
+                pasted and whole_sentence(self.texts[sd], s_start, s_end)
+            )
+            fragment = short_run and not whole
             few = max(ntok[i], follows[i]) < SHORT_SENTENCE_TOKENS
             strict = first or sim == 1.0
             if changed or unlike or (strict and (fragment or (short_run and few))):
@@ -654,6 +661,13 @@ def whole_sentence(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` stands as a sentence (or runs from its line's start or to
     its end): past the marks before it, a line starts or a sentence ends (spaces and tabs
     skipped); and a sentence-ending mark ends it, or follows it, or its line ends after it."""
+    opens, closes = sentence_edges(text, start, end)
+    return opens and closes
+
+
+def sentence_edges(text: str, start: int, end: int) -> tuple[bool, bool]:
+    """Whether a sentence opens where ``text[start:end]`` starts, and whether one closes where
+    it ends (see :func:`whole_sentence`)."""
     ends = ".!?:;…。！？"
     i = start
     while i > max(start - 8, 0) and not text[i - 1].isspace() and not text[i - 1].isalnum():
@@ -669,4 +683,4 @@ def whole_sentence(text: str, start: int, end: int) -> bool:
     while m < min(end + 8, len(text)) and not text[m].isspace() and not text[m].isalnum():
         m += 1
     rest = text[m : m + 8].lstrip(" \t")
-    return opens and (any(c in ends for c in text[k:m]) or rest[:1] in ("", "\n"))
+    return opens, any(c in ends for c in text[k:m]) or rest[:1] in ("", "\n")

@@ -265,7 +265,7 @@ def decide(
             (
                 lone,
                 short_pieces[few[short_pieces]],
-                short_pieces[~_whole_sentences(texts, short_pieces, part_locations)],
+                short_pieces[~_whole_sentences(texts, short_pieces, part_locations, part_sources)],
                 fuzzy[_reworded_units(texts, fuzzy, part_locations, part_sources, part_short)],
             ),
         )
@@ -638,13 +638,36 @@ def _symbols(text: str) -> str:
 
 
 def _whole_sentences(
-    texts: Sequence[str], units: np.ndarray, locations: tuple[np.ndarray, np.ndarray, np.ndarray]
+    texts: Sequence[str],
+    units: np.ndarray,
+    locations: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sources: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Per unit of ``units`` (rows of ``locations``): whether it is a sentence of its own, or
     runs from a line's start or to its end: a line starts or a sentence ends just before it,
-    and a sentence ends at its end or with the marks after it, or its line does."""
+    and a sentence ends at its end or with the marks after it, or its line does. With
+    ``sources``, a unit that ends a sentence but starts after text that does not end one is
+    whole too where its source, in another document, is a whole sentence: a sentence pasted
+    after a label or a line that ends without a mark, not the end of a sentence whose first
+    words differ (whose source starts inside a sentence too)."""
+    opens, closes = _sentence_edges(texts, units, locations)
+    whole = opens & closes
+    if sources is not None:
+        pasted = closes & ~opens & (sources[0][units] != locations[0][units])
+        maybe = np.flatnonzero(pasted)
+        source_opens, source_closes = _sentence_edges(texts, units[maybe], sources)
+        whole[maybe] = source_opens & source_closes
+    return whole
+
+
+def _sentence_edges(
+    texts: Sequence[str], units: np.ndarray, locations: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit of ``units`` (rows of ``locations``): whether a sentence opens where it starts
+    and whether one closes where it ends (see :func:`_whole_sentences`)."""
     doc, start, end = locations
-    out = np.zeros(len(units), dtype=bool)
+    opened = np.zeros(len(units), dtype=bool)
+    closed = np.zeros(len(units), dtype=bool)
     for i, u in enumerate(units.tolist()):
         text, a, b = texts[int(doc[u])], int(start[u]), int(end[u])
         head = text[max(a - 8, 0) : a]
@@ -656,9 +679,9 @@ def _whole_sentences(
         marks = tail.group() if tail else ""
         after = text[b + len(marks) : b + len(marks) + 8].lstrip(" \t")
         marks += own.group() if own else ""
-        closes = any(c in _SENTENCE_END for c in marks) or after[:1] in ("", "\n")
-        out[i] = opens and closes
-    return out
+        closed[i] = any(c in _SENTENCE_END for c in marks) or after[:1] in ("", "\n")
+        opened[i] = opens
+    return opened, closed
 
 
 def _folded(text: str) -> str:
@@ -967,8 +990,11 @@ def passage_cuts(
     tokens aligned to one document (gaps of up to two tokens bridged), at least ``min_tokens``
     long, or ``shingle_size`` where it runs on contiguously from the block before or into the
     block after (``lengths``: those two; fewer are the tail of a shingle across the line break:
-    the word that happens to follow both copies). A cut is made only at white space between
-    two tokens, so punctuation stays with its word."""
+    the word that happens to follow both copies), or ``SHORT_SENTENCE_TOKENS`` where it runs
+    to the block's end (a sentence pasted after text that ends without a mark). A cut is made
+    at white space between two tokens, so punctuation stays with its word, or, where no space
+    separates them, right before a token beside a letter of a script written without spaces
+    (Chinese, Japanese: the marks before it stay with the text before)."""
     min_tokens, shingle_size = lengths
     docs = (np.searchsorted(doc_tokens, sources, "right") - 1).tolist()
     source = sources.tolist()
@@ -987,13 +1013,19 @@ def passage_cuts(
         runs_on = (first == 0 and before >= 0 and abs(source[1] - before - 1) <= 2) or (
             last == n - 1 and after >= 0 and abs(after - source[n] - 1) <= 2
         )
-        if last - first + 1 < (shingle_size if runs_on else min_tokens):
+        # A shorter run to the block's end may be a sentence pasted after text that ends
+        # without a mark: it is cut where it starts (deciding keeps only a whole sentence).
+        needed = min(min_tokens, SHORT_SENTENCE_TOKENS) if last == n - 1 else min_tokens
+        if last - first + 1 < (shingle_size if runs_on else needed):
             continue
         for t in (first, last + 1):  # the edge before token t
             if 0 < t < n:
-                space = _SPACE_RUN.search(text, int(ends[t - 1]), int(starts[t]))
+                at = int(starts[t])
+                space = _SPACE_RUN.search(text, int(ends[t - 1]), at)
                 if space:
                     cuts.append(space.span())
+                elif _UNSPACED.match(text, at) or _UNSPACED.match(text, int(ends[t - 1]) - 1):
+                    cuts.append((at, at))  # Chinese, Japanese: right before the token
     if not cuts:
         return spans
     out = []
