@@ -109,13 +109,13 @@ def test_no_kept_run_repeats_surviving_text_in_20_000_corpora(
 
 @pytest.mark.slow
 @settings(
-    max_examples=3_000,
+    max_examples=8_000,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(docs=corpora())
-def test_no_kept_run_repeats_surviving_text_in_3_000_corpora_with_copies_of_copies(
+def test_no_kept_run_repeats_surviving_text_in_8_000_corpora_with_copies_of_copies(
     docs: list[tuple[str, str]],
 ) -> None:
     check_no_kept_copy(docs)
@@ -146,6 +146,33 @@ def test_a_copy_of_a_copy_assembled_from_pieces_of_other_sources() -> None:
         ]
     )
 
+
+
+@pytest.mark.xfail(strict=True, reason="a known limit: a copy of pieces across a line break")
+@pytest.mark.parametrize(
+    "docs",
+    [
+        [  # d1 keeps d0's words after ``baq``'s line break; d3 copies d1's run of pieces
+            ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
+            ("d1", "bax. bex baq\n beq biq boq buq caq ceq ciq bix box bux cax cex cix cox.\n"),
+            ("d2", "baz bez biz boz buz caz cez ciz coz cuz.\n"),
+            ("d3", "bax bex baq\n beq biq boq buq caq ceq ciq bix box bav bev biv bov buv.\n"),
+        ],
+        [  # d4 copies d1's words that run into d0's, wrapped one word later than in d1
+            ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
+            ("d1", "bax. bex. bux cax cex dux fax fex fix fox baq\n beq biq boq buq caq ceq ciq.\n"),
+            ("d2", "baz bez biz boz buz caz cez ciz coz cuz.\n"),
+            ("d4", "dux fax fex fix fox baq beq\n biq boq buq caq ceq baw bew biw bow buw caw.\n"),
+        ],
+    ],
+)
+def test_a_copy_of_pieces_across_a_line_break(docs: list[tuple[str, str]]) -> None:
+    # Each piece of the copy is shorter than a passage (one side of the line break, or the
+    # part first seen in one source), and pieces that meet at a line's start are kept apart
+    # on purpose (the lines of an evolving code listing, each reused from an earlier
+    # version). Found among random corpora with copies of copies; none of the 8,000 fixed
+    # ones of the slow tier hits it.
+    check_no_kept_copy(docs)
 
 def test_short_words_one_letter_apart_do_not_continue_a_copy() -> None:
     # ``dix dox`` before a copy of d0's ``duq ...`` are one letter from d0's ``diq doq``: words
