@@ -498,11 +498,14 @@ def _following_copies(
             word is not None and word.group().islower()
         )
         in_sentence[i] = out[i] = one_sentence
-    chain = np.cumsum(~out) - 1
+    # A sentence is the units joined as one sentence, not the lines its source runs on to:
+    # a word that happens to follow both copies on the source's next line (``The``) leaves
+    # the sentence whole.
+    chain = np.cumsum(~in_sentence) - 1
     for c in np.unique(chain[in_sentence]).tolist():
         first, last = np.searchsorted(chain, [c, c + 1]).tolist()
         if not _closes_sentence(texts[int(doc[last - 1])], int(end[last - 1])):
-            out[first + 1 : last] &= ~in_sentence[first + 1 : last]
+            out[first + 1 : last] = False
     return out
 
 
@@ -1013,9 +1016,11 @@ def passage_cuts(
         runs_on = (first == 0 and before >= 0 and abs(source[1] - before - 1) <= 2) or (
             last == n - 1 and after >= 0 and abs(after - source[n] - 1) <= 2
         )
-        # A shorter run to the block's end may be a sentence pasted after text that ends
-        # without a mark: it is cut where it starts (deciding keeps only a whole sentence).
-        needed = min(min_tokens, SHORT_SENTENCE_TOKENS) if last == n - 1 else min_tokens
+        # A shorter run to the block's end, or to a full stop inside it, may be a sentence
+        # pasted after text that ends without a mark: it is cut where it starts (deciding
+        # keeps only a whole sentence, whose source is a whole sentence too).
+        to_stop = last == n - 1 or _full_stop_after(text, int(ends[last]))
+        needed = min(min_tokens, SHORT_SENTENCE_TOKENS) if to_stop else min_tokens
         if last - first + 1 < (shingle_size if runs_on else needed):
             continue
         for t in (first, last + 1):  # the edge before token t
@@ -1036,6 +1041,12 @@ def passage_cuts(
                 start = cut_end
         out.append((start, end))
     return out
+
+
+def _full_stop_after(text: str, end: int) -> bool:
+    """Whether a mark that ends a sentence (not a clause) stands right after ``end``, with the
+    quotes or brackets around it."""
+    return any(c in _FULL_STOP for c in _TRAILING_MARKS.match(text, end).group())
 
 
 def _verify(
