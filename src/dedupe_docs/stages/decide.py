@@ -1011,6 +1011,7 @@ def passage_cuts(
         else:
             runs.append([t, t])
     starts, ends = tokens
+    _snap_to_sentences(text, runs, ends, docs, n)
     cuts = []
     for first, last in runs:
         runs_on = (first == 0 and before >= 0 and abs(source[1] - before - 1) <= 2) or (
@@ -1041,6 +1042,33 @@ def passage_cuts(
                 start = cut_end
         out.append((start, end))
     return out
+
+
+SNAP_TOKENS = 2
+"""Tokens by which a passage that meets the passage of another source may run over the edge
+of its sentence: a word that happens to follow both copies (``If`` after a sentence in both
+places) is the next sentence's, whose copy comes from elsewhere."""
+
+
+def _snap_to_sentences(
+    text: str, runs: list[list[int]], ends: np.ndarray, docs: list[int], n: int
+) -> None:
+    """Where two runs of tokens aligned to different documents meet (``runs``: [first, last]
+    token of each, in the block's numbering; ``docs``: the document of each token's source,
+    with the token before the block first), moves the edge between them to the end of a
+    sentence at most ``SNAP_TOKENS`` tokens away: a mosaic's sentences each go whole, with
+    their own sources, however far the passage of one grew into the next."""
+    for left, right in itertools.pairwise(runs):
+        edge = left[1] + 1
+        if right[0] != edge or docs[left[1] + 1] == docs[right[0] + 1]:
+            continue
+        lo, hi = max(edge - SNAP_TOKENS, left[0] + 1, 1), min(edge + SNAP_TOKENS, right[1], n - 1)
+        if _full_stop_after(text, int(ends[edge - 1])):
+            continue
+        stops = [u for u in range(lo, hi + 1) if _full_stop_after(text, int(ends[u - 1]))]
+        if stops:
+            at = min(stops, key=lambda u: abs(u - edge))
+            left[1], right[0] = at - 1, at
 
 
 def _full_stop_after(text: str, end: int) -> bool:
