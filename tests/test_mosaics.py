@@ -21,11 +21,12 @@ from dedupe_docs.stages.boilerplate import boilerplate_keys, boilerplate_set, te
 from tests.helpers import invariants
 from tests.reference import decide as reference_decide
 
-WORDS = tuple(
+_WORDS = (
     "amber basalt cobalt dune ember fjord garnet harbor iris jasper kelp lagoon marble nectar"
     " onyx pebble quartz reef saffron tundra umber violet willow xenon yarrow zephyr acorn"
     " birch cedar dahlia elm fern ginger hazel ivy juniper kale lotus maple nettle olive"
-).split()
+)
+WORDS = _WORDS.split()
 S1 = "Separately, the interactive interpreter makes the result of the last evaluation available."
 S2 = "If the stop line number is greater than or equal to zero, then stop at that line."
 S3 = "Unlike function objects, code objects are immutable and contain no mutable references."
