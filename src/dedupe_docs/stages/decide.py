@@ -1011,7 +1011,7 @@ def passage_cuts(
         else:
             runs.append([t, t])
     starts, ends = tokens
-    _snap_to_sentences(text, runs, ends, docs, n)
+    _snap_to_sentences(text, runs, tokens, docs, n)
     cuts = []
     for first, last in runs:
         runs_on = (first == 0 and before >= 0 and abs(source[1] - before - 1) <= 2) or (
@@ -1051,13 +1051,21 @@ places) is the next sentence's, whose copy comes from elsewhere."""
 
 
 def _snap_to_sentences(
-    text: str, runs: list[list[int]], ends: np.ndarray, docs: list[int], n: int
+    text: str, runs: list[list[int]], tokens: tuple[np.ndarray, np.ndarray], docs: list[int], n: int
 ) -> None:
     """Where two runs of tokens aligned to different documents meet (``runs``: [first, last]
     token of each, in the block's numbering; ``docs``: the document of each token's source,
     with the token before the block first), moves the edge between them to the end of a
     sentence at most ``SNAP_TOKENS`` tokens away: a mosaic's sentences each go whole, with
-    their own sources, however far the passage of one grew into the next."""
+    their own sources, however far the passage of one grew into the next. Only words set
+    apart by spaces are moved over: in Chinese or Japanese two tokens are a word or two, not a
+    word that happens to follow both copies."""
+    starts, ends = tokens
+
+    def spaced_stop(u: int) -> bool:
+        end = int(ends[u - 1])
+        return _full_stop_after(text, end) and bool(_SPACE_RUN.search(text, end, int(starts[u])))
+
     for left, right in itertools.pairwise(runs):
         edge = left[1] + 1
         if right[0] != edge or docs[left[1] + 1] == docs[right[0] + 1]:
@@ -1065,7 +1073,7 @@ def _snap_to_sentences(
         lo, hi = max(edge - SNAP_TOKENS, left[0] + 1, 1), min(edge + SNAP_TOKENS, right[1], n - 1)
         if _full_stop_after(text, int(ends[edge - 1])):
             continue
-        stops = [u for u in range(lo, hi + 1) if _full_stop_after(text, int(ends[u - 1]))]
+        stops = [u for u in range(lo, hi + 1) if spaced_stop(u)]
         if stops:
             at = min(stops, key=lambda u: abs(u - edge))
             left[1], right[0] = at - 1, at
