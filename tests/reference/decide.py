@@ -197,11 +197,12 @@ def decide(
                 continue
             on_lines, sentence[k] = links(order[k - 1], order[k], between)
             link[k] = sentence[k] or (lines and on_lines)
-        starts = [k for k in range(len(order)) if not sentence[k]] + [len(order)]
+        starts = [k for k in range(len(order)) if not link[k]] + [len(order)]
         for j, k in itertools.pairwise(starts):
-            if k - j > 1 and not closes(order[k - 1]):
+            joined = [x for x in range(j + 1, k) if sentence[x]]
+            if joined and not closes(order[k - 1]) and not closes(order[joined[-1]]):
                 for x in range(j + 1, k):
-                    link[x] = False
+                    link[x] = link[x] and not sentence[x]
         run_of: dict[tuple[int, int], int] = {}
         starts = [k for k in range(len(order)) if not link[k]] + [len(order)]
         for j, k in itertools.pairwise(starts):

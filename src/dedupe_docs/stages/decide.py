@@ -498,14 +498,16 @@ def _following_copies(
             word is not None and word.group().islower()
         )
         in_sentence[i] = out[i] = one_sentence
-    # A sentence is the units joined as one sentence, not the lines its source runs on to:
-    # a word that happens to follow both copies on the source's next line (``The``) leaves
-    # the sentence whole.
-    chain = np.cumsum(~in_sentence) - 1
+    # The sentence may also end where its last unit joined as one sentence does: a word that
+    # happens to follow both copies on the source's next line (``The``) leaves it whole.
+    chain = np.cumsum(~out) - 1
     for c in np.unique(chain[in_sentence]).tolist():
         first, last = np.searchsorted(chain, [c, c + 1]).tolist()
-        if not _closes_sentence(texts[int(doc[last - 1])], int(end[last - 1])):
-            out[first + 1 : last] = False
+        joined = first + int(np.flatnonzero(in_sentence[first:last])[-1])
+        if not _closes_sentence(
+            texts[int(doc[last - 1])], int(end[last - 1])
+        ) and not _closes_sentence(texts[int(doc[joined])], int(end[joined])):
+            out[first + 1 : last] &= ~in_sentence[first + 1 : last]
     return out
 
 
