@@ -199,7 +199,12 @@ def read_decisions(
     parts = _parts(s, 2 * config.jobs) if config.keep == "first" else [(0, n_docs)]
     stage(progress, "detect", 0, n_docs)
     shared = (
-        corpus.first, s.doc_tokens, s.tok_hash, s.tok_exact, corpus.edges, config.evolve(jobs=1)
+        corpus.first,
+        s.doc_tokens,
+        s.tok_hash,
+        s.tok_exact,
+        corpus.edges,
+        config.evolve(jobs=1),
     )
     done = workers.stream_kept(_align_kept, parts, shared, 2 * config.jobs, config.engine)
     counts, aligned = [], []
@@ -238,6 +243,8 @@ def _settle_parts(
     spans of the whole corpus, each joined into one object (handles on Ray)."""
     engine, window = config.engine, 2 * config.jobs
     parts = list(parts)
+    if not parts:  # no documents (an empty input, allowed)
+        return 0, decide.Units.empty(), settle.kept_spans(decide.Units.empty())
 
     def kept(func: Any, items: list[Any], shared: Any, n: int = 1) -> list[Any]:
         return [k for _, k in workers.stream_kept(func, items, shared, window, engine, n)]
