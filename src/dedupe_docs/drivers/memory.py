@@ -344,11 +344,21 @@ def _decide_kept(
     s, store, boilerplate, config = shared
     docs, aligned, base = item
     view = _blocks_of(_taken_back(s), *docs)
-    keys = boilerplate_keys(view, config)
+    keys = boilerplate_keys(_own_tokens(view, *docs), config)
     template = template_blocks(keys, boilerplate, view.blk_t1 - view.blk_t0, config)
     del keys
     units = decide.decide(view, store.view(*docs), aligned, template, config, base)
     return len(units.doc), settle.joined_kept(units)
+
+
+def _own_tokens(view: sign.Signed, d0: int, d1: int) -> sign.Signed:
+    """``view`` (:func:`_blocks_of` documents ``d0..d1``) with only their exact token hashes,
+    its blocks' token ranges moved to match: what :func:`boilerplate_keys` reads of the
+    blocks of a range, without a pass over every token of the corpus in each task."""
+    t0, t1 = int(view.doc_tokens[d0]), int(view.doc_tokens[d1])
+    return attrs.evolve(
+        view, tok_exact=view.tok_exact[t0:t1], blk_t0=view.blk_t0 - t0, blk_t1=view.blk_t1 - t0
+    )
 
 
 ASIDE = ("tok_start", "tok_end", "tok_hash")
