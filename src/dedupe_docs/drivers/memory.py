@@ -242,16 +242,22 @@ def _settle_parts(
     def kept(func: Any, items: list[Any], shared: Any, n: int = 1) -> list[Any]:
         return [k for _, k in workers.stream_kept(func, items, shared, window, engine, n)]
 
+    def one(concat: Any, handles: list[Any]) -> Any:
+        """The values of ``handles`` concatenated by one task, as one object that the tasks
+        of a wave map as it is (not each concatenating them anew)."""
+        ((joined,),) = kept(_concat, [(concat, workers.joined(handles, list, engine))], None)
+        return joined
+
     spans = [k for (k,) in kept(_spans_of, parts, None)]
     while True:
-        every = workers.joined(spans, settle.Spans.concat, engine)
+        every = one(settle.Spans.concat, spans)
         shared_every = (every, lengths)
         found = list(workers.stream_kept(_copies_of, parts, shared_every, window, engine))
         if not any(n_lost for (n_lost, _), _ in found):  # settled: the pass would change nothing
             break
         reads = [i for i, ((_, n_free), _) in enumerate(found) if n_free]
         if reads:  # a pass over the ranges it reads (the others stay as they are in it)
-            copies = workers.joined([k for _, (k,) in found], settle.Copies.concat, engine)
+            copies = one(settle.Copies.concat, [k for _, (k,) in found])
             shared = (every, copies, lengths, config.min_tokens, texts)
             items = [parts[i] for i in reads]
             done = list(workers.stream_kept(_settle_pass, items, shared, window, engine, 2))
@@ -269,11 +275,8 @@ def _settle_parts(
         for i, (units, part_spans) in zip(lost, restored, strict=True):
             parts[i], spans[i] = units, part_spans
     merged = list(workers.stream_kept(_merge_part, parts, (every, lengths), window, engine))
-    removed = workers.joined([k for _, (k,) in merged], list, engine)
-    every_span = workers.joined(spans, list, engine)
-    items = [(decide.Units.concat, removed), (settle.Spans.concat, every_span)]
-    (removed, spans_all) = [k for (k,) in kept(_concat, items, None)]
-    return sum(n for n, _ in merged), removed, spans_all
+    removed = one(decide.Units.concat, [k for _, (k,) in merged])
+    return sum(n for n, _ in merged), removed, every  # (the spans as the last pass found them)
 
 
 def _concat(_: None, item: tuple[Any, list[Any]]) -> tuple[None, Any]:
