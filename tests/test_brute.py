@@ -147,7 +147,6 @@ def test_a_copy_of_a_copy_assembled_from_pieces_of_other_sources() -> None:
     )
 
 
-
 @pytest.mark.xfail(strict=True, reason="a known limit: a copy of pieces across a line break")
 @pytest.mark.parametrize(
     "docs",
@@ -160,7 +159,10 @@ def test_a_copy_of_a_copy_assembled_from_pieces_of_other_sources() -> None:
         ],
         [  # d4 copies d1's words that run into d0's, wrapped one word later than in d1
             ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
-            ("d1", "bax. bex. bux cax cex dux fax fex fix fox baq\n beq biq boq buq caq ceq ciq.\n"),
+            (
+                "d1",
+                "bax. bex. bux cax cex dux fax fex fix fox baq\n beq biq boq buq caq ceq ciq.\n",
+            ),
             ("d2", "baz bez biz boz buz caz cez ciz coz cuz.\n"),
             ("d4", "dux fax fex fix fox baq beq\n biq boq buq caq ceq baw bew biw bow buw caw.\n"),
         ],
@@ -173,6 +175,7 @@ def test_a_copy_of_pieces_across_a_line_break(docs: list[tuple[str, str]]) -> No
     # version). Found among random corpora with copies of copies; none of the 8,000 fixed
     # ones of the slow tier hits it.
     check_no_kept_copy(docs)
+
 
 def test_short_words_one_letter_apart_do_not_continue_a_copy() -> None:
     # ``dix dox`` before a copy of d0's ``duq ...`` are one letter from d0's ``diq doq``: words

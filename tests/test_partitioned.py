@@ -259,3 +259,38 @@ def _same(got: settle.Spans | decide.Units, want: settle.Spans | decide.Units) -
     for field in attrs.fields(type(want)):
         a, b = getattr(got, field.name), getattr(want, field.name)
         assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), field.name
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_range_s_template_keys_from_its_own_tokens_are_the_corpus_keys(
+    paragraphs: list[str], seed: int
+) -> None:
+    """A decision task's template keys, made from its range's tokens only
+    (``memory._own_tokens``), are the whole corpus's keys of that range's blocks."""
+    from dedupe_docs.drivers.memory import _own_tokens
+
+    texts, s = _corpus(paragraphs, seed, chrome=[12, 70, 100][seed])
+    config = Config(boilerplate_min_docs=3)
+    want = boilerplate.boilerplate_keys(s, config)
+    cuts = sorted(random.Random(seed).sample(range(1, len(texts)), 3))
+    for d0, d1 in itertools.pairwise([0, *cuts, len(texts)]):
+        b0, b1 = int(s.doc_blocks[d0]), int(s.doc_blocks[d1])
+        got = boilerplate.boilerplate_keys(_own_tokens(_blocks_of(s, d0, d1), d0, d1), config)
+        np.testing.assert_array_equal(got, want[b0:b1])
+
+
+def test_a_task_s_texts_read_other_documents_passages_as_slices_of_their_texts() -> None:
+    """``Texts`` of a range: its own documents whole, the others' passages as slices of their
+    texts (every width, across the read tasks' stores, a document dropped)."""
+    from dedupe_docs.drivers.texts import TextStore, TextStores
+
+    texts = ["plain ascii", "café “quoted”", "emoji 🙂 here", "", "more—text", "last one"]
+    parts = [TextStore.of(texts[:3]), TextStore.of(["dropped", *texts[3:]])]
+    stores = TextStores(parts, np.array([0, 3, 6]), [None, np.array([1, 2, 3])])
+    for store in (TextStore.of(texts), stores):
+        view = store.view(2, 4)
+        assert view[2] == texts[2] and view[3] == texts[3] and len(view) == len(texts)
+        for d in (0, 1, 4, 5):
+            t = texts[d]
+            for a, b in [(0, len(t)), (1, 4), (3, 100), (5, 2), (-3, None)]:
+                assert view[d][a:b] == t[a:b], (d, a, b)

@@ -472,3 +472,14 @@ def test_ray_tasks_trim_a_copy_as_the_local_engine(
     config = dedupe_docs.Config(engine="ray", jobs=2, **options)  # type: ignore[arg-type]
     dedupe_docs.run(inputs, tmp_path / "ray", config)
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+
+
+def test_ray_reads_inputs_of_no_documents_when_allowed(ray_session: object, tmp_path: Path) -> None:
+    """An empty JSONL file holds no documents: with ``allow_empty`` the tasks that read it
+    settle nothing and the run writes an empty output."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text("", encoding="utf-8")
+    config = dedupe_docs.Config(engine="ray")
+    report = pipeline.run(tmp_path / "in", tmp_path / "out", config, allow_empty=True)
+    assert report["documents"] == 0
+    assert (tmp_path / "out" / "provenance.jsonl").read_text(encoding="utf-8") == ""

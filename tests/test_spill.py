@@ -3,8 +3,11 @@ in-memory run's, byte for byte."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import resource
+import string
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -64,6 +67,33 @@ def test_batches_give_the_in_memory_output(batch_chars: None, options: dict) -> 
     assert sum(c.removed_chars("duplicate") for c in whole) > 10_000  # copies cross batches
     assert provenance(batched) == provenance(whole)
     check(dict(CORPUS), batched, Config(**options).threshold)
+
+
+def test_a_copy_of_pieces_pointed_on_far_past_its_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """C copies B's run of eight pieces: the first first seen in B, each other one in a
+    document of its own, and the shingles across each junction in X. C's pieces are pointed
+    on along B from the first, as far as runs pointed on may reach, past any seed of B (found
+    by review: the window of sources once stopped short of that, and the batches kept more of
+    the copy than one run did)."""
+    rng = random.Random(7)
+
+    def words(n: int) -> list[str]:
+        return ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 8))) for _ in range(n)]
+
+    pieces = [words(20) for _ in range(8)]
+    docs = [(f"a{i}", " ".join(words(40) + p + words(40)) + ".\n") for i, p in enumerate(pieces)][
+        1:
+    ]
+    junctions = [words(10) + a[-4:] + b[:4] + words(10) for a, b in itertools.pairwise(pieces)]
+    docs.append(("x", "\n".join(" ".join(j) + "." for j in junctions) + "\n"))
+    run = [word for piece in pieces for word in piece]
+    docs.append(("b", " ".join(words(30) + run + words(30)) + ".\n"))
+    docs += [(f"f{j}", " ".join(words(120)) + ".\n") for j in range(12)]
+    docs.append(("c", " ".join(words(30) + run + words(30)) + ".\n"))
+    monkeypatch.setattr(bounded, "CLEAN_BATCH_CHARS", 2_000)
+    whole = dedupe_docs.clean(docs)
+    assert whole[-1].removed_chars("duplicate") > 400  # the first pieces go, citing B
+    assert provenance(dedupe_docs.clean(docs, max_memory=BUDGET)) == provenance(whole)
 
 
 @pytest.mark.parametrize(

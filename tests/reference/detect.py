@@ -130,7 +130,8 @@ def _continue_short_runs(
     tokens each) that follow each other inside blocks (``firsts``: the first token of every
     block) for ``min_tokens`` tokens or more go on, one by one, along the source of the token
     before them, or else back along that of the token after them, where that source, in one
-    document and before them, holds the same words."""
+    document and before them, holds the same words; runs pointed on one after another reach
+    ``CONTINUE_TOKENS`` at most past where marking pointed the token before the first."""
     offsets = doc_offsets.tolist()
 
     def doc_of(t: int) -> int:
@@ -157,23 +158,31 @@ def _continue_short_runs(
                 groups[-1].append((start, end))
                 continue
         groups.append([(start, end)])
+    ahead: dict[int, int] = {}  # where a run pointed on ends: how far past marking it points
     for group in groups:
         if sum(end - start for start, end in group) < min_tokens:
             continue
         for start, end in group:
             m, doc = end - start, doc_of(start)
             options = []
-            if start - 1 >= offsets[doc] and aligned[start - 1] >= 0:
-                options.append((int(aligned[start - 1]), int(aligned[start - 1]) + 1))
+            before = ahead.get(start, 0)
+            if (
+                start - 1 >= offsets[doc]
+                and aligned[start - 1] >= 0
+                and before + m <= CONTINUE_TOKENS
+            ):
+                options.append((int(aligned[start - 1]), int(aligned[start - 1]) + 1, True))
             if end < offsets[doc + 1] and aligned[end] >= 0:
-                options.append((int(aligned[end]), int(aligned[end]) - m))
-            for neighbour, at in options:
+                options.append((int(aligned[end]), int(aligned[end]) - m, False))
+            for neighbour, at, on in options:
                 if at == aligned[start]:
                     break
                 src = doc_of(neighbour)
                 inside = offsets[src] <= at and at + m <= offsets[src + 1] and at + m <= start
                 if inside and (exact[at : at + m] == exact[start:end]).all():
                     aligned[start:end] = np.arange(at, at + m)
+                    if on:
+                        ahead[end] = before + m
                     break
 
 

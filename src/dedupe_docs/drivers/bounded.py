@@ -609,7 +609,8 @@ def _pieces(window: _Window, limit: int) -> tuple[np.ndarray, np.ndarray]:
 def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
     """The token ranges that detection and verification of the batch from token ``t0`` on
     look at: the batch, and around each run of seeds (tokens whose shingle first occurred at
-    consecutive tokens) its source, widened by how far passages may grow past their seeds."""
+    consecutive tokens) its source, widened by how far passages may grow past their seeds and
+    short runs be pointed on along a neighbour's source (``CONTINUE_TOKENS``)."""
     t1 = t0 + len(first)
     repeated = first != np.arange(t0, t1)
     step = np.diff(first) == 1
@@ -619,7 +620,9 @@ def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
     follow = FOLLOW_TOKENS  # how far a run follows its diagonal past its last seed
     return _union(
         np.append(first[starts] - reach - CONTINUE_TOKENS, t0).clip(0, t1),
-        np.append(first[ends] + config.shingle_size + reach + follow, t1).clip(0, t1),
+        np.append(first[ends] + config.shingle_size + reach + follow + CONTINUE_TOKENS, t1).clip(
+            0, t1
+        ),
         gap=GAP_TOKENS,
     )
 

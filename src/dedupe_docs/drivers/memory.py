@@ -199,7 +199,12 @@ def read_decisions(
     parts = _parts(s, 2 * config.jobs) if config.keep == "first" else [(0, n_docs)]
     stage(progress, "detect", 0, n_docs)
     shared = (
-        corpus.first, s.doc_tokens, s.tok_hash, s.tok_exact, corpus.edges, config.evolve(jobs=1)
+        corpus.first,
+        s.doc_tokens,
+        s.tok_hash,
+        s.tok_exact,
+        corpus.edges,
+        config.evolve(jobs=1),
     )
     done = workers.stream_kept(_align_kept, parts, shared, 2 * config.jobs, config.engine)
     counts, aligned = [], []
@@ -238,37 +243,47 @@ def _settle_parts(
     spans of the whole corpus, each joined into one object (handles on Ray)."""
     engine, window = config.engine, 2 * config.jobs
     parts = list(parts)
+    if not parts:  # no documents (an empty input, allowed)
+        return 0, decide.Units.empty(), settle.kept_spans(decide.Units.empty())
 
     def kept(func: Any, items: list[Any], shared: Any, n: int = 1) -> list[Any]:
         return [k for _, k in workers.stream_kept(func, items, shared, window, engine, n)]
 
+    def one(concat: Any, handles: list[Any]) -> Any:
+        """The values of ``handles`` concatenated by one task, as one object that the tasks
+        of a wave map as it is (not each concatenating them anew)."""
+        ((joined,),) = kept(_concat, [(concat, workers.joined(handles, list, engine))], None)
+        return joined
+
     spans = [k for (k,) in kept(_spans_of, parts, None)]
     while True:
-        every = workers.joined(spans, settle.Spans.concat, engine)
-        found = [k for (k,) in kept(_copies_of, parts, (every, lengths))]
-        copies = workers.joined(found, settle.Copies.concat, engine)
-        shared = (every, copies, lengths, config.min_tokens, texts)
-        done = list(workers.stream_kept(_settle_pass, parts, shared, window, engine, 3))
-        recited = [r > 0 for (r, _, _), _ in done]
-        trimmed = [n > 0 for (_, n, _), _ in done]
-        if any(recited) or any(trimmed):  # the ranges that changed take their new units
-            changed = recited if any(recited) else trimmed
-            for i, ((_, _, _), (units, part_spans, _)) in enumerate(done):
-                if changed[i]:
-                    parts[i], spans[i] = units, part_spans
-            continue
-        lost = [i for i, ((_, _, n), _) in enumerate(done) if n]
-        if not lost:
+        every = one(settle.Spans.concat, spans)
+        shared_every = (every, lengths)
+        found = list(workers.stream_kept(_copies_of, parts, shared_every, window, engine))
+        if not any(n_lost for (n_lost, _), _ in found):  # settled: the pass would change nothing
             break
-        items = [(parts[i], done[i][1][2]) for i in lost]
-        for i, (units, part_spans) in zip(lost, kept(_restore, items, None, 2), strict=True):
+        reads = [i for i, ((_, n_free), _) in enumerate(found) if n_free]
+        if reads:  # a pass over the ranges it reads (the others stay as they are in it)
+            copies = one(settle.Copies.concat, [k for _, (k,) in found])
+            shared = (every, copies, lengths, config.min_tokens, texts)
+            items = [parts[i] for i in reads]
+            done = list(workers.stream_kept(_settle_pass, items, shared, window, engine, 2))
+            recited = [r > 0 for (r, _), _ in done]
+            trimmed = [n > 0 for (_, n), _ in done]
+            if any(recited) or any(trimmed):  # the ranges that changed take their new units
+                changed = recited if any(recited) else trimmed
+                for i, c, (_, (units, part_spans)) in zip(reads, changed, done, strict=True):
+                    if c:
+                        parts[i], spans[i] = units, part_spans
+                continue
+        lost = [i for i, ((n_lost, _), _) in enumerate(found) if n_lost]
+        items = [parts[i] for i in lost]
+        restored = kept(_restore, items, shared_every, 2)
+        for i, (units, part_spans) in zip(lost, restored, strict=True):
             parts[i], spans[i] = units, part_spans
     merged = list(workers.stream_kept(_merge_part, parts, (every, lengths), window, engine))
-    removed = workers.joined([k for _, (k,) in merged], list, engine)
-    every_span = workers.joined(spans, list, engine)
-    items = [(decide.Units.concat, removed), (settle.Spans.concat, every_span)]
-    (removed, spans_all) = [k for (k,) in kept(_concat, items, None)]
-    return sum(n for n, _ in merged), removed, spans_all
+    removed = one(decide.Units.concat, [k for _, (k,) in merged])
+    return sum(n for n, _ in merged), removed, every  # (the spans as the last pass found them)
 
 
 def _concat(_: None, item: tuple[Any, list[Any]]) -> tuple[None, Any]:
@@ -283,26 +298,31 @@ def _spans_of(_: None, units: decide.Units) -> tuple[None, settle.Spans]:
 
 def _copies_of(
     shared: tuple[settle.Spans, np.ndarray], units: decide.Units
-) -> tuple[None, settle.Copies]:
-    return None, settle.surviving_copies(units, *shared)
+) -> tuple[tuple[int, int], settle.Copies]:
+    """:func:`settle.pass_work` of a range's units: how many removals it loses and how many
+    of those a pass reads; the copies it cites through."""
+    n_lost, n_free, copies = settle.pass_work(units, *shared)
+    return (n_lost, n_free), copies
 
 
 def _settle_pass(
     shared: tuple[settle.Spans, settle.Copies, np.ndarray, int, Any], units: decide.Units
-) -> tuple[tuple[int, int, int], decide.Units, settle.Spans, np.ndarray]:
-    """:func:`settle.settle_pass` of a range's units: how many it cited through copies, trimmed
-    and lost; the units so changed, their kept spans, and the removals lost."""
+) -> tuple[tuple[int, int], decide.Units, settle.Spans]:
+    """:func:`settle.settle_pass` of a range's units: how many it cited through copies and
+    trimmed; the units so changed and their kept spans."""
     spans, copies, lengths, min_tokens, texts = shared
-    recited, trimmed, units, lost = settle.settle_pass(
+    recited, trimmed, units, _ = settle.settle_pass(
         units, spans, copies, lengths, min_tokens, texts.chars
     )
-    return (recited, trimmed, len(lost)), units, settle.kept_spans(units), lost
+    return (recited, trimmed), units, settle.kept_spans(units)
 
 
 def _restore(
-    _: None, item: tuple[decide.Units, np.ndarray]
+    shared: tuple[settle.Spans, np.ndarray], units: decide.Units
 ) -> tuple[None, decide.Units, settle.Spans]:
-    units = settle.restored(*item)
+    """A range's units with the removals whose source is lost kept (a pass that neither
+    cites through copies nor trims anywhere), and their kept spans."""
+    units = settle.restored(units, settle.lost_removals(units, *shared))
     return None, units, settle.kept_spans(units)
 
 
@@ -334,11 +354,21 @@ def _decide_kept(
     s, store, boilerplate, config = shared
     docs, aligned, base = item
     view = _blocks_of(_taken_back(s), *docs)
-    keys = boilerplate_keys(view, config)
+    keys = boilerplate_keys(_own_tokens(view, *docs), config)
     template = template_blocks(keys, boilerplate, view.blk_t1 - view.blk_t0, config)
     del keys
     units = decide.decide(view, store.view(*docs), aligned, template, config, base)
     return len(units.doc), settle.joined_kept(units)
+
+
+def _own_tokens(view: sign.Signed, d0: int, d1: int) -> sign.Signed:
+    """``view`` (:func:`_blocks_of` documents ``d0..d1``) with only their exact token hashes,
+    its blocks' token ranges moved to match: what :func:`boilerplate_keys` reads of the
+    blocks of a range, without a pass over every token of the corpus in each task."""
+    t0, t1 = int(view.doc_tokens[d0]), int(view.doc_tokens[d1])
+    return attrs.evolve(
+        view, tok_exact=view.tok_exact[t0:t1], blk_t0=view.blk_t0 - t0, blk_t1=view.blk_t1 - t0
+    )
 
 
 ASIDE = ("tok_start", "tok_end", "tok_hash")

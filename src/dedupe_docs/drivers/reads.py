@@ -199,7 +199,7 @@ def _join_column(
 def _edges(
     _: None, item: tuple[np.ndarray, np.ndarray, int]
 ) -> tuple[None, tuple[np.ndarray, np.ndarray]]:
-    """The block edges of every token of the corpus (``memory.edges_of``), from its joined
+    """The block edges of every token of the corpus (``memory._block_edges``), from its joined
     block token ranges."""
     blk_t0, blk_t1, tokens = item
     nonempty = blk_t1 > blk_t0

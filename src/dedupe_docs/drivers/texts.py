@@ -83,6 +83,11 @@ class TextStore:
     def length(self, d: int) -> int:
         return (int(self.at[d + 1]) - int(self.at[d])) // int(self.width[d])
 
+    def where(self, d: int) -> tuple[np.ndarray, int, int, int]:
+        """Where document ``d`` is: the data, its first byte, its width and its length."""
+        at, width = int(self.at[d]), int(self.width[d])
+        return self.data, at, width, (int(self.at[d + 1]) - at) // width
+
     def view(self, d0: int, d1: int) -> Texts:
         """The texts as a task over documents ``d0..d1`` reads them."""
         return Texts(self, d0, self.texts(d0, d1))
@@ -90,30 +95,42 @@ class TextStore:
 
 class Texts(Sequence[str]):
     """Document texts by corpus number: those of ``d0..`` whole, the others as
-    :class:`_Sliced` (read a passage at a time)."""
+    :class:`_Sliced` (read a passage at a time; one made per document, its place in the store
+    found once)."""
 
-    def __init__(self, store: TextStore, first: int, own: list[str]) -> None:
+    def __init__(self, store: TextStore | TextStores, first: int, own: list[str]) -> None:
         self.store, self.first, self.own = store, first, own
+        self.n_own = len(own)
+        self.others: dict[int, _Sliced] = {}
 
     def __len__(self) -> int:
         return len(self.store)
 
     def __getitem__(self, d: int) -> str:  # type: ignore[override]
-        if self.first <= d < self.first + len(self.own):
-            return self.own[d - self.first]
-        return _Sliced(self.store, d)  # type: ignore[return-value]
+        i = d - self.first
+        if 0 <= i < self.n_own:
+            return self.own[i]
+        sliced = self.others.get(d)
+        if sliced is None:
+            sliced = self.others[d] = _Sliced(*self.store.where(d))
+        return sliced  # type: ignore[return-value]
 
 
-@attrs.frozen
 class _Sliced:
-    """The text of a document a task does not own, read a slice at a time."""
+    """The text of a document a task does not own, read a slice at a time: ``length``
+    characters of ``width`` bytes from byte ``at`` of ``data``."""
 
-    store: TextStore
-    doc: int
+    __slots__ = ("at", "codec", "data", "length", "width")
+
+    def __init__(self, data: np.ndarray, at: int, width: int, length: int) -> None:
+        self.data, self.at, self.width, self.length = memoryview(data), at, width, length
+        self.codec = CODECS[width]
 
     def __getitem__(self, where: slice) -> str:
-        start, stop, _ = where.indices(self.store.length(self.doc))
-        return self.store.chars(self.doc, start, max(start, stop))
+        start, stop, _ = where.indices(self.length)
+        stop = max(start, stop)
+        w, at = self.width, self.at
+        return str(self.data[at + start * w : at + stop * w], self.codec, "surrogatepass")
 
 
 @attrs.frozen(eq=False)
@@ -157,6 +174,11 @@ class TextStores:
     def length(self, d: int) -> int:
         part, local = self._where(d)
         return part.length(local)
+
+    def where(self, d: int) -> tuple[np.ndarray, int, int, int]:
+        """Where document ``d`` is (:meth:`TextStore.where`)."""
+        part, local = self._where(d)
+        return part.where(local)
 
     def view(self, d0: int, d1: int) -> Texts:
         """The texts as a task over documents ``d0..d1`` reads them."""

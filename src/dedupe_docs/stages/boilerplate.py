@@ -194,8 +194,8 @@ def template_blocks(
     keys: np.ndarray, template: np.ndarray, tokens: np.ndarray, config: Config
 ) -> np.ndarray:
     """Per block (:func:`boilerplate_keys` of whole documents, ``tokens`` tokens each), whether
-    it is a short block that stands in a run of a page template, for ``template``
-    (:func:`template_keys`).
+    it is a short block (or a title: :data:`TITLE_TOKENS`) that stands in a run of a page
+    template, for ``template`` (:func:`template_keys`).
 
     A run is a stretch of lines of one document each linked to the line before it by a pair
     of lines that recurs (a key of the first column in ``template``). A run is a template's

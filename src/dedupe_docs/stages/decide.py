@@ -86,6 +86,13 @@ class Units:
             *(np.concatenate([getattr(p, f.name) for p in parts]) for f in attrs.fields(Units))
         )
 
+    @staticmethod
+    def empty() -> Units:
+        """No units (a corpus of no documents)."""
+        none = np.zeros(0, dtype=np.int64)
+        code = np.zeros(0, dtype=np.int8)
+        return Units(none, none, none, code, none, none, none, np.zeros(0), code)
+
 
 def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Order-sensitive hash of each block's token sequence (0 for a block without tokens)."""

@@ -737,9 +737,10 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
 
 
 CONTINUE_TOKENS = 32
-"""Tokens a short run may hold to be pointed on along its neighbour's source (see
-:func:`continue_kernel`); a batch's window of sources reaches this much further before its
-seeds for it."""
+"""Tokens a short run may hold to be pointed along its neighbour's source, and how far past
+the alignment that marking gave the tokens before it runs pointed on one after another may
+reach (see :func:`continue_kernel`); a batch's window of sources reaches this much further
+before and after its seeds for it."""
 
 
 @njit(cache=True, nogil=True)
@@ -775,6 +776,7 @@ def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # typ
         starts[n_runs], ends[n_runs] = i, j
         n_runs += 1
         i = j
+    moved_end, moved_ahead = -1, 0  # where the last run pointed on ends, and how far ahead
     g = 0
     while g < n_runs:
         h, total = g, 0
@@ -790,11 +792,17 @@ def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # typ
                 i, m = starts[r], ends[r] - starts[r]
                 t_doc = _doc_of(doc_offsets, base + i)
                 t_lo, t_hi = doc_offsets[t_doc], doc_offsets[t_doc + 1]
-                moved = False
+                # Runs pointed on one after another reach CONTINUE_TOKENS at most past the
+                # alignment marking gave the tokens before the first of them.
+                ahead = moved_ahead if moved_end == i else 0
+                done = 0
                 args = (aligned, base, exact, doc_offsets, i, m)
-                if base + i - 1 >= t_lo and aligned[i - 1] >= 0:
-                    moved = _continue_run(*args, aligned[i - 1], 1)
-                if not moved and base + i + m < t_hi and aligned[i + m] >= 0:
+                before = base + i - 1 >= t_lo and aligned[i - 1] >= 0
+                if before and ahead + m <= CONTINUE_TOKENS:
+                    done = _continue_run(*args, aligned[i - 1], 1)
+                if done == 2:
+                    moved_end, moved_ahead = i + m, ahead + m
+                elif done == 0 and base + i + m < t_hi and aligned[i + m] >= 0:
                     _continue_run(*args, aligned[i + m], -m)
         g = max(h, g + 1)
 
@@ -802,21 +810,21 @@ def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # typ
 @njit(cache=True, nogil=True)
 def _continue_run(aligned, base, exact, doc_offsets, i, m, neighbour, step):  # type: ignore[no-untyped-def]
     """Point the ``m`` tokens from ``i`` at ``neighbour + step`` on, if that stretch of the
-    neighbour's document, before the target, holds the same words; whether they point there
-    now."""
+    neighbour's document, before the target, holds the same words: 2 if they were pointed
+    there, 1 if they pointed there already (the run before them was pointed on), else 0."""
     c = neighbour + step
     if c == aligned[i]:
-        return True  # they go on along it already (the run before them was pointed on)
+        return 1
     s_doc = _doc_of(doc_offsets, neighbour)
     t = base + i
     if c < doc_offsets[s_doc] or c + m > doc_offsets[s_doc + 1] or c + m > t:
-        return False
+        return 0
     for x in range(m):
         if exact[c + x] != exact[t + x]:
-            return False
+            return 0
     for x in range(m):
         aligned[i + x] = c + x
-    return True
+    return 2
 
 
 # Decide (dedupe_docs.stages.decide).

@@ -204,6 +204,30 @@ def surviving_copies(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Cop
     return Copies.of(units, ok)
 
 
+def pass_work(units: Units, spans: Spans, doc_lengths: np.ndarray) -> tuple[int, int, Copies]:
+    """How many removals of ``units`` (a range of whole documents) lose their source given
+    ``spans`` (the kept spans of the whole corpus), how many of those :func:`settle_pass`
+    would read (cite through copies or trim), and the range's :func:`surviving_copies`: a
+    range none of whose removals it reads stays as it is in the pass (its lost ones are kept
+    where no range cites or trims: :func:`restored` of :func:`lost_removals`), and a pass that
+    loses nothing anywhere is settled."""
+    lost, ok = _lost_and_kept(units, spans, np.concatenate(([0], np.cumsum(doc_lengths + 1))))
+    return len(lost), len(_free(units, lost)), Copies.of(units, ok)
+
+
+def lost_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> np.ndarray:
+    """The removals of ``units`` whose source does not lie inside one of ``spans`` (rows)."""
+    return _lost_and_kept(units, spans, np.concatenate(([0], np.cumsum(doc_lengths + 1))))[0]
+
+
+def _free(units: Units, lost: np.ndarray) -> np.ndarray:
+    """The removals of ``lost`` short enough for settling to read their words (``WORDS_READ``)."""
+    return lost[
+        (units.end[lost] - units.start[lost] <= WORDS_READ)
+        & (units.src_end[lost] - units.src_start[lost] <= WORDS_READ)
+    ]
+
+
 def settle_pass(
     units: Units,
     spans: Spans,
@@ -225,10 +249,7 @@ def settle_pass(
     every removal lost (:func:`restored`) where any is, else it is settled."""
     doc_base = np.concatenate(([0], np.cumsum(doc_lengths + 1)))
     lost, _ = _lost_and_kept(units, spans, doc_base)
-    free = lost[
-        (units.end[lost] - units.start[lost] <= WORDS_READ)
-        & (units.src_end[lost] - units.src_start[lost] <= WORDS_READ)
-    ]
+    free = _free(units, lost)
     if len(free) == 0:
         return 0, 0, units, lost
     changed = attrs.evolve(
