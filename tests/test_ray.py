@@ -70,17 +70,6 @@ def test_ray_equals_local_on_pasted_sentences(ray_session: object) -> None:
     assert dump(dedupe_docs.clean(named, engine="ray", jobs=2)) == dump(local)
 
 
-def test_ray_equals_local_on_mosaics(ray_session: object) -> None:
-    """A mosaic's copied sentences (see tests/test_mosaics.py): the Ray engine removes what
-    the local one does."""
-    from tests.test_mosaics import corpus
-
-    named = list(corpus(0).items())
-    local = dedupe_docs.clean(named)
-    assert sum(len(c.removed) for c in local) == 3
-    assert dump(dedupe_docs.clean(named, engine="ray", jobs=2)) == dump(local)
-
-
 def test_ray_equals_local_on_wide_text(ray_session: object, paragraphs: list[str]) -> None:
     """Documents stored two and four bytes a character (see drivers/texts.py) decide alike."""
     marks = ["é", "😀", "\u2014", ""]

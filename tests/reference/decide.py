@@ -199,8 +199,7 @@ def decide(
             link[k] = sentence[k] or (lines and on_lines)
         starts = [k for k in range(len(order)) if not link[k]] + [len(order)]
         for j, k in itertools.pairwise(starts):
-            joined = [x for x in range(j + 1, k) if sentence[x]]
-            if joined and not closes(order[k - 1]) and not closes(order[joined[-1]]):
+            if any(sentence[j + 1 : k]) and not closes(order[k - 1]):
                 for x in range(j + 1, k):
                     link[x] = link[x] and not sentence[x]
         run_of: dict[tuple[int, int], int] = {}

@@ -505,15 +505,10 @@ def _following_copies(
             word is not None and word.group().islower()
         )
         in_sentence[i] = out[i] = one_sentence
-    # The sentence may also end where its last unit joined as one sentence does: a word that
-    # happens to follow both copies on the source's next line (``The``) leaves it whole.
     chain = np.cumsum(~out) - 1
     for c in np.unique(chain[in_sentence]).tolist():
         first, last = np.searchsorted(chain, [c, c + 1]).tolist()
-        joined = first + int(np.flatnonzero(in_sentence[first:last])[-1])
-        if not _closes_sentence(
-            texts[int(doc[last - 1])], int(end[last - 1])
-        ) and not _closes_sentence(texts[int(doc[joined])], int(end[joined])):
+        if not _closes_sentence(texts[int(doc[last - 1])], int(end[last - 1])):
             out[first + 1 : last] &= ~in_sentence[first + 1 : last]
     return out
 
@@ -1020,17 +1015,14 @@ def passage_cuts(
         else:
             runs.append([t, t])
     starts, ends = tokens
-    _snap_to_sentences(text, runs, tokens, docs, n)
     cuts = []
     for first, last in runs:
         runs_on = (first == 0 and before >= 0 and abs(source[1] - before - 1) <= 2) or (
             last == n - 1 and after >= 0 and abs(after - source[n] - 1) <= 2
         )
-        # A shorter run to the block's end, or to a full stop inside it, may be a sentence
-        # pasted after text that ends without a mark: it is cut where it starts (deciding
-        # keeps only a whole sentence, whose source is a whole sentence too).
-        to_stop = last == n - 1 or _full_stop_after(text, int(ends[last]))
-        needed = min(min_tokens, SHORT_SENTENCE_TOKENS) if to_stop else min_tokens
+        # A shorter run to the block's end may be a sentence pasted after text that ends
+        # without a mark: it is cut where it starts (deciding keeps only a whole sentence).
+        needed = min(min_tokens, SHORT_SENTENCE_TOKENS) if last == n - 1 else min_tokens
         if last - first + 1 < (shingle_size if runs_on else needed):
             continue
         for t in (first, last + 1):  # the edge before token t
@@ -1051,47 +1043,6 @@ def passage_cuts(
                 start = cut_end
         out.append((start, end))
     return out
-
-
-SNAP_TOKENS = 2
-"""Tokens by which a passage that meets the passage of another source may run over the edge
-of its sentence: a word that happens to follow both copies (``If`` after a sentence in both
-places) is the next sentence's, whose copy comes from elsewhere."""
-
-
-def _snap_to_sentences(
-    text: str, runs: list[list[int]], tokens: tuple[np.ndarray, np.ndarray], docs: list[int], n: int
-) -> None:
-    """Where two runs of tokens aligned to different documents meet (``runs``: [first, last]
-    token of each, in the block's numbering; ``docs``: the document of each token's source,
-    with the token before the block first), moves the edge between them to the end of a
-    sentence at most ``SNAP_TOKENS`` tokens away: a mosaic's sentences each go whole, with
-    their own sources, however far the passage of one grew into the next. Only words set
-    apart by spaces are moved over: in Chinese or Japanese two tokens are a word or two, not a
-    word that happens to follow both copies."""
-    starts, ends = tokens
-
-    def spaced_stop(u: int) -> bool:
-        end = int(ends[u - 1])
-        return _full_stop_after(text, end) and bool(_SPACE_RUN.search(text, end, int(starts[u])))
-
-    for left, right in itertools.pairwise(runs):
-        edge = left[1] + 1
-        if right[0] != edge or docs[left[1] + 1] == docs[right[0] + 1]:
-            continue
-        lo, hi = max(edge - SNAP_TOKENS, left[0] + 1, 1), min(edge + SNAP_TOKENS, right[1], n - 1)
-        if _full_stop_after(text, int(ends[edge - 1])):
-            continue
-        stops = [u for u in range(lo, hi + 1) if spaced_stop(u)]
-        if stops:
-            at = min(stops, key=lambda u: abs(u - edge))
-            left[1], right[0] = at - 1, at
-
-
-def _full_stop_after(text: str, end: int) -> bool:
-    """Whether a mark that ends a sentence (not a clause) stands right after ``end``, with the
-    quotes or brackets around it."""
-    return any(c in _FULL_STOP for c in _TRAILING_MARKS.match(text, end).group())
 
 
 def _verify(
