@@ -117,25 +117,9 @@ def test_the_index_read_back_by_token_range_is_the_corpus_index(paragraphs: list
 
 @pytest.mark.parametrize("seed", range(3))
 def test_kept_runs_joined_settle_the_same(paragraphs: list[str], seed: int) -> None:
-    texts, s = _corpus(paragraphs, seed)
+    texts, _ = _corpus(paragraphs, seed)
     config = Config()
-    first = index.first_occurrences(s.shingles)
-    nonempty = s.blk_t1 > s.blk_t0
-    aligned = detect.align(
-        first,
-        s.doc_tokens,
-        s.tok_hash,
-        s.tok_exact,
-        detect.block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start)),
-        k=config.shingle_size,
-        min_tokens=config.min_tokens,
-        max_gap=config.max_gap,
-    )
-    keys = boilerplate.boilerplate_keys(s, config)
-    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    templates = boilerplate.boilerplate_set(keys, blk_doc, s.n_docs, config)
-    template = boilerplate.template_blocks(keys, templates, s.blk_t1 - s.blk_t0, config)
-    units = decide.decide(s, texts, aligned, template, config)
+    units = _units(texts, config)
     lengths = np.array([len(t) for t in texts], np.int64)
     joined = settle.joined_kept(units)
     assert len(joined.doc) < len(units.doc)
