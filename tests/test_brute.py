@@ -147,17 +147,30 @@ def test_a_copy_of_a_copy_assembled_from_pieces_of_other_sources() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="a known limit: a copy of pieces across a line break")
-@pytest.mark.parametrize(
-    "docs",
-    [
-        [  # d1 keeps d0's words after ``baq``'s line break; d3 copies d1's run of pieces
+def test_a_copy_of_pieces_across_a_line_break() -> None:
+    # d1 keeps d0's words after ``baq``'s line break (too few on either side of it to go);
+    # d3 copies d1's run of them with d1's own words around: marking points the middle at d0,
+    # the rest at d1, each piece shorter than a passage on its line. Pointed on along d1, the
+    # pieces are one passage.
+    check_no_kept_copy(
+        [
             ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
             ("d1", "bax. bex baq\n beq biq boq buq caq ceq ciq bix box bux cax cex cix cox.\n"),
             ("d2", "baz bez biz boz buz caz cez ciz coz cuz.\n"),
             ("d3", "bax bex baq\n beq biq boq buq caq ceq ciq bix box bav bev biv bov buv.\n"),
-        ],
-        [  # d4 copies d1's words that run into d0's, wrapped one word later than in d1
+        ]
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="a known limit: a rewrapped copy of pieces")
+def test_a_rewrapped_copy_of_pieces() -> None:
+    # d4 copies d1's words that run into d0's, wrapped one word later than in d1: each piece
+    # (d1's own words, d0's) is shorter than a passage on its line, and neither is marked, so
+    # there is nothing to point on. Pointing unmarked text along a source that holds it word
+    # for word fixes this, but cost real text more than it gained (fuzzy copies of templated
+    # lines broken up, code listings). None of the slow tier's 8,000 fixed corpora hits it.
+    check_no_kept_copy(
+        [
             ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),
             (
                 "d1",
@@ -165,16 +178,8 @@ def test_a_copy_of_a_copy_assembled_from_pieces_of_other_sources() -> None:
             ),
             ("d2", "baz bez biz boz buz caz cez ciz coz cuz.\n"),
             ("d4", "dux fax fex fix fox baq beq\n biq boq buq caq ceq baw bew biw bow buw caw.\n"),
-        ],
-    ],
-)
-def test_a_copy_of_pieces_across_a_line_break(docs: list[tuple[str, str]]) -> None:
-    # Each piece of the copy is shorter than a passage (one side of the line break, or the
-    # part first seen in one source), and pieces that meet at a line's start are kept apart
-    # on purpose (the lines of an evolving code listing, each reused from an earlier
-    # version). Found among random corpora with copies of copies; none of the 8,000 fixed
-    # ones of the slow tier hits it.
-    check_no_kept_copy(docs)
+        ]
+    )
 
 
 def test_short_words_one_letter_apart_do_not_continue_a_copy() -> None:

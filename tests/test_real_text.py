@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dedupe_docs
 from dedupe_docs.stages import decide
-from tests.helpers.corpus import SEEDS
+from tests.helpers.corpus import SEEDS, licence_variant_copied
 
 P1 = (
     "Permission is hereby granted, free of charge, to any person obtaining a copy of this "
@@ -710,3 +710,15 @@ def test_a_licence_notice_wrapped_into_lines_of_ten_words_ending_many_files_is_a
         assert not set(prose_lines) & set(d.text.splitlines()), d.text
         gone = [r for r in d.removed if r.end > text.index(prose_lines[0])]
         assert gone and all(r.reason == "duplicate" for r in gone), gone
+
+
+def test_a_copy_of_a_licence_variant_goes_whole() -> None:
+    # BSD's disclaimer names ``THE REGENTS`` in the standard text, ``THE COPYRIGHT HOLDERS``
+    # and ``HOLDER`` in a later file's variant, which a third file copies wrapped otherwise.
+    # The standard text is the earliest source of most of its words, aligned with the copy
+    # word for word where they agree and as substitutions where not; the lines around each
+    # name stayed. The variant stood earlier word for word, so the copy goes whole.
+    docs = licence_variant_copied()
+    cleaned = dedupe_docs.clean(docs)
+    assert cleaned[2].text.strip() == ""
+    assert {source for _, source in removed(cleaned[2], docs[2][1])} == {"BSD", "one"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import textwrap
 from pathlib import Path
 
 from tests.helpers import noise
@@ -52,3 +53,32 @@ def prose_paragraphs() -> list[str]:
                 seen.add(flat.lower())
                 out.append(flat)
     return out
+
+
+BSD_DISCLAIMER = (
+    "THIS SOFTWARE IS PROVIDED BY THE REGENTS AND CONTRIBUTORS ``AS IS'' AND ANY EXPRESS OR "
+    "IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED WARRANTIES OF "
+    "MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE DISCLAIMED.  IN NO EVENT SHALL "
+    "THE REGENTS OR CONTRIBUTORS BE LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, "
+    "EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF "
+    "SUBSTITUTE GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) "
+    "HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, "
+    "OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF THIS "
+    "SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE."
+)
+
+
+def licence_variant_copied() -> list[tuple[str, str]]:
+    """BSD's disclaimer (``THE REGENTS``), a later file's variant of it (``THE COPYRIGHT
+    HOLDERS``, ``HOLDER``, other quotes) and a copy of the variant wrapped otherwise."""
+    variant = (
+        BSD_DISCLAIMER.replace("THE REGENTS AND", "THE COPYRIGHT HOLDERS AND")
+        .replace("THE REGENTS OR", "THE COPYRIGHT HOLDER OR")
+        .replace("``AS IS''", '"AS IS"')
+        .replace(".  ", ". ")
+    )
+    return [
+        ("BSD", textwrap.fill(BSD_DISCLAIMER, 74) + "\n"),
+        ("one", textwrap.fill(variant, 78) + "\n"),
+        ("two", textwrap.fill(variant, 70) + "\n"),
+    ]

@@ -14,6 +14,8 @@ common phrases never chain that far, so they align nothing. Verification happens
 from __future__ import annotations
 
 import bisect
+import itertools
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -116,6 +118,8 @@ def align(
         _follow(aligned)
     else:
         _continue_short_runs(aligned, exact_hashes, doc_offsets, firsts, min_tokens)
+        runs = zip(t_start.tolist(), t_end.tolist(), s_start.tolist(), strict=True)
+        _exact_sources(aligned, exact_hashes, doc_offsets.tolist(), runs, min_tokens)
     return aligned
 
 
@@ -126,11 +130,12 @@ def _continue_short_runs(
     firsts: set[int],
     min_tokens: int,
 ) -> None:
-    """Short runs (one diagonal, fewer than ``min_tokens`` and at most ``CONTINUE_TOKENS``
-    tokens each) that follow each other inside blocks (``firsts``: the first token of every
-    block) for ``min_tokens`` tokens or more go on, one by one, along the source of the token
-    before them, or else back along that of the token after them, where that source, in one
-    document and before them, holds the same words; runs pointed on one after another reach
+    """Short runs (one diagonal of at most ``CONTINUE_TOKENS`` tokens, fewer than
+    ``min_tokens`` of them inside any one block) that follow each other inside blocks
+    (``firsts``: the first token of every block) for ``min_tokens`` tokens or more go on, one
+    by one, along the source of the token before them, or else back along that of the token
+    after them, where that source, in one document and before them, holds the same words;
+    runs pointed on one after another reach
     ``CONTINUE_TOKENS`` at most past where marking pointed the token before the first."""
     offsets = doc_offsets.tolist()
 
@@ -148,7 +153,10 @@ def _continue_short_runs(
         t = end
     groups: list[list[tuple[int, int]]] = []
     for start, end in runs:
-        short = end - start < min_tokens and end - start <= CONTINUE_TOKENS
+        # A run across a line break counts by its longest part inside one block.
+        parts = [t for t in range(start + 1, end) if t in firsts]
+        longest = max(b - a for a, b in itertools.pairwise([start, *parts, end]))
+        short = longest < min_tokens and end - start <= CONTINUE_TOKENS
         if not short:
             groups.append([])
             continue
@@ -184,6 +192,42 @@ def _continue_short_runs(
                     if on:
                         ahead[end] = before + m
                     break
+
+
+def _exact_sources(
+    aligned: np.ndarray,
+    exact: np.ndarray,
+    offsets: list[int],
+    runs: Iterable[tuple[int, int, int]],
+    min_tokens: int,
+) -> None:
+    """Each run of seeds (target start and end, source start), in order, inside the longest
+    stretch around it (up to ``CONTINUE_TOKENS`` past either end) that its source document,
+    before the stretch, holds word for word: a stretch of ``min_tokens`` or more where a
+    passage aligned some token with another word points along the run's source."""
+    for ts, te, ss in runs:
+        d = ss - ts
+        t_doc = bisect.bisect_right(offsets, ts) - 1
+        s_doc = bisect.bisect_right(offsets, ss) - 1
+        lo = ts
+        while (
+            lo > max(offsets[t_doc], ts - CONTINUE_TOKENS)
+            and lo - 1 + d >= offsets[s_doc]
+            and exact[lo - 1] == exact[lo - 1 + d]
+        ):
+            lo -= 1
+        s_end = min(offsets[s_doc + 1], lo) if s_doc == t_doc else offsets[s_doc + 1]
+        hi = ts
+        while (
+            hi < min(offsets[t_doc + 1], te + CONTINUE_TOKENS)
+            and hi + d < s_end
+            and exact[hi] == exact[hi + d]
+        ):
+            hi += 1
+        if hi - lo < min_tokens:
+            continue
+        if any(aligned[t] >= 0 and exact[aligned[t]] != exact[t] for t in range(lo, hi)):
+            aligned[lo:hi] = np.arange(lo + d, hi + d)
 
 
 def _follow_diagonals(

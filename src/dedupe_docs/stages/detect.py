@@ -20,6 +20,7 @@ from dedupe_docs.stages.kernels import (
     block_edges_kernel,
     chain_kernel,
     continue_kernel,
+    exact_kernel,
     extend_kernel,
     mark_kernel,
     runs_kernel,
@@ -164,6 +165,8 @@ def _align(
     mark_kernel(aligned, base, runs, bounds, marked, strong, grown, keep == "longest")
     if keep == "first":
         continue_kernel(aligned, base, exact_hashes, lead, doc_offsets, min_tokens)
+        every_run = np.stack([t_start, t_end, s_start], axis=1)
+        exact_kernel(aligned, base, exact_hashes, doc_offsets, every_run, min_tokens)
 
 
 def _follow(aligned: np.ndarray, rounds: int = 8) -> None:

@@ -745,20 +745,23 @@ before and after its seeds for it."""
 
 @njit(cache=True, nogil=True)
 def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # type: ignore[no-untyped-def]
-    """Where short runs of aligned tokens (each one diagonal of fewer than ``min_tokens`` and at
-    most ``CONTINUE_TOKENS`` tokens) follow each other inside blocks for ``min_tokens`` tokens
-    or more, point each on along the source of the tokens before it, or else back along that
-    of the tokens after it, where that source holds the same words there (``exact``: token
-    hashes with digits kept; ``lead``: 0 at the first token of a block).
+    """Where short runs of aligned tokens (each one diagonal of at most ``CONTINUE_TOKENS``
+    tokens, fewer than ``min_tokens`` of them inside any one block) follow each other inside
+    blocks for ``min_tokens`` tokens or more, point each on along the source of the tokens
+    before it, or else back along that of the tokens after it, where that source holds the
+    same words there (``exact``: token hashes with digits kept; ``lead``: 0 at the first token
+    of a block).
 
     Marking points each token at the earliest source of its words, so a copy of text that was
     itself made of pieces of earlier text (its own words, then a pasted sentence) is aligned in
     pieces, each maybe too short to count on its own, though the whole run stands word for word
     in one document. Pointed along that document, it is one passage (settling cites the pieces
-    of it that went through their own sources). Runs that meet where a block starts stay as
-    they are: the lines of an evolving code listing, each kept from an earlier version, are
-    lines reused, not text pasted together. A source before the target only (``aligned``
-    covers the tokens from ``base`` on; ``exact``, ``lead`` and ``doc_offsets`` the corpus).
+    of it that went through their own sources). A run across a line break counts by its parts:
+    deciding reads a passage block by block, so parts too short there are pieces too. Runs that
+    meet where a block starts stay as they are: the lines of an evolving code listing, each
+    kept from an earlier version, are lines reused, not text pasted together. A source before
+    the target only (``aligned`` covers the tokens from ``base`` on; ``exact``, ``lead`` and
+    ``doc_offsets`` the corpus).
     """
     n = len(aligned)
     starts = np.empty(n, dtype=np.int64)
@@ -780,7 +783,7 @@ def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # typ
     g = 0
     while g < n_runs:
         h, total = g, 0
-        while h < n_runs and ends[h] - starts[h] < min_tokens:
+        while h < n_runs and _longest_in_block(lead, base, starts[h], ends[h]) < min_tokens:
             if ends[h] - starts[h] > CONTINUE_TOKENS:
                 break
             if h > g and (starts[h] != ends[h - 1] or lead[base + starts[h]] == 0):
@@ -805,6 +808,58 @@ def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # typ
                 elif done == 0 and base + i + m < t_hi and aligned[i + m] >= 0:
                     _continue_run(*args, aligned[i + m], -m)
         g = max(h, g + 1)
+
+
+@njit(cache=True, nogil=True)
+def exact_kernel(aligned, base, exact, doc_offsets, runs, min_tokens):  # type: ignore[no-untyped-def]
+    """Where a run of seeds (``runs``: rows of its target start and end, source start) lies in
+    text that its source holds word for word (``exact``: token hashes with digits kept) for
+    ``min_tokens`` tokens or more, and a passage aligned some token there with another word,
+    point that stretch along the run's source.
+
+    Marking points each token at the earliest source of its words, so a later copy of a
+    variant of a standard text (a licence whose names differ) aligns with the first variant,
+    word for word where they agree and as substitutions where not, though the variant it
+    copies, word for word, stood earlier too: deciding then finds the lines around each
+    difference no copy. The word-for-word source wins. A stretch reaches ``CONTINUE_TOKENS`` at
+    most past its run on either side (a batch's window of sources reaches that far).
+    """
+    for r in range(runs.shape[0]):
+        ts, te, ss = runs[r, 0], runs[r, 1], runs[r, 2]
+        d = ss - ts
+        t_doc = _doc_of(doc_offsets, ts)
+        s_doc = _doc_of(doc_offsets, ss)
+        t_lo, t_hi = doc_offsets[t_doc], doc_offsets[t_doc + 1]
+        s_lo, s_hi = doc_offsets[s_doc], doc_offsets[s_doc + 1]
+        lo, lo_bound = ts, max(t_lo, ts - CONTINUE_TOKENS)
+        while lo > lo_bound and lo - 1 + d >= s_lo and exact[lo - 1] == exact[lo - 1 + d]:
+            lo -= 1
+        if s_doc == t_doc:
+            s_hi = min(s_hi, lo)  # the source ends before its copy starts
+        hi, hi_bound = ts, min(t_hi, te + CONTINUE_TOKENS)
+        while hi < hi_bound and hi + d < s_hi and exact[hi] == exact[hi + d]:
+            hi += 1
+        if hi - lo < min_tokens:
+            continue
+        fuzzy = False
+        for t in range(lo, hi):
+            a = aligned[t - base]
+            if a >= 0 and exact[a] != exact[t]:
+                fuzzy = True
+                break
+        if fuzzy:
+            for t in range(lo, hi):
+                aligned[t - base] = t + d
+
+
+@njit(cache=True, nogil=True)
+def _longest_in_block(lead, base, i, j):  # type: ignore[no-untyped-def]
+    """The most tokens of ``i..j`` (from ``base`` on) that stand inside one block."""
+    longest = part = 0
+    for t in range(i, j):
+        part = 1 if lead[base + t] == 0 else part + 1
+        longest = max(longest, part)
+    return longest
 
 
 @njit(cache=True, nogil=True)
