@@ -162,13 +162,10 @@ def test_a_copy_of_pieces_across_a_line_break() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="a known limit: a rewrapped copy of pieces")
 def test_a_rewrapped_copy_of_pieces() -> None:
     # d4 copies d1's words that run into d0's, wrapped one word later than in d1: each piece
-    # (d1's own words, d0's) is shorter than a passage on its line, and neither is marked, so
-    # there is nothing to point on. Pointing unmarked text along a source that holds it word
-    # for word fixes this, but cost real text more than it gained (fuzzy copies of templated
-    # lines broken up, code listings). None of the slow tier's 8,000 fixed corpora hits it.
+    # (d1's own words, d0's) is shorter than a passage on its line, so none is marked; d1
+    # holds the whole run word for word, so it is one passage from d1.
     check_no_kept_copy(
         [
             ("d0", "baq beq biq boq buq caq ceq ciq coq cuq.\n"),

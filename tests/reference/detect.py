@@ -204,7 +204,8 @@ def _exact_sources(
     """Each run of seeds (target start and end, source start), in order, inside the longest
     stretch around it (up to ``CONTINUE_TOKENS`` past either end) that its source document,
     before the stretch, holds word for word: a stretch of ``min_tokens`` or more where a
-    passage aligned some token with another word points along the run's source."""
+    passage aligned some token with another word, or none aligned any, points along the run's
+    source."""
     for ts, te, ss in runs:
         d = ss - ts
         t_doc = bisect.bisect_right(offsets, ts) - 1
@@ -226,7 +227,9 @@ def _exact_sources(
             hi += 1
         if hi - lo < min_tokens:
             continue
-        if any(aligned[t] >= 0 and exact[aligned[t]] != exact[t] for t in range(lo, hi)):
+        stretch = aligned[lo:hi].tolist()
+        fuzzy = any(a >= 0 and exact[a] != exact[lo + i] for i, a in enumerate(stretch))
+        if fuzzy or max(stretch) < 0:
             aligned[lo:hi] = np.arange(lo + d, hi + d)
 
 

@@ -815,14 +815,18 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, min_tokens):  # type: 
     """Where a run of seeds (``runs``: rows of its target start and end, source start) lies in
     text that its source holds word for word (``exact``: token hashes with digits kept) for
     ``min_tokens`` tokens or more, and a passage aligned some token there with another word,
-    point that stretch along the run's source.
+    or none aligned any, point that stretch along the run's source.
 
     Marking points each token at the earliest source of its words, so a later copy of a
     variant of a standard text (a licence whose names differ) aligns with the first variant,
     word for word where they agree and as substitutions where not, though the variant it
     copies, word for word, stood earlier too: deciding then finds the lines around each
-    difference no copy. The word-for-word source wins. A stretch reaches ``CONTINUE_TOKENS`` at
-    most past its run on either side (a batch's window of sources reaches that far).
+    difference no copy. And a copy of text made of pieces of earlier text, wrapped otherwise
+    than its source, may be pieces each too short to mark on its lines. The word-for-word
+    source wins. Stretches aligned word for word, in pieces or not, stay as they are: pointing
+    them elsewhere would cut passages that run on past them. A stretch reaches
+    ``CONTINUE_TOKENS`` at most past its run on either side (a batch's window of sources
+    reaches that far).
     """
     for r in range(runs.shape[0]):
         ts, te, ss = runs[r, 0], runs[r, 1], runs[r, 2]
@@ -842,12 +846,15 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, min_tokens):  # type: 
         if hi - lo < min_tokens:
             continue
         fuzzy = False
+        free = True
         for t in range(lo, hi):
             a = aligned[t - base]
-            if a >= 0 and exact[a] != exact[t]:
-                fuzzy = True
-                break
-        if fuzzy:
+            if a >= 0:
+                free = False
+                if exact[a] != exact[t]:
+                    fuzzy = True
+                    break
+        if fuzzy or free:
             for t in range(lo, hi):
                 aligned[t - base] = t + d
 
