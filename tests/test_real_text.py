@@ -722,3 +722,24 @@ def test_a_copy_of_a_licence_variant_goes_whole() -> None:
     cleaned = dedupe_docs.clean(docs)
     assert cleaned[2].text.strip() == ""
     assert {source for _, source in removed(cleaned[2], docs[2][1])} == {"BSD", "one"}
+
+
+def test_a_chinese_line_whose_source_lost_its_first_sentence_goes_after_it() -> None:
+    # A man page that says one thing twice in other words (its second line's first sentence
+    # goes as a near copy of the first line's), then a page that copies the second line whole,
+    # with spaces slipped into its run of Han characters: what survives of the source is short
+    # in characters but long in words (each Han character is one), so the copy goes from there.
+    first = (
+        "如果设置了它，则它必须包含一个有效的 Tcl 列表，给出在自动装载操作中要查找的目录。"
+        "在启动期间初始化这个变量为依次包含: 在 TCLLIBPATH 环境变量中列出的目录。"
+    )
+    said_again = "如果设置了它，则它必须包含一个有效的 Tcl 列表，给出在自动装载操作期间要查找的目录。"
+    rest = "必须用 Tcl 格式指定目录，使用“/”作为分隔符而不管是在什么平台上。只在初始化 auto_path 的时候使用这个变量。"
+    a = f"auto_path\n{first}\nenv(TCLLIBPATH)\n{said_again}{rest}\ntcl_nonwordchars\n"
+    copied = said_again + rest.replace("而不管", "而 不管").replace("初始化", "初始 化")
+    b = f"通知系统取消某一个特定的文件系统的所有磁盘配额。\n{copied}\nquotacheck(8)\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert removed(out[0], a) == [(said_again, "a")]
+    gone = [text for text, src in removed(out[1], b) if src == "a"]
+    assert gone and "".join(gone[-1].split()) == "".join(rest.split())
+    assert "通知系统" in out[1].text

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
-import regex
 
 from dedupe_docs.stages.decide import BOILERPLATE, KEEP, NO_RULE, Units
+from dedupe_docs.stages.normalize import tokenize
 
 
 @attrs.frozen(eq=False)
@@ -140,7 +140,6 @@ def settle(
     plan = np.full(len(units.doc), -2, np.int64) if schedule is None else schedule.copy()
     last = int(plan.max(initial=0))
     history = np.where(units.reason == KEEP, 0, -1)
-    min_chars = TRIM_CHARS_PER_TOKEN * min_tokens
     rounds = 0
     while True:
         pinned = np.flatnonzero(plan >= -1)
@@ -170,7 +169,7 @@ def settle(
         if recited:  # cited through their sources' own removals: what survives is found again
             units, plan, history = _insert(units, plan, history, rest, -1)
             continue
-        pieces = _trim(units, free, surviving, doc_base, min_chars, chars)
+        pieces = _trim(units, free, surviving, doc_base, min_tokens, chars)
         if len(pieces):  # trimmed: the kept spans grew, and what survives is found again
             kept = _kept_rows(units, pieces)
             units, plan, history = _insert(units, plan, history, kept, rounds)
@@ -260,7 +259,7 @@ def settle_pass(
     recited, rest = _recite(changed, free, copies, spans, doc_base, chars)
     if recited:
         return recited, 0, _insert(changed, plan, history, rest, -1)[0], lost
-    pieces = _trim(changed, free, spans, doc_base, TRIM_CHARS_PER_TOKEN * min_tokens, chars)
+    pieces = _trim(changed, free, spans, doc_base, min_tokens, chars)
     if len(pieces):
         kept = _kept_rows(changed, pieces)
         return 0, len(pieces), _insert(changed, plan, history, kept, 0)[0], lost
@@ -280,23 +279,20 @@ WORDS_READ = 20_000
 the copy through its source's copies or trim it (a longer one, a run of lines without a
 break, is restored: reading it for each round would cost more than the rest of the run)."""
 
-TRIM_CHARS_PER_TOKEN = 4
-"""Characters per token of the part of a source a removal is trimmed to: it must hold about a
-passage (``min_tokens`` tokens) for the removal to be trimmed rather than restored whole."""
-
 
 def _trim(
     units: Units,
     rows: np.ndarray,
     spans: Spans,
     doc_base: np.ndarray,
-    min_chars: int,
+    min_tokens: int,
     chars: Callable[[int, int, int], str],
 ) -> np.ndarray:
-    """Trim removals ``rows`` whose source survives only at one end, ``min_chars`` of it at
-    least, to that end; returns what is trimmed off (rows ``(unit, start, end)``), text to keep
-    beside each. A copy of a line that a removed copy starts (``P1 Q``, where ``P1`` went as a
-    copy of an earlier page and ``Q`` stays) cites the text that survives (``Q``) and goes,
+    """Trim removals ``rows`` whose source survives only at one end, a passage of it at least
+    (``min_tokens`` tokens, counted as detection counts them: a Han character is one), to that
+    end; returns what is trimmed off (rows ``(unit, start, end)``), text to keep beside each.
+    A copy of a line that a removed copy starts (``P1 Q``, where ``P1`` went as a copy of an
+    earlier page and ``Q`` stays) cites the text that survives (``Q``) and goes,
     where restoring it whole would keep ``Q`` twice. Only a copy equal to its source word for
     word is trimmed, where as many words stand before the cut in both (``chars(doc, start,
     end)`` reads the texts)."""
@@ -314,7 +310,7 @@ def _trim(
             if k < 0 or spans.doc[k] != s_doc or not spans.start[k] <= at < spans.end[k]:
                 continue
             k_start, k_end = max(int(spans.start[k]), ss), min(int(spans.end[k]), se)
-            if k_end - k_start < min_chars:
+            if len(tokenize(chars(s_doc, k_start, k_end)).starts) < min_tokens:
                 continue
             cut = _cut(
                 chars(int(units.doc[u]), start, end),
@@ -334,15 +330,19 @@ def _trim(
     return np.array(pieces, dtype=np.int64).reshape(-1, 3)
 
 
-_WORD = regex.compile(r"\w+")
+def _words(text: str, at: int = 0) -> list[tuple[int, int, int]]:
+    """The tokens of ``text`` (which starts at ``at``) as detection reads them, each ``(start,
+    end, exact hash)``: a Han character is a word, and a space inside a run of them is none."""
+    tokens = tokenize(text)
+    starts, ends = (tokens.starts + at).tolist(), (tokens.ends + at).tolist()
+    return list(zip(starts, ends, tokens.exact.tolist(), strict=True))
 
 
 def _cut(copy: str, source: str, at: int) -> int | None:
     """Where in ``copy`` to cut it as ``source`` is cut at ``at``, between the same two words
     (right after the first where ``at`` is, else right before the second); None where the
     words differ or ``at`` falls inside a word."""
-    words = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(copy)]
-    model = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(source)]
+    words, model = _words(copy), _words(source)
     if [w for *_, w in words] != [w for *_, w in model]:
         return None
     before = sum(1 for _, e, _ in model if e <= at)
@@ -402,11 +402,8 @@ def _recite(
             continue
         d, start, end = int(units.doc[u]), int(units.start[u]), int(units.end[u])
         s_doc, ss, se = int(units.src_doc[u]), int(units.src_start[u]), int(units.src_end[u])
-        words = [(m.start(), m.group().casefold()) for m in _WORD.finditer(chars(d, start, end))]
-        model = [
-            (m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(chars(s_doc, ss, se))
-        ]
-        if [w for _, w in words] != [w for *_, w in model]:
+        words, model = _words(chars(d, start, end)), _words(chars(s_doc, ss, se))
+        if [w for *_, w in words] != [w for *_, w in model]:
             continue
         parts = _source_parts(
             [(ss + a, ss + b) for a, b, _ in model],
@@ -498,26 +495,17 @@ def _source_parts(
     return parts if _survives(spans, docs, begin, finish, doc_base).all() else None
 
 
-def _word_spans(text: str, at: int) -> list[tuple[int, int]]:
-    """The character spans of the words of ``text``, which starts at ``at``."""
-    return [(at + m.start(), at + m.end()) for m in _WORD.finditer(text)]
-
-
 def _word_map(
     copies: Copies, c: int, chars: Callable[[int, int, int], str]
 ) -> dict[int, tuple[int, int]] | None:
     """Where each word of copy ``c`` starts, and the source's span of that word, word for word
     (None where the words differ)."""
-    c0 = int(copies.start[c])
-    own = _word_spans(chars(int(copies.doc[c]), c0, int(copies.end[c])), c0)
-    s0 = int(copies.src_start[c])
-    source = chars(int(copies.src_doc[c]), s0, int(copies.src_end[c]))
-    spans = _word_spans(source, s0)
-    c_doc = int(copies.doc[c])
-    words = [chars(c_doc, x, y).casefold() for x, y in own]
-    if words != [source[x - s0 : y - s0].casefold() for x, y in spans]:
+    c0, s0 = int(copies.start[c]), int(copies.src_start[c])
+    own = _words(chars(int(copies.doc[c]), c0, int(copies.end[c])), c0)
+    source = _words(chars(int(copies.src_doc[c]), s0, int(copies.src_end[c])), s0)
+    if [w for *_, w in own] != [w for *_, w in source]:
         return None
-    return {x: span for (x, _), span in zip(own, spans, strict=True)}
+    return {x: (y0, y1) for (x, *_), (y0, y1, _) in zip(own, source, strict=True)}
 
 
 def merge_removals(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Units:
