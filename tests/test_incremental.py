@@ -210,3 +210,14 @@ def test_index_refuses_other_options(tmp_path: Path) -> None:
         pipeline.run(
             [("b", "x\n")], tmp_path / "b", dedupe_docs.Config(keep="longest"), index=tmp_path / "i"
         )
+
+
+def test_a_copy_of_an_earlier_batch_s_near_copy_cites_what_it_copied(tmp_path: Path) -> None:
+    """A batch's word-for-word copy of a near copy that an earlier batch removed cites the near
+    copy's source, as one run does: the index keeps the sources of near copies too."""
+    from tests.test_real_text import NEAR_COPY_COPIED
+
+    joint = [c.provenance() for c in dedupe_docs.clean(NEAR_COPY_COPIED)]
+    batches = batch_runs(NEAR_COPY_COPIED, [2], tmp_path, dedupe_docs.Config())
+    assert [p for batch in batches for p in batch] == joint
+    assert joint[2]["removed"]

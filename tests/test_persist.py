@@ -290,6 +290,39 @@ def test_an_index_of_layout_2_gets_source_columns(paragraphs: list[str], tmp_pat
     assert [json.loads(line)["id"] for line in lines] == [i for i, _ in docs[20:]]
 
 
+def test_an_index_of_layout_3_gets_the_similarity_of_its_copies(
+    paragraphs: list[str], tmp_path: Path
+) -> None:
+    """Layout 3 stored six columns per unit, a source only for a word-for-word copy: each
+    such unit gets the similarity 1.0, the others none, and the index goes on."""
+    docs = planted(paragraphs, 40, seed=3)
+    pipeline.run(docs[:20], tmp_path / "a", index=tmp_path / "i")
+    with sqlite3.connect(tmp_path / "i" / "index.sqlite") as db:
+        for num, blob in db.execute("select num, units from documents").fetchall():
+            units = np.frombuffer(blob, np.int64).reshape(-1, persist.UNIT_COLUMNS).copy()
+            near = units[:, 6].view(np.float64) != 1.0
+            units[near, 3:6] = -1
+            db.execute(
+                "update documents set units = ? where num = ?", (units[:, :6].tobytes(), num)
+            )
+        db.execute("update meta set value = '3' where key = 'format'")
+    db.close()
+    pipeline.run(docs[20:], tmp_path / "b", index=tmp_path / "i")
+    store = persist.Store(tmp_path / "i")
+    try:
+        stored = np.concatenate([u for *_, u in store.documents(list(range(20)))])
+        assert stored.shape[1] == persist.UNIT_COLUMNS
+        sourced = stored[:, 3] >= 0
+        assert sourced.any() and (stored[sourced, 6].view(np.float64) == 1.0).all()
+        assert (stored[~sourced, 6] == -1).all()
+        meta = dict(store.db.execute("select key, value from meta"))
+        assert meta["format"] == str(persist.FORMAT)
+    finally:
+        store.close()
+    lines = (tmp_path / "b" / "provenance.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [i for i, _ in docs[20:]]
+
+
 def write_previous_layout(index: Path) -> None:
     """Rewrite an index as the release before segments left it: one ``gen-N/`` folder of 16
     hash-range files per column and the boilerplate totals, the batches' shingle counts

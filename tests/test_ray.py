@@ -432,32 +432,45 @@ def test_ray_tasks_settle_and_find_templates_as_the_local_engine(
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")
 
 
-def test_ray_tasks_trim_a_copy_as_the_local_engine(
-    ray_session: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("typo", "copy", "step"),
+    [
+        ("daq", "ciq coq cuq dag deq diq doq duq", "_trim"),
+        ("boq", _A.replace("boq", "bog"), "_recite"),
+    ],
+)
+def test_ray_tasks_settle_a_copy_of_a_near_copy_as_the_local_engine(
+    ray_session: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    typo: str,
+    copy: str,
+    step: str,
 ) -> None:
-    """The last document copies the second, whose start went as a fuzzy copy of the first: a
-    settling task trims the copy to the end of its source that survives in another range."""
-    typo = _A.replace("boq", "bog")
+    """The last document copies the second, whose start went as a near copy of the first. A
+    copy of part of that start is trimmed to the end of its source that survives in another
+    range; a copy of all of it cites, for that part, what the near copy copied."""
+    start = _A.replace(typo, typo[:2] + "g")
     corpus = [
         ("d0", f"{_A}.\n"),
-        ("d1", f"{typo} {_Q}.\n"),
+        ("d1", f"{start} {_Q}.\n"),
         ("d2", "zzz yyy.\n"),
-        ("d3", f"{typo} {_Q}.\n"),
+        ("d3", f"{copy} {_Q}.\n"),
     ]
     options = {"min_tokens": 8, "shingle_size": 3, "boilerplate_max_tokens": 0}
     inputs = _inputs(corpus, tmp_path, "jsonl")
     monkeypatch.setattr(reads, "PART_BYTES", 100)
-    trimmed: list[int] = []
-    real = settle._trim
+    done: list[int] = []
+    real = getattr(settle, step)
 
     def spy(*args: Any) -> Any:
-        pieces = real(*args)
-        trimmed.append(len(pieces))
-        return pieces
+        out = real(*args)
+        done.append(len(out) if step == "_trim" else out[0])
+        return out
 
-    monkeypatch.setattr(settle, "_trim", spy)
+    monkeypatch.setattr(settle, step, spy)
     dedupe_docs.run(inputs, tmp_path / "local", dedupe_docs.Config(**options))  # type: ignore[arg-type]
-    assert sum(trimmed)  # the local engine trims (the Ray tasks' trims are not seen here)
+    assert sum(done)  # the local engine takes that step (the Ray tasks' steps are not seen here)
     config = dedupe_docs.Config(engine="ray", jobs=2, **options)  # type: ignore[arg-type]
     dedupe_docs.run(inputs, tmp_path / "ray", config)
     assert digest(tmp_path / "ray") == digest(tmp_path / "local")

@@ -733,7 +733,9 @@ def test_a_chinese_line_whose_source_lost_its_first_sentence_goes_after_it() -> 
         "如果设置了它，则它必须包含一个有效的 Tcl 列表，给出在自动装载操作中要查找的目录。"
         "在启动期间初始化这个变量为依次包含: 在 TCLLIBPATH 环境变量中列出的目录。"
     )
-    said_again = "如果设置了它，则它必须包含一个有效的 Tcl 列表，给出在自动装载操作期间要查找的目录。"
+    said_again = (
+        "如果设置了它，则它必须包含一个有效的 Tcl 列表，给出在自动装载操作期间要查找的目录。"
+    )
     rest = "必须用 Tcl 格式指定目录，使用“/”作为分隔符而不管是在什么平台上。只在初始化 auto_path 的时候使用这个变量。"
     a = f"auto_path\n{first}\nenv(TCLLIBPATH)\n{said_again}{rest}\ntcl_nonwordchars\n"
     copied = said_again + rest.replace("而不管", "而 不管").replace("初始化", "初始 化")
@@ -743,3 +745,34 @@ def test_a_chinese_line_whose_source_lost_its_first_sentence_goes_after_it() -> 
     gone = [text for text, src in removed(out[1], b) if src == "a"]
     assert gone and "".join(gone[-1].split()) == "".join(rest.split())
     assert "通知系统" in out[1].text
+
+
+NOTE = (
+    "Note: your shell may have its own {} of printenv, which usually supersedes the version "
+    "described here. Please refer to your shell's documentation for details about the options "
+    "it supports."
+)
+NEAR_COPY_COPIED = [
+    ("echo", f"echo - display a line of text\n{NOTE.format('version')}\nWritten by Brian Fox.\n"),
+    ("printenv", f"printenv - print the environment\n{NOTE.format('verison')}\nBy D. MacKenzie.\n"),
+    (
+        "tail",
+        "tail - output the last part of files\nPrint the last ten lines of each file.\n"
+        f"{NOTE.format('verison')}\nWith more than one file, precede each with a header.\n",
+    ),
+]
+"""A page with a note, a page with the note typed with a typo (a near copy of it, removed),
+and a page that copies the second page's note word for word."""
+
+
+def test_a_word_for_word_copy_of_a_near_copy_goes_as_near_a_copy_of_its_source() -> None:
+    # The third page's note holds the second's word for word, and detection points it there;
+    # the second's went as a near copy of the first's, so the third's cites the first's, as
+    # near as the second's. Before, it was restored whole, a copy kept.
+    out = dedupe_docs.clean(NEAR_COPY_COPIED)
+    (typo,) = out[1].removed
+    (copy,) = out[2].removed
+    assert typo.source is not None and copy.source is not None
+    assert (copy.source.id, copy.source.start, copy.source.end) == ("echo", 30, 222)
+    assert copy.similarity == typo.similarity < 1.0
+    assert "verison" not in out[2].text and "last ten lines" in out[2].text

@@ -400,3 +400,14 @@ def test_sources_in_any_script_are_read_back_from_the_text_file(
     whole = dedupe_docs.clean(docs, min_tokens=8)
     assert sum(c.removed_chars("duplicate") for c in whole) > 300
     assert provenance(dedupe_docs.clean(docs, min_tokens=8, max_memory=BUDGET)) == provenance(whole)
+
+
+def test_a_copy_of_an_earlier_batch_s_near_copy_cites_what_it_copied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.test_real_text import NEAR_COPY_COPIED
+
+    monkeypatch.setattr(bounded, "CLEAN_BATCH_CHARS", 100)  # a batch per document
+    whole = dedupe_docs.clean(NEAR_COPY_COPIED)
+    assert whole[2].removed
+    assert provenance(dedupe_docs.clean(NEAR_COPY_COPIED, max_memory=BUDGET)) == provenance(whole)

@@ -184,7 +184,7 @@ class _RowFile:
     """Rows of ``width`` integers, the document first, of the batches settled so far, appended
     to a file in corpus order (a few per document: too many to hold for a corpus larger than
     memory), and read back for the documents cited: kept spans ``(doc, start, end)``, and
-    word-for-word copies with their sources."""
+    copies with their sources (:meth:`Copies.columns`)."""
 
     def __init__(self, path: Path, width: int) -> None:
         self.path, self.width, self.rows = path, width, 0
@@ -287,7 +287,7 @@ class _Corpus:
             _RowFile(root / "initial.bin", 3),
             _RowFile(root / "final.bin", 3),
         )
-        self.copies = _RowFile(root / "copies.bin", 6)
+        self.copies = _RowFile(root / "copies.bin", len(attrs.fields(Copies)))
         self.readers: dict[str, BinaryIO] = {}  # the token and text files, after pass 1
         self.boilerplate = np.zeros(0, np.uint64)
 
@@ -457,7 +457,7 @@ class _Corpus:
         lengths = self.lengths.values[:d1]
         initial = settle.kept_spans(units)
         cited = np.unique(units.src_doc[(units.src_doc >= 0) & (units.src_doc < d0)])
-        copies = Copies(*self.copies.of(cited))  # cited through, where a source went in part
+        copies = Copies.from_columns(self.copies.of(cited))  # cited through, where a source went
         cited = np.union1d(cited, copies.src_doc)
         units, spans, _ = settle.settle(
             units,
@@ -468,7 +468,7 @@ class _Corpus:
             earlier_copies=copies,
         )
         self.initial.add(initial.doc, initial.start, initial.end)
-        self.copies.add(*attrs.astuple(Copies.of(units), recurse=False))
+        self.copies.add(*Copies.of(units).columns())
         cited = np.unique(units.src_doc[(units.src_doc >= 0) & (units.src_doc < d0)])
         removed = settle.merge_removals(
             units, Spans.concat([Spans(*self.final.of(cited)), spans]), lengths

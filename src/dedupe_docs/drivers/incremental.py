@@ -69,7 +69,7 @@ class Prior:
     def freeze(self, units: Units) -> tuple[Units, np.ndarray, Copies]:
         """The earlier documents' units as they were stored, pinned to their recorded history
         (never a source of a restoration), then the new batch's units; the schedule for
-        :func:`dedupe_docs.stages.settle.settle`; and the earlier documents' word-for-word
+        :func:`dedupe_docs.stages.settle.settle`; and the earlier documents'
         copies with their sources (which documents are among the earlier ones)."""
         n0 = len(self.docs)
         rows = [np.c_[np.full(len(u), d), u] for d, u in enumerate(self.units)]
@@ -84,6 +84,7 @@ class Prior:
             np.array([position[n] for n in old[cites, 4].tolist()], dtype=np.int64),
             old[cites, 5],
             old[cites, 6],
+            np.ascontiguousarray(old[cites, 7]).view(np.float64),
         )
         own = units.take(np.flatnonzero(units.doc >= n0))
         n = len(old)
@@ -110,11 +111,11 @@ class Prior:
         return joined, schedule, copies
 
     def record(self, units: Units, restored: np.ndarray) -> None:
-        """Keep the new documents' units, their history and the sources of their word-for-word
-        copies (by number in the index) for the index."""
+        """Keep the new documents' units, their history and the sources of their copies (by
+        number in the index, with their similarity) for the index."""
         n0 = len(self.docs)
         at = np.searchsorted(units.doc, np.arange(n0, n0 + self.new_docs + 1))
-        copy = (units.reason != KEEP) & (units.src_doc >= 0) & (units.similarity == 1.0)
+        copy = (units.reason != KEEP) & (units.src_doc >= 0)
         nums = np.concatenate(
             [np.array(self.nums, np.int64), self.index_docs + np.arange(self.new_docs)]
         )
@@ -127,6 +128,7 @@ class Prior:
                 source,
                 np.where(copy, units.src_start, -1),
                 np.where(copy, units.src_end, -1),
+                np.where(copy, units.similarity, np.nan).astype(np.float64).view(np.int64),
             ],
             axis=1,
         ).astype(np.int64)

@@ -51,7 +51,7 @@ class Prior(Protocol):
 
     def freeze(self, units: decide.Units) -> tuple[decide.Units, np.ndarray, settle.Copies]:
         """The earlier documents' stored units joined with the batch's, the schedule of
-        :func:`settle.settle` and the earlier documents' word-for-word copies."""
+        :func:`settle.settle` and the earlier documents' copies with their sources."""
         ...
 
     def record(self, units: decide.Units, restored: np.ndarray) -> None:

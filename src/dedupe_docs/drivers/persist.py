@@ -41,12 +41,18 @@ try:
 except ImportError:  # pragma: no cover - Windows: writers are not serialised
     fcntl = None  # type: ignore[assignment]
 
-FORMAT = 3
+FORMAT = 4
 """The layout version in ``meta.format``: 2 = segments (an index without it is the layout
-before segments), 3 = each document's units with the sources of its word-for-word copies."""
-UNIT_COLUMNS = 6
-"""A stored unit: ``(start, end, kept from round, source document, start, end)``, the source
-given for a removed word-for-word copy (-1 otherwise); layout 2 stored the first three."""
+before segments), 3 = each document's units with the sources of its word-for-word copies,
+4 = with the sources of all its copies and their similarity."""
+UNIT_COLUMNS = 7
+"""A stored unit: ``(start, end, kept from round, source document, start, end, similarity)``,
+the source given for a removed copy (-1 otherwise) and its similarity as the bits of a float;
+layout 2 stored the first three, layout 3 the first six (for word-for-word copies only)."""
+_LAYOUT_COLUMNS = {2: 3, 3: 6}
+"""Columns of a stored unit in the layouts before this one."""
+_ONE = int(np.array(1.0).view(np.int64))
+"""The bits of a similarity of 1.0, that of every copy a layout-3 index gives a source."""
 _OLD_READERS = f"format {FORMAT}: segments; this index needs a newer dedupe-docs"
 """Stored as ``meta.generation``, which versions before segments read as a number: they stop
 with this text instead of taking the index for an empty one."""
@@ -155,18 +161,22 @@ class Store:
         self._widen_units()
 
     def _widen_units(self) -> None:
-        """Take a layout-2 index in: its units get source columns, unknown (-1), so copies of
-        its documents' copies are restored rather than cited through them."""
+        """Take a layout-2 or -3 index in: its units get the columns they lack. A layout-2 unit's
+        source is unknown (-1), so copies of its documents' copies are restored rather than
+        cited through them; a layout-3 unit with a source is a word-for-word copy (similarity
+        1.0)."""
         self.db.execute("begin immediate")
         try:
             layout = self.db.execute("select value from meta where key = 'format'").fetchone()
             if layout is not None and int(layout[0]) >= FORMAT:  # another process did it
                 self.db.execute("rollback")
                 return
+            width = _LAYOUT_COLUMNS[int(layout[0])] if layout is not None else 3
             for num, blob in self.db.execute("select num, units from documents").fetchall():
-                old = np.frombuffer(blob, np.int64).reshape(-1, 3)
+                old = np.frombuffer(blob, np.int64).reshape(-1, width)
                 wide = np.full((len(old), UNIT_COLUMNS), -1, np.int64)
-                wide[:, :3] = old
+                wide[:, :width] = old
+                wide[:, 6] = np.where(wide[:, 3] >= 0, _ONE, -1)
                 self.db.execute(
                     "update documents set units = ? where num = ?", (wide.tobytes(), num)
                 )

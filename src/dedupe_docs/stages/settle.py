@@ -35,9 +35,10 @@ class Spans:
 
 @attrs.frozen(eq=False)
 class Copies:
-    """Removed word-for-word copies whose source survives, as ``(doc, start, end)`` cites
-    ``(src_doc, src_start, src_end)``, sorted: a copy of one of them cites, for that part, what
-    it copied (:func:`settle`)."""
+    """Removed copies whose source survives, as ``(doc, start, end)`` cites ``(src_doc,
+    src_start, src_end)`` with ``similarity``, sorted: a copy of one of them cites, for that
+    part, what it copied (:func:`settle`), word for word from a word-for-word copy, and from a
+    near copy only where it copies the whole of it."""
 
     doc: np.ndarray
     start: np.ndarray
@@ -45,6 +46,7 @@ class Copies:
     src_doc: np.ndarray
     src_start: np.ndarray
     src_end: np.ndarray
+    similarity: np.ndarray
 
     @staticmethod
     def concat(parts: Sequence[Copies]) -> Copies:
@@ -52,16 +54,30 @@ class Copies:
             *(np.concatenate([getattr(p, f.name) for p in parts]) for f in attrs.fields(Copies))
         )
 
+    def columns(self) -> list[np.ndarray]:
+        """The copies as integer columns, for a file of integer rows: the similarity's bits."""
+        ints = [getattr(self, f.name) for f in attrs.fields(Copies)[:-1]]
+        return [*ints, self.similarity.astype(np.float64).view(np.int64)]
+
+    @staticmethod
+    def from_columns(columns: Sequence[np.ndarray]) -> Copies:
+        """The copies that :meth:`columns` gave."""
+        *ints, bits = columns
+        return Copies(*ints, np.ascontiguousarray(bits, dtype=np.int64).view(np.float64))
+
     @staticmethod
     def of(units: Units, rows: np.ndarray | None = None) -> Copies:
-        """The word-for-word copies among ``units`` (``rows`` of them), all taken as sound."""
-        pick = (units.reason != KEEP) & (units.src_doc >= 0) & (units.similarity == 1.0)
+        """The copies among ``units`` (``rows`` of them), all taken as sound."""
+        pick = (units.reason != KEEP) & (units.src_doc >= 0)
         if rows is not None:
             keep = np.zeros(len(pick), dtype=bool)
             keep[rows] = True
             pick &= keep
         at = np.flatnonzero(pick)
-        return Copies(*(getattr(units, f.name)[at].astype(np.int64) for f in attrs.fields(Copies)))
+        return Copies(
+            *(getattr(units, f.name)[at].astype(np.int64) for f in attrs.fields(Copies)[:-1]),
+            units.similarity[at].astype(np.float64),
+        )
 
 
 def kept_spans(units: Units) -> Spans:
@@ -125,8 +141,8 @@ def settle(
     ``schedule`` one round does it: a source that survives keeps surviving as text is restored.
     ``earlier`` adds the kept spans of documents before ``units`` that sources may lie in, as
     they were before any settling (restored text would let a source split by a removal
-    survive, which the joint round does not), and ``earlier_copies`` their word-for-word
-    copies as settled: a copy whose source went in part as such a copy cites that part's
+    survive, which the joint round does not), and ``earlier_copies`` their copies as
+    settled: a copy whose source went in part as such a copy cites that part's
     source instead (:func:`_recite`), where it would be restored.
 
     A persisted index replays earlier batches: ``schedule`` pins units to their recorded
@@ -195,7 +211,7 @@ def _lost_and_kept(
 
 
 def surviving_copies(units: Units, spans: Spans, doc_lengths: np.ndarray) -> Copies:
-    """The word-for-word copies among ``units`` (a range of whole documents) whose source lies
+    """The copies among ``units`` (a range of whole documents) whose source lies
     inside one of ``spans`` (the kept spans of the whole corpus): the range's part of the
     copies that a pass of :func:`settle` cites through (joined in corpus order, the ranges'
     parts are the corpus's)."""
@@ -389,11 +405,12 @@ def _recite(
     chars: Callable[[int, int, int], str],
 ) -> tuple[int, Units]:
     """Removals ``rows`` (word for word copies) whose source did not survive because parts of
-    it went as word-for-word copies themselves (``copies``), cited part by part: each part of
-    the source that survives (``spans``) cites itself, each that went as a copy what it copied.
-    Changes each of ``rows`` so cited into its first part; returns how many were, and the
-    other parts."""
-    out: list[tuple[int, int, int, int, int, int]] = []  # (unit, start, end, doc, start, end)
+    it went as copies themselves (``copies``), cited part by part: each part of the source
+    that survives (``spans``) cites itself, each that went as a copy what it copied, with that
+    copy's similarity (a copy of a word-for-word copy of ``A`` is one of ``A``; of a near copy
+    of ``A``, as near). Changes each of ``rows`` so cited into its first part; returns how many
+    were, and the other parts."""
+    out: list[tuple[int, int, int, int, int, int, float]] = []  # unit, start, end, source, sim
     recited = 0
     keys = doc_base[copies.doc] + copies.start
     span_keys = doc_base[spans.doc] + spans.start
@@ -418,28 +435,30 @@ def _recite(
         if parts is None:
             continue
         cuts, first = [], 0
-        for n, doc, a, b in parts:
-            cuts.append((start + words[first][0], doc, a, b))
+        for n, doc, a, b, sim in parts:
+            cuts.append((start + words[first][0], doc, a, b, sim))
             first += n
         pieces = [
             (c[0] if i else start, cuts[i + 1][0] if i + 1 < len(cuts) else end, *c[1:])
             for i, c in enumerate(cuts)
         ]
-        (_, head_end, doc, a, b), rest = pieces[0], pieces[1:]
+        (_, head_end, doc, a, b, sim), rest = pieces[0], pieces[1:]
         units.end[u], units.src_doc[u], units.src_start[u], units.src_end[u] = head_end, doc, a, b
+        units.similarity[u] = sim
         out += [(u, *p) for p in rest]
         recited += 1
-    table = np.array(out, dtype=np.int64).reshape(-1, 6)
-    u, n = table[:, 0], len(table)
+    table = np.array(out, dtype=np.float64).reshape(-1, 7)
+    columns = table[:, :6].astype(np.int64)
+    u = columns[:, 0]
     return recited, Units(
         units.doc[u],
-        table[:, 1],
-        table[:, 2],
+        columns[:, 1],
+        columns[:, 2],
         units.reason[u],
-        table[:, 3],
-        table[:, 4],
-        table[:, 5],
-        np.ones(n),
+        columns[:, 3],
+        columns[:, 4],
+        columns[:, 5],
+        table[:, 6],
         units.rule[u],
     )
 
@@ -453,11 +472,12 @@ def _source_parts(
     span_keys: np.ndarray,
     doc_base: np.ndarray,
     chars: Callable[[int, int, int], str],
-) -> list[tuple[int, int, int, int]] | None:
+) -> list[tuple[int, int, int, int, float]] | None:
     """The parts of a source whose ``words`` (character spans in ``s_doc``) each lie in a kept
-    span or in one of ``copies``: ``(words, doc, start, end)`` each, what the part cites
-    (itself where it is kept, else the source of the copy, word for word); None where a word
-    lies in neither, or all are kept in one span."""
+    span or in one of ``copies``: ``(words, doc, start, end, similarity)`` each, what the part
+    cites (itself where it is kept, else the source of the copy: word for word in a
+    word-for-word copy, and the whole source of a near copy that the part holds whole); None
+    where a word lies in neither, or in part of a near copy, or all are kept in one span."""
     if not words:
         return None
     starts, ends = np.array(words, dtype=np.int64).T
@@ -479,16 +499,25 @@ def _source_parts(
     group = np.where(kept, 2 * k, 2 * c + 1)
     firsts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     lasts = np.r_[firsts[1:], len(group)] - 1
-    parts: list[tuple[int, int, int, int]] = []
+    parts: list[tuple[int, int, int, int, float]] = []
     for f, e in zip(firsts.tolist(), lasts.tolist(), strict=True):
         if kept[f]:
-            parts.append((e - f + 1, s_doc, int(starts[f]), int(ends[e])))
+            parts.append((e - f + 1, s_doc, int(starts[f]), int(ends[e]), 1.0))
             continue
-        pairs = _word_map(copies, int(c[f]), chars)
+        cf = int(c[f])
+        source = (int(copies.src_doc[cf]), int(copies.src_start[cf]), int(copies.src_end[cf]))
+        if copies.similarity[cf] != 1.0:  # a near copy is cited whole, for what it copied
+            own = _words(chars(int(copies.doc[cf]), int(copies.start[cf]), int(copies.end[cf])))
+            c0 = int(copies.start[cf])
+            if not own or (c0 + own[0][0], c0 + own[-1][1]) != (int(starts[f]), int(ends[e])):
+                return None
+            parts.append((e - f + 1, *source, float(copies.similarity[cf])))
+            continue
+        pairs = _word_map(copies, cf, chars)
         a, b = int(starts[f]), int(starts[e])
         if pairs is None or a not in pairs or b not in pairs:
             return None
-        parts.append((e - f + 1, int(copies.src_doc[c[f]]), pairs[a][0], pairs[b][1]))
+        parts.append((e - f + 1, source[0], pairs[a][0], pairs[b][1], 1.0))
     docs = np.array([p[1] for p in parts], dtype=np.int64)
     begin = np.array([p[2] for p in parts], dtype=np.int64)
     finish = np.array([p[3] for p in parts], dtype=np.int64)
