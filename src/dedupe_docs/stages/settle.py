@@ -447,18 +447,17 @@ def _recite(
         units.similarity[u] = sim
         out += [(u, *p) for p in rest]
         recited += 1
-    table = np.array(out, dtype=np.float64).reshape(-1, 7)
-    columns = table[:, :6].astype(np.int64)
-    u = columns[:, 0]
+    table = np.array([row[:6] for row in out], dtype=np.int64).reshape(-1, 6)
+    u = table[:, 0]
     return recited, Units(
         units.doc[u],
-        columns[:, 1],
-        columns[:, 2],
+        table[:, 1],
+        table[:, 2],
         units.reason[u],
-        columns[:, 3],
-        columns[:, 4],
-        columns[:, 5],
-        table[:, 6],
+        table[:, 3],
+        table[:, 4],
+        table[:, 5],
+        np.array([row[6] for row in out], dtype=np.float64),
         units.rule[u],
     )
 
