@@ -39,15 +39,42 @@ SECTION = "<!-- section ray_scale -->"
 def child(report: str, args: list[str]) -> None:
     """Run ``dedupe-docs ARGS`` in this process; write its own rusage to ``report``."""
     from dedupe_docs.cli.main import main
+    from dedupe_docs.runtime import ray_engine
 
+    started: list[float] = []  # the driver's CPU seconds on starting Ray (importing it too)
+    init = ray_engine.init
+
+    def timed_init() -> object:
+        if started or ("ray" in sys.modules and sys.modules["ray"].is_initialized()):
+            return init()
+        before = _own_cpu()
+        try:
+            return init()
+        finally:
+            started.append(_own_cpu() - before)
+
+    ray_engine.init = timed_init  # type: ignore[assignment]
+    profile = os.environ.get("RAY_SCALE_PROFILE")  # a cProfile of the driver, written there
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.thread_time)  # the main thread's own CPU
+        profiler.enable()
     code = 0
     try:
         main.main(args, prog_name="dedupe-docs", standalone_mode=True)
     except SystemExit as exc:
         code = int(exc.code or 0)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    threads = _threads_cpu()  # the driver's CPU by thread name, Ray's own threads included
     ray = sys.modules.get("ray")
+    ended = _own_cpu()
     if ray is not None and ray.is_initialized():  # the Ray this run started, ended here
         ray.shutdown()
+    ended = _own_cpu() - ended
     usage = resource.getrusage(resource.RUSAGE_SELF)
     Path(report).write_text(
         json.dumps(
@@ -56,10 +83,34 @@ def child(report: str, args: list[str]) -> None:
                 "peak_rss_mb": usage.ru_maxrss / 1024,
                 "user": usage.ru_utime,
                 "sys": usage.ru_stime,
+                "ray_start": sum(started),
+                "ray_end": ended,
+                "threads": threads,
             }
         )
     )
     sys.exit(code)
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _threads_cpu() -> dict[str, float]:
+    """CPU seconds of this process's live threads, summed by thread name."""
+    found: dict[str, float] = {}
+    for task in os.listdir("/proc/self/task"):  # noqa: PTH208
+        try:
+            with open(f"/proc/self/task/{task}/stat") as f:  # noqa: PTH123
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat.rpartition(")")[2].split()
+        cpu = (int(fields[11]) + int(fields[12])) / TICK
+        found[name] = round(found.get(name, 0.0) + cpu, 2)
+    return found
 
 
 def _children(pid: int) -> list[int]:
@@ -137,6 +188,9 @@ def clean(python: str, env: dict[str, str], args: list[str]) -> dict[str, float]
         "driver_peak_rss_mb": round(driver["peak_rss_mb"]),
         "driver_peak_anon_mb": round(anon / 1024),
         "driver_cpu_s": round(own, 2),
+        "driver_ray_start_cpu_s": round(driver.get("ray_start", 0.0), 2),
+        "driver_ray_end_cpu_s": round(driver.get("ray_end", 0.0), 2),
+        "driver_threads_cpu_s": driver.get("threads", {}),
         "worker_cpu_s": round(workers, 2),
         "ray_services_cpu_s": round(services, 2),
         "driver_cpu_share": round(own / max(own + workers + services, 1e-9), 3),
