@@ -278,3 +278,19 @@ def test_a_task_s_texts_read_other_documents_passages_as_slices_of_their_texts()
             t = texts[d]
             for a, b in [(0, len(t)), (1, 4), (3, 100), (5, 2), (-3, None)]:
                 assert view[d][a:b] == t[a:b], (d, a, b)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_settled_by_ranges_joined_from_the_decision_ranges(
+    paragraphs: list[str], seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settling joins consecutive decision ranges into fewer (``SETTLE_RANGES`` per job):
+    still the corpus settled."""
+    from dedupe_docs.drivers import memory
+
+    monkeypatch.setattr(memory, "SETTLE_RANGES", 1)  # two ranges of the parts, with jobs=2
+    texts, s = _corpus(paragraphs, seed)
+    rng = random.Random(seed)
+    cuts = [0, *sorted(rng.sample(range(1, s.n_docs), 6)), s.n_docs]
+    _settled_by_ranges(texts, Config(), cuts)
+    test_a_copy_cited_through_copies_in_other_ranges([0, 1, 2, 3, 4, 5])

@@ -255,7 +255,13 @@ def _settle_parts(
         ((joined,),) = kept(_concat, [(concat, workers.joined(handles, list, engine))], None)
         return joined
 
-    spans = [k for (k,) in kept(_spans_of, parts, None)]
+    # the decision tasks' ranges joined into fewer, larger ones (a task each and its kept
+    # spans): a pass over a range is the same whatever its documents, and each wave below
+    # costs the driver a task per range
+    groups = _ranges(np.arange(1, len(parts) + 1), SETTLE_RANGES * config.jobs)
+    ranges = [workers.joined(parts[a:b], list, engine) for a, b in groups]
+    made = kept(_joined_units, ranges, None, 2)
+    parts, spans = [units for units, _ in made], [part_spans for _, part_spans in made]
     while True:
         every = one(settle.Spans.concat, spans)
         shared_every = (every, lengths)
@@ -292,8 +298,10 @@ def _concat(_: None, item: tuple[Any, list[Any]]) -> tuple[None, Any]:
     return None, concat(parts)
 
 
-def _spans_of(_: None, units: decide.Units) -> tuple[None, settle.Spans]:
-    return None, settle.kept_spans(units)
+def _joined_units(_: None, parts: list[decide.Units]) -> tuple[None, decide.Units, settle.Spans]:
+    """A task: the units of consecutive ranges joined, and their kept spans."""
+    units = decide.Units.concat(parts)
+    return None, units, settle.kept_spans(units)
 
 
 def _copies_of(
@@ -563,6 +571,10 @@ RAY_INDEX_BITS = 4
 their top bits, a task each. The output does not depend on it."""
 
 
+SETTLE_RANGES = 4
+"""Ranges of consecutive documents per job that settling on Ray goes through, a task each per
+wave (the decision tasks' ranges joined, at most as many as there are). The output does not
+depend on it."""
 PART_TOKENS = 1 << 21
 """Tokens per part of detect and decide (a part ends at a document's end): a large corpus goes
 through those stages in parts, so that their progress can be told."""
