@@ -311,3 +311,25 @@ def test_numbered_parts_on_s3_read_back_as_one_dataset(
     ]
     table = ds.dataset(f"{BUCKET}/parts/clean", format="json", filesystem=s3).to_table()
     assert table.column("id").to_pylist() == [r["id"] for r in records()]
+
+
+def test_pieces_placed_in_any_order_and_again(tmp_path: Path) -> None:
+    """Emit tasks' pieces copied into their file at their offsets (``emit.place``), in any
+    order, by several callers: the file the driver's appending made; placing them again (a
+    task run again after its worker was lost, its pieces placed and gone) changes nothing."""
+    from dedupe_docs.stages import emit
+
+    datas = [b"first line\n" * 3, b"", "second, \u00e9\n".encode() * 1000, b"last\n"]
+    target = tmp_path / "clean.jsonl"
+    target.write_bytes(b"")
+    placements, offset = [], 0
+    for i, data in enumerate(datas):
+        piece = tmp_path / f"{i}.piece"
+        piece.write_bytes(data)
+        placements.append((str(piece), str(target), offset))
+        offset += len(data)
+    emit.place(placements[2:])
+    emit.place(placements[:2])
+    emit.place(placements)
+    assert target.read_bytes() == b"".join(datas)
+    assert not list(tmp_path.glob("*.piece"))

@@ -767,6 +767,18 @@ def emit_pieces(
     yield from workers.stream(_emit_part, items, shared, 2 * config.jobs, config.engine)
 
 
+def place_pieces(placements: list[emit.Placement], config: Config) -> None:
+    """The emit tasks' piece files copied into place (:func:`emit.place`) by tasks, at most
+    ``2 * jobs`` (the driver copies none of the output)."""
+    ranges = _ranges(np.arange(1, len(placements) + 1), 2 * config.jobs)
+    items = [placements[a:b] for a, b in ranges]
+    workers.pmap(_place, items, None, config.jobs, config.engine)
+
+
+def _place(_: None, placements: list[emit.Placement]) -> None:
+    emit.place(placements)
+
+
 def _ranges(ends: np.ndarray, n: int) -> list[tuple[int, int]]:
     """``n`` ranges (or fewer) of consecutive items of about equal total size, ``ends`` being
     the cumulative sizes: each nonempty, together all of them.

@@ -8,6 +8,8 @@ output keeps the document's paragraph shape and its own newline style.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
 import shutil
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -213,6 +215,8 @@ class Piece:
     shards: frozenset[str]
     last_part: int
     totals: Totals
+    sizes: tuple[int, ...] = ()
+    """The bytes of each piece file of ``joined``."""
 
 
 def write_piece(
@@ -259,6 +263,45 @@ def _append(target: IO[bytes], piece: str) -> None:
     with open(piece, "rb") as f:  # noqa: PTH123
         shutil.copyfileobj(f, target, 1 << 20)
     Path(piece).unlink()
+
+
+Placement = tuple[str, str, int]
+"""A piece file, the file it goes into and where in it: ``(piece, target, offset)``."""
+
+
+def place(placements: Sequence[Placement]) -> None:
+    """Copy each piece file into its file at its offset (in the kernel where it can), then
+    delete it: what :meth:`Writer.add_piece` leaves to others (Ray tasks) given a ``placer``.
+    The target files exist (the writer opened them); the pieces of one file may be placed in
+    any order, by any process, and again: a piece that is gone was placed whole before it was
+    deleted (a task run again after its worker was lost)."""
+    for piece, target, offset in placements:
+        try:
+            f = open(piece, "rb")  # noqa: PTH123, SIM115
+        except FileNotFoundError:
+            continue
+        with f, open(target, "r+b") as g:  # noqa: PTH123
+            src, dst = f.fileno(), g.fileno()
+            left = os.fstat(src).st_size
+            at = 0
+            while left > 0:
+                n = _copy_range(src, dst, left, at, offset + at)
+                if n == 0:
+                    raise OutputError(f"{piece}: shorter than when it was written")
+                at += n
+                left -= n
+        Path(piece).unlink()
+
+
+def _copy_range(src: int, dst: int, count: int, at: int, offset: int) -> int:
+    """Copy up to ``count`` bytes of ``src`` from ``at`` to ``dst`` at ``offset``, in the
+    kernel where it can (Linux); how many were copied."""
+    if hasattr(os, "copy_file_range"):
+        try:
+            return os.copy_file_range(src, dst, count, at, offset)
+        except OSError:  # not between these files (file systems, kernel): copied here
+            pass
+    return os.pwrite(dst, os.pread(src, min(count, 1 << 22), at), offset)
 
 
 class Writer:
@@ -319,6 +362,7 @@ class Writer:
         self.records: Callable[[Sequence[CleanedDocument]], None] | None = None
         self.records_file: IO[bytes] | None = None  # the records file pieces are joined into
         self.pieces_records = False  # whether an emit task opened the records file
+        self.placed: dict[str, int] = {}  # the bytes of each JOINED file placed by others
         self.n_files = 0
         self.clean = f"{folder}/clean"
         self.made: set[str] = set()  # folders of clean/ made so far
@@ -363,6 +407,7 @@ class Writer:
             frozenset(self.sharded.written) if self.sharded is not None else frozenset(),
             self.parted.part if self.parted is not None else -1,
             totals,
+            tuple(Path(f"{self.piece}.{name}").stat().st_size for name in self.joined),
         )
 
     def claim(self, paths: Sequence[str]) -> None:
@@ -370,13 +415,18 @@ class Writer:
         :class:`_Paths`): emit tasks write their files in place."""
         self.paths.add(paths)
 
-    def add_piece(self, piece: Piece) -> None:
+    def add_piece(
+        self, piece: Piece, placer: Callable[[list[Placement]], None] | None = None
+    ) -> None:
         """Join the next piece of the corpus that an emit task wrote (:func:`write_piece`) to
         the output, deleting its files: the output is what :meth:`add` writes of the same
-        documents. Only for a local folder."""
+        documents. Only for a local folder. With a ``placer``, the writer copies nothing: it
+        hands the placer where each piece file goes (:func:`place` does it), and writes
+        nothing more to those files."""
         while self.pending:
             self.pending.popleft().result()
-        for name in piece.joined:
+        placements: list[Placement] = []
+        for name, size in itertools.zip_longest(piece.joined, piece.sizes):
             if name == "provenance.jsonl":
                 target = self.provenance
             elif name == "attributes.jsonl":
@@ -387,7 +437,15 @@ class Writer:
                 if self.records_file is None:
                     self.records_file = self._open_joined(name)
                 target = self.records_file
-            _append(target, f"{piece.base}.{name}")
+            path = f"{piece.base}.{name}"
+            if placer is None:
+                _append(target, path)
+                continue
+            offset = self.placed.get(name, 0)
+            placements.append((path, str(self.folder / name), offset))
+            self.placed[name] = offset + (size if size is not None else Path(path).stat().st_size)
+        if placements:
+            placer(placements)
         self.pieces_records |= piece.records
         self.n_files += piece.files
         if self.sharded is not None:
