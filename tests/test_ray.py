@@ -16,6 +16,7 @@ from dedupe_docs.drivers import memory, reads
 from dedupe_docs.errors import InputError, OutputError
 from dedupe_docs.stages import read as read_module
 from dedupe_docs.stages import settle
+from dedupe_docs.stages.decide import Units
 from dedupe_docs.stages.read import read
 from tests.helpers.clihelp import digest
 from tests.helpers.corpus import SEEDS, planted
@@ -485,3 +486,34 @@ def test_ray_reads_inputs_of_no_documents_when_allowed(ray_session: object, tmp_
     report = pipeline.run(tmp_path / "in", tmp_path / "out", config, allow_empty=True)
     assert report["documents"] == 0
     assert (tmp_path / "out" / "provenance.jsonl").read_text(encoding="utf-8") == ""
+
+
+def test_the_driver_writes_what_tasks_read_a_chunk_at_a_time(
+    ray_session: object, paragraphs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output named by URL: the driver builds the output of what the tasks read, decided
+    and left in the object store (fetched once, ``Decided.fetched``), a chunk at a time: the
+    local engine's output."""
+    fsspec = pytest.importorskip("fsspec")
+    inputs = _inputs(planted(paragraphs, 40, seed=23), tmp_path, "jsonl")
+    monkeypatch.setattr(memory, "EMIT_CHUNK", 7)  # many chunks
+    fetched: list[object] = []
+    real = memory.Decided.fetched
+
+    def spy(self: memory.Decided) -> memory.Decided:
+        fetched.append(self)
+        return real(self)
+
+    monkeypatch.setattr(memory.Decided, "fetched", spy)
+    base = f"/{tmp_path.name}"
+    fs = fsspec.filesystem("memory")
+    try:
+        dedupe_docs.run(inputs, f"memory://{base}/local")
+        config = dedupe_docs.Config(engine="ray", jobs=2)
+        dedupe_docs.run(inputs, f"memory://{base}/ray", config)
+        for name in ("clean.jsonl", "provenance.jsonl"):
+            assert fs.cat(f"{base}/ray/{name}") == fs.cat(f"{base}/local/{name}")
+    finally:
+        fs.rm(base, recursive=True)
+    assert len(fetched) == 2  # once a run, the removals fetched on Ray
+    assert not isinstance(fetched[1].removed, Units)  # left in the object store by tasks

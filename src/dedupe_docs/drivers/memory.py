@@ -90,6 +90,7 @@ def chunks(made: Decided, timings: dict[str, float]) -> Iterator[list[CleanedDoc
     """The output of ``made`` built on the driver ``EMIT_CHUNK`` documents at a time."""
     clock = Clock(timings)
     ids = made.ids
+    made = made.fetched()
     for lo in range(made.first, len(made.docs), EMIT_CHUNK):
         cleaned = made.assemble(lo, min(lo + EMIT_CHUNK, len(made.docs)), ids)
         clock.lap("emit")
@@ -113,6 +114,8 @@ class Decided:
     """Each document's length in characters."""
     store: Any = None
     """The texts, shared in the object store, when the documents' own were let go."""
+    texts: Any = None
+    """The value of ``store``, once fetched (:meth:`fetched`)."""
 
     @property
     def ids(self) -> list[str]:
@@ -123,12 +126,26 @@ class Decided:
         ids = self.ids if ids is None else ids
         docs = self.docs[d0:d1]
         if self.store is not None:  # the driver let the texts go: read back from the store
-            texts = workers.value(self.store, "ray").texts(d0, d1)
+            store = self.texts if self.texts is not None else workers.value(self.store, "ray")
+            texts = store.texts(d0, d1)
             docs = [attrs.evolve(d, text=t) for d, t in zip(docs, texts, strict=True)]
         removed, spans = self.removed, self.spans
         if not isinstance(removed, decide.Units):  # left in the object store by the tasks
             removed, spans = workers.value(removed, "ray"), workers.value(spans, "ray")
         return emit.assemble(docs, d0, ids, removed, spans, self.batches)
+
+    def fetched(self) -> Decided:
+        """These decisions with the values of the handles on them (the removals, the kept
+        spans, the texts) fetched from the object store once, for :meth:`assemble` to build
+        the output a chunk at a time: not each value made anew for each chunk (the removals
+        and kept spans joined from their parts, the texts' stores gathered)."""
+        removed, spans = self.removed, self.spans
+        if not isinstance(removed, decide.Units):
+            removed, spans = workers.value(removed, "ray"), workers.value(spans, "ray")
+        texts = self.texts
+        if self.store is not None and texts is None:
+            texts = workers.value(self.store, "ray")
+        return attrs.evolve(self, removed=removed, spans=spans, texts=texts)
 
 
 def decisions(
