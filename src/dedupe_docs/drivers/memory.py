@@ -777,7 +777,7 @@ def emit_pieces(
     cuts = np.append(cuts[(cuts > 0) & (cuts < n)], n)
     bounds = np.unique(np.concatenate(([0], cuts[np.searchsorted(cuts, ends)], [n])))
     items = [
-        (made.first + d0, made.docs[made.first + d0 : made.first + d1])
+        (made.first + d0, _columns(made.docs[made.first + d0 : made.first + d1]))
         for d0, d1 in itertools.pairwise(bounds.tolist())
     ]
     shared = (plan, made.ids, made.removed, made.spans, made.store)
@@ -810,12 +810,21 @@ def _ranges(ends: np.ndarray, n: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(cuts.tolist()))
 
 
-def _emit_part(shared: tuple[Any, ...], item: tuple[int, list[Document]]) -> emit.Piece:
+def _columns(docs: list[Document]) -> tuple[list[str], list[str | None], list[Any]]:
+    """The texts, paths and records of ``docs`` (the ids the tasks have), as lists: sent to a
+    task without pickling a Document object each, which costs the driver more."""
+    return [d.text for d in docs], [d.path for d in docs], [d.record for d in docs]
+
+
+def _emit_part(
+    shared: tuple[Any, ...], item: tuple[int, tuple[list[str], list[str | None], list[Any]]]
+) -> emit.Piece:
     """:func:`emit.write_piece` of one range of documents (their texts read from the store
     when the driver let them go)."""
     plan, ids, removed, spans, store = shared
-    first, docs = item
+    first, (texts, paths, records) = item
     if store is not None:
-        texts = store.texts(first, first + len(docs))
-        docs = [attrs.evolve(d, text=t) for d, t in zip(docs, texts, strict=True)]
+        texts = store.texts(first, first + len(texts))
+    chosen = ids[first : first + len(texts)]
+    docs = [Document(*doc) for doc in zip(chosen, texts, paths, records, strict=True)]
     return emit.write_piece(plan, docs, first, ids, removed, spans)
