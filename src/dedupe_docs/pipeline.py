@@ -354,13 +354,13 @@ def run(
                     str(tmp), text_field, drop_empty, dolma_attributes, layout, read_shards, parts
                 )
                 emitted = memory.emit_pieces(made, plan, config, cuts)
-                placements: list[emit.Placement] = []  # tasks copy the pieces into place
-                with contextlib.closing(emitted) as pieces:
-                    for piece in pieces:  # closed on a failure: the tasks under way cancelled
-                        writer.add_piece(piece, placements.extend)
+                # tasks copy the pieces into place; on a failure the emit tasks under way are
+                # cancelled first, then the copying waited for
+                with memory.Placing(config) as placing, contextlib.closing(emitted) as pieces:
+                    for piece in pieces:
+                        writer.add_piece(piece, placing)
                         totals.merge(piece.totals)
                         stage(progress, "write", totals.documents, n_docs)
-                memory.place_pieces(placements, config)
                 shutil.rmtree(Path(tmp) / emit.PIECES, ignore_errors=True)
                 timings["emit"] = round(time.perf_counter() - began, 4)
             try:

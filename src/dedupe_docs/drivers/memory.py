@@ -7,6 +7,7 @@ the bounded driver runs the same stage functions batch by batch over files.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -784,12 +785,31 @@ def emit_pieces(
     yield from workers.stream(_emit_part, items, shared, 2 * config.jobs, config.engine)
 
 
-def place_pieces(placements: list[emit.Placement], config: Config) -> None:
-    """The emit tasks' piece files copied into place (:func:`emit.place`) by tasks, at most
-    ``2 * jobs`` (the driver copies none of the output)."""
-    ranges = _ranges(np.arange(1, len(placements) + 1), 2 * config.jobs)
-    items = [placements[a:b] for a, b in ranges]
-    workers.pmap(_place, items, None, config.jobs, config.engine)
+class Placing:
+    """The placer of :meth:`emit.Writer.add_piece`: the emit tasks' piece files copied into
+    place (:func:`emit.place`) by a task for each piece, started as soon as the driver has
+    counted where its files go, so that the driver copies none of the output and each piece
+    is deleted soon after it is written (the pieces do not pile up on disk). Leaving the block
+    waits for them all, on a failure too (so that none writes into the folder once it is
+    removed), whose own error then gives way."""
+
+    def __init__(self, config: Config) -> None:
+        self.engine = config.engine
+        self.tasks: list[Any] = []
+
+    def __call__(self, placements: list[emit.Placement]) -> None:
+        self.tasks.append(workers.submit(_place, placements, None, self.engine))
+
+    def __enter__(self) -> Placing:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        tasks, self.tasks = self.tasks, []
+        if kind is None:
+            workers.wait(tasks, self.engine)
+            return
+        with contextlib.suppress(Exception):
+            workers.wait(tasks, self.engine)
 
 
 def _place(_: None, placements: list[emit.Placement]) -> None:

@@ -74,6 +74,16 @@ def pmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any) -> list[R
     return ray.get([remote.remote(func, ref, item) for item in items])  # type: ignore[no-any-return]
 
 
+def submit(func: Callable[[Any, T], Any], item: T, shared: Any) -> Any:
+    """``func(shared, item)`` as a task, under way: the handle that :func:`wait` takes."""
+    return _remote_task().remote(func, shared, item)
+
+
+def wait(tasks: Sequence[Any]) -> list[Any]:
+    """The results of tasks under way (:func:`submit`), once they are all done."""
+    return _ray().get(list(tasks))  # type: ignore[no-any-return]
+
+
 def imap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, window: int) -> Iterator[R]:
     """:func:`pmap`, each result yielded in item order as soon as it and those before it are
     done, with at most ``window`` tasks under way (so their arguments and results do not pile

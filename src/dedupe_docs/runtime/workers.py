@@ -82,6 +82,25 @@ def value(shared: Any, engine: str = "local") -> Any:
     return shared
 
 
+def submit(func: Callable[[Any, T], Any], item: T, shared: Any, engine: str) -> Any:
+    """``func(shared, item)`` started (a Ray task, ``engine="ray"``) or, locally, done now:
+    a handle for :func:`wait`."""
+    if engine == "ray":
+        from dedupe_docs.runtime import ray_engine
+
+        return ray_engine.submit(func, item, shared)
+    return func(shared, item)
+
+
+def wait(tasks: Sequence[Any], engine: str) -> list[Any]:
+    """The results of what :func:`submit` started, once all are done."""
+    if engine == "ray":
+        from dedupe_docs.runtime import ray_engine
+
+        return ray_engine.wait(tasks)
+    return list(tasks)
+
+
 def tmap(func: Callable[[Any, T], R], items: Sequence[T], shared: Any, jobs: int) -> list[R]:
     """``[func(shared, item) for item in items]`` on up to ``jobs`` threads."""
     if jobs <= 1 or len(items) <= 1:

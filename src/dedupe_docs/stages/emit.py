@@ -8,9 +8,7 @@ output keeps the document's paragraph shape and its own newline style.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
-import shutil
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -180,7 +178,7 @@ PIECES = ".pieces"
 """The folder, inside the output being written, where emit tasks leave their pieces."""
 JOINED = ("provenance.jsonl", "attributes.jsonl", "clean.jsonl")
 """The files of JSON lines (uncompressed) that take lines from every part of the corpus:
-emit tasks write their share of each as a piece, which the driver joins."""
+emit tasks write their share of each as a piece, placed at its offset in the file."""
 
 
 @attrs.frozen(eq=False)
@@ -215,7 +213,7 @@ class Piece:
     shards: frozenset[str]
     last_part: int
     totals: Totals
-    sizes: tuple[int, ...] = ()
+    sizes: tuple[int, ...]
     """The bytes of each piece file of ``joined``."""
 
 
@@ -229,8 +227,8 @@ def write_piece(
 ) -> Piece:
     """Build the cleaned documents ``docs`` (numbered ``first`` on in the corpus) and write
     them with a :class:`Writer` of the output folder, except that the lines it would add to
-    the files every document shares (``JOINED``) go to piece files, which the driver joins in
-    corpus order (:meth:`Writer.add_piece`). A text file, a shard's output and a numbered part
+    the files every document shares (``JOINED``) go to piece files, placed one after another
+    in corpus order (:meth:`Writer.add_piece`). A text file, a shard's output and a numbered part
     are written whole in place, so the documents must hold whole shards and parts (and all
     the records when they go to one compressed or Parquet file): then the output is what one
     :class:`Writer` writes of the corpus, byte for byte. A task run again (its worker lost)
@@ -258,20 +256,13 @@ def write_piece(
         return writer.piece_done(first, len(cleaned), totals)
 
 
-def _append(target: IO[bytes], piece: str) -> None:
-    """Copy the file ``piece`` to the end of ``target``, then delete it."""
-    with open(piece, "rb") as f:  # noqa: PTH123
-        shutil.copyfileobj(f, target, 1 << 20)
-    Path(piece).unlink()
-
-
 Placement = tuple[str, str, int]
 """A piece file, the file it goes into and where in it: ``(piece, target, offset)``."""
 
 
 def place(placements: Sequence[Placement]) -> None:
     """Copy each piece file into its file at its offset (in the kernel where it can), then
-    delete it: what :meth:`Writer.add_piece` leaves to others (Ray tasks) given a ``placer``.
+    delete it: what :meth:`Writer.add_piece` leaves to its placer (Ray tasks).
     The target files exist (the writer opened them); the pieces of one file may be placed in
     any order, by any process, and again: a piece that is gone was placed whole before it was
     deleted (a task run again after its worker was lost)."""
@@ -297,10 +288,12 @@ def _copy_range(src: int, dst: int, count: int, at: int, offset: int) -> int:
     """Copy up to ``count`` bytes of ``src`` from ``at`` to ``dst`` at ``offset``, in the
     kernel where it can (Linux); how many were copied."""
     if hasattr(os, "copy_file_range"):
-        try:
-            return os.copy_file_range(src, dst, count, at, offset)
+        try:  # 0 where a file system copies nothing this way: copied here (0 again at its end)
+            n = os.copy_file_range(src, dst, count, at, offset)
         except OSError:  # not between these files (file systems, kernel): copied here
-            pass
+            n = 0
+        if n:
+            return n
     return os.pwrite(dst, os.pread(src, min(count, 1 << 22), at), offset)
 
 
@@ -415,35 +408,25 @@ class Writer:
         :class:`_Paths`): emit tasks write their files in place."""
         self.paths.add(paths)
 
-    def add_piece(
-        self, piece: Piece, placer: Callable[[list[Placement]], None] | None = None
-    ) -> None:
-        """Join the next piece of the corpus that an emit task wrote (:func:`write_piece`) to
-        the output, deleting its files: the output is what :meth:`add` writes of the same
-        documents. Only for a local folder. With a ``placer``, the writer copies nothing: it
-        hands the placer where each piece file goes (:func:`place` does it), and writes
-        nothing more to those files."""
+    def add_piece(self, piece: Piece, placer: Callable[[list[Placement]], None]) -> None:
+        """Take the next piece of the corpus that an emit task wrote (:func:`write_piece`):
+        the writer copies none of it, it hands ``placer`` where each of the piece's files goes
+        in the output (:func:`place` puts it there and deletes it) and writes nothing to those
+        files itself. Once all are placed, the output is what :meth:`add` writes of the same
+        documents. Only for a local folder."""
         while self.pending:
             self.pending.popleft().result()
         placements: list[Placement] = []
-        for name, size in itertools.zip_longest(piece.joined, piece.sizes):
-            if name == "provenance.jsonl":
-                target = self.provenance
-            elif name == "attributes.jsonl":
+        for name, size in zip(piece.joined, piece.sizes, strict=True):
+            # each file made here (the provenance from the start) before it is placed into
+            if name == "attributes.jsonl":
                 if self.attributes is None:
                     self.attributes = self._open_joined(name)
-                target = self.attributes
-            else:
-                if self.records_file is None:
-                    self.records_file = self._open_joined(name)
-                target = self.records_file
-            path = f"{piece.base}.{name}"
-            if placer is None:
-                _append(target, path)
-                continue
+            elif name != "provenance.jsonl" and self.records_file is None:
+                self.records_file = self._open_joined(name)
             offset = self.placed.get(name, 0)
-            placements.append((path, str(self.folder / name), offset))
-            self.placed[name] = offset + (size if size is not None else Path(path).stat().st_size)
+            placements.append((f"{piece.base}.{name}", str(self.folder / name), offset))
+            self.placed[name] = offset + size
         if placements:
             placer(placements)
         self.pieces_records |= piece.records
