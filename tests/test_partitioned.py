@@ -196,17 +196,20 @@ def test_settled_by_ranges_of_documents_pass_by_pass_is_the_corpus_settled(
     _settled_by_ranges(texts, CONFIG, [0, *sorted(inner), len(texts)])
 
 
+_CITED = [
+    "baq beq biq boq buq caq ceq ciq coq cuq.\n",
+    "baq beq biq boq buq caq ceq ciq bax bex bix box bux cax cex cix cox cux.\n",
+    "beq biq boq buq caq ceq ciq bax bex baz bez biz boz buz caz cez ciz coz cuz.\n",
+    "bav bev biv bov buv cav cev civ cov cuv.\n",
+    "beq biq boq buq caq ceq ciq bax bex baz bez biz baw bew biw bow buw caw cew ciw cow.\n",
+]
+"""d2 and d4 cite d1, whose copy of d0 goes."""
+
+
 @pytest.mark.parametrize("cuts", [[0, 5], [0, 1, 2, 3, 4, 5], [0, 2, 5]])
 def test_a_copy_cited_through_copies_in_other_ranges(cuts: list[int]) -> None:
     """d2 and d4 cite d1, whose copy of d0 goes: each is cited through it, ranges apart."""
-    texts = [
-        "baq beq biq boq buq caq ceq ciq coq cuq.\n",
-        "baq beq biq boq buq caq ceq ciq bax bex bix box bux cax cex cix cox cux.\n",
-        "beq biq boq buq caq ceq ciq bax bex baz bez biz boz buz caz cez ciz coz cuz.\n",
-        "bav bev biv bov buv cav cev civ cov cuv.\n",
-        "beq biq boq buq caq ceq ciq bax bex baz bez biz baw bew biw bow buw caw cew ciw cow.\n",
-    ]
-    _settled_by_ranges(texts, CONFIG, cuts)
+    _settled_by_ranges(_CITED, CONFIG, cuts)
 
 
 _A = "baq beq biq boq buq caq ceq ciq coq cuq daq deq diq doq duq"
@@ -293,4 +296,4 @@ def test_settled_by_ranges_joined_from_the_decision_ranges(
     rng = random.Random(seed)
     cuts = [0, *sorted(rng.sample(range(1, s.n_docs), 6)), s.n_docs]
     _settled_by_ranges(texts, Config(), cuts)
-    test_a_copy_cited_through_copies_in_other_ranges([0, 1, 2, 3, 4, 5])
+    _settled_by_ranges(_CITED, CONFIG, [0, 1, 2, 3, 4, 5])  # joined into two ranges
