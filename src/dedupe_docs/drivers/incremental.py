@@ -77,14 +77,16 @@ class Prior:
         position = {num: d for d, num in enumerate(self.nums)}
         # Copies of documents that were not loaded cite nothing a copy of the batch cites.
         cites = np.flatnonzero([n in position for n in old[:, 4].tolist()])
-        copies = Copies(
-            old[cites, 0],
-            old[cites, 1],
-            old[cites, 2],
-            np.array([position[n] for n in old[cites, 4].tolist()], dtype=np.int64),
-            old[cites, 5],
-            old[cites, 6],
-            np.ascontiguousarray(old[cites, 7]).view(np.float64),
+        copies = Copies.from_columns(
+            [
+                old[cites, 0],
+                old[cites, 1],
+                old[cites, 2],
+                np.array([position[n] for n in old[cites, 4].tolist()], dtype=np.int64),
+                old[cites, 5],
+                old[cites, 6],
+                old[cites, 7],
+            ]
         )
         own = units.take(np.flatnonzero(units.doc >= n0))
         n = len(old)
@@ -128,7 +130,7 @@ class Prior:
                 source,
                 np.where(copy, units.src_start, -1),
                 np.where(copy, units.src_end, -1),
-                np.where(copy, units.similarity, np.nan).astype(np.float64).view(np.int64),
+                np.where(copy, units.similarity.astype(np.float64).view(np.int64), -1),
             ],
             axis=1,
         ).astype(np.int64)

@@ -123,17 +123,14 @@ class Decided:
         return [doc.id for doc in self.docs]
 
     def assemble(self, d0: int, d1: int, ids: list[str] | None = None) -> list[CleanedDocument]:
-        """The cleaned documents ``d0..d1`` (``ids``: every document's, when known)."""
+        """The cleaned documents ``d0..d1`` of these decisions, fetched (:meth:`fetched`)
+        (``ids``: every document's, when known)."""
         ids = self.ids if ids is None else ids
         docs = self.docs[d0:d1]
-        if self.store is not None:  # the driver let the texts go: read back from the store
-            store = self.texts if self.texts is not None else workers.value(self.store, "ray")
-            texts = store.texts(d0, d1)
+        if self.texts is not None:  # the driver let the texts go: read back from the store
+            texts = self.texts.texts(d0, d1)
             docs = [attrs.evolve(d, text=t) for d, t in zip(docs, texts, strict=True)]
-        removed, spans = self.removed, self.spans
-        if not isinstance(removed, decide.Units):  # left in the object store by the tasks
-            removed, spans = workers.value(removed, "ray"), workers.value(spans, "ray")
-        return emit.assemble(docs, d0, ids, removed, spans, self.batches)
+        return emit.assemble(docs, d0, ids, self.removed, self.spans, self.batches)
 
     def fetched(self) -> Decided:
         """These decisions with the values of the handles on them (the removals, the kept
