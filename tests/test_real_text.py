@@ -776,3 +776,55 @@ def test_a_word_for_word_copy_of_a_near_copy_goes_as_near_a_copy_of_its_source()
     assert (copy.source.id, copy.source.start, copy.source.end) == ("echo", 30, 222)
     assert copy.similarity == typo.similarity < 1.0
     assert "verison" not in out[2].text and "last ten lines" in out[2].text
+
+
+def test_a_short_line_copied_with_a_space_slipped_into_a_word_is_a_copy() -> None:
+    # Shorter than a passage: a whole-line copy, compared with spacing folded; a space slipped
+    # into a word (`diff erences`, `GE T`) is spacing too, in any script.
+    for line, copy in [
+        (
+            "See the section below for differences between the macros and the functions.",
+            "See the section below for diff erences between the macros and the functions.",
+        ),
+        (
+            "使用一个 http 头(HEAD) 来替换 GET方法.不可以掺入POST 方法",
+            "使用一个 http 头(HEAD) 来替换 GE T方法.不可以 掺入POST 方法",
+        ),
+    ]:
+        a = f"The first page opens with its own words.\n{line}\nIt closes with more of them.\n"
+        b = f"The second page is about other things.\n{copy}\nAnd ends its own way.\n"
+        out = dedupe_docs.clean([("a", a), ("b", b)])
+        assert removed(out[1], b) == [(" ".join(copy.split()), "a")]
+        assert out[1].removed[0].rule == "short-copy"
+        assert "second page" in out[1].text and "own way" in out[1].text
+
+
+def test_a_copy_of_a_line_whose_parts_went_as_copies_with_words_dropped_cites_them() -> None:
+    # The third page's line is a mosaic: its first sentence copies the second page's, its
+    # middle the first page's (with the words `缺省连接设置和` dropped: a copy word for word in
+    # what it holds, not in its source's span). The fourth page copies the third's line whole;
+    # each part cites what the third's copied. Before, the copy of the middle could not be
+    # traced word for word and the fourth page kept the whole line.
+    cluster = (
+        "出现困难的时候，参阅 CLUSTER [cluster(7)] 和 psql(1) 获取有关可能的错误和错误信息的讨论。"
+        " 数据库服务器必须在目标主机上运行。同样，任何缺省连接设置和 libpq 前端库使用的环境变量都将得以应用。"
+    )
+    createdb = (
+        "如果出现错误，将会显示后端错误信息。参阅 CREATE DATABASE [create_database(7)] 和 psql(1)"
+        " 获取可能信息描述。 数据库服务器必须在目标服务器上运行。同样，前端库 libpq 使用的缺省连接设置和环境变量都将适用。"
+    )
+    createuser = (
+        "如果出现错误，将会显示后端错误信息。参阅 CREATE USER [create_user(7)] 和 psql(1)"
+        " 获取可能信息描述。数据库服务器必须在目标主机上运行。 同样，任何 libpq 前端库使用的缺省连接设置和环境变量都将适用。"
+    )
+    docs = [
+        ("clusterdb", cluster + "\n"),
+        ("createdb", createdb + "\n用缺省数据库服务器创建一个数据库 demo：\n"),
+        ("createuser", createuser + "\n在缺省数据库服务器上创建一个用户 joe：\n"),
+        ("pr", "pr - 转换文本文件以便后续打印使用\n" + createuser + "\n"),
+    ]
+    out = dedupe_docs.clean(docs)
+    middle = [(t, s) for t, s in removed(out[2], docs[2][1]) if s == "clusterdb"]
+    assert middle and middle[0][0].startswith("数据库服务器必须在目标主机上运行")
+    assert out[3].text == "pr - 转换文本文件以便后续打印使用\n"
+    assert {s for _, s in removed(out[3], docs[3][1])} == {"createdb", "clusterdb", "createuser"}

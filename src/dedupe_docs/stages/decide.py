@@ -557,9 +557,13 @@ def _unlike_short_copies(
     blocks = blocks[in_short_run[blocks]]
     wrong = np.zeros(len(blocks), dtype=bool)
     for i, b in enumerate(blocks.tolist()):
-        target = _folded(texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])])
+        line = texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])]
+        target = _folded(line)
         source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
-        too_short = s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS and len(target) < SHORT_COPY_CHARS
+        too_short = (
+            s.blk_t1[b] - s.blk_t0[b] < SHORT_COPY_TOKENS
+            and len(_SPACE.sub(" ", line).strip()) < SHORT_COPY_CHARS
+        )
         wrong[i] = (too_short and not in_sentence[b]) or (
             target != _folded(_with_marks(source, start, end))
             and target != _folded(_with_marks(source, start, end, _LINE_LEAD, _LINE_TAIL))
@@ -692,7 +696,7 @@ def _sentence_edges(
 
 
 def _folded(text: str) -> str:
-    return _SPACE.sub(" ", text.casefold()).strip()
+    return _SPACE.sub("", text.casefold())
 
 
 def _reworded_units(

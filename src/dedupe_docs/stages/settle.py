@@ -505,16 +505,16 @@ def _source_parts(
             continue
         cf = int(c[f])
         source = (int(copies.src_doc[cf]), int(copies.src_start[cf]), int(copies.src_end[cf]))
-        if copies.similarity[cf] != 1.0:  # a near copy is cited whole, for what it copied
+        pairs = _word_map(copies, cf, chars) if copies.similarity[cf] == 1.0 else None
+        if pairs is None:  # a near copy, or one with words dropped: cited whole, for what it copied
             own = _words(chars(int(copies.doc[cf]), int(copies.start[cf]), int(copies.end[cf])))
             c0 = int(copies.start[cf])
             if not own or (c0 + own[0][0], c0 + own[-1][1]) != (int(starts[f]), int(ends[e])):
                 return None
             parts.append((e - f + 1, *source, float(copies.similarity[cf])))
             continue
-        pairs = _word_map(copies, cf, chars)
         a, b = int(starts[f]), int(starts[e])
-        if pairs is None or a not in pairs or b not in pairs:
+        if a not in pairs or b not in pairs:
             return None
         parts.append((e - f + 1, source[0], pairs[a][0], pairs[b][1], 1.0))
     docs = np.array([p[1] for p in parts], dtype=np.int64)
