@@ -828,3 +828,24 @@ def test_a_copy_of_a_line_whose_parts_went_as_copies_with_words_dropped_cites_th
     assert middle and middle[0][0].startswith("数据库服务器必须在目标主机上运行")
     assert out[3].text == "pr - 转换文本文件以便后续打印使用\n"
     assert {s for _, s in removed(out[3], docs[3][1])} == {"createdb", "clusterdb", "createuser"}
+
+
+def test_a_short_line_copied_with_a_word_split_at_its_edge_is_a_copy() -> None:
+    # A space slipped into the first or last word of a short line cuts its shingles there:
+    # the copy grows over the word split in two; `fractions` for `functions` is another word.
+    line = "See the section below for differences between macros and functions."
+    for copy, is_copy in [
+        ("See the section below for differences between macros and func tions.", True),
+        ("Se e the section below for differences between macros and functions.", True),
+        ("See the section below for differences between macros and fractions.", False),
+    ]:
+        a = f"The first page opens with its own words.\n{line}\nIt closes with more of them.\n"
+        b = f"The second page is about other things.\n{copy}\nAnd ends its own way.\n"
+        out = dedupe_docs.clean([("a", a), ("b", b)])
+        assert removed(out[1], b) == ([(copy, "a")] if is_copy else [])
+    chinese = "使用一个 http 头(HEAD) 来替换 GET方法.不可以掺入POST 方法"
+    copy = chinese.replace("POST", "POS T")
+    a = f"ab - Apache HTTP 服务器性能测试工具\n{chinese}\n-k 启用 HTTP KeepAlive 功能\n"
+    b = f"chage - 更改用户密码过期信息\n{copy}\n显示帮助信息并退出。\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert removed(out[1], b) == [(copy, "a")]

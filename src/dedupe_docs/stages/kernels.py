@@ -428,11 +428,15 @@ def extend_kernel(  # type: ignore[no-untyped-def]
     """Grow each passage past its outermost shingles, inside the blocks where it starts and
     ends, while tokens match, stepping over single mismatched tokens (typos near the edges of
     a copy; a word that happens to follow both copies on the next line is no part of it). A
-    passage still too weak to count grows over a mismatched first or last word of a block
-    where the copy holds one too (a typo in it: deciding tells a typo from another word), and
-    over whole blocks before and after it that match but for typos.
-    Returns each passage's strength, how many tokens it grew at its start and at its end, and
-    whether it stepped over such a first or last word.
+    passage still too weak to count (a short line or sentence) grows on once on each side over
+    a word that the copy splits in two or two words that it joins (``ht tp`` for ``http``: a
+    space slipped in or dropped; deciding tells such a word from two others), over a
+    mismatched first or last word of a block where the copy holds one too (a typo in it, or
+    split in two), and over whole blocks before and after it that match but for typos.
+    Returns each passage's strength; how many tokens it grew at its start and at its end, how
+    many more tokens the copy holds than its source in what it grew at its start (the rest of
+    a run's difference in length lies at its end), and whether it grew over a word split or
+    joined (1, else 0); and whether it stepped over such a first or last word.
     A passage too weak to count that still aligns ``SHORT_SENTENCE_TOKENS`` gets minus that
     count: it may copy a sentence on its own.
 
@@ -440,7 +444,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
     whole blocks with a sentence inserted is split into segments that may each be short.
     """
     out = strength.copy()
-    grown = np.zeros((len(bounds) - 1, 2), dtype=np.int64)
+    grown = np.zeros((len(bounds) - 1, 4), dtype=np.int64)
     edited = np.zeros(len(bounds) - 1, dtype=np.bool_)
     for c in range(len(bounds) - 1):
         lo, hi = bounds[c], bounds[c + 1]
@@ -448,42 +452,28 @@ def extend_kernel(  # type: ignore[no-untyped-def]
         t_doc = np.searchsorted(doc_offsets, ts, side="right") - 1
         s_doc = np.searchsorted(doc_offsets, ss, side="right") - 1
         t_lo, s_lo = doc_offsets[t_doc], doc_offsets[s_doc]
-        back = 0
-        while back < limit and lead[ts] != 0:  # never out of the block it starts in
-            if ts - 1 >= t_lo and ss - 1 >= s_lo and hashes[ts - 1] == hashes[ss - 1]:
-                ts, ss, back = ts - 1, ss - 1, back + 1
-            elif (
-                ts - 2 >= t_lo
-                and ss - 2 >= s_lo
-                and lead[ts - 1] != 0
-                and hashes[ts - 2] == hashes[ss - 2]
-            ):
-                ts, ss, back = ts - 2, ss - 2, back + 2
-            else:
-                break
+        ts, ss, back, skew = _grow_back(hashes, lead, ts, ss, t_lo, s_lo, limit, 0, False)
         runs[lo, 0], runs[lo, 2] = ts, ss
         first_ts = ts
         te, se = runs[hi - 1, 1], runs[hi - 1, 3]
         t_hi, s_hi = doc_offsets[t_doc + 1], doc_offsets[s_doc + 1]
         if s_doc == t_doc:
             s_hi = min(s_hi, first_ts)  # the source may not run into its own copy
-        forward = 0
-        while forward < limit and tail[te - 1] != 0:  # nor out of the block it ends in
-            if te < t_hi and se < s_hi and hashes[te] == hashes[se]:
-                te, se, forward = te + 1, se + 1, forward + 1
-            elif (
-                te + 1 < t_hi
-                and se + 1 < s_hi
-                and tail[te] != 0
-                and hashes[te + 1] == hashes[se + 1]
-            ):
-                te, se, forward = te + 2, se + 2, forward + 2
-            else:
-                break
+        te, se, forward, ahead = _grow_forward(hashes, tail, te, se, t_hi, s_hi, limit, 0, False)
         best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
         if best < min_tokens:  # too weak: typos may have cut it short at a line's edge
+            ts, ss, back, skew = _grow_back(hashes, lead, ts, ss, t_lo, s_lo, limit, back, True)
+            if s_doc == t_doc:
+                s_hi = min(s_hi, ts)
+            te, se, forward, ahead = _grow_forward(
+                hashes, tail, te, se, t_hi, s_hi, limit, forward, True
+            )
+            edited[c] |= skew != 0 or ahead != 0
             if back < limit and lead[ts] == 1 and lead[ss] == 1 and min(ts - t_lo, ss - s_lo) > 0:
                 ts, ss, back = ts - 1, ss - 1, back + 1  # the first word of both blocks differs
+                edited[c] = True
+            elif back < limit and skew == 0 and lead[ts] == 2 and lead[ss] == 1:
+                ts, ss, back, skew = ts - 2, ss - 1, back + 2, 1  # split in two in the copy
                 edited[c] = True
             while back < limit and lead[ts] == 0 and lead[ss] == 0:  # whole blocks before
                 t, s, typos = _block_before(hashes, lead, ts, ss, t_lo, s_lo, limit - back)
@@ -497,6 +487,15 @@ def extend_kernel(  # type: ignore[no-untyped-def]
             if forward < limit and last and te < t_hi and se < s_hi:
                 te, se, forward = te + 1, se + 1, forward + 1
                 edited[c] = True
+            elif (
+                forward < limit
+                and ahead == 0
+                and tail[te - 1] == 2
+                and tail[se - 1] == 1
+                and se < s_hi
+            ):
+                te, se, forward = te + 2, se + 1, forward + 2  # split in two in the copy
+                edited[c] = True
             while forward < limit and tail[te - 1] == 0 and tail[se - 1] == 0:  # and after
                 t, s, typos = _block_after(hashes, tail, te, se, t_hi, s_hi, limit - forward)
                 if t == te:
@@ -506,7 +505,8 @@ def extend_kernel(  # type: ignore[no-untyped-def]
             runs[lo, 0], runs[lo, 2] = ts, ss
             best = max(strength[c], first_segment[c] + back, last_segment[c] + forward)
         runs[hi - 1, 1], runs[hi - 1, 3] = te, se
-        grown[c, 0], grown[c, 1] = back, forward
+        grown[c, 0], grown[c, 1], grown[c, 2] = back, forward, skew
+        grown[c, 3] = skew != 0 or ahead != 0
         if best < min_tokens:
             total = _aligned_count(runs[lo:hi])
             if total >= min_tokens and _copies_whole_blocks(runs[lo:hi], lead, tail):
@@ -533,6 +533,97 @@ def _typos_only(same, n):  # type: ignore[no-untyped-def]
             if n == 1 or (k > 0 and not same[k - 1]) or (k < n - 1 and not same[k + 1]):
                 return False
     return 4 * misses <= n
+
+
+@njit(cache=True)
+def _grow_back(hashes, lead, ts, ss, t_lo, s_lo, limit, back, splits):  # type: ignore[no-untyped-def]
+    """Grow a passage that starts at ``ts`` copying ``ss`` back while tokens match, stepping
+    over single mismatched tokens, inside the copy's block, up to ``limit`` tokens in all
+    (``back`` grown so far); with ``splits``, over one word split in two or two joined
+    (:func:`_split_before`) too. Returns the new starts, the tokens grown and how many more
+    the copy holds than its source in them."""
+    skew = 0
+    while back < limit and lead[ts] != 0:  # never out of the block it starts in
+        if ts - 1 >= t_lo and ss - 1 >= s_lo and hashes[ts - 1] == hashes[ss - 1]:
+            ts, ss, back = ts - 1, ss - 1, back + 1
+        elif (
+            ts - 2 >= t_lo
+            and ss - 2 >= s_lo
+            and lead[ts - 1] != 0
+            and hashes[ts - 2] == hashes[ss - 2]
+        ):
+            ts, ss, back = ts - 2, ss - 2, back + 2
+        elif splits and skew == 0 and _split_before(hashes, lead, ts, ss, t_lo, s_lo) != 0:
+            skew = _split_before(hashes, lead, ts, ss, t_lo, s_lo)
+            step = 2 + max(skew, 0)
+            ts, ss, back = ts - step, ss - step + skew, back + step
+        else:
+            break
+    return ts, ss, back, skew
+
+
+@njit(cache=True)
+def _grow_forward(hashes, tail, te, se, t_hi, s_hi, limit, forward, splits):  # type: ignore[no-untyped-def]
+    """:func:`_grow_back` forward from ends ``te`` and ``se`` (:func:`_split_after`)."""
+    ahead = 0
+    while forward < limit and tail[te - 1] != 0:  # nor out of the block it ends in
+        if te < t_hi and se < s_hi and hashes[te] == hashes[se]:
+            te, se, forward = te + 1, se + 1, forward + 1
+        elif te + 1 < t_hi and se + 1 < s_hi and tail[te] != 0 and hashes[te + 1] == hashes[se + 1]:
+            te, se, forward = te + 2, se + 2, forward + 2
+        elif splits and ahead == 0 and _split_after(hashes, tail, te, se, t_hi, s_hi) != 0:
+            ahead = _split_after(hashes, tail, te, se, t_hi, s_hi)
+            step = 2 + max(ahead, 0)
+            te, se, forward = te + step, se + step - ahead, forward + step
+        else:
+            break
+    return te, se, forward, ahead
+
+
+@njit(cache=True)
+def _split_before(hashes, lead, ts, ss, t_lo, s_lo):  # type: ignore[no-untyped-def]
+    """Before a passage that starts at ``ts`` copying ``ss`` (the tokens before both differ):
+    1 where the copy holds two tokens for one of the source's (a word split in two: ``ht tp``
+    for ``http``), -1 where it holds one for two (two words joined), else 0; either where the
+    two tokens before them match too, or the one before them does and starts the copy's
+    block (one token that happens to match is not enough: in Chinese each is a character).
+    Inside the copy's block only."""
+    if lead[ts - 1] == 0:
+        return 0
+    if lead[ts - 2] != 0 and _match_before(hashes, lead, ts - 3, ss - 2, t_lo, s_lo):
+        return 1
+    if _match_before(hashes, lead, ts - 2, ss - 3, t_lo, s_lo):
+        return -1
+    return 0
+
+
+@njit(cache=True)
+def _match_before(hashes, lead, t, s, t_lo, s_lo):  # type: ignore[no-untyped-def]
+    """Whether tokens ``t`` and ``s`` match, and so do the two before them or ``t`` starts
+    its block."""
+    if t < t_lo or s < s_lo or hashes[t] != hashes[s]:
+        return False
+    return lead[t] == 0 or (t - 1 >= t_lo and s - 1 >= s_lo and hashes[t - 1] == hashes[s - 1])
+
+
+@njit(cache=True)
+def _split_after(hashes, tail, te, se, t_hi, s_hi):  # type: ignore[no-untyped-def]
+    """:func:`_split_before` after a passage that ends at ``te`` copying up to ``se``."""
+    if tail[te] == 0:
+        return 0
+    if tail[te + 1] != 0 and _match_after(hashes, tail, te + 2, se + 1, t_hi, s_hi):
+        return 1
+    if _match_after(hashes, tail, te + 1, se + 2, t_hi, s_hi):
+        return -1
+    return 0
+
+
+@njit(cache=True)
+def _match_after(hashes, tail, t, s, t_hi, s_hi):  # type: ignore[no-untyped-def]
+    """:func:`_match_before` forward: the two tokens after them, or ``t`` ends its block."""
+    if t >= t_hi or s >= s_hi or hashes[t] != hashes[s]:
+        return False
+    return tail[t] == 0 or (t + 1 < t_hi and s + 1 < s_hi and hashes[t + 1] == hashes[s + 1])
 
 
 @njit(cache=True)
@@ -682,7 +773,9 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
     (a shingle that first stood there): a copy that runs on from one source into text first
     seen in another points each part at its own first copy, not at a later copy holding both,
     which goes. Tokens a passage only bridges (a gap) or grew over (``grown``: tokens at its
-    start and end past its shingles) give way to any seeded run of a passage as strong, and a
+    start and end past its shingles) give way to any seeded run of a passage as strong, and so
+    does all of a passage grown over a word split or joined (``ht tp``: the hashes cannot tell
+    that from another word, ``B-Tree`` for ``BRIN``, so it only fills what no other aligns); a
     short passage (``strong`` 0: a copied sentence, maybe) to every part of a passage that
     counts (``strong`` 1). A passage that copies whole blocks as whole blocks (``strong`` 2)
     outranks, all of it, one that only holds the same words laid out otherwise: a sidebar
@@ -697,10 +790,11 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
         chain = runs[bounds[c] : bounds[c + 1]]
         target = chain[:, 1].max() - chain[:, 0].min()
         source = chain[:, 3].max() - chain[:, 2].min()
-        back, forward = grown[c, 0], grown[c, 1]
+        back, forward, skew = grown[c, 0], grown[c, 1], grown[c, 2]
         weak = 1 if longest else 1 + 2 * strong[p]  # the rank of bridged and grown tokens
+        split = grown[c, 3] != 0  # grown over a word split or joined: it only fills gaps
         if longest and target > source:
-            back = forward = 0
+            back = forward = skew = 0
             turned = np.empty_like(chain)
             order = np.argsort(chain[:, 2], kind="mergesort")
             for i in range(len(order)):
@@ -720,17 +814,23 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
                             aligned[t] = prev_se + step if gap_s > 0 else prev_se - 1
                             weight[t] = weak
             length = te - ts
+            last = i == chain.shape[0] - 1
             seeded_lo = back if i == 0 else 0
-            seeded_hi = length - forward if i == chain.shape[0] - 1 else length
+            seeded_hi = length - forward if last else length
+            shift = skew if i == 0 else 0
             for g in range(length):
                 t = ts + g - base
-                if seeded_lo <= g < seeded_hi:
+                # Where a word split in two or two joined lies in what grew, the run's lengths
+                # differ: the start maps along the seeds, what grew at the end from the end.
+                at = se - (length - g) if last and g >= seeded_hi else ss + g - shift
+                at = max(ss, min(at, se - 1))
+                if seeded_lo <= g < seeded_hi and not split:
                     rank = length + 2 if longest else 2 + 2 * strong[p]
-                    if weight[t] < rank or (weight[t] == rank and (longest or ss + g < aligned[t])):
-                        aligned[t] = ss + g
+                    if weight[t] < rank or (weight[t] == rank and (longest or at < aligned[t])):
+                        aligned[t] = at
                         weight[t] = rank
                 elif weight[t] < weak:
-                    aligned[t] = ss + g
+                    aligned[t] = at
                     weight[t] = weak
             if i == 0 or te >= prev_te:
                 prev_te, prev_se = te, se
