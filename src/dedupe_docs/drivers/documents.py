@@ -42,12 +42,19 @@ class Paths:
 
     @classmethod
     def concat(cls, parts: Sequence[Paths]) -> Paths:
-        """The paths of ``parts``' documents, one after another."""
+        """The paths of ``parts``' documents, one after another.
+
+        >>> a = Paths.of([Document("1", "", "a.jsonl", {}), Document("2", "", None)])
+        >>> b = Paths.of([Document("3", "", "b.txt"), Document("4", "", "a.jsonl", {})])
+        >>> both = Paths.concat([a, b])
+        >>> both.names, both.code.tolist(), both.record.tolist()
+        (['a.jsonl', 'b.txt'], [0, -1, 1, 0], [True, False, False, True])
+        """
         numbers: dict[str, int] = {}
         codes = [np.zeros(0, np.int32)]
         for part in parts:
-            new = np.array([numbers.setdefault(n, len(numbers)) for n in part.names], np.int32)
-            codes.append(np.where(part.code >= 0, new[np.maximum(part.code, 0)], -1))
+            new = [numbers.setdefault(n, len(numbers)) for n in part.names]
+            codes.append(np.array([*new, -1], np.int32)[part.code])  # -1 stays -1
         records = [np.zeros(0, bool), *(p.record for p in parts)]
         return cls(list(numbers), np.concatenate(codes).astype(np.int32), np.concatenate(records))
 
@@ -136,8 +143,9 @@ class StoredDocs(Sequence[Document]):
 def _range(
     parts: list[Columns], first: np.ndarray, kept: list[np.ndarray | None], n: int
 ) -> tuple[list[str | None], list[dict[str, Any] | None]]:
-    """The paths and records of ``n`` documents from the start of ``parts``' first (kept)
-    document number ``-first[0]``."""
+    """The paths and records of ``n`` documents of ``parts`` (their columns), from the
+    document ``-first[0]`` kept of the first on (``first[p]``: where part ``p``'s documents
+    kept begin, counted from the first of the ``n``)."""
     paths: list[str | None] = []
     records: list[dict[str, Any] | None] = []
     for part, f, k in zip(parts, first.tolist(), kept, strict=False):

@@ -1,5 +1,5 @@
 """Inputs read by the engine's tasks, a partition each: on Ray the driver never holds the
-corpus's texts.
+corpus's texts, nor an object per document.
 
 The driver lists the inputs (paths and sizes, not contents: :func:`read.listing`) and cuts
 them into partitions of consecutive shards of about ``PART_BYTES``; an uncompressed JSON lines
@@ -7,12 +7,14 @@ file larger than that is cut into ranges of bytes, a partition each (a range hol
 that start in it; tasks first count the newlines before each range, so that its records are
 numbered as the local engine numbers them). A task reads its partition as the local reader
 reads those files (the same errors, ``on_error`` and ``encoding_errors``), signs its
-documents, and returns two objects: what the driver needs (the documents without their text,
-their lengths, the errors met and after which document, the signed arrays) and the texts as a
-:class:`TextStore`, which on Ray stays in the object store (the driver holds a reference, the
-decide and output tasks read it). The driver goes through the partitions in corpus order as the
-local reader goes through the documents: it raises the first error that one raises, refuses
-duplicate ids, fills the hashes and shards read, and joins the signed arrays.
+documents, and returns what the driver needs (:class:`Part`: NumPy columns of its documents,
+the errors met and after which document) and, left in the object store (the driver holds
+references), the documents' ids, their places, paths and records without their text
+(:class:`~dedupe_docs.drivers.documents.Columns`, which the output tasks read by range), the
+texts as a :class:`TextStore` (which the decide and output tasks read) and the signed arrays.
+The driver goes through the partitions in corpus order as the local reader goes through the
+documents: it raises the first error that one raises, refuses duplicate ids (found by their
+hashes), fills the hashes and shards read, and joins the signed arrays.
 """
 
 from __future__ import annotations
