@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import dedupe_docs
@@ -345,6 +346,44 @@ def test_ray_tasks_read_bad_inputs_as_the_local_engine(
         assert len(results["ray"][1]) >= 2
     else:
         assert isinstance(results["ray"], str) and "in.jsonl:" in results["ray"]
+
+
+@pytest.mark.parametrize("options", [{}, {"on_error": "skip"}])
+def test_ray_tasks_tell_duplicate_ids_from_colliding_hashes(
+    ray_session: object,
+    paragraphs: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: dict[str, object],
+) -> None:
+    """The driver finds duplicate ids by their hashes: with hashes that collide all the time
+    (a few values), it still refuses only the ids met before, naming where, as the local
+    reader does."""
+    inputs = _bad_inputs(paragraphs, tmp_path)
+    monkeypatch.setattr(reads, "PART_BYTES", 3000)
+    local = dedupe_docs.Config(engine="local", jobs=2)
+    try:
+        expected: object = dedupe_docs.run(inputs, tmp_path / "local", local, **options)["errors"]  # type: ignore[arg-type]
+    except InputError as exc:
+        expected = str(exc)
+    real = reads._read_part
+
+    def colliding(shared: Any, pieces: Any) -> tuple[Any, ...]:  # sent by value to the workers
+        part, *rest = real(shared, pieces)
+        part = attrs.evolve(part, id_hash=part.id_hash % 3)
+        return (part, *rest)
+
+    monkeypatch.setattr(reads, "_read_part", colliding)
+    config = dedupe_docs.Config(engine="ray", jobs=2)
+    try:
+        found: object = dedupe_docs.run(inputs, tmp_path / "ray", config, **options)["errors"]  # type: ignore[arg-type]
+    except InputError as exc:
+        found = str(exc)
+    assert found == expected
+    if isinstance(found, list):
+        assert digest(tmp_path / "ray") == digest(tmp_path / "local")
+    else:
+        assert "duplicate document id" in found or "in.jsonl:" in found
 
 
 @pytest.mark.parametrize(

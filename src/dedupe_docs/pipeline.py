@@ -22,6 +22,7 @@ import numpy as np
 
 from dedupe_docs.config import Config
 from dedupe_docs.drivers import bounded, incremental, memory, reads, warmup
+from dedupe_docs.drivers.documents import Paths, StoredDocs
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
 from dedupe_docs.formats import output, records, shards
 from dedupe_docs.formats.parts import PartsPlan, part_bounds
@@ -286,9 +287,9 @@ def run(
         n_docs = None
     elif index is None and reads.applies(inputs, config):  # tasks read, sign and share
         held = [reads.read(inputs, options, config, timings, progress, size)]
-        docs, errors = held[0].docs, held[0].errors  # the documents without their text
+        docs, errors = held[0].docs, held[0].errors  # handles on the documents, their paths
         n_docs = len(docs)
-        cuts = _emit_cuts(config, target, layout, read_shards, output_parts, docs)
+        cuts = _emit_cuts(config, target, layout, read_shards, output_parts, docs.paths)
         made = memory.read_decisions(held, config, timings, progress)  # empties held
         batches = []
         if cuts is None:  # the driver writes the output, reading the texts from the store
@@ -349,7 +350,8 @@ def run(
                 if parts is not None:  # known before the tasks write their parts
                     parts.layout  # noqa: B018
                 else:
-                    writer.claim(_claims(docs, layout))
+                    paths = docs.paths if isinstance(docs, StoredDocs) else Paths.of(docs)
+                    writer.claim(_claims(paths, layout))
                 plan = emit.PiecePlan(
                     str(tmp), text_field, drop_empty, dolma_attributes, layout, read_shards, parts
                 )
@@ -415,51 +417,56 @@ def _emit_cuts(
     layout: records.RecordLayout,
     read_shards: Shards,
     output_parts: int | None,
-    docs: list[Document],
+    docs: Paths | list[Document],
 ) -> np.ndarray | None:
-    """Where Ray tasks writing the output (:func:`memory.emit_pieces`) may cut the documents:
-    where no file spans the cut but the files of JSON lines the driver joins (provenance,
-    Dolma attributes, an uncompressed records file). So at part boundaries with
-    ``output_parts``, between shards (a ``clean/`` text file is a shard of its own), and
-    nowhere when the records go to one compressed or Parquet file. None when the driver
-    writes the output, as on the local engine: not on Ray, an output named by URL (the tasks
-    write into the output folder: on a cluster it must be a path every node shares), or
-    inputs the driver would refuse to write (two shards or text files at one output path,
-    a shard met twice), so that its error is the local engine's."""
+    """Where Ray tasks writing the output (:func:`memory.emit_pieces`) may cut the documents
+    (``docs``, or only their :class:`Paths`): where no file spans the cut but the files of
+    JSON lines the driver joins (provenance, Dolma attributes, an uncompressed records file).
+    So at part boundaries with ``output_parts``, between shards (a ``clean/`` text file is a
+    shard of its own), and nowhere when the records go to one compressed or Parquet file.
+    None when the driver writes the output, as on the local engine: not on Ray, an output
+    named by URL (the tasks write into the output folder: on a cluster it must be a path every
+    node shares), or inputs the driver would refuse to write (two shards or text files at one
+    output path, a shard met twice), so that its error is the local engine's."""
     if config.engine != "ray" or isinstance(target, RemotePath):
         return None
-    n = len(docs)
+    paths = docs if isinstance(docs, Paths) else Paths.of(docs)
+    n = len(paths)
     if output_parts is not None:
         return np.array(part_bounds(n, output_parts))
-    # the shard of each document whose record goes to its shard's output
-    rels = [d.path if layout.shards and d.record is not None else None for d in docs]
-    runs = [r for i, r in enumerate(rels) if r is not None and (i == 0 or rels[i - 1] != r)]
+    # the shard of each document whose record goes to its shard's output (-1: none)
+    rel = np.where(paths.record & layout.shards, paths.code, -1)
+    changed = np.ones(n, bool)
+    changed[1:] = rel[1:] != rel[:-1]
+    starts = np.flatnonzero((rel >= 0) & changed)
+    runs = paths.named(rel[starts])
     if len(runs) != len(set(runs)):  # a shard met twice
         return None
-    for rel in runs:
-        if len({str(s.path.resolve()) for s in read_shards.get(rel, ())}) != 1:
+    for name in runs:
+        if len({str(s.path.resolve()) for s in read_shards.get(name, ())}) != 1:
             return None
     try:
-        emit._Paths().add(_claims(docs, layout))
+        emit._Paths().add(_claims(paths, layout))
     except OutputError:
         return None
-    files = [d.path for d in docs if d.record is None and d.path is not None]
+    files = paths.named(paths.code[~paths.record & (paths.code >= 0)])
     if len({*files, *runs}) != len(files) + len(runs):
         return None
     one_file = not layout.shards and layout.name not in emit.JOINED  # compressed or Parquet
-    if one_file and any(d.record is not None for d in docs):
+    if one_file and paths.record.any():
         return np.array([0, n])
-    same = [i for i in range(1, n) if rels[i] is not None and rels[i] == rels[i - 1]]
     allowed = np.ones(n + 1, dtype=bool)
-    allowed[same] = False
+    allowed[1:n][(rel[1:] >= 0) & (rel[1:] == rel[:-1])] = False
     return np.flatnonzero(allowed)
 
 
-def _claims(docs: list[Document], layout: records.RecordLayout) -> list[str]:
-    """The paths below ``clean/`` that the documents' outputs take, as :class:`emit.Writer`
-    claims them: text files, and shards when records are written back shard by shard."""
-    taken = (d.path for d in docs if d.path is not None and (layout.shards or d.record is None))
-    return list(dict.fromkeys(taken))
+def _claims(paths: Paths, layout: records.RecordLayout) -> list[str]:
+    """The paths below ``clean/`` that the documents' outputs take (``paths``: theirs), as
+    :class:`emit.Writer` claims them: text files, and shards when records are written back
+    shard by shard."""
+    codes = paths.code[(paths.code >= 0) & (layout.shards | ~paths.record)]
+    _, first = np.unique(codes, return_index=True)
+    return paths.named(codes[np.sort(first)])
 
 
 def _size(doc: Document) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
+from dedupe_docs.drivers.documents import StoredDocs
 from dedupe_docs.drivers.texts import Lengths, TextStore
 from dedupe_docs.runtime import workers
 from dedupe_docs.runtime.memory import release_memory
@@ -105,7 +106,8 @@ class Decided:
     earlier ones of a persisted index first), the removed spans and kept spans of every
     document, and the earlier batch of each frozen document. Documents ``first..`` come out."""
 
-    docs: list[Document]
+    docs: Sequence[Document]
+    """(A :class:`StoredDocs` when tasks read them: :func:`read_decisions`.)"""
     first: int
     removed: decide.Units
     spans: settle.Spans
@@ -120,6 +122,8 @@ class Decided:
 
     @property
     def ids(self) -> list[str]:
+        if isinstance(self.docs, StoredDocs):
+            return self.docs.id_list()
         return [doc.id for doc in self.docs]
 
     def assemble(self, d0: int, d1: int, ids: list[str] | None = None) -> list[CleanedDocument]:
@@ -240,10 +244,9 @@ def read_decisions(
         blocks += n
         units.append(part)
     stage(progress, "decide", n_docs, n_docs)
-    lengths = np.array(corpus.lengths.chars, np.int64)
-    n_removed, removed, spans = _settle_parts(units, lengths, corpus.store, config)
+    n_removed, removed, spans = _settle_parts(units, corpus.lengths, corpus.store, config)
     clock.lap("decide", blocks=blocks, removed_spans=n_removed)
-    return Decided(corpus.docs, 0, removed, spans, None, lengths, corpus.store)
+    return Decided(corpus.docs, 0, removed, spans, None, corpus.lengths, corpus.store)
 
 
 def _settle_parts(
@@ -764,8 +767,9 @@ def emit_pieces(
     consecutive documents, each beginning at one of ``cuts`` (the documents where a task may
     begin: no output file but those the driver joins spans them), of about as many characters
     each where the cuts allow; the pieces yielded in corpus order as each is done, with at
-    most ``2 * jobs`` tasks under way. A task gets its own documents; the decisions and the
-    ids are put into the object store once."""
+    most ``2 * jobs`` tasks under way. A task gets its own documents (read by range from the
+    read tasks' columns when they kept them: :class:`StoredDocs`); the decisions and the ids
+    are put into the object store once."""
     sizes = made.lengths[made.first :]
     n = len(sizes)
     if n == 0:
@@ -774,11 +778,14 @@ def emit_pieces(
     ends = [d1 for _, d1 in _ranges(np.cumsum(sizes), wanted)][:-1]
     cuts = np.append(cuts[(cuts > 0) & (cuts < n)], n)
     bounds = np.unique(np.concatenate(([0], cuts[np.searchsorted(cuts, ends)], [n])))
-    items = [
-        (made.first + d0, _columns(made.docs[made.first + d0 : made.first + d1]))
-        for d0, d1 in itertools.pairwise(bounds.tolist())
-    ]
-    shared = (plan, made.ids, made.removed, made.spans, made.store)
+    ranges = [(made.first + d0, made.first + d1) for d0, d1 in itertools.pairwise(bounds.tolist())]
+    docs = made.docs
+    if isinstance(docs, StoredDocs):
+        items = [(d0, docs.columns(d0, d1)) for d0, d1 in ranges]
+        shared = (plan, docs.ids, made.removed, made.spans, made.store)
+    else:
+        items = [(d0, _columns(docs[d0:d1])) for d0, d1 in ranges]
+        shared = (plan, made.ids, made.removed, made.spans, made.store)
     yield from workers.stream(_emit_part, items, shared, 2 * config.jobs, config.engine)
 
 
@@ -827,21 +834,21 @@ def _ranges(ends: np.ndarray, n: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(cuts.tolist()))
 
 
-def _columns(docs: list[Document]) -> tuple[list[str], list[str | None], list[Any]]:
-    """The texts, paths and records of ``docs`` (the ids the tasks have), as lists: sent to a
+def _columns(docs: Sequence[Document]) -> tuple[list[str | None], list[Any], list[str]]:
+    """The paths, records and texts of ``docs`` (the ids the tasks have), as lists: sent to a
     task without pickling a Document object each, which costs the driver more."""
-    return [d.text for d in docs], [d.path for d in docs], [d.record for d in docs]
+    return [d.path for d in docs], [d.record for d in docs], [d.text for d in docs]
 
 
-def _emit_part(
-    shared: tuple[Any, ...], item: tuple[int, tuple[list[str], list[str | None], list[Any]]]
-) -> emit.Piece:
-    """:func:`emit.write_piece` of one range of documents (their texts read from the store
-    when the driver let them go)."""
+def _emit_part(shared: tuple[Any, ...], item: tuple[int, tuple[list[Any], ...]]) -> emit.Piece:
+    """:func:`emit.write_piece` of one range of documents, given their paths and records
+    (and texts, unless the texts are read from the store)."""
     plan, ids, removed, spans, store = shared
-    first, (texts, paths, records) = item
+    first, (paths, records, *given) = item
     if store is not None:
-        texts = store.texts(first, first + len(texts))
-    chosen = ids[first : first + len(texts)]
+        texts = store.texts(first, first + len(paths))
+    else:
+        (texts,) = given
+    chosen = ids[first : first + len(paths)]
     docs = [Document(*doc) for doc in zip(chosen, texts, paths, records, strict=True)]
     return emit.write_piece(plan, docs, first, ids, removed, spans)

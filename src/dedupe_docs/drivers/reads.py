@@ -1,5 +1,5 @@
 """Inputs read by the engine's tasks, a partition each: on Ray the driver never holds the
-corpus's texts.
+corpus's texts, nor an object per document.
 
 The driver lists the inputs (paths and sizes, not contents: :func:`read.listing`) and cuts
 them into partitions of consecutive shards of about ``PART_BYTES``; an uncompressed JSON lines
@@ -7,12 +7,14 @@ file larger than that is cut into ranges of bytes, a partition each (a range hol
 that start in it; tasks first count the newlines before each range, so that its records are
 numbered as the local engine numbers them). A task reads its partition as the local reader
 reads those files (the same errors, ``on_error`` and ``encoding_errors``), signs its
-documents, and returns two objects: what the driver needs (the documents without their text,
-their lengths, the errors met and after which document, the signed arrays) and the texts as a
-:class:`TextStore`, which on Ray stays in the object store (the driver holds a reference, the
-decide and output tasks read it). The driver goes through the partitions in corpus order as the
-local reader goes through the documents: it raises the first error that one raises, refuses
-duplicate ids, fills the hashes and shards read, and joins the signed arrays.
+documents, and returns what the driver needs (:class:`Part`: NumPy columns of its documents,
+the errors met and after which document) and, left in the object store (the driver holds
+references), the documents' ids, their places, paths and records without their text
+(:class:`~dedupe_docs.drivers.documents.Columns`, which the output tasks read by range), the
+texts as a :class:`TextStore` (which the decide and output tasks read) and the signed arrays.
+The driver goes through the partitions in corpus order as the local reader goes through the
+documents: it raises the first error that one raises, refuses duplicate ids (found by their
+hashes), fills the hashes and shards read, and joins the signed arrays.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.drivers.texts import Lengths, TextStore, TextStores
+from dedupe_docs.drivers.documents import Columns, Paths, StoredDocs, id_hashes, joined_ids
+from dedupe_docs.drivers.texts import TextStore, TextStores
 from dedupe_docs.errors import InputError
 from dedupe_docs.formats.shards import COMPRESSIONS
 from dedupe_docs.runtime import storage, workers
@@ -39,8 +42,7 @@ from dedupe_docs.runtime.remote import RemotePath
 from dedupe_docs.stages import boilerplate, sign
 from dedupe_docs.stages.detect import block_edges
 from dedupe_docs.stages.index import TASK_BITS, first_occurrence_groups, part_groups
-from dedupe_docs.stages.read import DocumentLike, Failed, Piece, PiecesRead, listing, read_pieces
-from dedupe_docs.types import Document
+from dedupe_docs.stages.read import DocumentLike, Failed, Piece, listing, read_pieces
 
 PART_BYTES: int | None = None
 """Bytes of input per read task; None sizes the partitions from the inputs and ``jobs`` (a
@@ -53,12 +55,13 @@ Partition = tuple[Piece | Failed, ...]
 
 @attrs.frozen(eq=False)
 class Corpus:
-    """The inputs as the tasks read them: the documents without their text, each one's
-    length, the joined signatures, the index, the page templates, the texts (shared: a handle
-    on Ray) and the errors of the inputs skipped."""
+    """The inputs as the tasks read them: the documents (kept by the read tasks, the driver
+    holding handles and their paths), each one's length in characters, the joined
+    signatures, the index, the page templates, the texts (shared: a handle on Ray) and the
+    errors of the inputs skipped."""
 
-    docs: list[Document]
-    lengths: Lengths
+    docs: StoredDocs
+    lengths: np.ndarray
     signed: sign.Signed
     """Where each document's tokens and blocks start; the other columns are handles
     (:func:`workers.stream_kept`) on the joined columns, which the driver never fetches, and
@@ -75,15 +78,25 @@ class Corpus:
 
 @attrs.frozen(eq=False)
 class Part:
-    """What a read task hands the driver: what it read (the documents without their text),
-    each document's length in characters and UTF-8 bytes, and where each document's tokens and
-    blocks start (its other signed arrays stay in the object store)."""
+    """What a read task hands the driver of what it read: the errors met and after which
+    document (``events``), the documents and errors each piece gave and its file's hash
+    (``pieces``), each document's id hash (:func:`id_hashes`), length in characters and path
+    (:class:`Paths`), the UTF-8 bytes of its texts, and where each document's tokens and
+    blocks start. Its documents' ids, places, paths and records (:class:`Columns`), their
+    texts and their other signed arrays stay in the object store."""
 
-    read: PiecesRead
-    chars: list[int]
-    utf8: list[int]
+    events: list[tuple[int, Failed]]
+    pieces: list[tuple[int, int, str | None]]
+    id_hash: np.ndarray
+    chars: np.ndarray
+    paths: Paths
+    utf8: int
     doc_tokens: np.ndarray
     doc_blocks: np.ndarray
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.id_hash)
 
 
 def applies(inputs: Sequence[DocumentLike], config: Config) -> bool:
@@ -117,12 +130,14 @@ def read(
     text_field = options.get("text_field", "text")
     shared = (dict(options, hashes=None, shards=None), text_field, config.evolve(jobs=1))
     window, groups = 2 * config.jobs, 1 << TASK_BITS
-    done = workers.stream_kept(_read_part, parts, shared, window, config.engine, 2 + 2 * groups)
-    gather = _Gather(options, progress, max(size, 1))
+    done = workers.stream_kept(_read_part, parts, shared, window, config.engine, 4 + 2 * groups)
+    gather = _Gather(options, progress, max(size, 1), config.engine)
     stores, signs, rows, keys = [], [], [], []
     with contextlib.closing(done):  # closed on a failure: the tasks under way cancelled
-        for (part, (texts, signed, *grouped)), pieces in zip(done, parts, strict=False):
-            gather.add(part, pieces)
+        for (part, (ids, columns, texts, signed, *grouped)), pieces in zip(
+            done, parts, strict=False
+        ):
+            gather.add(part, pieces, ids, columns)
             stores.append(texts)
             signs.append(signed)
             rows.append(grouped[:groups])
@@ -130,7 +145,7 @@ def read(
     signed, edges = _joined(signs, gather, config)
     del signs
     timings["read"] = round(time.perf_counter() - started, 4)  # signing included
-    log_stage("read", timings["read"], documents=len(gather.docs))
+    log_stage("read", timings["read"], documents=gather.n_docs)
     clock = Clock(timings)
     stage(progress, "index")
     by_group = [workers.joined([r[g] for r in rows], list, config.engine) for g in range(groups)]
@@ -146,8 +161,11 @@ def read(
     store = workers.joined(stores, make, config.engine)
     clock.lap("index", shingles=gather.tokens)
     boilerplate = _templates(keys, gather, config)
-    lengths = Lengths(gather.chars, gather.utf8)
-    return Corpus(gather.docs, lengths, signed, edges, first, boilerplate, store, gather.errors)
+    ids = workers.joined(gather.ids, functools.partial(joined_ids, kept=kept), config.engine)
+    paths = Paths.concat(gather.paths)
+    docs = StoredDocs(ids, gather.columns, starts, kept, paths)
+    lengths = np.concatenate([np.zeros(0, np.int64), *gather.chars])
+    return Corpus(docs, lengths, signed, edges, first, boilerplate, store, gather.errors)
 
 
 SIGNED = (*sign.TOKEN_COLUMNS[:-1], *sign.BLOCK_COLUMNS)
@@ -166,8 +184,8 @@ def _joined(signs: list[Any], gather: _Gather, config: Config) -> tuple[sign.Sig
     edges_of = (columns["blk_t0"], columns["blk_t1"], gather.tokens)
     (_, (edges,)), *_ = list(workers.stream_kept(_edges, [edges_of], None, 1, config.engine))
     signed = sign.Signed(
-        doc_tokens=np.array([*gather.doc_tokens, gather.tokens], np.int64),
-        doc_blocks=np.array([*gather.doc_blocks, gather.blocks], np.int64),
+        doc_tokens=np.concatenate([*gather.doc_tokens, [gather.tokens]]).astype(np.int64),
+        doc_blocks=np.concatenate([*gather.doc_blocks, [gather.blocks]]).astype(np.int64),
         shingles=np.zeros(0, np.uint64),
         **columns,
     )
@@ -217,7 +235,7 @@ def _templates(keys: list[list[Any]], gather: _Gather, config: Config) -> np.nda
         number[at] = np.arange(base, base + len(at))
         base += len(at)
         numbers.append(number)
-    shared = (numbers, len(gather.docs), config)
+    shared = (numbers, gather.n_docs, config)
     groups = range(1 << TASK_BITS)
     items = [workers.joined([k[g] for k in keys], list, config.engine) for g in groups]
     found = workers.pmap(_group_templates, items, shared, config.jobs, config.engine)
@@ -310,10 +328,11 @@ def _newlines(_: None, item: tuple[Path | RemotePath, int, int]) -> int:
 
 
 def _read_part(shared: tuple[Mapping[str, Any], str, Config], pieces: Partition) -> tuple[Any, ...]:
-    """Read, sign and store one partition: the read task. Returns what the driver needs, the
-    texts, the signed arrays but the shingles, the shingle rows of each group of hash ranges
-    (:func:`part_groups`) and the page template keys of each group of their top bits
-    (:func:`boilerplate.key_groups`)."""
+    """Read, sign and store one partition: the read task. Returns what the driver needs
+    (:class:`Part`), the documents' ids, their other columns (:class:`Columns`: the records
+    without their text), the texts, the signed arrays but the shingles, the shingle rows of
+    each group of hash ranges (:func:`part_groups`) and the page template keys of each group
+    of their top bits (:func:`boilerplate.key_groups`)."""
     options, text_field, config = shared
     found = read_pieces(pieces, options)
     texts = [doc.text for doc in found.docs]
@@ -326,40 +345,53 @@ def _read_part(shared: tuple[Mapping[str, Any], str, Config], pieces: Partition)
         else sign.sign([], config)
     )
     store = TextStore.of(texts)
-    utf8 = [text_bytes(t) for t in texts]
+    utf8 = sum(text_bytes(t) for t in texts)
     del texts
-    docs = [_without_text(doc, text_field) for doc in found.docs]
-    read = attrs.evolve(found, docs=docs)
+    docs = found.docs
+    ids = [doc.id for doc in docs]
+    records = [None if d.record is None else {**d.record, text_field: None} for d in docs]
+    columns = Columns(found.wheres, [doc.path for doc in docs], records)
     groups = part_groups(signed.shingles)
     signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))
     blk_doc = np.repeat(np.arange(signed.n_docs), np.diff(signed.doc_blocks))
     keys = boilerplate.key_groups(boilerplate.boilerplate_keys(signed, config), blk_doc, TASK_BITS)
-    part = Part(read, chars, utf8, signed.doc_tokens, signed.doc_blocks)
-    return part, store, signed, *groups, *keys
-
-
-def _without_text(doc: Document, field: str) -> Document:
-    """``doc`` with an empty text, and its record (a copy) with None in the text field."""
-    record = None if doc.record is None else {**doc.record, field: None}
-    return attrs.evolve(doc, text="", record=record)
+    part = Part(
+        found.events,
+        found.pieces,
+        id_hashes(ids),
+        np.array(chars, np.int64),
+        Paths.of(docs),
+        utf8,
+        signed.doc_tokens,
+        signed.doc_blocks,
+    )
+    return part, ids, columns, store, signed, *groups, *keys
 
 
 class _Gather:
     """Goes through the partitions' results in corpus order as :func:`read.stream` goes
-    through the documents (see the module's docstring)."""
+    through the documents (see the module's docstring). A duplicate id is found by the hashes
+    of the ids; only the ids and places of the documents whose hash was met before are
+    fetched, to tell a duplicate from a collision and to name the earlier one."""
 
-    def __init__(self, options: Mapping[str, Any], progress: Progress | None, size: int) -> None:
+    def __init__(
+        self, options: Mapping[str, Any], progress: Progress | None, size: int, engine: str
+    ) -> None:
         self.on_error = options.get("on_error", "raise")
         self.hashes, self.shards = options.get("hashes"), options.get("shards")
-        self.docs: list[Document] = []
-        self.chars: list[int] = []
-        self.utf8: list[int] = []
+        self.engine = engine
+        self.n_docs = 0
+        self.ids: list[Any] = []  # each part's ids and columns (handles on Ray)
+        self.columns: list[Any] = []
+        self.chars: list[np.ndarray] = []  # each part's documents kept, their lengths
+        self.paths: list[Paths] = []
         self.errors: list[InputError] = []
         self.kept: list[tuple[np.ndarray | None, int]] = []
-        self.seen: dict[str, str] = {}
+        self.seen = np.zeros(0, np.uint64)  # the hashes of the ids kept so far, sorted
+        self.seen_at = np.zeros(0, np.int64)  # the corpus number of each
         self.tokens = self.blocks = 0  # joined so far
-        self.doc_tokens: list[int] = []  # where each document's tokens start in the corpus
-        self.doc_blocks: list[int] = []
+        self.doc_tokens: list[np.ndarray] = []  # where each document's tokens start in the corpus
+        self.doc_blocks: list[np.ndarray] = []
         self.runs: list[list[tuple[int, int]]] = []  # each part's runs of documents kept
         self.bases: list[int] = []  # each part's first token in the corpus
         self.remaps: list[np.ndarray | None] = []  # or each of its tokens' (-1: dropped)
@@ -371,51 +403,92 @@ class _Gather:
             raise error
         self.errors.append(error)
 
-    def add(self, part: Part, pieces: Partition) -> None:
-        found = part.read
-        events = iter(found.events)
+    def add(self, part: Part, pieces: Partition, ids: Any, columns: Any) -> None:
+        n = part.n_docs
+        hashes = part.id_hash
+        _, first = np.unique(hashes, return_index=True)
+        again = np.ones(n, bool)
+        again[first] = False  # met before in this part
+        met = np.isin(hashes, self.seen) | np.isin(hashes, hashes[again])
+        earlier = self._earlier(hashes[met]) if met.any() else {}
+        own = workers.value(ids, self.engine) if met.any() else []
+        wheres = workers.value(columns, self.engine).wheres if met.any() else []
+        events = iter(part.events)
         event = next(events, None)
         kept: list[int] = []
-        for i in range(len(found.docs) + 1):
+        for i in range(n + 1):
             while event is not None and event[0] == i:
                 if event[1].fatal:
                     raise event[1].error
                 self.errors.append(event[1].error)
                 event = next(events, None)
-            if i == len(found.docs):
+            if i == n:
                 break
-            doc, where = found.docs[i], found.wheres[i]
-            also = self.seen.get(doc.id)
-            if also is not None:
-                msg = f"duplicate document id {doc.id!r} (also in {also})"
-                hint = "ids must be unique across all inputs" if doc.path else None
-                self.fail(InputError(where, msg, hint=hint))
-                continue
-            self.seen[doc.id] = where
+            if met[i]:
+                doc_id, where = own[i], wheres[i]
+                also = earlier.get(doc_id)
+                if also is not None:
+                    msg = f"duplicate document id {doc_id!r} (also in {also})"
+                    code = int(part.paths.code[i])
+                    path = part.paths.names[code] if code >= 0 else None
+                    hint = "ids must be unique across all inputs" if path else None
+                    self.fail(InputError(where, msg, hint=hint))
+                    continue
+                earlier[doc_id] = where
             kept.append(i)
-        self.files(pieces, found.pieces)
-        every = len(kept) == len(found.docs)
-        self.kept.append((None if every else np.array(kept, np.int64), len(found.docs)))
-        self.docs += [found.docs[i] for i in kept]
-        self.chars += [part.chars[i] for i in kept]
-        self.utf8 += [part.utf8[i] for i in kept]
+        self.files(pieces, part.pieces)
+        every = len(kept) == n
+        at = np.arange(n) if every else np.array(kept, np.int64)
+        self.kept.append((None if every else at, n))
+        self.ids.append(ids)
+        self.columns.append(columns)
+        self._seen(hashes[at])
+        self.chars.append(part.chars[at])
+        self.paths.append(part.paths.taken(at))
         doc_tokens, doc_blocks = part.doc_tokens, part.doc_blocks
         self.bases.append(self.tokens)
         remap = None if every else np.full(int(doc_tokens[-1]), -1, np.int64)
         runs = []
-        for a, b in _runs(kept) if not every else [(0, len(found.docs))] * bool(kept):
+        for a, b in _runs(kept) if not every else [(0, n)] * bool(kept):
             t0, t1 = int(doc_tokens[a]), int(doc_tokens[b])
             if remap is not None:
                 remap[t0:t1] = np.arange(self.tokens, self.tokens + t1 - t0)
-            self.doc_tokens += (doc_tokens[a:b] - t0 + self.tokens).tolist()
-            self.doc_blocks += (doc_blocks[a:b] - doc_blocks[a] + self.blocks).tolist()
+            self.doc_tokens.append(doc_tokens[a:b] - t0 + self.tokens)
+            self.doc_blocks.append(doc_blocks[a:b] - doc_blocks[a] + self.blocks)
             self.tokens += t1 - t0
             self.blocks += int(doc_blocks[b] - doc_blocks[a])
             runs.append((a, b))
         self.runs.append(runs)
         self.remaps.append(remap)
-        self.read += sum(part.utf8)
+        self.read += part.utf8
         stage(self.progress, "read", self.read, max(self.size, self.read))
+
+    def _seen(self, hashes: np.ndarray) -> None:
+        """Note the ids of the documents just kept (``hashes``), numbered on in the corpus."""
+        numbers = np.arange(self.n_docs, self.n_docs + len(hashes))
+        self.n_docs += len(hashes)
+        merged = np.concatenate([self.seen, hashes])
+        order = np.argsort(merged, kind="stable")
+        self.seen, self.seen_at = merged[order], np.concatenate([self.seen_at, numbers])[order]
+
+    def _earlier(self, hashes: np.ndarray) -> dict[str, str]:
+        """The ids of the documents kept so far whose hash is one of ``hashes``, each with
+        where it is (fetched from the parts that hold them)."""
+        lo = np.searchsorted(self.seen, hashes, "left")
+        hi = np.searchsorted(self.seen, hashes, "right")
+        found = [self.seen_at[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+        numbers = np.unique(np.concatenate([np.zeros(0, np.int64), *found]))
+        starts = np.cumsum([0] + [len(k) if k is not None else n for k, n in self.kept])
+        parts = np.searchsorted(starts, numbers, "right") - 1
+        earlier: dict[str, str] = {}
+        for p in np.unique(parts).tolist():
+            k = self.kept[p][0]
+            local = numbers[parts == p] - int(starts[p])
+            ids = workers.value(self.ids[p], self.engine)
+            wheres = workers.value(self.columns[p], self.engine).wheres
+            for i in (local if k is None else k[local]).tolist():
+                earlier[ids[i]] = wheres[i]
+        return earlier
 
     def files(self, pieces: Partition, counts: list[tuple[int, int, str | None]]) -> None:
         """The hashes and shards of the files read, as the local reader records them."""
