@@ -681,14 +681,27 @@ def _unlike_symbols(
     for i in np.flatnonzero(holds[: len(rows)] | holds[len(rows) :]).tolist():
         target, source = targets[i], found[i]
         # The symbols first: most copies keep them, and counting words costs more.
-        if _symbols(_EDGE_MARKS.sub("", target)) != _symbols(source) and len(
+        if _symbols(_without_edge_marks(target)) != _symbols(source) and len(
             _WORDS.findall(target)
         ) == len(_WORDS.findall(source)):
             wrong.append(rows[i])
     return np.array(wrong, dtype=np.int64)
 
 
-_EDGE_MARKS = regex.compile(r"^[\W_]+|[\W_]+$")
+_EDGE_LEAD = regex.compile(r"[\W_]+")
+_EDGE_TAIL = regex.compile(r"[\W_]+\Z", regex.REVERSE)
+
+
+def _without_edge_marks(text: str) -> str:
+    r"""``text`` without the marks, spaces and underscores at its start and end: what
+    ``regex.sub(r"^[\W_]+|[\W_]+$", "", text)`` gives, without trying the second pattern at
+    every character (the tail is searched from the end)."""
+    lead = _EDGE_LEAD.match(text)
+    start = lead.end() if lead else 0
+    tail = _EDGE_TAIL.search(text, start)
+    return text[start : tail.start()] if tail else text[start:]
+
+
 _SYMBOL = regex.compile(r"\p{S}")
 _DOUBLED_SYMBOL = regex.compile(r"(\p{S})\1+")
 
