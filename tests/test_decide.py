@@ -349,3 +349,39 @@ def test_a_number_that_differs_in_a_copy_from_its_own_page_is_another_word() -> 
     assert out.tolist() == [True, False]
     doubled = "<<mm11>>  TThhee  ooccttaall  ffiillee  mmooddee  iinn  ssttaaggee  11.."
     assert decide.reworded([doubled], [source], short[:1], np.array([True])).tolist() == [False]
+
+
+_EDGE_ALPHABET = "ab_ .,!?\n\t\r-$+<>=é\u0301日１\u200d—©😀\x00"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_EDGE_ALPHABET, max_size=16))
+def test_without_edge_marks_is_the_edge_pattern(text: str) -> None:
+    """The symbol check strips a copy's edges as ``^[\\W_]+|[\\W_]+$`` would, tail searched
+    from the end."""
+    import regex
+
+    assert decide._without_edge_marks(text) == regex.sub(r"^[\W_]+|[\W_]+$", "", text)
+
+
+def test_following_copies_memo_gives_the_same_answers() -> None:
+    """Asked again with what an earlier call kept, :func:`decide._following_copies` answers
+    as it did without it (deciding asks once per round)."""
+    texts = ["One line of text\nand its wrapped end.\nAnother line here.", "x " * 40]
+    texts.append(texts[0])
+    n = 3
+    columns = (
+        np.ones(n, dtype=bool),
+        np.full(n, 2),
+        np.zeros(n, dtype=np.int64),
+        np.array([0, 17, 38]),
+        np.array([16, 37, 56]),
+        np.array([0, 17, 38]),
+        np.array([16, 37, 56]),
+    )
+    memo = decide._FollowMemo()
+    for lines in (True, False, True):
+        fresh = decide._following_copies(texts, *columns, lines)
+        kept = decide._following_copies(texts, *columns, lines, memo)
+        assert fresh.tolist() == kept.tolist()
+    assert memo.pairs

@@ -15,13 +15,13 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.drivers import bounded, incremental, memory, reads, warmup
+from dedupe_docs.drivers import memory, reads, warmup
 from dedupe_docs.drivers.documents import Paths, StoredDocs
 from dedupe_docs.errors import ConfigError, DedupeError, InputError, OutputError
 from dedupe_docs.formats import output, records, shards
@@ -46,6 +46,9 @@ from dedupe_docs.stages.read import (
     stream,
 )
 from dedupe_docs.types import CleanedDocument, Document
+
+if TYPE_CHECKING:
+    from dedupe_docs.drivers import incremental
 
 log = logging.getLogger("dedupe_docs")
 
@@ -128,6 +131,8 @@ def clean(
     if config.max_memory is not None:
         raise ConfigError("`max_memory` cannot add to a persisted index (`index`)")
     docs = read(documents)
+    from dedupe_docs.drivers import incremental  # a persisted index only: imported on demand
+
     with storage.locked(Path(index)):
         cleaned, update = incremental.clean(Path(index), docs, config, {}, None, batch)
         update()
@@ -180,6 +185,8 @@ def _drop(record: dict[str, Any] | None, key: str) -> dict[str, Any]:
 def _clean_all(docs: list[Document], config: Config) -> list[CleanedDocument]:
     """``docs`` cleaned in memory, or batch by batch within ``config.max_memory``."""
     if config.max_memory is not None:
+        from dedupe_docs.drivers import bounded  # bounded memory only: imported on demand
+
         return [c for batch in bounded.clean_batches(docs, config, {}) for c in batch]
     return memory.clean(docs, config, {})
 
@@ -283,6 +290,8 @@ def run(
         documents, errors = _read(inputs, options)
         documents = counted(read_count.of(documents), "sign", progress, size, _size)
         spill = None if remote_out else target.absolute().parent  # type: ignore[union-attr]
+        from dedupe_docs.drivers import bounded  # bounded memory only: imported on demand
+
         batches = bounded.clean_batches(documents, config, timings, progress, spill)
         n_docs = None
     elif index is None and reads.applies(inputs, config):  # tasks read, sign and share
@@ -303,6 +312,8 @@ def run(
         if index is None:  # where Ray tasks may cut the output, if they write it
             cuts = _emit_cuts(config, target, layout, read_shards, output_parts, docs)
         if index is not None:
+            from dedupe_docs.drivers import incremental  # a persisted index only
+
             cleaned, update = incremental.clean(index, docs, config, timings, progress, batch)
             batches = [cleaned]
         elif cuts is not None:

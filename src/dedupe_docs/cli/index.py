@@ -1,5 +1,6 @@
 """``dedupe-docs index info|compact INDEX_DIR``: what a persisted index holds and costs on disk,
-and merging its segments into one."""
+and merging its segments into one. The index module is imported when a command runs, so that a
+``clean`` does not load it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from pathlib import Path
 import click
 
 from dedupe_docs.cli.failure import Failure, Group
-from dedupe_docs.drivers.persist import compact, info
 from dedupe_docs.errors import DedupeError
 
 
@@ -25,6 +25,8 @@ def index_command() -> None:
 def info_command(index_dir: Path, as_json: bool) -> None:
     """Print the batches, segments, documents, shingles and bytes on disk of INDEX_DIR."""
     try:
+        from dedupe_docs.drivers.persist import info
+
         numbers = info(index_dir)
     except DedupeError as exc:
         raise Failure(str(exc)) from exc
@@ -52,6 +54,8 @@ def compact_command(index_dir: Path) -> None:
     """
     started = time.perf_counter()
     try:
+        from dedupe_docs.drivers.persist import compact, info
+
         before = info(index_dir)["bytes"]
         done = compact(index_dir)
         after = info(index_dir)["bytes"]

@@ -14,7 +14,6 @@ from dedupe_docs._version import __version__
 from dedupe_docs.cli import logs
 from dedupe_docs.cli.failure import Failure, Group
 from dedupe_docs.cli.options import GroupedCommand, config_option
-from dedupe_docs.cli.settings import load_config, read_settings
 from dedupe_docs.config import Config
 from dedupe_docs.errors import ConfigError, DedupeError
 from dedupe_docs.pipeline import make_config, run
@@ -275,7 +274,10 @@ def _storage_options(text: str | None) -> dict[str, Any] | None:
 
 
 def _with_file(ctx: click.Context, path: Path, options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` with the values of a TOML file where the command line did not set them."""
+    """``options`` with the values of a TOML file where the command line did not set them.
+    The TOML reader is imported here, so that a run without ``--config`` does not load it."""
+    from dedupe_docs.cli.settings import load_config, read_settings
+
     params = {p.name: p for p in ctx.command.params}
     load_config(path)  # the file's own values are valid, or the error names the file
     for name, value in read_settings(path).items():

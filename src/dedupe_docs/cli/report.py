@@ -1,6 +1,7 @@
 """The ``explain`` and ``report`` commands: thin layers over :mod:`dedupe_docs.report.explain` and
 :mod:`dedupe_docs.report.html`, registered on the ``dedupe-docs`` group by
-:mod:`dedupe_docs.cli.main`."""
+:mod:`dedupe_docs.cli.main`. Each command imports its module when it runs, so that a
+``clean`` does not load them."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import click
 
 from dedupe_docs.cli.failure import Failure
 from dedupe_docs.errors import DedupeError
-from dedupe_docs.report.explain import explain
-from dedupe_docs.report.html import write_html
 from dedupe_docs.report.render import FORMS, Form, format_explanation
 from dedupe_docs.types import REASONS, RULES
 
@@ -85,6 +84,8 @@ def explain_command(
     end = "\n" if form == "text" else ""
     try:
         shown = 0
+        from dedupe_docs.report.explain import explain
+
         for e in explain(out_dir, doc_id, reason=reason, rule=rule, inputs=list(inputs) or None):  # type: ignore[arg-type]
             click.echo(format_explanation(e, form, color=color) + end, color=color)
             shown += 1
@@ -118,6 +119,8 @@ def report_command(out_dir: Path, html_file: Path, inputs: tuple[Path, ...], deb
     """Write an HTML report of the run that wrote OUT_DIR: summary, and every document with its
     removed spans marked and linked to their sources."""
     try:
+        from dedupe_docs.report.html import write_html
+
         write_html(out_dir, html_file, inputs=list(inputs) or None)
     except DedupeError as exc:
         if debug:

@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from dedupe_docs.report.explain import Explanation
+if TYPE_CHECKING:
+    from dedupe_docs.report.explain import Explanation
 
 Form = Literal["text", "line", "json"]
 FORMS: tuple[Form, ...] = ("text", "line", "json")

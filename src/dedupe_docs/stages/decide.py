@@ -178,6 +178,8 @@ def decide(
         out[at_row], out[at_part] = column[rows], part_column
         return out
 
+    follow_memo = _FollowMemo()  # what the texts say, asked again each round
+
     def runs(follows: bool = False, lines: bool = True) -> np.ndarray:
         """Per unit, the tokens of its run of copies of one source (``follows``: of copies
         that make one passage there, see :func:`_following_copies`, with ``lines``)."""
@@ -199,7 +201,7 @@ def decide(
         # a passage, are held to these figures: links are looked for in such runs alone.
         alone = in_order(ntok < SHORT_COPY_TOKENS, np.ones(len(part_tokens), dtype=bool))
         duplicate = columns[0] & _in_short_runs(*columns, alone, config.min_tokens)
-        follows = _following_copies(texts, duplicate, *columns[1:3], *spans, lines)
+        follows = _following_copies(texts, duplicate, *columns[1:3], *spans, lines, follow_memo)
         return _run_tokens(*columns, follows)
 
     sources = (src_doc, src_start, src_end)
@@ -475,6 +477,7 @@ def _following_copies(
     src_start: np.ndarray,
     src_end: np.ndarray,
     lines: bool = True,
+    memo: _FollowMemo | None = None,
 ) -> np.ndarray:
     """Per unit (in document order), whether it and the unit before are copies of one source
     document that follow each other there (at most three spaces or marks between them) and
@@ -485,32 +488,79 @@ def _following_copies(
     or this one starts with a letter in lower case. Such a sentence must end where the units
     that make it up do (:func:`_closes_sentence`): the start of a sentence whose end differs
     is parallel text. Two formulaic sentences that happen to stand together in both places
-    stay apart."""
+    stay apart.
+
+    ``memo`` (a :class:`_FollowMemo`) keeps what the texts say about a pair of units and
+    where sentences close: deciding asks again each round, about mostly the same pairs."""
+    memo = _FollowMemo() if memo is None else memo
     out = np.zeros(len(duplicate), dtype=bool)
     in_sentence = np.zeros(len(duplicate), dtype=bool)  # joined as one sentence of the copy
     gap = src_start[1:] - src_end[:-1]
     maybe = duplicate[1:] & duplicate[:-1] & (doc[1:] == doc[:-1]) & (src_doc[1:] == src_doc[:-1])
-    for i in (np.flatnonzero(maybe & (gap >= 0) & (gap <= 3)) + 1).tolist():
-        between = texts[int(src_doc[i])][int(src_end[i - 1]) : int(src_start[i])]
-        if any(c.isalnum() for c in between):
+    pairs = np.flatnonzero(maybe & (gap >= 0) & (gap <= 3)) + 1
+    columns = [c[pairs].tolist() for c in (src_doc, src_start, doc, start, end)]
+    columns += [c[pairs - 1].tolist() for c in (src_end, start, end)]
+    for i, key in zip(pairs.tolist(), zip(*columns, strict=True), strict=True):
+        kind = memo.pairs.get(key)
+        if kind is None:
+            kind = memo.pairs[key] = _pair_kind(texts, *key)
+        if kind == _APART:
             continue
-        if "\n" in between:
+        if kind == _NEW_LINE:
             out[i] = lines
             continue
-        text = texts[int(doc[i])]
-        word = _WORD_CHARACTER.search(text, int(start[i]), int(end[i]))
-        before = int(end[i - 1])
-        tail = text[max(before - 8, int(start[i - 1])) : before].rstrip().rstrip(_CLOSING)
-        one_sentence = tail[-1:] not in _SENTENCE_END or (
-            word is not None and word.group().islower()
-        )
-        in_sentence[i] = out[i] = one_sentence
+        in_sentence[i] = out[i] = kind == _ONE_SENTENCE
     chain = np.cumsum(~out) - 1
     for c in np.unique(chain[in_sentence]).tolist():
         first, last = np.searchsorted(chain, [c, c + 1]).tolist()
-        if not _closes_sentence(texts[int(doc[last - 1])], int(end[last - 1])):
+        at = (int(doc[last - 1]), int(end[last - 1]))
+        closes = memo.closes.get(at)
+        if closes is None:
+            closes = memo.closes[at] = _closes_sentence(texts[at[0]], at[1])
+        if not closes:
             out[first + 1 : last] &= ~in_sentence[first + 1 : last]
     return out
+
+
+@attrs.define
+class _FollowMemo:
+    """What :func:`_following_copies` found in the texts: the kind of each pair of units (by
+    their sources' and their own offsets), and whether a sentence closes at an offset of a
+    document."""
+
+    pairs: dict[tuple[int, ...], int] = attrs.Factory(dict)
+    closes: dict[tuple[int, int], bool] = attrs.Factory(dict)
+
+
+_APART, _NEW_LINE, _ONE_SENTENCE, _TWO_SENTENCES = range(4)
+"""How a copy stands to the copy before it, of the same source, in :func:`_pair_kind`."""
+
+
+def _pair_kind(
+    texts: Sequence[str],
+    src_doc: int,
+    src_start: int,
+    doc: int,
+    start: int,
+    end: int,
+    src_end_before: int,
+    start_before: int,
+    end_before: int,
+) -> int:
+    """How a copy (``doc``, ``start..end``, copying ``src_doc`` from ``src_start`` on) stands
+    to the copy before it (``start_before..end_before``, its source ending at
+    ``src_end_before``) in :func:`_following_copies`: apart (a letter or digit between their
+    sources), on consecutive lines of the source, one sentence of the copy, or two."""
+    between = texts[src_doc][src_end_before:src_start]
+    if any(c.isalnum() for c in between):
+        return _APART
+    if "\n" in between:
+        return _NEW_LINE
+    text = texts[doc]
+    word = _WORD_CHARACTER.search(text, start, end)
+    tail = text[max(end_before - 8, start_before) : end_before].rstrip().rstrip(_CLOSING)
+    one_sentence = tail[-1:] not in _SENTENCE_END or (word is not None and word.group().islower())
+    return _ONE_SENTENCE if one_sentence else _TWO_SENTENCES
 
 
 def _closes_sentence(text: str, end: int) -> bool:
@@ -622,7 +672,7 @@ def _unlike_symbols(
             found.append(source)
     # Most other copies hold no symbol on either side: one scan of them all finds those that do.
     pieces = [*targets, *found]
-    ends = np.cumsum([len(piece) + 1 for piece in pieces])
+    ends = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1)
     joined = "\x00".join(pieces)
     at = np.array([m.start() for m in _SYMBOL.finditer(joined)], dtype=np.int64)
     holds = np.zeros(len(pieces), dtype=bool)
@@ -630,14 +680,28 @@ def _unlike_symbols(
     wrong = []
     for i in np.flatnonzero(holds[: len(rows)] | holds[len(rows) :]).tolist():
         target, source = targets[i], found[i]
-        if len(_WORDS.findall(target)) == len(_WORDS.findall(source)) and _symbols(
-            _EDGE_MARKS.sub("", target)
-        ) != _symbols(source):
+        # The symbols first: most copies keep them, and counting words costs more.
+        if _symbols(_without_edge_marks(target)) != _symbols(source) and len(
+            _WORDS.findall(target)
+        ) == len(_WORDS.findall(source)):
             wrong.append(rows[i])
     return np.array(wrong, dtype=np.int64)
 
 
-_EDGE_MARKS = regex.compile(r"^[\W_]+|[\W_]+$")
+_EDGE_LEAD = regex.compile(r"[\W_]+")
+_EDGE_TAIL = regex.compile(r"[\W_]+\Z", regex.REVERSE)
+
+
+def _without_edge_marks(text: str) -> str:
+    r"""``text`` without the marks, spaces and underscores at its start and end: what
+    ``regex.sub(r"^[\W_]+|[\W_]+$", "", text)`` gives, without trying the second pattern at
+    every character (the tail is searched from the end)."""
+    lead = _EDGE_LEAD.match(text)
+    start = lead.end() if lead else 0
+    tail = _EDGE_TAIL.search(text, start)
+    return text[start : tail.start()] if tail else text[start:]
+
+
 _SYMBOL = regex.compile(r"\p{S}")
 _DOUBLED_SYMBOL = regex.compile(r"(\p{S})\1+")
 
