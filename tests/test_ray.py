@@ -348,6 +348,17 @@ def test_ray_tasks_read_bad_inputs_as_the_local_engine(
         assert isinstance(results["ray"], str) and "in.jsonl:" in results["ray"]
 
 
+def _errors_or_refusal(
+    inputs: list[object], out: Path, engine: str, options: dict[str, object]
+) -> object:
+    """The errors a run with ``engine`` skipped, or the message of the one it refused with."""
+    config = dedupe_docs.Config(engine=engine, jobs=2)
+    try:
+        return dedupe_docs.run(inputs, out, config, **options)["errors"]  # type: ignore[arg-type]
+    except InputError as exc:
+        return str(exc)
+
+
 @pytest.mark.parametrize("options", [{}, {"on_error": "skip"}])
 def test_ray_tasks_tell_duplicate_ids_from_colliding_hashes(
     ray_session: object,
@@ -361,11 +372,7 @@ def test_ray_tasks_tell_duplicate_ids_from_colliding_hashes(
     reader does."""
     inputs = _bad_inputs(paragraphs, tmp_path)
     monkeypatch.setattr(reads, "PART_BYTES", 3000)
-    local = dedupe_docs.Config(engine="local", jobs=2)
-    try:
-        expected: object = dedupe_docs.run(inputs, tmp_path / "local", local, **options)["errors"]  # type: ignore[arg-type]
-    except InputError as exc:
-        expected = str(exc)
+    expected = _errors_or_refusal(inputs, tmp_path / "local", "local", options)
     real = reads._read_part
 
     def colliding(shared: Any, pieces: Any) -> tuple[Any, ...]:  # sent by value to the workers
@@ -374,11 +381,7 @@ def test_ray_tasks_tell_duplicate_ids_from_colliding_hashes(
         return (part, *rest)
 
     monkeypatch.setattr(reads, "_read_part", colliding)
-    config = dedupe_docs.Config(engine="ray", jobs=2)
-    try:
-        found: object = dedupe_docs.run(inputs, tmp_path / "ray", config, **options)["errors"]  # type: ignore[arg-type]
-    except InputError as exc:
-        found = str(exc)
+    found = _errors_or_refusal(inputs, tmp_path / "ray", "ray", options)
     assert found == expected
     if isinstance(found, list):
         assert digest(tmp_path / "ray") == digest(tmp_path / "local")

@@ -553,12 +553,13 @@ def _grow_back(hashes, lead, ts, ss, t_lo, s_lo, limit, back, splits):  # type: 
             and hashes[ts - 2] == hashes[ss - 2]
         ):
             ts, ss, back = ts - 2, ss - 2, back + 2
-        elif splits and skew == 0 and _split_before(hashes, lead, ts, ss, t_lo, s_lo) != 0:
-            skew = _split_before(hashes, lead, ts, ss, t_lo, s_lo)
+        else:
+            split = _split_before(hashes, lead, ts, ss, t_lo, s_lo) if splits and skew == 0 else 0
+            if split == 0:
+                break
+            skew = split
             step = 2 + max(skew, 0)
             ts, ss, back = ts - step, ss - step + skew, back + step
-        else:
-            break
     return ts, ss, back, skew
 
 
@@ -571,12 +572,13 @@ def _grow_forward(hashes, tail, te, se, t_hi, s_hi, limit, forward, splits):  # 
             te, se, forward = te + 1, se + 1, forward + 1
         elif te + 1 < t_hi and se + 1 < s_hi and tail[te] != 0 and hashes[te + 1] == hashes[se + 1]:
             te, se, forward = te + 2, se + 2, forward + 2
-        elif splits and ahead == 0 and _split_after(hashes, tail, te, se, t_hi, s_hi) != 0:
-            ahead = _split_after(hashes, tail, te, se, t_hi, s_hi)
+        else:
+            split = _split_after(hashes, tail, te, se, t_hi, s_hi) if splits and ahead == 0 else 0
+            if split == 0:
+                break
+            ahead = split
             step = 2 + max(ahead, 0)
             te, se, forward = te + step, se + step - ahead, forward + step
-        else:
-            break
     return te, se, forward, ahead
 
 
