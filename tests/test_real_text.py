@@ -463,8 +463,9 @@ def test_short_lines_of_a_source_joined_into_a_paragraph_are_a_copy() -> None:
 
 def test_short_sentences_side_by_side_in_a_line_of_the_source_are_no_copy() -> None:
     # The same two sentences, side by side inside a line of the source (phrases that recur
-    # together), stay: too short on their own, and not lines that were joined.
-    pair = "Listed above that you can take. Not all methods are tested but we aim to."
+    # together), stay: too short on their own (by tokens and by characters), and not lines
+    # that were joined.
+    pair = "Listed above that you can take. Not all are tested but we aim to."
     a = f"The first page holds many words of its own and then: {pair} And more of them.\n"
     b = f"Another page with its own sentence to begin with. {pair} Then it ends here.\n"
     out = dedupe_docs.clean([("a", a), ("b", b)])
@@ -550,7 +551,7 @@ def test_a_copied_sentence_keeps_its_first_word_that_the_copy_before_it_shares()
 def test_short_sentences_side_by_side_and_wrapped_in_the_copy_are_no_copy() -> None:
     # Formulaic sentences that stand together in the source stay apart when a line break of
     # the copy falls between them: each ends a sentence, and the next starts a new one.
-    pair = "Listed above that you can take.\nNot all methods are tested but we aim to."
+    pair = "Listed above that you can take.\nNot all are tested but we aim to."
     a = f"The first page holds many words of its own and then: {pair.replace(chr(10), ' ')} Ok.\n"
     b = f"Another page with its own sentence to begin with. {pair} Then it ends here.\n"
     out = dedupe_docs.clean([("a", a), ("b", b)])
@@ -849,3 +850,53 @@ def test_a_short_line_copied_with_a_word_split_at_its_edge_is_a_copy() -> None:
     b = f"chage - 更改用户密码过期信息\n{copy}\n显示帮助信息并退出。\n"
     out = dedupe_docs.clean([("a", a), ("b", b)])
     assert removed(out[1], b) == [(copy, "a")]
+
+
+def test_a_sentence_of_a_few_long_words_copied_on_its_own_is_a_copy() -> None:
+    # Six Russian words, 50 characters: too few tokens for a passage, long enough to count.
+    sentence = "Принудительно меняет пароль, если срок действия истёк."
+    a = (
+        "Первая страница описывает свою программу подробно и ясно.\n"
+        f"Ключ -f задаёт режим работы. {sentence}\n"
+        "Других ключей у этой программы нет совсем.\n"
+    )
+    b = (
+        "Вторая страница рассказывает о другой команде системы\n"
+        f"и её параметрах {sentence}\n"
+        "Остальное описание относится только к ней.\n"
+    )
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert sentence in out[0].text
+    assert removed(out[1], b) == [(sentence, "a")]
+    assert out[1].removed[0].rule == "short-copy"
+    assert "и её параметрах" in out[1].text
+
+
+def test_a_short_sentence_copied_on_its_own_stays() -> None:
+    # Six words but 35 characters: a formula, not a copy.
+    sentence = "Other options are passed to gcc."
+    a = f"The first page explains its own program.\nRun it with -v to see more. {sentence}\n"
+    b = f"The second page is about another tool\nand its options. {sentence}\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert sentence in out[1].text and not out[1].removed
+
+
+def test_a_title_that_repeats_a_numbered_entry_of_a_table_of_contents_stays() -> None:
+    toc = "\n".join(
+        f"{n}. {title}"
+        for n, title in enumerate(
+            (
+                "Getting Started With the Language Today",
+                "Managing Growing Projects with Packages, Crates, and Modules",
+                "Common Collections Kept in the Standard Library",
+            ),
+            start=6,
+        )
+    )
+    a = f"Contents\n\n{toc}\n\nThis book teaches the language from its first program on.\n"
+    b = (
+        "Managing Growing Projects with Packages, Crates, and Modules\n\n"
+        "As you write large programs, organizing your code becomes important.\n"
+    )
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert not out[1].removed

@@ -30,7 +30,12 @@ from dedupe_docs.stages.decide import (
     passage_cuts,
     reworded,
 )
-from dedupe_docs.stages.kernels import SHORT_COPY_CHARS, SHORT_COPY_TOKENS, SHORT_SENTENCE_TOKENS
+from dedupe_docs.stages.kernels import (
+    SHORT_COPY_CHARS,
+    SHORT_COPY_TOKENS,
+    SHORT_LINE_TOKENS,
+    SHORT_SENTENCE_TOKENS,
+)
 from dedupe_docs.stages.normalize import verification_form
 from dedupe_docs.stages.segment import sentences
 from dedupe_docs.stages.sign import Signed
@@ -282,7 +287,17 @@ def decide(
                 target, source_text[src_start[b] : src_end[b]]
             )
             strict = first or similarity[b] == 1.0
-            if changed or unlike or (strict and short and short_run and too_short):
+            # A short line copying part of a line on its own (not a line of a passage wrapped
+            # otherwise) must be a long whole sentence there.
+            lone = (
+                first
+                and short
+                and ntok[b] < SHORT_SENTENCE_TOKENS
+                and not whole_line(source_text, int(src_start[b]), int(src_end[b]))
+                and not runs_on(texts[d], s, blk_doc, b, source_text, src_start[b], src_end[b])
+                and not long_whole_sentence(target, source_text, src_start[b], src_end[b])
+            )
+            if changed or unlike or lone or (strict and short and short_run and too_short):
                 not_copies.append(b)
         removed_any = bool(not_copies)
         for b in not_copies:
@@ -544,6 +559,14 @@ class _Checker:
             )
             fragment = short_run and not whole
             few = max(ntok[i], follows[i]) < SHORT_SENTENCE_TOKENS
+            # A sentence long by its characters counts on its own, copied word for word from a
+            # whole sentence of another document.
+            few = few and not (
+                ntok[i] >= SHORT_LINE_TOKENS
+                and sim == 1.0
+                and sd != d
+                and long_whole_sentence(piece, self.texts[sd], s_start, s_end)
+            )
             strict = first or sim == 1.0
             if changed or unlike or (strict and (fragment or (short_run and few))):
                 out[i] = (KEEP, ss, se, -1, -1, -1, float("nan"))
@@ -684,3 +707,41 @@ def sentence_edges(text: str, start: int, end: int) -> tuple[bool, bool]:
         m += 1
     rest = text[m : m + 8].lstrip(" \t")
     return opens, any(c in ends for c in text[k:m]) or rest[:1] in ("", "\n")
+
+
+def whole_line(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is its line, but for marks and spaces at either end."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    outside = text[line_start:start] + text[end:line_end]
+    return not any(ch.isalnum() or ch == "_" for ch in outside)
+
+
+def runs_on(
+    text: str, s: Signed, blk_doc: np.ndarray, b: int, source: str, start: int, end: int
+) -> bool:
+    """Whether the source's word before ``start`` ends the line before block ``b``, or its
+    word after ``end`` starts the line after (case folded)."""
+    words_before = re.findall(r"\w+", source[max(start - 64, 0) : start])
+    words_after = re.findall(r"\w+", source[end : end + 64])
+    if words_before and b > 0 and blk_doc[b - 1] == blk_doc[b]:
+        line = re.findall(r"\w+", text[s.blk_start[b - 1] : s.blk_end[b - 1]])
+        if line and line[-1].casefold() == words_before[-1].casefold():
+            return True
+    if words_after and b + 1 < len(blk_doc) and blk_doc[b + 1] == blk_doc[b]:
+        line = re.findall(r"\w+", text[s.blk_start[b + 1] : s.blk_end[b + 1]])
+        if line and line[0].casefold() == words_after[0].casefold():
+            return True
+    return False
+
+
+def long_whole_sentence(copy: str, source: str, start: int, end: int) -> bool:
+    """Whether ``copy`` has ``SHORT_COPY_CHARS`` characters (a run of white space counting
+    one) and ``source[start:end]`` is a whole sentence, not an entry after a list number."""
+    if len(" ".join(copy.split())) < SHORT_COPY_CHARS:
+        return False
+    line_start = source.rfind("\n", 0, start) + 1
+    if re.fullmatch(r"[ \t]*\(?\d+(?:[.)]\d+)*[.)]?[ \t]*", source[line_start:start]):
+        return False
+    return whole_sentence(source, start, end)

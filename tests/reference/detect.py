@@ -101,9 +101,16 @@ def align(
     shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
     chains = _passages(shared, (0, len(table)))
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
+    # The shortest are marked last, each only where nothing else is aligned yet.
+    fragments = [c for c in chains if -SHORT_SENTENCE_TOKENS < c[0] < 0]
+    chains = [c for c in chains if not -SHORT_SENTENCE_TOKENS < c[0] < 0]
     weight = np.zeros(total, dtype=np.int32)
     longest = keep == "longest"
-    for strength, chain, back, forward, edited in chains:
+    for strength, chain, back, forward, edited in chains + fragments:
+        if strength > -SHORT_SENTENCE_TOKENS and strength < 0:
+            span = aligned[min(r[0] for r in chain) : max(r[1] for r in chain)]
+            if (span >= 0).any():
+                continue
         # Ranks 2 (short), 4 (a passage that counts), 6 (one that copies whole blocks whole,
         # word for word at their edges).
         level = int(min_tokens <= strength)
@@ -302,7 +309,7 @@ def _passages(shared: tuple, piece: tuple[int, int]) -> list[tuple[int, list[Run
                 total >= SHORT_LINE_TOKENS and _block_for_block(chain, block_starts, block_ends)
             ) or _whole_blocks_inside(chain, block_starts, block_ends) >= SHORT_COPY_TOKENS:
                 strength = min_tokens
-            elif total >= SHORT_SENTENCE_TOKENS:
+            elif total >= SHORT_LINE_TOKENS:
                 strength = -total  # marked below every passage that counts
         if strength >= min_tokens or strength < 0:
             out.append((strength, chain, back, forward, edited))

@@ -31,6 +31,7 @@ from dedupe_docs.config import Config
 from dedupe_docs.stages.kernels import (
     SHORT_COPY_CHARS,
     SHORT_COPY_TOKENS,
+    SHORT_LINE_TOKENS,
     SHORT_SENTENCE_TOKENS,
     block_copies_kernel,
     copy_sources_kernel,
@@ -256,12 +257,14 @@ def decide(
                 _unlike_short_copies(
                     s, texts, blk_doc, short, (in_short_run, in_sentence), sources
                 ),
+                _lone_line_pieces(s, texts, blk_doc, short, sources) if first else short[:0],
             ),
         )
         reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
         similarity[wrong] = math.nan
         part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
         few = runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS
+        few[few] = ~_long_sentences(texts, np.flatnonzero(few), sentence_units, part_tokens)
         copied = sentence_units.reason == DUPLICATE
         changed = (part_short != checked_short) | (few != checked_few)
         pieces = np.flatnonzero(copied & (changed | first))
@@ -621,6 +624,96 @@ def _unlike_short_copies(
     return blocks[wrong]
 
 
+def _lone_line_pieces(
+    s: Signed,
+    texts: Sequence[str],
+    blk_doc: np.ndarray,
+    blocks: np.ndarray,
+    sources: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Those of the duplicate ``blocks`` shorter than ``SHORT_SENTENCE_TOKENS`` that copy
+    part of a line on their own, not as a line of a passage wrapped otherwise (the source
+    runs on with the word that ends the line before or starts the line after), and are no
+    copies: such a line must be a whole sentence there, ``SHORT_COPY_CHARS`` long (a page's
+    title is not a copy of its numbered entry in a table of contents, nor a short line a
+    sentence quoted)."""
+    src_doc, src_start, src_end = sources
+    blocks = blocks[s.blk_t1[blocks] - s.blk_t0[blocks] < SHORT_SENTENCE_TOKENS]
+    wrong = np.zeros(len(blocks), dtype=bool)
+    for i, b in enumerate(blocks.tolist()):
+        source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
+        if _whole_line(source, start, end):
+            continue
+        text = texts[int(blk_doc[b])]
+        before = _WORD_BEFORE.search(source[max(start - 64, 0) : start])
+        after = _WORD_AFTER.match(source[end : end + 64])
+        runs_on = (
+            before is not None
+            and b > 0
+            and blk_doc[b - 1] == blk_doc[b]
+            and _last_word(text[max(int(s.blk_end[b - 1]) - 64, 0) : int(s.blk_end[b - 1])])
+            == before.group(1).casefold()
+        ) or (
+            after is not None
+            and b + 1 < len(blk_doc)
+            and blk_doc[b + 1] == blk_doc[b]
+            and _first_word(text[int(s.blk_start[b + 1]) : int(s.blk_start[b + 1]) + 64])
+            == after.group(1).casefold()
+        )
+        if not runs_on:
+            line = text[int(s.blk_start[b]) : int(s.blk_end[b])]
+            wrong[i] = not _long_whole_sentence(line, texts, b, sources)
+    return blocks[wrong]
+
+
+_WORD_BEFORE = regex.compile(r"(\w+)\W*\Z")
+_WORD_AFTER = regex.compile(r"\W*(\w+)")
+
+
+def _last_word(text: str) -> str | None:
+    found = _WORD_BEFORE.search(text)
+    return found.group(1).casefold() if found else None
+
+
+def _first_word(text: str) -> str | None:
+    found = _WORD_AFTER.match(text)
+    return found.group(1).casefold() if found else None
+
+
+_LIST_NUMBER = regex.compile(r"(?:\A|\n)[ \t]*\(?\d+(?:[.)]\d+)*[.)]?[ \t]*\Z")
+
+
+def _long_whole_sentence(
+    copy: str,
+    texts: Sequence[str],
+    unit: int,
+    sources: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> bool:
+    """Whether ``copy``, too short to count by its tokens, is ``SHORT_COPY_CHARS`` long
+    (white space runs counting one) and copies a whole sentence of its source (row ``unit``
+    of ``sources``), not the entry after a list number (a page's title, numbered in a table
+    of contents)."""
+    if len(_SPACE.sub(" ", copy).strip()) < SHORT_COPY_CHARS:
+        return False
+    source, start = texts[int(sources[0][unit])], int(sources[1][unit])
+    if _LIST_NUMBER.search(source[max(start - 16, 0) : start]):
+        return False
+    return all(_sentence_edges(texts, np.array([unit]), sources))
+
+
+def _whole_line(text: Sequence[str] | str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (from a word to a word) is a whole line of ``text`` but
+    for the marks and white space at its ends (``text`` is only sliced)."""
+    before = text[max(start - 64, 0) : start]
+    lead = _LINE_LEAD.search(before)
+    before = before[: len(before) - len(lead.group())] if lead else before
+    after = text[end : end + 64]
+    tail = _LINE_TAIL.match(after)
+    after = after[len(tail.group()) :] if tail else after
+    opens = before.endswith("\n") or (not before and start <= 64)
+    return opens and (after.startswith("\n") or (not after and len(text[end : end + 65]) < 65))
+
+
 _LEADING_MARKS = regex.compile(r"[^\w\s]*\Z")
 _TRAILING_MARKS = regex.compile(r"[^\w\s]*")
 _LINE_LEAD = regex.compile(r"[^\w\n]*\Z")
@@ -733,6 +826,28 @@ def _whole_sentences(
         source_opens, source_closes = _sentence_edges(texts, units[maybe], sources)
         whole[maybe] = source_opens & source_closes
     return whole
+
+
+def _long_sentences(
+    texts: Sequence[str], pieces: np.ndarray, units: Units, tokens: np.ndarray
+) -> np.ndarray:
+    """Per piece of ``pieces`` (rows of ``units``, ``tokens`` each): whether it is a sentence
+    too short to count by its tokens that is long enough by its characters
+    (``SHORT_COPY_CHARS``, white space runs counting one: a message of a few long Russian
+    words), copied word for word, digits included, from a whole sentence or line of another
+    document."""
+    out = np.zeros(len(pieces), dtype=bool)
+    maybe = (
+        (tokens[pieces] >= SHORT_LINE_TOKENS)
+        & (units.similarity[pieces] == 1.0)
+        & (units.src_doc[pieces] != units.doc[pieces])
+    )
+    sources = (units.src_doc, units.src_start, units.src_end)
+    for i in np.flatnonzero(maybe).tolist():
+        u = int(pieces[i])
+        text = texts[int(units.doc[u])][int(units.start[u]) : int(units.end[u])]
+        out[i] = _long_whole_sentence(text, texts, u, sources)
+    return out
 
 
 def _sentence_edges(
@@ -1090,7 +1205,7 @@ def passage_cuts(
         )
         # A shorter run to the block's end may be a sentence pasted after text that ends
         # without a mark: it is cut where it starts (deciding keeps only a whole sentence).
-        needed = min(min_tokens, SHORT_SENTENCE_TOKENS) if last == n - 1 else min_tokens
+        needed = min(min_tokens, SHORT_LINE_TOKENS) if last == n - 1 else min_tokens
         if last - first + 1 < (shingle_size if runs_on else needed):
             continue
         for t in (first, last + 1):  # the edge before token t

@@ -17,6 +17,7 @@ import numpy as np
 from dedupe_docs.runtime import workers
 from dedupe_docs.stages.index import position_dtype
 from dedupe_docs.stages.kernels import (
+    SHORT_SENTENCE_TOKENS,
     block_edges_kernel,
     chain_kernel,
     continue_kernel,
@@ -158,11 +159,18 @@ def _align(
     marked = np.flatnonzero((strength >= min_tokens) | (strength < 0))
     # Stronger passages are marked last, so they win where two overlap; ties in closing order.
     marked = marked[np.lexsort((closed[marked], strength[marked]))]
+    # The shortest passages (fewer tokens than a sentence copied on its own needs: a sentence
+    # long only by its characters, maybe) are marked last, and only where nothing else is
+    # aligned: a phrase first seen elsewhere does not cut a longer copy short.
+    fragment = (strength[marked] < 0) & (strength[marked] > -SHORT_SENTENCE_TOKENS)
+    fragments, marked = marked[fragment], marked[~fragment]
     strong = (strength[marked] >= min_tokens).astype(np.int64)
     # Whole blocks copied as whole blocks rank above, unless a first or last word differs: a
     # parallel line (``autoconf ...`` for ``autoupdate ...``) gives way to the line it copies.
     strong += strong & whole_lines_kernel(runs, bounds, marked, *edges) & ~edited[marked]
     mark_kernel(aligned, base, runs, bounds, marked, strong, grown, keep == "longest")
+    strong = np.zeros(len(fragments), dtype=np.int64)
+    mark_kernel(aligned, base, runs, bounds, fragments, strong, grown, keep == "longest", True)
     if keep == "first":
         continue_kernel(aligned, base, exact_hashes, lead, doc_offsets, min_tokens)
         every_run = np.stack([t_start, t_end, s_start], axis=1)

@@ -515,7 +515,7 @@ def extend_kernel(  # type: ignore[no-untyped-def]
                 _whole_blocks_inside(runs[lo:hi], lead, tail) >= SHORT_COPY_TOKENS
             ):
                 best = min_tokens
-            elif total >= SHORT_SENTENCE_TOKENS:
+            elif total >= SHORT_LINE_TOKENS:
                 best = -total  # a short copy: a sentence of its own, if deciding finds it whole
         out[c] = best
     return out, grown, edited
@@ -767,7 +767,7 @@ def block_edges_kernel(starts, ends, lo, hi):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest):  # type: ignore[no-untyped-def]
+def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest, free_only=False):  # type: ignore[no-untyped-def]
     """Write each passage's token alignment into ``aligned`` (the tokens from ``base`` on), in
     the given order: runs one to one, small equal gaps as substitutions.
 
@@ -779,7 +779,8 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
     does all of a passage grown over a word split or joined (``ht tp``: the hashes cannot tell
     that from another word, ``B-Tree`` for ``BRIN``, so it only fills what no other aligns); a
     short passage (``strong`` 0: a copied sentence, maybe) to every part of a passage that
-    counts (``strong`` 1). A passage that copies whole blocks as whole blocks (``strong`` 2)
+    counts (``strong`` 1). With ``free_only``, a passage is marked only where no token it
+    spans is aligned yet. A passage that copies whole blocks as whole blocks (``strong`` 2)
     outranks, all of it, one that only holds the same words laid out otherwise: a sidebar
     copied from a page with the same sidebar, not from an index that lists its entries. With
     ``longest``, a passage whose later copy spans more tokens is turned around, so the later,
@@ -790,6 +791,12 @@ def mark_kernel(aligned, base, runs, bounds, passages, strong, grown, longest): 
     for p in range(len(passages)):
         c = passages[p]
         chain = runs[bounds[c] : bounds[c + 1]]
+        if free_only:
+            taken = False
+            for t in range(chain[:, 0].min(), chain[:, 1].max()):
+                taken |= aligned[t - base] >= 0
+            if taken:
+                continue
         target = chain[:, 1].max() - chain[:, 0].min()
         source = chain[:, 3].max() - chain[:, 2].min()
         back, forward, skew = grown[c, 0], grown[c, 1], grown[c, 2]
