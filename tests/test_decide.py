@@ -21,6 +21,7 @@ from dedupe_docs.stages import decide, detect, index, normalize, sign
 from dedupe_docs.stages.boilerplate import (
     boilerplate_keys,
     boilerplate_set,
+    counted_keys,
     key_doc_counts,
     template_blocks,
 )
@@ -297,9 +298,9 @@ def test_decide_matches_the_per_block_reference(
     )
     keys = boilerplate_keys(s, config)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    boilerplate = boilerplate_set(keys, blk_doc, s.n_docs, config)
+    boilerplate = boilerplate_set(*counted_keys(s, keys, blk_doc), s.n_docs, config)
     template = template_blocks(keys, boilerplate, s.blk_t1 - s.blk_t0, config)
-    new = decide.decide(s, texts, aligned, template, config)
+    new = decide.decide(s, texts, aligned, template, config, common=boilerplate)
     old = reference_decide.decide(s, texts, aligned, template, config)
     for field in ("doc", "start", "end", "reason", "src_doc", "src_start", "src_end"):
         assert np.array_equal(getattr(new, field), getattr(old, field)), field

@@ -95,7 +95,9 @@ def test_sign_kernel_matches_numpy(texts: list[str], k: int) -> None:
     joined = sign.JOIN.join(texts)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     doc_char = np.concatenate(([0], np.cumsum(lengths + len(sign.JOIN))))[: len(texts)]
-    slow = sign.sign_columns(normalize.tokenize(joined), segment(joined), doc_char, k)
+    tokens, blocks = normalize.tokenize(joined), segment(joined)
+    opens = sign.sentence_opens(normalize.codepoints(joined), tokens, blocks)
+    slow = sign.sign_columns(tokens, blocks, doc_char, k, opens)
     for field in attrs.fields(sign.Signed):
         a, b = getattr(fast, field.name), getattr(slow, field.name)
         assert a.dtype == b.dtype and np.array_equal(a, b), field.name

@@ -163,9 +163,10 @@ def _units(texts: list[str], config: Config) -> decide.Units:
     )
     keys = boilerplate.boilerplate_keys(s, config)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    templates = boilerplate.boilerplate_set(keys, blk_doc, s.n_docs, config)
+    counted = boilerplate.counted_keys(s, keys, blk_doc)
+    templates = boilerplate.boilerplate_set(*counted, s.n_docs, config)
     template = boilerplate.template_blocks(keys, templates, s.blk_t1 - s.blk_t0, config)
-    return decide.decide(s, texts, aligned, template, config)
+    return decide.decide(s, texts, aligned, template, config, common=templates)
 
 
 def _settled_by_ranges(texts: list[str], config: Config, cuts: list[int]) -> None:

@@ -20,6 +20,7 @@ from dedupe_docs.config import Config
 # The reason codes, the word-by-word test of a fuzzy copy (rapidfuzz opcodes over folded
 # words), and the growth of copies over kept neighbours that differ by typos (a pass over
 # finished units).
+from dedupe_docs.stages.boilerplate import boilerplate_needed
 from dedupe_docs.stages.decide import (
     BOILERPLATE,
     DUPLICATE,
@@ -29,6 +30,7 @@ from dedupe_docs.stages.decide import (
     continue_over_typos,
     passage_cuts,
     reworded,
+    sentence_keys,
 )
 from dedupe_docs.stages.kernels import (
     SHORT_COPY_CHARS,
@@ -112,7 +114,8 @@ def decide(
     pieces: dict[int, list[Found]] = {}  # blocks verified sentence by sentence
     piece_tokens: dict[int, list[int]] = {}
     candidates = np.flatnonzero((covered > 0) & ~fast)
-    checker = _Checker(s, texts, aligned, tok_doc, config)
+    formulas = formulaic_sentences(s, config)
+    checker = _Checker(s, texts, aligned, tok_doc, config, formulas)
     for b, found in _verify_blocks((checker, blk_doc, covered), candidates.tolist()):
         if len(found) == 1 and found[0][1:3] == (int(s.blk_start[b]), int(s.blk_end[b])):
             _, _, _, sd, ss, se, sim = found[0]
@@ -295,7 +298,10 @@ def decide(
                 and ntok[b] < SHORT_SENTENCE_TOKENS
                 and not whole_line(source_text, int(src_start[b]), int(src_end[b]))
                 and not runs_on(texts[d], s, blk_doc, b, source_text, src_start[b], src_end[b])
-                and not long_whole_sentence(target, source_text, src_start[b], src_end[b])
+                and (
+                    sentence_key(s, int(t0[b]), int(t1[b])) in formulas
+                    or not long_whole_sentence(target, source_text, src_start[b], src_end[b])
+                )
             )
             if changed or unlike or lone or (strict and short and short_run and too_short):
                 not_copies.append(b)
@@ -483,6 +489,7 @@ class _Checker:
     aligned: np.ndarray
     tok_doc: np.ndarray
     config: Config
+    formulas: set[int]
 
     def duplicates(
         self, d: int, bs: int, be: int, a: int, b: int, covered: int
@@ -561,11 +568,16 @@ class _Checker:
             few = max(ntok[i], follows[i]) < SHORT_SENTENCE_TOKENS
             # A sentence long by its characters counts on its own, copied word for word from a
             # whole sentence of another document.
+            lo = int(self.s.doc_tokens[d])
+            starts = self.s.tok_start[lo : int(self.s.doc_tokens[d + 1])]
+            first_token = lo + int(np.searchsorted(starts, ss))
+            last_token = lo + int(np.searchsorted(starts, se))
             few = few and not (
                 ntok[i] >= SHORT_LINE_TOKENS
                 and sim == 1.0
                 and sd != d
                 and long_whole_sentence(piece, self.texts[sd], s_start, s_end)
+                and sentence_key(self.s, first_token, last_token) not in self.formulas
             )
             strict = first or sim == 1.0
             if changed or unlike or (strict and (fragment or (short_run and few))):
@@ -745,3 +757,22 @@ def long_whole_sentence(copy: str, source: str, start: int, end: int) -> bool:
     if re.fullmatch(r"[ \t]*\(?\d+(?:[.)]\d+)*[.)]?[ \t]*", source[line_start:start]):
         return False
     return whole_sentence(source, start, end)
+
+
+def sentence_key(s: Signed, first: int, last: int) -> int:
+    return int(sentence_keys(s.tok_exact, np.array([first]), np.array([last]))[0])
+
+
+def formulaic_sentences(s: Signed, config: Config) -> set[int]:
+    """Keys of the sentences (tokens between two of ``s.tok_opens``) of 5-11 tokens that stand
+    in as many documents as a template line needs: formulas, never short copies."""
+    if config.boilerplate_max_tokens == 0:
+        return set()
+    opens = [*np.flatnonzero(s.tok_opens).tolist(), len(s.tok_opens)]
+    docs_of: dict[int, set[int]] = {}
+    for a, b in itertools.pairwise(opens):
+        if SHORT_LINE_TOKENS <= b - a < SHORT_SENTENCE_TOKENS:
+            doc = int(np.searchsorted(s.doc_tokens, a, side="right")) - 1
+            docs_of.setdefault(sentence_key(s, a, b), set()).add(doc)
+    needed = boilerplate_needed(s.n_docs, config)
+    return {key for key, docs in docs_of.items() if len(docs) >= needed}

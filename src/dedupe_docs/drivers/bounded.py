@@ -334,7 +334,9 @@ class _Corpus:
         del rows
         keys = boilerplate.boilerplate_keys(s, config)
         blk_doc = np.repeat(np.arange(len(docs)), np.diff(s.doc_blocks))
-        self.key_counts.add(*boilerplate.key_doc_counts(keys, blk_doc))
+        self.key_counts.add(
+            *boilerplate.key_doc_counts(*boilerplate.counted_keys(s, keys, blk_doc))
+        )
         self.inner_keys.add(*boilerplate.key_doc_counts(keys[:, boilerplate.INNER], blk_doc))
         self.many_keys.add(*boilerplate.key_doc_counts(keys[:, boilerplate.MANY], blk_doc))
         blocks = {
@@ -442,6 +444,7 @@ class _Corpus:
             blk_t0=batch["blk_t0"] + base,
             blk_t1=batch["blk_t1"] + base,
             shingles=np.zeros(0, np.uint64),
+            tok_opens=np.zeros(0, np.uint8),
             **columns,
         )
         del columns
@@ -452,7 +455,9 @@ class _Corpus:
         sources = _Texts(self, d0, texts)
         tokens = batch["blk_t1"] - batch["blk_t0"]
         template = boilerplate.template_blocks(batch["keys"], self.boilerplate, tokens, config)
-        units = decide.decide(view, sources, aligned, template, config, base)
+        units = decide.decide(
+            view, sources, aligned, template, config, base, common=self.boilerplate
+        )
         del view, aligned
         lengths = self.lengths.values[:d1]
         initial = settle.kept_spans(units)

@@ -23,7 +23,12 @@ from dedupe_docs.runtime import workers
 from dedupe_docs.runtime.memory import release_memory
 from dedupe_docs.runtime.progress import Clock, Progress, counted, stage, text_bytes
 from dedupe_docs.stages import decide, emit, reworded, settle, sign
-from dedupe_docs.stages.boilerplate import boilerplate_keys, boilerplate_set, template_blocks
+from dedupe_docs.stages.boilerplate import (
+    boilerplate_keys,
+    boilerplate_set,
+    counted_keys,
+    template_blocks,
+)
 from dedupe_docs.stages.detect import align, block_edges
 from dedupe_docs.stages.index import (
     first_occurrences,
@@ -383,7 +388,9 @@ def _decide_kept(
     keys = boilerplate_keys(_own_tokens(view, *docs), config)
     template = template_blocks(keys, boilerplate, view.blk_t1 - view.blk_t0, config)
     del keys
-    units = decide.decide(view, store.view(*docs), aligned, template, config, base)
+    units = decide.decide(
+        view, store.view(*docs), aligned, template, config, base, common=boilerplate
+    )
     return len(units.doc), settle.joined_kept(units)
 
 
@@ -441,13 +448,15 @@ def _signed_decisions(
     clock.lap("detect", aligned_tokens=int(np.count_nonzero(aligned >= 0)))
     keys = boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
+    counted, counted_doc = counted_keys(signed, keys, blk_doc)
     if prior is not None:
-        boilerplate = prior.boilerplate_set(keys, blk_doc, config)
+        boilerplate = prior.boilerplate_set(counted, counted_doc, config)
     else:
-        boilerplate = boilerplate_set(keys, blk_doc, len(docs), config)
+        boilerplate = boilerplate_set(counted, counted_doc, len(docs), config)
+    del counted, counted_doc
     template = template_blocks(keys, boilerplate, signed.blk_t1 - signed.blk_t0, config)
     del keys
-    units = _decide(signed, texts, aligned, template, config, progress, store)
+    units = _decide(signed, texts, aligned, (template, boilerplate), config, progress, store)
     if config.reuse == "paraphrase":  # a stage of its own in the timings
         clock.lap("decide")
         units = reworded.find(signed, texts, units, config, progress)
@@ -650,17 +659,17 @@ def _decide(
     s: sign.Signed,
     texts: list[str],
     aligned: np.ndarray,
-    template: np.ndarray,
+    template: tuple[np.ndarray, np.ndarray],
     config: Config,
     progress: Progress | None = None,
     store: Any = None,
 ) -> decide.Units:
-    """:func:`decide.decide` over the corpus, in parts of consecutive documents (at least
-    ``2 * jobs`` with ``jobs`` above 1, on threads; with a ``store``, a shared
-    :class:`TextStore`, as Ray tasks). Much of
-    deciding is Python, but its kernels, NumPy and rapidfuzz calls release the GIL, so parts
-    overlap. A block's decision reads only the corpus's arrays and texts, so the parts' units
-    joined in order are the corpus's."""
+    """:func:`decide.decide` over the corpus (``template``: whether each block stands in a
+    page template, and the keys that stand in enough documents), in parts of consecutive
+    documents (at least ``2 * jobs`` with ``jobs`` above 1, on threads; with a ``store``, a
+    shared :class:`TextStore`, as Ray tasks). Much of deciding is Python, but its kernels,
+    NumPy and rapidfuzz calls release the GIL, so parts overlap. A block's decision reads only
+    the corpus's arrays and texts, so the parts' units joined in order are the corpus's."""
     parts = _parts(s, 2 * config.jobs if config.jobs > 1 else 1)
     stage(progress, "decide", 0, s.n_docs)
     if store is not None:  # a task decodes its own documents and slices the passages it cites
@@ -670,7 +679,7 @@ def _decide(
         stage(progress, "decide", s.n_docs, s.n_docs)
         return decide.Units.concat(done)
     if len(parts) < 2:
-        units = decide.decide(s, texts, aligned, template, config)
+        units = decide.decide(s, texts, aligned, template[0], config, common=template[1])
         stage(progress, "decide", s.n_docs, s.n_docs)
         return units
     shared = (s, texts, aligned, template, config.evolve(jobs=1))
@@ -685,10 +694,10 @@ def _decide(
 def _decide_part(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Units:
     """:func:`decide.decide` of documents ``d0..d1``: their blocks, seen through the corpus's
     token columns."""
-    s, texts, aligned, template, config = shared
+    s, texts, aligned, (template, common), config = shared
     b0, b1 = int(s.doc_blocks[docs[0]]), int(s.doc_blocks[docs[1]])
     view = _blocks_of(s, *docs)
-    return decide.decide(view, texts, aligned, template[b0:b1], config)
+    return decide.decide(view, texts, aligned, template[b0:b1], config, common=common)
 
 
 def _blocks_of(s: sign.Signed, d0: int, d1: int) -> sign.Signed:

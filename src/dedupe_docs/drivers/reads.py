@@ -168,7 +168,10 @@ def read(
     return Corpus(docs, lengths, signed, edges, first, boilerplate, store, gather.errors)
 
 
-SIGNED = (*sign.TOKEN_COLUMNS[:-1], *sign.BLOCK_COLUMNS)
+SIGNED = (
+    *(n for n in sign.TOKEN_COLUMNS if n not in ("tok_opens", "shingles")),
+    *sign.BLOCK_COLUMNS,
+)
 """The joined columns that stay in the object store, an object each."""
 
 
@@ -187,6 +190,7 @@ def _joined(signs: list[Any], gather: _Gather, config: Config) -> tuple[sign.Sig
         doc_tokens=np.concatenate([*gather.doc_tokens, [gather.tokens]]).astype(np.int64),
         doc_blocks=np.concatenate([*gather.doc_blocks, [gather.blocks]]).astype(np.int64),
         shingles=np.zeros(0, np.uint64),
+        tok_opens=np.zeros(0, np.uint8),
         **columns,
     )
     return signed, edges
@@ -352,9 +356,13 @@ def _read_part(shared: tuple[Mapping[str, Any], str, Config], pieces: Partition)
     records = [None if d.record is None else {**d.record, text_field: None} for d in docs]
     columns = Columns(found.wheres, [doc.path for doc in docs], records)
     groups = part_groups(signed.shingles)
-    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))
     blk_doc = np.repeat(np.arange(signed.n_docs), np.diff(signed.doc_blocks))
-    keys = boilerplate.key_groups(boilerplate.boilerplate_keys(signed, config), blk_doc, TASK_BITS)
+    counted = boilerplate.counted_keys(
+        signed, boilerplate.boilerplate_keys(signed, config), blk_doc
+    )
+    keys = boilerplate.key_groups(*counted, TASK_BITS)
+    del counted
+    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64), tok_opens=np.zeros(0, np.uint8))
     part = Part(
         found.events,
         found.pieces,

@@ -21,7 +21,8 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.stages.decide import block_hashes
+from dedupe_docs.stages.decide import block_hashes, sentence_keys
+from dedupe_docs.stages.kernels import SHORT_LINE_TOKENS, SHORT_SENTENCE_TOKENS
 from dedupe_docs.stages.normalize import mix64
 from dedupe_docs.stages.sign import Signed
 
@@ -113,6 +114,31 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
     titled = (size > config.boilerplate_max_tokens) & (size <= TITLE_TOKENS) & (line != 0)
     keys[titled, ANYWHERE] = anywhere[titled]
     return keys
+
+
+def sentence_rows(s: Signed) -> tuple[np.ndarray, np.ndarray]:
+    """The keys (:func:`~dedupe_docs.stages.decide.sentence_keys`) of the sentences of ``s``
+    (:attr:`Signed.tok_opens`) shorter than ``SHORT_SENTENCE_TOKENS`` tokens but of
+    ``SHORT_LINE_TOKENS`` or more, each with its document."""
+    starts = np.flatnonzero(s.tok_opens)
+    ends = np.append(starts[1:], len(s.tok_opens))
+    size = ends - starts
+    keep = (size >= SHORT_LINE_TOKENS) & (size < SHORT_SENTENCE_TOKENS)
+    starts, ends = starts[keep], ends[keep]
+    docs = np.searchsorted(s.doc_tokens, starts, side="right") - 1
+    return sentence_keys(s.tok_exact, starts, ends), docs
+
+
+def counted_keys(s: Signed, keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The template keys of ``s``'s blocks (:func:`boilerplate_keys`, each block's document in
+    ``blk_doc``) with rows of its short sentences' keys (:func:`sentence_rows`, in the
+    :data:`ANYWHERE` column) below them, and each row's document: what is counted over the
+    documents, so that a sentence that stands in as many documents as a template line needs
+    is in the template set, a formula that deciding never takes for a copy of its own."""
+    rows, docs = sentence_rows(s)
+    extra = np.zeros((len(rows), keys.shape[1]), dtype=np.uint64)
+    extra[:, ANYWHERE] = rows
+    return np.concatenate([keys, extra]), np.concatenate([blk_doc, docs])
 
 
 def _sums(tokens: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:

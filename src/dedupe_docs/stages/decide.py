@@ -112,6 +112,18 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
     return out
 
 
+_SENTENCE_SALT = np.uint64(0x5BD1E9955BD1E995)
+
+
+def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The key of each sentence of tokens ``first..last`` (their exact hashes): counted over
+    the documents with the template keys (:func:`dedupe_docs.stages.boilerplate.sentence_rows`),
+    a sentence too short to count by its tokens that stands in as many documents as a template
+    line needs is a formula (``This can be an SQL identifier or a host variable.``), not a copy
+    on its own."""
+    return mix64(block_hashes(token_hashes, first, last) ^ _SENTENCE_SALT)
+
+
 def decide(
     s: Signed,
     texts: Sequence[str],
@@ -119,10 +131,13 @@ def decide(
     template: np.ndarray,
     config: Config,
     base: int = 0,
+    *,
+    common: np.ndarray,
 ) -> Units:
     """Decide every block of ``s`` (``aligned`` covers its tokens from ``base`` on;
     ``template``: whether each block stands in a page template, from
-    :func:`dedupe_docs.stages.boilerplate.template_blocks`).
+    :func:`dedupe_docs.stages.boilerplate.template_blocks`; ``common``: the sorted keys that
+    stand in enough documents, :func:`sentence_keys` among them).
 
     ``s`` may be a batch seen through corpus-wide token columns: its blocks index those
     columns, ``doc_blocks`` counts no block for the documents before the batch, and ``texts``
@@ -257,14 +272,18 @@ def decide(
                 _unlike_short_copies(
                     s, texts, blk_doc, short, (in_short_run, in_sentence), sources
                 ),
-                _lone_line_pieces(s, texts, blk_doc, short, sources) if first else short[:0],
+                _lone_line_pieces(s, texts, blk_doc, short, sources, common)
+                if first
+                else short[:0],
             ),
         )
         reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
         similarity[wrong] = math.nan
         part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
         few = runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS
-        few[few] = ~_long_sentences(texts, np.flatnonzero(few), sentence_units, part_tokens)
+        at_few = np.flatnonzero(few)
+        few[at_few] = ~_long_sentences(texts, at_few, sentence_units, part_tokens)
+        few[at_few] |= _formulaic(s, common, parts.t0[at_few], parts.t1[at_few])
         copied = sentence_units.reason == DUPLICATE
         changed = (part_short != checked_short) | (few != checked_few)
         pieces = np.flatnonzero(copied & (changed | first))
@@ -630,15 +649,17 @@ def _lone_line_pieces(
     blk_doc: np.ndarray,
     blocks: np.ndarray,
     sources: tuple[np.ndarray, np.ndarray, np.ndarray],
+    common: np.ndarray,
 ) -> np.ndarray:
     """Those of the duplicate ``blocks`` shorter than ``SHORT_SENTENCE_TOKENS`` that copy
     part of a line on their own, not as a line of a passage wrapped otherwise (the source
     runs on with the word that ends the line before or starts the line after), and are no
     copies: such a line must be a whole sentence there, ``SHORT_COPY_CHARS`` long (a page's
     title is not a copy of its numbered entry in a table of contents, nor a short line a
-    sentence quoted)."""
+    sentence quoted), and no formula that stands in many documents (``common``)."""
     src_doc, src_start, src_end = sources
     blocks = blocks[s.blk_t1[blocks] - s.blk_t0[blocks] < SHORT_SENTENCE_TOKENS]
+    formulaic = _formulaic(s, common, s.blk_t0[blocks], s.blk_t1[blocks])
     wrong = np.zeros(len(blocks), dtype=bool)
     for i, b in enumerate(blocks.tolist()):
         source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
@@ -662,8 +683,16 @@ def _lone_line_pieces(
         )
         if not runs_on:
             line = text[int(s.blk_start[b]) : int(s.blk_end[b])]
-            wrong[i] = not _long_whole_sentence(line, texts, b, sources)
+            wrong[i] = formulaic[i] or not _long_whole_sentence(line, texts, b, sources)
     return blocks[wrong]
+
+
+def _formulaic(s: Signed, common: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Per sentence of tokens ``first..last``, whether its key is in ``common``: a formula
+    that stands in many documents (:func:`sentence_keys`)."""
+    if not len(first) or not len(common):
+        return np.zeros(len(first), dtype=bool)
+    return np.isin(sentence_keys(s.tok_exact, first, last), common)
 
 
 _WORD_BEFORE = regex.compile(r"(\w+)\W*\Z")

@@ -55,6 +55,7 @@ class Signed:
     blk_t0: np.ndarray
     blk_t1: np.ndarray
     shingles: np.ndarray  # uint64 per token, 0 where the k-token window leaves the document
+    tok_opens: np.ndarray  # uint8 per token, 1 where a sentence starts (see sentence_opens)
 
     @property
     def n_docs(self) -> int:
@@ -69,8 +70,9 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     blocks = segment(joined, config.unit, cps)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     doc_char = np.concatenate(([0], np.cumsum(lengths + len(JOIN))))[: len(texts)]
+    opens = sentence_opens(cps, tokens, blocks)
     if compiled() is None:
-        return sign_columns(tokens, blocks, doc_char, config.shingle_size)
+        return sign_columns(tokens, blocks, doc_char, config.shingle_size, opens)
     from dedupe_docs.stages.kernels import sign_columns_kernel
 
     columns = sign_columns_kernel(
@@ -97,12 +99,44 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
         blk_t0=blk_t0,
         blk_t1=blk_t1,
         shingles=shingles,
+        tok_opens=opens,
     )
 
 
-def sign_columns(tokens: Tokens, blocks: np.ndarray, doc_char: np.ndarray, k: int) -> Signed:
-    """The columns of :func:`sign` in NumPy: the reference its compiled kernel is tested
-    against (and what runs with ``DEDUPE_DOCS_PURE_NUMPY``)."""
+_STOPS = np.array([ord(c) for c in ".!?…"], dtype=np.uint32)
+_CLOSERS = np.array([ord(c) for c in "\"'”’»)]"], dtype=np.uint32)
+_WIDE_STOPS = np.array([ord(c) for c in "。！？"], dtype=np.uint32)
+_SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+
+
+def sentence_opens(cps: np.ndarray, tokens: Tokens, blocks: np.ndarray) -> np.ndarray:
+    """Per token (of a joined text of code points ``cps``), 1 where a sentence starts, as
+    :func:`dedupe_docs.stages.segment.sentences` cuts them: at the first token of a block, and
+    after a full stop between it and the token before (``.!?…`` with white space after it,
+    past a closing quote or bracket; ``。！？`` anywhere)."""
+    n = len(tokens.starts)
+    opens = np.zeros(n, dtype=np.uint8)
+    if n == 0:
+        return opens
+    after = np.append(cps[1:], 0x20)  # the text's end ends a sentence too
+    after2 = np.append(after[1:], 0x20)
+    spaced = np.isin(after, _SPACES) | (np.isin(after, _CLOSERS) & np.isin(after2, _SPACES))
+    stop = (np.isin(cps, _STOPS) & spaced) | np.isin(cps, _WIDE_STOPS)
+    stops = np.zeros(len(cps) + 1, dtype=np.int64)
+    np.cumsum(stop, out=stops[1:])
+    opens[1:] = stops[tokens.starts[1:]] > stops[tokens.ends[:-1]]
+    first = np.searchsorted(tokens.starts, blocks[:, 0])
+    opens[first[first < n]] = 1
+    opens[0] = 1
+    return opens
+
+
+def sign_columns(
+    tokens: Tokens, blocks: np.ndarray, doc_char: np.ndarray, k: int, opens: np.ndarray
+) -> Signed:
+    """The columns of :func:`sign` in NumPy (``opens``: :func:`sentence_opens`): the
+    reference its compiled kernel is tested against (and what runs with
+    ``DEDUPE_DOCS_PURE_NUMPY``)."""
     n_docs = len(doc_char)
     doc_tokens = np.append(np.searchsorted(tokens.starts, doc_char), len(tokens))
     doc_blocks = np.append(np.searchsorted(blocks[:, 0], doc_char), len(blocks))
@@ -125,6 +159,7 @@ def sign_columns(tokens: Tokens, blocks: np.ndarray, doc_char: np.ndarray, k: in
         blk_t0=np.searchsorted(tokens.starts, blocks[:, 0]),
         blk_t1=np.searchsorted(tokens.starts, blocks[:, 1]),
         shingles=shingles,
+        tok_opens=opens,
     )
 
 
@@ -217,7 +252,7 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-TOKEN_COLUMNS = ("tok_start", "tok_end", "tok_hash", "tok_exact", "shingles")
+TOKEN_COLUMNS = ("tok_start", "tok_end", "tok_hash", "tok_exact", "tok_opens", "shingles")
 BLOCK_COLUMNS = ("blk_start", "blk_end", "blk_t0", "blk_t1")
 
 
