@@ -123,3 +123,31 @@ def test_joined_batches_are_the_batch_of_all(
     for field in attrs.fields(sign.Signed):
         a, b = getattr(joined, field.name), getattr(whole, field.name)
         assert a.dtype == b.dtype and np.array_equal(a, b), field.name
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["word", "3.5", "e.g.", "end.", "wow!", '"quoted."', "(so?))", "中文。",
+                         "x…", ".", "»", " ", "  ", "\n", "\n\n", "a:b", "Ünï", "'"]),
+        max_size=30,
+    ).map("".join)
+)
+def test_sentence_opens_are_where_sentences_start(text: str) -> None:
+    """The tokens that open a sentence (:func:`sign.sentence_opens`, vectorised over a joined
+    batch) are the first tokens of the sentences that deciding cuts each line into
+    (:func:`segment.sentences`, a regular expression per line)."""
+    from dedupe_docs.stages import sign
+    from dedupe_docs.stages.segment import segment, sentences
+
+    cps = normalize.codepoints(text)
+    tokens = normalize.tokenize(text, cps)
+    blocks = segment(text, "line", cps)
+    opens = sign.sentence_opens(cps, tokens, blocks)
+    expected = np.zeros(len(tokens), dtype=np.uint8)
+    for start, end in blocks.tolist():
+        for a, b in sentences(text, start, end):
+            first = int(np.searchsorted(tokens.starts, a))
+            if first < len(tokens) and tokens.starts[first] < b:
+                expected[first] = 1
+    assert opens.tolist() == expected.tolist()

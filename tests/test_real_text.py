@@ -900,3 +900,27 @@ def test_a_title_that_repeats_a_numbered_entry_of_a_table_of_contents_stays() ->
     )
     out = dedupe_docs.clean([("a", a), ("b", b)])
     assert not out[1].removed
+
+
+def test_a_long_sentence_that_stands_in_many_documents_is_a_formula_and_stays() -> None:
+    # 49 characters, nine tokens, a whole sentence in five pages: a formula, kept in each.
+    formula = "This can be an SQL identifier or a host variable."
+    lines = (
+        "A cursor name, case sensitive.",
+        "The name of a prepared statement.",
+        "Names the descriptor to fill.",
+        "Which connection to close.",
+        "Target of the fetched value.",
+    )
+    docs = [
+        (f"p{i}", f"Page {i} opens with words of its own.\n{line} {formula}\nIt ends so.\n")
+        for i, line in enumerate(lines)
+    ]
+    out = dedupe_docs.clean(docs)
+    assert all(formula in c.text for c in out)
+    # Copied into one more page only, the same kind of sentence goes.
+    rare = "This must be the name of an existing host variable."
+    a = f"The first page explains one statement.\nIts argument. {rare}\n"
+    b = f"The second page explains another one\nand its argument. {rare}\n"
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    assert rare in out[0].text and rare not in out[1].text

@@ -118,10 +118,13 @@ def sentence_opens(cps: np.ndarray, tokens: Tokens, blocks: np.ndarray) -> np.nd
     opens = np.zeros(n, dtype=np.uint8)
     if n == 0:
         return opens
-    after = np.append(cps[1:], 0x20)  # the text's end ends a sentence too
-    after2 = np.append(after[1:], 0x20)
-    spaced = np.isin(after, _SPACES) | (np.isin(after, _CLOSERS) & np.isin(after2, _SPACES))
-    stop = (np.isin(cps, _STOPS) & spaced) | np.isin(cps, _WIDE_STOPS)
+    stop = np.isin(cps, _WIDE_STOPS)
+    marks = np.flatnonzero(np.isin(cps, _STOPS))
+    if len(marks):  # a stop when the first character past it and its closers is white space
+        plain = np.flatnonzero(~np.isin(cps, _CLOSERS))
+        at = np.searchsorted(plain, marks + 1)
+        past = np.append(cps[plain], 0x20)[at]  # the text's end ends a sentence too
+        stop[marks[np.isin(past, _SPACES)]] = True
     stops = np.zeros(len(cps) + 1, dtype=np.int64)
     np.cumsum(stop, out=stops[1:])
     opens[1:] = stops[tokens.starts[1:]] > stops[tokens.ends[:-1]]
