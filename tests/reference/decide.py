@@ -297,6 +297,7 @@ def decide(
                 and short
                 and ntok[b] < SHORT_SENTENCE_TOKENS
                 and not whole_line(source_text, int(src_start[b]), int(src_end[b]))
+                and not aligned_on(aligned, int(t0[b]), int(t1[b]))
                 and not runs_on(texts[d], s, blk_doc, b, source_text, src_start[b], src_end[b])
                 and (
                     sentence_key(s, int(t0[b]), int(t1[b])) in formulas
@@ -776,3 +777,19 @@ def formulaic_sentences(s: Signed, config: Config) -> set[int]:
             docs_of.setdefault(sentence_key(s, a, b), set()).add(doc)
     needed = boilerplate_needed(s.n_docs, config)
     return {key for key, docs in docs_of.items() if len(docs) >= needed}
+
+
+def aligned_on(aligned: np.ndarray, first: int, end: int) -> bool:
+    """Whether tokens ``first..end`` lie in a run of 12 or more tokens or more aligned one
+    after the other (a source token on, or up to three) that runs on past them."""
+    run = [t for t in range(len(aligned)) if aligned[t] >= 0]
+    segments: list[list[int]] = []
+    for t in run:
+        if segments and segments[-1][-1] == t - 1 and 0 < aligned[t] - aligned[t - 1] <= 3:
+            segments[-1].append(t)
+        else:
+            segments.append([t])
+    for seg in segments:
+        if seg[0] <= first and end - 1 <= seg[-1]:
+            return len(seg) >= SHORT_SENTENCE_TOKENS and (seg[0] < first or seg[-1] >= end)
+    return False

@@ -272,7 +272,7 @@ def decide(
                 _unlike_short_copies(
                     s, texts, blk_doc, short, (in_short_run, in_sentence), sources
                 ),
-                _lone_line_pieces(s, texts, blk_doc, short, sources, common)
+                _lone_line_pieces(s, texts, blk_doc, (aligned, base), short, sources, common)
                 if first
                 else short[:0],
             ),
@@ -647,23 +647,28 @@ def _lone_line_pieces(
     s: Signed,
     texts: Sequence[str],
     blk_doc: np.ndarray,
+    aligned: Aligned,
     blocks: np.ndarray,
     sources: tuple[np.ndarray, np.ndarray, np.ndarray],
     common: np.ndarray,
 ) -> np.ndarray:
     """Those of the duplicate ``blocks`` shorter than ``SHORT_SENTENCE_TOKENS`` that copy
-    part of a line on their own, not as a line of a passage wrapped otherwise (the source
-    runs on with the word that ends the line before or starts the line after), and are no
-    copies: such a line must be a whole sentence there, ``SHORT_COPY_CHARS`` long (a page's
-    title is not a copy of its numbered entry in a table of contents, nor a short line a
-    sentence quoted), and no formula that stands in many documents (``common``)."""
+    part of a line on their own, not as a line of a passage wrapped otherwise (its alignment
+    runs on into the line before or after, or the source runs on with the word that ends the
+    line before or starts the line after), and are no copies: such a line must be a whole
+    sentence there, ``SHORT_COPY_CHARS`` long (a page's title is not a copy of its numbered
+    entry in a table of contents, nor a short line a sentence quoted), and no formula that
+    stands in many documents (``common``)."""
     src_doc, src_start, src_end = sources
+    column, base = aligned
     blocks = blocks[s.blk_t1[blocks] - s.blk_t0[blocks] < SHORT_SENTENCE_TOKENS]
     formulaic = _formulaic(s, common, s.blk_t0[blocks], s.blk_t1[blocks])
     wrong = np.zeros(len(blocks), dtype=bool)
     for i, b in enumerate(blocks.tolist()):
         source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
         if _whole_line(source, start, end):
+            continue
+        if _runs_on_aligned(column, int(s.blk_t0[b]) - base, int(s.blk_t1[b]) - base):
             continue
         text = texts[int(blk_doc[b])]
         before = _WORD_BEFORE.search(source[max(start - 64, 0) : start])
@@ -685,6 +690,24 @@ def _lone_line_pieces(
             line = text[int(s.blk_start[b]) : int(s.blk_end[b])]
             wrong[i] = formulaic[i] or not _long_whole_sentence(line, texts, b, sources)
     return blocks[wrong]
+
+
+def _runs_on_aligned(column: np.ndarray, first: int, end: int) -> bool:
+    """Whether the tokens ``first..end`` lie in a run of ``SHORT_SENTENCE_TOKENS`` or more
+    aligned one after the other (a source token on, or up to three: a typo or a dropped
+    word) that runs on past them: a line of a passage wrapped otherwise than its source."""
+
+    def follows(t: int) -> bool:  # token t + 1 continues token t's alignment
+        return t >= 0 and t + 1 < len(column) and 0 <= column[t] < column[t + 1] <= column[t] + 3
+
+    if not all(follows(t) for t in range(first, end - 1)):
+        return False
+    lo, hi = first, end - 1
+    while lo > 0 and hi - lo + 1 < SHORT_SENTENCE_TOKENS and follows(lo - 1):
+        lo -= 1
+    while hi - lo + 1 < SHORT_SENTENCE_TOKENS and follows(hi):
+        hi += 1
+    return (lo < first or hi >= end) and hi - lo + 1 >= SHORT_SENTENCE_TOKENS
 
 
 def _formulaic(s: Signed, common: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
