@@ -292,6 +292,7 @@ def test_decide_matches_the_per_block_reference(
         s.tok_hash,
         s.tok_exact,
         detect.block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start)),
+        spans=(s.tok_start, s.tok_end),
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,

@@ -34,9 +34,12 @@ def _both(
         "keep": keep,
     }
     edges = detect.block_edges(*blocks, 0, len(s.tok_start))
-    fast = detect.align(first, s.doc_tokens, s.tok_hash, s.tok_exact, edges, jobs=jobs, **kwargs)
+    spans = (s.tok_start, s.tok_end)
+    fast = detect.align(
+        first, s.doc_tokens, s.tok_hash, s.tok_exact, edges, spans=spans, jobs=jobs, **kwargs
+    )
     reference = (positions, first[positions], s.doc_tokens, s.tok_hash, s.tok_exact, blocks)
-    return fast, reference_detect.align(*reference, **kwargs)
+    return fast, reference_detect.align(*reference, spans=spans, **kwargs)
 
 
 @pytest.mark.parametrize("keep", ["first", "longest"])
@@ -130,6 +133,7 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
         s.tok_hash,
         s.tok_exact,
         edges,
+        spans=(s.tok_start, s.tok_end),
         k=k,
         min_tokens=config.min_tokens,
         max_gap=30,
@@ -142,6 +146,7 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
         s.tok_hash,
         s.tok_exact,
         blocks,
+        spans=(s.tok_start, s.tok_end),
         k=k,
         min_tokens=config.min_tokens,
         max_gap=30,

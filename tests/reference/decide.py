@@ -772,7 +772,8 @@ def formulaic_sentences(s: Signed, config: Config) -> set[int]:
     opens = [*np.flatnonzero(s.tok_opens).tolist(), len(s.tok_opens)]
     docs_of: dict[int, set[int]] = {}
     for a, b in itertools.pairwise(opens):
-        if SHORT_LINE_TOKENS <= b - a < SHORT_SENTENCE_TOKENS:
+        chars = int(s.tok_end[b - 1]) - int(s.tok_start[a])
+        if SHORT_LINE_TOKENS <= b - a < SHORT_SENTENCE_TOKENS and chars >= SHORT_COPY_CHARS - 8:
             doc = int(np.searchsorted(s.doc_tokens, a, side="right")) - 1
             docs_of.setdefault(sentence_key(s, a, b), set()).add(doc)
     needed = boilerplate_needed(s.n_docs, config)

@@ -22,6 +22,7 @@ import numpy as np
 from dedupe_docs.stages.kernels import (
     CONTINUE_TOKENS,
     FOLLOW_TOKENS,
+    FRAGMENT_CHARS,
     SHORT_COPY_TOKENS,
     SHORT_LINE_TOKENS,
     SHORT_SENTENCE_TOKENS,
@@ -36,6 +37,7 @@ def align(
     exact_hashes: np.ndarray,
     blocks: tuple[np.ndarray, np.ndarray],
     *,
+    spans: tuple[np.ndarray, np.ndarray],
     k: int,
     min_tokens: int,
     max_gap: int,
@@ -48,7 +50,8 @@ def align(
     first global token index of each document (plus the total at the end); ``token_hashes``
     lets passages grow token by token past their outermost shingles, ``exact_hashes`` (digits
     kept) a short run go on along its neighbour's source; ``blocks`` holds the first
-    and end token of every non-empty block, ascending. With
+    and end token of every non-empty block, ascending; ``spans`` where each token starts and
+    ends in its document. With
     ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
     later, more complete copy is the one that survives.
     """
@@ -101,8 +104,15 @@ def align(
     shared = (table, token_hashes, doc_offsets.tolist(), blocks, k, min_tokens, max_gap)
     chains = _passages(shared, (0, len(table)))
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
-    # The shortest are marked last, each only where nothing else is aligned yet.
-    fragments = [c for c in chains if -SHORT_SENTENCE_TOKENS < c[0] < 0]
+    # The shortest are marked last, each only where nothing else is aligned yet, and only
+    # where its words span enough characters to be a sentence long by its characters.
+    starts, ends = spans
+    fragments = [
+        c
+        for c in chains
+        if -SHORT_SENTENCE_TOKENS < c[0] < 0
+        and ends[max(r[1] for r in c[1]) - 1] - starts[min(r[0] for r in c[1])] >= FRAGMENT_CHARS
+    ]
     chains = [c for c in chains if not -SHORT_SENTENCE_TOKENS < c[0] < 0]
     weight = np.zeros(total, dtype=np.int32)
     longest = keep == "longest"

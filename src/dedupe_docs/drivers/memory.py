@@ -228,6 +228,8 @@ def read_decisions(
         s.tok_hash,
         s.tok_exact,
         corpus.edges,
+        s.tok_start,
+        s.tok_end,
         config.evolve(jobs=1),
     )
     done = workers.stream_kept(_align_kept, parts, shared, 2 * config.jobs, config.engine)
@@ -629,7 +631,8 @@ def _align(
     stage(progress, "detect", 0, s.n_docs)
     if config.engine == "ray" and config.keep == "first":
         parts = _parts(s, 2 * config.jobs)
-        shared = (first, s.doc_tokens, s.tok_hash, s.tok_exact, edges, config.evolve(jobs=1))
+        columns = (s.tok_hash, s.tok_exact, edges, s.tok_start, s.tok_end)
+        shared = (first, s.doc_tokens, *columns, config.evolve(jobs=1))
         for (d0, d1), part in zip(
             parts, workers.pmap(_align_part, parts, shared, 1, "ray"), strict=True
         ):
@@ -644,6 +647,7 @@ def _align(
             s.tok_hash,
             s.tok_exact,
             edges,
+            spans=(s.tok_start, s.tok_end),
             k=config.shingle_size,
             min_tokens=config.min_tokens,
             max_gap=config.max_gap,
@@ -724,7 +728,7 @@ def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Uni
 def _align_part(shared: tuple[Any, ...], docs: tuple[int, int], base: int = 0) -> np.ndarray:
     """:func:`align` of the tokens of documents ``d0..d1`` (``first`` covering the corpus's
     tokens from ``base`` on)."""
-    first, doc_tokens, tok_hash, tok_exact, edges, config = shared
+    first, doc_tokens, tok_hash, tok_exact, edges, tok_start, tok_end, config = shared
     lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
     return align(
         first[lo - base : hi - base],
@@ -732,6 +736,7 @@ def _align_part(shared: tuple[Any, ...], docs: tuple[int, int], base: int = 0) -
         tok_hash,
         tok_exact,
         edges,
+        spans=(tok_start, tok_end),
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,

@@ -21,10 +21,9 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.stages.decide import block_hashes, sentence_keys
-from dedupe_docs.stages.kernels import SHORT_LINE_TOKENS, SHORT_SENTENCE_TOKENS
+from dedupe_docs.stages.decide import block_hashes, sentence_key_of
 from dedupe_docs.stages.normalize import mix64
-from dedupe_docs.stages.sign import Signed
+from dedupe_docs.stages.sign import COUNTED, Signed
 
 TEMPLATE_EDGE = 1
 """Blocks this close to the start or the end of a document (the first and the last line) may
@@ -118,15 +117,18 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
 
 def sentence_rows(s: Signed) -> tuple[np.ndarray, np.ndarray]:
     """The keys (:func:`~dedupe_docs.stages.decide.sentence_keys`) of the sentences of ``s``
-    (:attr:`Signed.tok_opens`) shorter than ``SHORT_SENTENCE_TOKENS`` tokens but of
-    ``SHORT_LINE_TOKENS`` or more, each with its document."""
-    starts = np.flatnonzero(s.tok_opens)
-    ends = np.append(starts[1:], len(s.tok_opens))
-    size = ends - starts
-    keep = (size >= SHORT_LINE_TOKENS) & (size < SHORT_SENTENCE_TOKENS)
-    starts, ends = starts[keep], ends[keep]
+    that are counted over the documents (marked ``COUNTED`` in :attr:`Signed.tok_opens`:
+    :func:`~dedupe_docs.stages.sign.counted_sentences`), each with its document."""
+    opens = np.flatnonzero(s.tok_opens)
+    ends = np.append(opens[1:], len(s.tok_opens))
+    counted = s.tok_opens[opens] == COUNTED
+    starts, ends = opens[counted], ends[counted]
     docs = np.searchsorted(s.doc_tokens, starts, side="right") - 1
-    return sentence_keys(s.tok_exact, starts, ends), docs
+    with np.errstate(over="ignore"):
+        total = np.zeros(len(s.tok_exact) + 1, dtype=np.uint64)
+        np.cumsum(s.tok_exact, dtype=np.uint64, out=total[1:])
+        sums = total[ends] - total[starts]
+    return sentence_key_of(sums, ends - starts), docs
 
 
 def counted_keys(s: Signed, keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -244,7 +246,9 @@ def template_blocks(
     n = len(keys)
     if n == 0 or len(template) == 0:
         return np.zeros(n, dtype=bool)
-    hit = np.isin(keys, template) & (keys != 0)
+    hit = in_sorted(keys, template) & (keys != 0)
+    if not hit.any():  # a set of formulas only (sentence keys): no line is a template's
+        return np.zeros(n, dtype=bool)
     anchor = hit[:, 2:ANYWHERE].any(axis=1) | np.isin(_strong(keys[:, :ANYWHERE]), template).any(
         axis=1
     )
@@ -278,6 +282,13 @@ def template_blocks(
     longs = np.bincount(run, weights=longer, minlength=len(anchored))
     in_run |= longer & (shorts[run] >= longs[run])
     return in_run & anchored[run]
+
+
+def in_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """``np.isin(values, ordered)`` for a sorted, non-empty ``ordered``: one binary search per
+    value, where ``np.isin`` compares every value with every member of a small set."""
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[at] == values  # type: ignore[no-any-return]
 
 
 def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -112,7 +112,8 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
     return out
 
 
-_SENTENCE_SALT = np.uint64(0x5BD1E9955BD1E995)
+_SENTENCE_SALT = np.uint64(0x2127599BF4325C37)
+_SENTENCE_COUNT = np.uint64(0xD6E8FEB86659FD93)
 
 
 def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -120,8 +121,23 @@ def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray)
     the documents with the template keys (:func:`dedupe_docs.stages.boilerplate.sentence_rows`),
     a sentence too short to count by its tokens that stands in as many documents as a template
     line needs is a formula (``This can be an SQL identifier or a host variable.``), not a copy
-    on its own."""
-    return mix64(block_hashes(token_hashes, first, last) ^ _SENTENCE_SALT)
+    on its own. The sum of the tokens' hashes (so that a whole corpus's sentences cost one
+    cumulative sum) and their count, mixed (:func:`sentence_key_of`)."""
+    counts = last - first
+    sums = np.zeros(len(first), dtype=np.uint64)
+    nonempty = np.flatnonzero(counts > 0)
+    if len(nonempty):
+        sizes = counts[nonempty]
+        offsets = np.cumsum(sizes) - sizes
+        index = np.repeat(first[nonempty] - offsets, sizes) + np.arange(int(sizes.sum()))
+        sums[nonempty] = np.add.reduceat(token_hashes[index], offsets)
+    return sentence_key_of(sums, counts)
+
+
+def sentence_key_of(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """:func:`sentence_keys` from the sums of the sentences' token hashes and their counts."""
+    with np.errstate(over="ignore"):
+        return mix64(sums ^ (counts.astype(np.uint64) * _SENTENCE_COUNT) ^ _SENTENCE_SALT)
 
 
 def decide(
@@ -282,8 +298,8 @@ def decide(
         part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
         few = runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS
         at_few = np.flatnonzero(few)
-        few[at_few] = ~_long_sentences(texts, at_few, sentence_units, part_tokens)
-        few[at_few] |= _formulaic(s, common, parts.t0[at_few], parts.t1[at_few])
+        tokens = (parts.t0, parts.t1)
+        few[at_few] = ~_long_sentences(s, texts, at_few, sentence_units, tokens, common)
         copied = sentence_units.reason == DUPLICATE
         changed = (part_short != checked_short) | (few != checked_few)
         pieces = np.flatnonzero(copied & (changed | first))
@@ -662,13 +678,12 @@ def _lone_line_pieces(
     src_doc, src_start, src_end = sources
     column, base = aligned
     blocks = blocks[s.blk_t1[blocks] - s.blk_t0[blocks] < SHORT_SENTENCE_TOKENS]
+    blocks = blocks[~_runs_on_aligned(column, s.blk_t0[blocks] - base, s.blk_t1[blocks] - base)]
     formulaic = _formulaic(s, common, s.blk_t0[blocks], s.blk_t1[blocks])
     wrong = np.zeros(len(blocks), dtype=bool)
     for i, b in enumerate(blocks.tolist()):
         source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
         if _whole_line(source, start, end):
-            continue
-        if _runs_on_aligned(column, int(s.blk_t0[b]) - base, int(s.blk_t1[b]) - base):
             continue
         text = texts[int(blk_doc[b])]
         before = _WORD_BEFORE.search(source[max(start - 64, 0) : start])
@@ -692,22 +707,25 @@ def _lone_line_pieces(
     return blocks[wrong]
 
 
-def _runs_on_aligned(column: np.ndarray, first: int, end: int) -> bool:
-    """Whether the tokens ``first..end`` lie in a run of ``SHORT_SENTENCE_TOKENS`` or more
-    aligned one after the other (a source token on, or up to three: a typo or a dropped
-    word) that runs on past them: a line of a passage wrapped otherwise than its source."""
-
-    def follows(t: int) -> bool:  # token t + 1 continues token t's alignment
-        return t >= 0 and t + 1 < len(column) and 0 <= column[t] < column[t + 1] <= column[t] + 3
-
-    if not all(follows(t) for t in range(first, end - 1)):
-        return False
-    lo, hi = first, end - 1
-    while lo > 0 and hi - lo + 1 < SHORT_SENTENCE_TOKENS and follows(lo - 1):
-        lo -= 1
-    while hi - lo + 1 < SHORT_SENTENCE_TOKENS and follows(hi):
-        hi += 1
-    return (lo < first or hi >= end) and hi - lo + 1 >= SHORT_SENTENCE_TOKENS
+def _runs_on_aligned(column: np.ndarray, first: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per span of fewer than ``SHORT_SENTENCE_TOKENS`` tokens ``first..end`` (indices of
+    ``column``), whether it lies in a run of ``SHORT_SENTENCE_TOKENS`` or more tokens aligned
+    one after the other (a source token on, or up to three: a typo or a dropped word) that
+    runs on past it: a line of a passage wrapped otherwise than its source."""
+    w = SHORT_SENTENCE_TOKENS
+    size = (end - first)[:, None]
+    at = first[:, None] - w + np.arange(3 * w + 1)[None, :]  # each span with w tokens around
+    inside = (at >= 0) & (at < len(column))
+    values = np.where(inside, column[np.clip(at, 0, max(len(column) - 1, 0))], -1).astype(np.int64)
+    follows = (values[:, :-1] >= 0) & (values[:, 1:] > values[:, :-1])
+    follows &= values[:, 1:] <= values[:, :-1] + 3  # token k + 1 continues token k
+    k = np.arange(follows.shape[1])[None, :]
+    whole = ~((k >= w) & (k < w + size - 1) & ~follows).any(axis=1)
+    before = np.cumprod(follows[:, w - 1 :: -1], axis=1).sum(axis=1)
+    after_at = np.minimum(w + size - 1 + np.arange(w)[None, :], follows.shape[1] - 1)
+    after = np.cumprod(np.take_along_axis(follows, after_at, axis=1), axis=1).sum(axis=1)
+    total = before + size[:, 0] + after
+    return whole & (total >= w) & ((before > 0) | (after > 0))
 
 
 def _formulaic(s: Signed, common: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -715,7 +733,8 @@ def _formulaic(s: Signed, common: np.ndarray, first: np.ndarray, last: np.ndarra
     that stands in many documents (:func:`sentence_keys`)."""
     if not len(first) or not len(common):
         return np.zeros(len(first), dtype=bool)
-    return np.isin(sentence_keys(s.tok_exact, first, last), common)
+    keys = sentence_keys(s.tok_exact, first, last)
+    return common[np.minimum(np.searchsorted(common, keys), len(common) - 1)] == keys
 
 
 _WORD_BEFORE = regex.compile(r"(\w+)\W*\Z")
@@ -881,21 +900,30 @@ def _whole_sentences(
 
 
 def _long_sentences(
-    texts: Sequence[str], pieces: np.ndarray, units: Units, tokens: np.ndarray
+    s: Signed,
+    texts: Sequence[str],
+    pieces: np.ndarray,
+    units: Units,
+    tokens: tuple[np.ndarray, np.ndarray],
+    common: np.ndarray,
 ) -> np.ndarray:
-    """Per piece of ``pieces`` (rows of ``units``, ``tokens`` each): whether it is a sentence
-    too short to count by its tokens that is long enough by its characters
-    (``SHORT_COPY_CHARS``, white space runs counting one: a message of a few long Russian
-    words), copied word for word, digits included, from a whole sentence or line of another
-    document."""
+    """Per piece of ``pieces`` (rows of ``units``, tokens ``tokens[0]..tokens[1]`` each):
+    whether it is a sentence too short to count by its tokens that is long enough by its
+    characters (``SHORT_COPY_CHARS``, white space runs counting one: a message of a few long
+    Russian words), copied word for word, digits included, from a whole sentence or line of
+    another document, and no formula that stands in many documents (``common``)."""
+    first, last = tokens[0][pieces], tokens[1][pieces]
     out = np.zeros(len(pieces), dtype=bool)
     maybe = (
-        (tokens[pieces] >= SHORT_LINE_TOKENS)
-        & (units.similarity[pieces] == 1.0)
+        (last - first >= SHORT_LINE_TOKENS)
+        & (units.end[pieces] - units.start[pieces] >= SHORT_COPY_CHARS)  # white space folded
+        & (units.similarity[pieces] == 1.0)  # makes it no longer
         & (units.src_doc[pieces] != units.doc[pieces])
     )
+    at = np.flatnonzero(maybe)
+    at = at[~_formulaic(s, common, first[at], last[at])]
     sources = (units.src_doc, units.src_start, units.src_end)
-    for i in np.flatnonzero(maybe).tolist():
+    for i in at.tolist():
         u = int(pieces[i])
         text = texts[int(units.doc[u])][int(units.start[u]) : int(units.end[u])]
         out[i] = _long_whole_sentence(text, texts, u, sources)

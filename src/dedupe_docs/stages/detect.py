@@ -17,6 +17,7 @@ import numpy as np
 from dedupe_docs.runtime import workers
 from dedupe_docs.stages.index import position_dtype
 from dedupe_docs.stages.kernels import (
+    FRAGMENT_CHARS,
     SHORT_SENTENCE_TOKENS,
     block_edges_kernel,
     chain_kernel,
@@ -47,6 +48,7 @@ def align(
     exact_hashes: np.ndarray,
     edges: tuple[np.ndarray, np.ndarray],
     *,
+    spans: tuple[np.ndarray, np.ndarray],
     k: int,
     min_tokens: int,
     max_gap: int,
@@ -61,10 +63,11 @@ def align(
     the first token of each document (plus the total at the end); ``token_hashes`` lets
     passages grow token by token past their outermost shingles, and ``exact_hashes`` (digits
     kept) a short run go on along its neighbour's source; ``edges`` holds
-    :func:`block_edges` of every token. The last four cover the corpus up to the end of
-    ``first``: a batch of it needs its sources, which come before it. With
-    ``keep="longest"`` (the whole corpus only) a passage whose later copy spans more tokens is
-    turned around, so the later, more complete copy is the one that survives.
+    :func:`block_edges` of every token, and ``spans`` where each token starts and ends in its
+    document. The last five cover the corpus up to the end of ``first``: a batch of it needs
+    its sources, which come before it. With ``keep="longest"`` (the whole corpus only) a
+    passage whose later copy spans more tokens is turned around, so the later, more complete
+    copy is the one that survives.
 
     With ``jobs`` above 1 the tokens are cut at document boundaries into parts aligned on
     threads: a passage never leaves its target document, so the parts cannot interact (except
@@ -78,7 +81,8 @@ def align(
 
     def part(_: None, cut: tuple[int, int]) -> None:
         lo, hi = cut[0] - base, cut[1] - base
-        columns = (doc_offsets, token_hashes, exact_hashes, edges, k, min_tokens, max_gap, keep)
+        columns = (doc_offsets, token_hashes, exact_hashes, edges, spans, k, min_tokens, max_gap)
+        columns += (keep,)
         _align(aligned[lo:hi], first[lo:hi], cut[0], *columns)
 
     workers.tmap(part, list(itertools.pairwise(cuts)), None, jobs)
@@ -103,6 +107,7 @@ def _align(
     token_hashes: np.ndarray,
     exact_hashes: np.ndarray,
     edges: tuple[np.ndarray, np.ndarray],
+    spans: tuple[np.ndarray, np.ndarray],
     k: int,
     min_tokens: int,
     max_gap: int,
@@ -164,6 +169,10 @@ def _align(
     # aligned: a phrase first seen elsewhere does not cut a longer copy short.
     fragment = (strength[marked] < 0) & (strength[marked] > -SHORT_SENTENCE_TOKENS)
     fragments, marked = marked[fragment], marked[~fragment]
+    # and only those long enough by their characters to copy such a sentence
+    starts, ends = spans
+    chars = ends[runs[bounds[fragments + 1] - 1, 1] - 1] - starts[runs[bounds[fragments], 0]]
+    fragments = fragments[chars >= FRAGMENT_CHARS]
     strong = (strength[marked] >= min_tokens).astype(np.int64)
     # Whole blocks copied as whole blocks rank above, unless a first or last word differs: a
     # parallel line (``autoconf ...`` for ``autoupdate ...``) gives way to the line it copies.

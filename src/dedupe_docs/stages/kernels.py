@@ -99,6 +99,43 @@ def tokenize_kernel(
 
 
 @njit(cache=True, nogil=True)
+def sentence_opens_kernel(cps, starts, ends, block_first, stops, closers, wide, spaces):  # type: ignore[no-untyped-def]
+    """:func:`dedupe_docs.stages.sign.sentence_opens` in one pass over the gaps between
+    tokens (the characters a stop can stand in), not over every character."""
+    n = len(starts)
+    opens = np.zeros(n, dtype=np.uint8)
+    for i in range(1, n):
+        for p in range(ends[i - 1], starts[i]):
+            c = cps[p]
+            if c == 0x20:  # most gaps are one space
+                continue
+            if _member(c, wide):
+                opens[i] = 1
+                break
+            if _member(c, stops):
+                q = p + 1
+                while q < len(cps) and _member(cps[q], closers):
+                    q += 1
+                if q >= len(cps) or _member(cps[q], spaces):
+                    opens[i] = 1
+                    break
+    for b in block_first:
+        if b < n:
+            opens[b] = 1
+    if n:
+        opens[0] = 1
+    return opens
+
+
+@njit(cache=True, inline="always")
+def _member(c, values):  # type: ignore[no-untyped-def]
+    for v in values:  # noqa: SIM110 (a plain loop compiles; a generator in any() does not)
+        if c == v:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
 def lines_kernel(cps, layout_t):  # type: ignore[no-untyped-def]
     """``[start, end)`` of every non-blank line, trimmed (layout: 1 space, 2 line break)."""
     n = len(cps)
@@ -685,6 +722,11 @@ much shorter than ``min_tokens`` (a copied line of a few words; fewer are formul
 SHORT_COPY_CHARS = 40
 """Characters (a run of spaces counting one) from which a whole block copied as a whole block
 is a duplicate however few its tokens: a line of a few long words (Russian, German)."""
+FRAGMENT_CHARS = SHORT_COPY_CHARS - 8
+"""Characters from a passage's first word to its last for a passage of ``SHORT_LINE_TOKENS``
+to ``SHORT_SENTENCE_TOKENS`` tokens to be marked, and for such a sentence to be counted over
+the documents: what a copy of ``SHORT_COPY_CHARS`` may span, less the quotes, brackets and
+full stop around its words."""
 SHORT_LINE_TOKENS = 5
 """Tokens from which detection marks a whole block copied as a whole block (one shingle's
 worth); deciding keeps it a copy when it has ``SHORT_COPY_TOKENS`` or ``SHORT_COPY_CHARS``."""

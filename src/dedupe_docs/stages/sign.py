@@ -26,6 +26,7 @@ import numpy as np
 from dedupe_docs.config import Config
 from dedupe_docs.runtime import storage
 from dedupe_docs.stages.index import RANGE_BITS, range_rows, rows_path
+from dedupe_docs.stages.kernels import FRAGMENT_CHARS, SHORT_LINE_TOKENS, SHORT_SENTENCE_TOKENS
 from dedupe_docs.stages.normalize import Tokens, codepoints, compiled, tokenize
 from dedupe_docs.stages.segment import segment
 from dedupe_docs.stages.shingle import shingle, shingle_multipliers
@@ -55,7 +56,7 @@ class Signed:
     blk_t0: np.ndarray
     blk_t1: np.ndarray
     shingles: np.ndarray  # uint64 per token, 0 where the k-token window leaves the document
-    tok_opens: np.ndarray  # uint8 per token, 1 where a sentence starts (see sentence_opens)
+    tok_opens: np.ndarray  # uint8 per token: where a sentence starts (1, or COUNTED), else 0
 
     @property
     def n_docs(self) -> int:
@@ -70,10 +71,22 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     blocks = segment(joined, config.unit, cps)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     doc_char = np.concatenate(([0], np.cumsum(lengths + len(JOIN))))[: len(texts)]
-    opens = sentence_opens(cps, tokens, blocks)
     if compiled() is None:
+        opens = counted_sentences(sentence_opens(cps, tokens, blocks), tokens)
         return sign_columns(tokens, blocks, doc_char, config.shingle_size, opens)
-    from dedupe_docs.stages.kernels import sign_columns_kernel
+    from dedupe_docs.stages.kernels import sentence_opens_kernel, sign_columns_kernel
+
+    opens = sentence_opens_kernel(
+        cps,
+        tokens.starts,
+        tokens.ends,
+        np.searchsorted(tokens.starts, blocks[:, 0]),
+        _STOPS,
+        _CLOSERS,
+        _WIDE_STOPS,
+        _SPACES,
+    )
+    opens = counted_sentences(opens, tokens)
 
     columns = sign_columns_kernel(
         tokens.starts,
@@ -113,24 +126,50 @@ def sentence_opens(cps: np.ndarray, tokens: Tokens, blocks: np.ndarray) -> np.nd
     """Per token (of a joined text of code points ``cps``), 1 where a sentence starts, as
     :func:`dedupe_docs.stages.segment.sentences` cuts them: at the first token of a block, and
     after a full stop between it and the token before (``.!?…`` with white space after it,
-    past a closing quote or bracket; ``。！？`` anywhere)."""
+    past a closing quote or bracket; ``。！？`` anywhere). The NumPy reference of the compiled
+    ``sentence_opens_kernel``."""
     n = len(tokens.starts)
     opens = np.zeros(n, dtype=np.uint8)
     if n == 0:
         return opens
-    stop = np.isin(cps, _WIDE_STOPS)
     marks = np.flatnonzero(np.isin(cps, _STOPS))
-    if len(marks):  # a stop when the first character past it and its closers is white space
-        plain = np.flatnonzero(~np.isin(cps, _CLOSERS))
-        at = np.searchsorted(plain, marks + 1)
-        past = np.append(cps[plain], 0x20)[at]  # the text's end ends a sentence too
-        stop[marks[np.isin(past, _SPACES)]] = True
-    stops = np.zeros(len(cps) + 1, dtype=np.int64)
-    np.cumsum(stop, out=stops[1:])
-    opens[1:] = stops[tokens.starts[1:]] > stops[tokens.ends[:-1]]
+    past = marks + 1  # the first character past each mark and the closers after it
+    moving = np.flatnonzero(past < len(cps))
+    while len(moving):
+        moving = moving[np.isin(cps[past[moving]], _CLOSERS)]
+        past[moving] += 1
+        moving = moving[past[moving] < len(cps)]
+    padded = np.append(cps, np.uint32(0x20))  # the text's end ends a sentence too
+    stops = np.union1d(
+        marks[np.isin(padded[np.minimum(past, len(cps))], _SPACES)],
+        np.flatnonzero(np.isin(cps, _WIDE_STOPS)),
+    )
+    # a stop between a token and the next one
+    opens[1:] = np.searchsorted(stops, tokens.starts[1:]) > np.searchsorted(stops, tokens.ends[:-1])
     first = np.searchsorted(tokens.starts, blocks[:, 0])
     opens[first[first < n]] = 1
     opens[0] = 1
+    return opens
+
+
+COUNTED = 2
+"""The mark in :attr:`Signed.tok_opens` of a sentence that is counted over the documents (see
+:func:`counted_sentences`); 1 marks any other sentence's first token."""
+
+
+def counted_sentences(opens: np.ndarray, tokens: Tokens) -> np.ndarray:
+    """``opens`` (:func:`sentence_opens`) with the first token of each sentence that is counted
+    over the documents marked :data:`COUNTED`: one of ``SHORT_LINE_TOKENS`` to
+    ``SHORT_SENTENCE_TOKENS`` tokens whose words span ``FRAGMENT_CHARS`` characters or more,
+    too short to count by its tokens and maybe long enough by its characters
+    (:func:`dedupe_docs.stages.boilerplate.sentence_rows`)."""
+    starts = np.flatnonzero(opens)
+    ends = np.append(starts[1:], len(opens))
+    size = ends - starts
+    counted = (size >= SHORT_LINE_TOKENS) & (size < SHORT_SENTENCE_TOKENS)
+    starts, ends = starts[counted], ends[counted]
+    counted = tokens.ends[ends - 1] - tokens.starts[starts] >= FRAGMENT_CHARS
+    opens[starts[counted]] = COUNTED
     return opens
 
 
