@@ -21,8 +21,8 @@ from dedupe_docs.stages import decide, detect, index, normalize, sign
 from dedupe_docs.stages.boilerplate import (
     boilerplate_keys,
     boilerplate_set,
-    counted_keys,
     key_doc_counts,
+    sentence_rows,
     template_blocks,
 )
 from dedupe_docs.stages.kernels import block_copies_kernel, copy_sources_kernel, span_tokens_kernel
@@ -299,7 +299,7 @@ def test_decide_matches_the_per_block_reference(
     )
     keys = boilerplate_keys(s, config)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    boilerplate = boilerplate_set(*counted_keys(s, keys, blk_doc), s.n_docs, config)
+    boilerplate = boilerplate_set(keys, blk_doc, sentence_rows(s), s.n_docs, config)
     template = template_blocks(keys, boilerplate, s.blk_t1 - s.blk_t0, config)
     new = decide.decide(s, texts, aligned, template, config, common=boilerplate)
     old = reference_decide.decide(s, texts, aligned, template, config)

@@ -48,12 +48,14 @@ def test_templates_by_groups_of_parts_are_the_corpus_templates(
     whole = sign.sign(kept, config)
     keys = boilerplate.boilerplate_keys(whole, config)
     blk_doc = np.repeat(np.arange(whole.n_docs), np.diff(whole.doc_blocks))
-    want = boilerplate.boilerplate_set(keys, blk_doc, whole.n_docs, config)
+    sentences = boilerplate.sentence_rows(whole)
+    want = boilerplate.boilerplate_set(keys, blk_doc, sentences, whole.n_docs, config)
     groups, numbers, base = [], [], 0
     for part, gone in zip(parts, dropped, strict=True):
         s = sign.sign(part, config)
         part_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-        groups.append(boilerplate.key_groups(boilerplate.boilerplate_keys(s, config), part_doc, 3))
+        keys = boilerplate.boilerplate_keys(s, config)
+        groups.append(boilerplate.key_groups(keys, part_doc, boilerplate.sentence_rows(s), 3))
         number = np.full(len(part), -1, np.int64)
         at = [i for i in range(len(part)) if i not in gone]
         number[at] = np.arange(base, base + len(at))
@@ -91,7 +93,8 @@ def test_template_blocks_of_a_range_of_documents_are_the_corpus_ones(
     config = Config(boilerplate_min_docs=3)
     keys = boilerplate.boilerplate_keys(s, config)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    templates = boilerplate.boilerplate_set(keys, blk_doc, s.n_docs, config)
+    sentences = boilerplate.sentence_rows(s)
+    templates = boilerplate.boilerplate_set(keys, blk_doc, sentences, s.n_docs, config)
     want = boilerplate.template_blocks(keys, templates, s.blk_t1 - s.blk_t0, config)
     assert want.any()
     rng = random.Random(seed)
@@ -164,8 +167,8 @@ def _units(texts: list[str], config: Config) -> decide.Units:
     )
     keys = boilerplate.boilerplate_keys(s, config)
     blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    counted = boilerplate.counted_keys(s, keys, blk_doc)
-    templates = boilerplate.boilerplate_set(*counted, s.n_docs, config)
+    sentences = boilerplate.sentence_rows(s)
+    templates = boilerplate.boilerplate_set(keys, blk_doc, sentences, s.n_docs, config)
     template = boilerplate.template_blocks(keys, templates, s.blk_t1 - s.blk_t0, config)
     return decide.decide(s, texts, aligned, template, config, common=templates)
 

@@ -221,16 +221,8 @@ class _KeyCounts:
             self.merge()
 
     def merge(self) -> None:
-        keys = np.concatenate([self.keys, *(k for k, _ in self.pending)])
-        counts = np.concatenate([self.counts, *(c for _, c in self.pending)])
+        self.keys, self.counts = boilerplate.merged_counts((self.keys, self.counts), *self.pending)
         self.pending.clear()
-        order = np.argsort(keys, kind="stable")
-        keys, counts = keys[order], counts[order]
-        new = np.ones(len(keys), dtype=bool)
-        new[1:] = keys[1:] != keys[:-1]
-        starts = np.flatnonzero(new)
-        self.keys = keys[starts]
-        self.counts = np.add.reduceat(counts, starts) if len(keys) else counts
 
 
 class _Texts(Sequence[str]):
@@ -334,9 +326,8 @@ class _Corpus:
         del rows
         keys = boilerplate.boilerplate_keys(s, config)
         blk_doc = np.repeat(np.arange(len(docs)), np.diff(s.doc_blocks))
-        self.key_counts.add(
-            *boilerplate.key_doc_counts(*boilerplate.counted_keys(s, keys, blk_doc))
-        )
+        self.key_counts.add(*boilerplate.key_doc_counts(keys, blk_doc))
+        self.key_counts.add(*boilerplate.key_doc_counts(*boilerplate.sentence_rows(s)))
         self.inner_keys.add(*boilerplate.key_doc_counts(keys[:, boilerplate.INNER], blk_doc))
         self.many_keys.add(*boilerplate.key_doc_counts(keys[:, boilerplate.MANY], blk_doc))
         blocks = {

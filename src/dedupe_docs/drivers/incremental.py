@@ -53,13 +53,26 @@ class Prior:
         doc = np.searchsorted(signed.doc_tokens, pos, side="right") - 1
         self.shingles = (signed.shingles[pos], doc - len(self.docs) + self.index_docs)
 
-    def boilerplate_set(self, keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
-        """Short-block keys that stand in enough documents of all batches, this one included."""
+    def boilerplate_set(
+        self,
+        keys: np.ndarray,
+        blk_doc: np.ndarray,
+        sentences: tuple[np.ndarray, np.ndarray],
+        config: Config,
+    ) -> np.ndarray:
+        """Short-block keys (and counted sentences' keys) that stand in enough documents of
+        all batches, this one included."""
         new = blk_doc >= len(self.docs)
-        values, counts = self.counts = boilerplate.key_doc_counts(keys[new], blk_doc[new])
+        rows, docs = sentences
+        new_rows = docs >= len(self.docs)
+        values, counts = self.counts = boilerplate.merged_counts(
+            boilerplate.key_doc_counts(keys[new], blk_doc[new]),
+            boilerplate.key_doc_counts(rows[new_rows], docs[new_rows]),
+        )
         if config.boilerplate_max_tokens == 0:
             return np.zeros(0, dtype=np.uint64)
-        seen = distinct(keys[keys != 0])  # only the run's own keys can match a block
+        # only the run's own keys can match a block or a sentence
+        seen = distinct(np.concatenate([keys[keys != 0], rows]))
         total = self.earlier_counts(seen)
         total[np.searchsorted(seen, values)] += counts
         n_docs = self.index_docs + self.new_docs

@@ -26,7 +26,7 @@ from dedupe_docs.stages import decide, emit, reworded, settle, sign
 from dedupe_docs.stages.boilerplate import (
     boilerplate_keys,
     boilerplate_set,
-    counted_keys,
+    sentence_rows,
     template_blocks,
 )
 from dedupe_docs.stages.detect import align, block_edges
@@ -52,8 +52,14 @@ class Prior(Protocol):
     def observe(self, signed: sign.Signed, first: np.ndarray) -> None:
         """Called with the joined corpus's signatures and first occurrences."""
 
-    def boilerplate_set(self, keys: np.ndarray, blk_doc: np.ndarray, config: Config) -> np.ndarray:
-        """The boilerplate keys, counted over every batch."""
+    def boilerplate_set(
+        self,
+        keys: np.ndarray,
+        blk_doc: np.ndarray,
+        sentences: tuple[np.ndarray, np.ndarray],
+        config: Config,
+    ) -> np.ndarray:
+        """The boilerplate keys (with the counted sentences' keys), counted over every batch."""
         ...
 
     def freeze(self, units: decide.Units) -> tuple[decide.Units, np.ndarray, settle.Copies]:
@@ -450,12 +456,12 @@ def _signed_decisions(
     clock.lap("detect", aligned_tokens=int(np.count_nonzero(aligned >= 0)))
     keys = boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
-    counted, counted_doc = counted_keys(signed, keys, blk_doc)
+    sentences = sentence_rows(signed)
     if prior is not None:
-        boilerplate = prior.boilerplate_set(counted, counted_doc, config)
+        boilerplate = prior.boilerplate_set(keys, blk_doc, sentences, config)
     else:
-        boilerplate = boilerplate_set(counted, counted_doc, len(docs), config)
-    del counted, counted_doc
+        boilerplate = boilerplate_set(keys, blk_doc, sentences, len(docs), config)
+    del sentences
     template = template_blocks(keys, boilerplate, signed.blk_t1 - signed.blk_t0, config)
     del keys
     units = _decide(signed, texts, aligned, (template, boilerplate), config, progress, store)

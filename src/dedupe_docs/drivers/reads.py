@@ -357,11 +357,12 @@ def _read_part(shared: tuple[Mapping[str, Any], str, Config], pieces: Partition)
     columns = Columns(found.wheres, [doc.path for doc in docs], records)
     groups = part_groups(signed.shingles)
     blk_doc = np.repeat(np.arange(signed.n_docs), np.diff(signed.doc_blocks))
-    counted = boilerplate.counted_keys(
-        signed, boilerplate.boilerplate_keys(signed, config), blk_doc
+    keys = boilerplate.key_groups(
+        boilerplate.boilerplate_keys(signed, config),
+        blk_doc,
+        boilerplate.sentence_rows(signed),
+        TASK_BITS,
     )
-    keys = boilerplate.key_groups(*counted, TASK_BITS)
-    del counted
     signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64), tok_opens=np.zeros(0, np.uint8))
     part = Part(
         found.events,

@@ -118,7 +118,10 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
 def sentence_rows(s: Signed) -> tuple[np.ndarray, np.ndarray]:
     """The keys (:func:`~dedupe_docs.stages.decide.sentence_keys`) of the sentences of ``s``
     that are counted over the documents (marked ``COUNTED`` in :attr:`Signed.tok_opens`:
-    :func:`~dedupe_docs.stages.sign.counted_sentences`), each with its document."""
+    :func:`~dedupe_docs.stages.sign.counted_sentences`), each with its document. Counted with
+    the template keys (:func:`boilerplate_set`, :func:`key_groups`), a sentence that stands
+    in as many documents as a template line needs is in the template set: a formula that
+    deciding never takes for a copy of its own."""
     opens = np.flatnonzero(s.tok_opens)
     ends = np.append(opens[1:], len(s.tok_opens))
     counted = s.tok_opens[opens] == COUNTED
@@ -129,18 +132,6 @@ def sentence_rows(s: Signed) -> tuple[np.ndarray, np.ndarray]:
         np.cumsum(s.tok_exact, dtype=np.uint64, out=total[1:])
         sums = total[ends] - total[starts]
     return sentence_key_of(sums, ends - starts), docs
-
-
-def counted_keys(s: Signed, keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The template keys of ``s``'s blocks (:func:`boilerplate_keys`, each block's document in
-    ``blk_doc``) with rows of its short sentences' keys (:func:`sentence_rows`, in the
-    :data:`ANYWHERE` column) below them, and each row's document: what is counted over the
-    documents, so that a sentence that stands in as many documents as a template line needs
-    is in the template set, a formula that deciding never takes for a copy of its own."""
-    rows, docs = sentence_rows(s)
-    extra = np.zeros((len(rows), keys.shape[1]), dtype=np.uint64)
-    extra[:, ANYWHERE] = rows
-    return np.concatenate([keys, extra]), np.concatenate([blk_doc, docs])
 
 
 def _sums(tokens: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -174,15 +165,33 @@ def _recurs_in_document(line: np.ndarray, blk_doc: np.ndarray) -> np.ndarray:
 
 
 def boilerplate_set(
-    keys: np.ndarray, blk_doc: np.ndarray, n_docs: int, config: Config
+    keys: np.ndarray,
+    blk_doc: np.ndarray,
+    sentences: tuple[np.ndarray, np.ndarray],
+    n_docs: int,
+    config: Config,
 ) -> np.ndarray:
-    """Sorted template keys (:func:`boilerplate_keys`) that stand in at least
+    """Sorted template keys (:func:`boilerplate_keys`, and the keys of counted sentences
+    with their documents: :func:`sentence_rows`) that stand in at least
     ``boilerplate_min_docs`` documents and in at least ``boilerplate_min_share`` of all
     documents."""
     if config.boilerplate_max_tokens == 0:
         return np.zeros(0, dtype=np.uint64)
-    values, counts = key_doc_counts(keys, blk_doc)
+    values, counts = merged_counts(key_doc_counts(keys, blk_doc), key_doc_counts(*sentences))
     return template_keys(values, counts, keys[:, INNER], keys[:, MANY], n_docs, config)
+
+
+def merged_counts(*counted: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and their documents, of several :func:`key_doc_counts` of
+    disjoint documents (their counts added up)."""
+    keys = np.concatenate([k for k, _ in counted])
+    counts = np.concatenate([c for _, c in counted])
+    order = np.argsort(keys, kind="stable")
+    keys, counts = keys[order], counts[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[1:] != keys[:-1]
+    starts = np.flatnonzero(new)
+    return keys[starts], (np.add.reduceat(counts, starts) if len(keys) else counts)
 
 
 def template_keys(
@@ -308,16 +317,20 @@ def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, n
     return key[new_key], np.bincount(group[new_pair], minlength=int(new_key.sum()))
 
 
-def key_groups(keys: np.ndarray, blk_doc: np.ndarray, bits: int) -> list[KeyRows]:
+def key_groups(
+    keys: np.ndarray, blk_doc: np.ndarray, sentences: tuple[np.ndarray, np.ndarray], bits: int
+) -> list[KeyRows]:
     """The non-zero keys of a run of documents (:func:`boilerplate_keys`, each block's
-    document in ``blk_doc``) cut into ``2**bits`` groups by their top bits, in order: what a
+    document in ``blk_doc``, and the counted sentences' keys with their documents:
+    :func:`sentence_rows`) cut into ``2**bits`` groups by their top bits, in order: what a
     task that counts one group (:func:`group_templates`) takes of every run. The template keys
     of each group, joined in group order, are :func:`boilerplate_set`'s."""
     docs = np.repeat(blk_doc, keys.shape[1])
     inner_docs = np.repeat(blk_doc, INNER.stop - INNER.start)
     flat, inner, many = keys.ravel(), keys[:, INNER].ravel(), keys[:, MANY]
     has, inner_has, many_has = flat != 0, inner != 0, many != 0
-    rows = _by_top_bits(flat[has], docs[has], bits)
+    every = np.concatenate([flat[has], sentences[0]])
+    rows = _by_top_bits(every, np.concatenate([docs[has], sentences[1]]), bits)
     inner_rows = _by_top_bits(inner[inner_has], inner_docs[inner_has], bits)
     many_rows = _by_top_bits(many[many_has], blk_doc[many_has], bits)
     return [KeyRows(*a, *b, *c) for a, b, c in zip(rows, inner_rows, many_rows, strict=True)]
