@@ -1260,8 +1260,8 @@ def passage_cuts(
     tokens aligned to one document (gaps of up to two tokens bridged), at least ``min_tokens``
     long, or ``shingle_size`` where it runs on contiguously from the block before or into the
     block after (``lengths``: those two; fewer are the tail of a shingle across the line break:
-    the word that happens to follow both copies), or ``SHORT_SENTENCE_TOKENS`` where it runs
-    to the block's end (a sentence pasted after text that ends without a mark). A cut is made
+    the word that happens to follow both copies), or ``SHORT_LINE_TOKENS`` where it runs to
+    the block's end (a sentence pasted after text that ends without a mark). A cut is made
     at white space between two tokens, so punctuation stays with its word, or, where no space
     separates them, right before a token beside a letter of a script written without spaces
     (Chinese, Japanese: the marks before it stay with the text before)."""

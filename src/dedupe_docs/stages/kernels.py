@@ -474,8 +474,9 @@ def extend_kernel(  # type: ignore[no-untyped-def]
     many more tokens the copy holds than its source in what it grew at its start (the rest of
     a run's difference in length lies at its end), and whether it grew over a word split or
     joined (1, else 0); and whether it stepped over such a first or last word.
-    A passage too weak to count that still aligns ``SHORT_SENTENCE_TOKENS`` gets minus that
-    count: it may copy a sentence on its own.
+    A passage too weak to count that still aligns ``SHORT_LINE_TOKENS`` gets minus that
+    count: it may copy a sentence on its own (of ``SHORT_SENTENCE_TOKENS``, or long by its
+    characters).
 
     A passage too weak on its own still counts when it copies whole source blocks: a copy of
     whole blocks with a sentence inserted is split into segments that may each be short.
@@ -733,7 +734,8 @@ worth); deciding keeps it a copy when it has ``SHORT_COPY_TOKENS`` or ``SHORT_CO
 SHORT_SENTENCE_TOKENS = 12
 """Tokens from which a sentence copied on its own, out of other text, is a duplicate: such
 short passages are marked (below any passage that counts) and deciding keeps only whole
-sentences of them."""
+sentences of them. A shorter one counts where it is long by its characters
+(``SHORT_COPY_CHARS``) and stands in few documents."""
 
 
 @njit(cache=True)
