@@ -284,6 +284,9 @@ def test_decide_matches_the_per_block_reference(
         texts.append(f"Same line here {i} again\nSame line here {i} again\n")
     config = Config(**options)  # type: ignore[arg-type]
     s = sign.sign(texts, config)
+    keys = boilerplate_keys(s, config)
+    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
+    boilerplate = boilerplate_set(keys, blk_doc, sentence_rows(s), s.n_docs, config)
     first = index.first_occurrences(s.shingles)
     nonempty = s.blk_t1 > s.blk_t0
     aligned = detect.align(
@@ -293,13 +296,11 @@ def test_decide_matches_the_per_block_reference(
         s.tok_exact,
         detect.block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start)),
         spans=(s.tok_start, s.tok_end),
+        formulas=boilerplate,
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
     )
-    keys = boilerplate_keys(s, config)
-    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    boilerplate = boilerplate_set(keys, blk_doc, sentence_rows(s), s.n_docs, config)
     template = template_blocks(keys, boilerplate, s.blk_t1 - s.blk_t0, config)
     new = decide.decide(s, texts, aligned, template, config, common=boilerplate)
     old = reference_decide.decide(s, texts, aligned, template, config)

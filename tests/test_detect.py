@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedupe_docs.config import Config
-from dedupe_docs.stages import detect, sign
+from dedupe_docs.stages import boilerplate, detect, sign
 from dedupe_docs.stages.index import first_occurrences
 from tests.helpers.corpus import licence_variant_copied, planted
 from tests.reference import detect as reference_detect
@@ -34,12 +34,17 @@ def _both(
         "keep": keep,
     }
     edges = detect.block_edges(*blocks, 0, len(s.tok_start))
-    spans = (s.tok_start, s.tok_end)
+    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
+    keys = boilerplate.boilerplate_keys(s, config)
+    formulas = boilerplate.boilerplate_set(
+        keys, blk_doc, boilerplate.sentence_rows(s), s.n_docs, config
+    )
+    more = {"spans": (s.tok_start, s.tok_end), "formulas": formulas}
     fast = detect.align(
-        first, s.doc_tokens, s.tok_hash, s.tok_exact, edges, spans=spans, jobs=jobs, **kwargs
+        first, s.doc_tokens, s.tok_hash, s.tok_exact, edges, jobs=jobs, **more, **kwargs
     )
     reference = (positions, first[positions], s.doc_tokens, s.tok_hash, s.tok_exact, blocks)
-    return fast, reference_detect.align(*reference, spans=spans, **kwargs)
+    return fast, reference_detect.align(*reference, **more, **kwargs)
 
 
 @pytest.mark.parametrize("keep", ["first", "longest"])
@@ -134,6 +139,7 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
         s.tok_exact,
         edges,
         spans=(s.tok_start, s.tok_end),
+        formulas=np.zeros(0, np.uint64),
         k=k,
         min_tokens=config.min_tokens,
         max_gap=30,
@@ -147,6 +153,7 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
         s.tok_exact,
         blocks,
         spans=(s.tok_start, s.tok_end),
+        formulas=np.zeros(0, np.uint64),
         k=k,
         min_tokens=config.min_tokens,
         max_gap=30,

@@ -152,6 +152,10 @@ class _Texts:
 
 def _units(texts: list[str], config: Config) -> decide.Units:
     s = sign.sign(texts, config)
+    keys = boilerplate.boilerplate_keys(s, config)
+    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
+    sentences = boilerplate.sentence_rows(s)
+    templates = boilerplate.boilerplate_set(keys, blk_doc, sentences, s.n_docs, config)
     first = index.first_occurrences(s.shingles)
     nonempty = s.blk_t1 > s.blk_t0
     aligned = detect.align(
@@ -161,14 +165,11 @@ def _units(texts: list[str], config: Config) -> decide.Units:
         s.tok_exact,
         detect.block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start)),
         spans=(s.tok_start, s.tok_end),
+        formulas=templates,
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,
     )
-    keys = boilerplate.boilerplate_keys(s, config)
-    blk_doc = np.repeat(np.arange(s.n_docs), np.diff(s.doc_blocks))
-    sentences = boilerplate.sentence_rows(s)
-    templates = boilerplate.boilerplate_set(keys, blk_doc, sentences, s.n_docs, config)
     template = boilerplate.template_blocks(keys, templates, s.blk_t1 - s.blk_t0, config)
     return decide.decide(s, texts, aligned, template, config, common=templates)
 

@@ -30,7 +30,6 @@ from dedupe_docs.stages.decide import (
     continue_over_typos,
     passage_cuts,
     reworded,
-    sentence_keys,
 )
 from dedupe_docs.stages.kernels import (
     SHORT_COPY_CHARS,
@@ -40,7 +39,7 @@ from dedupe_docs.stages.kernels import (
 )
 from dedupe_docs.stages.normalize import verification_form
 from dedupe_docs.stages.segment import sentences
-from dedupe_docs.stages.sign import Signed
+from dedupe_docs.stages.sign import Signed, sentence_keys
 
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")

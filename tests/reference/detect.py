@@ -27,6 +27,7 @@ from dedupe_docs.stages.kernels import (
     SHORT_LINE_TOKENS,
     SHORT_SENTENCE_TOKENS,
 )
+from dedupe_docs.stages.sign import sentence_keys
 
 
 def align(
@@ -38,6 +39,7 @@ def align(
     blocks: tuple[np.ndarray, np.ndarray],
     *,
     spans: tuple[np.ndarray, np.ndarray],
+    formulas: np.ndarray,
     k: int,
     min_tokens: int,
     max_gap: int,
@@ -51,7 +53,7 @@ def align(
     lets passages grow token by token past their outermost shingles, ``exact_hashes`` (digits
     kept) a short run go on along its neighbour's source; ``blocks`` holds the first
     and end token of every non-empty block, ascending; ``spans`` where each token starts and
-    ends in its document. With
+    ends in its document; ``formulas`` the keys of sentences that stand in many documents. With
     ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
     later, more complete copy is the one that survives.
     """
@@ -112,6 +114,7 @@ def align(
         for c in chains
         if -SHORT_SENTENCE_TOKENS < c[0] < 0
         and ends[max(r[1] for r in c[1]) - 1] - starts[min(r[0] for r in c[1])] >= FRAGMENT_CHARS
+        and not _formula(c[1], exact_hashes, formulas)
     ]
     chains = [c for c in chains if not -SHORT_SENTENCE_TOKENS < c[0] < 0]
     weight = np.zeros(total, dtype=np.int32)
@@ -614,3 +617,10 @@ def _mark(
             elif weight[t] < weak:
                 aligned[t], weight[t] = src, weak
         prev = (ts, te, ss, se) if prev is None or te >= prev[1] else prev
+
+
+def _formula(chain: list[Run], exact_hashes: np.ndarray, formulas: np.ndarray) -> bool:
+    """Whether the tokens a passage spans in its target are a formula's (their sentence key)."""
+    first, end = min(r[0] for r in chain), max(r[1] for r in chain)
+    key = sentence_keys(exact_hashes, np.array([first]), np.array([end]))[0]
+    return int(key) in set(formulas.tolist())

@@ -420,6 +420,7 @@ class _Corpus:
             columns["tok_exact"],
             (columns.pop("lead"), columns.pop("tail")),
             spans=(columns["tok_start"], columns["tok_end"]),
+            formulas=self.boilerplate,
             k=config.shingle_size,
             min_tokens=config.min_tokens,
             max_gap=config.max_gap,

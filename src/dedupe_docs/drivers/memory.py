@@ -236,6 +236,7 @@ def read_decisions(
         corpus.edges,
         s.tok_start,
         s.tok_end,
+        corpus.boilerplate,
         config.evolve(jobs=1),
     )
     done = workers.stream_kept(_align_kept, parts, shared, 2 * config.jobs, config.engine)
@@ -450,10 +451,7 @@ def _signed_decisions(
     """The stages of :func:`decisions` after the index (``index``: a list of it, emptied, so
     that it is let go after detection)."""
     clock = Clock(timings)
-    first = index.pop()
-    aligned = _align(first, signed, config, progress)
-    del first
-    clock.lap("detect", aligned_tokens=int(np.count_nonzero(aligned >= 0)))
+    # The template set first: detection leaves out short copies of its formulas.
     keys = boilerplate_keys(signed, config)
     blk_doc = np.repeat(np.arange(len(docs)), np.diff(signed.doc_blocks))
     sentences = sentence_rows(signed)
@@ -464,6 +462,10 @@ def _signed_decisions(
     del sentences
     template = template_blocks(keys, boilerplate, signed.blk_t1 - signed.blk_t0, config)
     del keys
+    first = index.pop()
+    aligned = _align(first, signed, boilerplate, config, progress)
+    del first
+    clock.lap("detect", aligned_tokens=int(np.count_nonzero(aligned >= 0)))
     units = _decide(signed, texts, aligned, (template, boilerplate), config, progress, store)
     if config.reuse == "paraphrase":  # a stage of its own in the timings
         clock.lap("decide")
@@ -625,19 +627,23 @@ def _parts(s: sign.Signed, least: int) -> list[tuple[int, int]]:
 
 
 def _align(
-    first: np.ndarray, s: sign.Signed, config: Config, progress: Progress | None
+    first: np.ndarray,
+    s: sign.Signed,
+    formulas: np.ndarray,
+    config: Config,
+    progress: Progress | None,
 ) -> np.ndarray:
-    """:func:`align` over the corpus, a part of its documents at a time (passages never leave
-    their target document, so the parts' alignments are the corpus's); ``keep="longest"``
-    turns passages around across the corpus, so it aligns the corpus at once. On Ray each part
-    is a task."""
+    """:func:`align` over the corpus (``formulas``: the template set), a part of its
+    documents at a time (passages never leave their target document, so the parts'
+    alignments are the corpus's); ``keep="longest"`` turns passages around across the
+    corpus, so it aligns the corpus at once. On Ray each part is a task."""
     parts = _parts(s, 1) if config.keep == "first" else [(0, s.n_docs)]
     aligned = np.empty(len(first), dtype=position_dtype(len(first)))
     edges = _block_edges(s)
     stage(progress, "detect", 0, s.n_docs)
     if config.engine == "ray" and config.keep == "first":
         parts = _parts(s, 2 * config.jobs)
-        columns = (s.tok_hash, s.tok_exact, edges, s.tok_start, s.tok_end)
+        columns = (s.tok_hash, s.tok_exact, edges, s.tok_start, s.tok_end, formulas)
         shared = (first, s.doc_tokens, *columns, config.evolve(jobs=1))
         for (d0, d1), part in zip(
             parts, workers.pmap(_align_part, parts, shared, 1, "ray"), strict=True
@@ -654,6 +660,7 @@ def _align(
             s.tok_exact,
             edges,
             spans=(s.tok_start, s.tok_end),
+            formulas=formulas,
             k=config.shingle_size,
             min_tokens=config.min_tokens,
             max_gap=config.max_gap,
@@ -734,7 +741,7 @@ def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Uni
 def _align_part(shared: tuple[Any, ...], docs: tuple[int, int], base: int = 0) -> np.ndarray:
     """:func:`align` of the tokens of documents ``d0..d1`` (``first`` covering the corpus's
     tokens from ``base`` on)."""
-    first, doc_tokens, tok_hash, tok_exact, edges, tok_start, tok_end, config = shared
+    first, doc_tokens, tok_hash, tok_exact, edges, tok_start, tok_end, formulas, config = shared
     lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
     return align(
         first[lo - base : hi - base],
@@ -743,6 +750,7 @@ def _align_part(shared: tuple[Any, ...], docs: tuple[int, int], base: int = 0) -
         tok_exact,
         edges,
         spans=(tok_start, tok_end),
+        formulas=formulas,
         k=config.shingle_size,
         min_tokens=config.min_tokens,
         max_gap=config.max_gap,

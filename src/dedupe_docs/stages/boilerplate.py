@@ -21,9 +21,10 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.stages.decide import block_hashes, sentence_key_of
+from dedupe_docs.runtime.arrays import in_sorted
+from dedupe_docs.stages.decide import block_hashes
 from dedupe_docs.stages.normalize import mix64
-from dedupe_docs.stages.sign import COUNTED, Signed
+from dedupe_docs.stages.sign import COUNTED, Signed, sentence_key_of
 
 TEMPLATE_EDGE = 1
 """Blocks this close to the start or the end of a document (the first and the last line) may
@@ -116,7 +117,7 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
 
 
 def sentence_rows(s: Signed) -> tuple[np.ndarray, np.ndarray]:
-    """The keys (:func:`~dedupe_docs.stages.decide.sentence_keys`) of the sentences of ``s``
+    """The keys (:func:`~dedupe_docs.stages.sign.sentence_keys`) of the sentences of ``s``
     that are counted over the documents (marked ``COUNTED`` in :attr:`Signed.tok_opens`:
     :func:`~dedupe_docs.stages.sign.counted_sentences`), each with its document. Counted with
     the template keys (:func:`boilerplate_set`, :func:`key_groups`), a sentence that stands
@@ -291,13 +292,6 @@ def template_blocks(
     longs = np.bincount(run, weights=longer, minlength=len(anchored))
     in_run |= longer & (shorts[run] >= longs[run])
     return in_run & anchored[run]
-
-
-def in_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
-    """``np.isin(values, ordered)`` for a sorted, non-empty ``ordered``: one binary search per
-    value, where ``np.isin`` compares every value with every member of a small set."""
-    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
-    return ordered[at] == values  # type: ignore[no-any-return]
 
 
 def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from dedupe_docs.config import Config
+from dedupe_docs.runtime.arrays import in_sorted
 from dedupe_docs.stages.kernels import (
     SHORT_COPY_CHARS,
     SHORT_COPY_TOKENS,
@@ -39,7 +40,7 @@ from dedupe_docs.stages.kernels import (
 )
 from dedupe_docs.stages.normalize import _POWERS, mix64, verification_forms
 from dedupe_docs.stages.segment import sentences
-from dedupe_docs.stages.sign import Signed
+from dedupe_docs.stages.sign import Signed, sentence_keys
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
@@ -110,34 +111,6 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
         sums = np.add.reduceat(weighted, offsets)
     out[nonempty] = mix64(sums ^ counts.astype(np.uint64)) | np.uint64(1)
     return out
-
-
-_SENTENCE_SALT = np.uint64(0x2127599BF4325C37)
-_SENTENCE_COUNT = np.uint64(0xD6E8FEB86659FD93)
-
-
-def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """The key of each sentence of tokens ``first..last`` (their exact hashes): counted over
-    the documents with the template keys (:func:`dedupe_docs.stages.boilerplate.sentence_rows`),
-    a sentence too short to count by its tokens that stands in as many documents as a template
-    line needs is a formula (``This can be an SQL identifier or a host variable.``), not a copy
-    on its own. The sum of the tokens' hashes (so that a whole corpus's sentences cost one
-    cumulative sum) and their count, mixed (:func:`sentence_key_of`)."""
-    counts = last - first
-    sums = np.zeros(len(first), dtype=np.uint64)
-    nonempty = np.flatnonzero(counts > 0)
-    if len(nonempty):
-        sizes = counts[nonempty]
-        offsets = np.cumsum(sizes) - sizes
-        index = np.repeat(first[nonempty] - offsets, sizes) + np.arange(int(sizes.sum()))
-        sums[nonempty] = np.add.reduceat(token_hashes[index], offsets)
-    return sentence_key_of(sums, counts)
-
-
-def sentence_key_of(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """:func:`sentence_keys` from the sums of the sentences' token hashes and their counts."""
-    with np.errstate(over="ignore"):
-        return mix64(sums ^ (counts.astype(np.uint64) * _SENTENCE_COUNT) ^ _SENTENCE_SALT)
 
 
 def decide(
@@ -733,8 +706,7 @@ def _formulaic(s: Signed, common: np.ndarray, first: np.ndarray, last: np.ndarra
     that stands in many documents (:func:`sentence_keys`)."""
     if not len(first) or not len(common):
         return np.zeros(len(first), dtype=bool)
-    keys = sentence_keys(s.tok_exact, first, last)
-    return common[np.minimum(np.searchsorted(common, keys), len(common) - 1)] == keys
+    return in_sorted(sentence_keys(s.tok_exact, first, last), common)
 
 
 _WORD_BEFORE = regex.compile(r"(\w+)\W*\Z")

@@ -15,6 +15,7 @@ import itertools
 import numpy as np
 
 from dedupe_docs.runtime import workers
+from dedupe_docs.runtime.arrays import in_sorted
 from dedupe_docs.stages.index import position_dtype
 from dedupe_docs.stages.kernels import (
     FRAGMENT_CHARS,
@@ -28,6 +29,7 @@ from dedupe_docs.stages.kernels import (
     runs_kernel,
     whole_lines_kernel,
 )
+from dedupe_docs.stages.sign import sentence_keys
 
 
 def block_edges(
@@ -49,6 +51,7 @@ def align(
     edges: tuple[np.ndarray, np.ndarray],
     *,
     spans: tuple[np.ndarray, np.ndarray],
+    formulas: np.ndarray,
     k: int,
     min_tokens: int,
     max_gap: int,
@@ -64,7 +67,9 @@ def align(
     passages grow token by token past their outermost shingles, and ``exact_hashes`` (digits
     kept) a short run go on along its neighbour's source; ``edges`` holds
     :func:`block_edges` of every token, and ``spans`` where each token starts and ends in its
-    document. The last five cover the corpus up to the end of ``first``: a batch of it needs
+    document; ``formulas`` (sorted) the keys of sentences that stand in many documents
+    (:func:`dedupe_docs.stages.boilerplate.boilerplate_set`), whose short copies are no
+    passages. The last five cover the corpus up to the end of ``first``: a batch of it needs
     its sources, which come before it. With ``keep="longest"`` (the whole corpus only) a
     passage whose later copy spans more tokens is turned around, so the later, more complete
     copy is the one that survives.
@@ -81,8 +86,8 @@ def align(
 
     def part(_: None, cut: tuple[int, int]) -> None:
         lo, hi = cut[0] - base, cut[1] - base
-        columns = (doc_offsets, token_hashes, exact_hashes, edges, spans, k, min_tokens, max_gap)
-        columns += (keep,)
+        columns = (doc_offsets, token_hashes, exact_hashes, edges, spans, formulas, k)
+        columns += (min_tokens, max_gap, keep)
         _align(aligned[lo:hi], first[lo:hi], cut[0], *columns)
 
     workers.tmap(part, list(itertools.pairwise(cuts)), None, jobs)
@@ -108,6 +113,7 @@ def _align(
     exact_hashes: np.ndarray,
     edges: tuple[np.ndarray, np.ndarray],
     spans: tuple[np.ndarray, np.ndarray],
+    formulas: np.ndarray,
     k: int,
     min_tokens: int,
     max_gap: int,
@@ -173,6 +179,9 @@ def _align(
     starts, ends = spans
     chars = ends[runs[bounds[fragments + 1] - 1, 1] - 1] - starts[runs[bounds[fragments], 0]]
     fragments = fragments[chars >= FRAGMENT_CHARS]
+    # and none that copies a formula (a sentence that stands in many documents) whole
+    first, end = runs[bounds[fragments], 0], runs[bounds[fragments + 1] - 1, 1]
+    fragments = fragments[~in_sorted(sentence_keys(exact_hashes, first, end), formulas)]
     strong = (strength[marked] >= min_tokens).astype(np.int64)
     # Whole blocks copied as whole blocks rank above, unless a first or last word differs: a
     # parallel line (``autoconf ...`` for ``autoupdate ...``) gives way to the line it copies.

@@ -27,7 +27,7 @@ from dedupe_docs.config import Config
 from dedupe_docs.runtime import storage
 from dedupe_docs.stages.index import RANGE_BITS, range_rows, rows_path
 from dedupe_docs.stages.kernels import FRAGMENT_CHARS, SHORT_LINE_TOKENS, SHORT_SENTENCE_TOKENS
-from dedupe_docs.stages.normalize import Tokens, codepoints, compiled, tokenize
+from dedupe_docs.stages.normalize import Tokens, codepoints, compiled, mix64, tokenize
 from dedupe_docs.stages.segment import segment
 from dedupe_docs.stages.shingle import shingle, shingle_multipliers
 
@@ -171,6 +171,34 @@ def counted_sentences(opens: np.ndarray, tokens: Tokens) -> np.ndarray:
     counted = tokens.ends[ends - 1] - tokens.starts[starts] >= FRAGMENT_CHARS
     opens[starts[counted]] = COUNTED
     return opens
+
+
+_SENTENCE_SALT = np.uint64(0x2127599BF4325C37)
+_SENTENCE_COUNT = np.uint64(0xD6E8FEB86659FD93)
+
+
+def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The key of each sentence of tokens ``first..last`` (their exact hashes): counted over
+    the documents with the template keys (:func:`dedupe_docs.stages.boilerplate.sentence_rows`),
+    a sentence too short to count by its tokens that stands in as many documents as a template
+    line needs is a formula (``This can be an SQL identifier or a host variable.``), not a copy
+    on its own. The sum of the tokens' hashes (so that a whole corpus's sentences cost one
+    cumulative sum) and their count, mixed (:func:`sentence_key_of`)."""
+    counts = last - first
+    sums = np.zeros(len(first), dtype=np.uint64)
+    nonempty = np.flatnonzero(counts > 0)
+    if len(nonempty):
+        sizes = counts[nonempty]
+        offsets = np.cumsum(sizes) - sizes
+        index = np.repeat(first[nonempty] - offsets, sizes) + np.arange(int(sizes.sum()))
+        sums[nonempty] = np.add.reduceat(token_hashes[index], offsets)
+    return sentence_key_of(sums, counts)
+
+
+def sentence_key_of(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """:func:`sentence_keys` from the sums of the sentences' token hashes and their counts."""
+    with np.errstate(over="ignore"):
+        return mix64(sums ^ (counts.astype(np.uint64) * _SENTENCE_COUNT) ^ _SENTENCE_SALT)
 
 
 def sign_columns(
