@@ -646,7 +646,7 @@ def _lone_line_pieces(
     runs on into the line before or after, or the source runs on with the word that ends the
     line before or starts the line after), and are no copies: such a line must be a whole
     sentence there, ``SHORT_COPY_CHARS`` long (a page's title is not a copy of its numbered
-    entry in a table of contents, nor a short line a sentence quoted), and no formula that
+    entry in a table of contents, nor a short line of a quoted sentence), and no formula that
     stands in many documents (``common``)."""
     src_doc, src_start, src_end = sources
     column, base = aligned
@@ -714,11 +714,13 @@ _WORD_AFTER = regex.compile(r"\W*(\w+)")
 
 
 def _last_word(text: str) -> str | None:
+    """The last word of ``text``, case folded (None: none)."""
     found = _WORD_BEFORE.search(text)
     return found.group(1).casefold() if found else None
 
 
 def _first_word(text: str) -> str | None:
+    """The first word of ``text``, case folded (None: none)."""
     found = _WORD_AFTER.match(text)
     return found.group(1).casefold() if found else None
 
@@ -888,8 +890,8 @@ def _long_sentences(
     out = np.zeros(len(pieces), dtype=bool)
     maybe = (
         (last - first >= SHORT_LINE_TOKENS)
-        & (units.end[pieces] - units.start[pieces] >= SHORT_COPY_CHARS)  # white space folded
-        & (units.similarity[pieces] == 1.0)  # makes it no longer
+        & (units.end[pieces] - units.start[pieces] >= SHORT_COPY_CHARS)  # folding only shortens
+        & (units.similarity[pieces] == 1.0)
         & (units.src_doc[pieces] != units.doc[pieces])
     )
     at = np.flatnonzero(maybe)
