@@ -243,6 +243,15 @@ def decide(
     checked_few = np.zeros(len(part_tokens), dtype=bool)
     sentence_run = np.zeros(n_blocks, dtype=np.int64)
     checked_in_sentence = np.zeros(n_blocks, dtype=bool)  # the figure a line was checked with
+    # Sentences long by their characters count on their own whatever their runs: what makes
+    # one depends on the piece and its source alone, so it is read once, not every round.
+    maybe_long = np.flatnonzero(
+        (sentence_units.reason == DUPLICATE) & (part_tokens < SHORT_SENTENCE_TOKENS)
+    )
+    long = np.zeros(len(part_tokens), dtype=bool)
+    long[maybe_long] = _long_sentences(
+        s, texts, maybe_long, sentence_units, (parts.t0, parts.t1), common
+    )
     first = True
     while True:
         sentence_run[rows] = runs(follows=True, lines=False)[at_row]
@@ -269,10 +278,7 @@ def decide(
         reason[wrong], src_doc[wrong], src_start[wrong], src_end[wrong] = KEEP, -1, -1, -1
         similarity[wrong] = math.nan
         part_short = runs()[at_part] < config.min_tokens  # with the blocks that stayed copies
-        few = runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS
-        at_few = np.flatnonzero(few)
-        tokens = (parts.t0, parts.t1)
-        few[at_few] = ~_long_sentences(s, texts, at_few, sentence_units, tokens, common)
+        few = (runs(follows=True)[at_part] < SHORT_SENTENCE_TOKENS) & ~long
         copied = sentence_units.reason == DUPLICATE
         changed = (part_short != checked_short) | (few != checked_few)
         pieces = np.flatnonzero(copied & (changed | first))
@@ -659,20 +665,19 @@ def _lone_line_pieces(
         if _whole_line(source, start, end):
             continue
         text = texts[int(blk_doc[b])]
-        before = _WORD_BEFORE.search(source[max(start - 64, 0) : start])
-        after = _WORD_AFTER.match(source[end : end + 64])
+        before = _last_word(source[max(start - 64, 0) : start])
+        after = _first_word(source[end : end + 64])
         runs_on = (
             before is not None
             and b > 0
             and blk_doc[b - 1] == blk_doc[b]
             and _last_word(text[max(int(s.blk_end[b - 1]) - 64, 0) : int(s.blk_end[b - 1])])
-            == before.group(1).casefold()
+            == before
         ) or (
             after is not None
             and b + 1 < len(blk_doc)
             and blk_doc[b + 1] == blk_doc[b]
-            and _first_word(text[int(s.blk_start[b + 1]) : int(s.blk_start[b + 1]) + 64])
-            == after.group(1).casefold()
+            and _first_word(text[int(s.blk_start[b + 1]) : int(s.blk_start[b + 1]) + 64]) == after
         )
         if not runs_on:
             line = text[int(s.blk_start[b]) : int(s.blk_end[b])]
