@@ -250,10 +250,15 @@ def test_span_tokens_kernel_matches_searchsorted(seed: int, data: st.DataObject)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6))))
-def test_key_doc_counts_count_distinct_documents(rows: list[tuple[int, int]]) -> None:
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6))),
+    st.sampled_from([1, 1 << 61]),
+)
+def test_key_doc_counts_count_distinct_documents(rows: list[tuple[int, int]], step: int) -> None:
+    """Also with document numbers too far apart to pack a pair of a key's number and its
+    document into an int64 (``step``)."""
     keys = np.array([k for k, _ in rows], dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    docs = np.array([d for _, d in rows], dtype=np.int64)
+    docs = np.array([d for _, d in rows], dtype=np.int64) * step
     values, counts = key_doc_counts(keys, docs)
     want = sorted({int(k) for k in keys if k})
     assert values.dtype == np.uint64 and counts.dtype == np.int64
@@ -296,6 +301,7 @@ def test_decide_matches_the_per_block_reference(
         s.tok_exact,
         detect.block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start)),
         spans=(s.tok_start, s.tok_end),
+        sentences=s.tok_sentence,
         formulas=boilerplate,
         k=config.shingle_size,
         min_tokens=config.min_tokens,

@@ -39,7 +39,7 @@ def _both(
     formulas = boilerplate.boilerplate_set(
         keys, blk_doc, boilerplate.sentence_rows(s), s.n_docs, config
     )
-    more = {"spans": (s.tok_start, s.tok_end), "formulas": formulas}
+    more = {"spans": (s.tok_start, s.tok_end), "sentences": s.tok_sentence, "formulas": formulas}
     fast = detect.align(
         first, s.doc_tokens, s.tok_hash, s.tok_exact, edges, jobs=jobs, **more, **kwargs
     )
@@ -139,6 +139,7 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
         s.tok_exact,
         edges,
         spans=(s.tok_start, s.tok_end),
+        sentences=s.tok_sentence,
         formulas=np.zeros(0, np.uint64),
         k=k,
         min_tokens=config.min_tokens,
@@ -153,6 +154,7 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
         s.tok_exact,
         blocks,
         spans=(s.tok_start, s.tok_end),
+        sentences=s.tok_sentence,
         formulas=np.zeros(0, np.uint64),
         k=k,
         min_tokens=config.min_tokens,

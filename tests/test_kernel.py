@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe_docs.stages import normalize
+from dedupe_docs.stages import kernels, normalize
 
 pytestmark = pytest.mark.skipif(normalize.compiled() is None, reason="numba is not installed")
 
@@ -127,34 +127,41 @@ def test_joined_batches_are_the_batch_of_all(
         assert a.dtype == b.dtype and np.array_equal(a, b), field.name
 
 
+SENTENCE_TEXTS = st.lists(
+    st.sampled_from(
+        [
+            "word",
+            "3.5",
+            "e.g.",
+            "end.",
+            "wow!",
+            '"quoted."',
+            "(so?))",
+            "中文。",
+            "x…",
+            ".",
+            "»",
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            "a:b",
+            "Ünï",
+            "'",
+            "a;b",
+            "--",
+            "(x",
+            "\t",
+            "        ",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+"""Text of words, stops, closers, marks and spaces of every kind and width."""
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                "word",
-                "3.5",
-                "e.g.",
-                "end.",
-                "wow!",
-                '"quoted."',
-                "(so?))",
-                "中文。",
-                "x…",
-                ".",
-                "»",
-                " ",
-                "  ",
-                "\n",
-                "\n\n",
-                "a:b",
-                "Ünï",
-                "'",
-            ]
-        ),
-        max_size=30,
-    ).map("".join)
-)
+@given(SENTENCE_TEXTS)
 def test_sentence_opens_are_where_sentences_start(text: str) -> None:
     """The tokens that open a sentence (:func:`sign.sentence_opens`, vectorised over a joined
     batch) are the first tokens of the sentences that deciding cuts each line into
@@ -165,8 +172,7 @@ def test_sentence_opens_are_where_sentences_start(text: str) -> None:
     cps = normalize.codepoints(text)
     tokens = normalize.tokenize(text, cps)
     blocks = segment(text, "line", cps)
-    opens = sign.sentence_opens(cps, tokens, blocks)
-    assert set(opens.tolist()) <= {0, 1}
+    opens = sign.sentence_opens(cps, tokens, blocks) & kernels.SENTENCE_OPENS
     expected = np.zeros(len(tokens), dtype=np.uint8)
     for start, end in blocks.tolist():
         for a, b in sentences(text, start, end):
@@ -174,3 +180,33 @@ def test_sentence_opens_are_where_sentences_start(text: str) -> None:
             if first < len(tokens) and tokens.starts[first] < b:
                 expected[first] = 1
     assert opens.tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(SENTENCE_TEXTS)
+def test_sentence_edges_deciding_reads_are_marked(text: str) -> None:
+    """Wherever deciding finds a sentence opening before a span of whole words (its first
+    word, or the marks before it after a space) or closing after one (its last word, or the
+    marks after it), ``MAY_OPEN`` marks the first token and ``MAY_CLOSE`` the last: detection
+    leaves out short passages by these bits alone."""
+    from dedupe_docs.stages import decide, sign
+    from dedupe_docs.stages.segment import segment
+
+    cps = normalize.codepoints(text)
+    tokens = normalize.tokenize(text, cps)
+    bits = sign.sentence_opens(cps, tokens, segment(text, "line", cps))
+    starts, ends = tokens.starts.tolist(), tokens.ends.tolist()
+    gaps = [0, *ends[:-1]], [*starts[1:], len(text)]  # each token's gap before, and after
+    firsts, lasts = [], []
+    for i in range(len(starts)):
+        before = text[gaps[0][i] : starts[i]]
+        firsts += [(i, starts[i]), (i, starts[i] - len(before) + len(before.rstrip("(\"'[«")))]
+        after = text[ends[i] : gaps[1][i]]
+        lasts += [(i, ends[i]), (i, ends[i] + len(after) - len(after.lstrip(".,;:!?…)\"'»]")))]
+    pairs = [(f, g) for f in firsts for g in lasts if f[0] <= g[0]]
+    doc = np.zeros(len(pairs), dtype=np.int64)
+    at = np.array([[f[1], g[1]] for f, g in pairs], dtype=np.int64).reshape(-1, 2)
+    opened, closed = decide._sentence_edges([text], np.arange(len(pairs)), (doc, at[:, 0], at[:, 1]))
+    for (f, g), o, c in zip(pairs, opened.tolist(), closed.tolist(), strict=True):
+        assert not o or bits[f[0]] & kernels.MAY_OPEN, (text, f, g)
+        assert not c or bits[g[0]] & kernels.MAY_CLOSE, (text, f, g)

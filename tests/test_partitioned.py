@@ -165,6 +165,7 @@ def _units(texts: list[str], config: Config) -> decide.Units:
         s.tok_exact,
         detect.block_edges(s.blk_t0[nonempty], s.blk_t1[nonempty], 0, len(s.tok_start)),
         spans=(s.tok_start, s.tok_end),
+        sentences=s.tok_sentence,
         formulas=templates,
         k=config.shingle_size,
         min_tokens=config.min_tokens,

@@ -32,6 +32,7 @@ from dedupe_docs.stages.decide import (
     reworded,
 )
 from dedupe_docs.stages.kernels import (
+    SENTENCE_OPENS,
     SHORT_COPY_CHARS,
     SHORT_COPY_TOKENS,
     SHORT_LINE_TOKENS,
@@ -764,11 +765,12 @@ def sentence_key(s: Signed, first: int, last: int) -> int:
 
 
 def formulaic_sentences(s: Signed, config: Config) -> set[int]:
-    """Keys of the sentences (tokens between two of ``s.tok_opens``) of 5-11 tokens that stand
-    in as many documents as a template line needs: formulas, never short copies."""
+    """Keys of the sentences (tokens between two that open one in ``s.tok_sentence``) of 5-11
+    tokens that stand in as many documents as a template line needs: formulas, never short
+    copies."""
     if config.boilerplate_max_tokens == 0:
         return set()
-    opens = [*np.flatnonzero(s.tok_opens).tolist(), len(s.tok_opens)]
+    opens = [*np.flatnonzero(s.tok_sentence & SENTENCE_OPENS).tolist(), len(s.tok_sentence)]
     docs_of: dict[int, set[int]] = {}
     for a, b in itertools.pairwise(opens):
         chars = int(s.tok_end[b - 1]) - int(s.tok_start[a])

@@ -23,6 +23,8 @@ from dedupe_docs.stages.kernels import (
     CONTINUE_TOKENS,
     FOLLOW_TOKENS,
     FRAGMENT_CHARS,
+    MAY_CLOSE,
+    MAY_OPEN,
     SHORT_COPY_TOKENS,
     SHORT_LINE_TOKENS,
     SHORT_SENTENCE_TOKENS,
@@ -39,6 +41,7 @@ def align(
     blocks: tuple[np.ndarray, np.ndarray],
     *,
     spans: tuple[np.ndarray, np.ndarray],
+    sentences: np.ndarray,
     formulas: np.ndarray,
     k: int,
     min_tokens: int,
@@ -53,7 +56,8 @@ def align(
     lets passages grow token by token past their outermost shingles, ``exact_hashes`` (digits
     kept) a short run go on along its neighbour's source; ``blocks`` holds the first
     and end token of every non-empty block, ascending; ``spans`` where each token starts and
-    ends in its document; ``formulas`` the keys of sentences that stand in many documents. With
+    ends in its document; ``sentences`` the sentence bits of every token; ``formulas`` the keys
+    of sentences that stand in many documents. With
     ``keep="longest"`` a passage whose later copy spans more tokens is turned around, so the
     later, more complete copy is the one that survives.
     """
@@ -107,13 +111,15 @@ def align(
     chains = _passages(shared, (0, len(table)))
     chains.sort(key=lambda c: c[0])  # stronger passages win where two overlap
     # The shortest are marked last, each only where nothing else is aligned yet, and only
-    # where its words span enough characters to be a sentence long by its characters.
+    # where its words span enough characters to be a sentence long by its characters, and it
+    # copies a whole sentence or a whole line.
     starts, ends = spans
     fragments = [
         c
         for c in chains
         if -SHORT_SENTENCE_TOKENS < c[0] < 0
         and ends[max(r[1] for r in c[1]) - 1] - starts[min(r[0] for r in c[1])] >= FRAGMENT_CHARS
+        and _may_stand(c[1], sentences, blocks)
         and not _formula(c[1], exact_hashes, formulas)
     ]
     chains = [c for c in chains if not -SHORT_SENTENCE_TOKENS < c[0] < 0]
@@ -617,6 +623,21 @@ def _mark(
             elif weight[t] < weak:
                 aligned[t], weight[t] = src, weak
         prev = (ts, te, ss, se) if prev is None or te >= prev[1] else prev
+
+
+def _may_stand(
+    chain: list[Run], sentences: np.ndarray, blocks: tuple[np.ndarray, np.ndarray]
+) -> bool:
+    """Whether a short passage may stand as a copy of its own: its source tokens hold a whole
+    sentence of five tokens or more (from a token where one may open to one where one may
+    close), or its target tokens a whole block."""
+    s_lo, s_hi = min(r[2] for r in chain), max(r[3] for r in chain)
+    opens = [t for t in range(s_lo, s_hi) if sentences[t] & MAY_OPEN]
+    closes = [t for t in range(s_lo, s_hi) if sentences[t] & MAY_CLOSE]
+    if opens and closes and closes[-1] - opens[0] + 1 >= SHORT_LINE_TOKENS:
+        return True
+    t_lo, t_hi = min(r[0] for r in chain), max(r[1] for r in chain)
+    return any(t_lo <= a and b <= t_hi for a, b in zip(*blocks, strict=True))
 
 
 def _formula(chain: list[Run], exact_hashes: np.ndarray, formulas: np.ndarray) -> bool:

@@ -59,11 +59,12 @@ TOKEN = np.dtype(
         ("tok_end", np.int32),
         ("lead", np.int8),
         ("tail", np.int8),
+        ("tok_sentence", np.uint8),
     ]
 )
 """A row of the token file: what sources are looked up in (``lead`` and ``tail``: see
 :func:`dedupe_docs.stages.detect.block_edges`). Rows rather than a file per column, so that a
-stretch of tokens is one page fault to read, not six."""
+stretch of tokens is one page fault to read, not seven."""
 BASELINE = 256 << 20
 """Bytes a run holds beside its batch: Python, NumPy, the compiled kernels, rapidfuzz, the
 command line and what the driver keeps per document (benchmarks/bounded.py measures it)."""
@@ -316,7 +317,7 @@ class _Corpus:
         self.last_block = starts[-1:], ends[-1:]
         lead, tail = block_edges(starts, ends, base, base + len(s.tok_start))
         tokens = np.empty(len(s.tok_start), TOKEN)
-        for name in ("tok_hash", "tok_exact", "tok_start", "tok_end"):
+        for name in ("tok_hash", "tok_exact", "tok_start", "tok_end", "tok_sentence"):
             tokens[name] = getattr(s, name)
         tokens["lead"], tokens["tail"] = lead, tail
         tokens.tofile(self.files["tokens"])
@@ -420,6 +421,7 @@ class _Corpus:
             columns["tok_exact"],
             (columns.pop("lead"), columns.pop("tail")),
             spans=(columns["tok_start"], columns["tok_end"]),
+            sentences=columns["tok_sentence"],
             formulas=self.boilerplate,
             k=config.shingle_size,
             min_tokens=config.min_tokens,
@@ -437,7 +439,6 @@ class _Corpus:
             blk_t0=batch["blk_t0"] + base,
             blk_t1=batch["blk_t1"] + base,
             shingles=np.zeros(0, np.uint64),
-            tok_opens=np.zeros(0, np.uint8),
             **columns,
         )
         del columns

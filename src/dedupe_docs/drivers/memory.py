@@ -236,6 +236,7 @@ def read_decisions(
         corpus.edges,
         s.tok_start,
         s.tok_end,
+        s.tok_sentence,
         corpus.boilerplate,
         config.evolve(jobs=1),
     )
@@ -643,7 +644,8 @@ def _align(
     stage(progress, "detect", 0, s.n_docs)
     if config.engine == "ray" and config.keep == "first":
         parts = _parts(s, 2 * config.jobs)
-        columns = (s.tok_hash, s.tok_exact, edges, s.tok_start, s.tok_end, formulas)
+        columns = (s.tok_hash, s.tok_exact, edges, s.tok_start, s.tok_end, s.tok_sentence)
+        columns += (formulas,)
         shared = (first, s.doc_tokens, *columns, config.evolve(jobs=1))
         for (d0, d1), part in zip(
             parts, workers.pmap(_align_part, parts, shared, 1, "ray"), strict=True
@@ -660,6 +662,7 @@ def _align(
             s.tok_exact,
             edges,
             spans=(s.tok_start, s.tok_end),
+            sentences=s.tok_sentence,
             formulas=formulas,
             k=config.shingle_size,
             min_tokens=config.min_tokens,
@@ -741,7 +744,8 @@ def _decide_stored(shared: tuple[Any, ...], docs: tuple[int, int]) -> decide.Uni
 def _align_part(shared: tuple[Any, ...], docs: tuple[int, int], base: int = 0) -> np.ndarray:
     """:func:`align` of the tokens of documents ``d0..d1`` (``first`` covering the corpus's
     tokens from ``base`` on)."""
-    first, doc_tokens, tok_hash, tok_exact, edges, tok_start, tok_end, formulas, config = shared
+    first, doc_tokens, tok_hash, tok_exact, edges, tok_start, tok_end, *rest = shared
+    tok_sentence, formulas, config = rest
     lo, hi = int(doc_tokens[docs[0]]), int(doc_tokens[docs[1]])
     return align(
         first[lo - base : hi - base],
@@ -750,6 +754,7 @@ def _align_part(shared: tuple[Any, ...], docs: tuple[int, int], base: int = 0) -
         tok_exact,
         edges,
         spans=(tok_start, tok_end),
+        sentences=tok_sentence,
         formulas=formulas,
         k=config.shingle_size,
         min_tokens=config.min_tokens,

@@ -169,7 +169,7 @@ def read(
 
 
 SIGNED = (
-    *(n for n in sign.TOKEN_COLUMNS if n not in ("tok_opens", "shingles")),
+    *(n for n in sign.TOKEN_COLUMNS if n != "shingles"),
     *sign.BLOCK_COLUMNS,
 )
 """The joined columns that stay in the object store, an object each."""
@@ -190,7 +190,6 @@ def _joined(signs: list[Any], gather: _Gather, config: Config) -> tuple[sign.Sig
         doc_tokens=np.concatenate([*gather.doc_tokens, [gather.tokens]]).astype(np.int64),
         doc_blocks=np.concatenate([*gather.doc_blocks, [gather.blocks]]).astype(np.int64),
         shingles=np.zeros(0, np.uint64),
-        tok_opens=np.zeros(0, np.uint8),
         **columns,
     )
     return signed, edges
@@ -363,7 +362,7 @@ def _read_part(shared: tuple[Mapping[str, Any], str, Config], pieces: Partition)
         boilerplate.sentence_rows(signed),
         TASK_BITS,
     )
-    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64), tok_opens=np.zeros(0, np.uint8))
+    signed = attrs.evolve(signed, shingles=np.zeros(0, np.uint64))
     part = Part(
         found.events,
         found.pieces,

@@ -23,8 +23,9 @@ import numpy as np
 from dedupe_docs.config import Config
 from dedupe_docs.runtime.arrays import in_sorted
 from dedupe_docs.stages.decide import block_hashes
+from dedupe_docs.stages.kernels import COUNTED, SENTENCE_OPENS
 from dedupe_docs.stages.normalize import mix64
-from dedupe_docs.stages.sign import COUNTED, Signed, sentence_key_of
+from dedupe_docs.stages.sign import Signed, sentence_keys
 
 TEMPLATE_EDGE = 1
 """Blocks this close to the start or the end of a document (the first and the last line) may
@@ -118,21 +119,17 @@ def boilerplate_keys(s: Signed, config: Config) -> np.ndarray:
 
 def sentence_rows(s: Signed) -> tuple[np.ndarray, np.ndarray]:
     """The keys (:func:`~dedupe_docs.stages.sign.sentence_keys`) of the sentences of ``s``
-    that are counted over the documents (marked ``COUNTED`` in :attr:`Signed.tok_opens`:
+    that are counted over the documents (``COUNTED`` in :attr:`Signed.tok_sentence`:
     :func:`~dedupe_docs.stages.sign.counted_sentences`), each with its document. Counted with
     the template keys (:func:`boilerplate_set`, :func:`key_groups`), a sentence that stands
     in as many documents as a template line needs is in the template set: a formula that
     deciding never takes for a copy of its own."""
-    opens = np.flatnonzero(s.tok_opens)
-    ends = np.append(opens[1:], len(s.tok_opens))
-    counted = s.tok_opens[opens] == COUNTED
+    opens = np.flatnonzero(s.tok_sentence & SENTENCE_OPENS)
+    ends = np.append(opens[1:], len(s.tok_sentence))
+    counted = (s.tok_sentence[opens] & COUNTED) != 0
     starts, ends = opens[counted], ends[counted]
     docs = np.searchsorted(s.doc_tokens, starts, side="right") - 1
-    with np.errstate(over="ignore"):
-        total = np.zeros(len(s.tok_exact) + 1, dtype=np.uint64)
-        np.cumsum(s.tok_exact, dtype=np.uint64, out=total[1:])
-        sums = total[ends] - total[starts]
-    return sentence_key_of(sums, ends - starts), docs
+    return sentence_keys(s.tok_exact, starts, ends), docs
 
 
 def _sums(tokens: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -300,15 +297,28 @@ def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, n
     if keys.ndim == 2:
         keys, blk_doc = keys.ravel(), np.repeat(blk_doc, keys.shape[1])
     has = keys != 0
-    # One lexsort of (key, document): several times faster than np.unique of the pairs' rows.
-    order = np.lexsort((blk_doc[has], keys[has]))
-    key, doc = keys[has][order], blk_doc[has][order]
+    key, doc = keys[has], blk_doc[has]
+    span = int(doc.max()) - int(doc.min()) + 1 if len(doc) else 1
+    if len(key) * span >= 1 << 63:  # too many to pack a pair in an int64: sort them as pairs
+        order = np.lexsort((doc, key))
+        key, doc = key[order], doc[order]
+        new_key = np.ones(len(key), dtype=bool)
+        new_key[1:] = key[1:] != key[:-1]
+        new_pair = new_key.copy()
+        new_pair[1:] |= doc[1:] != doc[:-1]
+        group = np.cumsum(new_key) - 1
+        return key[new_key], np.bincount(group[new_pair], minlength=int(new_key.sum()))
+    # Sorted by key (an unstable sort: a few times faster than a lexsort of the pairs), then
+    # each key's number and the document packed in one int64 and sorted to find the pairs.
+    order = np.argsort(key)
+    key, doc = key[order], doc[order]
     new_key = np.ones(len(key), dtype=bool)
     new_key[1:] = key[1:] != key[:-1]
-    new_pair = new_key.copy()
-    new_pair[1:] |= doc[1:] != doc[:-1]
     group = np.cumsum(new_key) - 1
-    return key[new_key], np.bincount(group[new_pair], minlength=int(new_key.sum()))
+    pairs = np.sort(group * span + (doc - (doc.min() if len(doc) else 0)))
+    new_pair = np.ones(len(pairs), dtype=bool)
+    new_pair[1:] = pairs[1:] != pairs[:-1]
+    return key[new_key], np.bincount(pairs[new_pair] // span, minlength=int(new_key.sum()))
 
 
 def key_groups(

@@ -30,6 +30,8 @@ from rapidfuzz.distance import OSA, Levenshtein
 from dedupe_docs.config import Config
 from dedupe_docs.runtime.arrays import in_sorted
 from dedupe_docs.stages.kernels import (
+    EDGE_CHARS,
+    SENTENCE_END,
     SHORT_COPY_CHARS,
     SHORT_COPY_TOKENS,
     SHORT_LINE_TOKENS,
@@ -48,7 +50,6 @@ _DIGIT_RUNS = regex.compile(r"\d+")
 _UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 """Letters of the scripts that write no spaces between words (a word there is a clause)."""
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
-_SENTENCE_END = ".!?:;…。！？"  # marks after which a line's sentence is over
 _FULL_STOP = ".!?…。！？"  # marks that end a sentence (not a clause, as ``;`` and ``:`` do)
 REASON_NAMES = {DUPLICATE: "duplicate", REPEAT: "repeat", BOILERPLATE: "boilerplate"}
 NO_RULE, PASSAGE, SHORT_COPY, TEMPLATE, REPEATED, REWORDED = 0, 1, 2, 3, 4, 5
@@ -576,7 +577,7 @@ def _pair_kind(
     text = texts[doc]
     word = _WORD_CHARACTER.search(text, start, end)
     tail = text[max(end_before - 8, start_before) : end_before].rstrip().rstrip(_CLOSING)
-    one_sentence = tail[-1:] not in _SENTENCE_END or (word is not None and word.group().islower())
+    one_sentence = tail[-1:] not in SENTENCE_END or (word is not None and word.group().islower())
     return _ONE_SENTENCE if one_sentence else _TWO_SENTENCES
 
 
@@ -584,10 +585,10 @@ def _closes_sentence(text: str, end: int) -> bool:
     """Whether a sentence ends at ``end`` of ``text``: a mark that ends sentences stands at
     ``end`` (or right after it, with the quotes or brackets that close it), or the line ends
     there and the next line does not go on in lower case."""
-    if text[max(end - 8, 0) : end].rstrip().rstrip(_CLOSING)[-1:] in _SENTENCE_END:
+    if text[max(end - 8, 0) : end].rstrip().rstrip(_CLOSING)[-1:] in SENTENCE_END:
         return True
     marks = _TRAILING_MARKS.match(text, end).group()
-    if any(c in _SENTENCE_END for c in marks):
+    if any(c in SENTENCE_END for c in marks):
         return True
     rest = text[end + len(marks) : end + len(marks) + 200]
     if rest.lstrip(" \t")[:1] not in ("", "\n", "\r"):
@@ -659,7 +660,7 @@ def _lone_line_pieces(
     blocks = blocks[s.blk_t1[blocks] - s.blk_t0[blocks] < SHORT_SENTENCE_TOKENS]
     blocks = blocks[~_runs_on_aligned(column, s.blk_t0[blocks] - base, s.blk_t1[blocks] - base)]
     formulaic = _formulaic(s, common, s.blk_t0[blocks], s.blk_t1[blocks])
-    wrong = np.zeros(len(blocks), dtype=bool)
+    held = np.zeros(len(blocks), dtype=bool)  # held to the test of a sentence long by its chars
     for i, b in enumerate(blocks.tolist()):
         source, start, end = texts[int(src_doc[b])], int(src_start[b]), int(src_end[b])
         if _whole_line(source, start, end):
@@ -679,10 +680,10 @@ def _lone_line_pieces(
             and blk_doc[b + 1] == blk_doc[b]
             and _first_word(text[int(s.blk_start[b + 1]) : int(s.blk_start[b + 1]) + 64]) == after
         )
-        if not runs_on:
-            line = text[int(s.blk_start[b]) : int(s.blk_end[b])]
-            wrong[i] = formulaic[i] or not _long_whole_sentence(line, texts, b, sources)
-    return blocks[wrong]
+        held[i] = not runs_on
+    blocks, formulaic = blocks[held], formulaic[held]
+    lines = [texts[int(blk_doc[b])][int(s.blk_start[b]) : int(s.blk_end[b])] for b in blocks]
+    return blocks[formulaic | ~_long_whole_sentences(lines, texts, blocks, sources)]
 
 
 def _runs_on_aligned(column: np.ndarray, first: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -714,7 +715,9 @@ def _formulaic(s: Signed, common: np.ndarray, first: np.ndarray, last: np.ndarra
     return in_sorted(sentence_keys(s.tok_exact, first, last), common)
 
 
-_WORD_BEFORE = regex.compile(r"(\w+)\W*\Z")
+# Patterns anchored at the end are searched from the end (``REVERSE``): the same match, not
+# tried at every character first.
+_WORD_BEFORE = regex.compile(r"(\w+)\W*\Z", regex.REVERSE)
 _WORD_AFTER = regex.compile(r"\W*(\w+)")
 
 
@@ -733,22 +736,26 @@ def _first_word(text: str) -> str | None:
 _LIST_NUMBER = regex.compile(r"(?:\A|\n)[ \t]*\(?\d+(?:[.)]\d+)*[.)]?[ \t]*\Z")
 
 
-def _long_whole_sentence(
-    copy: str,
+def _long_whole_sentences(
+    copies: list[str],
     texts: Sequence[str],
-    unit: int,
+    units: np.ndarray,
     sources: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> bool:
-    """Whether ``copy``, too short to count by its tokens, is ``SHORT_COPY_CHARS`` long
-    (white space runs counting one) and copies a whole sentence of its source (row ``unit``
-    of ``sources``), not the entry after a list number (a page's title, numbered in a table
-    of contents)."""
-    if len(_SPACE.sub(" ", copy).strip()) < SHORT_COPY_CHARS:
-        return False
-    source, start = texts[int(sources[0][unit])], int(sources[1][unit])
-    if _LIST_NUMBER.search(source[max(start - 16, 0) : start]):
-        return False
-    return all(_sentence_edges(texts, np.array([unit]), sources))
+) -> np.ndarray:
+    """Per unit of ``units`` (rows of ``sources``) with its text in ``copies``, too short to
+    count by its tokens: whether it is ``SHORT_COPY_CHARS`` long (white space runs counting
+    one) and copies a whole sentence of its source, not the entry after a list number (a
+    page's title, numbered in a table of contents)."""
+    long = np.array(
+        [len(_SPACE.sub(" ", copy).strip()) >= SHORT_COPY_CHARS for copy in copies], dtype=bool
+    )
+    for i in np.flatnonzero(long).tolist():
+        source, start = texts[int(sources[0][units[i]])], int(sources[1][units[i]])
+        long[i] = not _LIST_NUMBER.search(source[max(start - 16, 0) : start])
+    at = np.flatnonzero(long)
+    opens, closes = _sentence_edges(texts, units[at], sources)
+    long[at] = opens & closes
+    return long
 
 
 def _whole_line(text: Sequence[str] | str, start: int, end: int) -> bool:
@@ -764,9 +771,9 @@ def _whole_line(text: Sequence[str] | str, start: int, end: int) -> bool:
     return opens and (after.startswith("\n") or (not after and len(text[end : end + 65]) < 65))
 
 
-_LEADING_MARKS = regex.compile(r"[^\w\s]*\Z")
+_LEADING_MARKS = regex.compile(r"[^\w\s]*\Z", regex.REVERSE)
 _TRAILING_MARKS = regex.compile(r"[^\w\s]*")
-_LINE_LEAD = regex.compile(r"[^\w\n]*\Z")
+_LINE_LEAD = regex.compile(r"[^\w\n]*\Z", regex.REVERSE)
 _LINE_TAIL = regex.compile(r"[^\w\n]*")
 
 
@@ -902,10 +909,10 @@ def _long_sentences(
     at = np.flatnonzero(maybe)
     at = at[~_formulaic(s, common, first[at], last[at])]
     sources = (units.src_doc, units.src_start, units.src_end)
-    for i in at.tolist():
-        u = int(pieces[i])
-        text = texts[int(units.doc[u])][int(units.start[u]) : int(units.end[u])]
-        out[i] = _long_whole_sentence(text, texts, u, sources)
+    copies = [
+        texts[int(units.doc[u])][int(units.start[u]) : int(units.end[u])] for u in pieces[at]
+    ]
+    out[at] = _long_whole_sentences(copies, texts, pieces[at], sources)
     return out
 
 
@@ -919,16 +926,16 @@ def _sentence_edges(
     closed = np.zeros(len(units), dtype=bool)
     for i, u in enumerate(units.tolist()):
         text, a, b = texts[int(doc[u])], int(start[u]), int(end[u])
-        head = text[max(a - 8, 0) : a]
+        head = text[max(a - EDGE_CHARS, 0) : a]
         lead = _LEADING_MARKS.search(head)
         before = head[: len(head) - len(lead.group())] if lead else head
-        opens = before.rstrip(" \t")[-1:] in ("", "\n", *_SENTENCE_END)
-        own = _LEADING_MARKS.search(text[max(a, b - 8) : b])  # the marks it ends with
-        tail = _TRAILING_MARKS.match(text[b : b + 8])
+        opens = before.rstrip(" \t")[-1:] in ("", "\n", *SENTENCE_END)
+        own = _LEADING_MARKS.search(text[max(a, b - EDGE_CHARS) : b])  # the marks it ends with
+        tail = _TRAILING_MARKS.match(text[b : b + EDGE_CHARS])
         marks = tail.group() if tail else ""
-        after = text[b + len(marks) : b + len(marks) + 8].lstrip(" \t")
+        after = text[b + len(marks) : b + len(marks) + EDGE_CHARS].lstrip(" \t")
         marks += own.group() if own else ""
-        closed[i] = any(c in _SENTENCE_END for c in marks) or after[:1] in ("", "\n")
+        closed[i] = any(c in SENTENCE_END for c in marks) or after[:1] in ("", "\n")
         opened[i] = opens
     return opened, closed
 
@@ -1066,7 +1073,7 @@ def _continues_sentence(
         return False
     if reason[b - 1] == BOILERPLATE:
         return False
-    return text[int(s.blk_end[b - 1]) - 1] not in _SENTENCE_END
+    return text[int(s.blk_end[b - 1]) - 1] not in SENTENCE_END
 
 
 @attrs.frozen(eq=False)

@@ -26,6 +26,7 @@ from dedupe_docs.stages.kernels import (
     exact_kernel,
     extend_kernel,
     mark_kernel,
+    may_stand_kernel,
     runs_kernel,
     whole_lines_kernel,
 )
@@ -51,6 +52,7 @@ def align(
     edges: tuple[np.ndarray, np.ndarray],
     *,
     spans: tuple[np.ndarray, np.ndarray],
+    sentences: np.ndarray,
     formulas: np.ndarray,
     k: int,
     min_tokens: int,
@@ -66,10 +68,11 @@ def align(
     the first token of each document (plus the total at the end); ``token_hashes`` lets
     passages grow token by token past their outermost shingles, and ``exact_hashes`` (digits
     kept) a short run go on along its neighbour's source; ``edges`` holds
-    :func:`block_edges` of every token, and ``spans`` where each token starts and ends in its
-    document; ``formulas`` (sorted) the keys of sentences that stand in many documents
+    :func:`block_edges` of every token, ``spans`` where each token starts and ends in its
+    document and ``sentences`` where sentences open and close (:attr:`Signed.tok_sentence`);
+    ``formulas`` (sorted) the keys of sentences that stand in many documents
     (:func:`dedupe_docs.stages.boilerplate.boilerplate_set`), whose short copies are no
-    passages. The last five cover the corpus up to the end of ``first``: a batch of it needs
+    passages. The last six cover the corpus up to the end of ``first``: a batch of it needs
     its sources, which come before it. With ``keep="longest"`` (the whole corpus only) a
     passage whose later copy spans more tokens is turned around, so the later, more complete
     copy is the one that survives.
@@ -86,7 +89,7 @@ def align(
 
     def part(_: None, cut: tuple[int, int]) -> None:
         lo, hi = cut[0] - base, cut[1] - base
-        columns = (doc_offsets, token_hashes, exact_hashes, edges, spans, formulas, k)
+        columns = (doc_offsets, token_hashes, exact_hashes, edges, spans, sentences, formulas, k)
         columns += (min_tokens, max_gap, keep)
         _align(aligned[lo:hi], first[lo:hi], cut[0], *columns)
 
@@ -113,6 +116,7 @@ def _align(
     exact_hashes: np.ndarray,
     edges: tuple[np.ndarray, np.ndarray],
     spans: tuple[np.ndarray, np.ndarray],
+    sentences: np.ndarray,
     formulas: np.ndarray,
     k: int,
     min_tokens: int,
@@ -179,6 +183,8 @@ def _align(
     starts, ends = spans
     chars = ends[runs[bounds[fragments + 1] - 1, 1] - 1] - starts[runs[bounds[fragments], 0]]
     fragments = fragments[chars >= FRAGMENT_CHARS]
+    # and only those that copy a whole sentence or a whole line, as deciding keeps no other
+    fragments = fragments[may_stand_kernel(runs, bounds, fragments, sentences, *edges)]
     # and none that copies a formula (a sentence that stands in many documents) whole
     first, end = runs[bounds[fragments], 0], runs[bounds[fragments + 1] - 1, 1]
     fragments = fragments[~in_sorted(sentence_keys(exact_hashes, first, end), formulas)]

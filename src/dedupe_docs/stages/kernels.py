@@ -99,40 +99,57 @@ def tokenize_kernel(
 
 
 @njit(cache=True, nogil=True)
-def sentence_opens_kernel(cps, starts, ends, block_first, stops, closers, wide, spaces):  # type: ignore[no-untyped-def]
-    """:func:`dedupe_docs.stages.sign.sentence_opens` in one pass over the gaps between
-    tokens (the characters a stop can stand in), not over every character."""
-    n = len(starts)
+def sentence_opens_kernel(cps, starts, ends, block_first, classes):  # type: ignore[no-untyped-def]
+    """:func:`dedupe_docs.stages.sign.sentence_opens` and then
+    :func:`~dedupe_docs.stages.sign.counted_sentences`, in one pass over the gaps between
+    tokens (the characters a stop can stand in), not over every character. ``classes`` holds
+    the ``STOP_CHAR``, ``CLOSER_CHAR``, ``WIDE_STOP_CHAR``, ``SPACE_CHAR`` and ``EDGE_CHAR``
+    bits of each code point of the Basic Multilingual Plane (none of them lies beyond)."""
+    n, m = len(starts), len(cps)
     opens = np.zeros(n, dtype=np.uint8)
     for i in range(1, n):
+        bits = MAY_OPEN if starts[i] - ends[i - 1] >= EDGE_CHARS else 0
         for p in range(ends[i - 1], starts[i]):
-            c = cps[p]
-            if c == 0x20:  # most gaps are one space
+            kind = _char_class(cps[p], classes)
+            if kind & EDGE_CHAR:
+                bits |= MAY_OPEN
+            if bits & SENTENCE_OPENS:
                 continue
-            if _member(c, wide):
-                opens[i] = 1
-                break
-            if _member(c, stops):
+            if kind & WIDE_STOP_CHAR:
+                bits |= SENTENCE_OPENS
+            elif kind & STOP_CHAR:
                 q = p + 1
-                while q < len(cps) and _member(cps[q], closers):
+                while q < m and _char_class(cps[q], classes) & CLOSER_CHAR:
                     q += 1
-                if q >= len(cps) or _member(cps[q], spaces):
-                    opens[i] = 1
-                    break
+                if q >= m or _char_class(cps[q], classes) & SPACE_CHAR:
+                    bits |= SENTENCE_OPENS
+        opens[i] = bits
     for b in block_first:
         if b < n:
-            opens[b] = 1
+            opens[b] |= SENTENCE_OPENS | MAY_OPEN
     if n:
-        opens[0] = 1
+        opens[0] |= SENTENCE_OPENS | MAY_OPEN
+        opens[n - 1] |= MAY_CLOSE
+    first = 0
+    for i in range(1, n + 1):
+        if i < n and opens[i] & MAY_OPEN:
+            opens[i - 1] |= MAY_CLOSE
+        if i == n or opens[i] & SENTENCE_OPENS:
+            size = i - first
+            counted = size >= SHORT_LINE_TOKENS and size < SHORT_SENTENCE_TOKENS
+            if counted and ends[i - 1] - starts[first] >= FRAGMENT_CHARS:
+                opens[first] |= COUNTED
+            first = i
     return opens
 
 
 @njit(cache=True, inline="always")
-def _member(c, values):  # type: ignore[no-untyped-def]
-    for v in values:  # noqa: SIM110 (a plain loop compiles; a generator in any() does not)
-        if c == v:
-            return True
-    return False
+def _char_class(c, classes):  # type: ignore[no-untyped-def]
+    return classes[c] if c < len(classes) else 0
+
+
+STOP_CHAR, CLOSER_CHAR, WIDE_STOP_CHAR, SPACE_CHAR, EDGE_CHAR = 1, 2, 4, 8, 16
+"""The bits of a character's class for :func:`sentence_opens_kernel`."""
 
 
 @njit(cache=True, nogil=True)
@@ -255,7 +272,7 @@ def first_occurrences_kernel(hashes, first, part, bits):  # type: ignore[no-unty
 
 @njit(cache=True, nogil=True)
 def gather_tokens_kernel(  # type: ignore[no-untyped-def]
-    source, ranges, at, tok_hash, tok_exact, tok_start, tok_end, lead, tail
+    source, ranges, at, tok_hash, tok_exact, tok_start, tok_end, lead, tail, tok_sentence
 ):
     """Copy the rows ``start..end`` of each row ``i`` of ``ranges`` of the token file
     (``dedupe_docs.drivers.bounded.TOKEN``) into the columns from ``at[i]`` on, and zero the columns
@@ -266,8 +283,10 @@ def gather_tokens_kernel(  # type: ignore[no-untyped-def]
             row, j = source[i], to + i - a
             tok_hash[j], tok_exact[j], tok_start[j] = row.tok_hash, row.tok_exact, row.tok_start
             tok_end[j], lead[j], tail[j] = row.tok_end, row.lead, row.tail
+            tok_sentence[j] = row.tok_sentence
         for j in range(to + b - a, at[r + 1]):
             tok_hash[j], tok_exact[j], tok_start[j], tok_end[j], lead[j], tail[j] = 0, 0, 0, 0, 0, 0
+            tok_sentence[j] = 0
 
 
 @njit(cache=True, nogil=True)
@@ -737,6 +756,25 @@ short passages are marked (below any passage that counts) and deciding keeps onl
 sentences of them. A shorter one counts where it is long by its characters
 (``SHORT_COPY_CHARS``) and stands in few documents."""
 
+SENTENCE_OPENS = 1
+"""The bit of :attr:`~dedupe_docs.stages.sign.Signed.tok_sentence` set where a sentence opens,
+as :func:`dedupe_docs.stages.segment.sentences` cuts a block into sentences."""
+COUNTED = 2
+"""The bit set (with ``SENTENCE_OPENS``) on the first token of a sentence that is counted over
+the documents (:func:`dedupe_docs.stages.sign.counted_sentences`)."""
+MAY_OPEN = 4
+"""The bit set where deciding may find a sentence opening (its ``_sentence_edges``): the gap
+before the token holds a line break or one of ``SENTENCE_END``, or is ``EDGE_CHARS`` long, or
+the token starts a block."""
+MAY_CLOSE = 8
+"""The bit set where deciding may find a sentence closing after the token: the gap after it is
+one that ``MAY_OPEN`` marks, or the batch ends (so does a document)."""
+SENTENCE_END = ".!?:;…。！？"
+"""Marks after which deciding reads a line's sentence (or clause) as over."""
+EDGE_CHARS = 8
+"""Characters that deciding reads beside a span to tell whether a sentence opens or closes
+there; a gap between two words that long may hold nothing else (spaces, marks)."""
+
 
 @njit(cache=True)
 def _block_for_block(runs, lead, tail):  # type: ignore[no-untyped-def]
@@ -756,6 +794,36 @@ def whole_lines_kernel(runs, bounds, passages, lead, tail):  # type: ignore[no-u
     for p in range(len(passages)):
         c = passages[p]
         out[p] = _block_for_block(runs[bounds[c] : bounds[c + 1]], lead, tail)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def may_stand_kernel(runs, bounds, passages, sentence, lead, tail):  # type: ignore[no-untyped-def]
+    """Per short passage of ``passages``: whether it may stand as a copy of its own, as
+    deciding keeps one: its source holds a whole sentence of ``SHORT_LINE_TOKENS`` tokens or
+    more, from a token where one may open to one where one may close (``MAY_OPEN``,
+    ``MAY_CLOSE`` in ``sentence``), or its target a whole block (``lead``, ``tail``)."""
+    out = np.zeros(len(passages), dtype=np.bool_)
+    for p in range(len(passages)):
+        chain = runs[bounds[passages[p]] : bounds[passages[p] + 1]]
+        t_lo, t_hi = chain[:, 0].min(), chain[:, 1].max()
+        s_lo, s_hi = chain[:, 2].min(), chain[:, 3].max()
+        a = s_lo
+        while a < s_hi and not sentence[a] & MAY_OPEN:
+            a += 1
+        b = s_hi - 1
+        while b >= a and not sentence[b] & MAY_CLOSE:
+            b -= 1
+        if b - a + 1 >= SHORT_LINE_TOKENS:
+            out[p] = True
+            continue
+        a = t_lo
+        while a < t_hi and lead[a] != 0:
+            a += 1
+        b = t_hi - 1
+        while b >= a and tail[b] != 0:
+            b -= 1
+        out[p] = a <= b
     return out
 
 

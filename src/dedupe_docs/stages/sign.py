@@ -26,7 +26,22 @@ import numpy as np
 from dedupe_docs.config import Config
 from dedupe_docs.runtime import storage
 from dedupe_docs.stages.index import RANGE_BITS, range_rows, rows_path
-from dedupe_docs.stages.kernels import FRAGMENT_CHARS, SHORT_LINE_TOKENS, SHORT_SENTENCE_TOKENS
+from dedupe_docs.stages.kernels import (
+    CLOSER_CHAR,
+    COUNTED,
+    EDGE_CHAR,
+    EDGE_CHARS,
+    FRAGMENT_CHARS,
+    MAY_CLOSE,
+    MAY_OPEN,
+    SENTENCE_END,
+    SENTENCE_OPENS,
+    SHORT_LINE_TOKENS,
+    SHORT_SENTENCE_TOKENS,
+    SPACE_CHAR,
+    STOP_CHAR,
+    WIDE_STOP_CHAR,
+)
 from dedupe_docs.stages.normalize import Tokens, codepoints, compiled, mix64, tokenize
 from dedupe_docs.stages.segment import segment
 from dedupe_docs.stages.shingle import shingle, shingle_multipliers
@@ -56,7 +71,7 @@ class Signed:
     blk_t0: np.ndarray
     blk_t1: np.ndarray
     shingles: np.ndarray  # uint64 per token, 0 where the k-token window leaves the document
-    tok_opens: np.ndarray  # uint8 per token: where a sentence starts (1, or COUNTED), else 0
+    tok_sentence: np.ndarray  # uint8 per token: SENTENCE_OPENS, COUNTED, MAY_OPEN, MAY_CLOSE bits
 
     @property
     def n_docs(self) -> int:
@@ -77,17 +92,8 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     from dedupe_docs.stages.kernels import sentence_opens_kernel, sign_columns_kernel
 
     opens = sentence_opens_kernel(
-        cps,
-        tokens.starts,
-        tokens.ends,
-        np.searchsorted(tokens.starts, blocks[:, 0]),
-        _STOPS,
-        _CLOSERS,
-        _WIDE_STOPS,
-        _SPACES,
+        cps, tokens.starts, tokens.ends, np.searchsorted(tokens.starts, blocks[:, 0]), _classes()
     )
-    opens = counted_sentences(opens, tokens)
-
     columns = sign_columns_kernel(
         tokens.starts,
         tokens.ends,
@@ -112,7 +118,7 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
         blk_t0=blk_t0,
         blk_t1=blk_t1,
         shingles=shingles,
-        tok_opens=opens,
+        tok_sentence=opens,
     )
 
 
@@ -120,13 +126,32 @@ _STOPS = np.array([ord(c) for c in ".!?…"], dtype=np.uint32)
 _CLOSERS = np.array([ord(c) for c in "\"'”’»)]"], dtype=np.uint32)
 _WIDE_STOPS = np.array([ord(c) for c in "。！？"], dtype=np.uint32)
 _SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+_EDGE_MARKS = np.array([ord(c) for c in SENTENCE_END + "\n"], dtype=np.uint32)
+
+
+@functools.cache
+def _classes() -> np.ndarray:
+    """The character classes of :func:`sentence_opens_kernel`, per code point of the Basic
+    Multilingual Plane."""
+    classes = np.zeros(0x10000, dtype=np.uint8)
+    for chars, bit in (
+        (_STOPS, STOP_CHAR),
+        (_CLOSERS, CLOSER_CHAR),
+        (_WIDE_STOPS, WIDE_STOP_CHAR),
+        (_SPACES, SPACE_CHAR),
+        (_EDGE_MARKS, EDGE_CHAR),
+    ):
+        classes[chars] |= bit
+    return classes
 
 
 def sentence_opens(cps: np.ndarray, tokens: Tokens, blocks: np.ndarray) -> np.ndarray:
-    """Per token (of a joined text of code points ``cps``), 1 where a sentence starts, as
-    :func:`dedupe_docs.stages.segment.sentences` cuts them: at the first token of a block, and
-    after a full stop between it and the token before (``.!?…`` with white space after it,
-    past a closing quote or bracket; ``。！？`` anywhere). The NumPy reference of the compiled
+    """Per token (of a joined text of code points ``cps``), the bits of
+    :attr:`Signed.tok_sentence` but ``COUNTED``: ``SENTENCE_OPENS`` where a sentence starts, as
+    :func:`dedupe_docs.stages.segment.sentences` cuts them (at the first token of a block, and
+    after a full stop between it and the token before: ``.!?…`` with white space after it,
+    past a closing quote or bracket; ``。！？`` anywhere); ``MAY_OPEN`` and ``MAY_CLOSE`` where
+    deciding may find one opening or closing. The NumPy reference of the compiled
     ``sentence_opens_kernel``."""
     n = len(tokens.starts)
     opens = np.zeros(n, dtype=np.uint8)
@@ -144,32 +169,35 @@ def sentence_opens(cps: np.ndarray, tokens: Tokens, blocks: np.ndarray) -> np.nd
         marks[np.isin(padded[np.minimum(past, len(cps))], _SPACES)],
         np.flatnonzero(np.isin(cps, _WIDE_STOPS)),
     )
-    # a stop between a token and the next one
-    opens[1:] = np.searchsorted(stops, tokens.starts[1:]) > np.searchsorted(stops, tokens.ends[:-1])
+    edges = np.flatnonzero(np.isin(cps, _EDGE_MARKS))
+
+    def between(at: np.ndarray) -> np.ndarray:
+        """Per token but the first, whether one of the offsets ``at`` lies in the gap before it."""
+        return np.searchsorted(at, tokens.starts[1:]) > np.searchsorted(at, tokens.ends[:-1])
+
+    may = between(edges) | (tokens.starts[1:] - tokens.ends[:-1] >= EDGE_CHARS)
+    opens[1:] = np.where(between(stops), SENTENCE_OPENS, 0) | np.where(may, MAY_OPEN, 0)
     first = np.searchsorted(tokens.starts, blocks[:, 0])
-    opens[first[first < n]] = 1
-    opens[0] = 1
+    opens[first[first < n]] |= SENTENCE_OPENS | MAY_OPEN
+    opens[0] |= SENTENCE_OPENS | MAY_OPEN
+    opens[:-1] |= np.where(opens[1:] & MAY_OPEN, MAY_CLOSE, 0).astype(np.uint8)
+    opens[-1] |= MAY_CLOSE
     return opens
-
-
-COUNTED = 2
-"""The mark in :attr:`Signed.tok_opens` of a sentence that is counted over the documents (see
-:func:`counted_sentences`); 1 marks any other sentence's first token."""
 
 
 def counted_sentences(opens: np.ndarray, tokens: Tokens) -> np.ndarray:
     """``opens`` (:func:`sentence_opens`) with the first token of each sentence that is counted
-    over the documents marked :data:`COUNTED`: one of ``SHORT_LINE_TOKENS`` to
+    over the documents marked ``COUNTED``: one of ``SHORT_LINE_TOKENS`` to
     ``SHORT_SENTENCE_TOKENS`` tokens whose words span ``FRAGMENT_CHARS`` characters or more,
     too short to count by its tokens and maybe long enough by its characters
     (:func:`dedupe_docs.stages.boilerplate.sentence_rows`)."""
-    starts = np.flatnonzero(opens)
+    starts = np.flatnonzero(opens & SENTENCE_OPENS)
     ends = np.append(starts[1:], len(opens))
     size = ends - starts
     counted = (size >= SHORT_LINE_TOKENS) & (size < SHORT_SENTENCE_TOKENS)
     starts, ends = starts[counted], ends[counted]
     counted = tokens.ends[ends - 1] - tokens.starts[starts] >= FRAGMENT_CHARS
-    opens[starts[counted]] = COUNTED
+    opens[starts[counted]] |= COUNTED
     return opens
 
 
@@ -182,8 +210,7 @@ def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray)
     the documents with the template keys (:func:`dedupe_docs.stages.boilerplate.sentence_rows`),
     a sentence too short to count by its tokens that stands in as many documents as a template
     line needs is a formula (``This can be an SQL identifier or a host variable.``), not a copy
-    on its own. The sum of the tokens' hashes (so that a whole corpus's sentences cost one
-    cumulative sum) and their count, mixed (:func:`sentence_key_of`)."""
+    on its own. The sum of the tokens' hashes and their count, mixed."""
     counts = last - first
     sums = np.zeros(len(first), dtype=np.uint64)
     nonempty = np.flatnonzero(counts > 0)
@@ -192,11 +219,6 @@ def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray)
         offsets = np.cumsum(sizes) - sizes
         index = np.repeat(first[nonempty] - offsets, sizes) + np.arange(int(sizes.sum()))
         sums[nonempty] = np.add.reduceat(token_hashes[index], offsets)
-    return sentence_key_of(sums, counts)
-
-
-def sentence_key_of(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """:func:`sentence_keys` from the sums of the sentences' token hashes and their counts."""
     with np.errstate(over="ignore"):
         return mix64(sums ^ (counts.astype(np.uint64) * _SENTENCE_COUNT) ^ _SENTENCE_SALT)
 
@@ -229,7 +251,7 @@ def sign_columns(
         blk_t0=np.searchsorted(tokens.starts, blocks[:, 0]),
         blk_t1=np.searchsorted(tokens.starts, blocks[:, 1]),
         shingles=shingles,
-        tok_opens=opens,
+        tok_sentence=opens,
     )
 
 
@@ -322,7 +344,7 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-TOKEN_COLUMNS = ("tok_start", "tok_end", "tok_hash", "tok_exact", "tok_opens", "shingles")
+TOKEN_COLUMNS = ("tok_start", "tok_end", "tok_hash", "tok_exact", "tok_sentence", "shingles")
 BLOCK_COLUMNS = ("blk_start", "blk_end", "blk_t0", "blk_t1")
 
 
