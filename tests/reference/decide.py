@@ -593,12 +593,12 @@ class _Checker:
         doc_tokens = self.s.doc_tokens
         before = int(self.aligned[a - 1]) if a > doc_tokens[d] else -1
         after = int(self.aligned[b]) if b < doc_tokens[d + 1] else -1
+        sources = [before, *self.aligned[a:b].tolist(), after]
         spans = passage_cuts(
             self.texts[d],
             sentences(self.texts[d], bs, be),
             (starts, self.s.tok_end[a:b]),
-            np.concatenate(([before], self.aligned[a:b], [after])),
-            self.s.doc_tokens,
+            (sources, (np.searchsorted(doc_tokens, sources, "right") - 1).tolist()),
             (self.config.min_tokens, self.config.shingle_size),
         )
         # One searchsorted in the array's own dtype: a Python int against int32 offsets

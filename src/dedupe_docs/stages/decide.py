@@ -1194,27 +1194,38 @@ def _sentences(
 ) -> tuple[_Requests, np.ndarray]:
     """Every sentence of the ``blocks``, cut where a passage starts or ends inside it (see
     :func:`passage_cuts`, with ``lengths``), and how many of its tokens are aligned."""
+    array, base = aligned
+    # The source of each block's tokens, with the token before it and the one after it (-1:
+    # none, or in another document), and the document of each: one pass over all the blocks.
+    t0, t1 = s.blk_t0[blocks] - base, s.blk_t1[blocks] - base
+    doc = blk_doc[blocks]
+    counts = t1 - t0 + 2
+    offsets = np.cumsum(counts) - counts
+    index = np.repeat(t0 - 1 - offsets, counts) + np.arange(int(counts.sum()))
+    source = array[np.clip(index, 0, max(len(array) - 1, 0))].astype(np.int64)
+    first, last = offsets, offsets + counts - 1
+    source[first] = np.where(np.maximum(s.doc_tokens[doc] - base, 0) < t0, source[first], -1)
+    source[last] = np.where(t1 < s.doc_tokens[doc + 1] - base, source[last], -1)
+    source_doc = (np.searchsorted(s.doc_tokens, source, side="right") - 1).tolist()
+    source_token = source.tolist()
     owner: list[int] = []
     spans: list[tuple[int, int]] = []
     rows = zip(
         blocks.tolist(),
-        blk_doc[blocks].tolist(),
+        doc.tolist(),
         s.blk_start[blocks].tolist(),
         s.blk_end[blocks].tolist(),
+        (t0 + base).tolist(),
+        (t1 + base).tolist(),
+        offsets.tolist(),
         strict=True,
     )
-    array, base = aligned
-    for b, d, start, end in rows:
-        t0, t1 = int(s.blk_t0[b]) - base, int(s.blk_t1[b]) - base
-        doc_t0, doc_t1 = int(s.doc_tokens[d]) - base, int(s.doc_tokens[d + 1]) - base
-        before = int(array[t0 - 1]) if max(doc_t0, 0) < t0 else -1
-        after = int(array[t1]) if t1 < doc_t1 else -1
+    for b, d, start, end, a, z, o in rows:
         found = passage_cuts(
             texts[d],
             sentences(texts[d], start, end),
-            (s.tok_start[t0 + base : t1 + base], s.tok_end[t0 + base : t1 + base]),
-            np.concatenate(([before], array[t0:t1], [after])),
-            s.doc_tokens,
+            (s.tok_start[a:z], s.tok_end[a:z]),
+            (source_token[o : o + z - a + 2], source_doc[o : o + z - a + 2]),
             lengths,
         )
         owner.extend([b] * len(found))
@@ -1234,15 +1245,14 @@ def passage_cuts(
     text: str,
     spans: list[tuple[int, int]],
     tokens: tuple[np.ndarray, np.ndarray],
-    sources: np.ndarray,
-    doc_tokens: np.ndarray,
+    sources: tuple[list[int], list[int]],
     lengths: tuple[int, int],
 ) -> list[tuple[int, int]]:
     """``spans`` (the sentences of a block) cut again where a passage starts or ends inside
     one: a copy pasted into the middle of a sentence goes from the word where it starts to
     the word where it ends. ``tokens`` are the block's token start and end offsets and
-    ``sources`` the token each is aligned to (-1: none; ``doc_tokens`` tells their documents),
-    with the token before the block and the one after it at either end. A passage is a run of
+    ``sources`` the token each is aligned to (-1: none) and that token's document, with the
+    token before the block and the one after it at either end. A passage is a run of
     tokens aligned to one document (gaps of up to two tokens bridged), at least ``min_tokens``
     long, or ``shingle_size`` where it runs on contiguously from the block before or into the
     block after (``lengths``: those two; fewer are the tail of a shingle across the line break:
@@ -1252,8 +1262,7 @@ def passage_cuts(
     separates them, right before a token beside a letter of a script written without spaces
     (Chinese, Japanese: the marks before it stay with the text before)."""
     min_tokens, shingle_size = lengths
-    docs = (np.searchsorted(doc_tokens, sources, "right") - 1).tolist()
-    source = sources.tolist()
+    source, docs = sources
     before, after, n = source[0], source[-1], len(source) - 2
     runs: list[list[int]] = []  # [first, last] token of each run, in the block's numbering
     for t in range(n):
