@@ -903,7 +903,8 @@ def test_a_title_that_repeats_a_numbered_entry_of_a_table_of_contents_stays() ->
 
 
 def test_a_long_sentence_that_stands_in_many_documents_is_a_formula_and_stays() -> None:
-    # 49 characters, nine tokens, a whole sentence in five pages: a formula, kept in each.
+    # 49 characters, nine tokens, a whole sentence in six pages (twice the documents a
+    # template line needs): a formula, kept in each.
     formula = "This can be an SQL identifier or a host variable."
     lines = (
         "A cursor name, case sensitive.",
@@ -911,6 +912,7 @@ def test_a_long_sentence_that_stands_in_many_documents_is_a_formula_and_stays() 
         "Names the descriptor to fill.",
         "Which connection to close.",
         "Target of the fetched value.",
+        "Where the result goes.",
     )
     docs = [
         (f"p{i}", f"Page {i} opens with words of its own.\n{line} {formula}\nIt ends so.\n")
@@ -918,6 +920,10 @@ def test_a_long_sentence_that_stands_in_many_documents_is_a_formula_and_stays() 
     ]
     out = dedupe_docs.clean(docs)
     assert all(formula in c.text for c in out)
+    # In three pages (copied into two more), it goes from the two later ones.
+    out = dedupe_docs.clean(docs[:3])
+    assert formula in out[0].text
+    assert all(formula not in c.text for c in out[1:])
     # Copied into one more page only, the same kind of sentence goes.
     rare = "This must be the name of an existing host variable."
     a = f"The first page explains one statement.\nIts argument. {rare}\n"

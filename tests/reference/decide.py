@@ -20,13 +20,12 @@ from dedupe_docs.config import Config
 # The reason codes, the word-by-word test of a fuzzy copy (rapidfuzz opcodes over folded
 # words), and the growth of copies over kept neighbours that differ by typos (a pass over
 # finished units).
-from dedupe_docs.stages.boilerplate import boilerplate_needed
+from dedupe_docs.stages.boilerplate import TITLE_DOCS, boilerplate_needed
 from dedupe_docs.stages.decide import (
     BOILERPLATE,
     DUPLICATE,
     KEEP,
     REPEAT,
-    block_hashes,
     continue_over_typos,
     passage_cuts,
     reworded,
@@ -40,7 +39,7 @@ from dedupe_docs.stages.kernels import (
 )
 from dedupe_docs.stages.normalize import verification_form
 from dedupe_docs.stages.segment import sentences
-from dedupe_docs.stages.sign import Signed, sentence_keys
+from dedupe_docs.stages.sign import Signed, block_hashes, sentence_keys
 
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
 _FIRST_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*")
@@ -766,8 +765,8 @@ def sentence_key(s: Signed, first: int, last: int) -> int:
 
 def formulaic_sentences(s: Signed, config: Config) -> set[int]:
     """Keys of the sentences (tokens between two that open one in ``s.tok_sentence``) of 5-11
-    tokens that stand in as many documents as a template line needs: formulas, never short
-    copies."""
+    tokens that stand in twice as many documents as a template line needs: formulas, never
+    short copies."""
     if config.boilerplate_max_tokens == 0:
         return set()
     opens = [*np.flatnonzero(s.tok_sentence & SENTENCE_OPENS).tolist(), len(s.tok_sentence)]
@@ -778,7 +777,7 @@ def formulaic_sentences(s: Signed, config: Config) -> set[int]:
             doc = int(np.searchsorted(s.doc_tokens, a, side="right")) - 1
             docs_of.setdefault(sentence_key(s, a, b), set()).add(doc)
     needed = boilerplate_needed(s.n_docs, config)
-    return {key for key, docs in docs_of.items() if len(docs) >= needed}
+    return {key for key, docs in docs_of.items() if len(docs) >= TITLE_DOCS * needed}
 
 
 def aligned_on(aligned: np.ndarray, first: int, end: int) -> bool:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from dedupe_docs.stages.boilerplate import formulas_among
 from dedupe_docs.stages.kernels import (
     CONTINUE_TOKENS,
     FOLLOW_TOKENS,
@@ -641,7 +642,8 @@ def _may_stand(
 
 
 def _formula(chain: list[Run], exact_hashes: np.ndarray, formulas: np.ndarray) -> bool:
-    """Whether the tokens a passage spans in its target are a formula's (their sentence key)."""
+    """Whether the tokens a passage spans in its target are a formula's (their sentence key,
+    as the template set ``formulas`` marks the keys of formulas)."""
     first, end = min(r[0] for r in chain), max(r[1] for r in chain)
-    key = sentence_keys(exact_hashes, np.array([first]), np.array([end]))[0]
-    return int(key) in set(formulas.tolist())
+    key = sentence_keys(exact_hashes, np.array([first]), np.array([end]))
+    return bool(formulas_among(key, formulas)[0])

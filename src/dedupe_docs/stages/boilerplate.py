@@ -22,10 +22,9 @@ import numpy as np
 
 from dedupe_docs.config import Config
 from dedupe_docs.runtime.arrays import in_sorted
-from dedupe_docs.stages.decide import block_hashes
 from dedupe_docs.stages.kernels import COUNTED, SENTENCE_OPENS
 from dedupe_docs.stages.normalize import mix64
-from dedupe_docs.stages.sign import Signed, sentence_keys
+from dedupe_docs.stages.sign import Signed, block_hashes, sentence_keys
 
 TEMPLATE_EDGE = 1
 """Blocks this close to the start or the end of a document (the first and the last line) may
@@ -215,6 +214,16 @@ def template_keys(
     strong = _strong(values[counts >= inner_needed])
     wide = _strong(values[counts >= TITLE_DOCS * base], _WIDE)
     return functools.reduce(np.union1d, (values[counts >= needed], strong, wide))
+
+
+def formulas_among(keys: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """Per sentence key (:func:`~dedupe_docs.stages.sign.sentence_keys`, counted with the
+    template keys: :func:`sentence_rows`), whether it is a formula, too common to be a copy
+    on its own: it stands in ``TITLE_DOCS`` times the documents a template line needs (its
+    mark ``_WIDE`` in ``template``, :func:`template_keys`). A line of a template has the
+    lines around it to tell it; a sentence has only its count, so the count must be
+    stronger: a message copied into two other pages is copied each time."""
+    return in_sorted(_strong(keys, _WIDE), template)
 
 
 def _strong(keys: np.ndarray, mark: np.uint64 = _STRONG) -> np.ndarray:

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from dedupe_docs.config import Config
-from dedupe_docs.runtime.arrays import in_sorted
+from dedupe_docs.stages.boilerplate import formulas_among
 from dedupe_docs.stages.kernels import (
     EDGE_CHARS,
     SENTENCE_END,
@@ -40,9 +40,9 @@ from dedupe_docs.stages.kernels import (
     copy_sources_kernel,
     span_tokens_kernel,
 )
-from dedupe_docs.stages.normalize import _POWERS, mix64, verification_forms
+from dedupe_docs.stages.normalize import verification_forms
 from dedupe_docs.stages.segment import sentences
-from dedupe_docs.stages.sign import Signed, sentence_keys
+from dedupe_docs.stages.sign import Signed, block_hashes, sentence_keys
 
 KEEP, DUPLICATE, REPEAT, BOILERPLATE = 0, 1, 2, 3
 _DIGITS_AND_MARKS = regex.compile(r"\d+|[^\w\s]")
@@ -95,23 +95,6 @@ class Units:
         none = np.zeros(0, dtype=np.int64)
         code = np.zeros(0, dtype=np.int8)
         return Units(none, none, none, code, none, none, none, np.zeros(0), code)
-
-
-def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Order-sensitive hash of each block's token sequence (0 for a block without tokens)."""
-    out = np.zeros(len(first), dtype=np.uint64)
-    nonempty = np.flatnonzero(last > first)
-    if len(nonempty) == 0:
-        return out
-    counts = (last - first)[nonempty]
-    offsets = np.cumsum(counts) - counts
-    position = np.arange(int(counts.sum())) - np.repeat(offsets, counts)
-    index = np.repeat(first[nonempty], counts) + position
-    with np.errstate(over="ignore"):
-        weighted = token_hashes[index] * _POWERS[np.minimum(position, len(_POWERS) - 1)]
-        sums = np.add.reduceat(weighted, offsets)
-    out[nonempty] = mix64(sums ^ counts.astype(np.uint64)) | np.uint64(1)
-    return out
 
 
 def decide(
@@ -708,11 +691,12 @@ def _runs_on_aligned(column: np.ndarray, first: np.ndarray, end: np.ndarray) -> 
 
 
 def _formulaic(s: Signed, common: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Per sentence of tokens ``first..last``, whether its key is in ``common``: a formula
-    that stands in many documents (:func:`sentence_keys`)."""
+    """Per sentence of tokens ``first..last``, whether it is a formula that stands in many
+    documents (:func:`~dedupe_docs.stages.boilerplate.formulas_among` the template set
+    ``common``)."""
     if not len(first) or not len(common):
         return np.zeros(len(first), dtype=bool)
-    return in_sorted(sentence_keys(s.tok_exact, first, last), common)
+    return formulas_among(sentence_keys(s.tok_exact, first, last), common)
 
 
 # Patterns anchored at the end are searched from the end (``REVERSE``): the same match, not

@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 
 from dedupe_docs.runtime import workers
-from dedupe_docs.runtime.arrays import in_sorted
+from dedupe_docs.stages.boilerplate import formulas_among
 from dedupe_docs.stages.index import position_dtype
 from dedupe_docs.stages.kernels import (
     FRAGMENT_CHARS,
@@ -187,7 +187,7 @@ def _align(
     fragments = fragments[may_stand_kernel(runs, bounds, fragments, sentences, *edges)]
     # and none that copies a formula (a sentence that stands in many documents) whole
     first, end = runs[bounds[fragments], 0], runs[bounds[fragments + 1] - 1, 1]
-    fragments = fragments[~in_sorted(sentence_keys(exact_hashes, first, end), formulas)]
+    fragments = fragments[~formulas_among(sentence_keys(exact_hashes, first, end), formulas)]
     strong = (strength[marked] >= min_tokens).astype(np.int64)
     # Whole blocks copied as whole blocks rank above, unless a first or last word differs: a
     # parallel line (``autoconf ...`` for ``autoupdate ...``) gives way to the line it copies.

@@ -42,7 +42,7 @@ from dedupe_docs.stages.kernels import (
     STOP_CHAR,
     WIDE_STOP_CHAR,
 )
-from dedupe_docs.stages.normalize import Tokens, codepoints, compiled, mix64, tokenize
+from dedupe_docs.stages.normalize import _POWERS, Tokens, codepoints, compiled, mix64, tokenize
 from dedupe_docs.stages.segment import segment
 from dedupe_docs.stages.shingle import shingle, shingle_multipliers
 
@@ -203,6 +203,23 @@ def counted_sentences(opens: np.ndarray, tokens: Tokens) -> np.ndarray:
 
 _SENTENCE_SALT = np.uint64(0x2127599BF4325C37)
 _SENTENCE_COUNT = np.uint64(0xD6E8FEB86659FD93)
+
+
+def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Order-sensitive hash of each block's token sequence (0 for a block without tokens)."""
+    out = np.zeros(len(first), dtype=np.uint64)
+    nonempty = np.flatnonzero(last > first)
+    if len(nonempty) == 0:
+        return out
+    counts = (last - first)[nonempty]
+    offsets = np.cumsum(counts) - counts
+    position = np.arange(int(counts.sum())) - np.repeat(offsets, counts)
+    index = np.repeat(first[nonempty], counts) + position
+    with np.errstate(over="ignore"):
+        weighted = token_hashes[index] * _POWERS[np.minimum(position, len(_POWERS) - 1)]
+        sums = np.add.reduceat(weighted, offsets)
+    out[nonempty] = mix64(sums ^ counts.astype(np.uint64)) | np.uint64(1)
+    return out
 
 
 def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
