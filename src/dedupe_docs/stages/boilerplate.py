@@ -121,8 +121,8 @@ def sentence_rows(s: Signed) -> tuple[np.ndarray, np.ndarray]:
     that are counted over the documents (``COUNTED`` in :attr:`Signed.tok_sentence`:
     :func:`~dedupe_docs.stages.sign.counted_sentences`), each with its document. Counted with
     the template keys (:func:`boilerplate_set`, :func:`key_groups`), a sentence that stands
-    in as many documents as a template line needs is in the template set: a formula that
-    deciding never takes for a copy of its own."""
+    in twice as many documents as a template line needs is marked in the template set: a
+    formula (:func:`formulas_among`) that deciding never takes for a copy of its own."""
     opens = np.flatnonzero(s.tok_sentence & SENTENCE_OPENS)
     ends = np.append(opens[1:], len(s.tok_sentence))
     counted = (s.tok_sentence[opens] & COUNTED) != 0
