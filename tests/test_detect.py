@@ -163,3 +163,29 @@ def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() ->
     assert np.array_equal(aligned, reference)
     line2 = aligned[page + 2 * 7 : page + 3 * 7]
     assert ((line2 >= before) & (line2 < page)).all(), "line 2 cites the other sidebar whole"
+
+
+def _aligned_words(texts: list[str], doc: int, phrase: str) -> list[bool]:
+    """Whether each token of ``phrase`` in document ``doc`` is aligned (default options)."""
+    s = sign.sign(texts, Config())
+    fast, slow = _both(texts, "first")
+    assert np.array_equal(fast, slow)
+    at = texts[doc].index(phrase)
+    lo, hi = int(s.doc_tokens[doc]), int(s.doc_tokens[doc + 1])
+    inside = (s.tok_start[lo:hi] >= at) & (s.tok_end[lo:hi] <= at + len(phrase))
+    return (fast[lo:hi][inside] >= 0).tolist()
+
+
+def test_a_short_passage_is_marked_only_where_it_may_stand_as_a_copy() -> None:
+    """Six words of 34 characters shared from the middle of a sentence, inside other text, are
+    no copy deciding could keep: left out. The same words as a whole sentence there, pasted
+    into another page, or as a whole line of it, are marked."""
+    phrase = "every queued job until the spooler"
+    source = f"The printer keeps {phrase} restarts after midnight.\n"
+    inside = f"Our notes say {phrase} gets cleared by hand.\n"
+    assert not any(_aligned_words([source, inside], 1, phrase))
+    sentence = f"It keeps going. {phrase.capitalize()}.\n"
+    pasted = f"Our notes say so. {phrase.capitalize()}. Then more follows.\n"
+    assert all(_aligned_words([sentence, pasted], 1, phrase.capitalize()))
+    line = f"Our notes say so.\n{phrase}\nThen more follows.\n"
+    assert all(_aligned_words([source, line], 1, phrase))
