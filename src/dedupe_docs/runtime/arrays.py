@@ -24,3 +24,11 @@ def in_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
         return np.zeros(np.shape(values), dtype=bool)
     at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
     return ordered[at] == values  # type: ignore[no-any-return]
+
+
+def range_indices(first: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The indices ``first[i] .. first[i] + counts[i]`` of every range, one range after the
+    other, and where each range's indices begin among them: one gather for many ranges, not a
+    slice per range."""
+    offsets = np.cumsum(counts) - counts
+    return np.repeat(first - offsets, counts) + np.arange(int(counts.sum())), offsets

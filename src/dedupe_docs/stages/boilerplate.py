@@ -21,7 +21,7 @@ import attrs
 import numpy as np
 
 from dedupe_docs.config import Config
-from dedupe_docs.runtime.arrays import in_sorted
+from dedupe_docs.runtime.arrays import distinct, in_sorted
 from dedupe_docs.stages.kernels import COUNTED, SENTENCE_OPENS
 from dedupe_docs.stages.normalize import mix64
 from dedupe_docs.stages.sign import Signed, block_hashes, sentence_keys
@@ -318,16 +318,14 @@ def key_doc_counts(keys: np.ndarray, blk_doc: np.ndarray) -> tuple[np.ndarray, n
         group = np.cumsum(new_key) - 1
         return key[new_key], np.bincount(group[new_pair], minlength=int(new_key.sum()))
     # Sorted by key (an unstable sort: a few times faster than a lexsort of the pairs), then
-    # each key's number and the document packed in one int64 and sorted to find the pairs.
+    # each key's number and the document packed in one int64, the distinct pairs sorted out.
     order = np.argsort(key)
     key, doc = key[order], doc[order]
     new_key = np.ones(len(key), dtype=bool)
     new_key[1:] = key[1:] != key[:-1]
     group = np.cumsum(new_key) - 1
-    pairs = np.sort(group * span + (doc - (doc.min() if len(doc) else 0)))
-    new_pair = np.ones(len(pairs), dtype=bool)
-    new_pair[1:] = pairs[1:] != pairs[:-1]
-    return key[new_key], np.bincount(pairs[new_pair] // span, minlength=int(new_key.sum()))
+    pairs = distinct(group * span + (doc - (doc.min() if len(doc) else 0)))
+    return key[new_key], np.bincount(pairs // span, minlength=int(new_key.sum()))
 
 
 def key_groups(

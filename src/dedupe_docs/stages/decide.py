@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from dedupe_docs.config import Config
+from dedupe_docs.runtime.arrays import range_indices
 from dedupe_docs.stages.boilerplate import formulas_among
 from dedupe_docs.stages.kernels import (
     EDGE_CHARS,
@@ -1136,9 +1137,7 @@ def _several_sources(s: Signed, aligned: Aligned, blocks: np.ndarray) -> np.ndar
     than one document."""
     array, base = aligned
     first, last = s.blk_t0[blocks], s.blk_t1[blocks]
-    counts = last - first
-    offsets = np.cumsum(counts) - counts
-    index = np.repeat(first - base - offsets, counts) + np.arange(int(counts.sum()))
+    index, offsets = range_indices(first - base, last - first)
     sources = array[index].astype(np.int64)
     docs = np.searchsorted(s.doc_tokens, sources, side="right") - 1
     lowest = np.minimum.reduceat(np.where(sources >= 0, docs, len(s.doc_tokens)), offsets)
@@ -1183,11 +1182,9 @@ def _sentences(
     # none, or in another document), and the document of each: one pass over all the blocks.
     t0, t1 = s.blk_t0[blocks] - base, s.blk_t1[blocks] - base
     doc = blk_doc[blocks]
-    counts = t1 - t0 + 2
-    offsets = np.cumsum(counts) - counts
-    index = np.repeat(t0 - 1 - offsets, counts) + np.arange(int(counts.sum()))
+    index, offsets = range_indices(t0 - 1, t1 - t0 + 2)
     source = array[np.clip(index, 0, max(len(array) - 1, 0))].astype(np.int64)
-    first, last = offsets, offsets + counts - 1
+    first, last = offsets, offsets + t1 - t0 + 1
     source[first] = np.where(np.maximum(s.doc_tokens[doc] - base, 0) < t0, source[first], -1)
     source[last] = np.where(t1 < s.doc_tokens[doc + 1] - base, source[last], -1)
     source_doc = (np.searchsorted(s.doc_tokens, source, side="right") - 1).tolist()

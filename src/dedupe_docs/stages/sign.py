@@ -25,6 +25,7 @@ import numpy as np
 
 from dedupe_docs.config import Config
 from dedupe_docs.runtime import storage
+from dedupe_docs.runtime.arrays import range_indices
 from dedupe_docs.stages.index import RANGE_BITS, range_rows, rows_path
 from dedupe_docs.stages.kernels import (
     CLOSER_CHAR,
@@ -225,16 +226,14 @@ def block_hashes(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) 
 def sentence_keys(token_hashes: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """The key of each sentence of tokens ``first..last`` (their exact hashes): counted over
     the documents with the template keys (:func:`dedupe_docs.stages.boilerplate.sentence_rows`),
-    a sentence too short to count by its tokens that stands in as many documents as a template
-    line needs is a formula (``This can be an SQL identifier or a host variable.``), not a copy
-    on its own. The sum of the tokens' hashes and their count, mixed."""
+    a sentence too short to count by its tokens that stands in twice as many documents as a
+    template line needs is a formula (``This can be an SQL identifier or a host variable.``),
+    not a copy on its own. The sum of the tokens' hashes and their count, mixed."""
     counts = last - first
     sums = np.zeros(len(first), dtype=np.uint64)
     nonempty = np.flatnonzero(counts > 0)
     if len(nonempty):
-        sizes = counts[nonempty]
-        offsets = np.cumsum(sizes) - sizes
-        index = np.repeat(first[nonempty] - offsets, sizes) + np.arange(int(sizes.sum()))
+        index, offsets = range_indices(first[nonempty], counts[nonempty])
         sums[nonempty] = np.add.reduceat(token_hashes[index], offsets)
     with np.errstate(over="ignore"):
         return mix64(sums ^ (counts.astype(np.uint64) * _SENTENCE_COUNT) ^ _SENTENCE_SALT)
