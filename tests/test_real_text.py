@@ -779,6 +779,32 @@ def test_a_word_for_word_copy_of_a_near_copy_goes_as_near_a_copy_of_its_source()
     assert "verison" not in out[2].text and "last ten lines" in out[2].text
 
 
+def test_a_line_copied_from_a_near_copy_whose_words_stood_earlier_in_pieces_goes_whole() -> None:
+    # The second page's note is a near copy of the first's (another program's name, a word
+    # more); the third copies the second's word for word. Each word of the copy stood first in
+    # one of the two, so the marking points it in pieces: to the first page but for the words
+    # that only the second holds. Before, only the longest piece went, and the line's first
+    # sentence stayed in part; a whole line copied word for word from a whole line now points
+    # there, and goes whole, as near a copy of the first page as its source.
+    note = "注意：您的 shell 可能内置了自己的 {} 程序版本，它{}会覆盖这里所提及的相应版本。请查阅您的 shell 文档获知它所支持的选项。"
+    copied = note.format("printenv", "通常")
+    pages = [
+        ("echo", f"echo - 显示一行文本\n{note.format('echo', '')}\n由 Brian Fox 和 Chet Ramey 编写。\n"),
+        ("printenv", f"printenv - 显示全部或部分环境变量\n{copied}\n由 David MacKenzie 编写。\n"),
+        (
+            "tail",
+            "tail - output the last part of files\nPrint the last ten lines of each file.\n"
+            f"{copied}\nWith more than one file, precede each with a header.\n",
+        ),
+    ]
+    out = dedupe_docs.clean(pages)
+    (near,) = out[1].removed
+    (copy,) = out[2].removed
+    assert removed(out[2], pages[2][1]) == [(copied, "echo")]
+    assert copy.similarity == near.similarity < 1.0
+    assert "last ten lines" in out[2].text and "header" in out[2].text
+
+
 def test_a_short_line_copied_with_a_space_slipped_into_a_word_is_a_copy() -> None:
     # Shorter than a passage: a whole-line copy, compared with spacing folded; a space slipped
     # into a word (`diff erences`, `GE T`) is spacing too, in any script.

@@ -146,7 +146,7 @@ def align(
     else:
         _continue_short_runs(aligned, exact_hashes, doc_offsets, firsts, min_tokens)
         runs = zip(t_start.tolist(), t_end.tolist(), s_start.tolist(), strict=True)
-        _exact_sources(aligned, exact_hashes, doc_offsets.tolist(), runs, min_tokens)
+        _exact_sources(aligned, exact_hashes, doc_offsets.tolist(), runs, blocks, min_tokens)
     return aligned
 
 
@@ -226,13 +226,17 @@ def _exact_sources(
     exact: np.ndarray,
     offsets: list[int],
     runs: Iterable[tuple[int, int, int]],
+    blocks: tuple[np.ndarray, np.ndarray],
     min_tokens: int,
 ) -> None:
     """Each run of seeds (target start and end, source start), in order, inside the longest
     stretch around it (up to ``CONTINUE_TOKENS`` past either end) that its source document,
     before the stretch, holds word for word: a stretch of ``min_tokens`` or more where a
-    passage aligned some token with another word, or none aligned any, points along the run's
-    source."""
+    passage aligned some token with another word, or none aligned any, or a stretch of
+    ``SHORT_COPY_TOKENS`` or more that is one whole block on both sides (``blocks``: their
+    first and end tokens) aligned in part, or in pieces, or with other words, points along the
+    run's source."""
+    firsts, lasts = set(blocks[0].tolist()), set(blocks[1].tolist())
     for ts, te, ss in runs:
         d = ss - ts
         t_doc = bisect.bisect_right(offsets, ts) - 1
@@ -252,11 +256,16 @@ def _exact_sources(
             and exact[hi] == exact[hi + d]
         ):
             hi += 1
-        if hi - lo < min_tokens:
+        if hi - lo < min(min_tokens, SHORT_COPY_TOKENS):
             continue
         stretch = aligned[lo:hi].tolist()
         fuzzy = any(a >= 0 and exact[a] != exact[lo + i] for i, a in enumerate(stretch))
-        if fuzzy or max(stretch) < 0:
+        free = max(stretch) < 0
+        diagonals = {a - (lo + i) if a >= 0 else None for i, a in enumerate(stretch)}
+        pieces = len(diagonals) > 1 or None in diagonals
+        line = {lo, lo + d} <= firsts and {hi, hi + d} <= lasts
+        line &= not any(t in firsts or t + d in firsts for t in range(lo + 1, hi))
+        if ((fuzzy or free) and hi - lo >= min_tokens) or (line and not free and (fuzzy or pieces)):
             aligned[lo:hi] = np.arange(lo + d, hi + d)
 
 

@@ -198,7 +198,7 @@ def _align(
     if keep == "first":
         continue_kernel(aligned, base, exact_hashes, lead, doc_offsets, min_tokens)
         every_run = np.stack([t_start, t_end, s_start], axis=1)
-        exact_kernel(aligned, base, exact_hashes, doc_offsets, every_run, min_tokens)
+        exact_kernel(aligned, base, exact_hashes, doc_offsets, every_run, lead, tail, min_tokens)
 
 
 def _follow(aligned: np.ndarray, rounds: int = 8) -> None:

@@ -1032,11 +1032,14 @@ def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # typ
 
 
 @njit(cache=True, nogil=True)
-def exact_kernel(aligned, base, exact, doc_offsets, runs, min_tokens):  # type: ignore[no-untyped-def]
+def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens):  # type: ignore[no-untyped-def]
     """Where a run of seeds (``runs``: rows of its target start and end, source start) lies in
     text that its source holds word for word (``exact``: token hashes with digits kept) for
     ``min_tokens`` tokens or more, and a passage aligned some token there with another word,
-    or none aligned any, point that stretch along the run's source.
+    or none aligned any; or where the stretch is one whole block on both sides (``lead``,
+    ``tail``: :func:`block_edges_kernel`) of ``SHORT_COPY_TOKENS`` or more that passages
+    aligned in part, or in pieces, or with other words: point that stretch along the run's
+    source.
 
     Marking points each token at the earliest source of its words, so a later copy of a
     variant of a standard text (a licence whose names differ) aligns with the first variant,
@@ -1045,7 +1048,10 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, min_tokens):  # type: 
     difference no copy. And a copy of text made of pieces of earlier text, wrapped otherwise
     than its source, may be pieces each too short to mark on its lines. The word-for-word
     source wins. Stretches aligned word for word, in pieces or not, stay as they are: pointing
-    them elsewhere would cut passages that run on past them. A stretch reaches
+    them elsewhere would cut passages that run on past them; but a whole line copied word for
+    word from a whole line is a copy of that line though its words stood earlier in pieces (a
+    line of a formula whose one varying word comes from another page), and runs on past
+    nothing. A stretch reaches
     ``CONTINUE_TOKENS`` at most past its run on either side (a batch's window of sources
     reaches that far).
     """
@@ -1064,18 +1070,19 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, min_tokens):  # type: 
         hi, hi_bound = ts, min(t_hi, te + CONTINUE_TOKENS)
         while hi < hi_bound and hi + d < s_hi and exact[hi] == exact[hi + d]:
             hi += 1
-        if hi - lo < min_tokens:
+        if hi - lo < min(min_tokens, SHORT_COPY_TOKENS):
             continue
         fuzzy = False
         free = True
+        pieces = False
+        line = lead[lo] == 0 and tail[hi - 1] == 0 and lead[lo + d] == 0 and tail[hi - 1 + d] == 0
         for t in range(lo, hi):
             a = aligned[t - base]
-            if a >= 0:
-                free = False
-                if exact[a] != exact[t]:
-                    fuzzy = True
-                    break
-        if fuzzy or free:
+            free &= a < 0
+            fuzzy |= a >= 0 and exact[a] != exact[t]
+            pieces |= a < 0 or a - t != aligned[lo - base] - lo
+            line &= t == lo or (lead[t] != 0 and lead[t + d] != 0)
+        if ((fuzzy or free) and hi - lo >= min_tokens) or (line and not free and (fuzzy or pieces)):
             for t in range(lo, hi):
                 aligned[t - base] = t + d
 
