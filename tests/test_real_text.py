@@ -789,7 +789,10 @@ def test_a_line_copied_from_a_near_copy_whose_words_stood_earlier_in_pieces_goes
     note = "注意：您的 shell 可能内置了自己的 {} 程序版本，它{}会覆盖这里所提及的相应版本。请查阅您的 shell 文档获知它所支持的选项。"
     copied = note.format("printenv", "通常")
     pages = [
-        ("echo", f"echo - 显示一行文本\n{note.format('echo', '')}\n由 Brian Fox 和 Chet Ramey 编写。\n"),
+        (
+            "echo",
+            f"echo - 显示一行文本\n{note.format('echo', '')}\n由 Brian Fox 和 Chet Ramey 编写。\n",
+        ),
         ("printenv", f"printenv - 显示全部或部分环境变量\n{copied}\n由 David MacKenzie 编写。\n"),
         (
             "tail",
