@@ -808,6 +808,28 @@ def test_a_line_copied_from_a_near_copy_whose_words_stood_earlier_in_pieces_goes
     assert "last ten lines" in out[2].text and "header" in out[2].text
 
 
+def test_a_copy_that_dropped_a_line_stays_one_passage_though_its_last_line_stands_whole() -> None:
+    # The copy's last line is a whole line of the source too, but the passage that runs on
+    # into it (its first word still on the diagonal of the lines before) is no piece of it.
+    a = (
+        "Some unique opening words for the first page here.\n\n"
+        "The Frucht Graph is the smallest cubical graph whose\n"
+        "automorphism group consists only of the identity element [1]_.\n"
+        "It has 12 nodes and 18 edges and no nontrivial symmetries.\n"
+        "It is planar and Hamiltonian [2]_.\n\nThe closing words of the first page differ.\n"
+    )
+    b = (
+        "Another start that nobody else has written yet.\n\n"
+        "The Frucht Graph is the smallest cubical graph whose\n"
+        "automorphism group consists only of the identity element [1]_.\n"
+        "It is planar and Hamiltonian [2]_.\n\nIf this is True, a new graph is returned.\n"
+    )
+    out = dedupe_docs.clean([("a", a), ("b", b)])
+    ((text, source),) = removed(out[1], b)
+    assert text.startswith("The Frucht") and text.endswith("Hamiltonian [2]_.") and source == "a"
+    assert out[1].removed[0].rule == "passage"
+
+
 def test_a_short_line_copied_with_a_space_slipped_into_a_word_is_a_copy() -> None:
     # Shorter than a passage: a whole-line copy, compared with spacing folded; a space slipped
     # into a word (`diff erences`, `GE T`) is spacing too, in any script.

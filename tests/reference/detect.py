@@ -234,8 +234,8 @@ def _exact_sources(
     before the stretch, holds word for word: a stretch of ``min_tokens`` or more where a
     passage aligned some token with another word, or none aligned any, or a stretch of
     ``SHORT_COPY_TOKENS`` or more that is one whole block on both sides (``blocks``: their
-    first and end tokens) aligned in part, or in pieces, or with other words, points along the
-    run's source."""
+    first and end tokens) aligned in part, or in pieces that do not run on past it, or with
+    other words, points along the run's source."""
     firsts, lasts = set(blocks[0].tolist()), set(blocks[1].tolist())
     for ts, te, ss in runs:
         d = ss - ts
@@ -261,8 +261,11 @@ def _exact_sources(
         stretch = aligned[lo:hi].tolist()
         fuzzy = any(a >= 0 and exact[a] != exact[lo + i] for i, a in enumerate(stretch))
         free = max(stretch) < 0
-        diagonals = {a - (lo + i) if a >= 0 else None for i, a in enumerate(stretch)}
-        pieces = len(diagonals) > 1 or None in diagonals
+        pieces = min(stretch) < 0 or len({a - (lo + i) for i, a in enumerate(stretch)}) > 1
+        # a passage that runs on into the line, or out of it, is no piece of it
+        t_lo, t_hi = offsets[t_doc], offsets[t_doc + 1]
+        pieces &= lo == t_lo or stretch[0] < 0 or aligned[lo - 1] != stretch[0] - 1
+        pieces &= hi == t_hi or stretch[-1] < 0 or aligned[hi] != stretch[-1] + 1
         line = {lo, lo + d} <= firsts and {hi, hi + d} <= lasts
         line &= not any(t in firsts or t + d in firsts for t in range(lo + 1, hi))
         if ((fuzzy or free) and hi - lo >= min_tokens) or (line and not free and (fuzzy or pieces)):

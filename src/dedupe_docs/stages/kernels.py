@@ -1038,8 +1038,8 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
     ``min_tokens`` tokens or more, and a passage aligned some token there with another word,
     or none aligned any; or where the stretch is one whole block on both sides (``lead``,
     ``tail``: :func:`block_edges_kernel`) of ``SHORT_COPY_TOKENS`` or more that passages
-    aligned in part, or in pieces, or with other words: point that stretch along the run's
-    source.
+    aligned in part, or in pieces that do not run on past it, or with other words: point
+    that stretch along the run's source.
 
     Marking points each token at the earliest source of its words, so a later copy of a
     variant of a standard text (a licence whose names differ) aligns with the first variant,
@@ -1051,7 +1051,8 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
     them elsewhere would cut passages that run on past them; but a whole line copied word for
     word from a whole line is a copy of that line though its words stood earlier in pieces (a
     line of a formula whose one varying word comes from another page), and runs on past
-    nothing. A stretch reaches
+    nothing (a passage that runs on into the line, as a copy that dropped the sentence before
+    it, stays as it is). A stretch reaches
     ``CONTINUE_TOKENS`` at most past its run on either side (a batch's window of sources
     reaches that far).
     """
@@ -1074,7 +1075,7 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
             continue
         fuzzy = False
         free = True
-        pieces = False
+        pieces = False  # aligned in part, or from several places
         line = lead[lo] == 0 and tail[hi - 1] == 0 and lead[lo + d] == 0 and tail[hi - 1 + d] == 0
         for t in range(lo, hi):
             a = aligned[t - base]
@@ -1082,6 +1083,10 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
             fuzzy |= a >= 0 and exact[a] != exact[t]
             pieces |= a < 0 or a - t != aligned[lo - base] - lo
             line &= t == lo or (lead[t] != 0 and lead[t + d] != 0)
+        # a passage that runs on into the line, or out of it, is no piece of it
+        first, last = aligned[lo - base], aligned[hi - 1 - base]
+        pieces &= lo == t_lo or first < 0 or aligned[lo - 1 - base] != first - 1
+        pieces &= hi == t_hi or last < 0 or aligned[hi - base] != last + 1
         if ((fuzzy or free) and hi - lo >= min_tokens) or (line and not free and (fuzzy or pieces)):
             for t in range(lo, hi):
                 aligned[t - base] = t + d
