@@ -233,9 +233,9 @@ def _exact_sources(
     stretch around it (up to ``CONTINUE_TOKENS`` past either end) that its source document,
     before the stretch, holds word for word: a stretch of ``min_tokens`` or more where a
     passage aligned some token with another word, or none aligned any, or a stretch of
-    ``SHORT_COPY_TOKENS`` or more that is one whole block on both sides (``blocks``: their
-    first and end tokens) aligned in part, or in pieces that do not run on past it, or with
-    other words, points along the run's source."""
+    ``SHORT_COPY_TOKENS`` or more (``min_tokens`` where fewer) that is one whole block on both
+    sides (``blocks``: their first and end tokens) aligned in part or in pieces, not running on
+    past its edges, or with other words, points along the run's source."""
     firsts, lasts = set(blocks[0].tolist()), set(blocks[1].tolist())
     for ts, te, ss in runs:
         d = ss - ts
@@ -264,7 +264,8 @@ def _exact_sources(
         pieces = min(stretch) < 0 or len({a - (lo + i) for i, a in enumerate(stretch)}) > 1
         # a passage that runs on into the line, or out of it, is no piece of it
         t_lo, t_hi = offsets[t_doc], offsets[t_doc + 1]
-        pieces &= lo == t_lo or stretch[0] < 0 or aligned[lo - 1] != stretch[0] - 1
+        before = aligned[lo - 1] if lo > t_lo else -1
+        pieces &= stretch[0] < 0 or before < 0 or before != stretch[0] - 1
         pieces &= hi == t_hi or stretch[-1] < 0 or aligned[hi] != stretch[-1] + 1
         line = {lo, lo + d} <= firsts and {hi, hi + d} <= lasts
         line &= not any(t in firsts or t + d in firsts for t in range(lo + 1, hi))

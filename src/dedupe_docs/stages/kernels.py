@@ -1037,9 +1037,9 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
     text that its source holds word for word (``exact``: token hashes with digits kept) for
     ``min_tokens`` tokens or more, and a passage aligned some token there with another word,
     or none aligned any; or where the stretch is one whole block on both sides (``lead``,
-    ``tail``: :func:`block_edges_kernel`) of ``SHORT_COPY_TOKENS`` or more that passages
-    aligned in part, or in pieces that do not run on past it, or with other words: point
-    that stretch along the run's source.
+    ``tail``: :func:`block_edges_kernel`), of ``SHORT_COPY_TOKENS`` tokens or more (or
+    ``min_tokens`` where fewer), that passages aligned in part or in pieces, not running on
+    past its edges, or with other words: point that stretch along the run's source.
 
     Marking points each token at the earliest source of its words, so a later copy of a
     variant of a standard text (a licence whose names differ) aligns with the first variant,
@@ -1048,11 +1048,11 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
     difference no copy. And a copy of text made of pieces of earlier text, wrapped otherwise
     than its source, may be pieces each too short to mark on its lines. The word-for-word
     source wins. Stretches aligned word for word, in pieces or not, stay as they are: pointing
-    them elsewhere would cut passages that run on past them; but a whole line copied word for
-    word from a whole line is a copy of that line though its words stood earlier in pieces (a
-    line of a formula whose one varying word comes from another page), and runs on past
-    nothing (a passage that runs on into the line, as a copy that dropped the sentence before
-    it, stays as it is). A stretch reaches
+    them elsewhere would cut passages that run on past them; but a line whose copy word for
+    word begins and ends where the line does, in a line of the source, is a copy of that line
+    though its words stood earlier in pieces (a line of a formula whose one varying word comes
+    from another page), and runs on past nothing (a passage that runs on into the line, as a
+    copy that dropped the sentence before it, stays as it is). A stretch reaches
     ``CONTINUE_TOKENS`` at most past its run on either side (a batch's window of sources
     reaches that far).
     """
@@ -1085,7 +1085,8 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
             line &= t == lo or (lead[t] != 0 and lead[t + d] != 0)
         # a passage that runs on into the line, or out of it, is no piece of it
         first, last = aligned[lo - base], aligned[hi - 1 - base]
-        pieces &= lo == t_lo or first < 0 or aligned[lo - 1 - base] != first - 1
+        before = aligned[lo - 1 - base] if lo > t_lo else -1
+        pieces &= first < 0 or before < 0 or before != first - 1
         pieces &= hi == t_hi or last < 0 or aligned[hi - base] != last + 1
         if ((fuzzy or free) and hi - lo >= min_tokens) or (line and not free and (fuzzy or pieces)):
             for t in range(lo, hi):
