@@ -97,6 +97,43 @@ def test_matches_reference_on_tiny_vocabularies(
     assert np.array_equal(fast, slow)
 
 
+LONG_WORDS = st.sampled_from(
+    ["Отличительные", "свойства", "реализации", "characteristics", "implementation", "a", "of"]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.lists(LONG_WORDS, min_size=1, max_size=6).map(" ".join), max_size=8).map(
+            "\n".join
+        ),
+        min_size=2,
+        max_size=5,
+    ),
+    st.integers(0, 2**32 - 1),
+)
+def test_matches_reference_on_short_lines_of_long_words(docs: list[str], seed: int) -> None:
+    """Lines of a few long words have a shingle of their own: both implementations align a
+    copy of such a line, and nothing else by it."""
+    rng = random.Random(seed)
+    texts = [
+        d + ("\n" + rng.choice(docs).split("\n")[0] if rng.random() < 0.7 else "") for d in docs
+    ]
+    fast, slow = _both(texts, "first")
+    assert np.array_equal(fast, slow)
+
+
+def test_a_line_of_a_few_long_words_copied_whole_aligns_alone() -> None:
+    line = "Отличительные свойства данной реализации:"
+    texts = [f"Первая страница.\n{line}\nИ конец.\n", f"Вторая страница.\n{line}\nИной конец.\n"]
+    fast, slow = _both(texts, "first")
+    assert np.array_equal(fast, slow)
+    s = sign.sign(texts, Config())
+    second = fast[int(s.doc_tokens[1]) :]
+    assert (second >= 0).sum() == 4  # the line's four tokens, and nothing around them
+
+
 def test_a_passage_of_whole_lines_outranks_an_earlier_one_of_the_same_words() -> None:
     """Where the seeds of two passages that both count meet, the one that copies whole lines as
     whole lines wins its whole span, however early the other's source: a sidebar's lines cite

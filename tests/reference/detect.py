@@ -26,6 +26,7 @@ from dedupe_docs.stages.kernels import (
     FRAGMENT_CHARS,
     MAY_CLOSE,
     MAY_OPEN,
+    SHORT_COPY_CHARS,
     SHORT_COPY_TOKENS,
     SHORT_LINE_TOKENS,
     SHORT_SENTENCE_TOKENS,
@@ -64,9 +65,12 @@ def align(
     """
     total = int(doc_offsets[-1])
     aligned = np.full(total, -1, dtype=np.int64)
+    lines, sources = _short_line_seeds(positions, sources, blocks, spans, k)
     sources = _follow_diagonals(positions, sources, token_hashes, doc_offsets, k)
     seeds = np.flatnonzero(sources != positions)
     if len(seeds) == 0:
+        if keep == "first":
+            _short_lines(aligned, exact_hashes, lines)
         return aligned
     tp, sp = positions[seeds], sources[seeds]
     diag = sp - tp
@@ -147,6 +151,7 @@ def align(
         _continue_short_runs(aligned, exact_hashes, doc_offsets, firsts, min_tokens)
         runs = zip(t_start.tolist(), t_end.tolist(), s_start.tolist(), strict=True)
         _exact_sources(aligned, exact_hashes, doc_offsets.tolist(), runs, blocks, min_tokens)
+        _short_lines(aligned, exact_hashes, lines)
     return aligned
 
 
@@ -271,6 +276,38 @@ def _exact_sources(
         line &= not any(t in firsts or t + d in firsts for t in range(lo + 1, hi))
         if ((fuzzy or free) and hi - lo >= min_tokens) or (line and not free and (fuzzy or pieces)):
             aligned[lo:hi] = np.arange(lo + d, hi + d)
+
+
+def _short_lines(aligned: np.ndarray, exact: np.ndarray, lines: list[tuple[int, int, int]]) -> None:
+    """Each short line (``lines``: first and end token, source token) that nothing aligned and
+    whose source holds its words word for word points there."""
+    for t, end, s in lines:
+        n = end - t
+        if (aligned[t:end] < 0).all() and (exact[t:end] == exact[s : s + n]).all():
+            aligned[t:end] = np.arange(s, s + n)
+
+
+def _short_line_seeds(
+    positions: np.ndarray,
+    sources: np.ndarray,
+    blocks: tuple[np.ndarray, np.ndarray],
+    spans: tuple[np.ndarray, np.ndarray],
+    k: int,
+) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+    """The seeds whose shingle is a short line's own (a whole line of 2 to ``k - 1`` tokens
+    whose words span ``SHORT_COPY_CHARS`` characters), as (first token, end token, source
+    token); and the sources with those seeds taken out (no seed of a passage)."""
+    starts, ends = spans
+    line_end = dict(zip(blocks[0].tolist(), blocks[1].tolist(), strict=True))
+    lines, out = [], sources.copy()
+    for i, (t, src) in enumerate(zip(positions.tolist(), sources.tolist(), strict=True)):
+        end = line_end.get(t)
+        if src == t or end is None or not 2 <= end - t < k:
+            continue
+        if ends[end - 1] - starts[t] >= SHORT_COPY_CHARS:
+            lines.append((t, end, src))
+            out[i] = t
+    return lines, out
 
 
 def _follow_diagonals(

@@ -28,6 +28,8 @@ from dedupe_docs.stages.kernels import (
     mark_kernel,
     may_stand_kernel,
     runs_kernel,
+    short_line_seeds_kernel,
+    short_lines_kernel,
     whole_lines_kernel,
 )
 from dedupe_docs.stages.sign import sentence_keys
@@ -125,8 +127,18 @@ def _align(
 ) -> None:
     """:func:`align` of one part: the source token of the part's tokens, into ``aligned``."""
     aligned.fill(-1)
+    # A short line's own shingle (no other that it starts) meets a copy of that line only:
+    # it is no seed of a passage, and aligns the line alone, after marking.
+    lead, tail = edges
+    starts, ends = spans
+    lines = short_line_seeds_kernel(first, base, lead, starts, ends, doc_offsets, k)
+    if len(lines):
+        first = first.copy()
+        first[lines[:, 0] - base] = lines[:, 0]
     t_start, t_end, s_start, s_end = runs_kernel(first, k, base, token_hashes, doc_offsets)
     if len(t_start) == 0:
+        if keep == "first":
+            short_lines_kernel(aligned, base, exact_hashes, lines)
         return
     t_doc = np.searchsorted(doc_offsets, t_start, side="right") - 1
     s_doc = np.searchsorted(doc_offsets, s_start, side="right") - 1
@@ -149,7 +161,6 @@ def _align(
         near[1:] |= close & long_enough[:-1]
         near[:-1] |= close & long_enough[1:]
     # A lone shingle that is a whole line on both sides may be a short copy of that line.
-    lead, tail = edges
     whole_line = (over == 0) & (lead[t_start] == 0) & (tail[t_end - 1] == 0)
     whole_line &= (lead[s_start] == 0) & (tail[s_end - 1] == 0)
     useful = long_enough | whole_line | (near & (over == 0))
@@ -180,7 +191,6 @@ def _align(
     fragment = (strength[marked] < 0) & (strength[marked] > -SHORT_SENTENCE_TOKENS)
     fragments, marked = marked[fragment], marked[~fragment]
     # and only those long enough by their characters to copy such a sentence
-    starts, ends = spans
     chars = ends[runs[bounds[fragments + 1] - 1, 1] - 1] - starts[runs[bounds[fragments], 0]]
     fragments = fragments[chars >= FRAGMENT_CHARS]
     # and only those that copy a whole sentence or a whole line, as deciding keeps no other
@@ -199,6 +209,7 @@ def _align(
         continue_kernel(aligned, base, exact_hashes, lead, doc_offsets, min_tokens)
         every_run = np.stack([t_start, t_end, s_start], axis=1)
         exact_kernel(aligned, base, exact_hashes, doc_offsets, every_run, lead, tail, min_tokens)
+        short_lines_kernel(aligned, base, exact_hashes, lines)
 
 
 def _follow(aligned: np.ndarray, rounds: int = 8) -> None:

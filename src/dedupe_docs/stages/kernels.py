@@ -1032,6 +1032,43 @@ def continue_kernel(aligned, base, exact, lead, doc_offsets, min_tokens):  # typ
 
 
 @njit(cache=True, nogil=True)
+def short_line_seeds_kernel(first, base, lead, starts, ends, doc_offsets, k):  # type: ignore[no-untyped-def]
+    """The seeds whose shingle is a short line's own (see ``sign._short_line_shingles``: a
+    line of 2 to ``k - 1`` tokens whose words span ``SHORT_COPY_CHARS`` characters), as rows
+    of the line's first and end token and the source's first token. ``first`` covers the
+    tokens from ``base`` on; ``lead``, ``starts``, ``ends`` every token's."""
+    rows = np.empty((0, 3), dtype=np.int64)
+    found = []
+    for i in range(len(first)):
+        t = base + i
+        if first[i] == t or lead[t] != 0:
+            continue
+        end = doc_offsets[np.searchsorted(doc_offsets, t, side="right")]
+        j = t + 1
+        while j < end and j - t < k and lead[j] != 0:
+            j += 1
+        if 2 <= j - t < k and ends[j - 1] - starts[t] >= SHORT_COPY_CHARS:
+            found.append((t, j, first[i]))
+    if found:
+        rows = np.array(found, dtype=np.int64)
+    return rows
+
+
+@njit(cache=True, nogil=True)
+def short_lines_kernel(aligned, base, exact, lines):  # type: ignore[no-untyped-def]
+    """Each short line of ``lines`` (:func:`short_line_seeds_kernel`) that nothing aligned
+    and whose source holds its words word for word (``exact``: digits kept) points there."""
+    for r in range(lines.shape[0]):
+        t, end, s = lines[r, 0], lines[r, 1], lines[r, 2]
+        same = True
+        for i in range(end - t):
+            same &= aligned[t + i - base] < 0 and exact[t + i] == exact[s + i]
+        if same:
+            for i in range(end - t):
+                aligned[t + i - base] = s + i
+
+
+@njit(cache=True, nogil=True)
 def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens):  # type: ignore[no-untyped-def]
     """Where a run of seeds (``runs``: rows of its target start and end, source start) lies in
     text that its source holds word for word (``exact``: token hashes with digits kept) for

@@ -37,6 +37,7 @@ from dedupe_docs.stages.kernels import (
     MAY_OPEN,
     SENTENCE_END,
     SENTENCE_OPENS,
+    SHORT_COPY_CHARS,
     SHORT_LINE_TOKENS,
     SHORT_SENTENCE_TOKENS,
     SPACE_CHAR,
@@ -89,7 +90,9 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     doc_char = np.concatenate(([0], np.cumsum(lengths + len(JOIN))))[: len(texts)]
     if compiled() is None:
         opens = counted_sentences(sentence_opens(cps, tokens, blocks), tokens)
-        return sign_columns(tokens, blocks, doc_char, config.shingle_size, opens)
+        signed = sign_columns(tokens, blocks, doc_char, config.shingle_size, opens)
+        _short_line_shingles(signed, config.shingle_size)
+        return signed
     from dedupe_docs.stages.kernels import sentence_opens_kernel, sign_columns_kernel
 
     opens = sentence_opens_kernel(
@@ -107,7 +110,7 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
     doc_tokens, doc_blocks, tok_start, tok_end, blk_start, blk_end, blk_t0, blk_t1, shingles = (
         columns
     )
-    return Signed(
+    signed = Signed(
         doc_tokens=doc_tokens,
         doc_blocks=doc_blocks,
         tok_start=tok_start,
@@ -121,8 +124,30 @@ def sign(texts: Sequence[str], config: Config) -> Signed:
         shingles=shingles,
         tok_sentence=opens,
     )
+    _short_line_shingles(signed, config.shingle_size)
+    return signed
 
 
+def _short_line_shingles(s: Signed, k: int) -> None:
+    """The shingle at the first token of each line of fewer than ``k`` tokens (and two or
+    more) whose words span ``SHORT_COPY_CHARS`` characters or more becomes the hash of that
+    line's tokens alone, in place: such a line (``Отличительные свойства данной
+    реализации:``) has no shingle of its own, every one it starts runs on into the next line,
+    so a copy of it elsewhere would never be seen. Two such lines meet where their tokens are
+    the same (:func:`dedupe_docs.stages.kernels.exact_kernel` aligns them)."""
+    t0, t1 = s.blk_t0, s.blk_t1
+    n = t1 - t0
+    short = np.flatnonzero((n >= 2) & (n < k))
+    if len(short) == 0:
+        return
+    short = short[s.tok_end[t1[short] - 1] - s.tok_start[t0[short]] >= SHORT_COPY_CHARS]
+    keys = block_hashes(s.tok_hash, t0[short], t1[short])
+    with np.errstate(over="ignore"):
+        keys = mix64(keys ^ _SHORT_LINE_SALT)
+    s.shingles[t0[short]] = np.where(keys == 0, np.uint64(1), keys)
+
+
+_SHORT_LINE_SALT = np.uint64(0x5BD1E9955BD1E995)
 _STOPS = np.array([ord(c) for c in ".!?…"], dtype=np.uint32)
 _CLOSERS = np.array([ord(c) for c in "\"'”’»)]"], dtype=np.uint32)
 _WIDE_STOPS = np.array([ord(c) for c in "。！？"], dtype=np.uint32)
