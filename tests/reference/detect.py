@@ -240,42 +240,68 @@ def _exact_sources(
     passage aligned some token with another word, or none aligned any, or a stretch of
     ``SHORT_COPY_TOKENS`` or more (``min_tokens`` where fewer) that is one whole block on both
     sides (``blocks``: their first and end tokens) aligned in part or in pieces, not running on
-    past its edges, or with other words, points along the run's source."""
+    past its edges, or with other words, points along the run's source; for that last test
+    the stretch of a source in another document reaches twice as far."""
     firsts, lasts = set(blocks[0].tolist()), set(blocks[1].tolist())
+    least = min(min_tokens, SHORT_COPY_TOKENS)
     for ts, te, ss in runs:
         d = ss - ts
         t_doc = bisect.bisect_right(offsets, ts) - 1
         s_doc = bisect.bisect_right(offsets, ss) - 1
-        lo = ts
-        while (
-            lo > max(offsets[t_doc], ts - CONTINUE_TOKENS)
-            and lo - 1 + d >= offsets[s_doc]
-            and exact[lo - 1] == exact[lo - 1 + d]
-        ):
-            lo -= 1
-        s_end = min(offsets[s_doc + 1], lo) if s_doc == t_doc else offsets[s_doc + 1]
-        hi = ts
-        while (
-            hi < min(offsets[t_doc + 1], te + CONTINUE_TOKENS)
-            and hi + d < s_end
-            and exact[hi] == exact[hi + d]
-        ):
-            hi += 1
-        if hi - lo < min(min_tokens, SHORT_COPY_TOKENS):
-            continue
-        stretch = aligned[lo:hi].tolist()
-        fuzzy = any(a >= 0 and exact[a] != exact[lo + i] for i, a in enumerate(stretch))
-        free = max(stretch) < 0
-        pieces = min(stretch) < 0 or len({a - (lo + i) for i, a in enumerate(stretch)}) > 1
-        # a passage that runs on into the line, or out of it, is no piece of it
         t_lo, t_hi = offsets[t_doc], offsets[t_doc + 1]
+        run = (ts, te, ss)
+        lo, hi = _stretch(exact, offsets, run, CONTINUE_TOKENS, (ts, ts))
+        if hi - lo < least:
+            continue
+        taken = aligned[lo:hi].tolist()
+        fuzzy = any(a >= 0 and exact[a] != exact[lo + i] for i, a in enumerate(taken))
+        free = max(taken) < 0
+        if (fuzzy or free) and hi - lo >= min_tokens:
+            aligned[lo:hi] = np.arange(lo + d, hi + d)
+            continue
+        if free:
+            continue
+        if s_doc != t_doc:  # a whole line may run on past the stretch: twice as far
+            lo, hi = _stretch(exact, offsets, run, 2 * CONTINUE_TOKENS, (lo, hi))
+        if hi - lo < least:
+            continue
+        taken = aligned[lo:hi].tolist()
+        fuzzy = any(a >= 0 and exact[a] != exact[lo + i] for i, a in enumerate(taken))
+        pieces = min(taken) < 0 or len({a - (lo + i) for i, a in enumerate(taken)}) > 1
+        # a passage that runs on into the line, or out of it, is no piece of it
         before = aligned[lo - 1] if lo > t_lo else -1
-        pieces &= stretch[0] < 0 or before < 0 or before != stretch[0] - 1
-        pieces &= hi == t_hi or stretch[-1] < 0 or aligned[hi] != stretch[-1] + 1
+        pieces &= taken[0] < 0 or before < 0 or before != taken[0] - 1
+        pieces &= hi == t_hi or taken[-1] < 0 or aligned[hi] != taken[-1] + 1
         line = {lo, lo + d} <= firsts and {hi, hi + d} <= lasts
         line &= not any(t in firsts or t + d in firsts for t in range(lo + 1, hi))
-        if ((fuzzy or free) and hi - lo >= min_tokens) or (line and not free and (fuzzy or pieces)):
+        if line and (fuzzy or pieces):
             aligned[lo:hi] = np.arange(lo + d, hi + d)
+
+
+def _stretch(
+    exact: np.ndarray,
+    offsets: list[int],
+    run: tuple[int, int, int],
+    reach: int,
+    at: tuple[int, int],
+) -> tuple[int, int]:
+    """The stretch ``at`` grown, up to ``reach`` tokens past the run (target start and end,
+    source start) on either side, while the run's source document, before the stretch, holds
+    the same words."""
+    (ts, te, ss), (lo, hi) = run, at
+    d = ss - ts
+    t_doc = bisect.bisect_right(offsets, ts) - 1
+    s_doc = bisect.bisect_right(offsets, ss) - 1
+    while lo > max(offsets[t_doc], ts - reach) and lo - 1 + d >= offsets[s_doc]:
+        if exact[lo - 1] != exact[lo - 1 + d]:
+            break
+        lo -= 1
+    s_end = min(offsets[s_doc + 1], lo) if s_doc == t_doc else offsets[s_doc + 1]
+    while (
+        hi < min(offsets[t_doc + 1], te + reach) and hi + d < s_end and exact[hi] == exact[hi + d]
+    ):
+        hi += 1
+    return lo, hi
 
 
 def _short_lines(aligned: np.ndarray, exact: np.ndarray, lines: list[tuple[int, int, int]]) -> None:

@@ -1103,31 +1103,73 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
         lo, lo_bound = ts, max(t_lo, ts - CONTINUE_TOKENS)
         while lo > lo_bound and lo - 1 + d >= s_lo and exact[lo - 1] == exact[lo - 1 + d]:
             lo -= 1
-        if s_doc == t_doc:
-            s_hi = min(s_hi, lo)  # the source ends before its copy starts
         hi, hi_bound = ts, min(t_hi, te + CONTINUE_TOKENS)
-        while hi < hi_bound and hi + d < s_hi and exact[hi] == exact[hi + d]:
+        while (
+            hi < hi_bound
+            and hi + d < (min(s_hi, lo) if s_doc == t_doc else s_hi)  # the source before its copy
+            and exact[hi] == exact[hi + d]
+        ):
             hi += 1
-        if hi - lo < min(min_tokens, SHORT_COPY_TOKENS):
+        least = min(min_tokens, SHORT_COPY_TOKENS)
+        if hi - lo < least:
             continue
         fuzzy = False
         free = True
-        pieces = False  # aligned in part, or from several places
-        line = lead[lo] == 0 and tail[hi - 1] == 0 and lead[lo + d] == 0 and tail[hi - 1 + d] == 0
         for t in range(lo, hi):
             a = aligned[t - base]
             free &= a < 0
             fuzzy |= a >= 0 and exact[a] != exact[t]
-            pieces |= a < 0 or a - t != aligned[lo - base] - lo
-            line &= t == lo or (lead[t] != 0 and lead[t + d] != 0)
-        # a passage that runs on into the line, or out of it, is no piece of it
-        first, last = aligned[lo - base], aligned[hi - 1 - base]
-        before = aligned[lo - 1 - base] if lo > t_lo else -1
-        pieces &= first < 0 or before < 0 or before != first - 1
-        pieces &= hi == t_hi or last < 0 or aligned[hi - base] != last + 1
-        if ((fuzzy or free) and hi - lo >= min_tokens) or (line and not free and (fuzzy or pieces)):
+        if (fuzzy or free) and hi - lo >= min_tokens:
             for t in range(lo, hi):
                 aligned[t - base] = t + d
+        elif not free and s_doc != t_doc:
+            # a whole line may run on past the stretch: twice as far, for it alone
+            while (
+                lo > max(t_lo, ts - 2 * CONTINUE_TOKENS)
+                and lo - 1 + d >= s_lo
+                and (exact[lo - 1] == exact[lo - 1 + d])
+            ):
+                lo -= 1
+            while (
+                hi < min(t_hi, te + 2 * CONTINUE_TOKENS)
+                and hi + d < s_hi
+                and (exact[hi] == exact[hi + d])
+            ):
+                hi += 1
+            if _line_in_pieces(aligned, base, exact, (lead, tail), lo, hi, d, (t_lo, t_hi), least):
+                for t in range(lo, hi):
+                    aligned[t - base] = t + d
+        elif not free and _line_in_pieces(
+            aligned, base, exact, (lead, tail), lo, hi, d, (t_lo, t_hi), least
+        ):
+            for t in range(lo, hi):
+                aligned[t - base] = t + d
+
+
+@njit(cache=True, nogil=True)
+def _line_in_pieces(aligned, base, exact, edges, lo, hi, d, doc, least):  # type: ignore[no-untyped-def]
+    """Whether tokens ``lo..hi`` (of the document ``doc``: its first and end token), word for
+    word the same as ``lo + d..hi + d``, are one whole block of ``least`` tokens or more on
+    both sides (``edges``: ``lead`` and ``tail``) that passages aligned in part, or in pieces
+    that do not run on past its edges, or with other words (:func:`exact_kernel`)."""
+    lead, tail = edges
+    t_lo, t_hi = doc
+    if hi - lo < least:
+        return False
+    line = lead[lo] == 0 and tail[hi - 1] == 0 and lead[lo + d] == 0 and tail[hi - 1 + d] == 0
+    fuzzy = False
+    pieces = False  # aligned in part, or from several places
+    for t in range(lo, hi):
+        a = aligned[t - base]
+        fuzzy |= a >= 0 and exact[a] != exact[t]
+        pieces |= a < 0 or a - t != aligned[lo - base] - lo
+        line &= t == lo or (lead[t] != 0 and lead[t + d] != 0)
+    # a passage that runs on into the line, or out of it, is no piece of it
+    first, last = aligned[lo - base], aligned[hi - 1 - base]
+    before = aligned[lo - 1 - base] if lo > t_lo else -1
+    pieces &= first < 0 or before < 0 or before != first - 1
+    pieces &= hi == t_hi or last < 0 or aligned[hi - base] != last + 1
+    return line and (fuzzy or pieces)
 
 
 @njit(cache=True, nogil=True)
