@@ -609,7 +609,8 @@ def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
     """The token ranges that detection and verification of the batch from token ``t0`` on
     look at: the batch, and around each run of seeds (tokens whose shingle first occurred at
     consecutive tokens) its source, widened by how far passages may grow past their seeds and
-    short runs be pointed on along a neighbour's source (``CONTINUE_TOKENS``)."""
+    a stretch be read along a run's source (``CONTINUE_TOKENS``, twice that for a whole line:
+    see :func:`dedupe_docs.stages.kernels.exact_kernel`)."""
     t1 = t0 + len(first)
     repeated = first != np.arange(t0, t1)
     step = np.diff(first) == 1
@@ -617,11 +618,10 @@ def _source_ranges(first: np.ndarray, t0: int, config: Config) -> np.ndarray:
     ends = repeated & np.append(~(step & repeated[1:]), True)
     reach = config.max_gap + 4  # how far passages grow past their seeds, and then some
     follow = FOLLOW_TOKENS  # how far a run follows its diagonal past its last seed
+    stretch = 2 * CONTINUE_TOKENS
     return _union(
-        np.append(first[starts] - reach - CONTINUE_TOKENS, t0).clip(0, t1),
-        np.append(first[ends] + config.shingle_size + reach + follow + CONTINUE_TOKENS, t1).clip(
-            0, t1
-        ),
+        np.append(first[starts] - reach - stretch, t0).clip(0, t1),
+        np.append(first[ends] + config.shingle_size + reach + follow + stretch, t1).clip(0, t1),
         gap=GAP_TOKENS,
     )
 
