@@ -1090,8 +1090,9 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
     though its words stood earlier in pieces (a line of a formula whose one varying word comes
     from another page), and runs on past nothing (a passage that runs on into the line, as a
     copy that dropped the sentence before it, stays as it is). A stretch reaches
-    ``CONTINUE_TOKENS`` at most past its run on either side (a batch's window of sources
-    reaches that far).
+    ``CONTINUE_TOKENS`` at most past its run on either side, and twice that for the test of a
+    whole line whose source is another document (whose own words may stand in its middle,
+    far from its edges); a batch's window of sources reaches that far.
     """
     for r in range(runs.shape[0]):
         ts, te, ss = runs[r, 0], runs[r, 1], runs[r, 2]
@@ -1127,13 +1128,13 @@ def exact_kernel(aligned, base, exact, doc_offsets, runs, lead, tail, min_tokens
             while (
                 lo > max(t_lo, ts - 2 * CONTINUE_TOKENS)
                 and lo - 1 + d >= s_lo
-                and (exact[lo - 1] == exact[lo - 1 + d])
+                and exact[lo - 1] == exact[lo - 1 + d]
             ):
                 lo -= 1
             while (
                 hi < min(t_hi, te + 2 * CONTINUE_TOKENS)
                 and hi + d < s_hi
-                and (exact[hi] == exact[hi + d])
+                and exact[hi] == exact[hi + d]
             ):
                 hi += 1
             if _line_in_pieces(aligned, base, exact, (lead, tail), lo, hi, d, (t_lo, t_hi), least):

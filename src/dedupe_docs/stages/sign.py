@@ -134,7 +134,7 @@ def _short_line_shingles(s: Signed, k: int) -> None:
     line's tokens alone, in place: such a line (``Отличительные свойства данной
     реализации:``) has no shingle of its own, every one it starts runs on into the next line,
     so a copy of it elsewhere would never be seen. Two such lines meet where their tokens are
-    the same (:func:`dedupe_docs.stages.kernels.exact_kernel` aligns them)."""
+    the same (:func:`dedupe_docs.stages.kernels.short_lines_kernel` aligns them)."""
     t0, t1 = s.blk_t0, s.blk_t1
     n = t1 - t0
     short = np.flatnonzero((n >= 2) & (n < k))
