@@ -59,7 +59,9 @@ class Signed:
     Token and block offsets are code points into each document's own text; ``doc_tokens`` and
     ``doc_blocks`` hold where each document's tokens and blocks start (plus the total); block
     token ranges index this object's tokens. ``shingles`` has one hash per token: that of the
-    ``k`` tokens starting there, or 0 where they would run past the document's end.
+    ``k`` tokens starting there, or 0 where they would run past the document's end; at the
+    first token of a line of fewer than ``k`` tokens long by its characters, that of the
+    line's own tokens (:func:`_short_line_shingles`).
     """
 
     doc_tokens: np.ndarray
@@ -72,7 +74,7 @@ class Signed:
     blk_end: np.ndarray
     blk_t0: np.ndarray
     blk_t1: np.ndarray
-    shingles: np.ndarray  # uint64 per token, 0 where the k-token window leaves the document
+    shingles: np.ndarray  # uint64 per token (see above)
     tok_sentence: np.ndarray  # uint8 per token: SENTENCE_OPENS, COUNTED, MAY_OPEN, MAY_CLOSE bits
 
     @property
